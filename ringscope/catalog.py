@@ -1,0 +1,271 @@
+"""The stored-query catalog: the one loader of the `.cypher` files under `cypher/`.
+
+Each file is plain Cypher that runs unchanged in Neo4j Browser or cypher-shell,
+preceded by a comment header the CLI, the app and the tests read::
+
+    // name: instrument_fanout
+    // title: Payment instruments funding many accounts
+    // description: Cards, wallets or accounts shared by at least $min_accounts accounts.
+    // category: detection
+    // mode: read
+    // version: 1
+    // param: min_accounts = 3  -- accounts one instrument must fund
+    // param: limit = 100       -- rows returned at most
+    //
+    // In Neo4j Browser or cypher-shell, set the parameters first:
+    // :param min_accounts => 3
+    // :param limit => 100
+    MATCH ...
+
+A header line `description:` may continue on following `//` lines indented by
+two or more spaces. Files holding several statements (schema migrations,
+multi-step writes) separate them with `;` at the end of a line.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .errors import RingScopeError
+
+CYPHER_DIR = Path(__file__).resolve().parent.parent / "cypher"
+
+REQUIRED_FIELDS = ("name", "title", "description", "category", "mode", "version")
+CATEGORIES = ("schema", "detection", "exploration", "triage", "tagging", "export", "ingest", "detection-write", "evaluation")
+MODES = ("read", "write")
+
+_HEADER_LINE = re.compile(r"^//\s?(?P<key>[a-z_]+):\s*(?P<value>.*)$")
+_PARAM = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:=\s*(?P<default>.*?))?\s*(?:--\s*(?P<help>.*))?$")
+
+
+class CatalogError(RingScopeError):
+    """A stored query is missing, malformed, or was given bad parameters."""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    default: Any = None
+    help: str = ""
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class StoredQuery:
+    name: str
+    title: str
+    description: str
+    category: str
+    mode: str
+    version: int
+    params: tuple[Param, ...]
+    cypher: str
+    path: Path
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_write(self) -> bool:
+        return self.mode == "write"
+
+    def statements(self) -> list[str]:
+        """The file's statements, split on `;` at the end of a line."""
+        parts = re.split(r";[ \t]*(?:\n|$)", self.cypher)
+        return [p.strip() for p in parts if _strip_comments(p).strip()]
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.params if not p.required}
+
+    def bind(self, given: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Defaults overlaid with `given`; unknown or missing parameters are refused."""
+        given = dict(given or {})
+        known = {p.name for p in self.params}
+        unknown = sorted(set(given) - known)
+        if unknown:
+            raise CatalogError(
+                f"query {self.name!r} has no parameter {unknown[0]!r}; it takes: {', '.join(sorted(known)) or 'none'}"
+            )
+        bound = self.defaults()
+        bound.update(given)
+        missing = [p.name for p in self.params if p.required and p.name not in bound]
+        if missing:
+            raise CatalogError(f"query {self.name!r} needs --param {missing[0]}=VALUE")
+        return bound
+
+    def param_lines(self, values: dict[str, Any] | None = None) -> str:
+        """`:param` lines that set these values in Neo4j Browser / cypher-shell."""
+        values = self.bind(values) if values is not None else self.defaults()
+        return "\n".join(f":param {k} => {to_cypher_literal(v)}" for k, v in values.items())
+
+
+def _strip_comments(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.strip().startswith("//"))
+
+
+def parse_literal(text: str) -> Any:
+    """A parameter value as written in a header or on the command line.
+
+    JSON where it parses (numbers, true/false/null, "strings", [lists], {maps}),
+    otherwise the text itself as a string.
+    """
+    text = text.strip()
+    if text == "":
+        return ""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def to_cypher_literal(value: Any) -> str:
+    """Render a parameter value as a Cypher literal (for `:param` lines only)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(to_cypher_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"`{k}`: {to_cypher_literal(v)}" for k, v in value.items()) + "}"
+    return to_cypher_literal(str(value))
+
+
+def coerce_cli_value(query: StoredQuery, name: str, raw: str) -> Any:
+    """`--param k=v` text, typed after the parameter's default where it has one."""
+    param = next((p for p in query.params if p.name == name), None)
+    value = parse_literal(raw)
+    if param is not None and isinstance(param.default, str) and not isinstance(value, str):
+        return raw
+    if param is not None and isinstance(param.default, float) and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def parse_file(path: Path) -> StoredQuery:
+    text = path.read_text(encoding="utf-8")
+    header: dict[str, str] = {}
+    params: list[Param] = []
+    body_start = 0
+    last_key = None
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped.startswith("//"):
+            if stripped == "":
+                last_key = None
+                continue
+            body_start = i
+            break
+        body_start = i + 1
+        m = _HEADER_LINE.match(stripped)
+        if m and not stripped.startswith("// :param"):
+            key, value = m.group("key"), m.group("value").strip()
+            if key == "param":
+                pm = _PARAM.match(value)
+                if not pm:
+                    raise CatalogError(f"{path}: malformed param line {value!r}")
+                default_text = pm.group("default")
+                params.append(
+                    Param(
+                        name=pm.group("name"),
+                        default=None if default_text is None else parse_literal(default_text),
+                        help=(pm.group("help") or "").strip(),
+                        required=default_text is None,
+                    )
+                )
+            else:
+                header[key] = value
+            last_key = key
+        elif last_key == "description" and re.match(r"^//\s{2,}\S", stripped):
+            header["description"] += " " + stripped[2:].strip()
+        else:
+            last_key = None
+    missing = [f for f in REQUIRED_FIELDS if not header.get(f)]
+    if missing:
+        raise CatalogError(f"{path}: header lacks {', '.join(missing)}")
+    if header["mode"] not in MODES:
+        raise CatalogError(f"{path}: mode must be read or write, not {header['mode']!r}")
+    if header["category"] not in CATEGORIES:
+        raise CatalogError(f"{path}: unknown category {header['category']!r} (one of {', '.join(CATEGORIES)})")
+    try:
+        version = int(header["version"])
+    except ValueError:
+        raise CatalogError(f"{path}: version must be a whole number") from None
+    cypher = "\n".join(lines[body_start:]).strip()
+    if not cypher:
+        raise CatalogError(f"{path}: no Cypher after the header")
+    extra = {k: v for k, v in header.items() if k not in REQUIRED_FIELDS}
+    return StoredQuery(
+        name=header["name"],
+        title=header["title"],
+        description=header["description"],
+        category=header["category"],
+        mode=header["mode"],
+        version=version,
+        params=tuple(params),
+        cypher=cypher,
+        path=path,
+        extra=extra,
+    )
+
+
+@lru_cache(maxsize=None)
+def _load(directory: Path) -> dict[str, StoredQuery]:
+    catalog: dict[str, StoredQuery] = {}
+    for path in sorted(directory.rglob("*.cypher")):
+        query = parse_file(path)
+        if query.name in catalog:
+            raise CatalogError(f"{path}: name {query.name!r} already used by {catalog[query.name].path}")
+        catalog[query.name] = query
+    return catalog
+
+
+def load_catalog(directory: Path | None = None) -> dict[str, StoredQuery]:
+    """Every stored query, by name (schema migrations included)."""
+    return dict(_load((directory or CYPHER_DIR).resolve()))
+
+
+def get_query(name: str, directory: Path | None = None) -> StoredQuery:
+    catalog = load_catalog(directory)
+    try:
+        return catalog[name]
+    except KeyError:
+        close = [n for n in catalog if name.lower() in n.lower()]
+        hint = f" (did you mean {', '.join(close[:3])}?)" if close else "; `ringscope query list` shows them all"
+        raise CatalogError(f"no stored query named {name!r}{hint}") from None
+
+
+def queries_in(category: str, directory: Path | None = None) -> list[StoredQuery]:
+    return [q for q in load_catalog(directory).values() if q.category == category]
+
+
+def run_query(
+    name: str,
+    params: dict[str, Any] | None = None,
+    *,
+    settings=None,
+    allow_write: bool = False,
+    timeout: float | None = None,
+    max_rows: int | None = None,
+) -> list[dict[str, Any]]:
+    """Run a stored query by name: reads in read transactions, declared writes only
+    when the caller allows writes."""
+    from . import db
+
+    query = get_query(name)
+    bound = query.bind(params)
+    if query.is_write:
+        if not allow_write:
+            raise CatalogError(f"query {name!r} is declared a write: run it where writes are allowed")
+        rows: list[dict[str, Any]] = []
+        for statement in query.statements():
+            rows = db.run_write(statement, bound, settings=settings)
+        return rows
+    return db.run_read(query.cypher, bound, settings=settings, timeout=timeout, max_rows=max_rows)

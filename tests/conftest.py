@@ -1,0 +1,85 @@
+"""Shared fixtures: a live Neo4j for the whole session, and an empty database per test.
+
+No mocks of the database anywhere. When RINGSCOPE_TEST_NEO4J_URI is set the
+tests use that server (and WILL EMPTY IT); otherwise they provision and start a
+private local server in `.ringscope/test` on ports 17687/17474 (override with
+RINGSCOPE_TEST_HOME, RINGSCOPE_TEST_BOLT_PORT, RINGSCOPE_TEST_HTTP_PORT), so a
+developer's own database is never touched.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ringscope import db, schema
+from ringscope.config import PROJECT_ROOT, load_settings
+from ringscope.server import local
+
+TEST_PASSWORD = "ringscope-test-pw"
+
+
+def _test_env() -> tuple[dict[str, str], bool]:
+    """Environment that points every RingScope entry point at the test server."""
+    uri = os.environ.get("RINGSCOPE_TEST_NEO4J_URI")
+    env = {"RINGSCOPE_ENV_FILE": str(PROJECT_ROOT / ".env.tests-none")}  # never read a developer's .env
+    if uri:
+        env.update(
+            NEO4J_URI=uri,
+            NEO4J_USER=os.environ.get("RINGSCOPE_TEST_NEO4J_USER", "neo4j"),
+            NEO4J_PASSWORD=os.environ.get("RINGSCOPE_TEST_NEO4J_PASSWORD", TEST_PASSWORD),
+            NEO4J_DATABASE=os.environ.get("RINGSCOPE_TEST_NEO4J_DATABASE", "neo4j"),
+        )
+        return env, False
+    bolt = os.environ.get("RINGSCOPE_TEST_BOLT_PORT", "17687")
+    env.update(
+        RINGSCOPE_HOME=os.environ.get("RINGSCOPE_TEST_HOME", str(PROJECT_ROOT / ".ringscope" / "test")),
+        RINGSCOPE_BOLT_PORT=bolt,
+        RINGSCOPE_HTTP_PORT=os.environ.get("RINGSCOPE_TEST_HTTP_PORT", "17474"),
+        RINGSCOPE_NEO4J_HEAP=os.environ.get("RINGSCOPE_TEST_HEAP", "1g"),
+        RINGSCOPE_NEO4J_PAGECACHE=os.environ.get("RINGSCOPE_TEST_PAGECACHE", "512m"),
+        NEO4J_URI=f"bolt://127.0.0.1:{bolt}",
+        NEO4J_USER="neo4j",
+        NEO4J_PASSWORD=TEST_PASSWORD,
+        NEO4J_DATABASE="neo4j",
+    )
+    return env, True
+
+
+@pytest.fixture(scope="session")
+def neo4j_settings():
+    """Settings for a live server; starts the private test server when needed."""
+    env, start_local = _test_env()
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    settings = load_settings()
+    started = False
+    try:
+        if start_local:
+            info = local.start(settings)
+            started = not info["already_running"]
+        schema.migrate(settings)
+        yield settings
+    finally:
+        db.close_all()
+        if started and not os.environ.get("RINGSCOPE_TEST_KEEP_SERVER"):
+            local.stop(settings)
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def empty_database(settings) -> None:
+    while db.run_write("MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS n", settings=settings)[0]["n"]:
+        pass
+
+
+@pytest.fixture
+def clean_db(neo4j_settings):
+    """An empty database with the schema applied: each test starts from nothing."""
+    empty_database(neo4j_settings)
+    schema.migrate(neo4j_settings)
+    yield neo4j_settings
