@@ -12,6 +12,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values, find_dotenv
 
+from .errors import RingScopeError
+
 #: The repository (or install) root: `ringscope/` sits directly below it.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,6 +65,10 @@ class Settings:
         return replace(self, local=local, uri=uri)
 
 
+class ConfigError(RingScopeError, ValueError):
+    """A configuration value cannot be used."""
+
+
 def _int(values: dict[str, str], key: str, default: int) -> int:
     raw = values.get(key)
     if raw in (None, ""):
@@ -70,7 +76,7 @@ def _int(values: dict[str, str], key: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise ValueError(f"{key}={raw!r} is not a whole number: fix it in .env or the environment") from None
+        raise ConfigError(f"{key}={raw!r} is not a whole number: fix it in .env or the environment") from None
 
 
 def load_settings() -> Settings:

@@ -1,0 +1,45 @@
+# The two commands a newcomer needs (see README):
+#   make demo   set up, start Neo4j, load the demo world, detect rings, open the app
+#   make test   set up, start a private test Neo4j, run the whole test suite
+# Needs Python 3.11+, Java 17+ and Maven on PATH; everything else is installed here.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+
+.PHONY: install demo test browser clean help
+
+help:
+	@echo "make demo    set up and run RingScope on the demo world (opens the app)"
+	@echo "make test    set up and run the whole test suite against a private Neo4j"
+	@echo "make clean   remove the virtualenv (the Neo4j folder .ringscope/ is kept)"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "RingScope needs Python 3.11+: install it or run make PYTHON=python3.11")'
+	@command -v java >/dev/null || { echo "Java 17+ not found: install a JDK (e.g. apt-get install openjdk-17-jre-headless)"; exit 1; }
+	@command -v mvn >/dev/null || { echo "Maven not found: install it (e.g. apt-get install maven)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	@rm -f $(VENV)/.installed-*; touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/ringscope demo
+
+# Debian's chromium drives the end-to-end browser test (Playwright cannot download
+# its own browser here). Installed when missing and we may use apt.
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium for the browser test ..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "note: chromium not installed and apt-get unavailable: the browser test will be skipped"; fi; }
+
+test: install browser
+	$(BIN)/python -m pytest -q -ra
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,104 @@
+"""`ringscope query ...`: list, show and run the stored queries of `cypher/`."""
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from typing import Any
+
+import click
+
+from .catalog import CatalogError, coerce_cli_value, get_query, load_catalog, run_query
+
+
+@click.group()
+def query() -> None:
+    """The stored-query catalog: every detection, exploration, triage, tagging
+    and export query, each runnable unchanged in Neo4j Browser or cypher-shell."""
+
+
+@query.command("list")
+@click.option("--category", help="Only this category (schema, detection, exploration, triage, tagging, export, ...).")
+def list_queries(category: str | None) -> None:
+    """One line per stored query: name, category, read/write, title."""
+    catalog = sorted(load_catalog().values(), key=lambda q: (q.category, q.name))
+    if category:
+        catalog = [q for q in catalog if q.category == category]
+        if not catalog:
+            raise CatalogError(f"no stored query in category {category!r}")
+    width = max((len(q.name) for q in catalog), default=10)
+    for q in catalog:
+        click.echo(f"{q.name:<{width}}  {q.category:<12} {q.mode:<5}  {q.title}")
+
+
+@query.command()
+@click.argument("name")
+def show(name: str) -> None:
+    """Print a query with its description, parameters and the `:param` lines for Neo4j Browser."""
+    q = get_query(name)
+    click.echo(f"// {q.title}  (v{q.version}, {q.category}, {q.mode})")
+    click.echo(f"// {q.description}")
+    for p in q.params:
+        default = "required" if p.required else f"default {json.dumps(p.default)}"
+        click.echo(f"//   ${p.name}: {p.help or ''} ({default})")
+    click.echo(f"// file: {q.path}")
+    lines = q.param_lines() if not any(p.required for p in q.params) else ""
+    if lines:
+        click.echo(lines)
+    click.echo(q.cypher)
+
+
+def _parse_params(q, pairs: tuple[str, ...]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise CatalogError(f"--param {pair!r} must look like name=value")
+        key, raw = pair.split("=", 1)
+        params[key.strip()] = coerce_cli_value(q, key.strip(), raw)
+    return params
+
+
+@query.command()
+@click.argument("name")
+@click.option("--param", "-p", "pairs", multiple=True, metavar="K=V", help="A parameter (JSON values: 3, 0.5, true, \"text\", [1,2]); repeatable.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True, help="Output format.")
+@click.option("--limit-rows", default=1000, show_default=True, help="Print at most this many rows.")
+@click.option("--timeout", default=60.0, show_default=True, help="Seconds before the server cancels a read query.")
+@click.option("--write", "allow_write", is_flag=True, help="Allow a query declared `mode: write` to run.")
+def run(name: str, pairs: tuple[str, ...], fmt: str, limit_rows: int, timeout: float, allow_write: bool) -> None:
+    """Run a stored query. Reads run in read transactions: the server refuses any write."""
+    q = get_query(name)
+    params = _parse_params(q, pairs)
+    if q.is_write and not allow_write:
+        raise CatalogError(f"query {name!r} writes to the graph: add --write to run it")
+    rows = run_query(name, params, allow_write=allow_write, timeout=timeout, max_rows=limit_rows)
+    emit_rows(rows, fmt)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, default=str, sort_keys=True)
+    return "" if value is None else str(value)
+
+
+def emit_rows(rows: list[dict[str, Any]], fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(rows, default=str, indent=2, sort_keys=True))
+        return
+    if not rows:
+        click.echo("(no rows)", err=True)
+        return
+    keys = list(rows[0].keys())
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(keys)
+        for row in rows:
+            writer.writerow([_cell(row.get(k)) for k in keys])
+        return
+    cells = [[_cell(row.get(k)) for k in keys] for row in rows]
+    widths = [min(60, max(len(k), *(len(c[i]) for c in cells))) for i, k in enumerate(keys)]
+    click.echo("  ".join(k.ljust(w) for k, w in zip(keys, widths)))
+    click.echo("  ".join("-" * w for w in widths))
+    for c in cells:
+        click.echo("  ".join(v[:w].ljust(w) for v, w in zip(c, widths)))
+    click.echo(f"({len(rows)} rows)", err=True)

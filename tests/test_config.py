@@ -1,0 +1,67 @@
+"""Config: environment over .env over defaults; which URIs mean the local server."""
+from __future__ import annotations
+
+import pytest
+
+from ringscope.config import load_settings
+
+KEYS = ["NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE", "RINGSCOPE_BOLT_PORT", "RINGSCOPE_HOME", "RINGSCOPE_INVESTIGATOR"]
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path):
+    for key in KEYS:
+        monkeypatch.delenv(key, raising=False)
+    dotenv = tmp_path / ".env"
+    monkeypatch.setenv("RINGSCOPE_ENV_FILE", str(dotenv))
+    return monkeypatch, dotenv
+
+
+def test_dotenv_values_are_read(env):
+    monkeypatch, dotenv = env
+    dotenv.write_text("NEO4J_PASSWORD=from-dotenv\nNEO4J_DATABASE=fraud\nRINGSCOPE_INVESTIGATOR=alice\n")
+    s = load_settings()
+    assert s.password == "from-dotenv"
+    assert s.database == "fraud"
+    assert s.investigator == "alice"
+
+
+def test_environment_overrides_dotenv(env):
+    monkeypatch, dotenv = env
+    dotenv.write_text("NEO4J_PASSWORD=from-dotenv\nNEO4J_USER=dotenv-user\n")
+    monkeypatch.setenv("NEO4J_PASSWORD", "from-env")
+    s = load_settings()
+    assert s.password == "from-env"
+    assert s.user == "dotenv-user"
+
+
+def test_no_uri_means_the_local_server_on_the_configured_port(env):
+    monkeypatch, _ = env
+    monkeypatch.setenv("RINGSCOPE_BOLT_PORT", "7999")
+    s = load_settings()
+    assert s.uses_local_server
+    assert s.uri == "bolt://127.0.0.1:7999"
+
+
+@pytest.mark.parametrize(
+    "uri,local",
+    [
+        ("bolt://127.0.0.1:7687", True),
+        ("neo4j://localhost:7687", True),
+        ("neo4j+s://abcd1234.databases.neo4j.io", False),
+        ("bolt://db.internal:7687", False),
+    ],
+)
+def test_any_bolt_uri_is_kept_unchanged(env, uri, local):
+    monkeypatch, _ = env
+    monkeypatch.setenv("NEO4J_URI", uri)
+    s = load_settings()
+    assert s.uri == uri
+    assert s.uses_local_server is local
+
+
+def test_a_malformed_port_is_one_clear_error(env):
+    monkeypatch, _ = env
+    monkeypatch.setenv("RINGSCOPE_BOLT_PORT", "seven")
+    with pytest.raises(ValueError, match="RINGSCOPE_BOLT_PORT='seven' is not a whole number"):
+        load_settings()
