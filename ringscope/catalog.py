@@ -141,6 +141,10 @@ def coerce_cli_value(query: StoredQuery, name: str, raw: str) -> Any:
     """`--param k=v` text, typed after the parameter's default where it has one."""
     param = next((p for p in query.params if p.name == name), None)
     value = parse_literal(raw)
+    if param is not None and param.required and not isinstance(value, (list, dict)):
+        # Identifiers are opaque strings ("00123" and "123" both): only a
+        # list or map is parsed for a parameter that has no typed default.
+        return raw
     if param is not None and isinstance(param.default, str) and not isinstance(value, str):
         return raw
     if param is not None and isinstance(param.default, float) and isinstance(value, int) and not isinstance(value, bool):

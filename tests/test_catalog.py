@@ -1,0 +1,157 @@
+"""The stored-query catalog: headers, parameters, and every query run on a live server."""
+from __future__ import annotations
+
+import re
+import textwrap
+
+import pytest
+
+from ringscope import db
+from ringscope.catalog import (
+    CatalogError,
+    coerce_cli_value,
+    get_query,
+    load_catalog,
+    parse_file,
+    to_cypher_literal,
+)
+
+
+def write(tmp_path, text, name="q.cypher"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text).lstrip())
+    return path
+
+
+GOOD = """
+    // name: demo_query
+    // title: A demo
+    // description: First line
+    //   continues here.
+    // category: exploration
+    // mode: read
+    // version: 3
+    // param: account_id -- the account
+    // param: limit = 25 -- rows at most
+    // param: kinds = ["vpn", "hosting"]
+    //
+    // :param account_id => 'a1'
+    // :param limit => 25
+    MATCH (a:Account {account_id: $account_id}) RETURN a LIMIT $limit
+"""
+
+
+def test_header_is_parsed(tmp_path):
+    q = parse_file(write(tmp_path, GOOD))
+    assert q.name == "demo_query" and q.version == 3 and q.mode == "read"
+    assert q.description == "First line continues here."
+    assert [p.name for p in q.params] == ["account_id", "limit", "kinds"]
+    assert q.params[0].required and not q.params[1].required
+    assert q.params[1].default == 25 and q.params[2].default == ["vpn", "hosting"]
+    assert q.cypher.startswith("MATCH (a:Account")
+
+
+def test_binding_fills_defaults_and_refuses_unknown_or_missing(tmp_path):
+    q = parse_file(write(tmp_path, GOOD))
+    assert q.bind({"account_id": "x"}) == {"account_id": "x", "limit": 25, "kinds": ["vpn", "hosting"]}
+    with pytest.raises(CatalogError, match="needs --param account_id"):
+        q.bind({})
+    with pytest.raises(CatalogError, match="has no parameter 'acount_id'"):
+        q.bind({"acount_id": "x"})
+
+
+def test_cli_values_take_the_type_of_the_default(tmp_path):
+    q = parse_file(write(tmp_path, GOOD))
+    assert coerce_cli_value(q, "limit", "10") == 10
+    assert coerce_cli_value(q, "account_id", "123") == "123"  # identifiers stay opaque strings
+    assert coerce_cli_value(q, "account_id", '["a", "b"]') == ["a", "b"]
+    assert coerce_cli_value(q, "kinds", '["vpn"]') == ["vpn"]
+
+
+def test_param_lines_are_valid_browser_commands(tmp_path):
+    q = parse_file(write(tmp_path, GOOD))
+    lines = q.param_lines({"account_id": "it's"})
+    assert ":param account_id => 'it\\'s'" in lines
+    assert ":param kinds => ['vpn', 'hosting']" in lines
+    assert to_cypher_literal({"a": [1, None, True]}) == "{`a`: [1, null, true]}"
+
+
+@pytest.mark.parametrize("missing", ["description", "title", "category", "mode", "version"])
+def test_a_query_without_a_header_field_is_refused(tmp_path, missing):
+    text = "\n".join(line for line in textwrap.dedent(GOOD).splitlines() if not line.startswith(f"// {missing}:"))
+    text = re.sub(r"^//   continues here\.\n", "", text, flags=re.M) if missing == "description" else text
+    with pytest.raises(CatalogError, match=f"lacks {missing}"):
+        parse_file(write(tmp_path, text))
+
+
+def test_statements_split_on_semicolons_at_line_end(tmp_path):
+    q = parse_file(
+        write(
+            tmp_path,
+            """
+            // name: two
+            // title: t
+            // description: d
+            // category: schema
+            // mode: write
+            // version: 1
+            CREATE INDEX a IF NOT EXISTS FOR (n:A) ON (n.x);
+            // a comment between
+            CREATE INDEX b IF NOT EXISTS FOR (n:B) ON (n.y);
+            """,
+        )
+    )
+    assert q.statements() == [
+        "CREATE INDEX a IF NOT EXISTS FOR (n:A) ON (n.x)",
+        "// a comment between\nCREATE INDEX b IF NOT EXISTS FOR (n:B) ON (n.y)",
+    ]
+
+
+def test_every_stored_query_is_described():
+    catalog = load_catalog()
+    assert catalog, "the catalog is not empty"
+    for q in catalog.values():
+        assert len(q.description) >= 20, f"{q.path}: describe what {q.name} finds and why"
+        assert q.title and q.title != q.name, f"{q.path}: give {q.name} a plain-sentence title"
+        for p in q.params:
+            assert p.help, f"{q.path}: parameter ${p.name} has no help text"
+
+
+def test_every_read_query_documents_its_browser_param_lines():
+    for q in load_catalog().values():
+        if q.mode != "read":
+            continue
+        text = q.path.read_text()
+        for p in q.params:
+            assert f":param {p.name} =>" in text, f"{q.path}: add `// :param {p.name} => ...` for Neo4j Browser"
+
+
+def test_unknown_query_names_suggest_close_ones():
+    with pytest.raises(CatalogError, match="no stored query named"):
+        get_query("definitely-not-a-query")
+
+
+def _sample_value(param):
+    if not param.required:
+        return param.default
+    name = param.name
+    if name.endswith("_ids") or name.endswith("s") and name not in ("address",):
+        return ["none"]
+    return "none"
+
+
+@pytest.mark.integration
+def test_every_stored_query_runs_on_the_live_server(clean_db):
+    """Cartography's rule: every packaged query is executed against a real Neo4j.
+    Reads run as EXPLAIN (syntax, labels and parameters checked by the planner);
+    writes run for real on an empty database."""
+    for q in sorted(load_catalog().values(), key=lambda q: q.name):
+        params = {p.name: _sample_value(p) for p in q.params}
+        try:
+            if q.mode == "read":
+                db.run_read("EXPLAIN " + q.cypher, params)
+            elif q.category != "schema":
+                for statement in q.statements():
+                    db.run_write(statement, params)
+        except Exception as exc:  # report which file failed
+            pytest.fail(f"{q.path.name}: {exc}")
