@@ -1,0 +1,28 @@
+// name: search_org
+// title: Search orgs by org id
+// description: Orgs whose org_id starts with q.
+//   Results: kind, key, name, detail and links (relationships to accounts or identifiers).
+// category: exploration
+// mode: read
+// version: 1
+// param: q           -- an org_id or its beginning
+// param: limit = 50  -- results returned at most
+//
+// In Neo4j Browser or cypher-shell, set the parameters first:
+// :param q => 'org-'
+// :param limit => 50
+MATCH (n:Org) WHERE n.org_id STARTS WITH $q
+WITH n ORDER BY n.org_id LIMIT $limit
+RETURN labels(n)[0] AS kind,
+       coalesce(n.account_id, n.instrument_id, n.device_id, n.address, n.fingerprint, n.domain, n.org_id) AS key,
+       CASE WHEN n:Account THEN n.display_name END AS name,
+       CASE
+         WHEN n:Account THEN n.email
+         WHEN n:PaymentInstrument THEN trim(coalesce(n.kind, "") + " " + coalesce(n.bin, "") + " " + coalesce(n.issuer_country, ""))
+         WHEN n:Device THEN n.user_agent
+         WHEN n:IP THEN trim(coalesce(n.kind, "") + " " + coalesce(n.as_org, "") + " " + coalesce(n.country, "") + " " + coalesce(n.network, ""))
+         WHEN n:PromptTemplate THEN toString(coalesce(n.accounts, 0)) + " accounts, " + toString(coalesce(n.exchanges, 0)) + " exchanges"
+       END AS detail,
+       COUNT { (n)-[:PAID_WITH|USED_DEVICE|USED_IP|SENT_TEMPLATE|HAS_EMAIL_DOMAIN|IN_ORG]-() } AS links
+ORDER BY kind, key
+LIMIT $limit
