@@ -1,0 +1,73 @@
+"""World sizes. A preset is a starting point; every field can be overridden from the
+CLI (``--accounts``, ``--operator-accounts``, ``--rings``, ...)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ringscope.errors import RingScopeError
+
+
+@dataclass(frozen=True)
+class WorldConfig:
+    name: str
+    legit_accounts: int
+    operator_accounts: int
+    rings: int
+    days: int
+    #: mean exchanges per legitimate account over the window (heavy-tailed around it)
+    legit_exchanges_per_account: float
+    #: total exchanges by all operator accounts over the window (expected value; the
+    #: generator aims 3% above so the realised total clears it)
+    operator_exchanges: int
+    exchanges_format: str = "parquet"  # parquet | csv
+    compress_csv: bool = False  # write small files as .csv.gz
+    seed: int = 7
+
+    def scaled(self, factor: float) -> "WorldConfig":
+        return replace(
+            self,
+            legit_exchanges_per_account=self.legit_exchanges_per_account * factor,
+            operator_exchanges=int(round(self.operator_exchanges * factor)),
+        )
+
+    def validate(self) -> None:
+        if self.legit_accounts < 200:
+            raise RingScopeError(f"--accounts {self.legit_accounts} is too small: use at least 200 legitimate accounts")
+        if self.rings < 1:
+            raise RingScopeError("--rings must be at least 1")
+        if self.operator_accounts < 5 * self.rings:
+            raise RingScopeError(
+                f"{self.operator_accounts} operator accounts cannot fill {self.rings} rings of at least 5: "
+                "raise --operator-accounts or lower --rings"
+            )
+        if not 3 <= self.days <= 366:
+            raise RingScopeError("--days must be between 3 and 366")
+        if self.exchanges_format not in ("parquet", "csv"):
+            raise RingScopeError("--exchanges-format must be parquet or csv")
+
+
+PRESETS: dict[str, WorldConfig] = {
+    # small enough to commit (< 10 MB) and to load in seconds; every confounder and
+    # every tradecraft is present
+    "demo": WorldConfig("demo", legit_accounts=3_700, operator_accounts=300, rings=8, days=14,
+                        legit_exchanges_per_account=22, operator_exchanges=110_000),
+    "medium": WorldConfig("medium", legit_accounts=97_000, operator_accounts=3_000, rings=40, days=28,
+                          legit_exchanges_per_account=25, operator_exchanges=3_000_000),
+    # the size of the real incident: 25,000 operator accounts, >= 28.8M exchanges by them
+    "incident": WorldConfig("incident", legit_accounts=1_000_000, operator_accounts=25_000, rings=120, days=28,
+                            legit_exchanges_per_account=15, operator_exchanges=28_800_000),
+}
+
+
+def resolve(preset: str, seed: int, **overrides) -> WorldConfig:
+    if preset not in PRESETS:
+        raise RingScopeError(f"unknown preset {preset!r}: choose one of {', '.join(PRESETS)}")
+    cfg = replace(PRESETS[preset], seed=seed)
+    scale = overrides.pop("exchanges_scale", None)
+    cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
+    if scale is not None:
+        if scale <= 0:
+            raise RingScopeError("--exchanges-scale must be positive")
+        cfg = cfg.scaled(scale)
+    cfg.validate()
+    return cfg

@@ -1,0 +1,196 @@
+"""Build one world and write it: the orchestration behind `ringscope seed`.
+
+Random streams are split from one ``SeedSequence`` per concern (population, ids,
+output order, exchanges, logins) so that, e.g., changing how logins are drawn
+does not reshuffle the population, and the same seed always gives the same bytes.
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pyarrow as pa
+
+from . import entities as E
+from .exchanges import (EXCHANGE_SCHEMA, LOGIN_SCHEMA, Streams, chunks, exchange_chunk, expected_rows, login_chunk,
+                        normalise_rates, profile_cdf)
+from .operators import build_operators
+from .population import World, build_legit
+from .presets import WorldConfig
+from .util import DAY, WINDOW_START_S, iso_seconds, unique_random_ids
+from .writers import CsvSink, ParquetSink, write_csv
+
+WORLD_FILES = ["accounts", "payment_instruments", "logins", "exchanges", "ip_intel", "labels"]
+
+# chunk bounds: ~1.5M exchange rows keeps peak memory in the hundreds of MB
+MAX_ROWS_PER_CHUNK = 1_500_000
+MAX_ACCOUNTS_PER_CHUNK = 60_000
+
+
+def generate(cfg: WorldConfig, out_dir: Path, progress: bool = False,
+             log: Callable[[str], None] = lambda _: None) -> dict:
+    t0 = time.perf_counter()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    s_pop, s_ids, s_order, s_ex, s_login = np.random.SeedSequence(cfg.seed).spawn(5)
+
+    log("building population and rings")
+    w = World(cfg, np.random.default_rng(s_pop))
+    build_legit(w)
+    rings = build_operators(w)
+    cols = w.acc.finalize()
+    w.tpl.finalize()
+    n = len(cols["ring"])
+
+    rng_ids = np.random.default_rng(s_ids)
+    acct_ids = unique_random_ids(rng_ids, n, 12, "acc_")
+    dev_ids, dev_ua = w.dev.finalize(rng_ids)
+    inst_ids = unique_random_ids(rng_ids, w.inst.n, 16, "pi_")
+    rng_order = np.random.default_rng(s_order)
+    order = rng_order.permutation(n)  # file order says nothing about cohort or ring
+    _dedupe_emails(cols["email"], order, rng_order)
+
+    start, stop, rate = normalise_rates(cols, cfg.days, cfg.legit_exchanges_per_account, cfg.operator_exchanges)
+    off, lens, members = w.net.pool_arrays()
+    s = Streams(cols=cols, acct_ids=pa.array(acct_ids), ip_strings=pa.array(w.net.ip_strings(), pa.string()),
+                pool_off=off, pool_len=lens, pool_members=members, tpl=w.tpl, profile_cdf=profile_cdf(w.profiles),
+                days=cfg.days, start_day=start, stop_day=stop, rate=rate)
+
+    _remove_stale(out_dir)
+    written: list[tuple[str, int]] = []
+    gz = cfg.compress_csv
+
+    log("writing accounts, labels, payment instruments, ip_intel")
+    written.append(write_csv(out_dir / "accounts.csv", pa.table({
+        "account_id": acct_ids[order], "created_at": iso_seconds(cols["created"][order]),
+        "email": cols["email"][order].astype(str), "display_name": cols["display_name"][order].astype(str),
+        "country": cols["country"][order].astype(str), "org_id": cols["org_id"][order].astype(str),
+        "tier": cols["tier"][order].astype(str),
+    }), gz))
+    ring = cols["ring"][order]
+    is_op = ring >= 0
+    written.append(write_csv(out_dir / "labels.csv", pa.table({
+        "account_id": acct_ids[order],
+        "ring_id": np.where(is_op, rings["ring_ids"][np.maximum(ring, 0)], ""),
+        "role": np.array(E.ROLES)[cols["role"][order]],
+        "tradecraft": np.array(E.TRADECRAFTS)[cols["tradecraft"][order]],
+        "operator_id": np.where(is_op, rings["operator_ids"][np.maximum(cols["operator"][order], 0)], ""),
+        "cohort": np.array(E.COHORTS)[cols["cohort"][order]],
+    }), gz))
+    written.append(write_csv(out_dir / "payment_instruments.csv",
+                             _instruments_table(w, cols, acct_ids, inst_ids, order, stop, rng_order), gz))
+    written.append(write_csv(out_dir / "ip_intel.csv", _intel_table(w, rng_order), gz))
+
+    exp = expected_rows(s)
+    ex_chunks = list(chunks(order, exp, MAX_ROWS_PER_CHUNK, MAX_ACCOUNTS_PER_CHUNK))
+    log_chunks = list(chunks(order, np.ones(n), 400_000, 400_000))
+
+    sink = CsvSink(out_dir / "logins.csv", LOGIN_SCHEMA, gz)
+    dev_ids_pa, dev_ua_pa = pa.array(dev_ids), pa.array(dev_ua, pa.string())
+    for acc, ss in zip(log_chunks, s_login.spawn(len(log_chunks))):
+        batch = login_chunk(s, acc, np.random.default_rng(ss), dev_ids_pa, dev_ua_pa)
+        if batch is not None:
+            sink.write(batch)
+    sink.close()
+    written.append((sink.path, sink.rows))
+
+    if cfg.exchanges_format == "parquet":
+        ex_sink = ParquetSink(out_dir / "exchanges.parquet", EXCHANGE_SCHEMA)
+    else:
+        ex_sink = CsvSink(out_dir / "exchanges.csv", EXCHANGE_SCHEMA, gz)
+    op_rows = 0
+    op_mask = cols["ring"] >= 0
+    bar = _progress(progress, total=int(exp.sum()), desc="exchanges")
+    for acc, ss in zip(ex_chunks, s_ex.spawn(len(ex_chunks))):
+        out = exchange_chunk(s, acc, np.random.default_rng(ss))
+        if out is None:
+            continue
+        batch, n_op = out
+        ex_sink.write(batch)
+        op_rows += n_op
+        bar.update(batch.num_rows)
+    bar.close()
+    ex_sink.close()
+    written.append((ex_sink.path, ex_sink.rows))
+
+    tradecrafts = Counter(k for k, _ in rings["plan"])
+    return {
+        "out_dir": str(out_dir), "preset": cfg.name, "seed": cfg.seed,
+        "accounts": n, "legit_accounts": int((~op_mask).sum()), "operator_accounts": int(op_mask.sum()),
+        "rings": len(rings["plan"]), "rings_by_tradecraft": dict(sorted(tradecrafts.items())),
+        "exchanges": ex_sink.rows, "operator_exchanges": op_rows,
+        "files": [(p.name, rows, p.stat().st_size) for p, rows in written],
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+
+
+def _progress(enabled: bool, total: int, desc: str):
+    if not enabled:
+        class _Null:
+            def update(self, _): pass
+            def close(self): pass
+        return _Null()
+    from tqdm import tqdm
+    return tqdm(total=total, desc=desc, unit="rows", unit_scale=True, mininterval=1.0)
+
+
+def _dedupe_emails(emails: np.ndarray, order: np.ndarray, rng) -> None:
+    """An address belongs to one account; later duplicates get digits, as a real
+    sign-up form would force."""
+    seen: set[str] = set()
+    for i in order.tolist():
+        e = emails[i]
+        key = e.lower()
+        while key in seen:
+            loc, dom = e.split("@", 1)
+            e = f"{loc}{int(rng.integers(1, 1000))}@{dom}"
+            key = e.lower()
+        seen.add(key)
+        emails[i] = e
+
+
+def _instruments_table(w: World, cols: dict, acct_ids, inst_ids, order, stop, rng) -> pa.Table:
+    acct = np.concatenate(w.inst.link_acct)
+    inst = np.concatenate(w.inst.link_inst)
+    pos = np.empty(len(order), np.int64)
+    pos[order] = np.arange(len(order))
+    srt = np.lexsort((inst, pos[acct]))
+    acct, inst = acct[srt], inst[srt]
+    kind = np.concatenate(w.inst.kind)[inst]
+    bins = np.concatenate(w.inst.bin)[inst]
+    cc = np.concatenate(w.inst.cc)[inst]
+    end = WINDOW_START_S + w.cfg.days * DAY
+    first = cols["created"][acct] + rng.integers(60, DAY, len(acct))
+    first = np.minimum(first, end - 60)
+    last = np.minimum(WINDOW_START_S + (stop[acct] * DAY).astype(np.int64), end) - rng.integers(0, 2 * DAY, len(acct))
+    last = np.maximum(last, first)
+    return pa.table({
+        "account_id": acct_ids[acct], "instrument_id": inst_ids[inst], "kind": kind.astype(str),
+        "bin": bins.astype(str), "issuer_country": cc.astype(str),
+        "first_seen": iso_seconds(first), "last_seen": iso_seconds(last),
+    })
+
+
+def _intel_table(w: World, rng) -> pa.Table:
+    rows = {}
+    for r in w.net.intel:
+        rows.setdefault(r[0], r)  # one row per network: the first (most specific source) wins
+    rows = list(rows.values())
+    rows = [rows[i] for i in rng.permutation(len(rows))]
+    return pa.table({
+        "network": [r[0] for r in rows], "asn": [str(r[1]) for r in rows], "as_org": [r[2] for r in rows],
+        "country": [r[3] for r in rows], "kind": [r[4] for r in rows],
+    })
+
+
+def _remove_stale(out_dir: Path) -> None:
+    """A world directory holds one file per kind: drop earlier variants (e.g. an
+    exchanges.csv next to a new exchanges.parquet) so ingestion never sees both."""
+    for base in WORLD_FILES:
+        for ext in (".csv", ".csv.gz", ".parquet"):
+            p = out_dir / f"{base}{ext}"
+            if p.exists():
+                p.unlink()
