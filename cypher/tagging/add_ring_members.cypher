@@ -1,0 +1,62 @@
+// name: add_ring_members
+// title: Add accounts to a ring's case
+// description: Puts each listed account into the ring's case: a new HAS_MEMBER
+//   {added_by: $by, removed: false} when it had none, or removed=false again on a
+//   relationship an investigator had removed (relationships are never deleted, so history
+//   and re-detection stay consistent). In the same transaction, one AuditEvent lists each
+//   changed account's state before (not_member or removed) and after (member). Returns one
+//   outcome per id: unknown (no such account), not_member, removed or member (the state
+//   before; member means it was already in the case and nothing changed).
+// category: tagging
+// mode: write
+// version: 1
+// param: ring_id      -- the ring whose case changes
+// param: account_ids  -- account ids to add (distinct)
+// param: by           -- the investigator recorded on the relationship and in the audit trail
+//
+// In Neo4j Browser or cypher-shell, set the parameters first:
+// :param ring_id => 'ring-0001'
+// :param account_ids => ['acct-00017', 'acct-00018']
+// :param by => 'alice'
+MATCH (r:Ring {ring_id: $ring_id})
+// Write-lock the ring before reading its old values (a write takes the lock; without it
+// two taggers at once could both read the same "before" and one change would be lost).
+SET r._lock = true
+REMOVE r._lock
+WITH r
+CALL (r) {
+  UNWIND $account_ids AS account_id
+  OPTIONAL MATCH (a:Account {account_id: account_id})
+  OPTIONAL MATCH (r)-[m:HAS_MEMBER]->(a)
+  WITH account_id, a, m,
+       CASE
+         WHEN a IS NULL THEN 'unknown'
+         WHEN m IS NULL THEN 'not_member'
+         WHEN coalesce(m.removed, false) THEN 'removed'
+         ELSE 'member'
+       END AS state
+  CALL (r, a, state) {
+    WITH * WHERE state = 'not_member'
+    CREATE (r)-[:HAS_MEMBER {added_by: $by, removed: false}]->(a)
+  }
+  CALL (m, state) {
+    WITH * WHERE state = 'removed'
+    SET m.removed = false
+  }
+  RETURN collect({account_id: account_id, state: state}) AS outcomes
+}
+WITH r, outcomes, [o IN outcomes WHERE o.state IN ['not_member', 'removed']] AS changes
+OPTIONAL CALL (r, changes) {
+  WITH * WHERE size(changes) > 0
+  CREATE (e:AuditEvent {
+    event_id: randomUUID(),
+    seq: COUNT { (r)<-[:ABOUT]-(:AuditEvent) } + 1,
+    at: datetime(),
+    by: $by,
+    action: 'add_members',
+    before: apoc.convert.toJson({members: apoc.map.fromPairs([c IN changes | [c.account_id, c.state]])}),
+    after: apoc.convert.toJson({members: apoc.map.fromPairs([c IN changes | [c.account_id, 'member']])})
+  })-[:ABOUT]->(r)
+  RETURN e.event_id AS event_id
+}
+RETURN r.ring_id AS ring_id, outcomes, event_id

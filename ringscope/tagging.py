@@ -1,0 +1,459 @@
+"""Investigator tagging of rings: status, free labels, a note, and the accounts in a
+ring's case, every change written to an audit trail in the graph.
+
+The app and `ringscope tag` both call these functions. Each operation is ONE stored
+write query (`cypher/tagging/*.cypher`) that reads the old value, applies the change and
+appends an `(:AuditEvent)-[:ABOUT]->(:Ring)` in the same transaction, so the trail can
+never disagree with the graph. An operation that changes nothing (a status the ring
+already has, a label it already carries) writes no event and reports `changed=False`.
+
+Tags live only on properties detection does not own (`status`, `labels`, `note`) and on
+the `HAS_MEMBER` flags `added_by` / `removed`; a re-run of detection that MERGEs the
+ring and sets its detection properties leaves them alone.
+
+    >>> set_status("ring-0001", "confirmed", by="alice")
+    TagChange(ring_id='ring-0001', action='set_status', changed=True, ...)
+    >>> history("ring-0001")[0].action
+    'set_status'
+"""
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from .catalog import run_query
+from .config import Settings, load_settings
+from .errors import RingScopeError
+
+#: Ring statuses, in the order an investigation usually moves through them.
+STATUSES: tuple[str, ...] = ("new", "investigating", "confirmed", "false_positive", "escalated")
+
+#: Other spellings people type, mapped to the stored value (after lower-casing and
+#: turning spaces and dashes into underscores).
+STATUS_ALIASES: dict[str, str] = {
+    "confirmed_operator": "confirmed",
+    "operator": "confirmed",
+    "false_pos": "false_positive",
+    "fp": "false_positive",
+    "escalate": "escalated",
+    "investigate": "investigating",
+}
+
+#: What a HAS_MEMBER relationship's `added_by` holds when detection put the account there.
+DETECT = "detect"
+
+MAX_LABEL_CHARS = 100
+MAX_NOTE_CHARS = 10_000
+MAX_NAME_CHARS = 200
+
+
+class TaggingError(RingScopeError):
+    """A tagging request was refused: unknown ring or status, missing investigator, bad input."""
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class TagChange:
+    """The outcome of a status, label or note operation."""
+
+    ring_id: str
+    action: str
+    changed: bool
+    before: Any
+    after: Any
+    #: The AuditEvent written, or None when nothing changed.
+    event_id: str | None
+
+
+@dataclass(frozen=True)
+class MemberChange:
+    """The outcome of adding or removing accounts from a ring's case."""
+
+    ring_id: str
+    action: str
+    #: Accounts whose membership changed.
+    changed: tuple[str, ...]
+    #: Known accounts already in the requested state (nothing to do).
+    unchanged: tuple[str, ...]
+    #: Ids with no Account node: reported, never silently dropped.
+    unknown: tuple[str, ...]
+    #: The AuditEvent written, or None when nothing changed.
+    event_id: str | None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One event of a ring's audit trail."""
+
+    event_id: str
+    #: Position in the ring's trail (1 = first event); orders events within the same millisecond.
+    seq: int
+    #: ISO-8601 UTC time of the change.
+    at: str
+    by: str
+    action: str
+    #: The changed value(s) before and after, decoded from the stored JSON text.
+    before: Any
+    after: Any
+
+    def describe(self) -> str:
+        """One line for a history view: `2026-11-26T10:00:00Z alice set_status: new -> confirmed`."""
+        return f"{self.at} {self.by} {self.action}: {describe_value(self.before)} -> {describe_value(self.after)}"
+
+
+@dataclass(frozen=True)
+class RingTags:
+    """A ring's investigator-owned state."""
+
+    ring_id: str
+    status: str
+    labels: tuple[str, ...]
+    note: str | None
+    #: Accounts in the case (HAS_MEMBER not removed).
+    members: int
+    removed_members: int
+    #: Accounts in the case that an investigator (not detection) added.
+    added_members: int
+    audit_events: int
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def normalize_status(status: str) -> str:
+    """The stored spelling of a status: `Confirmed-Operator` -> `confirmed`; unknown -> error."""
+    key = str(status or "").strip().lower().replace("-", "_").replace(" ", "_")
+    key = STATUS_ALIASES.get(key, key)
+    if key not in STATUSES:
+        raise TaggingError(f"unknown status {status!r}: use one of {', '.join(STATUSES)}")
+    return key
+
+
+def resolve_investigator(by: str | None, settings: Settings | None = None) -> str:
+    """The investigator's name: `by`, else RINGSCOPE_INVESTIGATOR from config, else an error."""
+    name = (by or "").strip()
+    if not name:
+        name = ((settings or load_settings()).investigator or "").strip()
+    if not name:
+        raise TaggingError("no investigator name: pass --by NAME or set RINGSCOPE_INVESTIGATOR in .env")
+    if len(name) > MAX_NAME_CHARS or not name.isprintable():
+        raise TaggingError(f"investigator name must be printable text of at most {MAX_NAME_CHARS} characters")
+    return name
+
+
+def _clean_labels(labels: Iterable[str]) -> list[str]:
+    if isinstance(labels, str):
+        labels = [labels]
+    cleaned: list[str] = []
+    for label in labels:
+        text = str(label).strip()
+        if not text:
+            raise TaggingError("a label cannot be empty")
+        if len(text) > MAX_LABEL_CHARS or not text.isprintable():
+            raise TaggingError(f"label {text[:40]!r} must be printable text of at most {MAX_LABEL_CHARS} characters")
+        if text not in cleaned:
+            cleaned.append(text)
+    return cleaned
+
+
+def _clean_ids(account_ids: Iterable[str]) -> list[str]:
+    if isinstance(account_ids, str):
+        account_ids = [account_ids]
+    ids: list[str] = []
+    seen: set[str] = set()
+    for raw in account_ids:
+        text = str(raw).strip()
+        if text and text not in seen:
+            seen.add(text)
+            ids.append(text)
+    return ids
+
+
+def _ring_id(ring_id: str) -> str:
+    text = str(ring_id or "").strip()
+    if not text:
+        raise TaggingError("no ring id given: `ringscope rings` lists them")
+    return text
+
+
+def _no_ring(ring_id: str) -> TaggingError:
+    return TaggingError(f"no ring with id {ring_id!r}: `ringscope rings` lists them")
+
+
+def read_account_ids(path: str | Path) -> list[str]:
+    """Account ids from a CSV file with an `account_id` column (other columns ignored).
+
+    Blank ids are skipped and duplicates kept once, in file order.
+    """
+    path = Path(path)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            columns = [c.strip() for c in (reader.fieldnames or [])]
+            if "account_id" not in columns:
+                raise TaggingError(f"{path}: no account_id column (found: {', '.join(columns) or 'no header'})")
+            reader.fieldnames = columns
+            ids = _clean_ids(row.get("account_id") or "" for row in reader)
+    except OSError as exc:
+        raise TaggingError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise TaggingError(f"{path} is not a readable UTF-8 CSV file: {exc}") from None
+    if not ids:
+        raise TaggingError(f"{path}: no account ids in the account_id column")
+    return ids
+
+
+# --------------------------------------------------------------------------- operations
+
+
+def _tag(query: str, ring_id: str, action: str, params: dict[str, Any], settings: Settings | None) -> TagChange:
+    rows = run_query(query, {"ring_id": ring_id, **params}, settings=settings, allow_write=True)
+    if not rows:
+        raise _no_ring(ring_id)
+    row = rows[0]
+    return TagChange(
+        ring_id=ring_id,
+        action=action,
+        changed=row["event_id"] is not None,
+        before=row["before"],
+        after=row["after"],
+        event_id=row["event_id"],
+    )
+
+
+def set_status(ring_id: str, status: str, by: str | None = None, settings: Settings | None = None) -> TagChange:
+    """Set a ring's status (any spelling `normalize_status` accepts); audited."""
+    ring_id = _ring_id(ring_id)
+    status = normalize_status(status)
+    by = resolve_investigator(by, settings)
+    return _tag("set_ring_status", ring_id, "set_status", {"status": status, "by": by}, settings)
+
+
+def add_labels(ring_id: str, labels: Iterable[str], by: str | None = None, settings: Settings | None = None) -> TagChange:
+    """Add free labels (kept in the order first added; existing ones ignored); audited."""
+    ring_id = _ring_id(ring_id)
+    cleaned = _clean_labels(labels)
+    by = resolve_investigator(by, settings)
+    if not cleaned:
+        raise TaggingError("no label to add")
+    return _tag("add_ring_labels", ring_id, "add_labels", {"labels": cleaned, "by": by}, settings)
+
+
+def remove_labels(ring_id: str, labels: Iterable[str], by: str | None = None, settings: Settings | None = None) -> TagChange:
+    """Remove free labels (ones the ring does not carry are ignored); audited."""
+    ring_id = _ring_id(ring_id)
+    cleaned = _clean_labels(labels)
+    by = resolve_investigator(by, settings)
+    if not cleaned:
+        raise TaggingError("no label to remove")
+    return _tag("remove_ring_labels", ring_id, "remove_labels", {"labels": cleaned, "by": by}, settings)
+
+
+# tag_ring's keyword `remove_labels` shadows the function inside it.
+_remove_labels = remove_labels
+
+
+def set_note(ring_id: str, note: str | None, by: str | None = None, settings: Settings | None = None) -> TagChange:
+    """Replace the ring's note; an empty or None note clears it; audited."""
+    ring_id = _ring_id(ring_id)
+    text = (note or "").strip() or None
+    if text is not None and len(text) > MAX_NOTE_CHARS:
+        raise TaggingError(f"the note is longer than {MAX_NOTE_CHARS} characters")
+    by = resolve_investigator(by, settings)
+    return _tag("set_ring_note", ring_id, "set_note", {"note": text, "by": by}, settings)
+
+
+def _members(query: str, action: str, target: str, ring_id: str, account_ids: Iterable[str], by: str | None,
+             settings: Settings | None) -> MemberChange:
+    ring_id = _ring_id(ring_id)
+    ids = _clean_ids(account_ids)
+    by = resolve_investigator(by, settings)
+    if not ids:
+        raise TaggingError("no account id given")
+    rows = run_query(query, {"ring_id": ring_id, "account_ids": ids, "by": by}, settings=settings, allow_write=True)
+    if not rows:
+        raise _no_ring(ring_id)
+    state = {o["account_id"]: o["state"] for o in rows[0]["outcomes"]}
+    changed, unchanged, unknown = [], [], []
+    for account_id in ids:
+        before = state.get(account_id, "unknown")
+        if before == "unknown":
+            unknown.append(account_id)
+        elif before == target:
+            unchanged.append(account_id)
+        elif target == "removed" and before == "not_member":
+            unchanged.append(account_id)  # never in this case: nothing to take out
+        else:
+            changed.append(account_id)
+    return MemberChange(
+        ring_id=ring_id,
+        action=action,
+        changed=tuple(changed),
+        unchanged=tuple(unchanged),
+        unknown=tuple(unknown),
+        event_id=rows[0]["event_id"],
+    )
+
+
+def add_members(ring_id: str, account_ids: Iterable[str], by: str | None = None,
+                settings: Settings | None = None) -> MemberChange:
+    """Put accounts into the ring's case (HAS_MEMBER added_by=by, or un-removed); one audit event.
+
+    Unknown account ids come back in `.unknown` and change nothing.
+    """
+    return _members("add_ring_members", "add_members", "member", ring_id, account_ids, by, settings)
+
+
+def remove_members(ring_id: str, account_ids: Iterable[str], by: str | None = None,
+                   settings: Settings | None = None) -> MemberChange:
+    """Take accounts out of the ring's case (HAS_MEMBER.removed=true, never deleted); one audit event.
+
+    Unknown account ids come back in `.unknown`; accounts not in the case in `.unchanged`.
+    """
+    return _members("remove_ring_members", "remove_members", "removed", ring_id, account_ids, by, settings)
+
+
+def tag_ring(
+    ring_id: str,
+    *,
+    status: str | None = None,
+    labels: Sequence[str] = (),
+    remove_labels: Sequence[str] = (),
+    note: str | None = None,
+    by: str | None = None,
+    settings: Settings | None = None,
+) -> list[TagChange]:
+    """The CLI's combined form: status, labels to add and remove, note, in that order.
+
+    Every input is checked before anything is written; each part is its own audited
+    operation (one event per part that changed). `note=""` clears the note; `note=None`
+    leaves it alone.
+    """
+    ring_id = _ring_id(ring_id)
+    status = normalize_status(status) if status is not None else None
+    to_add = _clean_labels(labels)
+    to_remove = _clean_labels(remove_labels)
+    both = sorted(set(to_add) & set(to_remove))
+    if both:
+        raise TaggingError(f"label {both[0]!r} is both added and removed: pick one")
+    by = resolve_investigator(by, settings)
+    if status is None and not to_add and not to_remove and note is None:
+        raise TaggingError("nothing to change: give --status, --label, --remove-label or --note")
+    _tags_or_raise(ring_id, settings)
+    changes: list[TagChange] = []
+    if status is not None:
+        changes.append(set_status(ring_id, status, by, settings))
+    if to_add:
+        changes.append(add_labels(ring_id, to_add, by, settings))
+    if to_remove:
+        changes.append(_remove_labels(ring_id, to_remove, by, settings))
+    if note is not None:
+        changes.append(set_note(ring_id, note, by, settings))
+    return changes
+
+
+# --------------------------------------------------------------------------- reads
+
+
+def _decode(text: Any) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return text
+
+
+def _iso(value: Any) -> str:
+    if value is None:
+        return ""
+    to_native = getattr(value, "to_native", None)
+    native = to_native() if to_native else value
+    iso = native.isoformat() if hasattr(native, "isoformat") else str(native)
+    return iso.replace("+00:00", "Z")
+
+
+def describe_value(value: Any, *, max_items: int = 6) -> str:
+    """A before/after value as short text: `{"status": "new"}` -> `new`; long maps are cut."""
+    if isinstance(value, dict) and len(value) == 1:
+        (value,) = value.values()
+    if isinstance(value, dict):
+        items = [f"{k}={v}" for k, v in value.items()]
+    elif isinstance(value, list):
+        items = [str(v) for v in value]
+    else:
+        return "none" if value is None else str(value)
+    shown = ", ".join(items[:max_items]) + (f" (+{len(items) - max_items} more)" if len(items) > max_items else "")
+    return shown if isinstance(value, dict) else f"[{shown}]"
+
+
+def history(ring_id: str, *, limit: int = 10_000, settings: Settings | None = None) -> list[AuditEntry]:
+    """The ring's audit trail, newest first (`exported` events included)."""
+    ring_id = _ring_id(ring_id)
+    rows = run_query("ring_history", {"ring_id": ring_id, "limit": int(limit)}, settings=settings)
+    if not rows:
+        raise _no_ring(ring_id)
+    return [
+        AuditEntry(
+            event_id=row["event_id"],
+            seq=row["seq"],
+            at=_iso(row["at"]),
+            by=row["by"],
+            action=row["action"],
+            before=_decode(row["before"]),
+            after=_decode(row["after"]),
+        )
+        for row in rows
+        if row["event_id"] is not None
+    ]
+
+
+def _tags_or_raise(ring_id: str, settings: Settings | None) -> dict[str, Any]:
+    rows = run_query("ring_tags", {"ring_id": ring_id}, settings=settings)
+    if not rows:
+        raise _no_ring(ring_id)
+    return rows[0]
+
+
+def ring_tags(ring_id: str, settings: Settings | None = None) -> RingTags:
+    """Status, labels, note and case size of one ring."""
+    row = _tags_or_raise(_ring_id(ring_id), settings)
+    return RingTags(
+        ring_id=row["ring_id"],
+        status=row["status"],
+        labels=tuple(row["labels"]),
+        note=row["note"],
+        members=row["members"],
+        removed_members=row["removed_members"],
+        added_members=row["added_members"],
+        audit_events=row["audit_events"],
+    )
+
+
+__all__ = [
+    "AuditEntry",
+    "DETECT",
+    "MemberChange",
+    "RingTags",
+    "STATUSES",
+    "TagChange",
+    "TaggingError",
+    "add_labels",
+    "add_members",
+    "describe_value",
+    "history",
+    "normalize_status",
+    "read_account_ids",
+    "remove_labels",
+    "remove_members",
+    "resolve_investigator",
+    "ring_tags",
+    "set_note",
+    "set_status",
+    "tag_ring",
+]

@@ -1,0 +1,126 @@
+"""`ringscope tag`: the investigator's tagging operations from the command line.
+
+Same functions as the app (`ringscope.tagging`), so both write the same audit trail.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import tagging
+from .config import load_settings
+from .tagging import STATUSES, MemberChange, TagChange
+
+_STATUS_HELP = (
+    f"New status, one of: {', '.join(STATUSES)} "
+    "(dashes, spaces and case are ignored; confirmed-operator means confirmed)."
+)
+
+
+@click.command()
+@click.argument("ring_id", required=False)
+@click.option("--ring", "ring_option", metavar="RING_ID", help="The ring to change (the same as RING_ID; reads well with --file).")
+@click.option("--status", metavar="STATUS", help=_STATUS_HELP)
+@click.option("--label", "labels", multiple=True, metavar="LABEL", help="Free label to add (repeat for several).")
+@click.option("--remove-label", "removed_labels", multiple=True, metavar="LABEL", help="Label to remove (repeat for several).")
+@click.option("--note", metavar="TEXT", help="Replace the ring's note; --note '' clears it.")
+@click.option("--add-account", "add_accounts", multiple=True, metavar="ACCOUNT_ID",
+              help="Put one account into the ring's case (repeat for several).")
+@click.option("--remove-account", "remove_accounts", multiple=True, metavar="ACCOUNT_ID",
+              help="Take one account out of the ring's case (repeat for several; it stays in history).")
+@click.option("--file", "accounts_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV file with an account_id column: accounts to add (--add) or remove (--remove) in bulk.")
+@click.option("--add", "bulk_mode", flag_value="add", help="With --file: put the file's accounts into the case.")
+@click.option("--remove", "bulk_mode", flag_value="remove", help="With --file: take the file's accounts out of the case.")
+@click.option("--by", metavar="NAME", help="Investigator recorded in the audit trail (default: RINGSCOPE_INVESTIGATOR from .env).")
+@click.option("--history", "show_history", is_flag=True,
+              help="Print the ring's tags and audit trail, newest first (the default when nothing is changed).")
+def tag(
+    ring_id: str | None,
+    ring_option: str | None,
+    status: str | None,
+    labels: tuple[str, ...],
+    removed_labels: tuple[str, ...],
+    note: str | None,
+    add_accounts: tuple[str, ...],
+    remove_accounts: tuple[str, ...],
+    accounts_file: Path | None,
+    bulk_mode: str | None,
+    by: str | None,
+    show_history: bool,
+) -> None:
+    """Tag a ring: status, free labels, note, and which accounts are in its case.
+
+    Every change is appended to the ring's audit trail in the graph (who, when,
+    before, after). Examples:
+
+    \b
+      ringscope tag ring-0001 --status confirmed-operator --label proxy-farm --by alice
+      ringscope tag ring-0001 --note "same BIN range as March" --by alice
+      ringscope tag ring-0001 --remove-account acct-42 --by alice
+      ringscope tag --file accounts.csv --ring ring-0001 --add --by alice
+      ringscope tag ring-0001            # show tags and history
+    """
+    if ring_id and ring_option and ring_id != ring_option:
+        raise click.UsageError(f"RING_ID {ring_id!r} and --ring {ring_option!r} disagree: give one")
+    ring = ring_id or ring_option
+    if not ring:
+        raise click.UsageError("which ring? give RING_ID or --ring (`ringscope rings` lists them)")
+    if accounts_file is not None and bulk_mode is None:
+        raise click.UsageError("--file needs --add or --remove")
+    if bulk_mode is not None and accounts_file is None:
+        raise click.UsageError("--add/--remove take their accounts from --file (single accounts: --add-account)")
+
+    settings = load_settings()
+    wants_change = any([status is not None, labels, removed_labels, note is not None, add_accounts,
+                        remove_accounts, accounts_file is not None])
+    if wants_change:
+        investigator = tagging.resolve_investigator(by, settings)
+        bulk_ids = tagging.read_account_ids(accounts_file) if accounts_file is not None else []
+        if status is not None or labels or removed_labels or note is not None:
+            for change in tagging.tag_ring(ring, status=status, labels=labels, remove_labels=removed_labels,
+                                           note=note, by=investigator, settings=settings):
+                _echo_tag(change)
+        if add_accounts:
+            _echo_members(tagging.add_members(ring, add_accounts, investigator, settings))
+        if remove_accounts:
+            _echo_members(tagging.remove_members(ring, remove_accounts, investigator, settings))
+        if bulk_ids:
+            op = tagging.add_members if bulk_mode == "add" else tagging.remove_members
+            _echo_members(op(ring, bulk_ids, investigator, settings), source=accounts_file)
+    if show_history or not wants_change:
+        _echo_history(ring, settings)
+
+
+def _echo_tag(change: TagChange) -> None:
+    what = change.action.replace("_", " ")
+    if not change.changed:
+        click.echo(f"{change.ring_id}: {what}: unchanged ({tagging.describe_value(change.after)})")
+        return
+    click.echo(f"{change.ring_id}: {what}: {tagging.describe_value(change.before)} -> {tagging.describe_value(change.after)}")
+
+
+def _echo_members(change: MemberChange, source: Path | None = None) -> None:
+    verb = "added to" if change.action == "add_members" else "removed from"
+    origin = f" (from {source})" if source else ""
+    click.echo(f"{change.ring_id}: {len(change.changed)} account(s) {verb} the case{origin}"
+               + (f", {len(change.unchanged)} already so" if change.unchanged else ""))
+    if change.unknown:
+        shown = ", ".join(change.unknown[:10]) + (f" and {len(change.unknown) - 10} more" if len(change.unknown) > 10 else "")
+        click.echo(f"warning: {len(change.unknown)} unknown account id(s), not in the graph, skipped: {shown}", err=True)
+
+
+def _echo_history(ring: str, settings) -> None:
+    tags = tagging.ring_tags(ring, settings)
+    click.echo(f"ring {tags.ring_id}: status {tags.status}; labels: {', '.join(tags.labels) or '-'}; "
+               f"{tags.members} account(s) in the case ({tags.removed_members} removed, {tags.added_members} added by investigators)")
+    if tags.note:
+        click.echo(f"note: {tags.note}")
+    events = tagging.history(ring, settings=settings)
+    if not events:
+        click.echo("history: none yet")
+        return
+    click.echo("history (newest first):")
+    for event in events:
+        click.echo(f"  {event.describe()}")
