@@ -1,0 +1,43 @@
+"""Every command and option of `ringscope` has help text, and errors are one line."""
+from __future__ import annotations
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from ringscope.cli import COMMANDS, cli
+
+
+def walk(command: click.Command, path: tuple[str, ...] = ()):
+    yield path, command
+    if isinstance(command, click.Group):
+        ctx = click.Context(command)
+        for name in command.list_commands(ctx):
+            yield from walk(command.get_command(ctx, name), path + (name,))
+
+
+def all_commands():
+    return list(walk(cli))
+
+
+def test_every_registered_subcommand_loads():
+    ctx = click.Context(cli)
+    for name in COMMANDS:
+        assert isinstance(cli.get_command(ctx, name), click.Command), name
+
+
+@pytest.mark.parametrize("path,command", all_commands(), ids=lambda v: " ".join(v) if isinstance(v, tuple) else "")
+def test_help_text_on_every_command_and_option(path, command):
+    assert (command.help or command.short_help or "").strip(), f"`ringscope {' '.join(path)}` has no help text"
+    for param in command.params:
+        if isinstance(param, click.Option) and param.name not in ("help", "version"):
+            assert (param.help or "").strip(), f"`ringscope {' '.join(path)}` option {param.opts} has no help text"
+    result = CliRunner().invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+
+
+def test_an_unknown_subcommand_is_refused():
+    result = CliRunner().invoke(cli, ["frobnicate"])
+    assert result.exit_code != 0
+    assert "No such command" in result.output
