@@ -1,0 +1,28 @@
+// name: ingest_exchange_ips
+// title: Load account-IP links from exchanges
+// description: One row per account x IP from aggregated exchanges: the IP node (with ip_intel when the world has it)
+//   and USED_IP whose exchanges add up and whose first_seen / last_seen widen.
+// category: ingest
+// mode: write
+// version: 1
+// param: sha = ""    -- sha256 of the source file: its (:IngestedFile) ledger entry must exist
+// param: batch = ""  -- batch key (stage:number); a key already on the ledger entry is skipped, so a re-run never adds twice
+// param: rows = []   -- the batch rows (see ingest/aggregate.py)
+//
+// In Neo4j Browser or cypher-shell, set the parameters first:
+// :param sha => ''
+// :param batch => ''
+// :param rows => []
+MATCH (f:IngestedFile {sha256: $sha})
+WHERE NOT $batch IN f.batches_done
+SET f.batches_done = f.batches_done + [$batch]
+WITH f
+UNWIND $rows AS row
+WITH row, datetime({epochMillis: row.first_seen}) AS fs, datetime({epochMillis: row.last_seen}) AS ls
+MERGE (a:Account {account_id: row.account_id})
+MERGE (i:IP {address: row.address})
+FOREACH (_ IN CASE WHEN row.intel IS NULL THEN [] ELSE [1] END | SET i += row.intel)
+MERGE (a)-[r:USED_IP]->(i)
+SET r.exchanges = coalesce(r.exchanges, 0) + row.exchanges,
+    r.first_seen = CASE WHEN r.first_seen IS NULL OR fs < r.first_seen THEN fs ELSE r.first_seen END,
+    r.last_seen = CASE WHEN r.last_seen IS NULL OR ls > r.last_seen THEN ls ELSE r.last_seen END

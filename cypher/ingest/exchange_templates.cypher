@@ -1,0 +1,29 @@
+// name: ingest_exchange_templates
+// title: Add account-template links from exchanges
+// description: One row per account x prompt template: SENT_TEMPLATE whose exchanges and tokens
+//   add up and whose first_seen / last_seen widen.
+// category: ingest
+// mode: write
+// version: 1
+// param: sha = ""    -- sha256 of the source file: its (:IngestedFile) ledger entry must exist
+// param: batch = ""  -- batch key (stage:number); a key already on the ledger entry is skipped, so a re-run never adds twice
+// param: rows = []   -- the batch rows (see ingest/aggregate.py)
+//
+// In Neo4j Browser or cypher-shell, set the parameters first:
+// :param sha => ''
+// :param batch => ''
+// :param rows => []
+MATCH (f:IngestedFile {sha256: $sha})
+WHERE NOT $batch IN f.batches_done
+SET f.batches_done = f.batches_done + [$batch]
+WITH f
+UNWIND $rows AS row
+WITH row, datetime({epochMillis: row.first_seen}) AS fs, datetime({epochMillis: row.last_seen}) AS ls
+MERGE (a:Account {account_id: row.account_id})
+MERGE (t:PromptTemplate {fingerprint: row.fingerprint})
+MERGE (a)-[r:SENT_TEMPLATE]->(t)
+SET r.exchanges = coalesce(r.exchanges, 0) + row.exchanges,
+    r.input_tokens = coalesce(r.input_tokens, 0) + row.input_tokens,
+    r.output_tokens = coalesce(r.output_tokens, 0) + row.output_tokens,
+    r.first_seen = CASE WHEN r.first_seen IS NULL OR fs < r.first_seen THEN fs ELSE r.first_seen END,
+    r.last_seen = CASE WHEN r.last_seen IS NULL OR ls > r.last_seen THEN ls ELSE r.last_seen END

@@ -1,0 +1,26 @@
+// name: ingest_ledger_begin
+// title: Open (or resume) a file's ledger entry
+// description: The (:IngestedFile) entry for a file about to load, keyed by its sha256. A new entry
+//   starts with status loading and no batches done; an entry left in loading by an interrupted run
+//   keeps its batches and its batch size, so the re-run resumes and adds nothing twice.
+// category: ingest
+// mode: write
+// version: 1
+// param: sha = ""         -- sha256 of the file's bytes
+// param: path = ""        -- the file's path inside the world
+// param: kind = ""        -- accounts, payment_instruments, logins, exchanges or ip_intel
+// param: size_bytes = 0   -- file size
+// param: batch_size = 5000 -- rows per write transaction (kept from the first attempt)
+//
+// In Neo4j Browser or cypher-shell, set the parameters first:
+// :param sha => ''
+// :param path => ''
+// :param kind => ''
+// :param size_bytes => 0
+// :param batch_size => 5000
+MERGE (f:IngestedFile {sha256: $sha})
+ON CREATE SET f.status = 'loading', f.batches_done = [], f.batch_size = $batch_size,
+              f.first_started_at = datetime(), f.attempts = 0
+SET f.path = $path, f.kind = $kind, f.size_bytes = $size_bytes,
+    f.started_at = datetime(), f.attempts = f.attempts + 1
+RETURN f.status AS status, f.batch_size AS batch_size, size(f.batches_done) AS batches_done

@@ -1,0 +1,235 @@
+"""Turning valid rows into the rows the graph is written from.
+
+Raw exchanges are never loaded one node each: they are aggregated here per
+account (totals, active days, hour-of-day and daily profiles), per
+account x template and per account x IP. Logins become account x device and
+account x IP rows, payment-instrument rows one row per account x instrument.
+
+Every stage yields its rows sorted by key, so the same file always splits into
+the same batches: the ledger's per-batch markers depend on that (see ledger.py).
+Timestamps leave DuckDB as epoch milliseconds; the Cypher turns them into
+datetimes.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from . import contract as c
+from .engine import Engine, quote_ident
+from .ipintel import IntelTable, intel_properties
+
+_PROPERTY_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+
+
+@dataclass
+class Stage:
+    """One kind of graph write for one file: its rows sit in a DuckDB table."""
+
+    name: str       # e.g. "accounts", "templates"; part of the ledger's batch key
+    query: str      # the stored query (cypher/ingest) that writes a batch
+    total: int      # rows the stage will write
+    rows: Callable[[int], Iterator[list[dict]]]  # batch size -> batches, in key order
+
+
+def _materialise(engine: Engine, name: str, sql: str, order: str) -> tuple[int, Callable[[int], Iterator[list[dict]]]]:
+    table = f"stage_{name}"
+    engine.con.execute(f"DROP TABLE IF EXISTS {table}")
+    engine.con.execute(f"CREATE TEMP TABLE {table} AS {sql}")
+    total = engine.count(f"SELECT count(*) FROM {table}")
+
+    def read(batch_size: int) -> Iterator[list[dict]]:
+        yield from engine.reader(f"SELECT * FROM {table} ORDER BY {order}", batch_size)
+
+    return total, read
+
+
+def kept_extras(kind: c.FileKind, header: list[str]) -> list[str]:
+    """Columns beyond the contract kept as properties: only on accounts and
+    payment instruments, only with plain property names, never over a property
+    ingest computes."""
+    if kind.name not in ("accounts", "payment_instruments"):
+        return []
+    reserved = set(c.ACCOUNT_AGGREGATES) | set(kind.columns) | {"accounts", "instrument_id"}
+    return [col for col in header if col not in reserved and _PROPERTY_NAME.match(col)]
+
+
+def email_domain(email: str | None) -> str | None:
+    if not email or "@" not in email:
+        return None
+    domain = email.rsplit("@", 1)[1].strip().strip(".").lower()
+    return domain or None
+
+
+def _ts(col: str) -> str:
+    return f"epoch_ms({col})"
+
+
+# ---------------------------------------------------------------- accounts
+
+def accounts(engine: Engine, extras: list[str]) -> list[Stage]:
+    props = ["email", "display_name", "country", "org_id", "tier", *extras]
+    select = ", ".join(quote_ident(p) for p in props)
+    sql = (
+        f"SELECT account_id, {_ts('created_at')} AS created_at, {select} FROM valid "
+        "QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY __row DESC) = 1"
+    )
+    total, read = _materialise(engine, "accounts", sql, "account_id")
+
+    def rows(batch_size: int) -> Iterator[list[dict]]:
+        for batch in read(batch_size):
+            out = []
+            for r in batch:
+                p = {k: r[k] for k in props}
+                p["email_domain"] = email_domain(r["email"])
+                out.append({
+                    "account_id": r["account_id"],
+                    "created_at": r["created_at"],
+                    "props": p,
+                    "email_domain": p["email_domain"],
+                    "org_id": r["org_id"],
+                })
+            yield out
+
+    return [Stage("accounts", "ingest_accounts", total, rows)]
+
+
+def known_account_ids(engine: Engine) -> list[str]:
+    return [r[0] for r in engine.con.execute("SELECT account_id FROM stage_accounts").fetchall()]
+
+
+# ---------------------------------------------------------------- payment instruments
+
+def payment_instruments(engine: Engine, extras: list[str]) -> list[Stage]:
+    props = ["kind", "bin", "issuer_country", *extras]
+    latest = ", ".join(f"arg_max({quote_ident(p)}, __row) AS {quote_ident(p)}" for p in props)
+    pick = ", ".join(f"i.{quote_ident(p)}" for p in props)
+    sql = (
+        "WITH pairs AS ("
+        "  SELECT account_id, instrument_id, count(*) AS n,"
+        f"  {_ts('min(coalesce(first_seen, last_seen))')} AS first_seen,"
+        f"  {_ts('max(coalesce(last_seen, first_seen))')} AS last_seen"
+        "  FROM valid GROUP BY account_id, instrument_id),"
+        f" inst AS (SELECT instrument_id, {latest} FROM valid GROUP BY instrument_id)"
+        f" SELECT p.*, {pick} FROM pairs p JOIN inst i USING (instrument_id)"
+    )
+    total, read = _materialise(engine, "instruments", sql, "account_id, instrument_id")
+
+    def rows(batch_size: int) -> Iterator[list[dict]]:
+        for batch in read(batch_size):
+            yield [
+                {
+                    "account_id": r["account_id"],
+                    "instrument_id": r["instrument_id"],
+                    "count": r["n"],
+                    "first_seen": r["first_seen"],
+                    "last_seen": r["last_seen"],
+                    "props": {k: r[k] for k in props},
+                }
+                for r in batch
+            ]
+
+    return [Stage("instruments", "ingest_payment_instruments", total, rows)]
+
+
+# ---------------------------------------------------------------- IP rows (logins and exchanges)
+
+def _ip_stage(engine: Engine, intel: IntelTable, name: str, query: str, count_col: str) -> Stage:
+    # Group by the raw text first (cheap on the big scan), then fold raw spellings
+    # of one address (`::1` / `0:0::1`) together on the small result.
+    sql = (
+        "WITH raw AS (SELECT account_id, ip, count(*) AS n, min(ts) AS first_seen, max(ts) AS last_seen "
+        "  FROM valid WHERE ip IS NOT NULL GROUP BY account_id, ip) "
+        "SELECT r.account_id, m.address, CAST(sum(r.n) AS BIGINT) AS n, "
+        f"  {_ts('min(r.first_seen)')} AS first_seen, {_ts('max(r.last_seen)')} AS last_seen "
+        "FROM raw r JOIN ipmap m ON m.raw = r.ip GROUP BY r.account_id, m.address"
+    )
+    total, read = _materialise(engine, name, sql, "account_id, address")
+    cache: dict[str, dict] = {}
+
+    def rows(batch_size: int) -> Iterator[list[dict]]:
+        for batch in read(batch_size):
+            if intel:
+                todo = sorted({r["address"] for r in batch if r["address"] not in cache})
+                cache.update(zip(todo, intel_properties(intel, todo)))
+            yield [
+                {
+                    "account_id": r["account_id"],
+                    "address": r["address"],
+                    count_col: r["n"],
+                    "first_seen": r["first_seen"],
+                    "last_seen": r["last_seen"],
+                    "intel": cache[r["address"]] if intel else None,
+                }
+                for r in batch
+            ]
+
+    return Stage(name, query, total, rows)
+
+
+# ---------------------------------------------------------------- logins
+
+def logins(engine: Engine, intel: IntelTable) -> list[Stage]:
+    sql = (
+        "SELECT account_id, device_id, count(*) AS logins, "
+        f"{_ts('min(ts)')} AS first_seen, {_ts('max(ts)')} AS last_seen, "
+        "arg_max(user_agent, struct_pack(t := ts, r := __row)) FILTER (WHERE user_agent IS NOT NULL) AS user_agent "
+        "FROM valid WHERE device_id IS NOT NULL GROUP BY account_id, device_id"
+    )
+    total, device_rows = _materialise(engine, "devices", sql, "account_id, device_id")
+    return [
+        Stage("devices", "ingest_login_devices", total, device_rows),
+        _ip_stage(engine, intel, "login_ips", "ingest_login_ips", "logins"),
+    ]
+
+
+# ---------------------------------------------------------------- exchanges
+
+def exchanges(engine: Engine, intel: IntelTable) -> list[Stage]:
+    # One scan to (account, day, hour): every account aggregate derives from it.
+    engine.con.execute("DROP TABLE IF EXISTS ex_dh")
+    engine.con.execute(
+        "CREATE TEMP TABLE ex_dh AS SELECT account_id, CAST(ts AS DATE) AS day, hour(ts) AS h, count(*) AS n, "
+        "CAST(sum(coalesce(input_tokens, 0)) AS BIGINT) AS i, CAST(sum(coalesce(output_tokens, 0)) AS BIGINT) AS o, min(ts) AS mn, max(ts) AS mx "
+        "FROM valid GROUP BY ALL"
+    )
+    hours = ", ".join(f"CAST(coalesce(sum(n) FILTER (WHERE h = {h}), 0) AS BIGINT)" for h in range(24))
+    account_sql = (
+        "WITH d AS (SELECT account_id, day, CAST(sum(n) AS BIGINT) AS n, CAST(sum(i) AS BIGINT) AS i, CAST(sum(o) AS BIGINT) AS o, min(mn) AS mn, max(mx) AS mx "
+        "  FROM ex_dh GROUP BY account_id, day), "
+        f" h AS (SELECT account_id, [{hours}] AS hour_profile FROM ex_dh GROUP BY account_id), "
+        " a AS (SELECT account_id, CAST(sum(n) AS BIGINT) AS exchanges, CAST(sum(i) AS BIGINT) AS input_tokens, CAST(sum(o) AS BIGINT) AS output_tokens, "
+        f"  {_ts('min(mn)')} AS first_exchange, {_ts('max(mx)')} AS last_exchange, "
+        "  list(day ORDER BY day) AS daily_dates, list(n ORDER BY day) AS daily_counts FROM d GROUP BY account_id) "
+        "SELECT a.*, h.hour_profile FROM a JOIN h USING (account_id)"
+    )
+    accounts_total, read_accounts = _materialise(engine, "exchange_accounts", account_sql, "account_id")
+    engine.con.execute("DROP TABLE ex_dh")
+
+    account_rows = read_accounts
+
+    template_sql = (
+        "SELECT account_id, prompt_fingerprint AS fingerprint, count(*) AS exchanges, "
+        "CAST(sum(coalesce(input_tokens, 0)) AS BIGINT) AS input_tokens, CAST(sum(coalesce(output_tokens, 0)) AS BIGINT) AS output_tokens, "
+        f"{_ts('min(ts)')} AS first_seen, {_ts('max(ts)')} AS last_seen "
+        "FROM valid WHERE prompt_fingerprint IS NOT NULL GROUP BY account_id, prompt_fingerprint"
+    )
+    template_total, read_templates = _materialise(engine, "templates", template_sql, "account_id, fingerprint")
+
+    template_rows = read_templates
+
+    return [
+        Stage("accounts", "ingest_exchange_accounts", accounts_total, account_rows),
+        Stage("templates", "ingest_exchange_templates", template_total, template_rows),
+        _ip_stage(engine, intel, "ips", "ingest_exchange_ips", "exchanges"),
+    ]
+
+
+# ---------------------------------------------------------------- ip_intel
+
+def ip_intel_rows(engine: Engine) -> list[dict]:
+    """Valid ip_intel rows in file order (a later row for the same network wins)."""
+    return engine.con.sql(
+        "SELECT __row, network, asn, as_org, country, kind FROM valid ORDER BY __row"
+    ).to_arrow_table().to_pylist()

@@ -1,0 +1,63 @@
+"""`ringscope ingest WORLD_DIR`: load a world's interchange files into Neo4j."""
+from __future__ import annotations
+
+import click
+
+from ..config import load_settings
+
+
+class _Bars:
+    """One tqdm bar per step (`<file>: <stage>`), showing rows and rows/s."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.message = None
+        self.bar = None
+
+    def __call__(self, done: int, total: int | None, message: str) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        if message != self.message:
+            self.close()
+            self.message = message
+            self.bar = tqdm(total=total, desc=message, unit=" rows", unit_scale=True, dynamic_ncols=True, leave=True)
+        if total is not None and self.bar.total != total:
+            self.bar.total = total
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+@click.command()
+@click.argument("world_dir", type=click.Path(file_okay=False, path_type=str))
+@click.option("--batch-size", default=5000, show_default=True,
+              help="Rows per write transaction (a file resumed after a crash keeps the size it started with).")
+@click.option("--rejects-dir", type=click.Path(file_okay=False), default=None,
+              help="Where reject files go [default: $RINGSCOPE_HOME/rejects/<UTC timestamp>, i.e. .ringscope/rejects/...].")
+@click.option("--memory-limit", default="1GB", show_default=True,
+              help="Memory the aggregation engine (DuckDB) may use before it spills to disk.")
+@click.option("--quiet", is_flag=True, help="No progress bars; print only the summary.")
+def ingest(world_dir: str, batch_size: int, rejects_dir: str | None, memory_limit: str, quiet: bool) -> None:
+    """Load every interchange file in WORLD_DIR (CSV, CSV.gz or Parquet) into Neo4j.
+
+    Files are validated against the contract (shared/spec/interchange.md): bad rows go to
+    reject files and are counted, a file lacking a required column stops the run before
+    anything is written. Exchanges are aggregated (per account, account x template,
+    account x IP) before loading. Safe to re-run: files already in the ledger are skipped,
+    and a run interrupted half-way resumes without adding anything twice.
+    """
+    from .job import ingest_world
+
+    settings = load_settings()
+    bars = _Bars(not quiet)
+    try:
+        summary = ingest_world(world_dir, settings, bars, batch_size=batch_size,
+                               rejects_dir=rejects_dir, memory_limit=memory_limit)
+    finally:
+        bars.close()
+    click.echo(summary.table())

@@ -1,0 +1,98 @@
+"""The interchange contract (`shared/spec/interchange.md`) as data: which files a
+world may hold, which columns each must and may carry, and what type each is.
+
+Everything the validator checks is derived from this table, so a change to the
+contract is a change here and nowhere else.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: How a column is checked and converted.
+TEXT = "text"          # an opaque string; empty means missing
+TIMESTAMP = "timestamp"  # ISO-8601 (UTC when no offset) or a Parquet timestamp
+IP = "ip"              # an IPv4 or IPv6 address
+NETWORK = "network"    # an address or a CIDR
+TOKENS = "tokens"      # a non-negative whole number (empty means 0)
+
+
+@dataclass(frozen=True)
+class FileKind:
+    name: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    types: dict[str, str] = field(default_factory=dict)
+    #: Rows of this kind point at an account, which must be known.
+    links_account: bool = False
+    #: Ground truth: discovered and reported, never loaded.
+    never_loaded: bool = False
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+    def type_of(self, column: str) -> str:
+        return self.types.get(column, TEXT)
+
+
+KINDS: dict[str, FileKind] = {
+    kind.name: kind
+    for kind in (
+        FileKind(
+            "ip_intel",
+            required=("network",),
+            optional=("asn", "as_org", "country", "kind"),
+            types={"network": NETWORK},
+        ),
+        FileKind(
+            "accounts",
+            required=("account_id", "created_at"),
+            optional=("email", "display_name", "country", "org_id", "tier"),
+            types={"created_at": TIMESTAMP},
+        ),
+        FileKind(
+            "payment_instruments",
+            required=("account_id", "instrument_id"),
+            optional=("kind", "bin", "issuer_country", "first_seen", "last_seen"),
+            types={"first_seen": TIMESTAMP, "last_seen": TIMESTAMP},
+            links_account=True,
+        ),
+        FileKind(
+            "logins",
+            required=("account_id", "ts", "ip"),
+            optional=("device_id", "user_agent"),
+            types={"ts": TIMESTAMP, "ip": IP},
+            links_account=True,
+        ),
+        FileKind(
+            "exchanges",
+            required=("account_id", "ts"),
+            optional=("ip", "api_key_id", "model", "input_tokens", "output_tokens", "prompt_fingerprint"),
+            types={"ts": TIMESTAMP, "ip": IP, "input_tokens": TOKENS, "output_tokens": TOKENS},
+            links_account=True,
+        ),
+        FileKind("labels", required=("account_id",), optional=("ring_id", "role"), never_loaded=True),
+    )
+}
+
+#: Load order: intel first (IP nodes are enriched as they are created), accounts
+#: before every file that links to them.
+LOAD_ORDER = ("ip_intel", "accounts", "payment_instruments", "logins", "exchanges", "labels")
+
+#: Account properties the exchange aggregates own; an extra accounts column by
+#: one of these names is ignored rather than allowed to overwrite them.
+ACCOUNT_AGGREGATES = (
+    "exchanges", "input_tokens", "output_tokens", "active_days", "first_exchange",
+    "last_exchange", "hour_profile", "daily_dates", "daily_counts", "email_domain",
+    "account_id", "created_at",
+)
+
+#: Reject reasons (the `reason` column of a reject file starts with one of these).
+MISSING = "missing required value"
+BAD_TIMESTAMP = "unparsable timestamp"
+BAD_IP = "unparsable IP"
+BAD_NETWORK = "unparsable network"
+BAD_TOKENS = "unparsable token count"
+NEGATIVE_TOKENS = "negative token count"
+UNKNOWN_ACCOUNT = "link to unknown account"
+MALFORMED = "malformed CSV row"

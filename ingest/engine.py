@@ -1,0 +1,137 @@
+"""The aggregation engine: one in-process DuckDB per ingest job.
+
+DuckDB won the measurement in `benchmarks/bench_ingest.py` (see README, Ingest):
+it scans Parquet in parallel, casts and validates in the same pass, and runs the
+group-bys with a memory limit, spilling to disk instead of growing the process.
+
+Each source file becomes a view `src` with a 1-based `__row` column and every
+contract column present (absent optional ones as NULL), typed:
+text columns trimmed with empty turned into NULL, timestamps as TIMESTAMPTZ
+(NULL when unparsable, the raw text kept in `<col>__raw`), token counts as
+BIGINT (the raw text kept likewise).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import pyarrow as pa
+
+from .contract import IP, NETWORK, TIMESTAMP, TOKENS, FileKind
+from .files import SourceFile
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+class Engine:
+    def __init__(self, *, memory_limit: str = "1GB", threads: int | None = None, temp_dir: Path | None = None):
+        self._tmp = tempfile.TemporaryDirectory(prefix="ringscope-ingest-", dir=temp_dir)
+        self.work = Path(self._tmp.name)
+        self.con = duckdb.connect(config={"threads": threads or max(1, os.cpu_count() or 1)})
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute(f"SET memory_limit = {quote_literal(memory_limit)}")
+        self.con.execute(f"SET temp_directory = {quote_literal(str(self.work / 'spill'))}")
+        self.con.execute("SET preserve_insertion_order = false")
+        self.con.execute("CREATE TABLE known (account_id VARCHAR PRIMARY KEY)")
+        self.con.execute("CREATE TABLE ipmap (raw VARCHAR, address VARCHAR)")
+
+    def close(self) -> None:
+        self.con.close()
+        self._tmp.cleanup()
+
+    # ------------------------------------------------------------ known accounts
+    def add_known(self, account_ids: list[str]) -> None:
+        if not account_ids:
+            return
+        table = pa.table({"account_id": pa.array(account_ids, pa.string())})
+        self.con.register("new_known", table)
+        self.con.execute(
+            "INSERT INTO known SELECT DISTINCT account_id FROM new_known "
+            "WHERE account_id NOT IN (SELECT account_id FROM known)"
+        )
+        self.con.unregister("new_known")
+
+    def known_count(self) -> int:
+        return self.con.execute("SELECT count(*) FROM known").fetchall()[0][0]
+
+    # ------------------------------------------------------------ sources
+    def open_source(
+        self, kind: FileKind, source: SourceFile, header: list[str], staged: Path | None, extras: list[str] = ()
+    ) -> None:
+        """Create the `src` view for one file (see module doc); `extras` are further
+        columns kept as text."""
+        present = set(header)
+        if staged is not None:
+            scan = f"SELECT * FROM read_parquet({quote_literal(str(staged))})"
+            row = "__row"
+        else:
+            scan = f"SELECT * FROM read_parquet({quote_literal(str(source.path))}, file_row_number = true)"
+            row = "file_row_number + 1"
+        cols = [f"{row} AS __row"]
+        for col in kind.columns:
+            q = quote_ident(col)
+            if col not in present:
+                cols.append(f"NULL::VARCHAR AS {q}")
+                if kind.type_of(col) in (TIMESTAMP, TOKENS):
+                    cols.append(f"NULL::VARCHAR AS {quote_ident(col + '__raw')}")
+                continue
+            text = f"NULLIF(TRIM(CAST({q} AS VARCHAR)), '')"
+            typ = kind.type_of(col)
+            if typ == TIMESTAMP:
+                cols.append(f"TRY_CAST({q} AS TIMESTAMPTZ) AS {q}")
+                cols.append(f"{text} AS {quote_ident(col + '__raw')}")
+            elif typ == TOKENS:
+                cols.append(
+                    f"CASE WHEN TRY_CAST({text} AS DOUBLE) = floor(TRY_CAST({text} AS DOUBLE)) "
+                    f"THEN CAST(TRY_CAST({text} AS DOUBLE) AS BIGINT) END AS {q}"
+                )
+                cols.append(f"{text} AS {quote_ident(col + '__raw')}")
+            else:
+                cols.append(f"{text} AS {q}")
+        for col in extras:
+            q = quote_ident(col)
+            cols.append(f"NULLIF(TRIM(CAST({q} AS VARCHAR)), '') AS {q}")
+        self.con.execute("DROP VIEW IF EXISTS src")
+        self.con.execute(f"CREATE TEMP VIEW src AS SELECT {', '.join(cols)} FROM ({scan})")
+
+    def count(self, sql: str) -> int:
+        return self.con.execute(sql).fetchall()[0][0]
+
+    def reader(self, sql: str, batch_size: int = 10_000) -> Iterator[list[dict]]:
+        """Stream a query's rows as lists of dicts, `batch_size` at a time."""
+        for batch in self.con.sql(sql).to_arrow_reader(batch_size):
+            if batch.num_rows:
+                yield batch.to_pylist()
+
+    def arrow(self, sql: str) -> pa.Table:
+        return self.con.sql(sql).to_arrow_table()
+
+    # ------------------------------------------------------------ IP columns
+    def distinct_raw_ips(self, column: str) -> list[str]:
+        q = quote_ident(column)
+        rows = self.con.execute(
+            f"SELECT DISTINCT {q} FROM src WHERE {q} IS NOT NULL "
+            f"AND {q} NOT IN (SELECT raw FROM ipmap)"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def add_ipmap(self, pairs: list[tuple[str, str | None]]) -> None:
+        if not pairs:
+            return
+        table = pa.table({"raw": [p[0] for p in pairs], "address": [p[1] for p in pairs]},
+                         schema=pa.schema([("raw", pa.string()), ("address", pa.string())]))
+        self.con.register("new_ips", table)
+        self.con.execute("INSERT INTO ipmap SELECT raw, address FROM new_ips")
+        self.con.unregister("new_ips")
+
+
+__all__ = ["Engine", "IP", "NETWORK", "quote_ident", "quote_literal"]

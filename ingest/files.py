@@ -1,0 +1,240 @@
+"""Finding a world's files and reading them.
+
+A world is a directory. Each file is `<kind>.csv`, `<kind>.csv.gz` or
+`<kind>.parquet`; further files of the same kind may be named `<kind>_<part>.*`
+or `<kind>-<part>.*`, or sit in a folder `<kind>/`. Files are taken in name
+order, so a re-run sees them in the same order.
+
+CSV files are read as text (every value a string, the validator does the
+typing) and staged once into a Parquet file with a 1-based `__row` column, so
+every later stage scans Parquet whatever the input was. Parquet inputs are
+scanned where they are.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from ..errors import RingScopeError
+from .contract import KINDS, LOAD_ORDER
+
+EXTENSIONS = (".csv.gz", ".csv", ".parquet")
+_PART = re.compile(r"^(?P<kind>[a-z_]+?)(?:[_-].+)?$")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    kind: str
+    path: Path
+    world: Path
+
+    @property
+    def name(self) -> str:
+        """The path inside the world, as reports and reject files name it."""
+        return self.path.relative_to(self.world).as_posix()
+
+    @property
+    def format(self) -> str:
+        return "parquet" if self.path.name.endswith(".parquet") else "csv"
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+
+@dataclass
+class World:
+    path: Path
+    files: list[SourceFile]
+    ignored: list[Path]
+
+    def of_kind(self, kind: str) -> list[SourceFile]:
+        return [f for f in self.files if f.kind == kind]
+
+    @property
+    def missing_kinds(self) -> list[str]:
+        found = {f.kind for f in self.files}
+        return [k for k in LOAD_ORDER if k not in found]
+
+
+def _strip_ext(name: str) -> tuple[str, str] | None:
+    for ext in EXTENSIONS:
+        if name.endswith(ext):
+            return name[: -len(ext)], ext
+    return None
+
+
+def _kind_of(stem: str) -> str | None:
+    if stem in KINDS:
+        return stem
+    # longest kind name first, so `ip_intel_2` is ip_intel and never a kind `ip`
+    for kind in sorted(KINDS, key=len, reverse=True):
+        if stem.startswith(kind) and stem[len(kind)] in "_-":
+            return kind
+    return None
+
+
+def _natural(path: Path) -> list:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path.as_posix())]
+
+
+def discover(world_dir: str | Path) -> World:
+    """Every interchange file in a world, in load order."""
+    world = Path(world_dir).expanduser()
+    if not world.exists():
+        raise RingScopeError(f"world directory {world} does not exist: pass the folder holding accounts.csv, exchanges.parquet, ...")
+    if not world.is_dir():
+        raise RingScopeError(f"{world} is a file, not a world directory: pass the folder that holds it")
+    world = world.resolve()
+    found: list[SourceFile] = []
+    ignored: list[Path] = []
+    for entry in sorted(world.iterdir(), key=_natural):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            if entry.name in KINDS:
+                for part in sorted(entry.iterdir(), key=_natural):
+                    if part.is_file() and _strip_ext(part.name):
+                        found.append(SourceFile(entry.name, part, world))
+                    elif not part.name.startswith("."):
+                        ignored.append(part)
+            else:
+                ignored.append(entry)
+            continue
+        split = _strip_ext(entry.name)
+        kind = _kind_of(split[0]) if split else None
+        if kind is None:
+            ignored.append(entry)
+            continue
+        found.append(SourceFile(kind, entry, world))
+    order = {k: i for i, k in enumerate(LOAD_ORDER)}
+    found.sort(key=lambda f: (order[f.kind], _natural(f.path)))
+    return World(world, found, ignored)
+
+
+def sha256(path: Path, chunk: int = 4 << 20) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while True:
+            block = fh.read(chunk)
+            if not block:
+                break
+            h.update(block)
+    return h.hexdigest()
+
+
+def _open_text(path: Path) -> io.TextIOBase:
+    if path.name.endswith(".gz"):
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
+    return path.open("r", encoding="utf-8-sig", newline="")
+
+
+def is_empty(source: SourceFile) -> bool:
+    """A file with no bytes at all (or, for .csv.gz, nothing inside) is fine and loads nothing."""
+    if source.size == 0:
+        return True
+    if source.format == "csv" and source.path.name.endswith(".gz"):
+        with gzip.open(source.path, "rb") as fh:
+            return fh.read(1) == b""
+    return False
+
+
+def header(source: SourceFile) -> list[str]:
+    """Column names of a file (empty list for an empty file)."""
+    if is_empty(source):
+        return []
+    if source.format == "parquet":
+        try:
+            return list(pq.read_schema(source.path).names)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise RingScopeError(f"{source.name}: not a readable Parquet file ({exc}): re-export it") from None
+    try:
+        with _open_text(source.path) as fh:
+            row = next(csv.reader(fh), [])
+    except (OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile) as exc:
+        raise RingScopeError(f"{source.name}: cannot read the CSV header ({exc}): check the file is UTF-8 CSV") from None
+    return [c.strip() for c in row]
+
+
+def parquet_rows(path: Path) -> int:
+    return pq.ParquetFile(path).metadata.num_rows
+
+
+@dataclass
+class MalformedRow:
+    row: int | None
+    reason: str
+    text: str
+
+
+def stage_csv(
+    source: SourceFile,
+    columns: list[str],
+    out: Path,
+    *,
+    block_size: int = 16 << 20,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[int, list[MalformedRow]]:
+    """Copy a CSV (or .csv.gz) into Parquet: every column as text, plus `__row`.
+
+    Returns (rows staged, malformed rows). A malformed row (wrong number of
+    fields) is not staged; its row number is the data row it sat on (line - 1).
+    """
+    malformed: list[MalformedRow] = []
+
+    def on_invalid(row) -> str:
+        number = row.number - 1 if row.number is not None else None
+        malformed.append(
+            MalformedRow(number, f"expected {row.expected_columns} fields, got {row.actual_columns}", row.text[:200])
+        )
+        return "skip"
+
+    names = [f"c{i}" for i in range(len(columns))]  # header text may repeat or be odd: positional names
+    stream = pa.input_stream(str(source.path), compression="gzip" if source.path.name.endswith(".gz") else None)
+    try:
+        reader = pacsv.open_csv(
+            stream,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=block_size, encoding="utf8"),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False),
+        )
+    except pa.ArrowInvalid as exc:
+        if "Empty CSV file" in str(exc):
+            return 0, malformed
+        raise RingScopeError(f"{source.name}: not readable as CSV ({exc}): check the file") from None
+    schema = pa.schema([("__row", pa.int64())] + [(c, pa.string()) for c in columns])
+    next_row = 1
+    staged = 0
+    used = 0  # malformed rows already accounted for
+    with pq.ParquetWriter(out, schema, compression="snappy") as writer:
+        try:
+            for batch in reader:
+                n = batch.num_rows
+                # Row numbers skip the positions malformed rows occupied.
+                skip = sorted(m.row for m in malformed[used:] if m.row is not None)
+                used = len(malformed)
+                candidates = np.arange(next_row, next_row + n + len(skip), dtype=np.int64)
+                if skip:
+                    candidates = candidates[~np.isin(candidates, np.asarray(skip, dtype=np.int64))]
+                rows = candidates[:n]
+                next_row = int(rows[-1]) + 1 if n else next_row
+                table = pa.Table.from_batches([batch]).rename_columns(columns)
+                table = table.add_column(0, "__row", pa.array(rows, pa.int64()))
+                writer.write_table(table.cast(schema))
+                staged += n
+                if progress:
+                    progress(n)
+        except (pa.ArrowInvalid, UnicodeDecodeError, OSError, EOFError) as exc:
+            raise RingScopeError(f"{source.name}: CSV parse failed near data row {next_row} ({exc}): fix or re-export the file") from None
+    return staged, malformed

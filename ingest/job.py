@@ -1,0 +1,397 @@
+"""One ingest run: discover -> (per file) read -> validate -> aggregate -> load.
+
+`ingest_world` is the API the CLI, `ringscope demo`, `evaluate` and the app
+call. It reports progress through `progress(done, total, message)` (total may
+be None) and returns an `IngestSummary`.
+"""
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from .. import schema
+from ..config import PROJECT_ROOT, Settings, load_settings
+from ..errors import RingScopeError
+from . import aggregate, ledger, load
+from . import contract as c
+from .engine import Engine
+from .files import SourceFile, World, discover, header, is_empty, parquet_rows, sha256, stage_csv
+from .ipintel import IntelTable, intel_properties, parse_network
+from .rejects import RejectWriter
+from .validate import check_header, find_rejects, valid_rows_view
+
+Progress = Callable[[int, "int | None", str], None]
+STAGES = ("read", "validate", "aggregate", "load")
+
+LOADED = "loaded"
+SKIPPED = "skipped: already in the ledger"
+EMPTY = "empty"
+GROUND_TRUTH = "not loaded: ground truth"
+
+
+@dataclass
+class FileReport:
+    name: str
+    kind: str
+    status: str
+    sha256: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rejects_file: Path | None = None
+    seconds: dict[str, float] = field(default_factory=lambda: {s: 0.0 for s in STAGES})
+    reject_reasons: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class IngestSummary:
+    world: Path
+    files: list[FileReport]
+    missing: list[str]
+    ignored: list[str]
+    rejects_dir: Path
+    nodes_created: dict[str, int] = field(default_factory=dict)
+    relationships_created: dict[str, int] = field(default_factory=dict)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    wall_seconds: float = 0.0
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+    def file(self, name: str) -> FileReport:
+        for f in self.files:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def table(self) -> str:
+        """The closing summary as plain text (the CLI prints it)."""
+        lines = [f"world {self.world}"]
+        head = f"{'file':<34} {'status':<30} {'read':>11} {'loaded':>11} {'rejected':>9} {'seconds':>8}"
+        lines += [head, "-" * len(head)]
+        for f in self.files:
+            secs = sum(f.seconds.values())
+            lines.append(
+                f"{_cut(f.name, 34):<34} {_cut(f.status, 30):<30} {f.rows_read:>11,} {f.rows_loaded:>11,} "
+                f"{f.rows_rejected:>9,} {secs:>8.1f}"
+            )
+        lines.append("-" * len(head))
+        lines.append(
+            f"{'total':<34} {'':<30} {self.rows_read:>11,} {self.rows_loaded:>11,} {self.rows_rejected:>9,} {self.wall_seconds:>8.1f}"
+        )
+        if self.missing:
+            lines.append(f"missing (no file found): {', '.join(self.missing)}")
+        if self.ignored:
+            lines.append(f"ignored (not an interchange file): {', '.join(self.ignored)}")
+        created = ", ".join(f"{k} {v:,}" for k, v in sorted(self.nodes_created.items()) if v) or "none"
+        lines.append(f"nodes created: {created}")
+        created = ", ".join(f"{k} {v:,}" for k, v in sorted(self.relationships_created.items()) if v) or "none"
+        lines.append(f"relationships created: {created}")
+        lines.append("time per stage: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.stage_seconds.items()))
+        if self.rows_rejected:
+            lines.append(f"rejected rows: {self.rejects_dir}/")
+            for f in self.files:
+                for reason, n in sorted(f.reject_reasons.items()):
+                    lines.append(f"  {f.name}: {n:,} x {reason}")
+        return "\n".join(lines)
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def default_rejects_dir(settings: Settings) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    home = Path(settings.extra.get("RINGSCOPE_HOME") or PROJECT_ROOT / ".ringscope").expanduser()
+    return home / "rejects" / stamp
+
+
+class _Clock:
+    def __init__(self, report: FileReport, totals: dict[str, float]):
+        self.report, self.totals = report, totals
+
+    def __call__(self, stage: str):
+        clock = self
+
+        class _Timer:
+            def __enter__(self):
+                self.t0 = time.perf_counter()
+
+            def __exit__(self, *exc):
+                dt = time.perf_counter() - self.t0
+                clock.report.seconds[stage] += dt
+                clock.totals[stage] += dt
+
+        return _Timer()
+
+
+def _counts(settings: Settings) -> tuple[dict[str, int], dict[str, int]]:
+    row = load.read_query("ingest_graph_counts", settings)[0]
+    return dict(row["labels"]), dict(row["relTypesCount"])
+
+
+def ingest_world(
+    path: str | Path,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    *,
+    batch_size: int = 5000,
+    rejects_dir: str | Path | None = None,
+    memory_limit: str = "1GB",
+) -> IngestSummary:
+    """Load every interchange file of a world into the graph (see README, Ingest)."""
+    began = time.perf_counter()
+    settings = settings or load_settings()
+    if batch_size < 1:
+        raise RingScopeError(f"batch size must be at least 1, not {batch_size}")
+    world = discover(path)
+    if not world.files:
+        raise RingScopeError(
+            f"no interchange files in {world.path}: expected accounts.csv, exchanges.parquet, ... (see shared/spec/interchange.md)"
+        )
+    headers = {f: header(f) for f in world.files}
+    for f in world.files:
+        check_header(c.KINDS[f.kind], f, headers[f])  # refuse before anything is written
+
+    rejects_root = Path(rejects_dir) if rejects_dir else default_rejects_dir(settings)
+    summary = IngestSummary(
+        world=world.path,
+        files=[],
+        missing=world.missing_kinds,
+        ignored=[p.relative_to(world.path).as_posix() for p in world.ignored],
+        rejects_dir=rejects_root,
+        stage_seconds={s: 0.0 for s in (*STAGES, "finalise")},
+    )
+    tell = progress or (lambda done, total, message: None)
+
+    schema.migrate(settings)  # constraints back every MERGE; idempotent
+    nodes_before, rels_before = _counts(settings)
+    seen = ledger.done_files(settings)
+    engine = Engine(memory_limit=memory_limit)
+    try:
+        engine.add_known([r["account_id"] for r in load.read_query("ingest_known_accounts", settings)])
+        run = _Run(world, headers, engine, settings, summary, seen, batch_size, rejects_root, tell)
+        run.ip_intel()
+        for f in world.files:
+            if f.kind != "ip_intel":
+                run.file(f)
+        if any(f.status == LOADED for f in summary.files):
+            t0 = time.perf_counter()
+            tell(0, None, "refreshing per-identifier totals")
+            load.run_statements("ingest_refresh_totals", settings)
+            summary.stage_seconds["finalise"] += time.perf_counter() - t0
+    finally:
+        engine.close()
+    nodes_after, rels_after = _counts(settings)
+    summary.nodes_created = {k: nodes_after.get(k, 0) - nodes_before.get(k, 0) for k in nodes_after}
+    summary.relationships_created = {k: rels_after.get(k, 0) - rels_before.get(k, 0) for k in rels_after}
+    summary.wall_seconds = time.perf_counter() - began
+    return summary
+
+
+class _Run:
+    def __init__(self, world: World, headers, engine: Engine, settings: Settings, summary: IngestSummary,
+                 seen: dict[str, dict], batch_size: int, rejects_root: Path, tell: Progress):
+        self.world, self.headers, self.engine, self.settings = world, headers, engine, settings
+        self.summary, self.seen, self.batch_size, self.rejects_root, self.tell = summary, seen, batch_size, rejects_root, tell
+        self.intel = IntelTable()
+
+    # ------------------------------------------------------------ shared steps
+    def _start(self, f: SourceFile) -> tuple[FileReport, _Clock]:
+        report = FileReport(f.name, f.kind, LOADED)
+        self.summary.files.append(report)
+        return report, _Clock(report, self.summary.stage_seconds)
+
+    def _read(self, f: SourceFile, report: FileReport, clock: _Clock, *, quiet: bool = False) -> RejectWriter:
+        """Stage the file (CSV -> Parquet), open the `src` view, write malformed rows."""
+        kind = c.KINDS[f.kind]
+        writer = RejectWriter(self.rejects_root, f.name) if not quiet else _NullWriter()
+        with clock("read"):
+            staged = None
+            if f.format == "csv":
+                staged = self.engine.work / f"staged-{len(self.summary.files)}.parquet"
+                done = 0
+
+                def step(n: int) -> None:
+                    nonlocal done
+                    done += n
+                    self.tell(done, None, f"{f.name}: read")
+
+                rows, malformed = stage_csv(f, self.headers[f], staged, progress=step)
+                writer.write((m.row, f"{c.MALFORMED}: {m.reason}", m.text) for m in malformed)
+                report.rows_read = rows + len(malformed)
+                report.rows_rejected += len(malformed)
+                if malformed:
+                    report.reject_reasons[c.MALFORMED] = len(malformed)
+            else:
+                report.rows_read = parquet_rows(f.path)
+                self.tell(report.rows_read, report.rows_read, f"{f.name}: read")
+            extras = aggregate.kept_extras(kind, self.headers[f])
+            self.engine.open_source(kind, f, self.headers[f], staged, extras)
+        return writer
+
+    def _validate(self, f: SourceFile, report: FileReport, clock: _Clock, writer) -> None:
+        kind = c.KINDS[f.kind]
+        with clock("validate"):
+            self.tell(0, report.rows_read, f"{f.name}: validate")
+            rejected = find_rejects(self.engine, kind, writer)
+            if rejected:
+                for reason, n in self.engine.con.execute("SELECT reason, count(*) FROM rej GROUP BY reason").fetchall():
+                    report.reject_reasons[reason] = report.reject_reasons.get(reason, 0) + n
+            report.rows_rejected += rejected
+            valid_rows_view(self.engine, rejected)
+            self.tell(report.rows_read, report.rows_read, f"{f.name}: validate")
+
+    def _load(self, f: SourceFile, report: FileReport, clock: _Clock, stages, batch_size: int) -> None:
+        with clock("load"):
+            for stage in stages:
+                done = 0
+
+                def step(n: int, stage=stage) -> None:
+                    nonlocal done
+                    done += n
+                    self.tell(done, stage.total, f"{f.name}: load {stage.name}")
+
+                self.tell(0, stage.total, f"{f.name}: load {stage.name}")
+                load.write_stage(stage, sha=report.sha256, batch_size=batch_size, settings=self.settings, progress=step)
+
+    def _finish(self, report: FileReport, writer) -> None:
+        writer.close()
+        report.rows_loaded = report.rows_read - report.rows_rejected
+        report.rejects_file = writer.path if writer.count else None
+        ledger.finish(
+            self.settings, sha=report.sha256, rows_read=report.rows_read, rows_loaded=report.rows_loaded,
+            rows_rejected=report.rows_rejected, rejects_file=str(report.rejects_file or ""),
+        )
+
+    def _hash_and_check(self, f: SourceFile, report: FileReport, clock: _Clock) -> bool:
+        """True when the file must be loaded (not already done, not empty)."""
+        with clock("read"):
+            report.sha256 = sha256(f.path)
+        entry = self.seen.get(report.sha256)
+        if entry and entry["status"] == "done":
+            report.status = SKIPPED
+            return False
+        if is_empty(f):
+            report.status = EMPTY
+        return True
+
+    def _begin(self, f: SourceFile, report: FileReport) -> int:
+        entry = ledger.begin(self.settings, sha=report.sha256, path=f.name, kind=f.kind, size_bytes=f.size,
+                             batch_size=self.batch_size)
+        return entry.batch_size
+
+    # ------------------------------------------------------------ ip_intel
+    def ip_intel(self) -> None:
+        """Build the longest-prefix table from every ip_intel file in the world (loaded
+        before or not: intel is not stored apart from the IP nodes), and re-apply it to
+        the IP nodes already in the graph when a file is new."""
+        rows: list[dict] = []
+        new: list[tuple[SourceFile, FileReport, RejectWriter, int]] = []
+        for f in self.world.of_kind("ip_intel"):
+            report, clock = self._start(f)
+            load_it = self._hash_and_check(f, report, clock)
+            if load_it:
+                batch_size = self._begin(f, report)
+                if report.status == EMPTY:
+                    self._finish(report, _NullWriter())
+                    continue
+            elif is_empty(f):
+                continue
+            writer = self._read(f, report, clock, quiet=not load_it)
+            self._validate(f, report, clock, writer)
+            with clock("aggregate"):
+                bad = []
+                for r in aggregate.ip_intel_rows(self.engine):
+                    if parse_network(r["network"]) is None:
+                        bad.append((r["__row"], f"{c.BAD_NETWORK}: network", r["network"]))
+                    else:
+                        rows.append(r)
+                writer.write(bad)
+                if bad:
+                    report.rows_rejected += len(bad)
+                    report.reject_reasons[f"{c.BAD_NETWORK}: network"] = len(bad)
+            if load_it:
+                new.append((f, report, writer, batch_size))
+            else:  # read only to build the table: counted when it was loaded
+                report.rows_read = report.rows_rejected = 0
+                report.reject_reasons.clear()
+        self.intel = IntelTable.build(rows)
+        if not new:
+            return
+        f, report, writer, batch_size = new[0]
+        clock = _Clock(report, self.summary.stage_seconds)
+        with clock("read"):
+            addresses = [r["address"] for r in load.read_query("ingest_ip_addresses", self.settings)]
+        intel = self.intel
+
+        def batches(size: int):
+            for i in range(0, len(addresses), size):
+                chunk = addresses[i:i + size]
+                yield [{"address": a, "intel": p} for a, p in zip(chunk, intel_properties(intel, chunk))]
+
+        stage = aggregate.Stage("intel", "ingest_ip_intel_apply", len(addresses), batches)
+        self._load(f, report, clock, [stage], batch_size)
+        for _f, report, writer, _size in new:
+            self._finish(report, writer)
+
+    # ------------------------------------------------------------ every other kind
+    def file(self, f: SourceFile) -> None:
+        kind = c.KINDS[f.kind]
+        report, clock = self._start(f)
+        if kind.never_loaded:
+            report.status = GROUND_TRUTH
+            return
+        if not self._hash_and_check(f, report, clock):
+            return
+        batch_size = self._begin(f, report)
+        if report.status == EMPTY:
+            self._finish(report, _NullWriter())
+            return
+        writer = self._read(f, report, clock)
+        self._validate(f, report, clock, writer)
+        with clock("aggregate"):
+            self.tell(0, None, f"{f.name}: aggregate")
+            extras = aggregate.kept_extras(kind, self.headers[f])
+            if f.kind == "accounts":
+                stages = aggregate.accounts(self.engine, extras)
+            elif f.kind == "payment_instruments":
+                stages = aggregate.payment_instruments(self.engine, extras)
+            elif f.kind == "logins":
+                stages = aggregate.logins(self.engine, self.intel)
+            elif f.kind == "exchanges":
+                stages = aggregate.exchanges(self.engine, self.intel)
+            else:  # pragma: no cover - contract and job out of step
+                raise RingScopeError(f"no loader for file kind {f.kind!r}")
+            self.tell(report.rows_read, report.rows_read, f"{f.name}: aggregate")
+        self._load(f, report, clock, stages, batch_size)
+        if f.kind == "accounts":
+            self.engine.add_known(aggregate.known_account_ids(self.engine))
+        self._finish(report, writer)
+
+
+class _NullWriter:
+    """Stands in for a RejectWriter when rows are re-read but not reported again."""
+
+    path = None
+    count = 0
+
+    def write(self, rows) -> None:
+        for _ in rows:
+            pass
+
+    def close(self) -> None:
+        pass

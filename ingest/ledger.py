@@ -1,0 +1,48 @@
+"""The ingest ledger: one `(:IngestedFile {sha256})` node per file ever started.
+
+A file whose entry says `done` is skipped: re-running the same files changes
+nothing. While a file loads, every write batch records its key (`stage:n`) on
+the entry *in the same transaction* as the batch's additive writes, and a
+batch whose key is already there does nothing. A run killed half-way (process
+or server) therefore leaves each batch either fully applied and recorded or not
+at all, and the re-run applies exactly the missing ones. That needs the re-run
+to cut the same batches: stages emit rows in key order, and the batch size is
+kept on the entry from the first attempt.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import db
+from ..catalog import get_query
+from ..config import Settings
+
+
+@dataclass
+class LedgerEntry:
+    status: str          # "loading" or "done"
+    batch_size: int      # the batch size every attempt on this file uses
+    batches_done: int
+
+
+def done_files(settings: Settings | None) -> dict[str, dict]:
+    """Ledger entries by sha256."""
+    rows = db.run_read(get_query("ingest_ledger_files").cypher, {"limit": 1_000_000}, settings=settings)
+    return {r["sha256"]: r for r in rows}
+
+
+def begin(settings: Settings | None, *, sha: str, path: str, kind: str, size_bytes: int, batch_size: int) -> LedgerEntry:
+    row = db.run_write(
+        get_query("ingest_ledger_begin").cypher,
+        {"sha": sha, "path": path, "kind": kind, "size_bytes": size_bytes, "batch_size": batch_size},
+        settings=settings,
+    )[0]
+    return LedgerEntry(row["status"], int(row["batch_size"]), int(row["batches_done"]))
+
+
+def finish(settings: Settings | None, *, sha: str, rows_read: int, rows_loaded: int, rows_rejected: int, rejects_file: str) -> None:
+    db.run_write(
+        get_query("ingest_ledger_finish").cypher,
+        {"sha": sha, "rows_read": rows_read, "rows_loaded": rows_loaded, "rows_rejected": rows_rejected, "rejects_file": rejects_file},
+        settings=settings,
+    )

@@ -1,0 +1,68 @@
+"""Reject files: every row the contract refuses, with where it came from and why.
+
+One CSV per source file, `<rejects dir>/<file name>.rejects.csv`, columns
+`source_file,row,reason,value`. `row` is the 1-based data row (the header is
+not counted; in a CSV without quoted line breaks it sits on line row + 1).
+Values are attacker-chosen text: a value a spreadsheet would run as a formula
+is written with a leading apostrophe.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+from typing import Iterable
+
+_FORMULA = re.compile(r"^[=+\-@\t\r]")
+_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+def _safe(value) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    if _FORMULA.match(text) and not _NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+class RejectWriter:
+    """Writes one source file's rejects; creates the file only when there is a reject."""
+
+    HEADER = ("source_file", "row", "reason", "value")
+
+    def __init__(self, directory: Path, source_name: str):
+        self.directory = directory
+        self.source_name = source_name
+        self.path = directory / (source_name.replace("/", "__") + ".rejects.csv")
+        self.count = 0
+        self._fh = None
+        self._writer = None
+
+    def write(self, rows: Iterable[tuple]) -> None:
+        """rows: (row number, reason, offending value)."""
+        for row, reason, value in rows:
+            if self._writer is None:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                self._fh = self.path.open("w", newline="", encoding="utf-8")
+                self._writer = csv.writer(self._fh)
+                self._writer.writerow(self.HEADER)
+            self._writer.writerow((self.source_name, "" if row is None else row, reason, _safe(value)))
+            self.count += 1
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+    def __enter__(self) -> "RejectWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def read_rejects(path: Path) -> list[dict[str, str]]:
+    """A reject file's rows (for tests and for `evaluate`)."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))

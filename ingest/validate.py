@@ -1,0 +1,112 @@
+"""Validation against the interchange contract.
+
+Two levels. A file whose header lacks a required column is refused whole
+(`check_header`), before anything is loaded. Within an accepted file, each row
+is checked in order: required values present, timestamps and IPs parse, token
+counts are whole non-negative numbers, the account a link row names is known
+(in an accounts file of this run or already in the graph). A row failing a
+check gets the first failing reason and goes to the reject file; it takes no
+part in any aggregate.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Callable
+
+from ..errors import RingScopeError
+from . import contract as c
+from .engine import Engine, quote_ident
+from .files import SourceFile
+from .ipintel import normalise
+from .rejects import RejectWriter
+
+
+class HeaderRefused(RingScopeError):
+    """A file cannot be loaded at all: its header breaks the contract."""
+
+
+def check_header(kind: c.FileKind, source: SourceFile, header: list[str]) -> None:
+    if not header:
+        return  # an empty file is fine
+    missing = [col for col in kind.required if col not in header]
+    if missing:
+        raise HeaderRefused(
+            f"{source.name} refused: header lacks required column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)} (has: {', '.join(header[:12])}); fix the export and re-run"
+        )
+    dupes = sorted(col for col, n in Counter(header).items() if n > 1)
+    if dupes:
+        raise HeaderRefused(f"{source.name} refused: column {dupes[0]!r} appears more than once in the header; fix the export and re-run")
+
+
+def _checks(kind: c.FileKind) -> list[tuple[str, str, str]]:
+    """(SQL condition, reason, SQL of the offending value), in the order they apply."""
+    checks: list[tuple[str, str, str]] = []
+    for col in kind.required:
+        raw = col + "__raw" if kind.type_of(col) in (c.TIMESTAMP, c.TOKENS) else col
+        checks.append((f"s.{quote_ident(raw)} IS NULL", f"{c.MISSING}: {col}", "NULL"))
+    for col in kind.columns:
+        q, raw = quote_ident(col), quote_ident(col + "__raw")
+        typ = kind.type_of(col)
+        if typ == c.TIMESTAMP:
+            checks.append((f"s.{raw} IS NOT NULL AND s.{q} IS NULL", f"{c.BAD_TIMESTAMP}: {col}", f"s.{raw}"))
+        elif typ == c.IP:
+            checks.append((f"s.{q} IS NOT NULL AND m_{col}.address IS NULL", f"{c.BAD_IP}: {col}", f"s.{q}"))
+        elif typ == c.TOKENS:
+            checks.append((f"s.{raw} IS NOT NULL AND s.{q} IS NULL", f"{c.BAD_TOKENS}: {col}", f"s.{raw}"))
+            checks.append((f"s.{q} < 0", f"{c.NEGATIVE_TOKENS}: {col}", f"s.{raw}"))
+    if kind.links_account:
+        checks.append(("k.account_id IS NULL", c.UNKNOWN_ACCOUNT, "s.account_id"))
+    return checks
+
+
+def _reject_sql(kind: c.FileKind) -> str:
+    checks = _checks(kind)
+    reason = "CASE " + " ".join(f"WHEN {cond} THEN '{why}'" for cond, why, _ in checks) + " END"
+    value = "CASE " + " ".join(f"WHEN {cond} THEN CAST({val} AS VARCHAR)" for cond, _, val in checks) + " END"
+    joins = []
+    for col in kind.columns:
+        if kind.type_of(col) == c.IP:
+            joins.append(f"LEFT JOIN ipmap m_{col} ON m_{col}.raw = s.{quote_ident(col)}")
+    if kind.links_account:
+        joins.append("LEFT JOIN known k ON k.account_id = s.account_id")
+    return (
+        f"SELECT __row, reason, value FROM (SELECT s.__row, {reason} AS reason, {value} AS value "
+        f"FROM src s {' '.join(joins)}) WHERE reason IS NOT NULL"
+    )
+
+
+def register_ips(engine: Engine, kind: c.FileKind) -> int:
+    """Normalise every distinct address of the file's IP columns (once per job)."""
+    new = 0
+    for col in kind.columns:
+        if kind.type_of(col) != c.IP:
+            continue
+        raws = engine.distinct_raw_ips(col)
+        engine.add_ipmap([(raw, normalise(raw)) for raw in raws])
+        new += len(raws)
+    return new
+
+
+def find_rejects(engine: Engine, kind: c.FileKind, writer: RejectWriter, progress: Callable[[int], None] | None = None) -> int:
+    """Write the `src` view's rejected rows to `writer` and keep their row numbers
+    in the table `rej` (the aggregation leaves them out). Returns how many."""
+    register_ips(engine, kind)
+    engine.con.execute("DROP TABLE IF EXISTS rej")
+    engine.con.execute(f"CREATE TEMP TABLE rej AS {_reject_sql(kind)}")
+    count = 0
+    for rows in engine.reader("SELECT __row, reason, value FROM rej ORDER BY __row", 50_000):
+        writer.write((r["__row"], r["reason"], r["value"]) for r in rows)
+        count += len(rows)
+        if progress:
+            progress(len(rows))
+    return count
+
+
+def valid_rows_view(engine: Engine, rejected: int) -> None:
+    """`valid`: the `src` rows that passed (no anti-join when nothing was rejected)."""
+    engine.con.execute("DROP VIEW IF EXISTS valid")
+    if rejected:
+        engine.con.execute("CREATE TEMP VIEW valid AS SELECT * FROM src WHERE __row NOT IN (SELECT __row FROM rej)")
+    else:
+        engine.con.execute("CREATE TEMP VIEW valid AS SELECT * FROM src")
