@@ -5,7 +5,7 @@
 //   have touched it: a status other than new, labels, a note, audit events, an export,
 //   members they added or removed. Re-detection matches its new rings against
 //   `detected_members` to keep ring ids stable, and never deletes a ring whose
-//   `investigator_data` is true.
+//   `investigator_data` is true, nor one detection did not create (`detected` false).
 // category: detection
 // mode: read
 // version: 1
@@ -16,6 +16,7 @@ OPTIONAL MATCH (r)-[h:HAS_MEMBER]->(a:Account)
 WHERE coalesce(h.added_by, 'detect') = 'detect'
 WITH r, collect(a.account_id) AS detected_members
 RETURN r.ring_id AS ring_id, coalesce(r.retired, false) AS retired, r.score AS score,
+       r.detected_at IS NOT NULL AS detected,
        detected_members,
        (coalesce(r.status, 'new') <> 'new'
         OR size(coalesce(r.labels, [])) > 0

@@ -1,0 +1,172 @@
+"""`ringscope detect`, `ringscope rings`, `ringscope evaluate`."""
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..catalog import run_query
+from ..config import load_settings
+
+
+class _Bar:
+    """A tqdm bar driven by `progress(done, total, message)` callbacks."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar = None
+        self.message = None
+
+    def __call__(self, done: int, total: int | None, message: str) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        if message != self.message:
+            self.close()
+            self.message = message
+            self.bar = tqdm(total=total, desc=message, unit="", leave=False, file=sys.stderr)
+        if self.bar is not None:
+            if total is not None and self.bar.total != total:
+                self.bar.total = total
+            self.bar.n = done
+            self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+@click.command()
+@click.option("--dry-run", is_flag=True, help="Find and print rings without writing them to the graph.")
+@click.option("--min-behaviour", type=float, default=None,
+              help="Median operator-likeness a group's members need to be reported as a ring (default 0.5).")
+@click.option("--min-size", type=int, default=None, help="Smallest ring reported, in accounts (default 3).")
+@click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON instead of text.")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="Show progress bars on stderr.")
+def detect(dry_run: bool, min_behaviour: float | None, min_size: int | None, as_json: bool, progress: bool) -> None:
+    """Run every detection signal, build and score rings, and write them as (:Ring) nodes.
+
+    Idempotent: a re-run keeps the id of every ring whose membership barely changed
+    (Jaccard >= 0.5), never overwrites investigator status, labels, notes or member
+    edits, and keeps (retired, stale) rather than deletes rings investigators touched.
+    """
+    from .pipeline import DetectParams, detect as run_detect
+
+    params = DetectParams()
+    if min_behaviour is not None:
+        params.rings.min_behaviour = min_behaviour
+    if min_size is not None:
+        params.rings.min_size = min_size
+    bar = _Bar(progress)
+    try:
+        result = run_detect(load_settings(), params=params, progress=bar, write=not dry_run)
+    finally:
+        bar.close()
+    summary: dict[str, Any] = {**result.stats, "seconds": result.timings}
+    if result.write is not None:
+        summary["written"] = {
+            "created": result.write.created, "kept": result.write.kept,
+            "retired": result.write.retired, "deleted": result.write.deleted,
+        }
+    if as_json:
+        click.echo(json.dumps(summary, indent=2, default=str))
+        return
+    total = sum(result.timings.values())
+    click.echo(f"{len(result.rings):,} rings, {result.flagged_accounts:,} accounts flagged "
+               f"({result.stats['candidate_groups']:,} candidate groups from {result.stats['strong_links']:,} strong links) "
+               f"in {total:.1f}s")
+    if result.write is not None:
+        w = result.write
+        click.echo(f"written: {w.created} new, {w.kept} kept their id, {w.retired} retired (investigator data kept), {w.deleted} deleted")
+    else:
+        click.echo("dry run: nothing written")
+        for ring in result.rings[:50]:
+            click.echo(f"  score {ring.score:.3f}  size {ring.size:>5}  {', '.join(ring.signals)}")
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="table: one line per ring; csv: ring_id,account_id,score, one row per member (the scored interface); json: rings with members.")
+@click.option("--min-score", type=float, default=0.0, show_default=True, help="Leave out rings scoring less.")
+@click.option("--include-retired", is_flag=True, help="Table only: also list rings the latest detection no longer finds.")
+@click.option("--limit", type=int, default=1000, show_default=True, help="Table only: rings listed at most.")
+def rings(fmt: str, min_score: float, include_retired: bool, limit: int) -> None:
+    """List detected rings. `--format csv` prints `ring_id,account_id,score`, one row
+    per current member of every detected (not retired) ring."""
+    settings = load_settings()
+    if fmt == "csv":
+        rows = run_query("detected_ring_members", {"min_score": min_score}, settings=settings)
+        out = csv.writer(sys.stdout, lineterminator="\n")
+        out.writerow(["ring_id", "account_id", "score"])
+        for row in rows:
+            out.writerow([row["ring_id"], row["account_id"], _num(row["score"])])
+        return
+    if fmt == "json":
+        rows = run_query("detected_ring_members", {"min_score": min_score}, settings=settings)
+        by_ring: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            ring = by_ring.setdefault(row["ring_id"], {"ring_id": row["ring_id"], "score": row["score"], "members": []})
+            ring["members"].append(row["account_id"])
+        click.echo(json.dumps(list(by_ring.values()), indent=2))
+        return
+    listed = run_query("detected_rings", {"include_retired": include_retired, "limit": limit}, settings=settings)
+    listed = [r for r in listed if (r["score"] or 0.0) >= min_score]
+    if not listed:
+        click.echo("no rings: run `ringscope detect` first", err=True)
+        return
+    click.echo(f"{'ring_id':<16} {'score':>6} {'members':>8}  {'status':<14} signals")
+    for r in listed:
+        status = (r["status"] or "new") + (" (retired)" if r["retired"] else "")
+        signals = ", ".join(s for s in (r["signals"] or []))
+        click.echo(f"{_clean(r['ring_id']):<16} {r['score'] or 0:>6.3f} {r['members']:>8}  {_clean(status):<14} {_clean(signals)}")
+
+
+@click.command()
+@click.argument("world_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--reset", is_flag=True,
+              help="Wipe a database that already holds data (investigator tags included) before loading the world.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON instead of a table.")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="Show progress bars on stderr.")
+def evaluate(world_dir: Path, reset: bool, as_json: bool, progress: bool) -> None:
+    """Load a labelled world into an EMPTY database, detect rings, and compare with its
+    labels.csv next to two baselines (components over every shared card/device/IP, and
+    the same without identifiers shared by more than 25 accounts).
+
+    Refuses a database that already holds data unless --reset is given, so an
+    investigator's tags are never wiped by accident.
+    """
+    from .evaluate import evaluate_world, format_table
+
+    bar = _Bar(progress)
+    try:
+        out = evaluate_world(world_dir, settings=load_settings(), reset=reset, progress=bar)
+    finally:
+        bar.close()
+    if as_json:
+        click.echo(json.dumps({
+            "world": out["world"], "accounts": out["accounts"], "operator_accounts": out["operator_accounts"],
+            "load_seconds": out["load_seconds"], "detect_seconds": out["detect_seconds"],
+            "scores": [s.as_dict() for s in out["scores"]],
+            "missed_rings": out["scores"][0].missed,
+        }, indent=2))
+        return
+    click.echo(f"world {out['world']}: {out['accounts']:,} accounts, {out['operator_accounts']:,} in rings; "
+               f"loaded in {out['load_seconds']:.0f}s, detected in {out['detect_seconds']:.1f}s")
+    click.echo(format_table(out["scores"]))
+
+
+def _num(value: Any) -> str:
+    if value is None:
+        return ""
+    return f"{float(value):.4f}"
+
+
+def _clean(text: Any) -> str:
+    """Ids and names can be attacker-chosen: keep them on one line, no control chars."""
+    return "".join(ch if ch.isprintable() else "?" for ch in str(text))

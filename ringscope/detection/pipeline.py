@@ -1,0 +1,118 @@
+"""`detect()`: signals -> links -> groups -> judged, explained rings -> the graph.
+
+Heavy lifting stays in Neo4j: each stored signal query aggregates the graph into
+compact groups (identifier -> accounts), and only accounts already tied by strong
+links are profiled. Python holds the candidate pairs as numpy arrays and only the
+strong links as a networkx graph.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from ..catalog import run_query
+from ..config import Settings
+from .behaviour import Baseline, score_accounts
+from .links import AccountIndex, LinkBuilder
+from .rings import DetectedRing, RingParams, candidate_groups, explain, judge, strong_mask
+from .signals import SignalParams, fetch_groups, graph_stats
+from .writeback import WriteSummary, write_rings
+
+Progress = Callable[[int, int, str], None]
+
+PROFILE_CHUNK = 20_000
+
+
+@dataclass
+class DetectParams:
+    signals: SignalParams = field(default_factory=SignalParams)
+    rings: RingParams = field(default_factory=RingParams)
+    max_clique: int = 64
+    ip_window_hours: float = 24.0
+
+
+@dataclass
+class DetectionResult:
+    rings: list[DetectedRing]
+    ring_ids: list[str]
+    stats: dict[str, Any]
+    timings: dict[str, float]
+    write: WriteSummary | None
+
+    @property
+    def flagged_accounts(self) -> int:
+        return len({a for r in self.rings for a in r.members})
+
+
+def detect(
+    settings: Settings | None = None,
+    *,
+    params: DetectParams | None = None,
+    progress: Progress | None = None,
+    write: bool = True,
+) -> DetectionResult:
+    """Run every signal, build and judge rings, and (unless `write=False`) write them."""
+    params = params or DetectParams()
+    started = dt.datetime.now(dt.timezone.utc)
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        timings[name] = round(now - t, 2)
+        t = now
+
+    stats = graph_stats(settings)
+    index = AccountIndex()
+    signals = fetch_groups(index, stats, params.signals, settings=settings, progress=progress)
+    lap("signals")
+
+    builder = LinkBuilder(index, max_clique=params.max_clique, ip_window_s=int(params.ip_window_hours * 3600))
+    candidate_pairs = 0
+    for g in signals.groups:
+        candidate_pairs += builder.add(g)
+    pairs = builder.build()
+    lap("links")
+
+    candidates, graph = candidate_groups(pairs, params.rings)
+    lap("grouping")
+
+    ids = sorted({index.ids[i] for members in candidates for i in members.tolist()})
+    profiles: dict[str, dict[str, Any]] = {}
+    for k in range(0, len(ids), PROFILE_CHUNK):
+        chunk = ids[k : k + PROFILE_CHUNK]
+        if progress:
+            progress(k, len(ids), "profiling candidate accounts")
+        for row in run_query("automation_signature", {"account_ids": chunk}, settings=settings):
+            profiles[row["account_id"]] = row
+    share = builder.template_share(len(index))
+    systematic = {a: float(share[index.get(a)]) for a in ids if index.get(a) is not None}
+    behaviour = score_accounts(profiles.values(), Baseline.from_stats(stats), systematic)
+    judged = judge(candidates, graph, index, behaviour, params.rings)
+    rings = explain(judged, signals.groups, index, behaviour, profiles, pairs, params.rings)
+    lap("judging")
+
+    summary = None
+    ring_ids: list[str] = []
+    if write:
+        summary = write_rings(rings, settings=settings, detected_at=started, progress=progress)
+        ring_ids = summary.ring_ids
+        lap("writing")
+    out_stats = {
+        "accounts": stats.get("accounts"),
+        "groups": signals.counts,
+        "parameters": signals.params,
+        "candidate_pairs": candidate_pairs,
+        "pairs": len(pairs),
+        "strong_links": int(strong_mask(pairs, params.rings).sum()) if len(pairs) else 0,
+        "candidate_groups": len(candidates),
+        "candidate_accounts": len(ids),
+        "rings": len(rings),
+        "flagged_accounts": len({a for r in rings for a in r.members}),
+    }
+    return DetectionResult(rings=rings, ring_ids=ring_ids, stats=out_stats, timings=timings, write=summary)

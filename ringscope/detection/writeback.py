@@ -1,0 +1,140 @@
+"""Write detected rings back to the graph, keeping ring ids stable and investigator
+data untouched.
+
+Ids: each new ring is matched to the existing rings it overlaps, best Jaccard
+overlap first, one to one; a match of at least `min_jaccard` (0.5) keeps the old
+ring's id, so a ring that gained or lost a few accounts between runs is the same case
+for the investigator. A ring with no match gets `R-` + a hash of its sorted members
+(the same ring found on a fresh database gets the same id).
+
+Investigator data (status other than new, labels, note, audit events, exports,
+members they added or removed) is never overwritten: `write_rings` sets status only
+when it creates a ring, and an existing ring the run no longer finds is deleted only
+when nobody touched it; otherwise it is kept with `retired = true` and
+`detection_status = 'stale'`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from .. import db
+from ..catalog import get_query, run_query
+from ..config import Settings
+from . import DETECTION_VERSION
+from .rings import DetectedRing, evidence_json
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class WriteSummary:
+    created: int = 0
+    kept: int = 0
+    retired: int = 0
+    deleted: int = 0
+    ring_ids: list[str] = field(default_factory=list)
+
+
+def assign_ids(
+    rings: Sequence[DetectedRing], existing: Sequence[dict[str, Any]], *, min_jaccard: float = 0.5
+) -> tuple[list[str], list[str]]:
+    """Ids for `rings` (reusing matched existing ids), and the existing detection
+    rings left unmatched (to retire or delete)."""
+    by_account: dict[str, list[int]] = defaultdict(list)
+    members = [set(e.get("detected_members") or []) for e in existing]
+    for k, m in enumerate(members):
+        for acc in m:
+            by_account[acc].append(k)
+    scored: list[tuple[float, int, int, int, str]] = []
+    for r, ring in enumerate(rings):
+        new = set(ring.members)
+        overlap: dict[int, int] = defaultdict(int)
+        for acc in new:
+            for k in by_account.get(acc, ()):
+                overlap[k] += 1
+        for k, inter in overlap.items():
+            jac = inter / len(new | members[k])
+            if jac >= min_jaccard:
+                retired = 1 if existing[k].get("retired") else 0
+                scored.append((-jac, retired, r, k, existing[k]["ring_id"]))
+    scored.sort()
+    ids: list[str | None] = [None] * len(rings)
+    taken: set[int] = set()
+    for _negj, _ret, r, k, _rid in scored:
+        if ids[r] is None and k not in taken:
+            ids[r] = existing[k]["ring_id"]
+            taken.add(k)
+    used = {e["ring_id"] for e in existing} | {i for i in ids if i}
+    for r, ring in enumerate(rings):
+        if ids[r] is None:
+            base = ring.fingerprint()
+            rid, n = base, 1
+            while rid in used:
+                n += 1
+                rid = f"{base}-{n}"
+            ids[r] = rid
+            used.add(rid)
+    unmatched = [
+        e["ring_id"] for k, e in enumerate(existing)
+        if k not in taken and not e.get("retired") and e.get("detected", True)
+    ]
+    return [str(i) for i in ids], unmatched
+
+
+def write_rings(
+    rings: Sequence[DetectedRing],
+    *,
+    settings: Settings | None = None,
+    detected_at: dt.datetime | None = None,
+    progress: Progress | None = None,
+    batch_members: int = 5000,
+) -> WriteSummary:
+    detected_at = detected_at or dt.datetime.now(dt.timezone.utc)
+    stamp = detected_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    existing = run_query("existing_rings", {}, settings=settings)
+    ids, unmatched = assign_ids(rings, existing)
+    known = {e["ring_id"] for e in existing}
+    summary = WriteSummary(ring_ids=ids)
+    summary.created = sum(1 for i in ids if i not in known)
+    summary.kept = len(ids) - summary.created
+    rows = [
+        {
+            "ring_id": rid,
+            "score": ring.score,
+            "size": ring.size,
+            "signals": ring.signals,
+            "evidence": evidence_json(ring),
+            "member_ids": ring.members,
+            "members": [{"account_id": a, "score": ring.member_scores.get(a, ring.score)} for a in ring.members],
+        }
+        for rid, ring in zip(ids, rings)
+    ]
+    cypher = get_query("write_rings").cypher
+    total = sum(len(r["members"]) for r in rows) or 1
+    done = 0
+    batch: list[dict[str, Any]] = []
+    batch_size = 0
+
+    def flush() -> None:
+        nonlocal done, batch, batch_size
+        if batch:
+            db.run_write(cypher, {"rows": batch, "detected_at": stamp, "detection_version": DETECTION_VERSION}, settings=settings)
+            done += batch_size
+            if progress:
+                progress(done, total, "writing rings")
+        batch, batch_size = [], 0
+
+    for row in rows:
+        batch.append(row)
+        batch_size += len(row["members"])
+        if batch_size >= batch_members:
+            flush()
+    flush()
+    if unmatched:
+        outcomes = run_query("retire_rings", {"ring_ids": unmatched, "detected_at": stamp}, settings=settings, allow_write=True)
+        summary.retired = sum(1 for o in outcomes if o["outcome"] == "retired")
+        summary.deleted = sum(1 for o in outcomes if o["outcome"] == "deleted")
+    return summary
