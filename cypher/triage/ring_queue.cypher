@@ -3,7 +3,8 @@
 // description: Detected rings, highest score first, with their current size (members not removed
 //   by an investigator), signals, status, exchanges and tokens, and first and last activity
 //   (earliest member sign-up, latest member exchange). Filters: statuses (empty list: all),
-//   minimum score, one signal and one investigator label (empty string: any).
+//   minimum score, one signal and one investigator label (empty string: any). Rings a later
+//   detection run retired (retired = true) are left out unless include_retired is true.
 // category: triage
 // mode: read
 // version: 1
@@ -11,6 +12,7 @@
 // param: min_score = 0.0 -- rings scoring below this are left out
 // param: signal = ""     -- only rings flagged by this signal; empty: any signal
 // param: label = ""      -- only rings carrying this investigator label; empty: any
+// param: include_retired = false -- also list rings a later detection run no longer finds
 // param: limit = 200     -- rings returned at most
 //
 // In Neo4j Browser or cypher-shell, set the parameters first:
@@ -18,12 +20,14 @@
 // :param min_score => 0.0
 // :param signal => ''
 // :param label => ''
+// :param include_retired => false
 // :param limit => 200
 MATCH (ring:Ring)
 WHERE (size($statuses) = 0 OR coalesce(ring.status, 'new') IN $statuses)
   AND coalesce(ring.score, 0.0) >= $min_score
   AND ($signal = '' OR $signal IN coalesce(ring.signals, []))
   AND ($label = '' OR $label IN coalesce(ring.labels, []))
+  AND ($include_retired OR NOT coalesce(ring.retired, false))
 WITH ring
 ORDER BY ring.score DESC, ring.ring_id
 LIMIT $limit

@@ -1,0 +1,91 @@
+"""Ring view: why the ring was flagged, its graph (click to expand), members, timelines,
+tags and history."""
+import streamlit as st
+
+from ringscope.app import data, evidence, graph_panel, ui
+from ringscope.app import tagging_panel
+from ringscope.app.graph_view import GraphState
+
+ring_id = (st.query_params.get("ring") or "").strip()
+
+with ui.errors_as_one_line():
+    if not ring_id:
+        st.title("Ring view")
+        queue = data.ring_queue()
+        if queue.empty:
+            st.info("No rings yet: run `ringscope detect` first.")
+            st.stop()
+        pick = st.selectbox("Ring", list(queue["ring_id"]), key="ring_pick",
+                            help="Rings by score; the ring queue has filters.")
+        if st.button("Open ring", type="primary"):
+            ui.open_ring(pick)
+        st.stop()
+
+    summary = data.ring_summary(ring_id)
+    if summary is None:
+        st.title("Ring view")
+        st.error(f"No ring with id {ring_id!r}: pick one in the ring queue.")
+        st.stop()
+
+    ui.show_flash()
+    st.title(f"Ring {ui.md(ring_id)}")
+    m = st.columns(6)
+    m[0].metric("Score", f"{summary['score']:.2f}" if summary["score"] is not None else "–")
+    m[1].metric("Status", ui.status_title(summary["status"]))
+    m[2].metric("Accounts", f"{summary['members']:,}",
+                help=f"{summary['removed']} removed by investigators" if summary["removed"] else None)
+    m[3].metric("Exchanges", f"{summary['exchanges']:,}")
+    m[4].metric("Tokens", f"{summary['tokens']:,}")
+    m[5].metric("Labels", len(summary["labels"]))
+
+    with st.container(border=True):
+        st.subheader("Why this ring was flagged")
+        evidence.render(summary)
+    ui.show_cypher("ring_summary", {"ring_id": ring_id})
+
+    st.subheader("Accounts and the identifiers they share")
+    c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+    max_members = c1.number_input("Accounts drawn at most", 10, 2000, 250, step=50, key=f"ring_max::{ring_id}")
+    min_shared = c2.number_input("Identifiers shared by at least", 2, 50, 2, key=f"ring_min_shared::{ring_id}")
+    state_key = f"ring-graph::{ring_id}::{max_members}::{min_shared}"
+    if c3.button("Reset graph", help="Collapse every expansion and lay the ring out again."):
+        graph_panel.reset_state(state_key)
+    params = data.ring_graph_params(ring_id, max_members, max_members, min_shared)
+
+    def build() -> GraphState:
+        nodes, edges = data.ring_graph(ring_id, max_members, max_members, min_shared)
+        return GraphState.from_graph(state_key, nodes, edges)
+
+    state = graph_panel.get_state(state_key, build)
+    if summary["members"] > max_members:
+        st.caption(f"Showing the {max_members} highest-scoring of {summary['members']:,} accounts.")
+    graph_panel.graph_panel(state_key, cypher=("ring_graph", params))
+
+    members_tab, timelines_tab, tags_tab, history_tab = st.tabs(["Accounts", "Timelines", "Tags and case", "History"])
+    with members_tab:
+        tagging_panel.members(ring_id, summary)
+    with timelines_tab:
+        bucket = st.segmented_control("Sign-ups per", ["hour", "day", "week"], default="day", key=f"bucket::{ring_id}")
+        signups = data.ring_signups(ring_id, bucket or "day")
+        st.markdown("**Sign-ups**")
+        if signups.empty:
+            st.caption("No sign-up times recorded.")
+        else:
+            st.bar_chart(signups, x="bucket", y="signups", x_label="sign-up time (UTC)", y_label="accounts")
+        ui.show_cypher("ring_signups", {"ring_id": ring_id, "bucket": bucket or "day"})
+        daily = data.ring_daily_exchanges(ring_id)
+        st.markdown("**API exchanges per day**")
+        if daily.empty:
+            st.caption("No exchanges recorded.")
+        else:
+            st.line_chart(daily, x="day", y="exchanges", x_label="day (UTC)", y_label="exchanges")
+        ui.show_cypher("ring_daily_exchanges", {"ring_id": ring_id})
+        hours = data.ring_hour_profile(ring_id)
+        st.markdown("**Exchanges by hour of day (UTC)**")
+        st.bar_chart(hours, x="hour", y="exchanges", x_label="hour of day (UTC)", y_label="exchanges")
+        ui.show_cypher("ring_hour_profile", {"ring_id": ring_id})
+    with tags_tab:
+        tagging_panel.tags(ring_id, summary)
+        tagging_panel.export_button(ring_id)
+    with history_tab:
+        tagging_panel.history(ring_id)

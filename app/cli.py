@@ -1,0 +1,51 @@
+"""`ringscope app`: start the investigator's Streamlit app."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from ringscope.errors import RingScopeError
+
+MAIN = Path(__file__).resolve().parent / "main.py"
+
+
+def streamlit_command(port: int, address: str = "127.0.0.1", *, headless: bool = True) -> list[str]:
+    """The `streamlit run` command line for the app (also used by the tests and benchmark)."""
+    return [
+        sys.executable, "-m", "streamlit", "run", str(MAIN),
+        "--server.port", str(port),
+        "--server.address", address,
+        "--server.headless", "true" if headless else "false",
+        "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+        "--client.toolbarMode", "minimal",
+    ]
+
+
+@click.command()
+@click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535), help="Port the app listens on.")
+@click.option("--address", default="127.0.0.1", show_default=True,
+              help="Address to listen on. The default keeps investigators' data on this machine; "
+                   "0.0.0.0 exposes the app to the network (put authentication in front of it).")
+@click.option("--open/--no-open", "open_browser", default=True, show_default=True,
+              help="Open a browser tab on the app when it starts (ignored without a display).")
+def app(port: int, address: str, open_browser: bool) -> None:
+    """Start the investigator app (ring queue, ring and entity views, search, tagging, console).
+
+    It reads Neo4j settings like every other command (.env or the environment);
+    stop it with Ctrl-C.
+    """
+    if not MAIN.is_file():
+        raise RingScopeError(f"the app's entry file {MAIN} is missing: reinstall RingScope")
+    headless = not open_browser or not (os.environ.get("DISPLAY") or sys.platform == "darwin")
+    click.echo(f"RingScope app on http://{'localhost' if address == '127.0.0.1' else address}:{port}  (Ctrl-C stops it)", err=True)
+    try:
+        code = subprocess.call(streamlit_command(port, address, headless=headless))
+    except KeyboardInterrupt:
+        code = 0
+    if code not in (0, -2, 130):
+        raise RingScopeError(f"the app stopped with exit code {code}: see the messages above")

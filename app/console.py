@@ -1,0 +1,42 @@
+"""The Cypher console's logic: which stored queries it offers and how parameters are read."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import streamlit as st
+
+from ringscope.catalog import StoredQuery, load_catalog
+
+
+def stored_read_queries() -> dict[str, StoredQuery]:
+    """Every read query of the catalog (the console never offers a declared write)."""
+    return {q.name: q for q in load_catalog().values() if q.mode == "read" and q.category != "schema"}
+
+
+def params_template(query: StoredQuery) -> str:
+    """The query's parameters as a JSON object: defaults filled in, required ones null."""
+    return json.dumps({p.name: (None if p.required else p.default) for p in query.params}, indent=1)
+
+
+def load_stored(stored: dict[str, StoredQuery]) -> None:
+    """on_change of the stored-query picker: put its Cypher and parameters in the editors."""
+    name = st.session_state.get("console_query")
+    if name and name in stored:
+        st.session_state["console_cypher"] = stored[name].cypher
+        st.session_state["console_params"] = params_template(stored[name])
+        st.session_state.pop("console_result", None)
+        st.session_state.pop("console_error", None)
+
+
+def parse_params(text: str | None) -> dict[str, Any]:
+    text = (text or "").strip()
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"parameters are not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    if not isinstance(value, dict):
+        raise ValueError('parameters must be a JSON object, like {"limit": 10}')
+    return value

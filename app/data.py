@@ -1,0 +1,342 @@
+"""What the pages read, through stored queries only, cached per parameters.
+
+Every reader returns plain Python (pandas frames, lists, dicts with ISO text for
+times) so results can be cached and rendered without touching driver types. Reads
+that investigators change (ring queue, summary, members, history) are cached
+briefly and cleared after every tag the app writes (`clear_ring_caches`).
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from ringscope import db
+from ringscope.catalog import get_query, run_query
+from ringscope.config import load_settings
+
+from .graph_view import KINDS, GEdge, GNode, graph_from_values, node_id, plain
+
+#: Short-lived cache for data investigators change; long for data only ingest changes.
+_TAGGED_TTL = 30
+_GRAPH_TTL = 600
+
+
+def _read(name: str, params: dict[str, Any] | None = None, **kw) -> list[dict[str, Any]]:
+    return [plain(row) for row in run_query(name, params or {}, settings=load_settings(), **kw)]
+
+
+def _read_graph(name: str, params: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    query = get_query(name)
+    return db.run_read_graph(query.cypher, query.bind(params), settings=load_settings())
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str] | None = None) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=columns) if columns else pd.DataFrame(rows)
+    for col in frame.columns:
+        if col in {"created_at", "first_activity", "last_activity", "detected_at", "first_exchange",
+                   "last_exchange", "at", "bucket", "day", "first_signup", "last_signup"}:
+            frame[col] = pd.to_datetime(frame[col], utc=True, errors="coerce", format="ISO8601")
+    return frame
+
+
+# --------------------------------------------------------------------------- triage
+
+
+@st.cache_data(ttl=_TAGGED_TTL, show_spinner=False)
+def ring_queue(statuses: tuple[str, ...] = (), min_score: float = 0.0, signal: str = "", label: str = "",
+               limit: int = 200, include_retired: bool = False) -> pd.DataFrame:
+    rows = _read("ring_queue", queue_params(statuses, min_score, signal, label, limit, include_retired))
+    frame = _frame(rows, ["ring_id", "score", "size", "signals", "status", "labels", "exchanges", "tokens",
+                          "first_activity", "last_activity", "detected_at"])
+    return frame
+
+
+def queue_params(statuses, min_score, signal, label, limit, include_retired=False) -> dict[str, Any]:
+    return {"statuses": list(statuses), "min_score": float(min_score), "signal": signal or "",
+            "label": label or "", "include_retired": bool(include_retired), "limit": int(limit)}
+
+
+@st.cache_data(ttl=_TAGGED_TTL, show_spinner=False)
+def ring_filter_options() -> dict[str, Any]:
+    rows = _read("ring_filter_options")
+    if not rows:
+        return {"total": 0, "max_score": 0.0, "signals": [], "labels": []}
+    row = rows[0]
+    return {"total": row["total"], "max_score": row["max_score"] or 0.0,
+            "signals": [s["value"] for s in row["signals"]], "labels": [s["value"] for s in row["labels"]]}
+
+
+@st.cache_data(ttl=_TAGGED_TTL, show_spinner=False)
+def ring_summary(ring_id: str) -> dict[str, Any] | None:
+    rows = _read("ring_summary", {"ring_id": ring_id})
+    if not rows:
+        return None
+    row = rows[0]
+    row["evidence_parsed"] = parse_evidence(row.get("evidence"))
+    return row
+
+
+def parse_evidence(text: Any) -> Any:
+    """Detection's evidence is JSON text; anything else is shown as the text it is."""
+    if text is None or text == "":
+        return None
+    if not isinstance(text, str):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+@st.cache_data(ttl=_TAGGED_TTL, show_spinner=False)
+def ring_members(ring_id: str, include_removed: bool = False, skip: int = 0, limit: int = 500) -> pd.DataFrame:
+    rows = _read("ring_members", {"ring_id": ring_id, "include_removed": include_removed, "skip": skip, "limit": limit})
+    return _frame(rows, ["account_id", "display_name", "email", "created_at", "country", "org_id", "tier",
+                         "exchanges", "tokens", "first_exchange", "last_exchange", "member_score", "added_by",
+                         "removed"])
+
+
+@st.cache_data(ttl=_TAGGED_TTL, show_spinner=False)
+def ring_signups(ring_id: str, bucket: str = "day") -> pd.DataFrame:
+    return _frame(_read("ring_signups", {"ring_id": ring_id, "bucket": bucket}), ["bucket", "signups"])
+
+
+@st.cache_data(ttl=_TAGGED_TTL, show_spinner=False)
+def ring_daily_exchanges(ring_id: str) -> pd.DataFrame:
+    return _frame(_read("ring_daily_exchanges", {"ring_id": ring_id}), ["day", "exchanges", "active_accounts"])
+
+
+@st.cache_data(ttl=_TAGGED_TTL, show_spinner=False)
+def ring_hour_profile(ring_id: str) -> pd.DataFrame:
+    return _frame(_read("ring_hour_profile", {"ring_id": ring_id}), ["hour", "exchanges"])
+
+
+@st.cache_data(ttl=_TAGGED_TTL, show_spinner=False)
+def recent_audit_events(by: str = "", action: str = "", limit: int = 200) -> pd.DataFrame:
+    return _frame(_read("recent_audit_events", {"by": by, "action": action, "limit": limit}),
+                  ["at", "by", "ring_id", "action", "before", "after", "event_id"])
+
+
+def ring_graph_params(ring_id: str, max_members: int = 250, max_identifiers: int = 250, min_shared: int = 2) -> dict[str, Any]:
+    return {"ring_id": ring_id, "min_shared": int(min_shared), "max_members": int(max_members),
+            "max_identifiers": int(max_identifiers)}
+
+
+@st.cache_data(ttl=_TAGGED_TTL, show_spinner=False, max_entries=64)
+def ring_graph(ring_id: str, max_members: int = 250, max_identifiers: int = 250,
+               min_shared: int = 2) -> tuple[dict[str, GNode], dict[str, GEdge]]:
+    """Members and shared identifiers of a ring as graph nodes and edges."""
+    return read_ring_graph(ring_graph_params(ring_id, max_members, max_identifiers, min_shared))
+
+
+def read_ring_graph(params: dict[str, Any]) -> tuple[dict[str, GNode], dict[str, GEdge]]:
+    _, rows = _read_graph("ring_graph", params)
+    return graph_from_values(v for row in rows for v in row)
+
+
+def clear_ring_caches() -> None:
+    """After a tag: the queue, summary, members, graph and history show the change at once."""
+    for reader in (ring_queue, ring_filter_options, ring_summary, ring_members, ring_signups,
+                   ring_daily_exchanges, ring_hour_profile, recent_audit_events, ring_graph, entity):
+        reader.clear()
+
+
+# --------------------------------------------------------------------------- exploration
+
+
+def neighbourhood(kind: str, key: str, skip: int, limit: int) -> tuple[list[GNode], list[GEdge], int]:
+    """One page of a node's neighbours (GraphState's fetch). Not cached: pages are cheap and
+    an investigator expects what the graph holds now."""
+    _, rows = _read_graph("neighbourhood", {"kind": kind, "key": key, "skip": int(skip), "limit": int(limit)})
+    if not rows:
+        return [], [], _neighbour_total(kind, key)
+    nodes, edges = graph_from_values(v for row in rows for v in row[:3])
+    centre = node_id(kind, key)
+    neighbours = [n for nid, n in nodes.items() if nid != centre]
+    return neighbours, list(edges.values()), int(rows[0][3])
+
+
+def _neighbour_total(kind: str, key: str) -> int:
+    found = entity(kind, key)
+    return sum(link["links"] for link in found["links"]) if found else 0
+
+
+@st.cache_data(ttl=_TAGGED_TTL, show_spinner=False, max_entries=256)
+def entity(kind: str, key: str) -> dict[str, Any] | None:
+    """The node, its relationship counts by type and the rings it is part of; None when absent."""
+    if kind not in KINDS:
+        return None
+    keys, rows = _read_graph("entity_lookup", {"kind": kind, "key": key})
+    if not rows:
+        return None
+    row = dict(zip(keys, rows[0]))
+    nodes, _ = graph_from_values([row["n"]])
+    node = nodes.get(node_id(kind, key))
+    return {"node": node, "kind": row["kind"], "links": plain(row["links"]), "rings": plain(row["rings"])}
+
+
+@st.cache_data(ttl=_TAGGED_TTL, show_spinner=False)
+def account_rings(account_id: str) -> pd.DataFrame:
+    return _frame(_read("account_rings", {"account_id": account_id}),
+                  ["ring_id", "ring_score", "status", "member_score", "added_by", "removed"])
+
+
+def shortest_path(from_account: str, to_account: str, skip_kinds: list[str]) -> tuple[dict[str, GNode], dict[str, GEdge], int | None]:
+    keys, rows = _read_graph("shortest_path", {"from_account": from_account, "to_account": to_account,
+                                               "skip_kinds": list(skip_kinds)})
+    if not rows:
+        return {}, {}, None
+    nodes, edges = graph_from_values(rows[0])
+    return nodes, edges, int(dict(zip(keys, rows[0]))["hops"])
+
+
+@st.cache_data(ttl=_GRAPH_TTL, show_spinner=False)
+def shared_identifiers(account_ids: tuple[str, ...], min_accounts: int = 2) -> pd.DataFrame:
+    return _frame(_read("shared_identifiers", {"account_ids": list(account_ids), "min_accounts": int(min_accounts)}),
+                  ["kind", "key", "shared_by", "accounts"])
+
+
+# --------------------------------------------------------------------------- search
+
+#: What the search box can look for: (title, stored query).
+SEARCH_KINDS: dict[str, tuple[str, str]] = {
+    "account": ("Account id or display name", "search_account"),
+    "email": ("E-mail address or domain", "search_email"),
+    "ip": ("IP address", "search_ip"),
+    "cidr": ("IP block (CIDR)", "search_ip_cidr"),
+    "instrument": ("Payment-instrument fingerprint", "search_instrument"),
+    "device": ("Device id", "search_device"),
+    "template": ("Prompt-template fingerprint", "search_template"),
+    "org": ("Org id", "search_org"),
+}
+
+SEARCH_COLUMNS = ["kind", "key", "name", "detail", "links"]
+
+
+def guess_search_kinds(text: str) -> list[str]:
+    """Which searches an unqualified query means: an IP, a CIDR, an e-mail, or the id kinds."""
+    text = text.strip()
+    if not text:
+        return []
+    if "/" in text:
+        try:
+            ipaddress.ip_network(text, strict=False)
+            return ["cidr", "ip"]
+        except ValueError:
+            pass
+    try:
+        ipaddress.ip_address(text)
+        return ["ip"]
+    except ValueError:
+        pass
+    if "@" in text:
+        return ["email"]
+    return ["account", "instrument", "device", "template", "org", "email"]
+
+
+def cidr_params(text: str, limit: int = 200) -> dict[str, Any]:
+    """search_ip_cidr's parameters for a CIDR: the address prefix every member starts with and,
+    for IPv4, the block's first and last address as numbers. Refuses text that is not a CIDR."""
+    try:
+        net = ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an IP block: write it like 203.0.113.0/24") from None
+    if net.version == 4:
+        octets = str(net.network_address).split(".")
+        fixed = net.prefixlen // 8
+        prefix = ".".join(octets[:fixed]) + ("." if 0 < fixed < 4 else "")
+        if fixed == 4:
+            prefix = str(net.network_address)
+        return {"prefix": prefix, "family": 4, "lo": int(net.network_address), "hi": int(net.broadcast_address),
+                "limit": int(limit)}
+    # IPv6: the leading groups the mask fixes, as written in compressed form, up to the first
+    # zero group (compression can hide zero groups inside the prefix).
+    groups = net.network_address.exploded.split(":")[: net.prefixlen // 16]
+    lead: list[str] = []
+    for group in groups:
+        if int(group, 16) == 0:
+            break
+        lead.append(format(int(group, 16), "x"))
+    prefix = ":".join(lead) + (":" if lead else "")
+    return {"prefix": prefix, "family": 6, "lo": 0, "hi": 0, "limit": int(limit)}
+
+
+def search_params(kind: str, text: str, limit: int = 50) -> dict[str, Any]:
+    if kind == "cidr":
+        return cidr_params(text, limit=max(limit, 200))
+    return {"q": text.strip(), "limit": int(limit)}
+
+
+@st.cache_data(ttl=_TAGGED_TTL, show_spinner=False)
+def search(kind: str, text: str, limit: int = 50) -> pd.DataFrame:
+    """Hits of one search kind; CIDR hits for IPv6 are checked exactly here."""
+    if kind not in SEARCH_KINDS:
+        raise ValueError(f"unknown search kind {kind!r}")
+    params = search_params(kind, text, limit)
+    rows = _read(SEARCH_KINDS[kind][1], params)
+    if kind == "cidr" and params["family"] == 6:
+        net = ipaddress.ip_network(text.strip(), strict=False)
+        rows = [r for r in rows if _in_network(r["key"], net)]
+    return pd.DataFrame(rows, columns=SEARCH_COLUMNS)
+
+
+def _in_network(address: str, net) -> bool:
+    try:
+        return ipaddress.ip_address(address) in net
+    except ValueError:
+        return False
+
+
+def search_all(text: str, kinds: list[str], limit: int = 50) -> pd.DataFrame:
+    frames = [search(kind, text, limit) for kind in kinds]
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=SEARCH_COLUMNS)
+    return pd.concat(frames, ignore_index=True).drop_duplicates(subset=["kind", "key"]).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- console
+
+
+def run_console(cypher: str, params: dict[str, Any], *, timeout: float, max_rows: int) -> tuple[list[str], list[list[Any]], bool]:
+    """An analyst's query in a READ transaction (the server refuses writes), with a server-side
+    time limit and a row cap. Returns keys, driver rows (nodes kept) and whether rows were cut."""
+    keys, rows = db.run_read_graph(cypher, params, settings=load_settings(), timeout=timeout, max_rows=max_rows + 1)
+    return keys, rows[:max_rows], len(rows) > max_rows
+
+
+def console_cell(value: Any) -> Any:
+    """A driver value as table text: nodes as `(:Label {key})`, relationships as `[:TYPE]`."""
+    from neo4j.graph import Node, Path, Relationship
+
+    if isinstance(value, Node):
+        labels = ":".join(sorted(value.labels))
+        kind = next((label for label in value.labels if label in KINDS), None)
+        key = dict(value).get(KINDS[kind].key) if kind else None
+        return f"(:{labels} {key})" if key is not None else f"(:{labels} {json.dumps(plain(dict(value)), default=str)[:200]})"
+    if isinstance(value, Relationship):
+        return f"[:{value.type}]"
+    if isinstance(value, Path):
+        return " ".join(str(console_cell(n)) for n in value.nodes)
+    if isinstance(value, (list, tuple)):
+        return json.dumps([console_cell(v) for v in value], default=str)
+    if isinstance(value, dict):
+        return json.dumps({k: console_cell(v) for k, v in value.items()}, default=str)
+    value = plain(value)
+    if isinstance(value, (int, float, str, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def console_frame(keys: list[str], rows: list[list[Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame([[console_cell(v) for v in row] for row in rows], columns=keys)
+    # mixed types in one column break Arrow: show such columns as text
+    for col in frame.columns:
+        types = {type(v) for v in frame[col] if v is not None}
+        if len(types) > 1:
+            frame[col] = frame[col].map(lambda v: None if v is None else str(v))
+    return frame

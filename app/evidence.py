@@ -1,0 +1,100 @@
+"""The evidence panel: why detection flagged a ring, from the JSON text it stored.
+
+Detection decides the evidence's shape; this renders any JSON as plain facts and
+tables (never as HTML or Markdown from the data), with sentences first when the
+evidence carries them.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from . import ui
+
+#: Keys whose text is a sentence explaining the ring (shown first, as text).
+_SENTENCE_KEYS = ("summary", "explanation", "why", "reason", "reasons", "headline")
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, default=str, ensure_ascii=False)
+    return value
+
+
+def _table(rows: list[Any]) -> pd.DataFrame:
+    if rows and all(isinstance(r, dict) for r in rows):
+        frame = pd.DataFrame([{k: _cell(v) for k, v in r.items()} for r in rows])
+    else:
+        frame = pd.DataFrame({"value": [_cell(r) for r in rows]})
+    for col in frame.columns:  # one type per column, or Arrow refuses it
+        if len({type(v) for v in frame[col] if v is not None}) > 1:
+            frame[col] = frame[col].map(lambda v: None if v is None else str(v))
+    return frame
+
+
+def split(evidence: Any) -> tuple[list[str], list[tuple[str, Any]], list[tuple[str, list[Any]]]]:
+    """Sentences, scalar facts (dotted keys for nested maps) and tables (lists of records)."""
+    sentences: list[str] = []
+    facts: list[tuple[str, Any]] = []
+    tables: list[tuple[str, list[Any]]] = []
+
+    def walk(prefix: str, value: Any, depth: int) -> None:
+        if isinstance(value, dict):
+            if depth >= 2:
+                facts.append((prefix, _cell(value)))
+                return
+            for k, v in value.items():
+                name = f"{prefix}.{k}" if prefix else str(k)
+                if str(k).lower() in _SENTENCE_KEYS and isinstance(v, str):
+                    sentences.append(v)
+                elif str(k).lower() in _SENTENCE_KEYS and isinstance(v, list) and all(isinstance(x, str) for x in v):
+                    sentences.extend(v)
+                else:
+                    walk(name, v, depth + 1)
+        elif isinstance(value, list):
+            if value and any(isinstance(v, (dict, list)) for v in value):
+                tables.append((prefix or "evidence", value))
+            else:
+                facts.append((prefix or "evidence", ", ".join(str(v) for v in value)))
+        else:
+            facts.append((prefix or "evidence", value))
+
+    if isinstance(evidence, str):
+        sentences.append(evidence)
+    elif evidence is not None:
+        walk("", evidence, 0)
+    return sentences, facts, tables
+
+
+def render(summary: dict[str, Any]) -> None:
+    signals = summary.get("signals") or []
+    if signals:
+        st.markdown("Signals: " + " · ".join(f"**{ui.md(s)}**" for s in signals))
+    evidence = summary.get("evidence_parsed")
+    sentences, facts, tables = split(evidence)
+    for sentence in sentences:
+        st.markdown("- " + ui.md(sentence))
+    base = [
+        ("first sign-up", summary.get("first_signup")),
+        ("last sign-up", summary.get("last_signup")),
+        ("last exchange", summary.get("last_exchange")),
+        ("detected at", summary.get("detected_at")),
+        ("detection version", summary.get("detection_version")),
+    ]
+    shared = summary.get("shared") or []
+    base += [(f"shared {s['kind']} identifiers", s["identifiers"]) for s in shared]
+    rows = [(k, v) for k, v in base if v not in (None, "")] + facts
+    if rows:
+        st.dataframe(pd.DataFrame([{"fact": k, "value": "" if v is None else str(v)} for k, v in rows]),
+                     hide_index=True, width="stretch")
+    for name, records in tables:
+        st.markdown(f"**{ui.md(name)}**")
+        st.dataframe(_table(records), hide_index=True, width="stretch")
+    if evidence is None:
+        st.caption("Detection stored no evidence for this ring.")
+    else:
+        with st.expander("Evidence as stored (JSON)"):
+            st.json(evidence if not isinstance(evidence, str) else {"evidence": evidence}, expanded=2)

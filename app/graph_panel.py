@@ -1,0 +1,153 @@
+"""The graph with its side panel, shared by the ring view, the entity view and the console.
+
+A click on a node expands it (its first 50 neighbours) or, when expanded,
+collapses it; the side panel shows the selected node and offers the same
+actions as buttons ("show 50 more" for supernodes), plus a picker of every node
+on screen for keyboard users and for tests that do not run JavaScript. The
+panel is a fragment: a click reruns only the graph, not the whole page.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pandas as pd
+import streamlit as st
+
+from ringscope.errors import RingScopeError
+
+from . import data, ui
+from .graph_component import clicked_node, render_graph
+from .graph_view import KINDS, PAGE_SIZE, GraphState, parse_node_id
+
+HINT = "Click a node to expand its neighbours; click it again to collapse them."
+
+
+def get_state(state_key: str, build: Callable[[], GraphState]) -> GraphState:
+    state = st.session_state.get(state_key)
+    if not isinstance(state, GraphState):
+        state = build()
+        st.session_state[state_key] = state
+    return state
+
+
+def reset_state(state_key: str) -> None:
+    st.session_state.pop(state_key, None)
+
+
+def _error_key(state_key: str) -> str:
+    return f"{state_key}::error"
+
+
+def apply_action(state: GraphState, action: str, nid: str, fetch=None) -> str:
+    """expand / collapse / more / toggle on one node; returns a one-line outcome."""
+    fetch = fetch or data.neighbourhood
+    if nid not in state.nodes:
+        return f"{nid} is no longer on the graph"
+    if action == "toggle":
+        done = state.toggle(nid, fetch)
+        return f"{done} {nid}"
+    if action == "expand":
+        added = state.expand(nid, fetch)
+        return f"expanded {nid}: {added} nodes added"
+    if action == "more":
+        added = state.show_more(nid, fetch)
+        return f"{added} more nodes round {nid}"
+    if action == "collapse":
+        removed = state.collapse(nid)
+        return f"collapsed {nid}: {removed} nodes removed"
+    raise ValueError(f"unknown graph action {action!r}")
+
+
+def _run_action(state_key: str, action: str, nid: str | None) -> None:
+    state = st.session_state.get(state_key)
+    st.session_state.pop(_error_key(state_key), None)
+    if not isinstance(state, GraphState) or not nid:
+        return
+    try:
+        apply_action(state, action, nid)
+    except (RingScopeError, ValueError, KeyError) as exc:
+        st.session_state[_error_key(state_key)] = str(exc).splitlines()[0]
+    if state.selected in state.nodes:
+        st.session_state[_pick_key(state_key)] = state.selected
+
+
+def _pick_key(state_key: str) -> str:
+    return f"{state_key}::pick"
+
+
+def _on_click(state_key: str, component_key: str) -> None:
+    _run_action(state_key, "toggle", clicked_node(component_key))
+
+
+def _node_caption(state: GraphState, nid: str) -> str:
+    n = state.nodes[nid]
+    mark = " (expanded)" if nid in state.expansions else ""
+    return f"{KINDS[n.kind].title} · {n.key}{mark}"
+
+
+def _properties(state: GraphState, nid: str) -> pd.DataFrame:
+    n = state.nodes[nid]
+    rows = [{"property": k, "value": "" if v is None else str(v)} for k, v in sorted(n.props.items())
+            if k not in ("hour_profile", "daily_dates", "daily_counts")]
+    return pd.DataFrame(rows, columns=["property", "value"])
+
+
+@st.fragment
+def graph_panel(state_key: str, *, height: int = 620, cypher: tuple[str, dict[str, Any]] | None = None) -> None:
+    """Draw the GraphState stored at `state_key` (build it with get_state first)."""
+    state = st.session_state.get(state_key)
+    if not isinstance(state, GraphState):
+        st.info("Nothing to draw.")
+        return
+    component_key = f"{state_key}::component"
+    graph_col, side = st.columns([3, 1])
+    with graph_col:
+        if not state.nodes:
+            st.info("No nodes to draw.")
+        else:
+            render_graph(state.vis_data(), key=component_key, height=height, hint=HINT,
+                         on_click=lambda: _on_click(state_key, component_key))
+        st.caption(f"{len(state.nodes)} nodes, {len(state.edges)} relationships on screen; "
+                   f"{len(state.expansions)} expanded.")
+    with side:
+        error = st.session_state.get(_error_key(state_key))
+        if error:
+            st.error(error)
+        ids = sorted(state.nodes, key=lambda nid: (state.nodes[nid].kind != "Account", nid))
+        if ids:
+            if st.session_state.get(_pick_key(state_key)) not in state.nodes:
+                st.session_state[_pick_key(state_key)] = state.selected if state.selected in state.nodes else ids[0]
+            picked = st.selectbox("Node", ids, key=_pick_key(state_key),
+                                  format_func=lambda nid: _node_caption(state, nid) if nid in state.nodes else nid,
+                                  help="Every node on screen; the one you clicked last is chosen.")
+            if picked != state.selected:
+                state.selected = picked
+            exp = state.expansions.get(picked)
+            b1, b2 = st.columns(2)
+            if exp is None:
+                b1.button("Expand", key=f"{state_key}::expand", type="primary", width="stretch",
+                          on_click=_run_action, args=(state_key, "expand", picked),
+                          help=f"Show the first {PAGE_SIZE} neighbours of this node.")
+            else:
+                b1.button("Collapse", key=f"{state_key}::collapse", width="stretch",
+                          on_click=_run_action, args=(state_key, "collapse", picked),
+                          help="Remove what expanding this node added.")
+                b2.button(f"Show {PAGE_SIZE} more", key=f"{state_key}::more", width="stretch",
+                          disabled=not exp.has_more, on_click=_run_action, args=(state_key, "more", picked),
+                          help=f"{exp.shown} of {exp.total} neighbours shown.")
+                st.caption(f"{exp.shown} of {exp.total} neighbours shown")
+            kind, key = parse_node_id(picked)
+            if st.button("Open entity view", key=f"{state_key}::open", width="stretch"):
+                ui.open_entity(kind, key)
+            st.dataframe(_properties(state, picked), hide_index=True, width="stretch", height=260)
+    with st.expander("The graph as a table"):
+        st.dataframe(pd.DataFrame(state.table()), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(state.edge_table()), hide_index=True, width="stretch")
+    if cypher:
+        ui.show_cypher(*cypher)
+    if state.selected in state.nodes:
+        kind, key = parse_node_id(state.selected)
+        exp = state.expansions.get(state.selected)
+        ui.show_cypher("neighbourhood", {"kind": kind, "key": key, "skip": exp.pages * PAGE_SIZE if exp else 0,
+                                         "limit": PAGE_SIZE},
+                       label="Cypher: expanding the selected node (next page)")

@@ -1,0 +1,551 @@
+"""The investigator's graph: query results -> nodes and edges -> what vis-network draws.
+
+Plain Python, no Streamlit, so every rule here has a unit test:
+
+* a node is identified by its label and key (`Account:acc-1`), never by a
+  database-internal id, so the same account found by two queries is one node;
+* only the labels of the README model are drawn (`KINDS`); a label or a
+  relationship type never comes from input;
+* every string from the data reaches the browser as *text*: labels are drawn on
+  a canvas and tooltips are built by the component with `textContent` (pyvis's
+  own HTML template is not used: it sets popups with `innerHTML` and its iframe
+  cannot report a click back);
+* positions are computed here (networkx), so the browser never runs physics on
+  hundreds of nodes;
+* `GraphState` is the expand / collapse / "show more" bookkeeping kept in
+  `st.session_state`: collapsing a node removes exactly what its expansion added.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+
+# --------------------------------------------------------------------------- model
+
+
+@dataclass(frozen=True)
+class NodeKind:
+    label: str
+    key: str
+    title: str
+    colour: str
+    shape: str
+    size: int
+
+
+#: The node labels the app draws, with the property that identifies each (README model).
+KINDS: dict[str, NodeKind] = {
+    k.label: k
+    for k in (
+        NodeKind("Account", "account_id", "Account", "#4e79a7", "dot", 12),
+        NodeKind("PaymentInstrument", "instrument_id", "Payment instrument", "#e15759", "diamond", 16),
+        NodeKind("Device", "device_id", "Device", "#f28e2b", "square", 14),
+        NodeKind("IP", "address", "IP address", "#59a14f", "triangle", 14),
+        NodeKind("PromptTemplate", "fingerprint", "Prompt template", "#b07aa1", "star", 18),
+        NodeKind("EmailDomain", "domain", "E-mail domain", "#9c755f", "hexagon", 16),
+        NodeKind("Org", "org_id", "Org", "#76b7b2", "box", 14),
+        NodeKind("Ring", "ring_id", "Ring", "#edc948", "ellipse", 20),
+    )
+}
+
+#: The identity relationships between accounts and identifiers (README model).
+LINK_TYPES: dict[str, str] = {
+    "PAID_WITH": "paid with",
+    "USED_DEVICE": "used device",
+    "USED_IP": "used IP",
+    "SENT_TEMPLATE": "sent template",
+    "HAS_EMAIL_DOMAIN": "e-mail domain",
+    "IN_ORG": "in org",
+    "HAS_MEMBER": "member",
+}
+
+#: Relationship properties worth showing in an edge tooltip, in this order.
+_EDGE_FIELDS = ("count", "logins", "exchanges", "input_tokens", "output_tokens", "first_seen", "last_seen", "score", "added_by")
+
+#: Node properties shown in a tooltip, per kind (others are in the entity view's table).
+_NODE_FIELDS = {
+    "Account": ("display_name", "email", "created_at", "country", "org_id", "tier", "exchanges", "first_exchange", "last_exchange"),
+    "PaymentInstrument": ("kind", "bin", "issuer_country"),
+    "Device": ("user_agent",),
+    "IP": ("kind", "asn", "as_org", "country", "network"),
+    "PromptTemplate": ("accounts", "exchanges"),
+    "EmailDomain": (),
+    "Org": (),
+    "Ring": ("score", "size", "status"),
+}
+
+LABEL_CHARS = 22
+TOOLTIP_VALUE_CHARS = 160
+
+
+def node_id(kind: str, key: Any) -> str:
+    """The drawn id of a node: `Account:acc-1`."""
+    if kind not in KINDS:
+        raise ValueError(f"not a drawable node kind: {kind!r}")
+    return f"{kind}:{key}"
+
+
+def parse_node_id(value: str) -> tuple[str, str]:
+    """`Account:acc-1` -> ("Account", "acc-1"); anything else is refused."""
+    kind, sep, key = str(value).partition(":")
+    if not sep or kind not in KINDS or key == "":
+        raise ValueError(f"not a node id: {value!r}")
+    return kind, key
+
+
+def plain(value: Any) -> Any:
+    """A driver value as plain Python: neo4j temporal types become ISO text."""
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    iso = getattr(value, "iso_format", None)
+    if iso is not None:
+        return iso()
+    return value
+
+
+@dataclass
+class GNode:
+    id: str
+    kind: str
+    key: str
+    props: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class GEdge:
+    id: str
+    type: str
+    source: str
+    target: str
+    props: dict[str, Any] = field(default_factory=dict)
+
+
+def _kind_of(labels: Iterable[str]) -> str | None:
+    for label in labels:
+        if label in KINDS:
+            return label
+    return None
+
+
+def node_from_driver(node: Any) -> GNode | None:
+    """A driver `Node` as a GNode, or None when it is not a drawable kind."""
+    kind = _kind_of(node.labels)
+    if kind is None:
+        return None
+    props = {k: plain(v) for k, v in dict(node).items()}
+    key = props.get(KINDS[kind].key)
+    if key is None:
+        return None
+    return GNode(node_id(kind, key), kind, str(key), props)
+
+
+def edge_from_driver(rel: Any, nodes: dict[str, GNode]) -> GEdge | None:
+    start = node_from_driver(rel.start_node) if rel.start_node is not None else None
+    end = node_from_driver(rel.end_node) if rel.end_node is not None else None
+    if start is None or end is None:
+        return None
+    nodes.setdefault(start.id, start)
+    nodes.setdefault(end.id, end)
+    return edge(rel.type, start.id, end.id, {k: plain(v) for k, v in dict(rel).items()})
+
+
+def edge(rel_type: str, source: str, target: str, props: dict[str, Any] | None = None) -> GEdge:
+    """An edge keyed by its ends and type: the same relationship found twice is one edge."""
+    return GEdge(f"{source}|{rel_type}|{target}", rel_type, source, target, dict(props or {}))
+
+
+def graph_from_values(values: Iterable[Any]) -> tuple[dict[str, GNode], dict[str, GEdge]]:
+    """Every Node, Relationship and Path in driver values (lists and maps searched too)."""
+    from neo4j.graph import Node, Path, Relationship
+
+    nodes: dict[str, GNode] = {}
+    edges: dict[str, GEdge] = {}
+
+    def visit(value: Any) -> None:
+        if isinstance(value, Node):
+            n = node_from_driver(value)
+            if n is not None:
+                nodes.setdefault(n.id, n)
+        elif isinstance(value, Relationship):
+            e = edge_from_driver(value, nodes)
+            if e is not None:
+                edges.setdefault(e.id, e)
+        elif isinstance(value, Path):
+            for n in value.nodes:
+                visit(n)
+            for r in value.relationships:
+                visit(r)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                visit(v)
+        elif isinstance(value, dict):
+            for v in value.values():
+                visit(v)
+
+    for v in values:
+        visit(v)
+    return nodes, edges
+
+
+def has_graph_values(rows: Iterable[Iterable[Any]]) -> bool:
+    from neo4j.graph import Node, Path, Relationship
+
+    def check(value: Any) -> bool:
+        if isinstance(value, (Node, Relationship, Path)):
+            return True
+        if isinstance(value, (list, tuple)):
+            return any(check(v) for v in value)
+        if isinstance(value, dict):
+            return any(check(v) for v in value.values())
+        return False
+
+    return any(check(v) for row in rows for v in row)
+
+
+# --------------------------------------------------------------------------- display
+
+
+def short(text: Any, limit: int = LABEL_CHARS) -> str:
+    text = "" if text is None else str(text)
+    text = " ".join(text.split())  # no newlines or tabs in a canvas label
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def node_label(n: GNode) -> str:
+    if n.kind == "PromptTemplate":
+        return short(n.key, 14)  # fingerprints are long hashes: the start tells them apart
+    return short(n.key)
+
+
+def node_tooltip(n: GNode) -> str:
+    """Plain text, one fact a line. The component renders it with textContent."""
+    lines = [f"{KINDS[n.kind].title}: {short(n.key, TOOLTIP_VALUE_CHARS)}"]
+    for name in _NODE_FIELDS.get(n.kind, ()):
+        value = n.props.get(name)
+        if value not in (None, "", []):
+            lines.append(f"{name.replace('_', ' ')}: {short(value, TOOLTIP_VALUE_CHARS)}")
+    return "\n".join(lines)
+
+
+def edge_tooltip(e: GEdge) -> str:
+    lines = [LINK_TYPES.get(e.type, e.type.lower().replace("_", " "))]
+    for name in _EDGE_FIELDS:
+        value = e.props.get(name)
+        if value not in (None, ""):
+            lines.append(f"{name.replace('_', ' ')}: {short(value, 40)}")
+    return "\n".join(lines)
+
+
+def legend(kinds: Iterable[str] | None = None) -> list[dict[str, str]]:
+    wanted = list(KINDS) if kinds is None else [k for k in KINDS if k in set(kinds)]
+    return [{"kind": k, "title": KINDS[k].title, "colour": KINDS[k].colour, "shape": KINDS[k].shape} for k in wanted]
+
+
+def _edge_width(e: GEdge) -> float:
+    weight = e.props.get("exchanges") or e.props.get("logins") or e.props.get("count") or 1
+    try:
+        return round(1 + min(4.0, math.log10(max(1.0, float(weight)))), 2)
+    except (TypeError, ValueError):
+        return 1.0
+
+
+def vis_node(n: GNode, pos: tuple[float, float] | None, *, expanded: bool = False, focus: bool = False,
+             degree_hint: int | None = None) -> dict[str, Any]:
+    k = KINDS[n.kind]
+    node: dict[str, Any] = {
+        "id": n.id,
+        "label": node_label(n),
+        "title": node_tooltip(n) + (f"\nlinks: {degree_hint}" if degree_hint is not None else ""),
+        "group": n.kind,
+        "shape": k.shape,
+        "size": k.size + (6 if focus else 0),
+        "color": {"background": k.colour, "border": "#222222" if expanded else k.colour,
+                  "highlight": {"background": k.colour, "border": "#000000"}},
+        "borderWidth": 3 if expanded else 1,
+        "font": {"size": 11, "color": "#222222"},
+    }
+    if k.shape == "box":
+        node["font"]["color"] = "#ffffff"
+    if pos is not None:
+        node["x"], node["y"] = round(pos[0], 1), round(pos[1], 1)
+    return node
+
+
+def vis_edge(e: GEdge) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "from": e.source,
+        "to": e.target,
+        "title": edge_tooltip(e),
+        "width": _edge_width(e),
+        "color": {"color": "#9aa5b1", "highlight": "#333333"},
+        "dashes": e.type == "HAS_EMAIL_DOMAIN",
+    }
+
+
+VIS_OPTIONS: dict[str, Any] = {
+    # Positions come from layout(): no physics, no improvedLayout (both are what makes
+    # vis-network slow on hundreds of nodes).
+    "physics": {"enabled": False},
+    "layout": {"improvedLayout": False},
+    "edges": {"smooth": False, "arrows": {"to": {"enabled": False}}},
+    "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": True, "multiselect": False,
+                    "navigationButtons": False, "keyboard": False},
+    "nodes": {"font": {"face": "sans-serif"}},
+}
+
+
+# --------------------------------------------------------------------------- layout
+
+
+def layout(nodes: Iterable[str], edges: Iterable[tuple[str, str]], *, seed: int = 7,
+           iterations: int = 50) -> dict[str, tuple[float, float]]:
+    """Force-directed positions in screen pixels, deterministic for a given graph.
+
+    Fruchterman-Reingold on numpy arrays (networkx's own needs scipy above 500
+    nodes, which we do not ship). O(n^2) per iteration: ~0.2 s for 500 nodes.
+    """
+    import numpy as np
+
+    ids = sorted(set(nodes))
+    n = len(ids)
+    if n == 0:
+        return {}
+    if n == 1:
+        return {ids[0]: (0.0, 0.0)}
+    index = {nid: i for i, nid in enumerate(ids)}
+    pairs = np.array(sorted({(index[a], index[b]) for a, b in edges if a in index and b in index and a != b}),
+                     dtype=np.int64).reshape(-1, 2)
+    rng = np.random.default_rng(seed)
+    x = rng.random(n, dtype=np.float32)
+    y = rng.random(n, dtype=np.float32)
+    k2 = np.float32(1.0 / n)
+    k = math.sqrt(1.0 / n)
+    a, b = (pairs[:, 0], pairs[:, 1]) if len(pairs) else (None, None)
+    temperature = 0.1
+    cooling = temperature / (iterations + 1)
+    for _ in range(iterations):
+        dx = x[:, None] - x[None, :]
+        dy = y[:, None] - y[None, :]
+        f = dx * dx
+        f += dy * dy
+        np.maximum(f, np.float32(1e-4), out=f)
+        np.divide(k2, f, out=f)  # repulsion between every pair: k^2 / d (as a vector: delta * k^2 / d^2)
+        disp_x = (dx * f).sum(axis=1)
+        disp_y = (dy * f).sum(axis=1)
+        if a is not None:
+            ex, ey = x[a] - x[b], y[a] - y[b]
+            pull = np.sqrt(ex * ex + ey * ey) / k  # attraction along edges: d^2 / k
+            px, py = ex * pull, ey * pull
+            disp_x -= np.bincount(a, weights=px, minlength=n).astype(np.float32)
+            disp_x += np.bincount(b, weights=px, minlength=n).astype(np.float32)
+            disp_y -= np.bincount(a, weights=py, minlength=n).astype(np.float32)
+            disp_y += np.bincount(b, weights=py, minlength=n).astype(np.float32)
+        length = np.sqrt(disp_x * disp_x + disp_y * disp_y)
+        np.maximum(length, np.float32(0.01), out=length)
+        step = np.minimum(length, np.float32(temperature)) / length
+        x += disp_x * step
+        y += disp_y * step
+        temperature -= cooling
+    pos = np.stack([x, y], axis=1).astype(np.float64)
+    pos -= pos.mean(axis=0)
+    spread = np.abs(pos).max() or 1.0
+    scale = 120 + 45 * math.sqrt(n)
+    pos = pos / spread * scale
+    return {nid: (float(pos[i, 0]), float(pos[i, 1])) for i, nid in enumerate(ids)}
+
+
+def ring_around(center: tuple[float, float], count: int, *, page: int = 0, start_radius: float = 110.0) -> list[tuple[float, float]]:
+    """Positions for `count` nodes an expansion adds: concentric rings round the expanded node,
+    each page one ring further out, so pages never land on each other."""
+    out: list[tuple[float, float]] = []
+    radius = start_radius + 70.0 * page
+    placed = 0
+    while placed < count:
+        capacity = max(8, int(2 * math.pi * radius / 34))
+        take = min(capacity, count - placed)
+        offset = (page * 0.37) % (2 * math.pi)
+        for i in range(take):
+            angle = offset + 2 * math.pi * i / take
+            out.append((center[0] + radius * math.cos(angle), center[1] + radius * math.sin(angle)))
+        placed += take
+        radius += 55.0
+    return out
+
+
+# --------------------------------------------------------------------------- expansion state
+
+
+#: Neighbours one click or one "show more" adds.
+PAGE_SIZE = 50
+
+#: fetch(kind, key, skip, limit) -> (neighbour nodes, edges, total neighbours of the node)
+Fetch = Callable[[str, str, int, int], tuple[list[GNode], list[GEdge], int]]
+
+
+@dataclass
+class Expansion:
+    node_id: str
+    pages: int = 0
+    total: int = 0
+    #: What this expansion put into the graph (and so what collapsing it takes out).
+    nodes: list[str] = field(default_factory=list)
+    edges: list[str] = field(default_factory=list)
+
+    @property
+    def shown(self) -> int:
+        return min(self.total, self.pages * PAGE_SIZE)
+
+    @property
+    def has_more(self) -> bool:
+        return self.pages * PAGE_SIZE < self.total
+
+
+@dataclass
+class GraphState:
+    """The graph on screen: a base (ring or entity) plus expansions, in the order made."""
+
+    graph_id: str
+    nodes: dict[str, GNode] = field(default_factory=dict)
+    edges: dict[str, GEdge] = field(default_factory=dict)
+    positions: dict[str, tuple[float, float]] = field(default_factory=dict)
+    base_nodes: set[str] = field(default_factory=set)
+    expansions: dict[str, Expansion] = field(default_factory=dict)
+    focus: str | None = None
+    selected: str | None = None
+    version: int = 0
+
+    @classmethod
+    def from_graph(cls, graph_id: str, nodes: dict[str, GNode], edges: dict[str, GEdge], *,
+                   focus: str | None = None, positions: dict[str, tuple[float, float]] | None = None) -> "GraphState":
+        pos = positions if positions is not None else layout(nodes, ((e.source, e.target) for e in edges.values()))
+        state = cls(graph_id=graph_id, nodes=dict(nodes), edges=dict(edges), positions=dict(pos),
+                    base_nodes=set(nodes), focus=focus)
+        return state
+
+    # -- expansion -----------------------------------------------------------------
+
+    def is_expanded(self, nid: str) -> bool:
+        return nid in self.expansions
+
+    def _add_page(self, exp: Expansion, fetch: Fetch) -> int:
+        kind, key = parse_node_id(exp.node_id)
+        new_nodes, new_edges, total = fetch(kind, key, exp.pages * PAGE_SIZE, PAGE_SIZE)
+        exp.total = total
+        added_nodes = [n for n in new_nodes if n.id not in self.nodes]
+        centre = self.positions.get(exp.node_id, (0.0, 0.0))
+        for n, pos in zip(added_nodes, ring_around(centre, len(added_nodes), page=exp.pages)):
+            self.nodes[n.id] = n
+            self.positions[n.id] = pos
+            exp.nodes.append(n.id)
+        for e in new_edges:
+            if e.id not in self.edges and e.source in self.nodes and e.target in self.nodes:
+                self.edges[e.id] = e
+                exp.edges.append(e.id)
+        exp.pages += 1
+        self.version += 1
+        return len(added_nodes)
+
+    def expand(self, nid: str, fetch: Fetch) -> int:
+        """Show the first page of a node's neighbours; returns how many nodes were added."""
+        if nid not in self.nodes:
+            raise KeyError(f"{nid} is not on the graph")
+        if nid in self.expansions:
+            return 0
+        exp = Expansion(nid)
+        self.expansions[nid] = exp
+        self.selected = nid
+        return self._add_page(exp, fetch)
+
+    def show_more(self, nid: str, fetch: Fetch) -> int:
+        """The next page of an expanded node's neighbours (supernodes expand 50 at a time)."""
+        exp = self.expansions.get(nid)
+        if exp is None:
+            return self.expand(nid, fetch)
+        if not exp.has_more:
+            return 0
+        return self._add_page(exp, fetch)
+
+    def collapse(self, nid: str) -> int:
+        """Remove what the node's expansion added (and, first, the expansions of those
+        nodes); nodes of the base graph always stay. Returns nodes removed."""
+        exp = self.expansions.pop(nid, None)
+        if exp is None:
+            return 0
+        removed = 0
+        for child in exp.nodes:
+            if child in self.expansions:
+                removed += self.collapse(child)
+        for eid in exp.edges:
+            self.edges.pop(eid, None)
+        for child in exp.nodes:
+            if child in self.base_nodes or child not in self.nodes:
+                continue
+            del self.nodes[child]
+            self.positions.pop(child, None)
+            removed += 1
+            # edges another expansion drew to this node go with it
+            for eid in [eid for eid, e in self.edges.items() if child in (e.source, e.target)]:
+                del self.edges[eid]
+            if self.selected == child:
+                self.selected = nid
+        self.version += 1
+        return removed
+
+    def toggle(self, nid: str, fetch: Fetch) -> str:
+        """What a click on a node does: expand it, or collapse it when expanded."""
+        self.selected = nid
+        if nid in self.expansions:
+            self.collapse(nid)
+            return "collapsed"
+        self.expand(nid, fetch)
+        return "expanded"
+
+    # -- output ----------------------------------------------------------------------
+
+    def vis_data(self) -> dict[str, Any]:
+        nodes = [
+            vis_node(n, self.positions.get(n.id), expanded=n.id in self.expansions, focus=n.id == self.focus)
+            for n in self.nodes.values()
+        ]
+        edges = [vis_edge(e) for e in self.edges.values()]
+        return {
+            "graph_id": self.graph_id,
+            "version": self.version,
+            "nodes": nodes,
+            "edges": edges,
+            "legend": legend({n.kind for n in self.nodes.values()}),
+            "options": VIS_OPTIONS,
+            "selected": self.selected,
+        }
+
+    def table(self) -> list[dict[str, Any]]:
+        """The same graph as rows: one per node, with what it is linked to on screen."""
+        links: dict[str, int] = {nid: 0 for nid in self.nodes}
+        for e in self.edges.values():
+            links[e.source] = links.get(e.source, 0) + 1
+            links[e.target] = links.get(e.target, 0) + 1
+        rows = []
+        for n in self.nodes.values():
+            exp = self.expansions.get(n.id)
+            rows.append({
+                "kind": KINDS[n.kind].title,
+                "key": n.key,
+                "name": n.props.get("display_name") if n.kind == "Account" else None,
+                "links on screen": links.get(n.id, 0),
+                "expanded": f"{exp.shown} of {exp.total}" if exp else "",
+                "node": n.id,
+            })
+        rows.sort(key=lambda r: (r["kind"], r["key"]))
+        return rows
+
+    def edge_table(self) -> list[dict[str, Any]]:
+        return [
+            {"from": e.source, "relationship": e.type, "to": e.target,
+             **{k: e.props.get(k) for k in _EDGE_FIELDS if e.props.get(k) not in (None, "")}}
+            for e in self.edges.values()
+        ]

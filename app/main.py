@@ -1,0 +1,35 @@
+"""RingScope's investigator app: `ringscope app` runs `streamlit run` on this file.
+
+The entry file only declares the pages and the sidebar; each page is a thin
+script in `pages/` over the modules beside this one.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from ringscope.app import ui
+
+# A local favicon: without one Streamlit uses the page's Material icon, which the browser
+# fetches from fonts.gstatic.com, and the app must not reach out.
+st.set_page_config(page_title="RingScope", page_icon=str(Path(__file__).parent / "static" / "favicon.png"),
+                   layout="wide")
+
+pages = {
+    "Triage": [
+        st.Page(ui.PAGE_QUEUE, title="Ring queue", icon=":material/format_list_numbered:", default=True),
+        st.Page(ui.PAGE_RING, title="Ring view", icon=":material/hub:"),
+        st.Page(ui.PAGE_HISTORY, title="Case history", icon=":material/history:"),
+        st.Page(ui.PAGE_EXPORTS, title="Exports", icon=":material/inventory_2:"),
+    ],
+    "Explore": [
+        st.Page(ui.PAGE_SEARCH, title="Search", icon=":material/search:"),
+        st.Page(ui.PAGE_ENTITY, title="Entity view", icon=":material/account_tree:"),
+        st.Page(ui.PAGE_CONSOLE, title="Cypher console", icon=":material/terminal:"),
+    ],
+}
+
+page = st.navigation(pages)
+ui.sidebar()
+page.run()

@@ -1,0 +1,216 @@
+"""Tagging in the ring view: status, labels, note, the accounts in the case, history.
+
+Every change goes through `ringscope.tagging` (the same functions as `ringscope tag`),
+which appends the audit event in the same transaction as the change.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from ringscope import tagging
+from ringscope.errors import RingScopeError
+
+from . import data, ui
+
+
+def split_labels(text: str) -> list[str]:
+    """`proxy farm, march-batch` -> ["proxy farm", "march-batch"] (commas separate labels)."""
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def split_ids(text: str) -> list[str]:
+    """Account ids separated by commas, spaces or new lines."""
+    return [part for part in (text or "").replace(",", " ").split() if part]
+
+
+def save_tags(ring_id: str, current: dict[str, Any], *, status: str, add: list[str], remove: list[str],
+              note: str, by: str) -> list[tagging.TagChange]:
+    """Apply what the form changed, one audited operation per part that differs."""
+    changes: list[tagging.TagChange] = []
+    if status != current["status"]:
+        changes.append(tagging.set_status(ring_id, status, by=by))
+    new_labels = [label for label in add if label not in current["labels"]]
+    if new_labels:
+        changes.append(tagging.add_labels(ring_id, new_labels, by=by))
+    if remove:
+        changes.append(tagging.remove_labels(ring_id, remove, by=by))
+    if (note or "").strip() != (current.get("note") or "").strip():
+        changes.append(tagging.set_note(ring_id, note, by=by))
+    return changes
+
+
+def _need_name() -> str | None:
+    name = ui.investigator()
+    if not name:
+        st.warning("Enter your name in the sidebar (Investigator) first: every change is recorded with it.")
+        return None
+    return name
+
+
+def tags(ring_id: str, summary: dict[str, Any]) -> None:
+    current = {"status": summary["status"], "labels": list(summary["labels"]), "note": summary["note"]}
+    st.markdown("**Labels:** " + (", ".join(ui.md(label) for label in current["labels"]) or "none"))
+    with st.form(f"tag_form::{ring_id}"):
+        status = st.selectbox("Status", tagging.STATUSES, index=tagging.STATUSES.index(current["status"])
+                              if current["status"] in tagging.STATUSES else 0,
+                              format_func=ui.status_title, key=f"tag_status::{ring_id}")
+        c1, c2 = st.columns(2)
+        add = c1.text_input("Add labels", key=f"tag_add::{ring_id}", placeholder="proxy farm, march batch",
+                            help="Free labels, separated by commas.")
+        remove = c2.multiselect("Remove labels", current["labels"], key=f"tag_remove::{ring_id}")
+        note = st.text_area("Note", value=current["note"], key=f"tag_note::{ring_id}", max_chars=tagging.MAX_NOTE_CHARS)
+        submitted = st.form_submit_button("Save tags", type="primary")
+    if submitted:
+        by = _need_name()
+        if by:
+            try:
+                changes = save_tags(ring_id, current, status=status, add=split_labels(add), remove=remove,
+                                    note=note, by=by)
+            except RingScopeError as exc:
+                st.error(str(exc))
+                return
+            data.clear_ring_caches()
+            done = [c for c in changes if c.changed]
+            ui.flash(f"Saved {len(done)} change(s) to ring {ring_id}." if done else "Nothing changed.",
+                     "success" if done else "info")
+            for key in (f"tag_add::{ring_id}",):
+                st.session_state.pop(key, None)
+            st.rerun()
+
+
+def members(ring_id: str, summary: dict[str, Any]) -> None:
+    include_removed = st.toggle("Include accounts removed from the case", key=f"members_removed::{ring_id}")
+    frame = data.ring_members(ring_id, include_removed)
+    st.caption(f"{summary['members']:,} accounts in the case" +
+               (f", {summary['removed']} removed" if summary["removed"] else "") +
+               (f"; the first {len(frame)} by member score" if len(frame) < summary["members"] else "") +
+               ". Select rows to take accounts out of the case.")
+    event = st.dataframe(
+        frame, key=f"members_table::{ring_id}", on_select="rerun", selection_mode="multi-row", hide_index=True,
+        width="stretch",
+        column_config={
+            "created_at": st.column_config.DatetimeColumn("signed up", format="YYYY-MM-DD HH:mm"),
+            "first_exchange": st.column_config.DatetimeColumn("first exchange", format="YYYY-MM-DD HH:mm"),
+            "last_exchange": st.column_config.DatetimeColumn("last exchange", format="YYYY-MM-DD HH:mm"),
+            "exchanges": st.column_config.NumberColumn(format="localized"),
+            "tokens": st.column_config.NumberColumn(format="localized"),
+            "member_score": st.column_config.NumberColumn("member score", format="%.2f"),
+        },
+    )
+    rows = event.selection.rows if event and event.selection else []
+    chosen = [str(frame.iloc[i]["account_id"]) for i in rows]
+    ui.show_cypher("ring_members", {"ring_id": ring_id, "include_removed": include_removed, "skip": 0, "limit": 500})
+
+    c1, c2 = st.columns(2)
+    with c1.form(f"remove_members::{ring_id}"):
+        typed = st.text_input("Take accounts out of the case", key=f"remove_ids::{ring_id}",
+                              placeholder="account ids, or select rows above",
+                              help="Removed accounts stay in the history and can be added back.")
+        remove = st.form_submit_button("Remove from case")
+    with c2.form(f"add_members::{ring_id}"):
+        add_text = st.text_input("Put accounts into the case", key=f"add_ids::{ring_id}",
+                                 placeholder="account ids separated by spaces or commas")
+        add = st.form_submit_button("Add to case")
+    if remove or add:
+        by = _need_name()
+        if not by:
+            return
+        try:
+            if remove:
+                ids = chosen + [i for i in split_ids(typed) if i not in chosen]
+                if not ids:
+                    st.warning("Select rows or type account ids to remove.")
+                    return
+                change = tagging.remove_members(ring_id, ids, by=by)
+            else:
+                ids = split_ids(add_text)
+                if not ids:
+                    st.warning("Type the account ids to add.")
+                    return
+                change = tagging.add_members(ring_id, ids, by=by)
+        except RingScopeError as exc:
+            st.error(str(exc))
+            return
+        data.clear_ring_caches()
+        verb = "removed from" if remove else "added to"
+        msg = f"{len(change.changed)} account(s) {verb} the case."
+        if change.unchanged:
+            msg += f" {len(change.unchanged)} already so."
+        if change.unknown:
+            msg += f" Unknown account ids: {', '.join(change.unknown[:10])}."
+        ui.flash(msg, "warning" if change.unknown else "success")
+        st.rerun()
+
+
+def history_frame(entries: list[tagging.AuditEntry]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"at": e.at, "by": e.by, "action": e.action, "before": tagging.describe_value(e.before),
+          "after": tagging.describe_value(e.after)} for e in entries],
+        columns=["at", "by", "action", "before", "after"],
+    )
+
+
+def history(ring_id: str) -> None:
+    try:
+        entries = tagging.history(ring_id, limit=500)
+    except RingScopeError as exc:
+        st.error(str(exc))
+        return
+    if not entries:
+        st.caption("No investigator has changed this ring yet.")
+    else:
+        st.dataframe(history_frame(entries), hide_index=True, width="stretch")
+    ui.show_cypher("ring_history", {"ring_id": ring_id, "limit": 500})
+
+
+def export_available() -> bool:
+    try:
+        from ringscope import export  # noqa: F401
+    except ImportError:
+        return False
+    return hasattr(export, "export_rings")
+
+
+def export_button(ring_id: str) -> None:
+    st.markdown("**Evidence bundle**")
+    if not export_available():
+        st.caption("Exports are not available in this install.")
+        return
+    from ringscope import export
+
+    if st.button("Export bundle", key=f"export::{ring_id}",
+                 help="Write this ring's evidence bundle (members, identifiers, evidence, history)."):
+        by = _need_name()
+        if not by:
+            return
+        try:
+            with st.spinner("Writing the bundle ...", show_time=True):
+                result = export.export_rings(export_dir(), ring_id=ring_id, by=by)
+        except RingScopeError as exc:
+            st.error(str(exc))
+            return
+        data.clear_ring_caches()
+        ui.flash(f"Exported: {describe_export(result)}")
+        st.rerun()
+
+
+def export_dir():
+    from ringscope.config import PROJECT_ROOT, load_settings
+
+    from pathlib import Path
+
+    configured = load_settings().extra.get("RINGSCOPE_EXPORT_DIR")
+    return Path(configured) if configured else PROJECT_ROOT / "out" / "exports"
+
+
+def describe_export(result: Any) -> str:
+    for attr in ("path", "out_dir", "directory", "bundle"):
+        value = getattr(result, attr, None)
+        if value:
+            return str(value)
+    if isinstance(result, (list, tuple)) and result:
+        return ", ".join(describe_export(r) for r in result[:3])
+    return str(result)
