@@ -80,7 +80,8 @@ class Engine:
         for col in kind.columns:
             q = quote_ident(col)
             if col not in present:
-                cols.append(f"NULL::VARCHAR AS {q}")
+                sql_type = {TIMESTAMP: "TIMESTAMPTZ", TOKENS: "BIGINT"}.get(kind.type_of(col), "VARCHAR")
+                cols.append(f"NULL::{sql_type} AS {q}")
                 if kind.type_of(col) in (TIMESTAMP, TOKENS):
                     cols.append(f"NULL::VARCHAR AS {quote_ident(col + '__raw')}")
                 continue

@@ -205,7 +205,8 @@ def stage_csv(
     try:
         reader = pacsv.open_csv(
             stream,
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=block_size, encoding="utf8"),
+            # Serial parsing: only then does pyarrow know the line of a malformed row.
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=block_size, encoding="utf8", use_threads=False),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False),
         )
