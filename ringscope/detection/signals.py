@@ -45,9 +45,9 @@ class SignalParams:
     supernode_share: float = 0.002
     supernode_min: int = 200
     supernode_max: int = 5000
-    #: a template is "sent heavily" when its senders average this many times the
-    #: median account's exchanges per template
-    heavy_template_factor: float = 4.0
+    #: a template is "sent heavily" when its senders average at least as many
+    #: exchanges on it as the median active account sends in this many active days
+    heavy_template_days: float = 4.0
     burst_gap_minutes: int = 60
     burst_min_accounts: int = 3
     email_min_stem: int = 4
@@ -80,13 +80,10 @@ def network_key(address: str, asn: Any, network: str | None) -> str:
 
 
 def graph_stats(settings: Settings | None) -> dict[str, Any]:
-    """The graph's own yardsticks: account count, median usage, median template use."""
+    """The graph's own yardsticks: account count, median usage per active day, median
+    output per exchange."""
     base = run_query("behaviour_baseline", {"min_exchanges": 1}, settings=settings)
-    tpl = run_query("template_usage_baseline", {"min_accounts": 2}, settings=settings)
-    stats: dict[str, Any] = {}
-    stats.update(base[0] if base else {})
-    stats.update(tpl[0] if tpl else {})
-    return stats
+    return dict(base[0]) if base else {}
 
 
 def fetch_groups(
@@ -99,8 +96,8 @@ def fetch_groups(
 ) -> SignalResult:
     accounts = int(stats.get("accounts") or 0)
     cap = params.supernode_cap(accounts)
-    median_per_template = float(stats.get("exchanges_per_template_p50") or 1.0)
-    heavy = max(2.0, params.heavy_template_factor * median_per_template)
+    median_per_day = float(stats.get("per_day_p50") or 1.0)
+    heavy = max(2.0, params.heavy_template_days * median_per_day)
     used = {
         "supernode_cap": cap,
         "heavy_template_exchanges_per_account": heavy,

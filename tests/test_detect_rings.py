@@ -1,0 +1,214 @@
+"""The ring builder end to end on a hand-built graph: which groups become rings, why,
+and what a re-run does to ring ids and investigators' work."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from ringscope import db, tagging
+from ringscope.catalog import run_query
+from ringscope.cli import cli
+from ringscope.detection.pipeline import detect
+from test_detect_support import PERSON, SCRIPT, T0, World, add_population, usage
+
+pytestmark = pytest.mark.integration
+
+OPERATOR = [f"op{i}" for i in range(8)]
+FRONT = [f"hub{i}" for i in range(6)]
+HOUSEHOLD = ["home0", "home1", "home2"]
+TEAM = [f"team{i}" for i in range(6)]
+
+
+def operator_ring(w: World, members, tag: str = "x", created: dt.datetime = T0 - dt.timedelta(days=20)) -> None:
+    """Prepaid cards shared four by four, residential-proxy exits on three ISPs,
+    five capability templates rotated by every account, script-like usage."""
+    for i, a in enumerate(members):
+        w.account(a, created=created + dt.timedelta(minutes=7 * i), email=f"{a}.{tag}@bigmail.com", use=usage(**SCRIPT))
+        w.card(a, f"prepaid-{tag}-{i // 4}")
+        for k in range(6):
+            w.ip(a, f"77.{k}.{ord(tag[0]) % 200}.9", kind="residential", asn=65100 + k % 3)
+        for t in range(5):
+            w.template(a, f"cap-{tag}-{t}", 800)
+
+
+def front_ring(w: World, members) -> None:
+    """Hub-and-spoke behind an org-looking front: one corporate-looking card, the hub's
+    laptop on every spoke, datacenter proxies, a declared org -- and script traffic."""
+    for i, a in enumerate(members):
+        w.account(a, created=T0 - dt.timedelta(days=60 - i), email=f"{a}@front-labs.io", org_id="org-front", use=usage(**SCRIPT))
+        w.card(a, "front-corporate-card")
+        w.device(a, "hub-laptop")
+        w.ip(a, f"203.1.1.{10 + i % 3}", kind="hosting", asn=64999)
+        for t in range(4):
+            w.template(a, f"front-cap-{t}", 1000)
+
+
+def household(w: World) -> None:
+    for i, a in enumerate(HOUSEHOLD):
+        w.account(a, email=f"{a}@homemail.net", use=usage(**PERSON))
+        w.card(a, "family-card")
+        w.device(a, "family-pc")
+        w.ip(a, "88.1.1.1", kind="residential", asn=65500)
+
+
+def team(w: World) -> None:
+    """A company team: corporate card, office NAT, internal templates, onboarded in one burst."""
+    onboarding = T0 - dt.timedelta(days=40)
+    for i, a in enumerate(TEAM):
+        w.account(a, created=onboarding + dt.timedelta(minutes=5 * i), email=f"{a}@acme-analytics.com",
+                  org_id="org-acme", use=usage(**PERSON))
+        w.card(a, "acme-corporate-card")
+        w.ip(a, "99.9.9.1", kind="corporate", asn=65600)
+        w.ip(a, "99.9.9.2", kind="corporate", asn=65600)
+        w.template(a, "acme-internal-0", 3, output_per_exchange=700)
+
+
+def build(settings, *, with_front: bool = True) -> None:
+    w = World()
+    add_population(w)
+    operator_ring(w, OPERATOR)
+    if with_front:
+        front_ring(w, FRONT)
+    household(w)
+    team(w)
+    w.write(settings)
+
+
+def members_by_ring(settings) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for row in run_query("detected_ring_members", {}, settings=settings):
+        out.setdefault(row["ring_id"], set()).add(row["account_id"])
+    return out
+
+
+def ring_of(rings: dict[str, set[str]], account: str) -> str:
+    [rid] = [r for r, m in rings.items() if account in m]
+    return rid
+
+
+def test_operator_rings_found_households_and_teams_not(clean_db):
+    build(clean_db)
+    result = detect(clean_db, progress=None)
+    found = sorted(sorted(r.members) for r in result.rings)
+    assert found == [sorted(FRONT), sorted(OPERATOR)]
+    by_first = {r.members[0]: r for r in result.rings}
+    op = by_first["op0"]
+    assert {"instrument_fanout", "ip_cooccurrence", "template_co_usage", "automation_signature"} <= set(op.signals)
+    ev = op.evidence["signals"]
+    assert {x["id"] for x in ev["instrument_fanout"]["top"]} == {"prepaid-x-0", "prepaid-x-1"}
+    assert ev["instrument_fanout"]["top"][0]["members"] == 4
+    assert ev["template_co_usage"]["identifiers"] == 5
+    assert op.evidence["behaviour"]["median_operator_likeness"] >= 0.8
+    # the front's declared org is reported as context; it does not clear the ring
+    front = by_first["hub0"]
+    assert front.evidence["summary"]["declared_orgs"] == {"org-front": 6}
+    assert "device_fanout" in front.signals
+    # written: one Ring per ring, evidence as JSON text, members with added_by detect
+    rows = db.run_read(
+        "MATCH (r:Ring)-[h:HAS_MEMBER]->(a) RETURN r.ring_id AS id, r.status AS status, r.evidence AS ev, "
+        "r.signals AS signals, r.size AS size, collect(h.added_by) AS by, r.detection_version AS v",
+        settings=clean_db)
+    assert len(rows) == 2
+    for r in rows:
+        assert r["status"] == "new" and set(r["by"]) == {"detect"} and r["v"]
+        assert json.loads(r["ev"])["summary"]["members"] == r["size"]
+
+
+def test_rerun_is_idempotent_and_keeps_ring_ids_when_membership_barely_changes(clean_db):
+    build(clean_db, with_front=False)
+    detect(clean_db)
+    first = members_by_ring(clean_db)
+    detect(clean_db)
+    assert members_by_ring(clean_db) == first
+    [(rid, members)] = first.items()
+    assert members == set(OPERATOR)
+    # op7 goes quiet (its links are gone); a new account joins the same infrastructure
+    db.run_write("MATCH (:Account {account_id: 'op7'})-[r:PAID_WITH|USED_IP|SENT_TEMPLATE]->() DELETE r", settings=clean_db)
+    w = World()
+    w.account("op8", created=T0 - dt.timedelta(days=20), email="op8.x@bigmail.com", use=usage(**SCRIPT))
+    w.card("op8", "prepaid-x-1")
+    for k in range(6):
+        w.ip("op8", f"77.{k}.{ord('x') % 200}.9", kind="residential", asn=65100 + k % 3)
+    for t in range(5):
+        w.template("op8", f"cap-x-{t}", 800)
+    w.write(clean_db)
+    result = detect(clean_db)
+    assert result.write.kept == 1 and result.write.created == 0
+    after = members_by_ring(clean_db)
+    assert after == {rid: set(OPERATOR) - {"op7"} | {"op8"}}
+
+
+def test_investigator_tags_survive_redetection(clean_db):
+    build(clean_db, with_front=False)
+    detect(clean_db)
+    [rid] = members_by_ring(clean_db)
+    tagging.set_status(rid, "investigating", by="alice", settings=clean_db)
+    tagging.add_labels(rid, ["distillation", "wave-2"], by="alice", settings=clean_db)
+    tagging.set_note(rid, "cards bought in one batch", by="alice", settings=clean_db)
+    tagging.remove_members(rid, ["op3"], by="alice", settings=clean_db)
+    tagging.add_members(rid, ["person001"], by="alice", settings=clean_db)
+    events_before = db.run_read("MATCH (e:AuditEvent) RETURN count(e) AS n", settings=clean_db)[0]["n"]
+
+    result = detect(clean_db)
+    assert result.ring_ids == [rid]
+    tags = tagging.ring_tags(rid, settings=clean_db)
+    assert tags.status == "investigating"
+    assert set(tags.labels) == {"distillation", "wave-2"}
+    assert tags.note == "cards bought in one batch"
+    edges = {r["a"]: r for r in db.run_read(
+        "MATCH (:Ring {ring_id: $rid})-[h:HAS_MEMBER]->(a) RETURN a.account_id AS a, h.added_by AS by, h.removed AS removed",
+        {"rid": rid}, settings=clean_db)}
+    assert edges["op3"]["removed"] is True  # detection found it again; the investigator's removal stands
+    assert edges["person001"]["by"] == "alice" and edges["person001"]["removed"] is False
+    assert db.run_read("MATCH (e:AuditEvent) RETURN count(e) AS n", settings=clean_db)[0]["n"] == events_before
+    current = members_by_ring(clean_db)[rid]
+    assert "op3" not in current and "person001" in current
+
+
+def test_rings_no_longer_found_are_retired_when_touched_and_deleted_when_not(clean_db):
+    build(clean_db)
+    detect(clean_db)
+    rings = members_by_ring(clean_db)
+    touched, untouched = ring_of(rings, "op0"), ring_of(rings, "hub0")
+    tagging.set_status(touched, "confirmed", by="bob", settings=clean_db)
+    # both rings' shared infrastructure disappears from the graph
+    db.run_write(
+        "MATCH (a:Account)-[r:PAID_WITH|USED_IP|SENT_TEMPLATE|USED_DEVICE]->() "
+        "WHERE a.account_id STARTS WITH 'op' OR a.account_id STARTS WITH 'hub' DELETE r", settings=clean_db)
+    result = detect(clean_db)
+    assert result.rings == []
+    assert (result.write.retired, result.write.deleted) == (1, 1)
+    rows = db.run_read("MATCH (r:Ring) RETURN r.ring_id AS id, r.retired AS retired, r.detection_status AS ds, r.status AS status",
+                       settings=clean_db)
+    assert rows == [{"id": touched, "retired": True, "ds": "stale", "status": "confirmed"}]
+    assert members_by_ring(clean_db) == {}  # retired rings are not in the scored output
+    listed = run_query("detected_rings", {"include_retired": True}, settings=clean_db)
+    assert [r["ring_id"] for r in listed] == [touched]
+
+
+def test_rings_cli_csv_is_the_scored_interface(clean_db):
+    build(clean_db)
+    runner = CliRunner()
+    out = runner.invoke(cli, ["detect", "--no-progress"], catch_exceptions=False)
+    assert out.exit_code == 0, out.output
+    assert "2 rings" in out.output
+    out = runner.invoke(cli, ["rings", "--format", "csv"], catch_exceptions=False)
+    assert out.exit_code == 0
+    lines = out.output.splitlines()
+    assert lines[0] == "ring_id,account_id,score"
+    rows = [line.split(",") for line in lines[1:]]
+    assert {r[1] for r in rows} == set(OPERATOR) | set(FRONT)
+    assert len(rows) == len(OPERATOR) + len(FRONT)
+    assert all(0.0 < float(r[2]) <= 1.0 for r in rows)
+    table = runner.invoke(cli, ["rings"], catch_exceptions=False)
+    assert table.exit_code == 0 and "template_co_usage" in table.output
+
+
+def test_dry_run_writes_nothing(clean_db):
+    build(clean_db, with_front=False)
+    out = CliRunner().invoke(cli, ["detect", "--dry-run", "--no-progress"], catch_exceptions=False)
+    assert out.exit_code == 0 and "dry run" in out.output
+    assert db.run_read("MATCH (r:Ring) RETURN count(r) AS n", settings=clean_db)[0]["n"] == 0
