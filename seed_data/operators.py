@@ -33,7 +33,7 @@ WEIGHT = {"bulk": 3.0, "careful": 1.2, "hub_spoke": 1.0, "camouflage": 1.5}
 #: relative daily volume per account, before normalising to the preset's total
 RATE = {"bulk": 1.1, "careful": 0.8, "hub_spoke": 1.0, "small": 1.3, "camouflage": 0.6}
 #: console sessions per active day: set-up scripts log in rarely, the hub provisions spokes
-LOGIN_RATE = {"bulk": 0.08, "careful": 0.15, "hub_spoke": 0.3, "small": 0.2, "camouflage": 0.3}
+LOGIN_RATE = {"bulk": 0.3, "careful": 0.15, "hub_spoke": 0.3, "small": 0.2, "camouflage": 0.3}
 
 
 def plan_rings(rng, n_accounts: int, n_rings: int) -> list[tuple[str, int]]:
@@ -250,7 +250,7 @@ def _hub_spoke(w: World, b: dict, cidx: np.ndarray) -> None:
     b["dev"][:, 0] = devs
     b["dev_w"][:, 0] = 1.0
     b["dev"][~hub, 1] = devs[0]  # the hub's laptop provisions every spoke
-    b["dev_w"][~hub, 1] = 0.35
+    b["dev_w"][~hub, 1] = 0.6
     b["slot_pool"][hub, 0] = w.net.office(cc, dom.split(".")[0])
     b["slot_w"][hub, 0] = 1.0
     b["slot_pool"][~hub, 0] = w.net.cloud_dedicated(int((~hub).sum()), 1)

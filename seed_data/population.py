@@ -256,6 +256,9 @@ def build_companies(w: World, n_emp: int) -> int:
     mob = rng.random(n_emp) < 0.4
     b["slot_pool"][mob, 2] = w.net.mobile(ccidx[comp][mob])
     b["slot_w"][mob, 2] = 0.1
+    dev_ops = rng.random(n_emp) < 0.2  # engineers calling the API from cloud workloads
+    b["slot_pool"][dev_ops, 3] = w.net.cloud_nat(int(dev_ops.sum()))
+    b["slot_w"][dev_ops, 3] = rng.uniform(0.1, 0.4, int(dev_ops.sum()))
     w.personal_devices(b, 0.4)
     on_image = image[comp] & (rng.random(n_emp) < 0.6)
     b["dev"][on_image, 0] = image_dev[comp[on_image]]
@@ -264,7 +267,9 @@ def build_companies(w: World, n_emp: int) -> int:
     w.own_cards(idx[~corp], b["country"][~corp])
 
     # service accounts: very high volume, around the clock, internal templates, cloud egress
-    n_svc_c = np.where(rng.random(C) < 0.12, rng.integers(1, 4, C), 0)
+    has_svc = rng.random(C) < 0.12
+    has_svc[rng.choice(C, size=min(C, 3), replace=False)] = True  # even a tiny world has some
+    n_svc_c = np.where(has_svc, rng.integers(1, 4, C), 0)
     n_svc = int(n_svc_c.sum())
     if n_svc:
         sc = np.repeat(np.arange(C), n_svc_c)
@@ -365,6 +370,9 @@ def build_students(w: World, n: int) -> None:
     mob = rng.random(n) < 0.6
     b["slot_pool"][mob, 2] = w.net.mobile(cidx[mob])
     b["slot_w"][mob, 2] = rng.uniform(0.1, 0.3, int(mob.sum()))
+    nb = rng.random(n) < 0.15  # hosted notebooks: a few egress addresses for every tenant
+    b["slot_pool"][nb, 3] = w.net.cloud_nat(int(nb.sum()))
+    b["slot_w"][nb, 3] = rng.uniform(0.1, 0.5, int(nb.sum()))
     w.personal_devices(b, 0.6)
     paid = rng.random(n) < 0.3
     w.own_cards(idx[paid], b["country"][paid])
