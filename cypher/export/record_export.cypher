@@ -1,0 +1,55 @@
+// name: record_export
+// title: Record an export of evidence bundles
+// description: Creates one (:Export) for a `ringscope export` run (who, when, where, which
+//   rings, each bundle's folder and manifest SHA-256) linked to every ring it bundled by
+//   INCLUDES {bundle, manifest_sha256}, and appends an `exported` AuditEvent to each ring's
+//   trail, all in one transaction.
+// category: export
+// mode: write
+// version: 1
+// param: export_id                  -- id of this export run
+// param: at = "1970-01-01T00:00:00Z"  -- export time, ISO-8601 UTC (the manifests' exported_at)
+// param: by                         -- the investigator who exported
+// param: out_dir                    -- the folder the bundles were written under
+// param: status = "confirmed"       -- the status the rings were selected by
+// param: ringscope_version = ""     -- RingScope version that wrote the bundles
+// param: bundles = []               -- [{ring_id, bundle, manifest_sha256}], one per ring
+//
+// In Neo4j Browser or cypher-shell, set the parameters first:
+// :param export_id => 'exp-example'
+// :param at => '2026-01-01T00:00:00Z'
+// :param by => 'alice'
+// :param out_dir => '/tmp/bundles'
+// :param status => 'confirmed'
+// :param ringscope_version => '0.1.0'
+// :param bundles => [{ring_id: 'R-0001', bundle: 'ring-R-0001', manifest_sha256: '00'}]
+CREATE (x:Export {
+  export_id: $export_id,
+  at: datetime($at),
+  by: $by,
+  out_dir: $out_dir,
+  status: $status,
+  ringscope_version: $ringscope_version,
+  ring_ids: [b IN $bundles | b.ring_id],
+  bundles: [b IN $bundles | b.bundle],
+  manifest_sha256: [b IN $bundles | b.manifest_sha256]
+})
+WITH x
+UNWIND $bundles AS b
+MATCH (r:Ring {ring_id: b.ring_id})
+// Write-lock the ring before numbering its audit event (see cypher/tagging).
+SET r._lock = true
+REMOVE r._lock
+WITH x, r, b
+CREATE (x)-[:INCLUDES {bundle: b.bundle, manifest_sha256: b.manifest_sha256}]->(r)
+CREATE (e:AuditEvent {
+  event_id: randomUUID(),
+  seq: COUNT { (r)<-[:ABOUT]-(:AuditEvent) } + 1,
+  at: x.at,
+  by: $by,
+  action: 'exported',
+  before: 'null',
+  after: apoc.convert.toJson({export_id: x.export_id, bundle: b.bundle, out_dir: x.out_dir,
+                              manifest_sha256: b.manifest_sha256})
+})-[:ABOUT]->(r)
+RETURN x.export_id AS export_id, count(r) AS rings

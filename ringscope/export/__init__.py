@@ -1,0 +1,22 @@
+"""Evidence bundles for enforcement: one folder per ring with the accounts, the shared
+identifiers, the evidence and audit history, an offline graph snapshot, one enforcement
+action per account and a manifest of SHA-256 hashes that `ringscope verify` checks.
+
+The app and the CLI call the same three functions::
+
+    export_rings(out_dir, status="confirmed", ring_id=None, by="alice") -> list[BundleInfo]
+    list_exports() -> list[ExportRecord]
+    verify_bundle(path) -> VerifyResult
+"""
+from .bundle import BundleInfo, ExportRecord, default_out_dir, export_rings, list_exports
+from .verify import VerifyResult, verify_bundle
+
+__all__ = [
+    "BundleInfo",
+    "ExportRecord",
+    "VerifyResult",
+    "default_out_dir",
+    "export_rings",
+    "list_exports",
+    "verify_bundle",
+]

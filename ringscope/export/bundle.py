@@ -1,0 +1,468 @@
+"""Collect a ring's evidence from the graph and write its bundle.
+
+One folder per ring, `ring-<ring_id>/`, holding::
+
+    members.csv      the accounts in the case (removed accounts are not)
+    identifiers.csv  instruments, devices, IPs and templates two or more of them share
+    evidence.json    detection (score, signals, evidence), tags, the audit history
+    graph.html       an offline snapshot of the ring's graph (no script, every string escaped)
+    actions.jsonl    one enforcement action per account
+    manifest.json    SHA-256 and size of every file above, who exported, when, with what
+
+Everything but the manifest's `exported_at` is a function of the graph state: rows in
+key order, JSON with sorted keys and fixed float rounding, CSV with a fixed column
+order, no clock readings. So two exports of an unchanged ring are byte-identical, and a
+bundle can be re-derived to show it was not edited.
+
+The pipeline is collect (stored read queries) -> render (pure Python, bytes) -> write
+(temporary folder, then renamed into place) -> record (one write query: the Export node,
+INCLUDES links and an `exported` audit event per ring).
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from .. import __version__
+from ..catalog import get_query, run_query
+from ..config import PROJECT_ROOT, Settings, load_settings
+from ..errors import RingScopeError
+from ..tagging import normalize_status, resolve_investigator, ring_tags
+from . import graph_html
+from .values import identifier_details, iso, plain
+
+#: Bumped when the layout or meaning of a bundle's files changes.
+BUNDLE_FORMAT = 1
+MANIFEST = "manifest.json"
+CONTENT_FILES = ("members.csv", "identifiers.csv", "evidence.json", "graph.html", "actions.jsonl")
+#: Stored queries whose results make up a bundle; their versions go into the manifest.
+CONTENT_QUERIES = ("export_select_rings", "export_ring_evidence", "export_members", "export_identifiers")
+
+MEMBER_COLUMNS = (
+    "account_id", "email", "display_name", "created_at", "tier", "country", "org_id",
+    "exchanges", "input_tokens", "output_tokens", "total_tokens", "first_activity", "last_activity",
+    "member_score", "added_by",
+)
+IDENTIFIER_COLUMNS = ("kind", "identifier", "shared_by", "members", "first_seen", "last_seen", "details")
+#: Attacker-chosen text: neutralised against spreadsheet formula injection in the CSVs.
+FREE_TEXT_COLUMNS = frozenset({"email", "display_name", "details"})
+#: The enforcement action proposed for each account of a ring with this status.
+ACTION_BY_STATUS = {
+    "confirmed": "suspend_account",
+    "escalated": "escalate_account",
+    "investigating": "review_account",
+    "new": "review_account",
+    "false_positive": "no_action",
+}
+#: Signals cited in an action's reason.
+TOP_SIGNALS = 3
+
+ProgressFn = Callable[[int, int, str], None]
+
+
+class ExportError(RingScopeError):
+    """An export was refused or could not be written."""
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class BundleInfo:
+    """One bundle written by `export_rings`."""
+
+    ring_id: str
+    path: Path
+    manifest_sha256: str
+    #: The Export node this bundle is recorded under.
+    export_id: str
+    members: int
+    identifiers: int
+    actions: int
+    #: file name -> SHA-256, as in the manifest.
+    files: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ExportRecord:
+    """One recorded export run (an `Export` node), as `list_exports` returns it."""
+
+    export_id: str
+    at: str
+    by: str
+    out_dir: str
+    status: str
+    ringscope_version: str
+    #: ({ring_id, bundle, manifest_sha256}, ...) in ring_id order.
+    bundles: tuple[dict[str, str], ...]
+
+    @property
+    def ring_ids(self) -> tuple[str, ...]:
+        return tuple(b["ring_id"] for b in self.bundles)
+
+
+@dataclass(frozen=True)
+class RingData:
+    """What the graph holds about one ring, as plain Python values."""
+
+    ring: dict[str, Any]
+    members: list[dict[str, Any]]
+    identifiers: list[dict[str, Any]]
+
+
+# --------------------------------------------------------------------------- file formats
+
+
+def json_text(value: Any) -> str:
+    return json.dumps(plain(value), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def _decode_json(text: Any) -> Any:
+    if text is None or not isinstance(text, str):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text  # kept verbatim: evidence is never silently dropped
+
+
+def neutralise_formula(text: str) -> str:
+    """OWASP's CSV-injection defence: a cell a spreadsheet would run as a formula gets a
+    leading apostrophe (`=HYPERLINK(...)` -> `'=HYPERLINK(...)`)."""
+    return "'" + text if text and text[0] in "=+-@\t\r" else text
+
+
+def _cell(column: str, value: Any) -> str:
+    value = plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, list):
+        value = ";".join("" if v is None else str(v) for v in value)
+    text = str(value)
+    return neutralise_formula(text) if column in FREE_TEXT_COLUMNS else text
+
+
+def csv_text(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(c, row.get(c)) for c in columns])
+    return buffer.getvalue()
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --------------------------------------------------------------------------- collect
+
+
+def select_rings(status: str, ring_id: str | None, settings: Settings | None) -> list[str]:
+    """Ring ids to export; a named ring that exists with another status is an error."""
+    rows = run_query("export_select_rings", {"status": status, "ring_id": ring_id or ""}, settings=settings)
+    ids = [r["ring_id"] for r in rows]
+    if ring_id and not ids:
+        actual = ring_tags(ring_id, settings).status  # raises "no ring with id ..." when absent
+        raise ExportError(
+            f"ring {ring_id!r} has status {actual}, not {status}: tag it {status} first or pass --status {actual}"
+        )
+    return ids
+
+
+def collect_ring(ring_id: str, *, settings: Settings | None = None, min_shared: int = 2) -> RingData:
+    """Read one ring's evidence, members and shared identifiers through the stored queries."""
+    rows = run_query("export_ring_evidence", {"ring_id": ring_id}, settings=settings)
+    if not rows:
+        raise ExportError(f"ring {ring_id!r} disappeared during the export: run it again")
+    ring = rows[0]
+    limit = get_query("export_members").defaults()["limit"]
+    members = run_query("export_members", {"ring_id": ring_id}, settings=settings)
+    identifiers = run_query("export_identifiers", {"ring_id": ring_id, "min_shared": int(min_shared)}, settings=settings)
+    if len(members) >= limit or len(identifiers) >= limit:
+        raise ExportError(f"ring {ring_id!r} is larger than the export queries return ({limit} rows): raise their limit")
+    members.sort(key=lambda m: m["account_id"])
+    for ident in identifiers:
+        ident["members"] = sorted(ident["members"])
+    identifiers.sort(key=lambda i: (i["kind"], i["identifier"]))
+    return RingData(ring=ring, members=members, identifiers=identifiers)
+
+
+# --------------------------------------------------------------------------- render
+
+
+def member_rows(data: RingData) -> list[dict[str, Any]]:
+    rows = []
+    for m in data.members:
+        row = dict(m)
+        tokens = [t for t in (m.get("input_tokens"), m.get("output_tokens")) if t is not None]
+        row["total_tokens"] = sum(tokens) if tokens else None
+        rows.append(row)
+    return rows
+
+
+def identifier_rows(data: RingData) -> list[dict[str, Any]]:
+    return [{**i, "details": identifier_details(i)} for i in data.identifiers]
+
+
+def evidence_document(data: RingData) -> dict[str, Any]:
+    ring = data.ring
+    audit = [
+        {**event, "before": _decode_json(event.get("before")), "after": _decode_json(event.get("after"))}
+        for event in ring["audit"]
+    ]
+    return {
+        "bundle_format": BUNDLE_FORMAT,
+        "ring_id": ring["ring_id"],
+        "score": ring["score"],
+        "signals": list(ring["signals"]),
+        "detection": {
+            "size": ring["size"],
+            "evidence": _decode_json(ring["evidence"]),
+            "detected_at": ring["detected_at"],
+            "first_detected_at": ring["first_detected_at"],
+            "detection_version": ring["detection_version"],
+            "retired": ring["retired"],
+        },
+        "tags": {"status": ring["status"], "labels": list(ring["labels"]), "note": ring["note"]},
+        "case": {
+            "members": len(data.members),
+            "removed_members": list(ring["removed_members"]),
+            "shared_identifiers": len(data.identifiers),
+        },
+        "audit": audit,
+    }
+
+
+def action_rows(data: RingData) -> list[dict[str, Any]]:
+    ring = data.ring
+    action = ACTION_BY_STATUS.get(ring["status"], "review_account")
+    signals = list(ring["signals"])[:TOP_SIGNALS]
+    shared: dict[str, int] = {}
+    for ident in data.identifiers:
+        for account_id in ident["members"]:
+            shared[account_id] = shared.get(account_id, 0) + 1
+    score = plain(ring["score"])
+    reason_head = f"member of {ring['status']} ring {ring['ring_id']}"
+    if score is not None:
+        reason_head += f" (score {score})"
+    rows = []
+    for m in data.members:
+        reason = reason_head
+        if signals:
+            reason += f"; signals: {', '.join(signals)}"
+        reason += f"; shares {shared.get(m['account_id'], 0)} identifier(s) with other accounts of the case"
+        rows.append({"account_id": m["account_id"], "ring_id": ring["ring_id"], "action": action, "reason": reason})
+    return rows
+
+
+def render_bundle(data: RingData) -> dict[str, bytes]:
+    """The content files of a bundle (manifest excluded), as bytes: pure and deterministic."""
+    actions = "".join(json.dumps(plain(a), sort_keys=True, ensure_ascii=False) + "\n" for a in action_rows(data))
+    files = {
+        "members.csv": csv_text(MEMBER_COLUMNS, member_rows(data)),
+        "identifiers.csv": csv_text(IDENTIFIER_COLUMNS, identifier_rows(data)),
+        "evidence.json": json_text(evidence_document(data)),
+        "graph.html": graph_html.render(data.ring, data.members, data.identifiers, version=__version__),
+        "actions.jsonl": actions,
+    }
+    return {name: text.encode("utf-8") for name, text in files.items()}
+
+
+def build_manifest(
+    files: dict[str, bytes],
+    *,
+    ring_id: str,
+    status: str,
+    exported_at: str,
+    exported_by: str,
+    queries: dict[str, int],
+) -> bytes:
+    document = {
+        "bundle_format": BUNDLE_FORMAT,
+        "ring_ids": [ring_id],
+        "ring_status": status,
+        "exported_at": exported_at,
+        "exported_by": exported_by,
+        "ringscope_version": __version__,
+        "queries": dict(sorted(queries.items())),
+        "hash_algorithm": "sha256",
+        "files": {name: {"sha256": sha256_bytes(data), "size": len(data)} for name, data in sorted(files.items())},
+    }
+    return json_text(document).encode("utf-8")
+
+
+# --------------------------------------------------------------------------- write
+
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def bundle_name(ring_id: str) -> str:
+    """`ring-<ring_id>`; a ring id that is not a safe file name (slashes, dots, spaces) is
+    rewritten and suffixed with a short hash of the real id, so names never collide."""
+    safe = re.sub(r"\.{2,}", "_", _SAFE.sub("_", ring_id)).strip(".") or "_"
+    if safe == ring_id and len(safe) <= 120:
+        return f"ring-{ring_id}"
+    return f"ring-{safe[:100]}-{sha256_bytes(ring_id.encode())[:10]}"
+
+
+def _is_bundle(folder: Path) -> bool:
+    return (folder / MANIFEST).is_file() and not folder.is_symlink()
+
+
+def _check_target(folder: Path, force: bool) -> None:
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise ExportError(f"{folder} exists and is not a folder: move it away first")
+    if folder.is_dir() and any(folder.iterdir()):
+        if not force:
+            raise ExportError(f"{folder} already holds files: pass --force to replace the bundle, or choose another --out")
+        if not _is_bundle(folder):
+            raise ExportError(f"{folder} is not a RingScope bundle (no {MANIFEST}): it will not be replaced, move it away")
+
+
+def write_bundle(folder: Path, files: dict[str, bytes], *, force: bool = False) -> None:
+    """Write the files into a temporary sibling folder, then rename it into place, so a
+    reader never sees half a bundle."""
+    _check_target(folder, force)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = folder.parent / f".{folder.name}.partial-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    try:
+        for name, data in sorted(files.items()):
+            with open(staging / name, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        old = None
+        if folder.exists():
+            old = folder.parent / f".{folder.name}.old-{uuid.uuid4().hex[:8]}"
+            folder.rename(old)
+        staging.rename(folder)
+        if old is not None:
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+# --------------------------------------------------------------------------- the API
+
+
+def default_out_dir(settings: Settings | None = None) -> Path:
+    """Where the app writes bundles: RINGSCOPE_EXPORT_DIR, else `out/exports` (git-ignored)."""
+    settings = settings or load_settings()
+    configured = settings.extra.get("RINGSCOPE_EXPORT_DIR")
+    return Path(configured).expanduser() if configured else PROJECT_ROOT / "out" / "exports"
+
+
+def _now() -> str:
+    # Milliseconds: two exports in the same second still list in order.
+    return datetime.now(timezone.utc).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+
+
+def export_rings(
+    out_dir: str | Path,
+    *,
+    status: str = "confirmed",
+    ring_id: str | None = None,
+    by: str | None,
+    settings: Settings | None = None,
+    progress: ProgressFn | None = None,
+    force: bool = False,
+    min_shared: int = 2,
+) -> list[BundleInfo]:
+    """Write one evidence bundle per ring with `status` (or only `ring_id`) under `out_dir`
+    and record the export in the graph.
+
+    Returns the bundles written; an empty list (and nothing written, nothing recorded)
+    when no ring has that status. `by` is the investigator (None: RINGSCOPE_INVESTIGATOR).
+    `progress(done, total, message)` is called as rings are written. Existing bundle
+    folders are replaced only with `force=True`. Raises RingScopeError (one line) on an
+    unknown ring, a ring with another status, or a folder it will not overwrite.
+    """
+    settings = settings or load_settings()
+    exported_by = resolve_investigator(by, settings)
+    status = normalize_status(status)
+    out = Path(out_dir).expanduser()
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"--out {out} is a file, not a folder")
+    ring_ids = select_rings(status, ring_id.strip() if ring_id else None, settings)
+    if not ring_ids:
+        return []
+    folders = {rid: out / bundle_name(rid) for rid in ring_ids}
+    for folder in folders.values():
+        _check_target(folder, force)  # refuse before anything is written
+
+    queries = {name: get_query(name).version for name in CONTENT_QUERIES}
+    exported_at = _now()
+    total = len(ring_ids)
+    written: list[tuple[str, Path, str, RingData, dict[str, str], int]] = []
+    for done, rid in enumerate(ring_ids):
+        if progress:
+            progress(done, total, f"ring {rid}")
+        data = collect_ring(rid, settings=settings, min_shared=min_shared)
+        files = render_bundle(data)
+        manifest = build_manifest(files, ring_id=rid, status=status, exported_at=exported_at,
+                                  exported_by=exported_by, queries=queries)
+        write_bundle(folders[rid], {**files, MANIFEST: manifest}, force=force)
+        hashes = {name: sha256_bytes(blob) for name, blob in sorted(files.items())}
+        written.append((rid, folders[rid], sha256_bytes(manifest), data, hashes, len(data.members)))
+
+    export_id = f"exp-{re.sub(r'[^0-9T]', '', exported_at)[:15]}-{uuid.uuid4().hex[:8]}"
+    try:
+        run_query(
+            "record_export",
+            {
+                "export_id": export_id,
+                "at": exported_at,
+                "by": exported_by,
+                "out_dir": str(out.resolve()),
+                "status": status,
+                "ringscope_version": __version__,
+                "bundles": [{"ring_id": rid, "bundle": folder.name, "manifest_sha256": sha}
+                            for rid, folder, sha, *_ in written],
+            },
+            settings=settings,
+            allow_write=True,
+        )
+    except RingScopeError as exc:
+        raise ExportError(f"{len(written)} bundle(s) written under {out} but the export was not recorded: {exc}") from None
+    if progress:
+        progress(total, total, "recorded in the graph")
+    return [
+        BundleInfo(ring_id=rid, path=folder, manifest_sha256=sha, export_id=export_id, members=members,
+                   identifiers=len(data.identifiers), actions=members, files=hashes)
+        for rid, folder, sha, data, hashes, members in written
+    ]
+
+
+def list_exports(*, ring_id: str | None = None, limit: int = 200, settings: Settings | None = None) -> list[ExportRecord]:
+    """Recorded exports, newest first (only those including `ring_id` when given)."""
+    rows = run_query("list_exports", {"ring_id": ring_id or "", "limit": int(limit)}, settings=settings)
+    return [
+        ExportRecord(
+            export_id=r["export_id"],
+            at=iso(r["at"]) or "",
+            by=r["by"],
+            out_dir=r["out_dir"],
+            status=r["status"],
+            ringscope_version=r["ringscope_version"],
+            bundles=tuple(dict(b) for b in r["bundles"]),
+        )
+        for r in rows
+    ]

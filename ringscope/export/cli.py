@@ -1,0 +1,105 @@
+"""`ringscope export` and `ringscope verify`: evidence bundles from the command line."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from ..config import load_settings
+from ..errors import RingScopeError
+from ..tagging import STATUSES
+from . import bundle
+from .verify import verify_bundle
+
+
+@click.command()
+@click.option("--status", default="confirmed", show_default=True, metavar="STATUS",
+              help=f"Export the rings with this investigation status ({', '.join(STATUSES)}).")
+@click.option("--ring", "ring_id", metavar="RING_ID", help="Only this ring (it must have --status).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write under: one ring-<ring_id>/ bundle folder per ring.")
+@click.option("--by", metavar="NAME", help="Investigator recorded as the exporter (default: RINGSCOPE_INVESTIGATOR from .env).")
+@click.option("--force", is_flag=True, help="Replace bundle folders that already exist (only folders holding a RingScope manifest).")
+@click.option("--min-shared", default=2, show_default=True, type=click.IntRange(min=1),
+              help="List an identifier in identifiers.csv when at least this many case accounts used it.")
+@click.option("--list", "list_only", is_flag=True, help="List the exports recorded in the graph instead of exporting.")
+@click.option("--no-progress", is_flag=True, help="Do not draw a progress bar.")
+def export(status: str, ring_id: str | None, out_dir: Path | None, by: str | None, force: bool, min_shared: int,
+           list_only: bool, no_progress: bool) -> None:
+    """Write evidence bundles for enforcement: one folder per ring with members.csv,
+    identifiers.csv, evidence.json, graph.html, actions.jsonl and a manifest.json of
+    SHA-256 hashes (check it with `ringscope verify`). The export is recorded in the graph.
+
+    \b
+      ringscope export --out bundles/ --by alice
+      ringscope export --ring R-0001 --out bundles/ --by alice
+      ringscope export --list
+    """
+    settings = load_settings()
+    if list_only:
+        _list(ring_id, settings)
+        return
+    if out_dir is None:
+        raise click.UsageError("where to? give --out DIR (or --list to see past exports)")
+    bar = None
+
+    def progress(done: int, total: int, message: str) -> None:
+        nonlocal bar
+        if no_progress:
+            return
+        if bar is None:
+            bar = tqdm(total=total, unit="ring", desc="export", leave=False)
+        bar.n = done
+        bar.set_postfix_str(message, refresh=True)
+
+    try:
+        bundles = bundle.export_rings(out_dir, status=status, ring_id=ring_id, by=by, settings=settings,
+                                      progress=progress, force=force, min_shared=min_shared)
+    finally:
+        if bar is not None:
+            bar.close()
+    if not bundles:
+        click.echo(f"no rings with status {status}: nothing exported, nothing written")
+        return
+    for info in bundles:
+        click.echo(f"{info.path}: {info.members} account(s), {info.identifiers} shared identifier(s), "
+                   f"manifest sha256 {info.manifest_sha256}")
+    click.echo(f"{len(bundles)} bundle(s) written, recorded as export {bundles[0].export_id}")
+
+
+def _list(ring_id: str | None, settings) -> None:
+    records = bundle.list_exports(ring_id=ring_id, settings=settings)
+    if not records:
+        click.echo("no exports recorded" + (f" for ring {ring_id}" if ring_id else ""))
+        return
+    for record in records:
+        click.echo(f"{record.at}  {record.export_id}  by {record.by}  {len(record.bundles)} ring(s) -> {record.out_dir}")
+        for b in record.bundles:
+            click.echo(f"    {b['ring_id']}: {b['bundle']}  manifest sha256 {b['manifest_sha256']}")
+
+
+@click.command()
+@click.argument("bundle_dirs", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="BUNDLE_DIR...")
+@click.option("--graph", "against_graph", is_flag=True,
+              help="Also check each manifest is the one recorded in the graph when the bundle was exported (needs Neo4j).")
+def verify(bundle_dirs: tuple[Path, ...], against_graph: bool) -> None:
+    """Check evidence bundles: recompute the SHA-256 of every file listed in manifest.json.
+
+    Exits 0 when every bundle is intact; otherwise lists each changed, missing or
+    unexpected file and exits non-zero, naming the first problem.
+    """
+    settings = load_settings() if against_graph else None
+    failed = []
+    for folder in bundle_dirs:
+        result = verify_bundle(folder, against_graph=against_graph, settings=settings)
+        if result.ok:
+            click.echo(result.summary())
+            continue
+        failed.append(result)
+        for problem in result.problems:
+            click.echo(f"{folder}: {problem}", err=True)
+    if failed:
+        first = failed[0]
+        others = f"; {len(failed) - 1} more bundle(s) not intact" if len(failed) > 1 else ""
+        raise RingScopeError(f"{first.summary()}{others}")

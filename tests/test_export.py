@@ -1,0 +1,337 @@
+"""Evidence bundles on a live Neo4j: contents against the graph, determinism, tamper
+detection, the export record, and the zero-ring case."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from html.parser import HTMLParser
+
+import pytest
+from click.testing import CliRunner
+
+from ringscope import __version__, db, tagging
+from ringscope.cli import cli
+from ringscope.errors import RingScopeError
+from ringscope.export import export_rings, list_exports, verify_bundle
+from ringscope.export.bundle import CONTENT_FILES, MANIFEST, bundle_name
+
+pytestmark = pytest.mark.integration
+
+XSS_NAME = "<img src=x onerror=alert(1)>"
+XSS_EMAIL = 'mallory"><script>alert(1)</script>@evil.test'
+FORMULA_NAME = "=HYPERLINK(\"http://evil.test\",\"click\")"
+
+# A small world in the README graph model: ring R1 (a1..a4 detected, a5 added later,
+# a4 taken out of the case), ring R2 under investigation, and a bystander.
+WORLD = """
+CREATE (a1:Account {account_id: 'a1', email: $xss_email, display_name: $xss_name, created_at: datetime('2025-01-01T10:00:00Z'),
+                    tier: 'build', country: 'KR', org_id: 'o1', exchanges: 100, input_tokens: 1000, output_tokens: 5000,
+                    first_exchange: datetime('2025-03-03T00:00:00Z'), last_exchange: datetime('2025-03-10T00:00:00Z')})
+CREATE (a2:Account {account_id: 'a2', email: 'b@example.test', display_name: $formula_name, created_at: datetime('2025-01-01T10:05:00Z'),
+                    tier: 'free', country: 'KR', exchanges: 50, input_tokens: 10, output_tokens: 20,
+                    first_exchange: datetime('2025-03-04T00:00:00Z'), last_exchange: datetime('2025-03-05T00:00:00Z')})
+CREATE (a3:Account {account_id: 'a3', email: 'c@example.test', created_at: datetime('2025-01-01T10:07:00Z'), tier: 'free', country: 'NL'})
+CREATE (a4:Account {account_id: 'a4', email: 'd@example.test', created_at: datetime('2025-01-02T00:00:00Z')})
+CREATE (a5:Account {account_id: 'a5', email: 'e@example.test', created_at: datetime('2025-01-03T00:00:00Z'), exchanges: 7})
+CREATE (a6:Account {account_id: 'a6', email: 'bystander@example.test', created_at: datetime('2024-01-01T00:00:00Z')})
+CREATE (card:PaymentInstrument {instrument_id: 'pi-1', kind: 'card', bin: '411111', issuer_country: 'US'})
+CREATE (solo:PaymentInstrument {instrument_id: 'pi-solo', kind: 'card'})
+CREATE (dev:Device {device_id: 'dev-1', user_agent: $xss_name})
+CREATE (ip:IP {address: '203.0.113.7', asn: 64500, as_org: 'Example Proxy', country: 'NL', kind: 'residential', network: '203.0.113.0/24'})
+CREATE (ip2:IP {address: '198.51.100.9', kind: 'hosting'})
+CREATE (t:PromptTemplate {fingerprint: 'tpl-1', accounts: 3, exchanges: 150})
+CREATE (a1)-[:PAID_WITH {first_seen: datetime('2025-02-01T00:00:00Z'), last_seen: datetime('2025-03-01T00:00:00Z'), count: 2}]->(card)
+CREATE (a2)-[:PAID_WITH {first_seen: datetime('2025-02-02T00:00:00Z'), last_seen: datetime('2025-03-02T00:00:00Z'), count: 1}]->(card)
+CREATE (a1)-[:PAID_WITH {first_seen: datetime('2025-02-01T00:00:00Z'), last_seen: datetime('2025-02-01T00:00:00Z')}]->(solo)
+CREATE (a1)-[:USED_DEVICE {first_seen: datetime('2025-02-20T00:00:00Z'), last_seen: datetime('2025-03-20T00:00:00Z'), logins: 3}]->(dev)
+CREATE (a3)-[:USED_DEVICE {first_seen: datetime('2025-02-21T00:00:00Z'), last_seen: datetime('2025-02-22T00:00:00Z'), logins: 1}]->(dev)
+CREATE (a5)-[:USED_DEVICE {first_seen: datetime('2025-02-23T00:00:00Z'), last_seen: datetime('2025-02-24T00:00:00Z'), logins: 1}]->(dev)
+CREATE (a1)-[:USED_IP {first_seen: datetime('2025-03-01T00:00:00Z'), last_seen: datetime('2025-03-02T00:00:00Z')}]->(ip)
+CREATE (a2)-[:USED_IP {first_seen: datetime('2025-03-01T00:00:00Z'), last_seen: datetime('2025-03-09T00:00:00Z')}]->(ip)
+CREATE (a3)-[:USED_IP {first_seen: datetime('2025-03-01T00:00:00Z'), last_seen: datetime('2025-03-03T00:00:00Z')}]->(ip)
+CREATE (a1)-[:USED_IP {first_seen: datetime('2025-03-05T00:00:00Z'), last_seen: datetime('2025-03-06T00:00:00Z')}]->(ip2)
+CREATE (a4)-[:USED_IP {first_seen: datetime('2025-03-05T00:00:00Z'), last_seen: datetime('2025-03-06T00:00:00Z')}]->(ip2)
+CREATE (a6)-[:USED_IP {first_seen: datetime('2025-03-05T00:00:00Z'), last_seen: datetime('2025-03-06T00:00:00Z')}]->(ip2)
+CREATE (a1)-[:SENT_TEMPLATE {first_seen: datetime('2025-03-03T00:00:00Z'), last_seen: datetime('2025-03-04T00:00:00Z'), exchanges: 90}]->(t)
+CREATE (a2)-[:SENT_TEMPLATE {first_seen: datetime('2025-03-04T00:00:00Z'), last_seen: datetime('2025-03-05T00:00:00Z'), exchanges: 50}]->(t)
+CREATE (r1:Ring {ring_id: 'R1', score: 0.912345678, size: 4, signals: ['instrument_fanout', 'device_fanout', 'ip_cooccurrence', 'signup_bursts'],
+                 evidence: '{"signals": {"instrument_fanout": {"identifiers": 1}}, "behaviour": {"median": 0.9}}',
+                 detected_at: datetime('2025-03-20T00:00:00Z'), detection_version: '1', status: 'new', labels: []})
+CREATE (r2:Ring {ring_id: 'R2', score: 0.5, size: 2, signals: ['ip_cooccurrence'], evidence: '{}',
+                 detected_at: datetime('2025-03-20T00:00:00Z'), detection_version: '1', status: 'new', labels: []})
+CREATE (r1)-[:HAS_MEMBER {score: 0.9, added_by: 'detect', removed: false}]->(a1)
+CREATE (r1)-[:HAS_MEMBER {score: 0.8, added_by: 'detect', removed: false}]->(a2)
+CREATE (r1)-[:HAS_MEMBER {score: 0.7, added_by: 'detect', removed: false}]->(a3)
+CREATE (r1)-[:HAS_MEMBER {score: 0.6, added_by: 'detect', removed: false}]->(a4)
+CREATE (r2)-[:HAS_MEMBER {score: 0.5, added_by: 'detect', removed: false}]->(a3)
+CREATE (r2)-[:HAS_MEMBER {score: 0.5, added_by: 'detect', removed: false}]->(a6)
+"""
+
+
+@pytest.fixture
+def world(clean_db):
+    db.run_write(WORLD, {"xss_name": XSS_NAME, "xss_email": XSS_EMAIL, "formula_name": FORMULA_NAME}, settings=clean_db)
+    tagging.tag_ring("R1", status="confirmed-operator", labels=["proxy-farm"], note="same card", by="alice", settings=clean_db)
+    tagging.remove_members("R1", ["a4"], by="alice", settings=clean_db)
+    tagging.add_members("R1", ["a5"], by="bob", settings=clean_db)
+    tagging.set_status("R2", "investigating", by="bob", settings=clean_db)
+    return clean_db
+
+
+class TagCollector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: set[str] = set()
+        self.attributes: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        self.attributes.update(name for name, _ in attrs)
+
+
+def read_csv(path):
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_bundle_contents_match_the_graph(world, tmp_path):
+    [info] = export_rings(tmp_path, by="carol", settings=world)
+    folder = tmp_path / "ring-R1"
+    assert info.ring_id == "R1" and info.path == folder
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*CONTENT_FILES, MANIFEST])
+
+    members = read_csv(folder / "members.csv")
+    assert [m["account_id"] for m in members] == ["a1", "a2", "a3", "a5"]  # a4 removed, a5 added
+    a1 = members[0]
+    assert a1["email"] == XSS_EMAIL and a1["display_name"] == XSS_NAME
+    assert (a1["created_at"], a1["tier"], a1["country"], a1["org_id"]) == ("2025-01-01T10:00:00Z", "build", "KR", "o1")
+    assert (a1["exchanges"], a1["input_tokens"], a1["output_tokens"], a1["total_tokens"]) == ("100", "1000", "5000", "6000")
+    # First/last activity: the earliest and latest of exchanges and sign-ins from any device or IP.
+    assert (a1["first_activity"], a1["last_activity"]) == ("2025-02-20T00:00:00Z", "2025-03-20T00:00:00Z")
+    assert (members[1]["first_activity"], members[1]["last_activity"]) == ("2025-03-01T00:00:00Z", "2025-03-09T00:00:00Z")
+    assert members[1]["display_name"] == "'" + FORMULA_NAME  # neutralised for spreadsheets
+    assert (members[3]["added_by"], members[3]["member_score"]) == ("bob", "")
+    assert members[0]["added_by"] == "detect" and members[0]["member_score"] == "0.9"
+
+    identifiers = read_csv(folder / "identifiers.csv")
+    listed = {(i["kind"], i["identifier"]): i for i in identifiers}
+    # pi-solo has one user, ip2 only one *case* member (a4 was removed, a6 is not in R1).
+    assert set(listed) == {("payment_instrument", "pi-1"), ("device", "dev-1"), ("ip", "203.0.113.7"), ("prompt_template", "tpl-1")}
+    assert [i["kind"] for i in identifiers] == ["device", "ip", "payment_instrument", "prompt_template"]
+    card = listed[("payment_instrument", "pi-1")]
+    assert (card["shared_by"], card["members"]) == ("2", "a1;a2")
+    assert (card["first_seen"], card["last_seen"]) == ("2025-02-01T00:00:00Z", "2025-03-02T00:00:00Z")
+    assert card["details"] == "kind=card; bin=411111; issuer_country=US"
+    assert listed[("device", "dev-1")]["members"] == "a1;a3;a5"
+    assert listed[("ip", "203.0.113.7")]["details"] == (
+        "kind=residential; asn=64500; as_org=Example Proxy; country=NL; network=203.0.113.0/24")
+
+    evidence = json.loads((folder / "evidence.json").read_text())
+    assert evidence["ring_id"] == "R1" and evidence["score"] == 0.912346
+    assert evidence["signals"] == ["instrument_fanout", "device_fanout", "ip_cooccurrence", "signup_bursts"]
+    assert evidence["tags"] == {"status": "confirmed", "labels": ["proxy-farm"], "note": "same card"}
+    assert evidence["detection"]["evidence"] == {"signals": {"instrument_fanout": {"identifiers": 1}}, "behaviour": {"median": 0.9}}
+    assert evidence["case"] == {"members": 4, "removed_members": ["a4"], "shared_identifiers": 4}
+    trail = tagging.history("R1", settings=world)  # newest first; includes the export now
+    assert trail[0].action == "exported"
+    assert [e["event_id"] for e in evidence["audit"]] == [e.event_id for e in reversed(trail[1:])]
+    assert [e["action"] for e in evidence["audit"]] == ["set_status", "add_labels", "set_note", "remove_members", "add_members"]
+    assert evidence["audit"][0]["before"] == {"status": "new"} and evidence["audit"][0]["by"] == "alice"
+
+    actions = [json.loads(line) for line in (folder / "actions.jsonl").read_text().splitlines()]
+    assert [a["account_id"] for a in actions] == ["a1", "a2", "a3", "a5"]
+    assert {a["action"] for a in actions} == {"suspend_account"} and {a["ring_id"] for a in actions} == {"R1"}
+    assert "ring R1" in actions[0]["reason"] and "instrument_fanout, device_fanout, ip_cooccurrence" in actions[0]["reason"]
+    assert "signup_bursts" not in actions[0]["reason"]  # top three signals only
+    assert "shares 4 identifier(s)" in actions[0]["reason"] and "shares 1 identifier(s)" in actions[3]["reason"]
+
+    manifest_bytes = (folder / MANIFEST).read_bytes()
+    manifest = json.loads(manifest_bytes)
+    assert manifest["ring_ids"] == ["R1"] and manifest["exported_by"] == "carol"
+    assert manifest["ringscope_version"] == __version__
+    assert manifest["queries"] == {"export_identifiers": 1, "export_members": 1, "export_ring_evidence": 1, "export_select_rings": 1}
+    for name in CONTENT_FILES:
+        data = (folder / name).read_bytes()
+        assert manifest["files"][name] == {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    assert info.manifest_sha256 == hashlib.sha256(manifest_bytes).hexdigest()
+
+    # Recorded in the graph: the Export node, INCLUDES with the manifest hash, an audit event.
+    recorded = db.run_read(
+        "MATCH (x:Export)-[i:INCLUDES]->(r:Ring) RETURN x.export_id AS id, x.by AS by, x.ring_ids AS rings, "
+        "x.out_dir AS out_dir, i.manifest_sha256 AS sha, r.ring_id AS ring, toString(x.at) AS at",
+        settings=world,
+    )
+    assert len(recorded) == 1
+    row = recorded[0]
+    assert (row["id"], row["by"], row["rings"], row["ring"], row["sha"]) == (info.export_id, "carol", ["R1"], "R1", info.manifest_sha256)
+    assert row["out_dir"] == str(tmp_path.resolve())
+    assert row["at"].startswith(manifest["exported_at"][:19])
+    assert trail[0].after["export_id"] == info.export_id and trail[0].after["manifest_sha256"] == info.manifest_sha256
+    [listed_export] = list_exports(settings=world)
+    assert listed_export.export_id == info.export_id and listed_export.ring_ids == ("R1",)
+    assert list_exports(ring_id="R2", settings=world) == []
+
+
+def test_same_graph_state_gives_identical_files(world, tmp_path):
+    first = export_rings(tmp_path / "one", by="carol", settings=world)
+    second = export_rings(tmp_path / "two", by="carol", settings=world)
+    assert [b.ring_id for b in first] == [b.ring_id for b in second] == ["R1"]
+    for name in CONTENT_FILES:
+        assert (tmp_path / "one/ring-R1" / name).read_bytes() == (tmp_path / "two/ring-R1" / name).read_bytes(), name
+    m1 = json.loads((tmp_path / "one/ring-R1" / MANIFEST).read_text())
+    m2 = json.loads((tmp_path / "two/ring-R1" / MANIFEST).read_text())
+    assert m1.pop("exported_at") != "" and m2.pop("exported_at") != ""
+    assert m1 == m2
+    assert len(list_exports(settings=world)) == 2
+
+    # A real change in the graph shows up in the files.
+    tagging.add_labels("R1", ["wave-2"], by="alice", settings=world)
+    export_rings(tmp_path / "three", by="carol", settings=world)
+    assert (tmp_path / "three/ring-R1/evidence.json").read_bytes() != (tmp_path / "one/ring-R1/evidence.json").read_bytes()
+    assert (tmp_path / "three/ring-R1/members.csv").read_bytes() == (tmp_path / "one/ring-R1/members.csv").read_bytes()
+
+
+def test_graph_html_escapes_every_data_string(world, tmp_path):
+    export_rings(tmp_path, by="carol", settings=world)
+    page = (tmp_path / "ring-R1/graph.html").read_text(encoding="utf-8")
+    assert XSS_NAME not in page and XSS_EMAIL not in page
+    assert '"><script>' not in page and "<script" not in page.lower() and "<img" not in page.lower()
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "mallory&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;@evil.test" in page
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
+    # What a browser would build from the page: no script, nothing loaded, no handlers.
+    parser = TagCollector()
+    parser.feed(page)
+    assert not {"script", "img", "iframe", "object", "embed", "link", "image", "use", "a"} & parser.tags
+    assert not [a for a in parser.attributes if a.startswith("on") or a in ("src", "href", "xlink:href", "srcset")]
+    assert "url(" not in page and "@import" not in page
+    assert "svg" in parser.tags and page.count('class="node"') == 4 + 4  # four accounts, four shared identifiers
+
+
+def test_verify_catches_changed_missing_and_extra_files(world, tmp_path):
+    [info] = export_rings(tmp_path, by="carol", settings=world)
+    folder = info.path
+    assert verify_bundle(folder).ok
+
+    with open(folder / "members.csv", "a", encoding="utf-8") as handle:
+        handle.write("a999,,,,,,,,,,,,,,\n")
+    result = verify_bundle(folder)
+    assert not result.ok and result.changed == ("members.csv",)
+    assert result.first_problem.startswith("changed: members.csv")
+
+    (folder / "graph.html").unlink()
+    (folder / "notes.txt").write_text("hello")
+    result = verify_bundle(folder)
+    assert result.missing == ("graph.html",) and result.unexpected == ("notes.txt",)
+    assert [p.split(":")[0] for p in result.problems] == ["missing", "changed", "unexpected"]
+
+    runner = CliRunner()
+    cli_result = runner.invoke(cli, ["verify", str(folder)])
+    assert cli_result.exit_code != 0
+    assert isinstance(cli_result.exception, RingScopeError)
+    assert "missing: graph.html" in str(cli_result.exception) and "+2 more problems" in str(cli_result.exception)
+    assert "changed: members.csv" in cli_result.output and "unexpected: notes.txt" in cli_result.output
+
+    (folder / MANIFEST).unlink()
+    assert verify_bundle(folder).first_problem == "missing: manifest.json"
+
+
+def test_verify_against_the_graph_catches_a_rewritten_manifest(world, tmp_path):
+    [info] = export_rings(tmp_path, by="carol", settings=world)
+    folder = info.path
+    checked = verify_bundle(folder, against_graph=True, settings=world)
+    assert checked.ok and checked.recorded["export_id"] == info.export_id
+
+    # Edit a file and fix its manifest entry: the files agree again, the graph record does not.
+    actions = folder / "actions.jsonl"
+    actions.write_text(actions.read_text().replace("suspend_account", "no_action"))
+    manifest = json.loads((folder / MANIFEST).read_text())
+    data = actions.read_bytes()
+    manifest["files"]["actions.jsonl"] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    (folder / MANIFEST).write_text(json.dumps(manifest))
+    assert verify_bundle(folder).ok
+    forged = verify_bundle(folder, against_graph=True, settings=world)
+    assert not forged.ok and "not the manifest of any export recorded" in forged.first_problem
+
+    cli_ok = CliRunner().invoke(cli, ["verify", str(folder)])
+    assert cli_ok.exit_code == 0 and "intact" in cli_ok.output
+    assert CliRunner().invoke(cli, ["verify", "--graph", str(folder)]).exit_code != 0
+
+
+def test_manifest_naming_files_outside_the_bundle_is_refused(world, tmp_path):
+    [info] = export_rings(tmp_path, by="carol", settings=world)
+    manifest = json.loads((info.path / MANIFEST).read_text())
+    manifest["files"]["../../etc/passwd"] = {"sha256": "0" * 64, "size": 1}
+    (info.path / MANIFEST).write_text(json.dumps(manifest))
+    result = verify_bundle(info.path)
+    assert not result.ok and "not a file of the bundle" in result.first_problem
+
+
+def test_zero_confirmed_rings_says_so_and_writes_nothing(clean_db, tmp_path):
+    db.run_write("CREATE (:Ring {ring_id: 'R9', status: 'investigating', signals: []})", settings=clean_db)
+    out = tmp_path / "bundles"
+    assert export_rings(out, by="carol", settings=clean_db) == []
+    assert not out.exists()
+    result = CliRunner().invoke(cli, ["export", "--out", str(out), "--by", "carol", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "no rings with status confirmed: nothing exported, nothing written" in result.output
+    assert not out.exists()
+    assert db.run_read("MATCH (x:Export) RETURN count(x) AS n", settings=clean_db)[0]["n"] == 0
+    assert db.run_read("MATCH (e:AuditEvent) RETURN count(e) AS n", settings=clean_db)[0]["n"] == 0
+
+
+def test_one_ring_and_other_statuses(world, tmp_path):
+    with pytest.raises(RingScopeError, match="ring 'R2' has status investigating, not confirmed"):
+        export_rings(tmp_path, ring_id="R2", by="carol", settings=world)
+    with pytest.raises(RingScopeError, match="no ring with id 'R404'"):
+        export_rings(tmp_path, ring_id="R404", by="carol", settings=world)
+    assert list(tmp_path.iterdir()) == []
+    [info] = export_rings(tmp_path, ring_id="R2", status="investigating", by="carol", settings=world)
+    actions = [json.loads(line) for line in (info.path / "actions.jsonl").read_text().splitlines()]
+    assert [(a["account_id"], a["action"]) for a in actions] == [("a3", "review_account"), ("a6", "review_account")]
+
+
+def test_existing_bundle_is_replaced_only_with_force(world, tmp_path):
+    export_rings(tmp_path, by="carol", settings=world)
+    with pytest.raises(RingScopeError, match="already holds files: pass --force"):
+        export_rings(tmp_path, by="carol", settings=world)
+    tagging.set_note("R1", "updated", by="alice", settings=world)
+    [info] = export_rings(tmp_path, by="carol", settings=world, force=True)
+    assert json.loads((info.path / "evidence.json").read_text())["tags"]["note"] == "updated"
+    assert verify_bundle(info.path).ok
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ring-R1"]  # no staging leftovers
+
+    other = tmp_path / "other"
+    (other / "ring-R1").mkdir(parents=True)
+    (other / "ring-R1" / "precious.txt").write_text("not a bundle")
+    with pytest.raises(RingScopeError, match="not a RingScope bundle"):
+        export_rings(other, by="carol", settings=world, force=True)
+    assert (other / "ring-R1" / "precious.txt").read_text() == "not a bundle"
+
+
+def test_unsafe_ring_ids_stay_inside_the_output_folder(clean_db, tmp_path):
+    db.run_write(
+        "CREATE (r:Ring {ring_id: '../../escape me', status: 'confirmed', signals: ['x'], score: 1.0})"
+        "-[:HAS_MEMBER {added_by: 'detect', removed: false}]->(:Account {account_id: 'z1'})",
+        settings=clean_db,
+    )
+    [info] = export_rings(tmp_path / "out", by="carol", settings=clean_db)
+    assert info.path.parent == tmp_path / "out"
+    assert info.path.name == bundle_name("../../escape me") and "/" not in info.path.name
+    assert info.path.name.startswith("ring-") and ".." not in info.path.name and "escape_me" in info.path.name
+    assert verify_bundle(info.path).ok
+
+
+def test_cli_export_and_list(world, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["export", "--out", str(tmp_path), "--by", "carol", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "ring-R1: 4 account(s), 4 shared identifier(s)" in result.output
+    assert "1 bundle(s) written, recorded as export exp-" in result.output
+    listed = runner.invoke(cli, ["export", "--list"])
+    assert listed.exit_code == 0 and "R1: ring-R1" in listed.output and "by carol" in listed.output
+    assert runner.invoke(cli, ["export", "--by", "carol"]).exit_code == 2  # no --out
+    members = list(csv.reader(io.StringIO((tmp_path / "ring-R1/members.csv").read_text())))
+    assert members[0][:3] == ["account_id", "email", "display_name"]
