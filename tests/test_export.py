@@ -288,7 +288,10 @@ def test_one_ring_and_other_statuses(world, tmp_path):
     with pytest.raises(RingScopeError, match="no ring with id 'R404'"):
         export_rings(tmp_path, ring_id="R404", by="carol", settings=world)
     assert list(tmp_path.iterdir()) == []
-    [info] = export_rings(tmp_path, ring_id="R2", status="investigating", by="carol", settings=world)
+    calls = []
+    [info] = export_rings(tmp_path, ring_id="R2", status="investigating", by="carol", settings=world,
+                          progress=lambda done, total, message: calls.append((done, total, message)))
+    assert calls == [(0, 1, "ring R2"), (1, 1, "recorded in the graph")]
     actions = [json.loads(line) for line in (info.path / "actions.jsonl").read_text().splitlines()]
     assert [(a["account_id"], a["action"]) for a in actions] == [("a3", "review_account"), ("a6", "review_account")]
 
