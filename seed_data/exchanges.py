@@ -77,21 +77,26 @@ def chunks(order: np.ndarray, expected: np.ndarray, max_rows: float, max_account
         start = stop
 
 
-def _dict_column(values: np.ndarray, strings_of) -> pa.DictionaryArray:
-    """Dictionary-encode a chunk's column: strings are only made for distinct values."""
+def _string_column(values: np.ndarray, strings_of) -> pa.Array:
+    """A chunk's string column, formatting only its distinct values.
+
+    The column is handed to Parquet as plain strings (Parquet dictionary-encodes it
+    itself). Passing Arrow dictionary arrays instead was faster but pyarrow 26 then
+    wrote different bytes for the same values from run to run, breaking the
+    same-seed-same-bytes promise."""
     uniq, inv = np.unique(values, return_inverse=True)
-    return pa.DictionaryArray.from_arrays(pa.array(inv.astype(np.int32)), strings_of(uniq))
+    return strings_of(uniq).take(pa.array(inv.astype(np.int32)))
 
 
 EXCHANGE_SCHEMA = pa.schema([
-    ("account_id", pa.dictionary(pa.int32(), pa.string())),
+    ("account_id", pa.string()),
     ("ts", pa.timestamp("us", tz="UTC")),
-    ("ip", pa.dictionary(pa.int32(), pa.string())),
-    ("api_key_id", pa.dictionary(pa.int32(), pa.string())),
-    ("model", pa.dictionary(pa.int32(), pa.string())),
+    ("ip", pa.string()),
+    ("api_key_id", pa.string()),
+    ("model", pa.string()),
     ("input_tokens", pa.int32()),
     ("output_tokens", pa.int32()),
-    ("prompt_fingerprint", pa.dictionary(pa.int32(), pa.string())),
+    ("prompt_fingerprint", pa.string()),
 ])
 
 
@@ -176,13 +181,13 @@ def exchange_chunk(s: Streams, acc: np.ndarray, rng: np.random.Generator) -> tup
     ra, ts, ip, key, model, tin, tout, tpl = (x[sel] for x in (ra, ts, ip, key, model, tin, tout, tpl))
     n_op = int((c["ring"][ra] >= 0).sum())
     return pa.RecordBatch.from_arrays([
-        _dict_column(ra, lambda q: s.acct_ids.take(pa.array(q))),
+        _string_column(ra, lambda q: s.acct_ids.take(pa.array(q))),
         pa.array(ts, type=pa.timestamp("us", tz="UTC")),
-        _dict_column(ip, lambda q: s.ip_strings.take(pa.array(q))),
-        _dict_column(key, lambda q: pa.array(hex_strings(mix64(q, 5), 16, "key_"))),
-        pa.DictionaryArray.from_arrays(pa.array(model.astype(np.int32)), pa.array(E.MODELS)),
+        _string_column(ip, lambda q: s.ip_strings.take(pa.array(q))),
+        _string_column(key, lambda q: pa.array(hex_strings(mix64(q, 5), 16, "key_"))),
+        pa.array(E.MODELS).take(pa.array(model.astype(np.int32))),
         pa.array(tin), pa.array(tout),
-        _dict_column(tpl, lambda q: pa.array(hex_strings(mix64(q, 3), 16))),
+        _string_column(tpl, lambda q: pa.array(hex_strings(mix64(q, 3), 16))),
     ], schema=EXCHANGE_SCHEMA), n_op
 
 

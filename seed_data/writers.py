@@ -1,9 +1,9 @@
 """Deterministic file sinks: the same data gives the same bytes.
 
-CSV through pyarrow (quoting only where needed), optionally gzip with a zeroed
-header timestamp and no file name; Parquet with fixed writer options, zstd, and
-without the embedded Arrow schema so readers get plain string columns rather than
-the dictionary types the generator writes with.
+CSV through pyarrow, optionally gzip with a zeroed header timestamp and no file
+name; Parquet with fixed writer options (zstd, Parquet's own dictionary encoding,
+one row group per generator chunk) and without the embedded Arrow schema, so the
+file carries nothing but the data and the writer version.
 """
 from __future__ import annotations
 
