@@ -43,7 +43,7 @@ def split(evidence: Any) -> tuple[list[str], list[tuple[str, Any]], list[tuple[s
 
     def walk(prefix: str, value: Any, depth: int) -> None:
         if isinstance(value, dict):
-            if depth >= 2:
+            if depth >= 3:
                 facts.append((prefix, _cell(value)))
                 return
             for k, v in value.items():

@@ -359,18 +359,27 @@ def layout(nodes: Iterable[str], edges: Iterable[tuple[str, str]], *, seed: int 
     return {nid: (float(pos[i, 0]), float(pos[i, 1])) for i, nid in enumerate(ids)}
 
 
-def ring_around(center: tuple[float, float], count: int, *, page: int = 0, start_radius: float = 110.0) -> list[tuple[float, float]]:
-    """Positions for `count` nodes an expansion adds: concentric rings round the expanded node,
-    each page one ring further out, so pages never land on each other."""
+def ring_around(center: tuple[float, float], count: int, *, page: int = 0, start_radius: float = 110.0,
+                away_from: tuple[float, float] | None = None) -> list[tuple[float, float]]:
+    """Positions for `count` nodes an expansion adds, round the expanded node, each page one
+    band further out so pages never land on each other. With `away_from` (the centre of what
+    is already drawn) the nodes fan out on the far side instead of on top of the graph."""
     out: list[tuple[float, float]] = []
-    radius = start_radius + 70.0 * page
+    radius = start_radius + 80.0 * page
+    span, facing = 2 * math.pi, 0.0
+    if away_from is not None:
+        dx, dy = center[0] - away_from[0], center[1] - away_from[1]
+        if math.hypot(dx, dy) > 1.0:
+            span, facing = math.radians(200), math.atan2(dy, dx)
     placed = 0
     while placed < count:
-        capacity = max(8, int(2 * math.pi * radius / 34))
+        capacity = max(6, int(span * radius / 34))
         take = min(capacity, count - placed)
-        offset = (page * 0.37) % (2 * math.pi)
         for i in range(take):
-            angle = offset + 2 * math.pi * i / take
+            if span >= 2 * math.pi:
+                angle = (page * 0.37) + 2 * math.pi * i / take
+            else:
+                angle = facing - span / 2 + span * (i + 0.5) / take
             out.append((center[0] + radius * math.cos(angle), center[1] + radius * math.sin(angle)))
         placed += take
         radius += 55.0
@@ -438,7 +447,10 @@ class GraphState:
         exp.total = total
         added_nodes = [n for n in new_nodes if n.id not in self.nodes]
         centre = self.positions.get(exp.node_id, (0.0, 0.0))
-        for n, pos in zip(added_nodes, ring_around(centre, len(added_nodes), page=exp.pages)):
+        drawn = [p for nid, p in self.positions.items() if nid != exp.node_id]
+        middle = (sum(p[0] for p in drawn) / len(drawn), sum(p[1] for p in drawn) / len(drawn)) if drawn else None
+        placed = ring_around(centre, len(added_nodes), page=exp.pages, away_from=middle)
+        for n, pos in zip(added_nodes, placed):
             self.nodes[n.id] = n
             self.positions[n.id] = pos
             exp.nodes.append(n.id)

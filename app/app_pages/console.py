@@ -28,8 +28,11 @@ cypher = st.text_area("Cypher", key="console_cypher", height=220)
 params_text = st.text_area("Parameters (JSON object)", key="console_params", height=90,
                            help='For example {"ring_id": "R-0001", "limit": 50}. Stored queries fill theirs in.')
 
+GRAPH_KEY = "console-graph"
+
 if st.button("Run", type="primary", key="console_run"):
     st.session_state["console_result"] = None
+    graph_panel.reset_state(GRAPH_KEY)  # a new result: a new graph
     try:
         params = console.parse_params(params_text)
         keys, rows, cut = data.run_console(cypher, params, timeout=float(timeout), max_rows=int(max_rows))
@@ -50,8 +53,7 @@ elif result:
     if has_graph_values(result["rows"]):
         nodes, edges = graph_from_values(v for row in result["rows"] for v in row)
         if nodes:
-            gkey = f"console-graph::{hash((result['cypher'], str(result['params'])))}"
-            graph_panel.get_state(gkey, lambda: GraphState.from_graph(gkey, nodes, edges))
-            graph_panel.graph_panel(gkey, height=480)
+            graph_panel.get_state(GRAPH_KEY, lambda: GraphState.from_graph(f"{GRAPH_KEY}::{id(result)}", nodes, edges))
+            graph_panel.graph_panel(GRAPH_KEY, height=480)
     with st.expander("Run it in Neo4j Browser"):
         st.code(ui.literal_cypher(result["cypher"], result["params"]), language="cypher")

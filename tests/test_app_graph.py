@@ -1,0 +1,213 @@
+"""The app's graph bookkeeping and safe rendering, without a server (pure Python)."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from ringscope.app import data, evidence, graph_view, tagging_panel, ui
+from ringscope.app.graph_view import PAGE_SIZE, GEdge, GNode, GraphState, edge, node_id, parse_node_id
+
+
+def _node(kind: str, key: str, **props) -> GNode:
+    return GNode(node_id(kind, key), kind, key, {graph_view.KINDS[kind].key: key, **props})
+
+
+class FakeGraph:
+    """A neighbourhood source over a fixed adjacency (what data.neighbourhood returns)."""
+
+    def __init__(self, adjacency: dict[str, list[str]]):
+        self.adjacency = adjacency
+        self.calls: list[tuple[str, str, int, int]] = []
+
+    def __call__(self, kind, key, skip, limit):
+        self.calls.append((kind, key, skip, limit))
+        centre = node_id(kind, key)
+        neighbours = sorted(self.adjacency.get(centre, []))
+        page = neighbours[skip: skip + limit]
+        nodes = [_node(*parse_node_id(n)) for n in page]
+        edges = [edge("USED_IP", n, centre) if kind == "IP" else edge("USED_IP", centre, n) for n in page]
+        return nodes, edges, len(neighbours)
+
+
+def _base(ip_accounts: int = 120) -> tuple[GraphState, FakeGraph]:
+    accounts = [f"Account:acc-{i:03d}" for i in range(ip_accounts)]
+    adjacency = {"IP:10.0.0.1": accounts, "Account:acc-000": ["IP:10.0.0.1", "Device:dev-1"],
+                 "Device:dev-1": ["Account:acc-000", "Account:acc-900"]}
+    for a in accounts[1:]:
+        adjacency[a] = ["IP:10.0.0.1"]
+    nodes = {n.id: n for n in (_node("Account", "acc-000"), _node("IP", "10.0.0.1"))}
+    edges = {e.id: e for e in (edge("USED_IP", "Account:acc-000", "IP:10.0.0.1"),)}
+    return GraphState.from_graph("g", nodes, edges), FakeGraph(adjacency)
+
+
+def test_node_ids_are_label_and_key_and_refuse_unknown_labels():
+    assert node_id("Account", "acc-1") == "Account:acc-1"
+    assert parse_node_id("IP:2001:db8::1") == ("IP", "2001:db8::1")  # keys may contain colons
+    for bad in ("Secret:x", "acc-1", "Account:", "AuditEvent:e1"):
+        with pytest.raises(ValueError):
+            parse_node_id(bad)
+    with pytest.raises(ValueError):
+        node_id("AuditEvent", "e1")
+
+
+def test_expanding_a_supernode_pages_fifty_at_a_time_and_collapse_removes_exactly_what_it_added():
+    state, fetch = _base()
+    before_nodes, before_edges = set(state.nodes), set(state.edges)
+    added = state.expand("IP:10.0.0.1", fetch)
+    assert added == PAGE_SIZE - 1  # acc-000 was already on screen
+    exp = state.expansions["IP:10.0.0.1"]
+    assert (exp.total, exp.shown, exp.has_more) == (120, 50, True)
+    assert len(state.nodes) == 2 + 49
+    state.show_more("IP:10.0.0.1", fetch)
+    state.show_more("IP:10.0.0.1", fetch)
+    assert fetch.calls[-1][2:] == (100, 50)
+    assert not state.expansions["IP:10.0.0.1"].has_more
+    assert state.show_more("IP:10.0.0.1", fetch) == 0  # nothing left: no query
+    assert len(fetch.calls) == 3
+    assert len(state.nodes) == 121
+    assert all(e.source in state.nodes and e.target in state.nodes for e in state.edges.values())
+
+    removed = state.collapse("IP:10.0.0.1")
+    assert removed == 119
+    assert set(state.nodes) == before_nodes and set(state.edges) == before_edges
+    assert not state.expansions
+
+
+def test_collapse_also_collapses_expansions_of_the_nodes_it_removes():
+    state, fetch = _base()
+    state.expand("Account:acc-000", fetch)  # adds Device:dev-1
+    assert "Device:dev-1" in state.nodes
+    state.expand("Device:dev-1", fetch)  # adds acc-900
+    assert "Account:acc-900" in state.nodes
+    state.collapse("Account:acc-000")
+    assert "Device:dev-1" not in state.nodes and "Account:acc-900" not in state.nodes
+    assert "Device:dev-1" not in state.expansions
+    assert set(state.nodes) == {"Account:acc-000", "IP:10.0.0.1"}
+
+
+def test_base_nodes_stay_when_an_expansion_that_reached_them_collapses():
+    state, fetch = _base()
+    state.expand("IP:10.0.0.1", fetch)
+    state.collapse("IP:10.0.0.1")
+    assert "Account:acc-000" in state.nodes  # base node, reached again by the expansion
+    assert "Account:acc-000|USED_IP|IP:10.0.0.1" in state.edges  # base edge kept
+
+
+def test_a_click_toggles_expand_and_collapse():
+    state, fetch = _base()
+    assert state.toggle("Account:acc-000", fetch) == "expanded"
+    assert state.is_expanded("Account:acc-000") and state.selected == "Account:acc-000"
+    assert state.toggle("Account:acc-000", fetch) == "collapsed"
+    assert not state.is_expanded("Account:acc-000")
+    with pytest.raises(KeyError):
+        state.expand("Account:not-on-screen", fetch)
+
+
+def test_expansion_versions_let_the_browser_update_instead_of_redraw():
+    state, fetch = _base()
+    v0 = state.vis_data()["version"]
+    state.expand("IP:10.0.0.1", fetch)
+    v1 = state.vis_data()["version"]
+    state.collapse("IP:10.0.0.1")
+    assert v0 < v1 < state.vis_data()["version"]
+    assert state.vis_data()["graph_id"] == "g"
+
+
+def test_added_nodes_fan_out_away_from_the_graph_and_pages_do_not_overlap():
+    page0 = graph_view.ring_around((100.0, 0.0), 30, page=0, away_from=(0.0, 0.0))
+    page1 = graph_view.ring_around((100.0, 0.0), 30, page=1, away_from=(0.0, 0.0))
+    assert all(x > 100.0 - 1e-6 or abs(y) > 0 for x, y in page0)
+    assert min(math.dist(p, (100.0, 0.0)) for p in page1) > max(math.dist(p, (100.0, 0.0)) for p in page0[:10])
+    assert len(set(page0)) == 30
+
+
+def test_layout_is_deterministic_and_spreads_nodes():
+    nodes = [f"Account:a{i}" for i in range(40)] + ["Device:d"]
+    edges = [(n, "Device:d") for n in nodes[:-1]]
+    first = graph_view.layout(nodes, edges)
+    assert first == graph_view.layout(nodes, edges)
+    assert set(first) == set(nodes)
+    distinct = {(round(x), round(y)) for x, y in first.values()}
+    assert len(distinct) == len(nodes)
+
+
+def test_hostile_strings_stay_text_in_vis_data():
+    hostile = _node("Account", "acc-x", display_name="<img src=x onerror=alert(1)>",
+                    email='"><script>alert(2)</script>@x.io')
+    vis = graph_view.vis_node(hostile, (0.0, 0.0))
+    # the tooltip is plain text, built into the page with textContent by the component
+    assert "display name: <img src=x onerror=alert(1)>" in vis["title"]
+    assert vis["label"] == "acc-x"
+    # no HTML/markup options that would make vis-network parse labels
+    assert "multi" not in vis.get("font", {})
+    assert "font" not in graph_view.VIS_OPTIONS.get("nodes", {}) or "multi" not in graph_view.VIS_OPTIONS["nodes"]["font"]
+
+
+def test_component_code_never_parses_data_as_html():
+    from ringscope.app import graph_component
+
+    js = graph_component._JS
+    assert "innerHTML" not in js and "outerHTML" not in js and "insertAdjacentHTML" not in js
+    assert "textContent" in js
+    assert "http://" not in js and "https://" not in js  # nothing fetched from elsewhere
+    assert "vis-network" in graph_component.vis_network_js()[:200]
+
+
+def test_markdown_escaping_makes_markup_inert():
+    assert ui.md("<img src=x onerror=alert(1)>") == r"\<img src\=x onerror\=alert\(1\)\>"
+    assert ui.md("[x](javascript:alert(1))").startswith(r"\[x\]\(javascript\:")
+    assert ui.md("a\nb") == "a b"
+
+
+def test_evidence_of_any_shape_becomes_sentences_facts_and_tables():
+    sentences, facts, tables = evidence.split({
+        "summary": "8 accounts share 2 cards",
+        "burst_minutes": 7,
+        "signals": {"instrument": {"score": 0.9}},
+        "shared": [{"kind": "Device", "key": "dev-1"}],
+    })
+    assert sentences == ["8 accounts share 2 cards"]
+    assert ("burst_minutes", 7) in facts and ("signals.instrument.score", 0.9) in facts
+    assert tables == [("shared", [{"kind": "Device", "key": "dev-1"}])]
+    assert evidence.split("plain text") == (["plain text"], [], [])
+    assert evidence.split(None) == ([], [], [])
+
+
+@pytest.mark.parametrize("text,kinds", [
+    ("203.0.113.0/24", ["cidr", "ip"]),
+    ("203.0.113.7", ["ip"]),
+    ("2001:db8::1", ["ip"]),
+    ("ops@example.com", ["email"]),
+    ("acc-0042", ["account", "instrument", "device", "template", "org", "email"]),
+    ("   ", []),
+])
+def test_search_guesses_what_was_typed(text, kinds):
+    assert data.guess_search_kinds(text) == kinds
+
+
+def test_cidr_parameters_bound_the_block_exactly():
+    p = data.cidr_params("203.0.113.0/24")
+    assert p["prefix"] == "203.0.113." and p["family"] == 4
+    assert (p["lo"], p["hi"]) == (3405803776, 3405804031)
+    p = data.cidr_params("10.1.128.0/17")
+    assert p["prefix"] == "10.1." and p["hi"] - p["lo"] == 2 ** 15 - 1
+    assert data.cidr_params("10.1.2.3/32")["prefix"] == "10.1.2.3"
+    assert data.cidr_params("0.0.0.0/0")["prefix"] == ""
+    assert data.cidr_params("2001:db8:abcd::/48")["prefix"] == "2001:db8:abcd:"
+    assert data.cidr_params("2001:0:0:1::/64")["prefix"] == "2001:"  # compression may hide zero groups
+    with pytest.raises(ValueError, match="not an IP block"):
+        data.cidr_params("10.1.2.300/24")
+
+
+def test_label_and_id_lists_split_as_typed():
+    assert tagging_panel.split_labels(" proxy farm, march batch ,, ") == ["proxy farm", "march batch"]
+    assert tagging_panel.split_ids("a-1, a-2\na-3  a-4") == ["a-1", "a-2", "a-3", "a-4"]
+
+
+def test_the_cypher_shown_runs_unchanged_in_neo4j_browser():
+    text = ui.cypher_text("ring_members", {"ring_id": "ring-'a'", "include_removed": True})
+    params, _, cypher = text.partition("\n\n")
+    assert set(params.splitlines()) == {":param ring_id => 'ring-\\'a\\''", ":param include_removed => true",
+                                        ":param skip => 0", ":param limit => 500"}
+    assert cypher.startswith("MATCH (:Ring {ring_id: $ring_id})")

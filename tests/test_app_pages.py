@@ -1,0 +1,403 @@
+"""Every page of the app, driven with streamlit.testing's AppTest against the live test
+server and the hand-made world (tests/test_app_world.py). No JavaScript runs here: the
+graph's click path is exercised through the same callback the component calls, and
+the browser test (test_browser_app.py) clicks for real."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from ringscope import db
+from ringscope.app import data, graph_panel
+from ringscope.app.graph_view import GraphState
+
+from test_app_world import CROWD, SUPERNODE_IP, XSS_EMAIL, XSS_NAME, world  # noqa: F401  (fixture)
+
+MAIN = str(Path(__file__).resolve().parent.parent / "app" / "main.py")
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def app(world):  # noqa: F811
+    """A fresh AppTest of the whole app (entry file, navigation, sidebar) on the world."""
+    st.cache_data.clear()  # caches are per process: never serve one test's graph to the next
+    at = AppTest.from_file(MAIN, default_timeout=90)
+    return at
+
+
+def _open(at: AppTest, page: str, **query) -> AppTest:
+    at.switch_page(f"app_pages/{page}.py")
+    at.query_params.clear()
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _titles(at: AppTest) -> list[str]:
+    return [t.value for t in at.title]
+
+
+def _markdown_texts(at: AppTest) -> list[str]:
+    texts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
+    texts += [s.value for s in at.subheader]
+    return texts
+
+
+def _codes(at: AppTest) -> list[str]:
+    return [c.value for c in at.code]
+
+
+def _no_raw_markup(at: AppTest) -> None:
+    """Hostile text never reaches Markdown unescaped (it would render as HTML or a link)."""
+    for text in _markdown_texts(at):
+        assert "<img" not in text.replace("\\<img", ""), text
+        assert "<script" not in text.replace("\\<script", ""), text
+
+
+def _ring(ring_id: str, settings) -> dict:
+    return db.run_read("MATCH (r:Ring {ring_id: $id}) RETURN r.status AS status, r.labels AS labels, r.note AS note, "
+                       "COUNT { (r)<-[:ABOUT]-(:AuditEvent) } AS events", {"id": ring_id}, settings=settings)[0]
+
+
+# --------------------------------------------------------------------------- queue
+
+
+def test_queue_ranks_rings_filters_them_and_opens_one(app, world):  # noqa: F811
+    at = _open(app, "queue")
+    assert _titles(at) == ["Ring queue"]
+    table = at.dataframe[0].value
+    assert list(table["ring_id"]) == ["ring-a", "ring-b"]
+    row = table.iloc[0]
+    assert row["size"] == 8 and row["status"] == "new" and set(row["signals"]) == {"instrument", "device", "template"}
+    assert row["exchanges"] == 900 + sum(800 - i for i in range(1, 8))
+    assert str(row["first_activity"]).startswith("2025-03-01 02:00")
+    assert any(":param statuses => []" in c and "MATCH (ring:Ring)" in c for c in _codes(at))
+
+    at.multiselect(key="queue_status").set_value(["investigating"]).run()
+    assert list(at.dataframe[0].value["ring_id"]) == ["ring-b"]
+    assert any(":param statuses => ['investigating']" in c for c in _codes(at))
+    at.multiselect(key="queue_status").set_value([]).run()
+    at.selectbox(key="queue_label").set_value("proxy").run()
+    assert list(at.dataframe[0].value["ring_id"]) == ["ring-b"]
+    at.selectbox(key="queue_label").set_value("").run()
+    at.selectbox(key="queue_signal").set_value("device").run()
+    assert list(at.dataframe[0].value["ring_id"]) == ["ring-a"]
+    at.slider(key="queue_min_score").set_value(0.95).run()
+    assert at.dataframe[0].value.empty
+
+    at.slider(key="queue_min_score").set_value(0.0).run()
+    at.selectbox(key="queue_pick").set_value("ring-a")
+    at.button(key="queue_open").click().run()
+    assert not at.exception
+    assert _titles(at) == ["Ring ring\\-a"]
+
+
+def test_queue_says_how_to_get_rings_when_there_are_none(clean_db):
+    st.cache_data.clear()
+    at = AppTest.from_file(MAIN, default_timeout=90)
+    at.run()
+    assert not at.exception
+    assert any("ringscope detect" in i.value for i in at.info)
+
+
+# --------------------------------------------------------------------------- ring view
+
+
+def test_ring_view_explains_draws_and_times_the_ring_safely(app):
+    at = _open(app, "ring", ring="ring-a")
+    assert _titles(at) == ["Ring ring\\-a"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Score"] == "0.91" and metrics["Accounts"] == "8" and metrics["Status"] == "new"
+    assert any("8 accounts share 2 prepaid cards" in m for m in _markdown_texts(at))
+    _no_raw_markup(at)
+    # the graph: members plus identifiers at least two members share (not the crowd's IP)
+    state = at.session_state["ring-graph::ring-a::250::2"]
+    assert isinstance(state, GraphState)
+    accounts = {n for n in state.nodes if n.startswith("Account:")}
+    assert accounts == {f"Account:a-{i:02d}" for i in range(1, 9)}
+    assert {"PaymentInstrument:pi-A1", "PaymentInstrument:pi-A2", "Device:dev-A1", "IP:10.1.2.3",
+            "PromptTemplate:tpl-a1b2c3d4e5f6", "EmailDomain:evil.io"} <= set(state.nodes)
+    assert f"IP:{SUPERNODE_IP}" not in state.nodes and "IP:2001:db8::5" not in state.nodes  # used by one member only
+    assert all(e.source in state.nodes and e.target in state.nodes for e in state.edges.values())
+    # the hostile account is drawn with its display name as data, never as markup
+    hostile = state.nodes["Account:a-01"]
+    assert hostile.props["display_name"] == XSS_NAME and hostile.props["email"] == XSS_EMAIL
+    # timelines: 8 sign-ups in one day, exchanges per day, 24 hours
+    assert len(at.get("vega_lite_chart")) == 3
+    codes = "\n".join(_codes(at))
+    for name in ("ring_graph", "ring_summary", "ring_signups", "ring_daily_exchanges", "ring_hour_profile", "ring_members"):
+        assert f"// name: {name}" not in codes  # the header stays out; the runnable part is shown
+    assert ":param ring_id => 'ring-a'" in codes and "HAS_MEMBER" in codes
+
+
+def test_ring_view_expands_pages_and_collapses_with_the_picker(app):
+    at = _open(app, "ring", ring="ring-a")
+    key = "ring-graph::ring-a::250::2"
+    at.selectbox(key=f"{key}::pick").set_value("Account:a-08").run()
+    at.button(key=f"{key}::expand").click().run()
+    state = at.session_state[key]
+    assert f"IP:{SUPERNODE_IP}" in state.nodes and state.is_expanded("Account:a-08")
+
+    at.selectbox(key=f"{key}::pick").set_value(f"IP:{SUPERNODE_IP}").run()
+    at.button(key=f"{key}::expand").click().run()
+    exp = at.session_state[key].expansions[f"IP:{SUPERNODE_IP}"]
+    assert (exp.shown, exp.total) == (50, CROWD + 1)
+    at.button(key=f"{key}::more").click().run()
+    at.button(key=f"{key}::more").click().run()
+    state = at.session_state[key]
+    assert len([n for n in state.nodes if n.startswith("Account:l-")]) == CROWD
+    assert at.button(key=f"{key}::more").disabled
+    assert any(f":param key => '{SUPERNODE_IP}'" in c and ":param skip => 150" in c for c in _codes(at))
+
+    at.button(key=f"{key}::collapse").click().run()
+    state = at.session_state[key]
+    assert not any(n.startswith("Account:l-") for n in state.nodes)
+    assert f"IP:{SUPERNODE_IP}" in state.nodes  # a-08's expansion brought it and is still open
+    at.selectbox(key=f"{key}::pick").set_value("Account:a-08").run()
+    at.button(key=f"{key}::collapse").click().run()
+    assert f"IP:{SUPERNODE_IP}" not in at.session_state[key].nodes
+
+
+def test_a_click_on_a_node_expands_it_through_the_components_callback(world):  # noqa: F811
+    """What the browser's click reaches in Python: the toggle on the live neighbourhood query."""
+    st.cache_data.clear()
+    nodes, edges = data.ring_graph("ring-b")
+    state = GraphState.from_graph("t", nodes, edges)
+    assert set(state.nodes) >= {"Account:b-01", "IP:203.0.113.7"}
+    graph_panel.apply_action(state, "toggle", "Account:b-01")
+    assert "PaymentInstrument:pi-B1" in state.nodes and "Org:org-1" in state.nodes
+    graph_panel.apply_action(state, "toggle", "PaymentInstrument:pi-B1")
+    assert {"Account:l-000", "Account:l-001"} <= set(state.nodes)
+    graph_panel.apply_action(state, "toggle", "Account:b-01")
+    assert "Account:l-000" not in state.nodes and "PaymentInstrument:pi-B1" not in state.nodes
+
+
+def test_unknown_ring_is_one_clear_line(app):
+    at = _open(app, "ring", ring="no-such-ring")
+    assert [e.value for e in at.error] == ["No ring with id 'no-such-ring': pick one in the ring queue."]
+
+
+# --------------------------------------------------------------------------- tagging
+
+
+def test_tagging_needs_a_name_then_writes_status_labels_note_and_history(app, world):  # noqa: F811
+    settings = world["settings"]
+    at = _open(app, "ring", ring="ring-a")
+    at.selectbox(key="tag_status::ring-a").set_value("confirmed")
+    at.text_input(key="tag_add::ring-a").set_value("proxy farm, <b>batch</b>")
+    at.text_area(key="tag_note::ring-a").set_value("same BIN range as March")
+    _submit(at, "Save tags")
+    assert any("Enter your name" in w.value for w in at.warning)
+    assert _ring("ring-a", settings)["events"] == 0
+
+    at.text_input(key="investigator").set_value("alice").run()
+    at.selectbox(key="tag_status::ring-a").set_value("confirmed")
+    at.text_input(key="tag_add::ring-a").set_value("proxy farm, <b>batch</b>")
+    at.text_area(key="tag_note::ring-a").set_value("same BIN range as March")
+    _submit(at, "Save tags")
+    assert not at.exception
+    ring = _ring("ring-a", settings)
+    assert ring == {"status": "confirmed", "labels": ["proxy farm", "<b>batch</b>"],
+                    "note": "same BIN range as March", "events": 3}
+    events = db.run_read("MATCH (e:AuditEvent)-[:ABOUT]->(:Ring {ring_id: 'ring-a'}) RETURN DISTINCT e.by AS by",
+                         settings=settings)
+    assert events == [{"by": "alice"}]
+    assert any("Saved 3 change(s)" in s.value for s in at.success)
+    assert {m.label: m.value for m in at.metric}["Status"] == "confirmed operator"
+    history = [d.value for d in at.dataframe if "action" in d.value.columns][0]
+    assert set(history["action"]) == {"set_status", "add_labels", "set_note"}
+    assert set(history["by"]) == {"alice"}
+    _no_raw_markup(at)
+
+    # the queue shows the new status at once (caches cleared by the save)
+    at = _open(at, "queue")
+    assert at.dataframe[0].value.set_index("ring_id").loc["ring-a", "status"] == "confirmed operator"
+    # and so does the cross-ring history page
+    at = _open(at, "history")
+    frame = at.dataframe[0].value
+    assert set(frame["ring_id"]) == {"ring-a"} and len(frame) == 3
+
+
+def test_accounts_are_taken_out_of_and_put_back_into_the_case(app, world):  # noqa: F811
+    settings = world["settings"]
+    at = _open(app, "ring", ring="ring-b")
+    at.text_input(key="investigator").set_value("bob").run()
+    at.text_input(key="remove_ids::ring-b").set_value("b-02")
+    _submit(at, "Remove from case")
+    assert not at.exception
+    removed = db.run_read("MATCH (:Ring {ring_id: 'ring-b'})-[m:HAS_MEMBER]->(:Account {account_id: 'b-02'}) "
+                          "RETURN m.removed AS removed", settings=settings)
+    assert removed == [{"removed": True}]
+    assert {m.label: m.value for m in at.metric}["Accounts"] == "3"
+
+    at.text_input(key="add_ids::ring-b").set_value("b-02 l-005 nobody-here")
+    _submit(at, "Add to case")
+    assert any("Unknown account ids: nobody-here" in w.value for w in at.warning)
+    members = db.run_read("MATCH (:Ring {ring_id: 'ring-b'})-[m:HAS_MEMBER]->(a:Account) WHERE NOT m.removed "
+                          "RETURN a.account_id AS id, m.added_by AS by ORDER BY id", settings=settings)
+    assert [m["id"] for m in members] == ["b-01", "b-02", "b-03", "b-04", "l-005"]
+    assert {"id": "l-005", "by": "bob"} in members
+
+
+def _submit(at: AppTest, label: str) -> None:
+    buttons = [b for b in at.button if b.label == label]
+    assert buttons, f"no button {label!r}"
+    buttons[0].click().run()
+
+
+# --------------------------------------------------------------------------- search and entity
+
+
+@pytest.mark.parametrize("text,kind,expected", [
+    ("203.0.113.0/24", "auto", {("IP", "203.0.113.7"), ("IP", "203.0.113.9")}),
+    ("2001:db8::/32", "cidr", {("IP", "2001:db8::5")}),
+    ("10.1.2.3", "auto", {("IP", "10.1.2.3")}),
+    ("a-0", "account", {("Account", f"a-{i:02d}") for i in range(1, 9)}),
+    ("onerror", "account", {("Account", "a-01")}),
+    (XSS_EMAIL, "auto", {("Account", "a-01")}),
+    ("@evil", "email", {("EmailDomain", "evil.io")}),
+    ("pi-A", "instrument", {("PaymentInstrument", "pi-A1"), ("PaymentInstrument", "pi-A2")}),
+    ("dev-A1", "auto", {("Device", "dev-A1")}),
+    ("tpl-a1b2", "template", {("PromptTemplate", "tpl-a1b2c3d4e5f6")}),
+    ("org-", "org", {("Org", "org-1")}),
+])
+def test_search_finds_each_kind(app, text, kind, expected):
+    at = _open(app, "search")
+    at.selectbox(key="search_kind").set_value(kind)
+    at.text_input(key="search_text").set_value(text).run()
+    assert not at.exception
+    frame = at.dataframe[0].value
+    kinds = {"IP address": "IP", "Account": "Account", "E-mail domain": "EmailDomain",
+             "Payment instrument": "PaymentInstrument", "Device": "Device", "Prompt template": "PromptTemplate",
+             "Org": "Org"}
+    assert {(kinds[k], key) for k, key in zip(frame["kind"], frame["key"])} == expected
+    assert at.code, "the search shows its Cypher"
+
+
+def test_a_search_hit_opens_the_entity_view(app):
+    at = _open(app, "search")
+    at.text_input(key="search_text").set_value(SUPERNODE_IP).run()
+    at.button(key="search_open").click().run()
+    assert not at.exception
+    assert _titles(at) == ["IP address 198\\.51\\.100\\.1"]
+
+
+def test_bad_cidr_is_one_clear_line(app):
+    at = _open(app, "search")
+    at.selectbox(key="search_kind").set_value("cidr")
+    at.text_input(key="search_text").set_value("10.1.2.300/24").run()
+    assert [e.value for e in at.error] == ["'10.1.2.300/24' is not an IP block: write it like 203.0.113.0/24"]
+
+
+def test_entity_view_of_a_supernode_pages_its_neighbours(app):
+    at = _open(app, "entity", kind="IP", key=SUPERNODE_IP)
+    links = at.dataframe[1].value
+    assert links.to_dict("records") == [{"type": "USED_IP", "links": CROWD + 1}]
+    rings = at.dataframe[2].value
+    assert list(rings["ring_id"]) == ["ring-a"]  # a-08 of ring-a used it
+    key = f"entity-graph::IP:{SUPERNODE_IP}"
+    state = at.session_state[key]
+    assert len(state.nodes) == 1 + 50 and state.expansions[f"IP:{SUPERNODE_IP}"].total == CROWD + 1
+    at.button(key=f"{key}::more").click().run()
+    assert len(at.session_state[key].nodes) == 1 + 100
+
+
+def test_entity_view_of_the_hostile_account_shows_its_text_inert(app):
+    at = _open(app, "entity", kind="Account", key="a-01")
+    _no_raw_markup(at)
+    props = at.dataframe[0].value.set_index("property")["value"]
+    assert props["display_name"] == XSS_NAME and props["email"] == XSS_EMAIL
+    assert any("Display name: \\<img src\\=x onerror\\=alert\\(1\\)\\>" == c for c in _markdown_texts(at))
+
+
+def test_shortest_link_between_two_accounts(app):
+    at = _open(app, "entity", kind="Account", key="a-01")
+    at.text_input(key="path_other::a-01").set_value("a-08")
+    _submit(at, "Find the shortest link")
+    assert not at.exception
+    assert any("Linked in 2 steps" in s.value for s in at.success)
+    path = at.session_state["path-graph::a-01::a-08"]
+    assert len(path.nodes) == 3 and {"Account:a-01", "Account:a-08"} <= set(path.nodes)
+
+
+def test_identifiers_shared_by_accounts(app):
+    at = _open(app, "entity", kind="Account", key="a-01")
+    at.text_area(key="shared_ids::a-01").set_value("a-05, b-01").run()
+    shared = [d.value for d in at.dataframe if "shared_by" in d.value.columns][0]
+    assert {(k, key) for k, key in zip(shared["kind"], shared["key"])} >= {("PaymentInstrument", "pi-A1"), ("Device", "dev-A1")}
+
+
+# --------------------------------------------------------------------------- console
+
+
+def _console(at: AppTest, cypher: str, params: str = "", *, timeout: int = 30, cap: int = 1000) -> AppTest:
+    at.text_area(key="console_cypher").set_value(cypher)
+    at.text_area(key="console_params").set_value(params)
+    at.number_input(key="console_timeout").set_value(timeout)
+    at.number_input(key="console_max_rows").set_value(cap)
+    at.button(key="console_run").click().run()
+    assert not at.exception
+    return at
+
+
+def test_console_runs_reads_and_draws_nodes(app):
+    at = _open(app, "console")
+    _console(at, "MATCH (a:Account {account_id: $id})-[r:USED_IP]->(ip) RETURN a, r, ip ORDER BY ip.address",
+             '{"id": "a-04"}')
+    frame = at.dataframe[0].value
+    assert list(frame.columns) == ["a", "r", "ip"]
+    assert list(frame["ip"]) == ["(:IP 10.1.2.3)"] and list(frame["r"]) == ["[:USED_IP]"]
+    _console(at, "MATCH (a:Account {account_id: $id})-[r:USED_IP]->(ip) RETURN a, r, ip", '{"id": "a-08"}')
+    assert set(at.session_state["console-graph"].nodes) == {"Account:a-08", f"IP:{SUPERNODE_IP}"}
+    assert any(":param id => 'a-08'" in c and "RETURN a, r, ip" in c for c in _codes(at))
+
+
+def test_console_refuses_writes_on_the_server(app, world):  # noqa: F811
+    at = _open(app, "console")
+    _console(at, "CREATE (n:Account {account_id: 'sneaky'}) RETURN n")
+    assert len(at.error) == 1 and "read-only" in at.error[0].value and "\n" not in at.error[0].value
+    assert db.run_read("MATCH (a:Account {account_id: 'sneaky'}) RETURN count(a) AS n", settings=world["settings"]) == [{"n": 0}]
+    _console(at, "MATCH (r:Ring) SET r.status = 'escalated' RETURN r")
+    assert "read-only" in at.error[0].value
+    assert _ring("ring-a", world["settings"])["status"] == "new"
+
+
+def test_console_caps_rows_and_times_out_on_the_server(app):
+    at = _open(app, "console")
+    _console(at, "UNWIND range(1, 50) AS x RETURN x", cap=10)
+    assert len(at.dataframe[0].value) == 10
+    assert any("cut at the cap" in c.value for c in at.caption)
+    _console(at, "UNWIND range(1, 2000000000) AS x WITH x WHERE x % 7 = 3 RETURN count(*) AS n", timeout=1)
+    assert len(at.error) == 1 and "time limit" in at.error[0].value
+    _console(at, "MATCH (n RETURN n")
+    assert len(at.error) == 1 and "\n" not in at.error[0].value
+    _console(at, "RETURN 1", '{"not": json')
+    assert at.error[0].value.startswith("parameters are not valid JSON")
+
+
+def test_console_offers_the_catalogs_read_queries_with_parameters(app):
+    at = _open(app, "console")
+    names = {o.split(":")[0] for o in at.selectbox(key="console_query").options}
+    assert {"ring_queue", "neighbourhood", "search_ip_cidr", "ring_history"} <= names
+    assert not names & {"set_ring_status", "write_rings", "add_ring_members"}  # writes are never offered
+    at.selectbox(key="console_query").set_value("ring_members").run()
+    assert "MATCH (:Ring {ring_id: $ring_id})" in at.text_area(key="console_cypher").value
+    at.text_area(key="console_params").set_value('{"ring_id": "ring-b", "include_removed": false, "skip": 0, "limit": 500}')
+    at.button(key="console_run").click().run()
+    assert list(at.dataframe[0].value["account_id"]) == ["b-01", "b-02", "b-03", "b-04"]
+
+
+# --------------------------------------------------------------------------- other pages
+
+
+def test_history_and_exports_pages_render(app):
+    at = _open(app, "history")
+    assert _titles(at) == ["Case history"] and any("No changes recorded yet" in i.value for i in at.info)
+    at = _open(at, "exports")
+    assert _titles(at) == ["Exports"]
