@@ -18,10 +18,12 @@ log volume), so an operator's rings, which share part of their prompt set, stay 
 while the accounts of one ring, which rotate the same set, score near 1.
 
 Large groups are not expanded into every pair: members are ordered by a hash of their
-id (the same order for every group) and each is paired with its `max_clique // 2`
-successors. A group that is really a ring stays connected, the work stays linear, and
-groups with the same members (a ring's devices, cards and templates) produce the
-same pairs, so their evidence adds up on the same links.
+id (the same order for every group) and each is paired with its next `successors`
+members. A group that is really a ring stays connected, the work stays linear, and
+groups with the same members (a ring's devices, cards and addresses) produce the
+same pairs, so their evidence adds up on the same links. Template groups add pairs
+only when small: the template similarity is computed exactly for every candidate
+pair, whichever family proposed it.
 """
 from __future__ import annotations
 
@@ -94,11 +96,12 @@ class Group:
         return int(len(self.members))
 
 
-def group_pairs(members: np.ndarray, rank: np.ndarray, max_clique: int) -> tuple[np.ndarray, np.ndarray]:
+def group_pairs(members: np.ndarray, rank: np.ndarray, max_clique: int, successors: int) -> tuple[np.ndarray, np.ndarray]:
     """Positions (into `members`) of the pairs a group contributes.
 
     Up to `max_clique` members: every pair. Beyond: members in hash-rank order, each
-    paired with its max_clique // 2 successors (circularly): linear in the group size.
+    paired with its next `successors` members (circularly): linear in the group size,
+    and still one connected piece.
     """
     n = len(members)
     if n < 2:
@@ -107,10 +110,10 @@ def group_pairs(members: np.ndarray, rank: np.ndarray, max_clique: int) -> tuple
     if n <= max_clique:
         i, j = np.triu_indices(n, 1)
         return order[i], order[j]
-    half = max(1, max_clique // 2)
-    k = np.repeat(np.arange(n), half)
-    d = np.tile(np.arange(1, half + 1), n)
-    return order[k], order[(k + d) % n]
+    k = max(1, min(successors, (n - 1) // 2))
+    first = np.repeat(np.arange(n), k)
+    step = np.tile(np.arange(1, k + 1), n)
+    return order[first], order[(first + step) % n]
 
 
 @dataclass
@@ -132,41 +135,100 @@ class PairTable:
         return self.scores[:, FAMILY_INDEX[name]]
 
 
-def _pair_keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+#: pair key = low index * _MODULUS + high index (fixed, so keys never depend on how
+#: many accounts arrive later)
+_MODULUS = np.int64(1 << 31)
+
+
+def _pair_keys(a: np.ndarray, b: np.ndarray, n: int | np.int64) -> np.ndarray:
     lo = np.minimum(a, b)
     hi = np.maximum(a, b)
     return lo * np.int64(n) + hi
 
 
-def _noisy_or(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per distinct key: 1 - prod(1 - w)."""
+def _sum_per(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per distinct key: the sum of values."""
     if len(keys) == 0:
-        return keys, weights
+        return keys, values
     order = np.argsort(keys, kind="stable")
     k = keys[order]
-    lw = np.log1p(-np.clip(weights[order], 0.0, 0.999))
     starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
-    return k[starts], 1.0 - np.exp(np.add.reduceat(lw, starts))
+    return k[starts], np.add.reduceat(values[order], starts)
 
 
-def _max_per(keys: np.ndarray, sub: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per distinct (key, sub): the largest weight; returns (key, weight) per pair."""
+def _max_per(keys: np.ndarray, sub: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per distinct (key, sub): the largest weight."""
     if len(keys) == 0:
-        return keys, weights
+        return keys, sub, weights
     order = np.lexsort((sub, keys))
     k, s, w = keys[order], sub[order], weights[order]
     starts = np.flatnonzero(np.r_[True, (k[1:] != k[:-1]) | (s[1:] != s[:-1])])
-    return k[starts], np.maximum.reduceat(w, starts)
+    return k[starts], s[starts], np.maximum.reduceat(w, starts)
+
+
+def _log_miss(weights: np.ndarray) -> np.ndarray:
+    """log(1 - w): noisy-or combines as a sum of these."""
+    return np.log1p(-np.clip(weights, 0.0, 0.999))
+
+
+class _FamilyAccumulator:
+    """Pair evidence of one family, compacted whenever it grows past `compact_at`
+    entries so memory follows the number of distinct pairs, not of group members.
+
+    Non-IP families keep sum(log(1 - w)) per pair (a noisy-or in waiting); the IP
+    family keeps max(w) per (pair, network) and sums over networks at the end."""
+
+    def __init__(self, per_network: bool, compact_at: int) -> None:
+        self.per_network = per_network
+        self.compact_at = compact_at
+        self.keys: list[np.ndarray] = []
+        self.subs: list[np.ndarray] = []
+        self.vals: list[np.ndarray] = []
+        self.size = 0
+
+    def add(self, keys: np.ndarray, weights: np.ndarray, sub: np.ndarray) -> None:
+        self.keys.append(keys)
+        self.vals.append(weights if self.per_network else _log_miss(weights))
+        self.subs.append(sub)
+        self.size += len(keys)
+        if self.size >= self.compact_at:
+            self._compact()
+
+    def _compact(self) -> None:
+        if not self.keys:
+            return
+        keys, vals, subs = np.concatenate(self.keys), np.concatenate(self.vals), np.concatenate(self.subs)
+        if self.per_network:
+            keys, subs, vals = _max_per(keys, subs, vals)
+        else:
+            keys, vals = _sum_per(keys, vals)
+            subs = np.zeros(len(keys), np.int64)
+        self.keys, self.vals, self.subs = [keys], [vals], [subs]
+        self.size = len(keys)
+        # compacting again right away would not shrink much: let the next batch grow first
+        self.compact_at = max(self.compact_at, 2 * self.size)
+
+    def result(self) -> tuple[np.ndarray, np.ndarray]:
+        """(pair keys, family score) with the score a noisy-or in [0, 1]."""
+        self._compact()
+        if not self.keys:
+            return np.empty(0, np.int64), np.empty(0)
+        keys, vals = self.keys[0], self.vals[0]
+        if self.per_network:
+            keys, vals = _sum_per(keys, _log_miss(vals))
+        return keys, 1.0 - np.exp(vals)
 
 
 class LinkBuilder:
     """Accumulates groups, then reduces them into a `PairTable`."""
 
-    def __init__(self, index: AccountIndex, *, max_clique: int = 64, ip_window_s: int = 86_400) -> None:
+    def __init__(self, index: AccountIndex, *, max_clique: int = 32, successors: int = 4,
+                 ip_window_s: int = 86_400, compact_at: int = 4_000_000) -> None:
         self.index = index
         self.max_clique = max_clique
+        self.successors = successors
         self.ip_window_s = ip_window_s
-        self._parts: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {f: [] for f in FAMILIES}
+        self._acc = {f: _FamilyAccumulator(f == "ip", compact_at) for f in FAMILIES}
         self._networks: dict[str, int] = {}
         self._template_entries: list[tuple[np.ndarray, np.ndarray, float]] = []  # (members, volume, weight)
         self._rank: np.ndarray | None = None
@@ -180,8 +242,15 @@ class LinkBuilder:
         """Add one group; returns the number of candidate pairs it contributed."""
         if group.family not in FAMILY_INDEX:
             raise ValueError(f"unknown signal family {group.family!r}")
+        if group.family == "template":
+            volume = group.volume if group.volume is not None else np.ones(len(group.members))
+            self._template_entries.append((group.members, np.asarray(volume, float), float(group.weight)))
+            if group.size > self.max_clique:
+                # the mix similarity is computed for every candidate pair anyway; a large
+                # template group only adds pairs no second family would confirm
+                return 0
         rank = self._ranks()
-        i, j = group_pairs(group.members, rank, self.max_clique)
+        i, j = group_pairs(group.members, rank, self.max_clique, self.successors)
         if group.family == "ip" and len(i) and group.first_s is not None and group.last_s is not None:
             f, l = group.first_s, group.last_s
             w = self.ip_window_s
@@ -190,37 +259,14 @@ class LinkBuilder:
         if len(i) == 0:
             return 0
         a, b = group.members[i], group.members[j]
-        if group.family == "template":
-            volume = group.volume if group.volume is not None else np.ones(len(group.members))
-            self._template_entries.append((group.members, np.asarray(volume, float), float(group.weight)))
-            w = np.zeros(len(a))  # the cosine is computed once all groups are in
-            sub = np.zeros(len(a), np.int64)
-        elif group.family == "ip":
-            net = self._networks.setdefault(group.network or group.identifier, len(self._networks))
-            w = np.full(len(a), group.weight)
-            sub = np.full(len(a), net, np.int64)
-        else:
-            w = np.full(len(a), group.weight)
-            sub = np.zeros(len(a), np.int64)
-        self._parts[group.family].append((_pair_keys(a, b, self._n()), w, sub))
+        weight = 0.0 if group.family == "template" else group.weight  # template: cosine, computed at the end
+        net = self._networks.setdefault(group.network or group.identifier, len(self._networks)) if group.family == "ip" else 0
+        self._acc[group.family].add(_pair_keys(a, b, _MODULUS), np.full(len(a), weight), np.full(len(a), net, np.int64))
         return int(len(a))
 
-    def _n(self) -> int:
-        # keys must not depend on how many accounts arrive later: use a fixed modulus
-        return 1 << 31
-
     def build(self) -> PairTable:
-        n = self._n()
-        per_family: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for fam, parts in self._parts.items():
-            if not parts:
-                continue
-            keys = np.concatenate([p[0] for p in parts])
-            w = np.concatenate([p[1] for p in parts])
-            if fam == "ip":
-                sub = np.concatenate([p[2] for p in parts])
-                keys, w = _max_per(keys, sub, w)
-            per_family[fam] = _noisy_or(keys, w)
+        per_family = {fam: acc.result() for fam, acc in self._acc.items()}
+        per_family = {fam: kw for fam, kw in per_family.items() if len(kw[0])}
         if not per_family:
             empty = np.empty(0, np.int64)
             return PairTable(empty, empty, np.zeros((0, len(FAMILIES)), np.float32))
@@ -231,8 +277,8 @@ class LinkBuilder:
                 continue
             pos = np.searchsorted(all_keys, keys)
             scores[pos, FAMILY_INDEX[fam]] = w
-        a = all_keys // n
-        b = all_keys % n
+        a = all_keys // _MODULUS
+        b = all_keys % _MODULUS
         if self._template_entries:
             scores[:, FAMILY_INDEX["template"]] = self.template_cosine(a, b)
         return PairTable(a, b, scores)

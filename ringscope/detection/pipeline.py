@@ -31,7 +31,8 @@ PROFILE_CHUNK = 20_000
 class DetectParams:
     signals: SignalParams = field(default_factory=SignalParams)
     rings: RingParams = field(default_factory=RingParams)
-    max_clique: int = 64
+    max_clique: int = 32
+    successors: int = 4
     ip_window_hours: float = 24.0
 
 
@@ -72,7 +73,8 @@ def detect(
     signals = fetch_groups(index, stats, params.signals, settings=settings, progress=progress)
     lap("signals")
 
-    builder = LinkBuilder(index, max_clique=params.max_clique, ip_window_s=int(params.ip_window_hours * 3600))
+    builder = LinkBuilder(index, max_clique=params.max_clique, successors=params.successors,
+                          ip_window_s=int(params.ip_window_hours * 3600))
     candidate_pairs = 0
     for g in signals.groups:
         candidate_pairs += builder.add(g)

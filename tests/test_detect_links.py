@@ -1,0 +1,167 @@
+"""The numeric core of detection, without a database: rarity weights, pair sampling,
+per-family noisy-or, per-network IP evidence with time windows, template similarity,
+behaviour components, ring-id matching."""
+from __future__ import annotations
+
+import itertools
+import math
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from ringscope.detection.behaviour import Baseline, components, operator_likeness
+from ringscope.detection.links import AccountIndex, Group, LinkBuilder, group_pairs, rarity_weight
+from ringscope.detection.rings import DetectedRing, RingParams, candidate_groups
+from ringscope.detection.writeback import assign_ids
+
+
+def table(builder: LinkBuilder, index: AccountIndex) -> dict[tuple[str, str], np.ndarray]:
+    t = builder.build()
+    return {tuple(sorted((index.ids[a], index.ids[b]))): s for a, b, s in zip(t.a, t.b, t.scores)}
+
+
+def test_rarity_weight():
+    assert rarity_weight(2) == pytest.approx(1 / math.log2(3))
+    assert rarity_weight(1023) == pytest.approx(0.1)
+    assert rarity_weight(3) > rarity_weight(30) > rarity_weight(300)
+
+
+def test_small_groups_give_every_pair_large_groups_a_connected_linear_sample():
+    rank = np.random.default_rng(1).permutation(1000)
+    members = np.arange(10)
+    i, j = group_pairs(members, rank, max_clique=32, successors=4)
+    assert len(i) == 45
+    members = np.arange(500)
+    i, j = group_pairs(members, rank, max_clique=32, successors=4)
+    assert len(i) == 500 * 4
+    g = nx.Graph(zip(members[i].tolist(), members[j].tolist()))
+    assert nx.is_connected(g) and g.number_of_nodes() == 500
+    assert len({tuple(sorted(p)) for p in zip(i.tolist(), j.tolist())}) == len(i)  # no duplicates
+    # the same members in another group give the same pairs
+    i2, j2 = group_pairs(members[::-1].copy(), rank, max_clique=32, successors=4)
+    assert {frozenset((members[::-1][a], members[::-1][b])) for a, b in zip(i2, j2)} == \
+        {frozenset((members[a], members[b])) for a, b in zip(i, j)}
+
+
+def test_families_combine_as_noisy_or_and_ip_counts_each_network_once():
+    idx = AccountIndex()
+    a, b, c = idx.add(["a", "b", "c"])
+    lb = LinkBuilder(idx)
+    lb.add(Group("instrument", "card1", np.array([a, b]), 0.5))
+    lb.add(Group("instrument", "card2", np.array([a, b]), 0.5))
+    # three addresses, two in one network: that network counts once, at its best weight
+    for ip, net, w in (("1.1.1.1", "AS1", 0.4), ("1.1.1.2", "AS1", 0.3), ("2.2.2.2", "AS2", 0.5)):
+        lb.add(Group("ip", ip, np.array([a, b]), w, first_s=np.array([0, 0]), last_s=np.array([100, 100]), network=net))
+    # used months apart: no co-occurrence
+    lb.add(Group("ip", "3.3.3.3", np.array([a, c]), 0.9, first_s=np.array([0, 10**8]), last_s=np.array([10, 10**8]), network="AS3"))
+    t = table(lb, idx)
+    ab = t[("a", "b")]
+    assert ab[0] == pytest.approx(1 - 0.5 * 0.5)
+    assert ab[2] == pytest.approx(1 - (1 - 0.4) * (1 - 0.5))
+    assert ("a", "c") not in t
+
+
+def test_compaction_does_not_change_the_result():
+    rng = np.random.default_rng(3)
+    idx = AccountIndex()
+    idx.add([f"x{i}" for i in range(200)])
+    groups = []
+    for k in range(300):
+        m = np.unique(rng.integers(0, 200, rng.integers(2, 60)))
+        fam = ["instrument", "device", "ip", "email", "burst"][k % 5]
+        extra = {}
+        if fam == "ip":
+            extra = dict(first_s=np.zeros(len(m), np.int64), last_s=np.zeros(len(m), np.int64), network=f"AS{k % 7}")
+        groups.append(Group(fam, f"g{k}", m, float(rarity_weight(len(m))), **extra))
+    results = []
+    for compact_at in (10**9, 50):
+        lb = LinkBuilder(idx, max_clique=16, successors=3, compact_at=compact_at)
+        for g in groups:
+            lb.add(g)
+        t = lb.build()
+        results.append((t.a, t.b, t.scores))
+    assert np.array_equal(results[0][0], results[1][0]) and np.array_equal(results[0][1], results[1][1])
+    assert np.allclose(results[0][2], results[1][2], atol=1e-5)
+
+
+def test_template_similarity_is_the_cosine_of_weighted_mixes():
+    rng = np.random.default_rng(5)
+    idx = AccountIndex()
+    accounts = idx.add([f"t{i}" for i in range(12)])
+    lb = LinkBuilder(idx)
+    vectors = np.zeros((12, 6))
+    for t in range(6):
+        members = np.unique(rng.choice(accounts, size=rng.integers(2, 9), replace=False))
+        volume = rng.integers(1, 500, len(members)).astype(float)
+        w = float(rarity_weight(len(members)))
+        vectors[members, t] = w * np.log1p(volume)
+        lb.add(Group("template", f"tpl{t}", members, w, volume=volume))
+    a, b = np.array([p[0] for p in itertools.combinations(range(12), 2)]), np.array([p[1] for p in itertools.combinations(range(12), 2)])
+    got = lb.template_cosine(a, b)
+    norms = np.linalg.norm(vectors, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        want = np.where(norms[a] * norms[b] > 0, (vectors[a] * vectors[b]).sum(1) / (norms[a] * norms[b]), 0.0)
+    assert np.allclose(got, want, atol=1e-5)
+
+
+def test_strong_links_need_two_families_and_clean_splits_separate_rings():
+    idx = AccountIndex()
+    ring1 = idx.add([f"r1_{i}" for i in range(12)])
+    ring2 = idx.add([f"r2_{i}" for i in range(12)])
+    loner = idx.add(["p1", "p2"])
+    lb = LinkBuilder(idx)
+    for ring, tag in ((ring1, "a"), (ring2, "b")):
+        lb.add(Group("instrument", f"card-{tag}", ring, 0.3))
+        lb.add(Group("device", f"vm-{tag}", ring, 0.3))
+    # a single cross link, confirmed by two families: the two rings touch but come apart
+    lb.add(Group("instrument", "bridge-card", np.array([ring1[0], ring2[0]]), 0.6))
+    lb.add(Group("email", "bridge-mail", np.array([ring1[0], ring2[0]]), 0.6))
+    # one family alone never makes a strong link
+    lb.add(Group("instrument", "family-card", loner, 0.63))
+    pairs = lb.build()
+    groups, graph = candidate_groups(pairs, RingParams(min_size=3))
+    assert sorted(sorted(idx.ids[i] for i in g) for g in groups) == [
+        sorted(idx.ids[i] for i in ring1), sorted(idx.ids[i] for i in ring2)]
+    unsplit, _ = candidate_groups(pairs, RingParams(min_size=3, split="none"))
+    assert len(unsplit) == 1 and len(unsplit[0]) == 24
+
+
+def test_behaviour_components_are_relative_to_the_graph():
+    base = Baseline(per_day_p50=5.0, output_p50=800.0)
+    script = {"exchanges": 4200, "exchanges_per_active_day": 300.0, "output_per_exchange": 2400.0,
+              "quiet_ratio": 1.0, "coverage": 1.0, "steadiness": 0.9}
+    parts = components(script, base, systematic_exchanges=4000)
+    assert parts["volume"] == 1.0 and parts["output"] == 1.0
+    assert parts["regularity"] == pytest.approx(0.9)
+    assert parts["systematic"] == pytest.approx(4000 / 4200)
+    assert operator_likeness(parts) > 0.9
+    person = {"exchanges": 18, "exchanges_per_active_day": 3.0, "output_per_exchange": 700.0,
+              "quiet_ratio": 0.0, "coverage": 0.6, "steadiness": 0.6}
+    assert operator_likeness(components(person, base)) < 0.1
+    # the same script in a graph ten times busier is ordinary
+    busy = Baseline(per_day_p50=300.0, output_p50=2400.0)
+    assert components(script, busy)["volume"] == 0.0
+
+
+def ring(members):
+    return DetectedRing(members=sorted(members), member_scores={}, score=0.9, behaviour=0.9, coordination=1.0, signals=[])
+
+
+def test_ring_ids_are_kept_by_best_overlap_and_new_ones_hash_their_members():
+    existing = [
+        {"ring_id": "R-old1", "detected_members": ["a", "b", "c", "d"], "retired": False},
+        {"ring_id": "R-old2", "detected_members": ["x", "y", "z"], "retired": False},
+        {"ring_id": "R-gone", "detected_members": ["q", "r"], "retired": False},
+        {"ring_id": "R-manual", "detected_members": [], "retired": False, "detected": False},
+    ]
+    new = [ring(["a", "b", "c", "e"]), ring(["x", "y", "k", "l", "m"]), ring(["n1", "n2", "n3"])]
+    ids, unmatched = assign_ids(new, existing)
+    assert ids[0] == "R-old1"  # J = 3/5
+    assert ids[1] != "R-old2"  # J = 2/6 < 0.5: a new ring
+    assert ids[1] == new[1].fingerprint() and ids[2] == new[2].fingerprint()
+    assert sorted(unmatched) == ["R-gone", "R-old2"]  # R-manual was never detection's to retire
+    # the same members always hash to the same id; one-to-one matching
+    assert ring(["n3", "n1", "n2"]).fingerprint() == new[2].fingerprint()
+    ids2, _ = assign_ids([ring(["a", "b", "c", "d"]), ring(["a", "b", "c", "d", "e"])], existing)
+    assert ids2[0] == "R-old1" and ids2[1] != "R-old1"
