@@ -121,16 +121,17 @@ def recent_audit_events(by: str = "", action: str = "", limit: int = 200) -> pd.
                   ["at", "by", "ring_id", "action", "before", "after", "event_id"])
 
 
-def ring_graph_params(ring_id: str, max_members: int = 250, max_identifiers: int = 250, min_shared: int = 2) -> dict[str, Any]:
+def ring_graph_params(ring_id: str, max_members: int = 250, max_identifiers: int = 250, min_shared: int = 2,
+                      max_per_kind: int = 50) -> dict[str, Any]:
     return {"ring_id": ring_id, "min_shared": int(min_shared), "max_members": int(max_members),
-            "max_identifiers": int(max_identifiers)}
+            "max_identifiers": int(max_identifiers), "max_per_kind": int(max_per_kind)}
 
 
 @st.cache_data(ttl=_TAGGED_TTL, show_spinner=False, max_entries=64)
-def ring_graph(ring_id: str, max_members: int = 250, max_identifiers: int = 250,
-               min_shared: int = 2) -> tuple[dict[str, GNode], dict[str, GEdge]]:
+def ring_graph(ring_id: str, max_members: int = 250, max_identifiers: int = 250, min_shared: int = 2,
+               max_per_kind: int = 50) -> tuple[dict[str, GNode], dict[str, GEdge]]:
     """Members and shared identifiers of a ring as graph nodes and edges."""
-    return read_ring_graph(ring_graph_params(ring_id, max_members, max_identifiers, min_shared))
+    return read_ring_graph(ring_graph_params(ring_id, max_members, max_identifiers, min_shared, max_per_kind))
 
 
 def read_ring_graph(params: dict[str, Any]) -> tuple[dict[str, GNode], dict[str, GEdge]]:

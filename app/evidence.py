@@ -69,11 +69,64 @@ def split(evidence: Any) -> tuple[list[str], list[tuple[str, Any]], list[tuple[s
     return sentences, facts, tables
 
 
+def signal_rows(evidence: Any) -> list[dict[str, Any]]:
+    """Detection's per-signal evidence (`signals: {name: {identifiers, links_supported, top}}`)
+    as one row per signal, with its strongest shared identifiers."""
+    signals = evidence.get("signals") if isinstance(evidence, dict) else None
+    if not isinstance(signals, dict):
+        return []
+    rows = []
+    for name, info in signals.items():
+        if not isinstance(info, dict):
+            continue
+        top = info.get("top") if isinstance(info.get("top"), list) else []
+        shown = []
+        for item in top[:5]:
+            if isinstance(item, dict) and "id" in item:
+                members, accounts = item.get("members"), item.get("accounts")
+                count = f"{members} of the ring" if members is not None else ""
+                if accounts is not None and accounts != members:
+                    count += f", {accounts} in all"
+                shown.append(f"{item['id']} ({count})" if count else str(item["id"]))
+        rows.append({"signal": str(name), "identifiers shared": info.get("identifiers"),
+                     "links supported": info.get("links_supported"), "strongest shared identifiers": "; ".join(shown)})
+    return rows
+
+
+def summary_sentence(evidence: Any) -> str | None:
+    """`summary: {members, strong_links, behaviour, coordination, exchanges, created_first, ...}` in words."""
+    s = evidence.get("summary") if isinstance(evidence, dict) else None
+    if not isinstance(s, dict):
+        return None
+    parts = []
+    if s.get("members") is not None:
+        parts.append(f"{s['members']} accounts joined by {s.get('strong_links', '?')} strong links")
+    if s.get("coordination") is not None or s.get("behaviour") is not None:
+        parts.append(f"coordination {s.get('coordination', '?')}, operator-like behaviour {s.get('behaviour', '?')}")
+    if s.get("created_first"):
+        parts.append(f"signed up between {s['created_first']} and {s.get('created_last') or s['created_first']}")
+    if s.get("exchanges") is not None:
+        parts.append(f"{s['exchanges']:,} exchanges" if isinstance(s["exchanges"], int) else f"{s['exchanges']} exchanges")
+    orgs = s.get("declared_orgs")
+    if isinstance(orgs, dict) and orgs:
+        parts.append("declared orgs: " + ", ".join(f"{k} ({v})" for k, v in orgs.items()))
+    return "; ".join(parts) + "." if parts else None
+
+
 def render(summary: dict[str, Any]) -> None:
     signals = summary.get("signals") or []
     if signals:
         st.markdown("Signals: " + " · ".join(f"**{ui.md(s)}**" for s in signals))
     evidence = summary.get("evidence_parsed")
+    sentence = summary_sentence(evidence)
+    if sentence:
+        st.markdown(ui.md(sentence))
+    rows = signal_rows(evidence)
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    if isinstance(evidence, dict) and (sentence or rows):
+        # what the dedicated views above showed is not repeated as raw facts
+        evidence = {k: v for k, v in evidence.items() if not (k == "summary" and sentence) and not (k == "signals" and rows)}
     sentences, facts, tables = split(evidence)
     for sentence in sentences:
         st.markdown("- " + ui.md(sentence))
@@ -93,8 +146,9 @@ def render(summary: dict[str, Any]) -> None:
     for name, records in tables:
         st.markdown(f"**{ui.md(name)}**")
         st.dataframe(_table(records), hide_index=True, width="stretch")
-    if evidence is None:
+    stored = summary.get("evidence_parsed")
+    if stored is None:
         st.caption("Detection stored no evidence for this ring.")
     else:
         with st.expander("Evidence as stored (JSON)"):
-            st.json(evidence if not isinstance(evidence, str) else {"evidence": evidence}, expanded=2)
+            st.json(stored if not isinstance(stored, str) else {"evidence": stored}, expanded=2)

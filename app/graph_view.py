@@ -18,6 +18,7 @@ Plain Python, no Streamlit, so every rule here has a unit test:
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -95,6 +96,9 @@ def parse_node_id(value: str) -> tuple[str, str]:
     return kind, key
 
 
+_ZERO_FRACTION = re.compile(r"\.0+(?=$|[+Z-])")
+
+
 def plain(value: Any) -> Any:
     """A driver value as plain Python: neo4j temporal types become ISO text."""
     if isinstance(value, (list, tuple)):
@@ -103,7 +107,8 @@ def plain(value: Any) -> Any:
         return {k: plain(v) for k, v in value.items()}
     iso = getattr(value, "iso_format", None)
     if iso is not None:
-        return iso()
+        # 2025-03-01T02:00:00.000000000+00:00 -> 2025-03-01T02:00:00Z (what people read and paste)
+        return _ZERO_FRACTION.sub("", iso()).replace("+00:00", "Z")
     return value
 
 

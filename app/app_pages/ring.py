@@ -44,16 +44,21 @@ with ui.errors_as_one_line():
     ui.show_cypher("ring_summary", {"ring_id": ring_id})
 
     st.subheader("Accounts and the identifiers they share")
-    c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
-    max_members = c1.number_input("Accounts drawn at most", 10, 2000, 250, step=50, key=f"ring_max::{ring_id}")
-    min_shared = c2.number_input("Identifiers shared by at least", 2, 50, 2, key=f"ring_min_shared::{ring_id}")
-    state_key = f"ring-graph::{ring_id}::{max_members}::{min_shared}"
-    if c3.button("Reset graph", help="Collapse every expansion and lay the ring out again."):
+    c1, c2, c3, c4 = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
+    max_members = c1.number_input("Accounts drawn at most", 10, 2000, 250, step=50, key=f"ring_max::{ring_id}",
+                                  help="The ring's highest-scoring members are drawn first.")
+    min_shared = c2.number_input("Identifiers shared by at least", 2, 50, 2, key=f"ring_min_shared::{ring_id}",
+                                 help="Draw an identifier when at least this many drawn accounts used it.")
+    per_kind = c3.number_input("Identifiers of one kind at most", 5, 500, 50, step=5, key=f"ring_per_kind::{ring_id}",
+                               help="The most shared first; keeps cards and devices visible next to many proxy IPs.")
+    state_key = f"ring-graph::{ring_id}::{max_members}::{min_shared}::{per_kind}"
+    if c4.button("Reset graph", help="Collapse every expansion and lay the ring out again."):
         graph_panel.reset_state(state_key)
-    params = data.ring_graph_params(ring_id, max_members, max_members, min_shared)
+    max_identifiers = max(250, max_members)
+    params = data.ring_graph_params(ring_id, max_members, max_identifiers, min_shared, per_kind)
 
     def build() -> GraphState:
-        nodes, edges = data.ring_graph(ring_id, max_members, max_members, min_shared)
+        nodes, edges = data.ring_graph(ring_id, max_members, max_identifiers, min_shared, per_kind)
         return GraphState.from_graph(state_key, nodes, edges)
 
     state = graph_panel.get_state(state_key, build)

@@ -2,7 +2,9 @@
 // title: Ring graph: members and the identifiers they share
 // description: The ring's current members (highest member score first, at most max_members) and
 //   every identifier (payment instrument, device, IP, prompt template, e-mail domain, org) that
-//   at least min_shared of those members used, with the relationships between them. One row:
+//   at least min_shared of those members used (at most max_per_kind of each kind, so rare strong
+//   links such as cards and devices show next to a proxy pool's many IPs), with the relationships
+//   between them. One row:
 //   members, identifiers and relationships as lists, which Neo4j Browser draws as a graph.
 // category: triage
 // mode: read
@@ -10,13 +12,15 @@
 // param: ring_id            -- the ring's ring_id
 // param: min_shared = 2     -- an identifier is drawn when at least this many members used it
 // param: max_members = 250  -- members drawn at most (highest member score first)
-// param: max_identifiers = 250 -- identifiers drawn at most (most shared first)
+// param: max_identifiers = 250 -- identifiers drawn at most (each kind's most shared first, kinds taking turns)
+// param: max_per_kind = 50  -- identifiers of one kind drawn at most, so cards and devices are never crowded out by proxy IPs
 //
 // In Neo4j Browser or cypher-shell, set the parameters first:
 // :param ring_id => 'R-0001'
 // :param min_shared => 2
 // :param max_members => 250
 // :param max_identifiers => 250
+// :param max_per_kind => 50
 MATCH (:Ring {ring_id: $ring_id})-[m:HAS_MEMBER]->(a:Account)
 WHERE NOT coalesce(m.removed, false)
 WITH a ORDER BY m.score DESC, a.account_id LIMIT $max_members
@@ -26,10 +30,14 @@ CALL (members) {
   MATCH (a)-[r:PAID_WITH|USED_DEVICE|USED_IP|SENT_TEMPLATE|HAS_EMAIL_DOMAIN|IN_ORG]->(x)
   WITH x, collect(r) AS rels
   WHERE size(rels) >= $min_shared
-  WITH x, rels
+  WITH labels(x)[0] AS kind, x, rels
   ORDER BY size(rels) DESC, coalesce(x.instrument_id, x.device_id, x.address, x.fingerprint, x.domain, x.org_id)
+  WITH kind, collect({x: x, rels: rels})[..$max_per_kind] AS picked
+  UNWIND range(0, size(picked) - 1) AS rank
+  WITH picked[rank] AS p, rank
+  ORDER BY rank, size(p.rels) DESC
   LIMIT $max_identifiers
-  UNWIND rels AS r
-  RETURN collect(DISTINCT x) AS identifiers, collect(r) AS relationships
+  UNWIND p.rels AS r
+  RETURN collect(DISTINCT p.x) AS identifiers, collect(r) AS relationships
 }
 RETURN members, identifiers, relationships

@@ -1,0 +1,223 @@
+"""End to end in a real browser: Debian's headless Chromium, driven by Playwright, on the
+real app (`streamlit run`) against the live test server and the hand-made world.
+
+It opens the app, opens a ring from the queue, expands a node with a real click on
+the canvas, tags the ring through the form, checks the tag in Neo4j, and proves that
+hostile display names and e-mails render as text (no dialog ever fires). Screenshots
+go to tests/artifacts/ (git-ignored).
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ringscope import db
+from ringscope.app.cli import streamlit_command
+
+from test_app_world import SUPERNODE_IP, XSS_EMAIL, XSS_NAME, world  # noqa: F401  (fixture)
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.integration,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (/usr/bin/chromium): "
+                                                      "`apt-get install chromium` (make test does it)"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(port: int) -> subprocess.Popen:
+    """`streamlit run` on the app, pointed at the test server (its settings are in os.environ)."""
+    env = dict(os.environ, RINGSCOPE_INVESTIGATOR="")
+    log = open(ARTIFACTS / "streamlit.log", "w")
+    proc = subprocess.Popen(streamlit_command(port), env=env, stdout=log, stderr=subprocess.STDOUT,
+                            cwd=Path(__file__).resolve().parent.parent)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}: see {ARTIFACTS / 'streamlit.log'}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.terminate()
+    raise RuntimeError("streamlit did not answer /_stcore/health within 60 s")
+
+
+@pytest.fixture
+def app_url(world):  # noqa: F811
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = free_port()
+    proc = start_app(port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1500, "height": 1100})
+        pg = context.new_page()
+        pg.set_default_timeout(60_000)
+        pg.dialogs = []  # every alert/confirm/prompt: an injected script ran
+
+        def on_dialog(dialog):
+            pg.dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        pg.on("dialog", on_dialog)
+        pg.external_requests = []
+        pg.on("request", lambda r: r.url.startswith("http") and "127.0.0.1" not in r.url
+              and pg.external_requests.append(r.url))
+        try:
+            yield pg
+        finally:
+            browser.close()
+
+
+def wait_idle(pg) -> None:
+    pg.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]")
+    pg.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]")
+
+
+def drawn(pg, key: str) -> dict:
+    return pg.evaluate("(k) => globalThis.__ringscope && globalThis.__ringscope.drawn[k]", key)
+
+
+def wait_drawn(pg, key: str, after_version: int = -1) -> dict:
+    pg.wait_for_function("([k, v]) => { const d = globalThis.__ringscope && globalThis.__ringscope.drawn[k];"
+                         " return d && d.version > v; }", arg=[key, after_version])
+    return drawn(pg, key)
+
+
+def node_point(pg, key: str, node: str) -> tuple[float, float]:
+    """Where a node is on screen: the canvas position through vis-network, plus the canvas box."""
+    graph = pg.locator("[data-testid=rs-graph]").first
+    graph.scroll_into_view_if_needed()
+    box = graph.bounding_box()
+    pos = pg.evaluate("([k, id]) => { const n = globalThis.__ringscope.networks[k];"
+                      " return n.canvasToDOM(n.getPositions([id])[id]); }", [key, node])
+    return box["x"] + pos["x"], box["y"] + pos["y"]
+
+
+def shot(pg, name: str) -> None:
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def test_investigator_opens_a_ring_expands_a_node_and_tags_it(app_url, page, world):  # noqa: F811
+    settings = world["settings"]
+    page.goto(app_url)
+    wait_idle(page)
+    page.get_by_role("heading", name="Ring queue").wait_for()
+    shot(page, "01-queue")
+
+    # open the top ring from the queue
+    page.get_by_role("button", name="Open ring").click()
+    page.get_by_role("heading", name="Ring ring-a").wait_for()
+    wait_idle(page)
+    key = "ring-graph::ring-a::250::2::50::component"
+    first = wait_drawn(page, key)
+    assert first["nodes"] == 14
+    page.locator("[data-testid=rs-graph]").first.scroll_into_view_if_needed()
+    shot(page, "02-ring")
+
+    # a real click on a-08 expands it: the crowd's IP appears
+    x, y = node_point(page, key, "Account:a-08")
+    page.mouse.click(x, y)
+    expanded = wait_drawn(page, key, first["version"])
+    assert expanded["nodes"] == 15
+    assert page.evaluate("([k, id]) => globalThis.__ringscope.networks[k].body.data.nodes.get(id) !== null",
+                         [key, f"IP:{SUPERNODE_IP}"])
+    wait_idle(page)
+    page.get_by_text("5 of 5 neighbours shown").wait_for()  # the side panel follows the click
+    shot(page, "03-expanded")
+
+    # the hostile account's tooltip: its name as text, no element parsed from it
+    x, y = node_point(page, key, "Account:a-01")
+    page.mouse.move(x, y)
+    tooltip = page.locator(".vis-tooltip")
+    tooltip.first.wait_for(state="visible")
+    text = tooltip.first.inner_text()
+    assert XSS_NAME in text and XSS_EMAIL in text
+    assert tooltip.first.locator("img, script").count() == 0
+    shot(page, "04-tooltip")
+
+    # tag the ring: name in the sidebar, then the form
+    name = page.get_by_role("textbox", name="Investigator")
+    name.fill("e2e-investigator")
+    name.press("Enter")
+    wait_idle(page)
+    page.get_by_role("tab", name="Tags and case").click()
+    form = page.locator("[data-testid=stForm]").filter(has=page.get_by_role("button", name="Save tags"))
+    form.get_by_role("combobox", name="Status").click()
+    page.get_by_role("option", name="confirmed operator").click()
+    form.get_by_role("textbox", name="Add labels").fill("e2e-label")
+    form.get_by_role("button", name="Save tags").click()
+    page.get_by_text("Saved 2 change(s) to ring ring-a.").wait_for()
+    wait_idle(page)
+    shot(page, "05-tagged")
+
+    ring = db.run_read("MATCH (r:Ring {ring_id: 'ring-a'}) RETURN r.status AS status, r.labels AS labels",
+                       settings=settings)[0]
+    assert ring == {"status": "confirmed", "labels": ["e2e-label"]}
+    events = db.run_read("MATCH (e:AuditEvent)-[:ABOUT]->(:Ring {ring_id: 'ring-a'}) "
+                         "RETURN e.by AS by, e.action AS action ORDER BY e.seq", settings=settings)
+    assert events == [{"by": "e2e-investigator", "action": "set_status"},
+                      {"by": "e2e-investigator", "action": "add_labels"}]
+
+    assert page.dialogs == [], f"a script from the data ran: {page.dialogs}"
+    assert page.external_requests == [], f"the app reached outside this machine: {page.external_requests}"
+
+
+def test_hostile_names_render_as_text(app_url, page):
+    page.goto(f"{app_url}/entity?kind=Account&key=a-01")
+    wait_idle(page)
+    page.get_by_role("heading", name="Account a-01").wait_for()
+    caption = page.get_by_text(f"Display name: {XSS_NAME}", exact=True)
+    caption.wait_for()
+    assert caption.inner_text() == f"Display name: {XSS_NAME}"
+    # nothing from the data became an element anywhere in the page (shadow roots included)
+    injected = page.evaluate("""() => {
+        const roots = [document, ...[...document.querySelectorAll('*')].map(e => e.shadowRoot).filter(Boolean)];
+        return roots.flatMap(r => [...r.querySelectorAll('img[src="x"], script')])
+                    .filter(e => e.tagName === 'IMG' || (e.textContent || '').includes('alert(2)')).length;
+    }""")
+    assert injected == 0
+    wait_drawn(page, f"entity-graph::Account:a-01::component")
+    shot(page, "06-hostile-entity")
+
+    page.goto(f"{app_url}/search")
+    wait_idle(page)
+    search = page.get_by_role("textbox", name="Search for")
+    search.fill(XSS_EMAIL)
+    search.press("Enter")
+    wait_idle(page)
+    page.get_by_text("1 results").wait_for()
+    shot(page, "07-hostile-search")
+    assert page.dialogs == [], f"a script from the data ran: {page.dialogs}"
