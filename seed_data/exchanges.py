@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import entities as E
-from .util import DAY, WINDOW_START_S, hex_strings, mix64, searchsorted_rows
+from .util import _HEX, DAY, WINDOW_START_S, mix64, searchsorted_rows
 
 
 @dataclass
@@ -34,6 +34,12 @@ class Streams:
     start_day: np.ndarray  # fractional day the account can first be active
     stop_day: np.ndarray  # fractional day it stops (window end or rotation)
     rate: np.ndarray  # normalised exchanges per active day
+    ip_cdf: np.ndarray = None  # per-account cumulative address-slot weights
+    dev_cdf: np.ndarray = None  # per-account cumulative device-slot weights
+
+    def __post_init__(self):
+        self.ip_cdf = slot_cdf(self.cols["slot_w"])
+        self.dev_cdf = slot_cdf(self.cols["dev_w"])
 
 
 def profile_cdf(profiles: list[np.ndarray]) -> np.ndarray:
@@ -77,15 +83,18 @@ def chunks(order: np.ndarray, expected: np.ndarray, max_rows: float, max_account
         start = stop
 
 
-def _string_column(values: np.ndarray, strings_of) -> pa.Array:
-    """A chunk's string column, formatting only its distinct values.
-
-    The column is handed to Parquet as plain strings (Parquet dictionary-encodes it
-    itself). Passing Arrow dictionary arrays instead was faster but pyarrow 26 then
-    wrote different bytes for the same values from run to run, breaking the
-    same-seed-same-bytes promise."""
-    uniq, inv = np.unique(values, return_inverse=True)
-    return strings_of(uniq).take(pa.array(inv.astype(np.int32)))
+def hex_column(x: np.ndarray, prefix: str = "") -> pa.Array:
+    """uint64 ids -> a fixed-width hex string column, built straight into Arrow buffers
+    (no per-row Python strings; millions of rows per chunk)."""
+    n, p = len(x), len(prefix)
+    width = p + 16
+    rows = np.empty((n, width), np.uint8)
+    if p:
+        rows[:, :p] = np.frombuffer(prefix.encode(), np.uint8)
+    be = np.ascontiguousarray(np.asarray(x, np.uint64).astype(">u8")).view(np.uint8).reshape(n, 8)
+    rows[:, p:] = _HEX[be].view(np.uint8).reshape(n, 16)
+    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(rows))
 
 
 EXCHANGE_SCHEMA = pa.schema([
@@ -100,10 +109,19 @@ EXCHANGE_SCHEMA = pa.schema([
 ])
 
 
+def pick_slot(cdf_rows: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Slot index per row from that row's (K-slot) cumulative weights: K comparisons
+    are far cheaper than a search when K is 2-4 and there are millions of rows."""
+    return (u[:, None] >= cdf_rows[:, :-1]).sum(1)
+
+
+def slot_cdf(w: np.ndarray) -> np.ndarray:
+    w = w.astype(np.float64)
+    return (np.cumsum(w, axis=1) / w.sum(1, keepdims=True)).astype(np.float32)
+
+
 def _slot_ip(s: Streams, a: np.ndarray, u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
-    w = s.cols["slot_w"][a].astype(np.float64)
-    cdf = np.cumsum(w, axis=1) / w.sum(1, keepdims=True)
-    slot = searchsorted_rows(cdf, np.arange(len(a)), u1)
+    slot = pick_slot(s.ip_cdf[a], u1)
     pool = s.cols["slot_pool"][a, slot]
     member = s.pool_off[pool] + np.minimum((u2 * s.pool_len[pool]).astype(np.int64), s.pool_len[pool] - 1)
     return s.pool_members[member]
@@ -177,17 +195,17 @@ def exchange_chunk(s: Streams, acc: np.ndarray, rng: np.random.Generator) -> tup
     ts = (WINDOW_START_S + t) * 1_000_000 + rng.integers(0, 1000, T) * 1000
 
     sel = np.flatnonzero(keep)
-    sel = sel[np.argsort(ts[sel], kind="stable")]
+    sel = sel[np.argsort(ts[sel])]  # deterministic for equal input; stable sort is 5x slower
     ra, ts, ip, key, model, tin, tout, tpl = (x[sel] for x in (ra, ts, ip, key, model, tin, tout, tpl))
     n_op = int((c["ring"][ra] >= 0).sum())
     return pa.RecordBatch.from_arrays([
-        _string_column(ra, lambda q: s.acct_ids.take(pa.array(q))),
+        s.acct_ids.take(pa.array(ra)),
         pa.array(ts, type=pa.timestamp("us", tz="UTC")),
-        _string_column(ip, lambda q: s.ip_strings.take(pa.array(q))),
-        _string_column(key, lambda q: pa.array(hex_strings(mix64(q, 5), 16, "key_"))),
+        s.ip_strings.take(pa.array(ip)),
+        hex_column(mix64(key, 5), "key_"),
         pa.array(E.MODELS).take(pa.array(model.astype(np.int32))),
         pa.array(tin), pa.array(tout),
-        _string_column(tpl, lambda q: pa.array(hex_strings(mix64(q, 3), 16))),
+        hex_column(mix64(tpl, 3)),
     ], schema=EXCHANGE_SCHEMA), n_op
 
 
@@ -198,7 +216,7 @@ LOGIN_SCHEMA = pa.schema([("account_id", pa.string()), ("ts", pa.string()), ("ip
 def login_chunk(s: Streams, acc: np.ndarray, rng: np.random.Generator, dev_ids: pa.Array, dev_ua: pa.Array) -> pa.RecordBatch | None:
     """Console sessions: one at sign-up when it falls in the window, then a few over
     the account's active days, from the same addresses and devices it uses."""
-    from .util import iso_seconds
+    from .util import arrow_strings, iso_seconds
 
     c = s.cols
     span = np.clip(s.stop_day[acc] - s.start_day[acc], 0, None)
@@ -224,12 +242,11 @@ def login_chunk(s: Streams, acc: np.ndarray, rng: np.random.Generator, dev_ids: 
     t = np.where(first, c["created"][ra] + rng.integers(20, 900, T), t)
     t = np.clip(t, np.maximum(c["created"][ra], WINDOW_START_S), WINDOW_START_S + s.days * DAY - 1)
     ip = _slot_ip(s, ra, rng.random(T), rng.random(T))
-    dw = c["dev_w"][ra].astype(np.float64)
-    dslot = searchsorted_rows(np.cumsum(dw, 1) / dw.sum(1, keepdims=True), np.arange(T), rng.random(T))
+    dslot = pick_slot(s.dev_cdf[ra], rng.random(T))
     dev = c["dev"][ra, dslot]
     order = np.argsort(t, kind="stable")
     ra, t, ip, dev = ra[order], t[order], ip[order], dev[order]
     return pa.RecordBatch.from_arrays([
-        s.acct_ids.take(pa.array(ra)), pa.array(iso_seconds(t)), s.ip_strings.take(pa.array(ip)),
+        s.acct_ids.take(pa.array(ra)), arrow_strings(iso_seconds(t)), s.ip_strings.take(pa.array(ip)),
         dev_ids.take(pa.array(dev)), dev_ua.take(pa.array(dev)),
     ], schema=LOGIN_SCHEMA)

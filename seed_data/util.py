@@ -64,6 +64,16 @@ def iso_seconds(epoch_s: np.ndarray) -> np.ndarray:
     return np.char.add(s, "Z")
 
 
+def arrow_strings(values: np.ndarray):
+    """One contiguous Arrow string array. pyarrow returns a ChunkedArray for large
+    numpy unicode arrays (and `take` on one gives chunked results), which record
+    batches do not accept."""
+    import pyarrow as pa
+
+    arr = pa.array(values, pa.string())
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
 def pick(rng: np.random.Generator, options, weights, size) -> np.ndarray:
     """Categorical sample returning indices into ``options``."""
     w = np.asarray(weights, dtype=float)
