@@ -70,9 +70,13 @@ def score_accounts(
     baseline: Baseline,
     systematic: dict[str, float],
 ) -> dict[str, tuple[float, dict[str, float]]]:
-    """account_id -> (operator_likeness, components)."""
+    """account_id -> (operator_likeness, components), for accounts with any exchange:
+    an account that sent nothing in the data (not yet active, or rotated out before
+    the window) has no behaviour to judge and is left out, not scored 0."""
     out: dict[str, tuple[float, dict[str, float]]] = {}
     for row in rows:
+        if not row.get("exchanges"):
+            continue
         parts = components(row, baseline, systematic.get(row["account_id"], 0.0))
         out[row["account_id"]] = (operator_likeness(parts), parts)
     return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -85,17 +86,24 @@ def detect(
     lap("grouping")
 
     ids = sorted({index.ids[i] for members in candidates for i in members.tolist()})
-    profiles: dict[str, dict[str, Any]] = {}
-    for k in range(0, len(ids), PROFILE_CHUNK):
-        chunk = ids[k : k + PROFILE_CHUNK]
-        if progress:
-            progress(k, len(ids), "profiling candidate accounts")
-        for row in run_query("automation_signature", {"account_ids": chunk}, settings=settings):
-            profiles[row["account_id"]] = row
+    profiles = _profiles(ids, settings, progress)
+    # a declared org is context: groups mostly declaring one org are judged with its other accounts
+    org_of = {a: p["org_id"] for a, p in profiles.items() if p.get("org_id")}
+    group_orgs = set()
+    for members in candidates:
+        declared = Counter(org_of.get(index.ids[i]) for i in members.tolist())
+        declared.pop(None, None)
+        group_orgs |= {o for o, k in declared.items() if k >= 0.5 * len(members)}
+    org_accounts: dict[str, list[str]] = {}
+    if group_orgs:
+        for row in run_query("org_members", {"org_ids": sorted(group_orgs)}, settings=settings):
+            org_accounts[row["org_id"]] = row["accounts"]
+        extra = sorted({a for accs in org_accounts.values() for a in accs} - set(profiles))
+        profiles.update(_profiles(extra, settings, progress))
     share = builder.template_share(len(index))
-    systematic = {a: float(share[index.get(a)]) for a in ids if index.get(a) is not None}
+    systematic = {a: float(share[index.get(a)]) for a in profiles if index.get(a) is not None}
     behaviour = score_accounts(profiles.values(), Baseline.from_stats(stats), systematic)
-    judged = judge(candidates, graph, index, behaviour, params.rings)
+    judged = judge(candidates, graph, index, behaviour, params.rings, org_of=org_of, org_accounts=org_accounts)
     rings = explain(judged, signals.groups, index, behaviour, profiles, pairs, params.rings)
     lap("judging")
 
@@ -106,6 +114,7 @@ def detect(
         ring_ids = summary.ring_ids
         lap("writing")
     out_stats = {
+        "orgs_as_context": len(org_accounts),
         "accounts": stats.get("accounts"),
         "groups": signals.counts,
         "parameters": signals.params,
@@ -118,3 +127,14 @@ def detect(
         "flagged_accounts": len({a for r in rings for a in r.members}),
     }
     return DetectionResult(rings=rings, ring_ids=ring_ids, stats=out_stats, timings=timings, write=summary)
+
+
+def _profiles(ids: list[str], settings: Settings | None, progress: Progress | None) -> dict[str, dict[str, Any]]:
+    """`automation_signature` rows for these accounts, in chunks."""
+    profiles: dict[str, dict[str, Any]] = {}
+    for k in range(0, len(ids), PROFILE_CHUNK):
+        if progress:
+            progress(k, len(ids), "profiling candidate accounts")
+        for row in run_query("automation_signature", {"account_ids": ids[k : k + PROFILE_CHUNK]}, settings=settings):
+            profiles[row["account_id"]] = row
+    return profiles

@@ -1,7 +1,7 @@
 """Group accounts over strong links, judge each group, and explain it.
 
 A link is *strong* when several independent signal families agree on it (by default
-at least two families each scoring 0.1 or more, and 0.6 in total): a shared card
+at least two families each scoring 0.1 or more, and 0.4 in total): a shared card
 alone, a shared CGNAT address alone or a template mix alone never ties two accounts
 together. Groups are the connected components of strong links; a component is then
 split with Louvain communities only where the split is clean (a community whose
@@ -44,13 +44,16 @@ AUTOMATION_SIGNAL = "automation_signature"
 
 @dataclass
 class RingParams:
-    strong_link: float = 0.6
+    strong_link: float = 0.4
     min_families: int = 2
     family_floor: float = 0.1
     min_size: int = 3
     min_behaviour: float = 0.5
+    #: a group with fewer script-like accounts than this, mostly declaring one org,
+    #: is read as that org's own automation (a company's pipeline and eval accounts)
+    org_automation_max: int = 3
     split: str = "louvain"  # "louvain" or "none"
-    max_conductance: float = 0.2
+    max_conductance: float = 0.05
     seed: int = 7
     evidence_top: int = 8
 
@@ -126,20 +129,57 @@ def _clean_split(sub: nx.Graph, params: RingParams) -> list[np.ndarray]:
     return keep
 
 
+@dataclass
+class Judged:
+    """A group judged to be a ring."""
+
+    members: np.ndarray
+    behaviour: float  # median operator-likeness of the active accounts judged
+    coordination: float  # mean over members of their strongest tie (scaled to [0, 1])
+    member_scores: dict[int, float]
+    org_context: dict[str, Any] = field(default_factory=dict)
+
+
 def judge(
     candidates: Sequence[np.ndarray],
     graph: nx.Graph,
     index: AccountIndex,
     behaviour: dict[str, tuple[float, dict[str, float]]],
     params: RingParams,
-) -> list[tuple[np.ndarray, float, float, dict[int, float]]]:
-    """(members, behaviour, coordination, member scores) for each group that is a ring."""
+    *,
+    org_of: dict[str, str] | None = None,
+    org_accounts: dict[str, Sequence[str]] | None = None,
+) -> list[Judged]:
+    """The candidate groups that are rings.
+
+    A group is judged on the median operator-likeness of its *active* members
+    (dormant accounts, rotated out or not yet used, have no behaviour to judge).
+    When at least half of its members declare one org, that org's other accounts
+    are judged with it: a company's service accounts are part of a company of
+    ordinary people, while an operator's front org holds only the ring itself. A
+    group of at most `org_automation_max` script-like accounts that mostly declare
+    one org is that org's own automation (pipeline, eval, support-bot accounts), not
+    a network; a front org with dozens of script-like accounts stays a ring.
+    """
+    org_of = org_of or {}
+    org_accounts = org_accounts or {}
     out = []
     for members in candidates:
         ids = [index.ids[i] for i in members]
-        likeness = np.array([behaviour.get(x, (0.0, {}))[0] for x in ids])
-        typical = float(np.median(likeness)) if len(likeness) else 0.0
+        judged = set(ids)
+        context: dict[str, Any] = {}
+        declared = Counter(org_of[x] for x in ids if org_of.get(x))
+        for org, k in declared.items():
+            if k >= 0.5 * len(ids) and org in org_accounts:
+                mates = set(org_accounts[org])
+                judged |= mates
+                context[org] = {"declared_in_group": k, "org_accounts": len(mates), "judged_with_group": len(mates - set(ids))}
+        active = [behaviour[x][0] for x in judged if x in behaviour]
+        typical = float(np.median(active)) if active else 0.0
         if typical < params.min_behaviour:
+            continue
+        scripted = sum(1 for x in ids if x in behaviour and behaviour[x][0] >= params.min_behaviour)
+        if context and scripted <= params.org_automation_max:
             continue
         member_set = set(members.tolist())
         ties = {}
@@ -148,14 +188,15 @@ def judge(
             ties[i] = min(1.0, best / 1.5)
         coordination = float(np.mean(list(ties.values()))) if ties else 0.0
         member_scores = {
-            i: round(float(np.sqrt(max(0.0, l) * ties[i])), 4) for i, l in zip(members.tolist(), likeness.tolist())
+            i: round(float(np.sqrt(max(0.0, behaviour.get(x, (typical, {}))[0]) * ties[i])), 4)
+            for i, x in zip(members.tolist(), ids)
         }
-        out.append((members, typical, coordination, member_scores))
+        out.append(Judged(members, typical, coordination, member_scores, context))
     return out
 
 
 def explain(
-    rings: Sequence[tuple[np.ndarray, float, float, dict[int, float]]],
+    rings: Sequence[Judged],
     groups: Sequence[Group],
     index: AccountIndex,
     behaviour: dict[str, tuple[float, dict[str, float]]],
@@ -165,8 +206,8 @@ def explain(
 ) -> list[DetectedRing]:
     """Turn judged groups into `DetectedRing`s with per-signal evidence."""
     ring_of = np.full(len(index), -1, dtype=np.int64)
-    for r, (members, *_rest) in enumerate(rings):
-        ring_of[members] = r
+    for r, judged in enumerate(rings):
+        ring_of[judged.members] = r
     shared: dict[int, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for g in groups:
         owners = ring_of[g.members]
@@ -201,7 +242,8 @@ def explain(
         ring_links[r] += 1
 
     out: list[DetectedRing] = []
-    for r, (members, typical, coordination, member_scores) in enumerate(rings):
+    for r, judged in enumerate(rings):
+        members, typical, coordination = judged.members, judged.behaviour, judged.coordination
         ids = [index.ids[i] for i in members]
         evidence_signals: dict[str, Any] = {}
         signals: list[str] = []
@@ -216,8 +258,8 @@ def explain(
                 "top": items[: params.evidence_top],
             }
             signals.append(SIGNAL_NAMES[fam])
-        parts = [behaviour.get(x, (0.0, {c: 0.0 for c in COMPONENTS}))[1] for x in ids]
-        medians = {c: round(float(np.median([p.get(c, 0.0) for p in parts])), 3) for c in COMPONENTS}
+        parts = [behaviour[x][1] for x in ids if x in behaviour]
+        medians = {c: round(float(np.median([p.get(c, 0.0) for p in parts])), 3) if parts else 0.0 for c in COMPONENTS}
         signals.append(AUTOMATION_SIGNAL)
         orgs = Counter(profiles.get(x, {}).get("org_id") for x in ids)
         orgs.pop(None, None)
@@ -237,8 +279,10 @@ def explain(
                 "created_last": _iso_s(max(created)) if created else None,
                 "declared_orgs": dict(orgs.most_common(5)),
                 "members_with_declared_org": int(sum(orgs.values())),
+                "org_context": judged.org_context,
             },
             "behaviour": {
+                "active_members": len(parts),
                 "median_operator_likeness": round(typical, 3),
                 "median_components": medians,
             },
@@ -247,7 +291,7 @@ def explain(
         out.append(
             DetectedRing(
                 members=sorted(ids),
-                member_scores={index.ids[i]: s for i, s in member_scores.items()},
+                member_scores={index.ids[i]: s for i, s in judged.member_scores.items()},
                 score=score,
                 behaviour=round(typical, 4),
                 coordination=round(coordination, 4),
