@@ -157,7 +157,7 @@ class NetSpace:
             asn = self.asn()
             base = self.block16()
             self._row(base, 16, asn, name, "US", "hosting" if rng.random() < 0.7 else "")
-            vals = self.sample_in(base, 16, 3000)
+            vals = self.sample_in(base, 16, int(np.clip(legit / 2, 400, 3000)))
             ips = self.add_v4(vals)
             for v in vals[rng.random(len(vals)) < 0.35]:
                 self.intel.append((str(ipaddress.IPv4Address(int(v))), asn, name, "US", "proxy"))

@@ -247,7 +247,7 @@ def test_hub_spoke_hub_reaches_every_spoke_through_its_laptop_and_card(w):
         roles = w.lab.set_index("account_id").role
         hubs = [a for a in members if roles[a] == "hub"]
         spokes = [a for a in members if roles[a] == "spoke"]
-        hub_devs = set(w.log[w.log.account_id == hubs[0]].device_id)
+        hub_devs = set(w.log[w.log.account_id.isin(hubs)].device_id)
         reached = w.log[w.log.account_id.isin(spokes) & w.log.device_id.isin(hub_devs)].account_id.nunique()
         assert reached >= 0.5 * len(spokes)
         hub_cards = set(w.pay[w.pay.account_id.isin(hubs)].instrument_id)
