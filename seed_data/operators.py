@@ -25,7 +25,7 @@ import numpy as np
 
 from . import entities as E
 from .netspace import COUNTRIES, COUNTRY_W
-from .population import E_CC, World, E_unique_orgs
+from .population import E_CC, World, unique_org_ids
 from .util import DAY, WINDOW_START_S, unique_random_ids
 
 MIX = {"bulk": 0.2, "careful": 0.2, "hub_spoke": 0.15, "small": 0.3, "camouflage": 0.15}
@@ -224,7 +224,7 @@ def _hub_spoke(w: World, b: dict, cidx: np.ndarray) -> None:
     hub[:n_hub] = True
     b["role"][:] = np.where(hub, E.ROLES.index("hub"), E.ROLES.index("spoke"))
     dom = w.company_domain()
-    org = E_unique_orgs(rng, 1)[0]
+    org = unique_org_ids(rng, 1)[0]
     cc = b["country"][0]
     b["country"][:] = cc
     b["tz"][:] = b["tz"][0]

@@ -210,7 +210,7 @@ def build_companies(w: World, n_emp: int) -> int:
     comp = np.repeat(np.arange(C), sizes)
     ccidx = w.countries(C)
     domains = np.array([w.company_domain() for _ in range(C)], dtype=object)
-    orgs = E_unique_orgs(rng, C)
+    orgs = unique_org_ids(rng, C)
     office = np.array([w.net.office(E_CC[ccidx[c]], domains[c].split(".")[0]) for c in range(C)], np.int64)
     tz_c = w.tz_for(ccidx)
     # onboarding in bursts: the whole team within a day or two, sometimes a second wave
@@ -312,7 +312,7 @@ def build_companies(w: World, n_emp: int) -> int:
     return n_svc
 
 
-def E_unique_orgs(rng, n: int) -> np.ndarray:
+def unique_org_ids(rng, n: int) -> np.ndarray:
     from .util import unique_random_ids
     return unique_random_ids(rng, n, 10, "org_").astype(object)
 

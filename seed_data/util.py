@@ -74,12 +74,6 @@ def arrow_strings(values: np.ndarray):
     return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
-def pick(rng: np.random.Generator, options, weights, size) -> np.ndarray:
-    """Categorical sample returning indices into ``options``."""
-    w = np.asarray(weights, dtype=float)
-    return rng.choice(len(options), size=size, p=w / w.sum())
-
-
 def searchsorted_rows(cdf: np.ndarray, rows: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Sample a category per element from per-row CDFs: ``cdf`` is (R, K) with rows
     ending at 1, ``rows`` selects the CDF for each element. Offsetting each row by its
