@@ -18,7 +18,7 @@ from ringscope import db
 from ringscope.catalog import get_query, run_query
 from ringscope.config import load_settings
 
-from .graph_view import KINDS, GEdge, GNode, graph_from_values, node_id, plain
+from .graph_view import KINDS, GEdge, GNode, graph_from_maps, graph_from_values, node_id, plain
 
 #: Short-lived cache for data investigators change; long for data only ingest changes.
 _TAGGED_TTL = 30
@@ -135,8 +135,12 @@ def ring_graph(ring_id: str, max_members: int = 250, max_identifiers: int = 250,
 
 
 def read_ring_graph(params: dict[str, Any]) -> tuple[dict[str, GNode], dict[str, GEdge]]:
-    _, rows = _read_graph("ring_graph", params)
-    return graph_from_values(v for row in rows for v in row)
+    # raw record values: no per-value transform of thousands of links
+    keys, rows = _read_graph("ring_graph", params)
+    if not rows:
+        return {}, {}
+    row = dict(zip(keys, rows[0]))
+    return graph_from_maps(row["members"] + row["identifiers"], row["links"])
 
 
 def clear_ring_caches() -> None:

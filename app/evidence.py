@@ -113,7 +113,8 @@ def summary_sentence(evidence: Any) -> str | None:
     return "; ".join(parts) + "." if parts else None
 
 
-def render(summary: dict[str, Any]) -> None:
+def render_headline(summary: dict[str, Any]) -> None:
+    """Signals and the one-sentence summary: text only, shown above the graph."""
     signals = summary.get("signals") or []
     if signals:
         st.markdown("Signals: " + " · ".join(f"**{ui.md(s)}**" for s in signals))
@@ -121,15 +122,21 @@ def render(summary: dict[str, Any]) -> None:
     sentence = summary_sentence(evidence)
     if sentence:
         st.markdown(ui.md(sentence))
+    for text in split(evidence)[0]:
+        st.markdown("- " + ui.md(text))
+
+
+def render(summary: dict[str, Any]) -> None:
+    """The evidence in detail: per-signal table, facts, other tables, the stored JSON."""
+    evidence = summary.get("evidence_parsed")
+    sentence = summary_sentence(evidence)
     rows = signal_rows(evidence)
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     if isinstance(evidence, dict) and (sentence or rows):
         # what the dedicated views above showed is not repeated as raw facts
         evidence = {k: v for k, v in evidence.items() if not (k == "summary" and sentence) and not (k == "signals" and rows)}
-    sentences, facts, tables = split(evidence)
-    for sentence in sentences:
-        st.markdown("- " + ui.md(sentence))
+    _, facts, tables = split(evidence)
     base = [
         ("first sign-up", summary.get("first_signup")),
         ("last sign-up", summary.get("last_signup")),

@@ -7,8 +7,9 @@ vis `Network` per mounted instance and updates its DataSets when Python sends a
 new version of the graph, so an expansion does not redraw the whole graph.
 
 Untrusted text (display names, e-mails, user agents) only ever reaches the page
-through canvas labels and `textContent`: tooltips are DOM elements built here,
-the legend too. Nothing in this file uses `innerHTML` with data.
+as text: labels are drawn on the canvas, tooltips are plain strings that
+vis-network 9.1.2 sets with `innerText`, and the legend is built with
+`textContent`. Nothing in this file uses `innerHTML`.
 
 `data-rs-version` / `data-rs-drawn-ms` on the graph's host element, and
 `globalThis.__ringscope.networks[key]`, let the browser test and the benchmark
@@ -40,16 +41,8 @@ _CSS = """
 _JS = r"""
 const instances = new WeakMap();
 
-function tooltipElement(text) {
-  // vis-network puts an Element into its popup as is: built with textContent, never parsed as HTML.
-  const div = document.createElement('div');
-  div.textContent = String(text ?? '');
-  return div;
-}
-
-function withTooltips(items) {
-  return items.map((item) => ({ ...item, title: tooltipElement(item.title) }));
-}
+// Tooltips stay plain strings: vis-network 9.1.2 puts a string title into its popup with
+// innerText, which never parses HTML (only pyvis's own page template switches to HTML popups).
 
 function drawLegend(legendEl, legend, hint) {
   legendEl.replaceChildren();
@@ -71,19 +64,32 @@ function drawLegend(legendEl, legend, hint) {
   }
 }
 
-function sync(dataset, items) {
-  const wanted = new Set(items.map((i) => i.id));
-  const gone = dataset.getIds().filter((id) => !wanted.has(id));
+function sync(dataset, sent, items) {
+  // Only what changed since the last version: an expansion touches a few items of thousands.
+  const wanted = new Set();
+  const changed = [];
+  for (const item of items) {
+    wanted.add(item.id);
+    const text = JSON.stringify(item);
+    if (sent.get(item.id) !== text) {
+      sent.set(item.id, text);
+      changed.push(item);
+    }
+  }
+  const gone = [];
+  for (const id of sent.keys()) if (!wanted.has(id)) gone.push(id);
+  for (const id of gone) sent.delete(id);
   if (gone.length) dataset.remove(gone);
-  dataset.update(withTooltips(items));
+  if (changed.length) dataset.update(changed);
 }
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   if (!data || !globalThis.vis) return;
-  const registry = (globalThis.__ringscope = globalThis.__ringscope || { networks: {}, drawn: {} });
+  const registry = (globalThis.__ringscope = globalThis.__ringscope || { networks: {}, drawn: {}, mounted: {} });
   let inst = instances.get(parentElement);
   if (!inst) {
+    registry.mounted[data.key] = performance.now();
     const wrap = document.createElement('div');
     wrap.className = 'rs-wrap';
     const legendEl = document.createElement('div');
@@ -97,7 +103,8 @@ export default function (component) {
     const nodes = new globalThis.vis.DataSet();
     const edges = new globalThis.vis.DataSet();
     const network = new globalThis.vis.Network(graphEl, { nodes, edges }, {});
-    inst = { wrap, legendEl, graphEl, nodes, edges, network, graphId: null, version: null, pending: null, sent: 0 };
+    inst = { wrap, legendEl, graphEl, nodes, edges, network, graphId: null, version: null, pending: null, sent: 0,
+             sentNodes: new Map(), sentEdges: new Map() };
     instances.set(parentElement, inst);
     network.on('click', (params) => {
       if (params.nodes && params.nodes.length) {
@@ -111,7 +118,7 @@ export default function (component) {
       graphEl.setAttribute('data-rs-version', String(inst.pending.version));
       graphEl.setAttribute('data-rs-nodes', String(inst.nodes.length));
       graphEl.setAttribute('data-rs-drawn-ms', String(ms));
-      registry.drawn[inst.key] = { version: inst.pending.version, ms, nodes: inst.nodes.length };
+      registry.drawn[inst.key] = { version: inst.pending.version, ms, nodes: inst.nodes.length, at: performance.now() };
       inst.pending = null;
     });
   }
@@ -127,13 +134,15 @@ export default function (component) {
     inst.network.setOptions(data.options || {});
     inst.nodes.clear();
     inst.edges.clear();
-    inst.nodes.add(withTooltips(data.nodes));
-    inst.edges.add(withTooltips(data.edges));
+    inst.sentNodes.clear();
+    inst.sentEdges.clear();
+    sync(inst.nodes, inst.sentNodes, data.nodes);
+    sync(inst.edges, inst.sentEdges, data.edges);
     inst.network.fit({ animation: false });
     inst.graphId = data.graph_id;
   } else {
-    sync(inst.nodes, data.nodes);
-    sync(inst.edges, data.edges);
+    sync(inst.nodes, inst.sentNodes, data.nodes);
+    sync(inst.edges, inst.sentEdges, data.edges);
   }
   if (data.selected && inst.nodes.get(data.selected)) {
     inst.network.selectNodes([data.selected]);

@@ -140,7 +140,8 @@ def graph_panel(state_key: str, *, height: int = 620, cypher: tuple[str, dict[st
             if st.button("Open entity view", key=f"{state_key}::open", width="stretch"):
                 ui.open_entity(kind, key)
             st.dataframe(_properties(state, picked), hide_index=True, width="stretch", height=260)
-    with st.expander("The graph as a table"):
+    # Built only on request: thousands of rows would be serialised again on every click.
+    if st.toggle("Show the graph as a table", key=f"{state_key}::table"):
         st.dataframe(pd.DataFrame(state.table()), hide_index=True, width="stretch")
         st.dataframe(pd.DataFrame(state.edge_table()), hide_index=True, width="stretch")
     if cypher:

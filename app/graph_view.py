@@ -148,16 +148,6 @@ def node_from_driver(node: Any) -> GNode | None:
     return GNode(node_id(kind, key), kind, str(key), props)
 
 
-def edge_from_driver(rel: Any, nodes: dict[str, GNode]) -> GEdge | None:
-    start = node_from_driver(rel.start_node) if rel.start_node is not None else None
-    end = node_from_driver(rel.end_node) if rel.end_node is not None else None
-    if start is None or end is None:
-        return None
-    nodes.setdefault(start.id, start)
-    nodes.setdefault(end.id, end)
-    return edge(rel.type, start.id, end.id, {k: plain(v) for k, v in dict(rel).items()})
-
-
 def edge(rel_type: str, source: str, target: str, props: dict[str, Any] | None = None) -> GEdge:
     """An edge keyed by its ends and type: the same relationship found twice is one edge."""
     return GEdge(f"{source}|{rel_type}|{target}", rel_type, source, target, dict(props or {}))
@@ -169,16 +159,28 @@ def graph_from_values(values: Iterable[Any]) -> tuple[dict[str, GNode], dict[str
 
     nodes: dict[str, GNode] = {}
     edges: dict[str, GEdge] = {}
+    seen: dict[str, GNode | None] = {}  # element id -> converted node (a node recurs in many rows)
+
+    def convert(node: Any) -> GNode | None:
+        if node.element_id not in seen:
+            seen[node.element_id] = node_from_driver(node)
+        return seen[node.element_id]
 
     def visit(value: Any) -> None:
         if isinstance(value, Node):
-            n = node_from_driver(value)
+            n = convert(value)
             if n is not None:
                 nodes.setdefault(n.id, n)
         elif isinstance(value, Relationship):
-            e = edge_from_driver(value, nodes)
-            if e is not None:
-                edges.setdefault(e.id, e)
+            if value.start_node is None or value.end_node is None:
+                return
+            start, end = convert(value.start_node), convert(value.end_node)
+            if start is None or end is None:
+                return
+            nodes.setdefault(start.id, start)
+            nodes.setdefault(end.id, end)
+            e = edge(value.type, start.id, end.id, {k: plain(v) for k, v in dict(value).items()})
+            edges.setdefault(e.id, e)
         elif isinstance(value, Path):
             for n in value.nodes:
                 visit(n)
@@ -194,6 +196,33 @@ def graph_from_values(values: Iterable[Any]) -> tuple[dict[str, GNode], dict[str
     for v in values:
         visit(v)
     return nodes, edges
+
+
+#: The columns of a link list in ring_graph's result (after account_id, type, label, key).
+LINK_FIELDS = ("count", "logins", "exchanges", "first_seen", "last_seen")
+
+
+def graph_from_maps(nodes: Iterable[dict[str, Any]], links: Iterable[list[Any]]) -> tuple[dict[str, GNode], dict[str, GEdge]]:
+    """Nodes as {label, key, props} and links as [account_id, type, label, key, *LINK_FIELDS]
+    (what ring_graph returns) as GNodes and GEdges; unknown labels are skipped."""
+    out_nodes: dict[str, GNode] = {}
+    for n in nodes:
+        label, key = n.get("label"), n.get("key")
+        if label not in KINDS or key is None:
+            continue
+        props = {k: v for k, v in (n.get("props") or {}).items() if v is not None}
+        props.setdefault(KINDS[label].key, key)
+        nid = node_id(label, key)
+        out_nodes[nid] = GNode(nid, label, str(key), props)
+    out_edges: dict[str, GEdge] = {}
+    for account, rel_type, label, key, *values in links:
+        if label not in KINDS or account is None or key is None:
+            continue
+        source, target = node_id("Account", account), node_id(label, key)
+        if source in out_nodes and target in out_nodes:
+            e = edge(rel_type, source, target, {k: v for k, v in zip(LINK_FIELDS, values) if v is not None})
+            out_edges[e.id] = e
+    return out_nodes, out_edges
 
 
 def has_graph_values(rows: Iterable[Iterable[Any]]) -> bool:
@@ -258,38 +287,29 @@ def _edge_width(e: GEdge) -> float:
         return 1.0
 
 
-def vis_node(n: GNode, pos: tuple[float, float] | None, *, expanded: bool = False, focus: bool = False,
-             degree_hint: int | None = None) -> dict[str, Any]:
+def vis_node(n: GNode, pos: tuple[float, float] | None, *, expanded: bool = False, focus: bool = False) -> dict[str, Any]:
+    """One node for vis-network. Shape and colour come from its group (VIS_OPTIONS["groups"]),
+    so a 500-node graph stays a small payload; only expanded and focused nodes differ."""
     k = KINDS[n.kind]
-    node: dict[str, Any] = {
-        "id": n.id,
-        "label": node_label(n),
-        "title": node_tooltip(n) + (f"\nlinks: {degree_hint}" if degree_hint is not None else ""),
-        "group": n.kind,
-        "shape": k.shape,
-        "size": k.size + (6 if focus else 0),
-        "color": {"background": k.colour, "border": "#222222" if expanded else k.colour,
-                  "highlight": {"background": k.colour, "border": "#000000"}},
-        "borderWidth": 3 if expanded else 1,
-        "font": {"size": 11, "color": "#222222"},
-    }
-    if k.shape == "box":
-        node["font"]["color"] = "#ffffff"
+    node: dict[str, Any] = {"id": n.id, "label": node_label(n), "title": node_tooltip(n), "group": n.kind}
+    if expanded:
+        node["borderWidth"] = 4
+        node["color"] = {"background": k.colour, "border": "#111111"}
+    if focus:
+        node["size"] = k.size + 8
     if pos is not None:
         node["x"], node["y"] = round(pos[0], 1), round(pos[1], 1)
     return node
 
 
 def vis_edge(e: GEdge) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "from": e.source,
-        "to": e.target,
-        "title": edge_tooltip(e),
-        "width": _edge_width(e),
-        "color": {"color": "#9aa5b1", "highlight": "#333333"},
-        "dashes": e.type == "HAS_EMAIL_DOMAIN",
-    }
+    edge_ = {"id": e.id, "from": e.source, "to": e.target, "title": edge_tooltip(e)}
+    width = _edge_width(e)
+    if width != 1.0:
+        edge_["width"] = width
+    if e.type == "HAS_EMAIL_DOMAIN":
+        edge_["dashes"] = True
+    return edge_
 
 
 VIS_OPTIONS: dict[str, Any] = {
@@ -297,10 +317,19 @@ VIS_OPTIONS: dict[str, Any] = {
     # vis-network slow on hundreds of nodes).
     "physics": {"enabled": False},
     "layout": {"improvedLayout": False},
-    "edges": {"smooth": False, "arrows": {"to": {"enabled": False}}},
+    "edges": {"smooth": False, "arrows": {"to": {"enabled": False}}, "width": 1,
+              "color": {"color": "#9aa5b1", "highlight": "#333333", "hover": "#555555"}},
     "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": True, "multiselect": False,
                     "navigationButtons": False, "keyboard": False},
-    "nodes": {"font": {"face": "sans-serif"}},
+    "nodes": {"font": {"face": "sans-serif", "size": 11, "color": "#222222"}, "borderWidth": 1},
+    "groups": {
+        k.label: {"shape": k.shape, "size": k.size,
+                  "color": {"background": k.colour, "border": k.colour,
+                            "highlight": {"background": k.colour, "border": "#000000"},
+                            "hover": {"background": k.colour, "border": "#000000"}},
+                  **({"font": {"color": "#ffffff"}} if k.shape == "box" else {})}
+        for k in KINDS.values()
+    },
 }
 
 

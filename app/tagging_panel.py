@@ -174,43 +174,41 @@ def export_available() -> bool:
     return hasattr(export, "export_rings")
 
 
-def export_button(ring_id: str) -> None:
+def export_button(ring_id: str, status: str) -> None:
     st.markdown("**Evidence bundle**")
     if not export_available():
         st.caption("Exports are not available in this install.")
         return
     from ringscope import export
 
-    if st.button("Export bundle", key=f"export::{ring_id}",
-                 help="Write this ring's evidence bundle (members, identifiers, evidence, history)."):
+    st.caption(f"Writes this ring's bundle (accounts, shared identifiers, evidence, history, graph, "
+               f"enforcement actions, SHA-256 manifest) under {export.default_out_dir()}.")
+    replace = st.checkbox("Replace an earlier bundle of this ring", key=f"export_force::{ring_id}")
+    if st.button("Export bundle", key=f"export::{ring_id}"):
         by = _need_name()
         if not by:
             return
+        bar = st.progress(0.0, text="Writing the bundle ...")
         try:
-            with st.spinner("Writing the bundle ...", show_time=True):
-                result = export.export_rings(export_dir(), ring_id=ring_id, by=by)
+            bundles = export.export_rings(export.default_out_dir(), status=status, ring_id=ring_id, by=by,
+                                          force=replace, progress=progress_bar(bar))
         except RingScopeError as exc:
+            bar.empty()
             st.error(str(exc))
             return
         data.clear_ring_caches()
-        ui.flash(f"Exported: {describe_export(result)}")
+        ui.flash(f"Exported {describe_bundles(bundles)}.")
         st.rerun()
 
 
-def export_dir():
-    from ringscope.config import PROJECT_ROOT, load_settings
-
-    from pathlib import Path
-
-    configured = load_settings().extra.get("RINGSCOPE_EXPORT_DIR")
-    return Path(configured) if configured else PROJECT_ROOT / "out" / "exports"
+def progress_bar(bar) -> Any:
+    """A `progress(done, total, message)` callback drawing on an st.progress bar."""
+    def progress(done: int, total: int, message: str = "") -> None:
+        bar.progress(min(1.0, done / total) if total else 1.0, text=message or None)
+    return progress
 
 
-def describe_export(result: Any) -> str:
-    for attr in ("path", "out_dir", "directory", "bundle"):
-        value = getattr(result, attr, None)
-        if value:
-            return str(value)
-    if isinstance(result, (list, tuple)) and result:
-        return ", ".join(describe_export(r) for r in result[:3])
-    return str(result)
+def describe_bundles(bundles: list[Any]) -> str:
+    if not bundles:
+        return "nothing: no ring matched"
+    return "; ".join(f"ring {b.ring_id} to {b.path} ({b.members} accounts)" for b in bundles)

@@ -93,6 +93,15 @@ def errors_as_one_line() -> Iterator[None]:
         st.error(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
 
 
+def int_param(name: str, default: int, lo: int, hi: int) -> int:
+    """A whole number from the URL's query parameters, within [lo, hi]; else the default."""
+    try:
+        value = int(st.query_params.get(name, default))
+    except (TypeError, ValueError):
+        return default
+    return min(hi, max(lo, value))
+
+
 def open_ring(ring_id: str) -> None:
     st.switch_page(PAGE_RING, query_params={"ring": ring_id})
 

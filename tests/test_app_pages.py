@@ -117,7 +117,7 @@ def test_ring_view_explains_draws_and_times_the_ring_safely(app):
     assert any("8 accounts share 2 prepaid cards" in m for m in _markdown_texts(at))
     _no_raw_markup(at)
     # the graph: members plus identifiers at least two members share (not the crowd's IP)
-    state = at.session_state["ring-graph::ring-a::250::2"]
+    state = at.session_state["ring-graph::ring-a::250::2::50"]
     assert isinstance(state, GraphState)
     accounts = {n for n in state.nodes if n.startswith("Account:")}
     assert accounts == {f"Account:a-{i:02d}" for i in range(1, 9)}
@@ -128,7 +128,9 @@ def test_ring_view_explains_draws_and_times_the_ring_safely(app):
     # the hostile account is drawn with its display name as data, never as markup
     hostile = state.nodes["Account:a-01"]
     assert hostile.props["display_name"] == XSS_NAME and hostile.props["email"] == XSS_EMAIL
-    # timelines: 8 sign-ups in one day, exchanges per day, 24 hours
+    # timelines (a lazy tab: nothing runs until it is opened): sign-ups, exchanges per day, 24 hours
+    assert len(at.get("vega_lite_chart")) == 0
+    _tab(at, "ring-a", "Timelines")
     assert len(at.get("vega_lite_chart")) == 3
     codes = "\n".join(_codes(at))
     for name in ("ring_graph", "ring_summary", "ring_signups", "ring_daily_exchanges", "ring_hour_profile", "ring_members"):
@@ -138,7 +140,7 @@ def test_ring_view_explains_draws_and_times_the_ring_safely(app):
 
 def test_ring_view_expands_pages_and_collapses_with_the_picker(app):
     at = _open(app, "ring", ring="ring-a")
-    key = "ring-graph::ring-a::250::2"
+    key = "ring-graph::ring-a::250::2::50"
     at.selectbox(key=f"{key}::pick").set_value("Account:a-08").run()
     at.button(key=f"{key}::expand").click().run()
     state = at.session_state[key]
@@ -188,7 +190,7 @@ def test_unknown_ring_is_one_clear_line(app):
 
 def test_tagging_needs_a_name_then_writes_status_labels_note_and_history(app, world):  # noqa: F811
     settings = world["settings"]
-    at = _open(app, "ring", ring="ring-a")
+    at = _tab(_open(app, "ring", ring="ring-a"), "ring-a", "Tags and case")
     at.selectbox(key="tag_status::ring-a").set_value("confirmed")
     at.text_input(key="tag_add::ring-a").set_value("proxy farm, <b>batch</b>")
     at.text_area(key="tag_note::ring-a").set_value("same BIN range as March")
@@ -210,6 +212,7 @@ def test_tagging_needs_a_name_then_writes_status_labels_note_and_history(app, wo
     assert events == [{"by": "alice"}]
     assert any("Saved 3 change(s)" in s.value for s in at.success)
     assert {m.label: m.value for m in at.metric}["Status"] == "confirmed operator"
+    _tab(at, "ring-a", "History")
     history = [d.value for d in at.dataframe if "action" in d.value.columns][0]
     assert set(history["action"]) == {"set_status", "add_labels", "set_note"}
     assert set(history["by"]) == {"alice"}
@@ -226,7 +229,7 @@ def test_tagging_needs_a_name_then_writes_status_labels_note_and_history(app, wo
 
 def test_accounts_are_taken_out_of_and_put_back_into_the_case(app, world):  # noqa: F811
     settings = world["settings"]
-    at = _open(app, "ring", ring="ring-b")
+    at = _tab(_open(app, "ring", ring="ring-b"), "ring-b", "Accounts")
     at.text_input(key="investigator").set_value("bob").run()
     at.text_input(key="remove_ids::ring-b").set_value("b-02")
     _submit(at, "Remove from case")
@@ -243,6 +246,14 @@ def test_accounts_are_taken_out_of_and_put_back_into_the_case(app, world):  # no
                           "RETURN a.account_id AS id, m.added_by AS by ORDER BY id", settings=settings)
     assert [m["id"] for m in members] == ["b-01", "b-02", "b-03", "b-04", "l-005"]
     assert {"id": "l-005", "by": "bob"} in members
+
+
+def _tab(at: AppTest, ring_id: str, name: str) -> AppTest:
+    """Open one of the ring view's lazy tabs, as a click on it does."""
+    at.session_state[f"ring_tabs::{ring_id}"] = name
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
 
 
 def _submit(at: AppTest, label: str) -> None:
@@ -396,8 +407,34 @@ def test_console_offers_the_catalogs_read_queries_with_parameters(app):
 # --------------------------------------------------------------------------- other pages
 
 
-def test_history_and_exports_pages_render(app):
+def test_history_page_without_changes(app):
     at = _open(app, "history")
     assert _titles(at) == ["Case history"] and any("No changes recorded yet" in i.value for i in at.info)
+
+
+def test_export_bundle_from_the_ring_view_and_the_exports_page(app, world, tmp_path, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("RINGSCOPE_EXPORT_DIR", str(tmp_path))
+    at = _tab(_open(app, "ring", ring="ring-b"), "ring-b", "Tags and case")
+    at.button(key="export::ring-b").click().run()
+    assert any("Enter your name" in w.value for w in at.warning)
+    assert not list(tmp_path.iterdir())
+
+    at.text_input(key="investigator").set_value("carol").run()
+    at.button(key="export::ring-b").click().run()
+    assert not at.exception
+    bundles = [p for p in tmp_path.iterdir() if p.is_dir()]
+    assert len(bundles) == 1 and "ring-b" in bundles[0].name
+    assert any(f"ring ring-b to {bundles[0]}" in s.value for s in at.success)
+    events = db.run_read("MATCH (e:AuditEvent {action: 'exported'})-[:ABOUT]->(:Ring {ring_id: 'ring-b'}) "
+                         "RETURN e.by AS by", settings=world["settings"])
+    assert events == [{"by": "carol"}]
+
     at = _open(at, "exports")
-    assert _titles(at) == ["Exports"]
+    frame = at.dataframe[0].value
+    assert list(frame["rings"]) == ["ring-b"] and list(frame["by"]) == ["carol"]
+    # every ring with a status: ring-b is investigating, ring-a new
+    at.selectbox(key="exports_status").set_value("new")
+    at.button(key="exports_run").click().run()
+    assert not at.exception
+    assert any("ring ring-a" in s.value for s in at.success)
+    assert list(at.dataframe[0].value["rings"]) == ["ring-a", "ring-b"]

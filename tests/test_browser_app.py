@@ -173,8 +173,10 @@ def test_investigator_opens_a_ring_expands_a_node_and_tags_it(app_url, page, wor
     name.fill("e2e-investigator")
     name.press("Enter")
     wait_idle(page)
-    page.get_by_role("tab", name="Tags and case").click()
+    page.get_by_role("tab", name="Tags and case").click()  # a lazy tab: its content runs now
     form = page.locator("[data-testid=stForm]").filter(has=page.get_by_role("button", name="Save tags"))
+    form.wait_for()
+    wait_idle(page)
     form.get_by_role("combobox", name="Status").click()
     page.get_by_role("option", name="confirmed operator").click()
     form.get_by_role("textbox", name="Add labels").fill("e2e-label")

@@ -1,4 +1,4 @@
-"""Exports: evidence bundles written so far, and writing new ones by status."""
+"""Exports: evidence bundles written so far, and writing the bundles of every ring with a status."""
 import pandas as pd
 import streamlit as st
 
@@ -15,29 +15,43 @@ if not tagging_panel.export_available():
 from ringscope import export  # noqa: E402
 
 with ui.errors_as_one_line():
-    st.subheader("Export rings by status")
-    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    ui.show_flash()
+    st.subheader("Export every ring with a status")
+    st.caption(f"One bundle per ring under {export.default_out_dir()}; `ringscope verify` checks a bundle.")
+    c1, c2, c3 = st.columns([3, 2, 1], vertical_alignment="bottom")
     status = c1.selectbox("Status", STATUSES, index=STATUSES.index("confirmed"), format_func=ui.status_title,
                           key="exports_status")
-    if c2.button("Export bundle", type="primary", key="exports_run"):
+    replace = c2.checkbox("Replace earlier bundles", key="exports_force")
+    if c3.button("Export", type="primary", key="exports_run"):
         by = ui.investigator()
         if not by:
             st.warning("Enter your name in the sidebar (Investigator) first: exports are recorded with it.")
         else:
+            bar = st.progress(0.0, text="Writing bundles ...")
             try:
-                with st.spinner("Writing the bundle ...", show_time=True):
-                    result = export.export_rings(tagging_panel.export_dir(), status=status, by=by)
-                st.success(f"Exported: {tagging_panel.describe_export(result)}")
+                bundles = export.export_rings(export.default_out_dir(), status=status, by=by, force=replace,
+                                              progress=tagging_panel.progress_bar(bar))
+                ui.flash(f"Exported {tagging_panel.describe_bundles(bundles)}.",
+                         "success" if bundles else "info")
+                st.rerun()
             except RingScopeError as exc:
+                bar.empty()
                 st.error(str(exc))
 
-    st.subheader("Bundles written")
-    listed = export.list_exports()
-    rows = [r if isinstance(r, dict) else getattr(r, "__dict__", {"export": str(r)}) for r in listed]
-    frame = pd.DataFrame(rows)
-    for col in frame.columns:
-        frame[col] = frame[col].map(lambda v: v if isinstance(v, (int, float, str, type(None))) else str(v))
+    st.subheader("Exports recorded")
+    records = export.list_exports(limit=200)
+    frame = pd.DataFrame(
+        [{"at": r.at, "by": r.by, "status": ui.status_title(r.status), "rings": ", ".join(r.ring_ids),
+          "folder": r.out_dir, "export": r.export_id} for r in records],
+        columns=["at", "by", "status", "rings", "folder", "export"],
+    )
     if frame.empty:
         st.caption("No bundle written yet.")
     else:
-        st.dataframe(frame, hide_index=True, width="stretch")
+        event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
+                             selection_mode="single-row", key="exports_table")
+        if event and event.selection and event.selection.rows:
+            rings = records[event.selection.rows[0]].ring_ids
+            if len(rings) == 1:
+                ui.open_ring(rings[0])
+    ui.show_cypher("list_exports", {"ring_id": "", "limit": 200})

@@ -6,6 +6,30 @@ from ringscope.app import data, evidence, graph_panel, ui
 from ringscope.app import tagging_panel
 from ringscope.app.graph_view import GraphState
 
+
+
+def timelines(ring_id: str) -> None:
+    bucket = st.segmented_control("Sign-ups per", ["hour", "day", "week"], default="day", key=f"bucket::{ring_id}")
+    signups = data.ring_signups(ring_id, bucket or "day")
+    st.markdown("**Sign-ups**")
+    if signups.empty:
+        st.caption("No sign-up times recorded.")
+    else:
+        st.bar_chart(signups, x="bucket", y="signups", x_label="sign-up time (UTC)", y_label="accounts")
+    ui.show_cypher("ring_signups", {"ring_id": ring_id, "bucket": bucket or "day"})
+    daily = data.ring_daily_exchanges(ring_id)
+    st.markdown("**API exchanges per day**")
+    if daily.empty:
+        st.caption("No exchanges recorded.")
+    else:
+        st.line_chart(daily, x="day", y="exchanges", x_label="day (UTC)", y_label="exchanges")
+    ui.show_cypher("ring_daily_exchanges", {"ring_id": ring_id})
+    hours = data.ring_hour_profile(ring_id)
+    st.markdown("**Exchanges by hour of day (UTC)**")
+    st.bar_chart(hours, x="hour", y="exchanges", x_label="hour of day (UTC)", y_label="exchanges")
+    ui.show_cypher("ring_hour_profile", {"ring_id": ring_id})
+
+
 ring_id = (st.query_params.get("ring") or "").strip()
 
 with ui.errors_as_one_line():
@@ -39,22 +63,26 @@ with ui.errors_as_one_line():
     m[5].metric("Labels", len(summary["labels"]))
 
     with st.container(border=True):
-        st.subheader("Why this ring was flagged")
-        evidence.render(summary)
-    ui.show_cypher("ring_summary", {"ring_id": ring_id})
+        st.markdown("**Why this ring was flagged**")
+        evidence.render_headline(summary)
 
     st.subheader("Accounts and the identifiers they share")
     c1, c2, c3, c4 = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
-    max_members = c1.number_input("Accounts drawn at most", 10, 2000, 250, step=50, key=f"ring_max::{ring_id}",
+    # ?members=&min_shared=&per_kind= in the URL set the starting values (a view can be shared as a link)
+    max_members = c1.number_input("Accounts drawn at most", 10, 2000, ui.int_param("members", 250, 10, 2000),
+                                  step=50, key=f"ring_max::{ring_id}",
                                   help="The ring's highest-scoring members are drawn first.")
-    min_shared = c2.number_input("Identifiers shared by at least", 2, 50, 2, key=f"ring_min_shared::{ring_id}",
-                                 help="Draw an identifier when at least this many drawn accounts used it.")
-    per_kind = c3.number_input("Identifiers of one kind at most", 5, 500, 50, step=5, key=f"ring_per_kind::{ring_id}",
+    min_shared = c2.number_input("Identifiers shared by at least", 1, 50, ui.int_param("min_shared", 2, 1, 50),
+                                 key=f"ring_min_shared::{ring_id}",
+                                 help="Draw an identifier when at least this many drawn accounts used it "
+                                      "(1: every identifier of the drawn accounts).")
+    per_kind = c3.number_input("Identifiers of one kind at most", 5, 2000, ui.int_param("per_kind", 50, 5, 2000),
+                               step=5, key=f"ring_per_kind::{ring_id}",
                                help="The most shared first; keeps cards and devices visible next to many proxy IPs.")
     state_key = f"ring-graph::{ring_id}::{max_members}::{min_shared}::{per_kind}"
     if c4.button("Reset graph", help="Collapse every expansion and lay the ring out again."):
         graph_panel.reset_state(state_key)
-    max_identifiers = max(250, max_members)
+    max_identifiers = max(250, max_members, per_kind)
     params = data.ring_graph_params(ring_id, max_members, max_identifiers, min_shared, per_kind)
 
     def build() -> GraphState:
@@ -66,31 +94,23 @@ with ui.errors_as_one_line():
         st.caption(f"Showing the {max_members} highest-scoring of {summary['members']:,} accounts.")
     graph_panel.graph_panel(state_key, cypher=("ring_graph", params))
 
-    members_tab, timelines_tab, tags_tab, history_tab = st.tabs(["Accounts", "Timelines", "Tags and case", "History"])
-    with members_tab:
-        tagging_panel.members(ring_id, summary)
-    with timelines_tab:
-        bucket = st.segmented_control("Sign-ups per", ["hour", "day", "week"], default="day", key=f"bucket::{ring_id}")
-        signups = data.ring_signups(ring_id, bucket or "day")
-        st.markdown("**Sign-ups**")
-        if signups.empty:
-            st.caption("No sign-up times recorded.")
-        else:
-            st.bar_chart(signups, x="bucket", y="signups", x_label="sign-up time (UTC)", y_label="accounts")
-        ui.show_cypher("ring_signups", {"ring_id": ring_id, "bucket": bucket or "day"})
-        daily = data.ring_daily_exchanges(ring_id)
-        st.markdown("**API exchanges per day**")
-        if daily.empty:
-            st.caption("No exchanges recorded.")
-        else:
-            st.line_chart(daily, x="day", y="exchanges", x_label="day (UTC)", y_label="exchanges")
-        ui.show_cypher("ring_daily_exchanges", {"ring_id": ring_id})
-        hours = data.ring_hour_profile(ring_id)
-        st.markdown("**Exchanges by hour of day (UTC)**")
-        st.bar_chart(hours, x="hour", y="exchanges", x_label="hour of day (UTC)", y_label="exchanges")
-        ui.show_cypher("ring_hour_profile", {"ring_id": ring_id})
-    with tags_tab:
-        tagging_panel.tags(ring_id, summary)
-        tagging_panel.export_button(ring_id)
-    with history_tab:
-        tagging_panel.history(ring_id)
+    with st.expander("Evidence in detail", expanded=True):
+        evidence.render(summary)
+    ui.show_cypher("ring_summary", {"ring_id": ring_id})
+
+    # Lazy tabs: only the open tab's queries run (the page stays fast on big rings).
+    members_tab, timelines_tab, tags_tab, history_tab = st.tabs(
+        ["Accounts", "Timelines", "Tags and case", "History"], key=f"ring_tabs::{ring_id}", on_change="rerun")
+    if members_tab.open:
+        with members_tab:
+            tagging_panel.members(ring_id, summary)
+    if timelines_tab.open:
+        with timelines_tab:
+            timelines(ring_id)
+    if tags_tab.open:
+        with tags_tab:
+            tagging_panel.tags(ring_id, summary)
+            tagging_panel.export_button(ring_id, summary["status"])
+    if history_tab.open:
+        with history_tab:
+            tagging_panel.history(ring_id)

@@ -4,8 +4,11 @@
 //   every identifier (payment instrument, device, IP, prompt template, e-mail domain, org) that
 //   at least min_shared of those members used (at most max_per_kind of each kind, so rare strong
 //   links such as cards and devices show next to a proxy pool's many IPs), with the relationships
-//   between them. One row:
-//   members, identifiers and relationships as lists, which Neo4j Browser draws as a graph.
+//   between them. One row: members and identifiers as maps (label, key, properties; times as
+//   text) and links as lists [account_id, type, label, key, count, logins, exchanges, first_seen,
+//   last_seen] from an account to an identifier. Plain values,
+//   not nodes and relationships: drivers decode them many times faster (a 500-node view has
+//   thousands of links with timestamps).
 // category: triage
 // mode: read
 // version: 1
@@ -40,4 +43,14 @@ CALL (members) {
   UNWIND p.rels AS r
   RETURN collect(DISTINCT p.x) AS identifiers, collect(r) AS relationships
 }
-RETURN members, identifiers, relationships
+RETURN [a IN members | {label: 'Account', key: a.account_id,
+          props: a {.display_name, .email, .country, .org_id, .tier, .exchanges,
+                    created_at: toString(a.created_at), first_exchange: toString(a.first_exchange),
+                    last_exchange: toString(a.last_exchange)}}] AS members,
+       [x IN identifiers | {label: labels(x)[0],
+          key: coalesce(x.instrument_id, x.device_id, x.address, x.fingerprint, x.domain, x.org_id),
+          props: properties(x)}] AS identifiers,
+       [r IN relationships | [startNode(r).account_id, type(r), labels(endNode(r))[0],
+          coalesce(endNode(r).instrument_id, endNode(r).device_id, endNode(r).address,
+                   endNode(r).fingerprint, endNode(r).domain, endNode(r).org_id),
+          r.count, r.logins, r.exchanges, toString(r.first_seen), toString(r.last_seen)]] AS links
