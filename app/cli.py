@@ -43,9 +43,12 @@ def app(port: int, address: str, open_browser: bool) -> None:
         raise RingScopeError(f"the app's entry file {MAIN} is missing: reinstall RingScope")
     headless = not open_browser or not (os.environ.get("DISPLAY") or sys.platform == "darwin")
     click.echo(f"RingScope app on http://{'localhost' if address == '127.0.0.1' else address}:{port}  (Ctrl-C stops it)", err=True)
-    try:
-        code = subprocess.call(streamlit_command(port, address, headless=headless))
-    except KeyboardInterrupt:
-        code = 0
+    command = streamlit_command(port, address, headless=headless)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if hasattr(os, "execv"):
+        # Become the Streamlit server: Ctrl-C and kill reach it directly, no orphan is left.
+        os.execv(command[0], command)
+    code = subprocess.call(command)  # pragma: no cover - platforms without exec
     if code not in (0, -2, 130):
         raise RingScopeError(f"the app stopped with exit code {code}: see the messages above")

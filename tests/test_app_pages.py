@@ -438,3 +438,51 @@ def test_export_bundle_from_the_ring_view_and_the_exports_page(app, world, tmp_p
     assert not at.exception
     assert any("ring ring-a" in s.value for s in at.success)
     assert list(at.dataframe[0].value["rings"]) == ["ring-a", "ring-b"]
+
+
+# --------------------------------------------------------------------------- command
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """IPv4 addresses with a listening socket on `port` (from /proc/net/tcp)."""
+    import ipaddress
+
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, hex_port = local.split(":")
+        if state == "0A" and int(hex_port, 16) == port:
+            found.add(str(ipaddress.IPv4Address(bytes(reversed(bytes.fromhex(address))))))
+    return found
+
+
+def test_ringscope_app_serves_the_app_on_loopback(world, tmp_path):  # noqa: F811
+    import os
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = open(tmp_path / "app.log", "w")
+    proc = subprocess.Popen(["ringscope", "app", "--port", str(port), "--no-open"], env=dict(os.environ),
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, (tmp_path / "app.log").read_text()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                    assert r.read() == b"ok"
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "the app did not answer within 60 s"
+                time.sleep(0.3)
+        assert _listening_addresses(port) == {"127.0.0.1"}
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=20) is not None  # the command is the server: terminating it stops it
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", port)) != 0, "nothing listens after the command stopped"
