@@ -112,7 +112,7 @@ def graph_panel(state_key: str, *, height: int = 620, cypher: tuple[str, dict[st
     with side:
         error = st.session_state.get(_error_key(state_key))
         if error:
-            st.error(error)
+            ui.error(error)
         ids = sorted(state.nodes, key=lambda nid: (state.nodes[nid].kind != "Account", nid))
         if ids:
             if st.session_state.get(_pick_key(state_key)) not in state.nodes:

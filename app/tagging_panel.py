@@ -70,7 +70,7 @@ def tags(ring_id: str, summary: dict[str, Any]) -> None:
                 changes = save_tags(ring_id, current, status=status, add=split_labels(add), remove=remove,
                                     note=note, by=by)
             except RingScopeError as exc:
-                st.error(str(exc))
+                ui.error(str(exc))
                 return
             data.clear_ring_caches()
             done = [c for c in changes if c.changed]
@@ -132,7 +132,7 @@ def members(ring_id: str, summary: dict[str, Any]) -> None:
                     return
                 change = tagging.add_members(ring_id, ids, by=by)
         except RingScopeError as exc:
-            st.error(str(exc))
+            ui.error(str(exc))
             return
         data.clear_ring_caches()
         verb = "removed from" if remove else "added to"
@@ -157,7 +157,7 @@ def history(ring_id: str) -> None:
     try:
         entries = tagging.history(ring_id, limit=500)
     except RingScopeError as exc:
-        st.error(str(exc))
+        ui.error(str(exc))
         return
     if not entries:
         st.caption("No investigator has changed this ring yet.")
@@ -181,8 +181,8 @@ def export_button(ring_id: str, status: str) -> None:
         return
     from ringscope import export
 
-    st.caption(f"Writes this ring's bundle (accounts, shared identifiers, evidence, history, graph, "
-               f"enforcement actions, SHA-256 manifest) under {export.default_out_dir()}.")
+    st.caption(ui.md(f"Writes this ring's bundle (accounts, shared identifiers, evidence, history, graph, "
+                     f"enforcement actions, SHA-256 manifest) under {export.default_out_dir()}."))
     replace = st.checkbox("Replace an earlier bundle of this ring", key=f"export_force::{ring_id}")
     if st.button("Export bundle", key=f"export::{ring_id}"):
         by = _need_name()
@@ -194,7 +194,7 @@ def export_button(ring_id: str, status: str) -> None:
                                           force=replace, progress=progress_bar(bar))
         except RingScopeError as exc:
             bar.empty()
-            st.error(str(exc))
+            ui.error(str(exc))
             return
         data.clear_ring_caches()
         ui.flash(f"Exported {describe_bundles(bundles)}.")

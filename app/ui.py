@@ -90,7 +90,7 @@ def errors_as_one_line() -> Iterator[None]:
     try:
         yield
     except (RingScopeError, CatalogError) as exc:
-        st.error(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        error(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
 
 
 def int_param(name: str, default: int, lo: int, hi: int) -> int:
@@ -117,4 +117,9 @@ def flash(message: str, kind: str = "success") -> None:
 
 def show_flash() -> None:
     for kind, message in st.session_state.pop("_flash", []):
-        {"success": st.success, "warning": st.warning, "error": st.error}.get(kind, st.info)(message)
+        {"success": st.success, "warning": st.warning, "error": st.error}.get(kind, st.info)(md(message))
+
+
+def error(text: str) -> None:
+    """An error line that may quote data or input (an id, a label, a server message): as text."""
+    st.error(md(text))

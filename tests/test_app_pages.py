@@ -4,6 +4,7 @@ graph's click path is exercised through the same callback the component calls, a
 the browser test (test_browser_app.py) clicks for real."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,17 @@ def _titles(at: AppTest) -> list[str]:
 def _markdown_texts(at: AppTest) -> list[str]:
     texts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
     texts += [s.value for s in at.subheader]
+    texts += [e.value for e in at.error] + [w.value for w in at.warning] + [s.value for s in at.success]
     return texts
+
+
+def _plain(text: str) -> str:
+    """Markdown-escaped text as it shows on screen."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def _errors(at: AppTest) -> list[str]:
+    return [_plain(e.value) for e in at.error]
 
 
 def _codes(at: AppTest) -> list[str]:
@@ -182,7 +193,7 @@ def test_a_click_on_a_node_expands_it_through_the_components_callback(world):  #
 
 def test_unknown_ring_is_one_clear_line(app):
     at = _open(app, "ring", ring="no-such-ring")
-    assert [e.value for e in at.error] == ["No ring with id 'no-such-ring': pick one in the ring queue."]
+    assert _errors(at) == ["No ring with id 'no-such-ring': pick one in the ring queue."]
 
 
 # --------------------------------------------------------------------------- tagging
@@ -210,7 +221,7 @@ def test_tagging_needs_a_name_then_writes_status_labels_note_and_history(app, wo
     events = db.run_read("MATCH (e:AuditEvent)-[:ABOUT]->(:Ring {ring_id: 'ring-a'}) RETURN DISTINCT e.by AS by",
                          settings=settings)
     assert events == [{"by": "alice"}]
-    assert any("Saved 3 change(s)" in s.value for s in at.success)
+    assert any("Saved 3 change(s)" in _plain(s.value) for s in at.success)
     assert {m.label: m.value for m in at.metric}["Status"] == "confirmed operator"
     _tab(at, "ring-a", "History")
     history = [d.value for d in at.dataframe if "action" in d.value.columns][0]
@@ -241,7 +252,7 @@ def test_accounts_are_taken_out_of_and_put_back_into_the_case(app, world):  # no
 
     at.text_input(key="add_ids::ring-b").set_value("b-02 l-005 nobody-here")
     _submit(at, "Add to case")
-    assert any("Unknown account ids: nobody-here" in w.value for w in at.warning)
+    assert any("Unknown account ids: nobody-here" in _plain(w.value) for w in at.warning)
     members = db.run_read("MATCH (:Ring {ring_id: 'ring-b'})-[m:HAS_MEMBER]->(a:Account) WHERE NOT m.removed "
                           "RETURN a.account_id AS id, m.added_by AS by ORDER BY id", settings=settings)
     assert [m["id"] for m in members] == ["b-01", "b-02", "b-03", "b-04", "l-005"]
@@ -303,7 +314,7 @@ def test_bad_cidr_is_one_clear_line(app):
     at = _open(app, "search")
     at.selectbox(key="search_kind").set_value("cidr")
     at.text_input(key="search_text").set_value("10.1.2.300/24").run()
-    assert [e.value for e in at.error] == ["'10.1.2.300/24' is not an IP block: write it like 203.0.113.0/24"]
+    assert _errors(at) == ["'10.1.2.300/24' is not an IP block: write it like 203.0.113.0/24"]
 
 
 def test_entity_view_of_a_supernode_pages_its_neighbours(app):
@@ -325,6 +336,16 @@ def test_entity_view_of_the_hostile_account_shows_its_text_inert(app):
     props = at.dataframe[0].value.set_index("property")["value"]
     assert props["display_name"] == XSS_NAME and props["email"] == XSS_EMAIL
     assert any("Display name: \\<img src\\=x onerror\\=alert\\(1\\)\\>" == c for c in _markdown_texts(at))
+
+
+def test_ids_typed_into_urls_and_forms_are_shown_as_text(app):
+    hostile = "<img src=x onerror=alert(3)>"
+    at = _open(app, "entity", kind="Account", key=hostile)
+    assert _errors(at) == [f"No account {hostile!r} in the graph."]
+    _no_raw_markup(at)
+    at = _open(at, "ring", ring=hostile)
+    assert _errors(at) == [f"No ring with id {hostile!r}: pick one in the ring queue."]
+    _no_raw_markup(at)
 
 
 def test_shortest_link_between_two_accounts(app):
@@ -372,10 +393,10 @@ def test_console_runs_reads_and_draws_nodes(app):
 def test_console_refuses_writes_on_the_server(app, world):  # noqa: F811
     at = _open(app, "console")
     _console(at, "CREATE (n:Account {account_id: 'sneaky'}) RETURN n")
-    assert len(at.error) == 1 and "read-only" in at.error[0].value and "\n" not in at.error[0].value
+    assert len(at.error) == 1 and "read-only" in _errors(at)[0] and "\n" not in at.error[0].value
     assert db.run_read("MATCH (a:Account {account_id: 'sneaky'}) RETURN count(a) AS n", settings=world["settings"]) == [{"n": 0}]
     _console(at, "MATCH (r:Ring) SET r.status = 'escalated' RETURN r")
-    assert "read-only" in at.error[0].value
+    assert "read-only" in _errors(at)[0]
     assert _ring("ring-a", world["settings"])["status"] == "new"
 
 
@@ -385,11 +406,11 @@ def test_console_caps_rows_and_times_out_on_the_server(app):
     assert len(at.dataframe[0].value) == 10
     assert any("cut at the cap" in c.value for c in at.caption)
     _console(at, "UNWIND range(1, 2000000000) AS x WITH x WHERE x % 7 = 3 RETURN count(*) AS n", timeout=1)
-    assert len(at.error) == 1 and "time limit" in at.error[0].value
+    assert len(at.error) == 1 and "time limit" in _errors(at)[0]
     _console(at, "MATCH (n RETURN n")
     assert len(at.error) == 1 and "\n" not in at.error[0].value
     _console(at, "RETURN 1", '{"not": json')
-    assert at.error[0].value.startswith("parameters are not valid JSON")
+    assert _errors(at)[0].startswith("parameters are not valid JSON")
 
 
 def test_console_offers_the_catalogs_read_queries_with_parameters(app):
@@ -424,7 +445,7 @@ def test_export_bundle_from_the_ring_view_and_the_exports_page(app, world, tmp_p
     assert not at.exception
     bundles = [p for p in tmp_path.iterdir() if p.is_dir()]
     assert len(bundles) == 1 and "ring-b" in bundles[0].name
-    assert any(f"ring ring-b to {bundles[0]}" in s.value for s in at.success)
+    assert any(f"ring ring-b to {bundles[0]}" in _plain(s.value) for s in at.success)
     events = db.run_read("MATCH (e:AuditEvent {action: 'exported'})-[:ABOUT]->(:Ring {ring_id: 'ring-b'}) "
                          "RETURN e.by AS by", settings=world["settings"])
     assert events == [{"by": "carol"}]
@@ -436,7 +457,7 @@ def test_export_bundle_from_the_ring_view_and_the_exports_page(app, world, tmp_p
     at.selectbox(key="exports_status").set_value("new")
     at.button(key="exports_run").click().run()
     assert not at.exception
-    assert any("ring ring-a" in s.value for s in at.success)
+    assert any("ring ring-a" in _plain(s.value) for s in at.success)
     assert list(at.dataframe[0].value["rings"]) == ["ring-a", "ring-b"]
 
 

@@ -45,7 +45,7 @@ if st.button("Run", type="primary", key="console_run"):
 error = st.session_state.get("console_error")
 result = st.session_state.get("console_result")
 if error:
-    st.error(error)
+    ui.error(error)
 elif result:
     frame = data.console_frame(result["keys"], result["rows"])
     st.caption(f"{len(frame)} rows" + (f" (cut at the cap of {len(frame)})" if result["cut"] else ""))

@@ -19,7 +19,7 @@ with ui.errors_as_one_line():
     found = data.entity(kind, key)
     st.title(f"{KINDS[kind].title} {ui.md(key)}")
     if found is None or found["node"] is None:
-        st.error(f"No {KINDS[kind].title.lower()} {key!r} in the graph.")
+        ui.error(f"No {KINDS[kind].title.lower()} {key!r} in the graph.")
         st.stop()
     node = found["node"]
     if kind == "Account" and node.props.get("display_name"):

@@ -17,7 +17,7 @@ from ringscope import export  # noqa: E402
 with ui.errors_as_one_line():
     ui.show_flash()
     st.subheader("Export every ring with a status")
-    st.caption(f"One bundle per ring under {export.default_out_dir()}; `ringscope verify` checks a bundle.")
+    st.caption(ui.md(f"One bundle per ring under {export.default_out_dir()}.") + " `ringscope verify` checks a bundle.")
     c1, c2, c3 = st.columns([3, 2, 1], vertical_alignment="bottom")
     status = c1.selectbox("Status", STATUSES, index=STATUSES.index("confirmed"), format_func=ui.status_title,
                           key="exports_status")
@@ -36,7 +36,7 @@ with ui.errors_as_one_line():
                 st.rerun()
             except RingScopeError as exc:
                 bar.empty()
-                st.error(str(exc))
+                ui.error(str(exc))
 
     st.subheader("Exports recorded")
     records = export.list_exports(limit=200)

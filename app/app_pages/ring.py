@@ -48,7 +48,7 @@ with ui.errors_as_one_line():
     summary = data.ring_summary(ring_id)
     if summary is None:
         st.title("Ring view")
-        st.error(f"No ring with id {ring_id!r}: pick one in the ring queue.")
+        ui.error(f"No ring with id {ring_id!r}: pick one in the ring queue.")
         st.stop()
 
     ui.show_flash()

@@ -18,7 +18,7 @@ if text.strip():
         try:
             hits = data.search_all(text, chosen)
         except ValueError as exc:
-            st.error(str(exc))
+            ui.error(str(exc))
             st.stop()
         if hits.empty:
             st.info("Nothing found.")
