@@ -165,3 +165,22 @@ def test_ring_ids_are_kept_by_best_overlap_and_new_ones_hash_their_members():
     assert ring(["n3", "n1", "n2"]).fingerprint() == new[2].fingerprint()
     ids2, _ = assign_ids([ring(["a", "b", "c", "d"]), ring(["a", "b", "c", "d", "e"])], existing)
     assert ids2[0] == "R-old1" and ids2[1] != "R-old1"
+
+
+def test_component_labels_match_networkx():
+    rng = np.random.default_rng(9)
+    n = 400
+    a = rng.integers(0, n, 300)
+    b = rng.integers(0, n, 300)
+    # plus a long chain, the worst case for label propagation
+    a = np.r_[a, np.arange(100, 199)]
+    b = np.r_[b, np.arange(101, 200)]
+    from ringscope.detection.rings import component_labels
+
+    label = component_labels(n, a, b)
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from(zip(a.tolist(), b.tolist()))
+    for comp in nx.connected_components(g):
+        comp = sorted(comp)
+        assert set(label[comp].tolist()) == {comp[0]}

@@ -19,7 +19,6 @@ MATCH (d:Device)
 WITH d, COUNT { (d)<-[:USED_DEVICE]-() } AS n
 WHERE n >= $min_accounts AND n <= $max_accounts
 MATCH (d)<-[r:USED_DEVICE]-(a:Account)
-WITH d, n, a, r ORDER BY a.account_id
 WITH d, n,
      collect(a.account_id) AS accounts,
      collect(coalesce(r.first_seen, a.created_at).epochSeconds) AS first_seen_s,

@@ -21,7 +21,6 @@ MATCH (p:PaymentInstrument)
 WITH p, COUNT { (p)<-[:PAID_WITH]-() } AS n
 WHERE n >= $min_accounts AND n <= $max_accounts
 MATCH (p)<-[r:PAID_WITH]-(a:Account)
-WITH p, n, a, r ORDER BY a.account_id
 WITH p, n,
      collect(a.account_id) AS accounts,
      collect(coalesce(r.first_seen, a.created_at).epochSeconds) AS first_seen_s,

@@ -31,7 +31,6 @@ WITH ip, n,
      coalesce($kind_weights[coalesce(ip.kind, '')], $unknown_kind_weight) / (log(1.0 + n) / log(2.0)) AS weight
 WHERE weight >= $min_weight
 MATCH (ip)<-[r:USED_IP]-(a:Account)
-WITH ip, n, weight, a, r ORDER BY a.account_id
 WITH ip, n, weight,
      collect(a.account_id) AS accounts,
      collect(coalesce(r.first_seen, a.created_at).epochSeconds) AS first_seen_s,

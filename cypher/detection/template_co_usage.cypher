@@ -5,11 +5,12 @@
 //   $min_exchanges_per_account exchanges per account on average. Public templates (used
 //   by thousands, a few exchanges each) fall out by count, and a team's internal or a
 //   course's templates, sent a few times by each member, fall out by volume. Members
-//   carry their exchanges and output tokens on the template, so the ring builder can
-//   compare the accounts' template mixes (rarer templates weigh more).
+//   carry their exchanges on the template, so the ring builder can compare the
+//   accounts' template mixes (rarer templates weigh more). Reads the per-template
+//   totals `accounts` and `exchanges` that ingest refreshes after each load.
 // category: detection
 // mode: read
-// version: 1
+// version: 2
 // param: min_accounts = 2                 -- accounts a template must be sent by at least
 // param: max_accounts = 2000              -- templates sent by more accounts are public
 // param: min_exchanges_per_account = 10.0 -- average exchanges per sender, at least
@@ -21,17 +22,11 @@
 // :param min_exchanges_per_account => 10.0
 // :param limit => 1000000
 MATCH (t:PromptTemplate)
-WITH t, coalesce(t.accounts, COUNT { (t)<-[:SENT_TEMPLATE]-() }) AS n
-WHERE n >= $min_accounts AND n <= $max_accounts
-  AND coalesce(t.exchanges, 0) >= $min_exchanges_per_account * n
+WHERE t.accounts >= $min_accounts AND t.accounts <= $max_accounts
+  AND t.exchanges >= $min_exchanges_per_account * t.accounts
 MATCH (t)<-[r:SENT_TEMPLATE]-(a:Account)
-WITH t, n, a, r ORDER BY a.account_id
-WITH t, n,
-     collect(a.account_id) AS accounts,
-     collect(coalesce(r.exchanges, 1)) AS exchanges,
-     collect(coalesce(r.output_tokens, 0)) AS output_tokens,
-     min(r.first_seen) AS first_seen, max(r.last_seen) AS last_seen
-RETURN t.fingerprint AS identifier, n AS account_count, t.exchanges AS template_exchanges,
-       accounts, exchanges, output_tokens, first_seen, last_seen
+WITH t, collect(a.account_id) AS accounts, collect(r.exchanges) AS exchanges
+RETURN t.fingerprint AS identifier, t.accounts AS account_count, t.exchanges AS template_exchanges,
+       accounts, exchanges
 ORDER BY account_count DESC, identifier
 LIMIT $limit

@@ -3,7 +3,7 @@
 Heavy lifting stays in Neo4j: each stored signal query aggregates the graph into
 compact groups (identifier -> accounts), and only accounts already tied by strong
 links are profiled. Python holds the candidate pairs as numpy arrays and only the
-strong links as a networkx graph.
+strong links (as numpy arrays; networkx only to split a component that could hold rings).
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from ..catalog import run_query
 from ..config import Settings
 from .behaviour import Baseline, score_accounts
 from .links import AccountIndex, LinkBuilder
-from .rings import DetectedRing, RingParams, candidate_groups, explain, judge, strong_mask
+from .rings import DetectedRing, RingParams, StrongLinks, components, explain, judge, split_clean
 from .signals import SignalParams, fetch_groups, graph_stats
 from .writeback import WriteSummary, write_rings
 
@@ -82,15 +82,17 @@ def detect(
     pairs = builder.build()
     lap("links")
 
-    candidates, graph = candidate_groups(pairs, params.rings)
+    rank = index.rank()
+    links = StrongLinks.of(pairs, params.rings)
+    comps = components(len(index), links, params.rings, rank)
     lap("grouping")
 
-    ids = sorted({index.ids[i] for members in candidates for i in members.tolist()})
+    ids = sorted({index.ids[i] for members in comps for i in members.tolist()})
     profiles = _profiles(ids, settings, progress)
     # a declared org is context: groups mostly declaring one org are judged with its other accounts
     org_of = {a: p["org_id"] for a, p in profiles.items() if p.get("org_id")}
     group_orgs = set()
-    for members in candidates:
+    for members in comps:
         declared = Counter(org_of.get(index.ids[i]) for i in members.tolist())
         declared.pop(None, None)
         group_orgs |= {o for o, k in declared.items() if k >= 0.5 * len(members)}
@@ -103,7 +105,20 @@ def detect(
     share = builder.template_share(len(index))
     systematic = {a: float(share[index.get(a)]) for a in profiles if index.get(a) is not None}
     behaviour = score_accounts(profiles.values(), Baseline.from_stats(stats), systematic)
-    judged = judge(candidates, graph, index, behaviour, params.rings, org_of=org_of, org_accounts=org_accounts)
+    lap("profiling")
+
+    # Louvain only where a ring could be: components holding enough script-like accounts
+    candidates: list[np.ndarray] = []
+    split = 0
+    for members in comps:
+        scripted = sum(1 for i in members.tolist() if behaviour.get(index.ids[i], (0.0,))[0] >= params.rings.min_behaviour)
+        if params.rings.split == "louvain" and scripted >= params.rings.min_size and len(members) >= 2 * params.rings.min_size:
+            parts = split_clean(members, links, params.rings, rank)
+            split += len(parts) > 1
+            candidates.extend(parts)
+        else:
+            candidates.append(members)
+    judged = judge(candidates, links, index, behaviour, params.rings, org_of=org_of, org_accounts=org_accounts)
     rings = explain(judged, signals.groups, index, behaviour, profiles, pairs, params.rings)
     lap("judging")
 
@@ -120,9 +135,12 @@ def detect(
         "parameters": signals.params,
         "candidate_pairs": candidate_pairs,
         "pairs": len(pairs),
-        "strong_links": int(strong_mask(pairs, params.rings).sum()) if len(pairs) else 0,
+        "strong_links": len(links.a),
+        "components": len(comps),
+        "components_split": split,
         "candidate_groups": len(candidates),
         "candidate_accounts": len(ids),
+        "profiled_accounts": len(profiles),
         "rings": len(rings),
         "flagged_accounts": len({a for r in rings for a in r.members}),
     }

@@ -88,27 +88,77 @@ def strong_mask(pairs: PairTable, params: RingParams) -> np.ndarray:
     return (pairs.total >= params.strong_link) & (agreeing >= params.min_families)
 
 
-def candidate_groups(pairs: PairTable, params: RingParams) -> tuple[list[np.ndarray], nx.Graph]:
-    """Connected components of strong links, split where Louvain finds clean cuts."""
-    mask = strong_mask(pairs, params)
-    g = nx.Graph()
-    a, b, w = pairs.a[mask], pairs.b[mask], pairs.total[mask]
-    g.add_weighted_edges_from(zip(a.tolist(), b.tolist(), w.astype(float).tolist()))
-    groups: list[np.ndarray] = []
-    for comp in nx.connected_components(g):
-        if len(comp) < params.min_size:
-            continue
-        if params.split == "louvain" and len(comp) >= 2 * params.min_size:
-            groups.extend(_clean_split(g.subgraph(comp), params))
-        else:
-            groups.append(np.array(sorted(comp), dtype=np.int64))
-    return [x for x in groups if len(x) >= params.min_size], g
+@dataclass
+class StrongLinks:
+    """The strong links: parallel arrays of account indices and total link weight."""
+
+    a: np.ndarray
+    b: np.ndarray
+    w: np.ndarray
+
+    @classmethod
+    def of(cls, pairs: PairTable, params: RingParams) -> "StrongLinks":
+        mask = strong_mask(pairs, params)
+        return cls(pairs.a[mask], pairs.b[mask], pairs.total[mask].astype(float))
 
 
-def _clean_split(sub: nx.Graph, params: RingParams) -> list[np.ndarray]:
+def component_labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Connected-component label (the smallest index in it) of every account index;
+    accounts without a link keep their own index. Label propagation with pointer
+    jumping: numpy over the edge list, no graph object."""
+    label = np.arange(n, dtype=np.int64)
+    if len(a) == 0:
+        return label
+    while True:
+        la, lb = label[a], label[b]
+        low = np.minimum(la, lb)
+        new = label.copy()
+        np.minimum.at(new, la, low)
+        np.minimum.at(new, lb, low)
+        new = new[new]  # pointer jumping: follow labels to their own label
+        while True:
+            nxt = new[new]
+            if np.array_equal(nxt, new):
+                break
+            new = nxt
+        if np.array_equal(new, label):
+            return label
+        label = new
+
+
+def components(n: int, links: StrongLinks, params: RingParams, rank: np.ndarray | None = None) -> list[np.ndarray]:
+    """Connected components of strong links with at least `min_size` accounts, in a
+    deterministic order (by the smallest hash rank in each)."""
+    label = component_labels(n, links.a, links.b)
+    linked = np.unique(np.concatenate([links.a, links.b])) if len(links.a) else np.empty(0, np.int64)
+    if len(linked) == 0:
+        return []
+    labs = label[linked]
+    order = np.argsort(labs, kind="stable")
+    labs, linked = labs[order], linked[order]
+    starts = np.flatnonzero(np.r_[True, labs[1:] != labs[:-1]])
+    ends = np.r_[starts[1:], len(labs)]
+    groups = [np.sort(linked[s:e]) for s, e in zip(starts, ends) if e - s >= params.min_size]
+    key = (lambda g: int(rank[g].min())) if rank is not None else (lambda g: int(g.min()))
+    return sorted(groups, key=key)
+
+
+def split_clean(members: np.ndarray, links: StrongLinks, params: RingParams, rank: np.ndarray | None = None) -> list[np.ndarray]:
+    """Louvain communities of one component, kept apart only where the cut is clean
+    (conductance <= max_conductance); everything else stays together."""
+    inside = np.isin(links.a, members) & np.isin(links.b, members)
+    a, b, w = links.a[inside], links.b[inside], links.w[inside]
+    if rank is not None and len(a):
+        # insertion order decides Louvain's visiting order: make it depend on the
+        # accounts (their hash rank), not on the order the queries returned them
+        ra, rb = rank[a], rank[b]
+        order = np.lexsort((np.maximum(ra, rb), np.minimum(ra, rb)))
+        a, b, w = a[order], b[order], w[order]
+    sub = nx.Graph()
+    sub.add_weighted_edges_from(zip(a.tolist(), b.tolist(), w.tolist()))
     communities = nx.community.louvain_communities(sub, weight="weight", seed=params.seed, resolution=1.0)
     if len(communities) <= 1:
-        return [np.array(sorted(sub.nodes), dtype=np.int64)]
+        return [members]
     total_vol = sum(d for _, d in sub.degree(weight="weight"))
     keep: list[np.ndarray] = []
     rest: set[int] = set()
@@ -122,11 +172,28 @@ def _clean_split(sub: nx.Graph, params: RingParams) -> list[np.ndarray]:
         else:
             rest |= com
     if not keep:
-        return [np.array(sorted(sub.nodes), dtype=np.int64)]
+        return [members]
     if rest:
         for comp in nx.connected_components(sub.subgraph(rest)):
-            keep.append(np.array(sorted(comp), dtype=np.int64))
+            if len(comp) >= params.min_size:
+                keep.append(np.array(sorted(comp), dtype=np.int64))
     return keep
+
+
+def candidate_groups(
+    pairs: PairTable, params: RingParams, rank: np.ndarray | None = None, n_accounts: int | None = None,
+) -> tuple[list[np.ndarray], StrongLinks]:
+    """Components of strong links, each split where Louvain finds clean cuts (the
+    pipeline splits only components that could hold a ring; this does all)."""
+    links = StrongLinks.of(pairs, params)
+    n = n_accounts or (int(max(links.a.max(), links.b.max())) + 1 if len(links.a) else 0)
+    groups = []
+    for comp in components(n, links, params, rank):
+        if params.split == "louvain" and len(comp) >= 2 * params.min_size:
+            groups.extend(split_clean(comp, links, params, rank))
+        else:
+            groups.append(comp)
+    return groups, links
 
 
 @dataclass
@@ -142,7 +209,7 @@ class Judged:
 
 def judge(
     candidates: Sequence[np.ndarray],
-    graph: nx.Graph,
+    links: StrongLinks,
     index: AccountIndex,
     behaviour: dict[str, tuple[float, dict[str, float]]],
     params: RingParams,
@@ -181,11 +248,7 @@ def judge(
         scripted = sum(1 for x in ids if x in behaviour and behaviour[x][0] >= params.min_behaviour)
         if context and scripted <= params.org_automation_max:
             continue
-        member_set = set(members.tolist())
-        ties = {}
-        for i in members.tolist():
-            best = max((d.get("weight", 0.0) for n, d in graph[i].items() if n in member_set), default=0.0)
-            ties[i] = min(1.0, best / 1.5)
+        ties = _strongest_ties(members, links)
         coordination = float(np.mean(list(ties.values()))) if ties else 0.0
         member_scores = {
             i: round(float(np.sqrt(max(0.0, behaviour.get(x, (typical, {}))[0]) * ties[i])), 4)
@@ -193,6 +256,19 @@ def judge(
         }
         out.append(Judged(members, typical, coordination, member_scores, context))
     return out
+
+
+def _strongest_ties(members: np.ndarray, links: StrongLinks) -> dict[int, float]:
+    """Each member's strongest link to another member, scaled so 1.5 (three families
+    at half strength) counts as fully tied."""
+    inside = np.isin(links.a, members) & np.isin(links.b, members)
+    best: dict[int, float] = {int(i): 0.0 for i in members.tolist()}
+    for x, y, w in zip(links.a[inside].tolist(), links.b[inside].tolist(), links.w[inside].tolist()):
+        if w > best[x]:
+            best[x] = w
+        if w > best[y]:
+            best[y] = w
+    return {i: min(1.0, w / 1.5) for i, w in best.items()}
 
 
 def explain(

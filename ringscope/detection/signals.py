@@ -52,6 +52,10 @@ class SignalParams:
     burst_min_accounts: int = 3
     email_min_stem: int = 4
     ip_kind_weights: dict[str, float] = field(default_factory=lambda: dict(IP_KIND_WEIGHTS))
+    #: an address weighing less than the family floor of a strong link (a CGNAT egress
+    #: shared by more than a handful, a VPN exit shared by dozens) cannot make a link
+    #: count on its own network: left out, which keeps the big shared pools off the wire
+    ip_min_weight: float = 0.1
     unknown_kind_weight: float = UNKNOWN_KIND_WEIGHT
 
     def supernode_cap(self, accounts: int) -> int:
@@ -110,10 +114,10 @@ def fetch_groups(
         ("device", "device_fanout", {"min_accounts": 2, "max_accounts": cap}),
         ("ip", "ip_cooccurrence", {
             "min_accounts": 2, "max_accounts": cap, "kind_weights": params.ip_kind_weights,
-            "unknown_kind_weight": params.unknown_kind_weight, "min_weight": 0.0,
+            "unknown_kind_weight": params.unknown_kind_weight, "min_weight": params.ip_min_weight,
         }),
         ("email", "email_pattern_clusters", {
-            "min_accounts": 2, "min_patterned": 2, "min_stem_length": params.email_min_stem, "max_accounts": cap,
+            "min_accounts": 2, "min_stem_length": params.email_min_stem, "max_accounts": cap,
         }),
         ("burst", "signup_bursts", {
             "min_accounts": params.burst_min_accounts, "gap_minutes": params.burst_gap_minutes, "max_accounts": cap * 10,
@@ -166,8 +170,7 @@ def _to_group(family: str, row: dict[str, Any], index: AccountIndex) -> Group | 
     if family == "template":
         return Group(family, str(row["identifier"]), members, float(rarity_weight(n)),
                      volume=np.asarray(row["exchanges"], dtype=float),
-                     meta={"accounts": n, "exchanges": int(sum(row["exchanges"])),
-                           "first": _iso(row.get("first_seen")), "last": _iso(row.get("last_seen"))})
+                     meta={"accounts": n, "exchanges": int(sum(row["exchanges"]))})
     raise ValueError(f"unknown family {family!r}")
 
 
