@@ -266,12 +266,19 @@ def node_tooltip(n: GNode) -> str:
 
 
 def edge_tooltip(e: GEdge) -> str:
-    lines = [LINK_TYPES.get(e.type, e.type.lower().replace("_", " "))]
-    for name in _EDGE_FIELDS:
+    """One short line (thousands of edges travel to the browser on every change):
+    `used IP · 28 exchanges · 2025-03-04 → 2025-03-07`."""
+    parts = [LINK_TYPES.get(e.type, e.type.lower().replace("_", " "))]
+    for name in ("count", "logins", "exchanges", "score"):
         value = e.props.get(name)
         if value not in (None, ""):
-            lines.append(f"{name.replace('_', ' ')}: {short(value, 40)}")
-    return "\n".join(lines)
+            parts.append(f"{short(value, 12)} {name}")
+    first, last = e.props.get("first_seen"), e.props.get("last_seen")
+    if first or last:
+        parts.append(f"{str(first or '?')[:10]} → {str(last or '?')[:10]}")
+    if e.props.get("added_by"):
+        parts.append(f"added by {short(e.props['added_by'], 40)}")
+    return " · ".join(parts)
 
 
 def legend(kinds: Iterable[str] | None = None) -> list[dict[str, str]]:
@@ -300,16 +307,6 @@ def vis_node(n: GNode, pos: tuple[float, float] | None, *, expanded: bool = Fals
     if pos is not None:
         node["x"], node["y"] = round(pos[0], 1), round(pos[1], 1)
     return node
-
-
-def vis_edge(e: GEdge) -> dict[str, Any]:
-    edge_ = {"id": e.id, "from": e.source, "to": e.target, "title": edge_tooltip(e)}
-    width = _edge_width(e)
-    if width != 1.0:
-        edge_["width"] = width
-    if e.type == "HAS_EMAIL_DOMAIN":
-        edge_["dashes"] = True
-    return edge_
 
 
 VIS_OPTIONS: dict[str, Any] = {
@@ -461,6 +458,8 @@ class GraphState:
     focus: str | None = None
     selected: str | None = None
     version: int = 0
+    #: edge id -> (type, width, tooltip): edges never change once drawn, so each is built once.
+    _edge_items: dict[str, tuple[str, float, str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_graph(cls, graph_id: str, nodes: dict[str, GNode], edges: dict[str, GEdge], *,
@@ -528,6 +527,7 @@ class GraphState:
                 removed += self.collapse(child)
         for eid in exp.edges:
             self.edges.pop(eid, None)
+            self._edge_items.pop(eid, None)
         for child in exp.nodes:
             if child in self.base_nodes or child not in self.nodes:
                 continue
@@ -554,11 +554,20 @@ class GraphState:
     # -- output ----------------------------------------------------------------------
 
     def vis_data(self) -> dict[str, Any]:
+        """What the component draws. Edges go compact, as [from index, to index, type, width,
+        tooltip] into the node list: a 500-node ring view has thousands of them and is resent
+        on every click; the component rebuilds vis edges (id `from|TYPE|to`) from these."""
         nodes = [
             vis_node(n, self.positions.get(n.id), expanded=n.id in self.expansions, focus=n.id == self.focus)
             for n in self.nodes.values()
         ]
-        edges = [vis_edge(e) for e in self.edges.values()]
+        index = {n["id"]: i for i, n in enumerate(nodes)}
+        edges = []
+        for e in self.edges.values():
+            item = self._edge_items.get(e.id)
+            if item is None:
+                item = self._edge_items[e.id] = (e.type, _edge_width(e), edge_tooltip(e))
+            edges.append([index[e.source], index[e.target], *item])
         return {
             "graph_id": self.graph_id,
             "version": self.version,

@@ -1,6 +1,5 @@
 """Cypher console: ad-hoc queries and the catalog's read queries, read-only (the server
 refuses writes in a read transaction), with a time limit and a row cap."""
-import pandas as pd
 import streamlit as st
 
 from ringscope.app import console, data, graph_panel, ui
