@@ -184,3 +184,27 @@ def test_component_labels_match_networkx():
     for comp in nx.connected_components(g):
         comp = sorted(comp)
         assert set(label[comp].tolist()) == {comp[0]}
+
+
+def test_vectorised_cliques_equal_one_group_at_a_time():
+    rng = np.random.default_rng(11)
+    idx = AccountIndex()
+    idx.add([f"v{i}" for i in range(300)])
+    groups = []
+    for k in range(400):
+        m = np.unique(rng.integers(0, 300, rng.integers(2, 40)))
+        fam = ["instrument", "ip", "email", "template"][k % 4]
+        extra = {}
+        if fam == "ip":
+            f = rng.integers(0, 10**6, len(m))
+            extra = dict(first_s=f, last_s=f + rng.integers(0, 10**5, len(m)), network=f"AS{k % 5}")
+        if fam == "template":
+            extra = dict(volume=rng.integers(1, 100, len(m)).astype(float))
+        groups.append(Group(fam, f"g{k}", m, float(rarity_weight(len(m))), **extra))
+    one, many = LinkBuilder(idx, ip_window_s=5000), LinkBuilder(idx, ip_window_s=5000)
+    for g in groups:
+        one.add(g)
+    many.add_all(groups)
+    t1, t2 = one.build(), many.build()
+    assert np.array_equal(t1.a, t2.a) and np.array_equal(t1.b, t2.b)
+    assert np.allclose(t1.scores, t2.scores, atol=1e-6)

@@ -96,6 +96,15 @@ class Group:
         return int(len(self.members))
 
 
+_TRIU: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _triu(n: int) -> tuple[np.ndarray, np.ndarray]:
+    if n not in _TRIU:
+        _TRIU[n] = np.triu_indices(n, 1)
+    return _TRIU[n]
+
+
 def group_pairs(members: np.ndarray, rank: np.ndarray, max_clique: int, successors: int) -> tuple[np.ndarray, np.ndarray]:
     """Positions (into `members`) of the pairs a group contributes.
 
@@ -108,7 +117,7 @@ def group_pairs(members: np.ndarray, rank: np.ndarray, max_clique: int, successo
         return np.empty(0, np.int64), np.empty(0, np.int64)
     order = np.argsort(rank[members], kind="stable")
     if n <= max_clique:
-        i, j = np.triu_indices(n, 1)
+        i, j = _triu(n)
         return order[i], order[j]
     k = max(1, min(successors, (n - 1) // 2))
     first = np.repeat(np.arange(n), k)
@@ -262,6 +271,47 @@ class LinkBuilder:
         weight = 0.0 if group.family == "template" else group.weight  # template: cosine, computed at the end
         net = self._networks.setdefault(group.network or group.identifier, len(self._networks)) if group.family == "ip" else 0
         self._acc[group.family].add(_pair_keys(a, b, _MODULUS), np.full(len(a), weight), np.full(len(a), net, np.int64))
+        return int(len(a))
+
+    def add_all(self, groups: Sequence[Group]) -> int:
+        """Add many groups; small ones (at most `max_clique` members) are expanded in
+        one vectorised step per (family, size). Returns the candidate pairs added."""
+        buckets: dict[tuple[str, int], list[Group]] = {}
+        added = 0
+        for g in groups:
+            if g.family not in FAMILY_INDEX:
+                raise ValueError(f"unknown signal family {g.family!r}")
+            if g.size < 2:
+                continue
+            if g.size <= self.max_clique and g.family != "template":
+                buckets.setdefault((g.family, g.size), []).append(g)
+            else:
+                added += self.add(g)
+        for (family, n), gs in buckets.items():
+            added += self._add_cliques(family, n, gs)
+        return added
+
+    def _add_cliques(self, family: str, n: int, gs: list[Group]) -> int:
+        i, j = _triu(n)
+        members = np.stack([g.members for g in gs])  # (groups, n)
+        a, b = members[:, i], members[:, j]  # (groups, pairs per group)
+        weight = np.repeat(np.array([g.weight for g in gs], dtype=float), len(i)).reshape(a.shape)
+        if family == "ip":
+            net = np.array([self._networks.setdefault(g.network or g.identifier, len(self._networks)) for g in gs], np.int64)
+            sub = np.repeat(net, len(i)).reshape(a.shape)
+            if all(g.first_s is not None and g.last_s is not None for g in gs):
+                f = np.stack([g.first_s for g in gs])
+                l = np.stack([g.last_s for g in gs])
+                w = self.ip_window_s
+                keep = (f[:, i] <= l[:, j] + w) & (f[:, j] <= l[:, i] + w)
+            else:
+                keep = np.ones(a.shape, bool)
+        else:
+            sub = np.zeros(a.shape, np.int64)
+            keep = np.ones(a.shape, bool)
+        a, b, weight, sub = a[keep], b[keep], weight[keep], sub[keep]
+        if len(a):
+            self._acc[family].add(_pair_keys(a, b, _MODULUS), weight, sub)
         return int(len(a))
 
     def build(self) -> PairTable:

@@ -76,9 +76,7 @@ def detect(
 
     builder = LinkBuilder(index, max_clique=params.max_clique, successors=params.successors,
                           ip_window_s=int(params.ip_window_hours * 3600))
-    candidate_pairs = 0
-    for g in signals.groups:
-        candidate_pairs += builder.add(g)
+    candidate_pairs = builder.add_all(signals.groups)
     pairs = builder.build()
     lap("links")
 
