@@ -6,7 +6,7 @@ import math
 import pytest
 
 from ringscope.app import data, evidence, graph_view, tagging_panel, ui
-from ringscope.app.graph_view import PAGE_SIZE, GEdge, GNode, GraphState, edge, node_id, parse_node_id
+from ringscope.app.graph_view import PAGE_SIZE, GNode, GraphState, edge, node_id, parse_node_id
 
 
 def _node(kind: str, key: str, **props) -> GNode:
