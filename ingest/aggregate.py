@@ -31,6 +31,7 @@ class Stage:
     query: str      # the stored query (cypher/ingest) that writes a batch
     total: int      # rows the stage will write
     rows: Callable[[int], Iterator[list[dict]]]  # batch size -> batches, in key order
+    table: str = ""  # the DuckDB table holding the rows (the bulk path merges these)
 
 
 def _materialise(engine: Engine, name: str, sql: str, order: str) -> tuple[int, Callable[[int], Iterator[list[dict]]]]:
@@ -58,7 +59,7 @@ def kept_extras(kind: c.FileKind, header: list[str]) -> list[str]:
 def email_domain(email: str | None) -> str | None:
     if not email or "@" not in email:
         return None
-    domain = email.rsplit("@", 1)[1].strip().strip(".").lower()
+    domain = email.rsplit("@", 1)[1].strip(" ").strip(".").lower()
     return domain or None
 
 
@@ -71,8 +72,11 @@ def _ts(col: str) -> str:
 def accounts(engine: Engine, extras: list[str]) -> list[Stage]:
     props = ["email", "display_name", "country", "org_id", "tier", *extras]
     select = ", ".join(quote_ident(p) for p in props)
+    # the domain part of the e-mail, lower-cased (email_domain() below says the same in Python)
+    domain = "NULLIF(lower(trim(trim(string_split(email, '@')[-1]), '.')), '')"
     sql = (
-        f"SELECT account_id, {_ts('created_at')} AS created_at, {select} FROM valid "
+        f"SELECT account_id, {_ts('created_at')} AS created_at, {select}, "
+        f"CASE WHEN contains(email, '@') THEN {domain} END AS email_domain FROM valid "
         "QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY __row DESC) = 1"
     )
     total, read = _materialise(engine, "accounts", sql, "account_id")
@@ -82,7 +86,7 @@ def accounts(engine: Engine, extras: list[str]) -> list[Stage]:
             out = []
             for r in batch:
                 p = {k: r[k] for k in props}
-                p["email_domain"] = email_domain(r["email"])
+                p["email_domain"] = r["email_domain"]
                 out.append({
                     "account_id": r["account_id"],
                     "created_at": r["created_at"],
@@ -92,7 +96,7 @@ def accounts(engine: Engine, extras: list[str]) -> list[Stage]:
                 })
             yield out
 
-    return [Stage("accounts", "ingest_accounts", total, rows)]
+    return [Stage("accounts", "ingest_accounts", total, rows, "stage_accounts")]
 
 
 def known_account_ids(engine: Engine) -> list[str]:
@@ -130,7 +134,7 @@ def payment_instruments(engine: Engine, extras: list[str]) -> list[Stage]:
                 for r in batch
             ]
 
-    return [Stage("instruments", "ingest_payment_instruments", total, rows)]
+    return [Stage("instruments", "ingest_payment_instruments", total, rows, "stage_instruments")]
 
 
 # ---------------------------------------------------------------- IP rows (logins and exchanges)
@@ -165,7 +169,7 @@ def _ip_stage(engine: Engine, intel: IntelTable, name: str, query: str, count_co
                 for r in batch
             ]
 
-    return Stage(name, query, total, rows)
+    return Stage(name, query, total, rows, f"stage_{name}")
 
 
 # ---------------------------------------------------------------- logins
@@ -174,12 +178,13 @@ def logins(engine: Engine, intel: IntelTable) -> list[Stage]:
     sql = (
         "SELECT account_id, device_id, count(*) AS logins, "
         f"{_ts('min(ts)')} AS first_seen, {_ts('max(ts)')} AS last_seen, "
-        "arg_max(user_agent, struct_pack(t := ts, r := __row)) FILTER (WHERE user_agent IS NOT NULL) AS user_agent "
+        "arg_max(user_agent, struct_pack(t := ts, r := __row)) FILTER (WHERE user_agent IS NOT NULL) AS user_agent, "
+        f"{_ts('max(ts) FILTER (WHERE user_agent IS NOT NULL)')} AS user_agent_seen "
         "FROM valid WHERE device_id IS NOT NULL GROUP BY account_id, device_id"
     )
     total, device_rows = _materialise(engine, "devices", sql, "account_id, device_id")
     return [
-        Stage("devices", "ingest_login_devices", total, device_rows),
+        Stage("devices", "ingest_login_devices", total, device_rows, "stage_devices"),
         _ip_stage(engine, intel, "login_ips", "ingest_login_ips", "logins"),
     ]
 
@@ -220,8 +225,8 @@ def exchanges(engine: Engine, intel: IntelTable) -> list[Stage]:
     template_rows = read_templates
 
     return [
-        Stage("accounts", "ingest_exchange_accounts", accounts_total, account_rows),
-        Stage("templates", "ingest_exchange_templates", template_total, template_rows),
+        Stage("accounts", "ingest_exchange_accounts", accounts_total, account_rows, "stage_exchange_accounts"),
+        Stage("templates", "ingest_exchange_templates", template_total, template_rows, "stage_templates"),
         _ip_stage(engine, intel, "ips", "ingest_exchange_ips", "exchanges"),
     ]
 

@@ -41,8 +41,11 @@ class _Bars:
               help="Where reject files go [default: $RINGSCOPE_HOME/rejects/<UTC timestamp>, i.e. .ringscope/rejects/...].")
 @click.option("--memory-limit", default="1GB", show_default=True,
               help="Memory the aggregation engine (DuckDB) may use before it spills to disk.")
+@click.option("--bulk", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Initial load through neo4j-admin import (local server, empty database; the server is stopped "
+                   "while it runs). auto: when possible and the world is at least 100 MB.")
 @click.option("--quiet", is_flag=True, help="No progress bars; print only the summary.")
-def ingest(world_dir: str, batch_size: int, rejects_dir: str | None, memory_limit: str, quiet: bool) -> None:
+def ingest(world_dir: str, batch_size: int, rejects_dir: str | None, memory_limit: str, bulk: str, quiet: bool) -> None:
     """Load every interchange file in WORLD_DIR (CSV, CSV.gz or Parquet) into Neo4j.
 
     Files are validated against the contract (shared/spec/interchange.md): bad rows go to
@@ -57,7 +60,7 @@ def ingest(world_dir: str, batch_size: int, rejects_dir: str | None, memory_limi
     bars = _Bars(not quiet)
     try:
         summary = ingest_world(world_dir, settings, bars, batch_size=batch_size,
-                               rejects_dir=rejects_dir, memory_limit=memory_limit)
+                               rejects_dir=rejects_dir, memory_limit=memory_limit, bulk=bulk)
     finally:
         bars.close()
     click.echo(summary.table())

@@ -6,7 +6,7 @@ group-bys with a memory limit, spilling to disk instead of growing the process.
 
 Each source file becomes a view `src` with a 1-based `__row` column and every
 contract column present (absent optional ones as NULL), typed:
-text columns trimmed with empty turned into NULL, timestamps as TIMESTAMPTZ
+text columns as they are with empty turned into NULL, timestamps as TIMESTAMPTZ
 (NULL when unparsable, the raw text kept in `<col>__raw`), token counts as
 BIGINT (the raw text kept likewise).
 """
@@ -22,6 +22,9 @@ import pyarrow as pa
 
 from .contract import IP, NETWORK, TIMESTAMP, TOKENS, FileKind
 from .files import SourceFile
+
+
+_INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
 
 
 def quote_ident(name: str) -> str:
@@ -76,31 +79,46 @@ class Engine:
         else:
             scan = f"SELECT * FROM read_parquet({quote_literal(str(source.path))}, file_row_number = true)"
             row = "file_row_number + 1"
+        types = {r[0]: r[1].upper() for r in self.con.execute(f"DESCRIBE {scan}").fetchall()}
         cols = [f"{row} AS __row"]
         for col in kind.columns:
-            q = quote_ident(col)
-            if col not in present:
-                sql_type = {TIMESTAMP: "TIMESTAMPTZ", TOKENS: "BIGINT"}.get(kind.type_of(col), "VARCHAR")
-                cols.append(f"NULL::{sql_type} AS {q}")
-                if kind.type_of(col) in (TIMESTAMP, TOKENS):
-                    cols.append(f"NULL::VARCHAR AS {quote_ident(col + '__raw')}")
-                continue
-            text = f"NULLIF(TRIM(CAST({q} AS VARCHAR)), '')"
+            q, raw = quote_ident(col), quote_ident(col + "__raw")
             typ = kind.type_of(col)
+            if col not in present:
+                sql_type = {TIMESTAMP: "TIMESTAMPTZ", TOKENS: "BIGINT"}.get(typ, "VARCHAR")
+                cols.append(f"NULL::{sql_type} AS {q}")
+                if typ in (TIMESTAMP, TOKENS):
+                    cols.append(f"NULL::VARCHAR AS {raw}")
+                continue
+            stored = types.get(col, "VARCHAR")
+            # Identifiers are opaque: kept byte for byte (no trimming, which would also
+            # cost a full string pass per column); an empty cell is a missing value.
+            text = f"NULLIF({q}, '')" if stored == "VARCHAR" else f"CAST({q} AS VARCHAR)"
             if typ == TIMESTAMP:
-                cols.append(f"TRY_CAST({q} AS TIMESTAMPTZ) AS {q}")
-                cols.append(f"{text} AS {quote_ident(col + '__raw')}")
+                if stored.startswith("TIMESTAMP") or stored == "DATE":
+                    # a typed Parquet column: nothing to parse (naive timestamps are UTC)
+                    cols.append(f"CAST({q} AS TIMESTAMPTZ) AS {q}")
+                    cols.append(f"{q} AS {raw}")
+                else:
+                    cols.append(f"TRY_CAST({text} AS TIMESTAMPTZ) AS {q}")
+                    cols.append(f"{text} AS {raw}")
             elif typ == TOKENS:
-                cols.append(
-                    f"CASE WHEN TRY_CAST({text} AS DOUBLE) = floor(TRY_CAST({text} AS DOUBLE)) "
-                    f"THEN CAST(TRY_CAST({text} AS DOUBLE) AS BIGINT) END AS {q}"
-                )
-                cols.append(f"{text} AS {quote_ident(col + '__raw')}")
+                if stored in _INTEGER_TYPES:
+                    cols.append(f"CAST({q} AS BIGINT) AS {q}")
+                    cols.append(f"{q} AS {raw}")
+                elif stored in ("DOUBLE", "FLOAT", "REAL") or stored.startswith("DECIMAL"):
+                    cols.append(f"CASE WHEN {q} = floor({q}) THEN CAST({q} AS BIGINT) END AS {q}")
+                    cols.append(f"{q} AS {raw}")
+                else:
+                    # whole numbers only: '12' and '12.0' pass, '12.5' and 'abc' do not
+                    as_double = f"TRY_CAST({text} AS DOUBLE)"
+                    cols.append(f"CASE WHEN {as_double} = floor({as_double}) THEN CAST({as_double} AS BIGINT) END AS {q}")
+                    cols.append(f"{text} AS {raw}")
             else:
                 cols.append(f"{text} AS {q}")
         for col in extras:
             q = quote_ident(col)
-            cols.append(f"NULLIF(TRIM(CAST({q} AS VARCHAR)), '') AS {q}")
+            cols.append(f"NULLIF(CAST({q} AS VARCHAR), '') AS {q}")
         self.con.execute("DROP VIEW IF EXISTS src")
         self.con.execute(f"CREATE TEMP VIEW src AS SELECT {', '.join(cols)} FROM ({scan})")
 
@@ -120,8 +138,8 @@ class Engine:
     def distinct_raw_ips(self, column: str) -> list[str]:
         q = quote_ident(column)
         rows = self.con.execute(
-            f"SELECT DISTINCT {q} FROM src WHERE {q} IS NOT NULL "
-            f"AND {q} NOT IN (SELECT raw FROM ipmap)"
+            f"SELECT ip FROM (SELECT DISTINCT {q} AS ip FROM src WHERE {q} IS NOT NULL) "
+            "WHERE ip NOT IN (SELECT raw FROM ipmap)"
         ).fetchall()
         return [r[0] for r in rows]
 

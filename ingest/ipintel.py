@@ -46,8 +46,9 @@ def parse_network(raw: str | None) -> ipaddress.IPv4Network | ipaddress.IPv6Netw
         return None
 
 
-def _asn(value: Any) -> Any:
-    """`64500`, `AS64500` and `64500.0` become the integer 64500; anything else stays text."""
+def _asn(value: Any) -> int | None:
+    """`64500`, `AS64500` and `64500.0` become the integer 64500; text that is not an
+    AS number leaves `asn` unset (the row still loads)."""
     if value is None or value == "":
         return None
     text = str(value).strip()
@@ -56,8 +57,8 @@ def _asn(value: Any) -> Any:
     try:
         number = float(text)
     except ValueError:
-        return str(value)
-    return int(number) if number.is_integer() else str(value)
+        return None
+    return int(number) if number.is_integer() else None
 
 
 @dataclass

@@ -42,6 +42,8 @@ class FileReport:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
+    #: aggregated rows handed to Neo4j (one per account, account x template, ...)
+    rows_written: int = 0
     rejects_file: Path | None = None
     seconds: dict[str, float] = field(default_factory=lambda: {s: 0.0 for s in STAGES})
     reject_reasons: dict[str, int] = field(default_factory=dict)
@@ -58,6 +60,9 @@ class IngestSummary:
     relationships_created: dict[str, int] = field(default_factory=dict)
     stage_seconds: dict[str, float] = field(default_factory=dict)
     wall_seconds: float = 0.0
+    #: "transactional" (batched UNWIND + MERGE) or "bulk" (neo4j-admin import into the empty database)
+    path: str = "transactional"
+    bulk: dict = field(default_factory=dict)
 
     @property
     def rows_read(self) -> int:
@@ -70,6 +75,21 @@ class IngestSummary:
     @property
     def rows_rejected(self) -> int:
         return sum(f.rows_rejected for f in self.files)
+
+    @property
+    def rows_written(self) -> int:
+        return sum(f.rows_written for f in self.files)
+
+    def stage_rates(self) -> dict[str, float]:
+        """Rows per second of each stage over the files loaded: source rows for
+        read/validate/aggregate, aggregated rows written for load."""
+        loaded = [f for f in self.files if f.status == LOADED]
+        rates = {}
+        for stage in STAGES:
+            secs = self.stage_seconds.get(stage, 0.0)
+            rows = sum(f.rows_written if stage == "load" else f.rows_read for f in loaded)
+            rates[stage] = rows / secs if secs > 0 else 0.0
+        return rates
 
     def file(self, name: str) -> FileReport:
         for f in self.files:
@@ -100,7 +120,12 @@ class IngestSummary:
         lines.append(f"nodes created: {created}")
         created = ", ".join(f"{k} {v:,}" for k, v in sorted(self.relationships_created.items()) if v) or "none"
         lines.append(f"relationships created: {created}")
-        lines.append("time per stage: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.stage_seconds.items()))
+        rates = self.stage_rates()
+        lines.append("time per stage: " + ", ".join(
+            f"{k} {v:.1f}s" + (f" ({rates[k]:,.0f} rows/s)" if rates.get(k) else "") for k, v in self.stage_seconds.items()))
+        lines.append(f"rows written to Neo4j after aggregation: {self.rows_written:,} ({self.path} path"
+                     + (f": import files {self.bulk['write_csv_s']:.1f}s, neo4j-admin import {self.bulk['import_s']:.1f}s" if self.bulk else "")
+                     + ")")
         if self.rows_rejected:
             lines.append(f"rejected rows: {self.rejects_dir}/")
             for f in self.files:
@@ -151,12 +176,20 @@ def ingest_world(
     batch_size: int = 5000,
     rejects_dir: str | Path | None = None,
     memory_limit: str = "1GB",
+    bulk: str = "auto",
 ) -> IngestSummary:
-    """Load every interchange file of a world into the graph (see README, Ingest)."""
+    """Load every interchange file of a world into the graph (see README, Ingest).
+
+    `bulk`: "never" writes through Bolt; "always" takes the neo4j-admin import path
+    (local server, empty database; refused otherwise); "auto" takes it when it may
+    and the world's files add up to at least BULK_MIN_BYTES.
+    """
     began = time.perf_counter()
     settings = settings or load_settings()
     if batch_size < 1:
         raise RingScopeError(f"batch size must be at least 1, not {batch_size}")
+    if bulk not in ("auto", "always", "never"):
+        raise RingScopeError(f"bulk must be auto, always or never, not {bulk!r}")
     world = discover(path)
     if not world.files:
         raise RingScopeError(
@@ -178,16 +211,27 @@ def ingest_world(
     tell = progress or (lambda done, total, message: None)
 
     schema.migrate(settings)  # constraints back every MERGE; idempotent
+    use_bulk = _choose_bulk(bulk, settings, world)
     nodes_before, rels_before = _counts(settings)
     seen = ledger.done_files(settings)
     engine = Engine(memory_limit=memory_limit)
     try:
         engine.add_known([r["account_id"] for r in load.read_query("ingest_known_accounts", settings)])
         run = _Run(world, headers, engine, settings, summary, seen, batch_size, rejects_root, tell)
+        if use_bulk:
+            from .bulk import BulkLoad
+
+            run.bulk = BulkLoad(engine, settings, IntelTable(), batch_size)
+            summary.path = "bulk"
         run.ip_intel()
         for f in world.files:
             if f.kind != "ip_intel":
                 run.file(f)
+        if run.bulk is not None:
+            t0 = time.perf_counter()
+            run.bulk.intel = run.intel
+            summary.bulk = run.bulk.run_import(tell)
+            summary.stage_seconds["load"] += time.perf_counter() - t0
         if any(f.status == LOADED for f in summary.files):
             t0 = time.perf_counter()
             tell(0, None, "refreshing per-identifier totals")
@@ -202,7 +246,28 @@ def ingest_world(
     return summary
 
 
+#: Below this much input the bulk path's fixed cost (stopping and starting the
+#: server) outweighs what it saves.
+BULK_MIN_BYTES = 100 * 2**20
+
+
+def _choose_bulk(bulk: str, settings: Settings, world: World) -> bool:
+    if bulk == "never":
+        return False
+    from .bulk import can_bulk
+
+    why_not = can_bulk(settings)
+    if bulk == "always":
+        if why_not:
+            raise RingScopeError(f"--bulk always refused: {why_not}; use --bulk never (or auto)")
+        return True
+    size = sum(f.size for f in world.files if not c.KINDS[f.kind].never_loaded)
+    return why_not is None and size >= BULK_MIN_BYTES
+
+
 class _Run:
+    bulk = None  # a BulkLoad when the run takes the bulk path
+
     def __init__(self, world: World, headers, engine: Engine, settings: Settings, summary: IngestSummary,
                  seen: dict[str, dict], batch_size: int, rejects_root: Path, tell: Progress):
         self.world, self.headers, self.engine, self.settings = world, headers, engine, settings
@@ -256,6 +321,11 @@ class _Run:
             self.tell(report.rows_read, report.rows_read, f"{f.name}: validate")
 
     def _load(self, f: SourceFile, report: FileReport, clock: _Clock, stages, batch_size: int) -> None:
+        if self.bulk is not None:
+            with clock("aggregate"):
+                self.bulk.keep(stages, self.world.files.index(f))
+                report.rows_written += sum(stage.total for stage in stages)
+            return
         with clock("load"):
             for stage in stages:
                 done = 0
@@ -266,12 +336,22 @@ class _Run:
                     self.tell(done, stage.total, f"{f.name}: load {stage.name}")
 
                 self.tell(0, stage.total, f"{f.name}: load {stage.name}")
-                load.write_stage(stage, sha=report.sha256, batch_size=batch_size, settings=self.settings, progress=step)
+                report.rows_written += load.write_stage(
+                    stage, sha=report.sha256, batch_size=batch_size, settings=self.settings, progress=step
+                )
 
     def _finish(self, report: FileReport, writer) -> None:
         writer.close()
         report.rows_loaded = report.rows_read - report.rows_rejected
         report.rejects_file = writer.path if writer.count else None
+        if self.bulk is not None:
+            from .bulk import LedgerRow
+
+            f = next(x for x in self.world.files if x.name == report.name)
+            self.bulk.ledger.append(LedgerRow(
+                report.sha256, report.name, report.kind, f.size, report.rows_read, report.rows_loaded,
+                report.rows_rejected, str(report.rejects_file or ""), self.batch_size))
+            return
         ledger.finish(
             self.settings, sha=report.sha256, rows_read=report.rows_read, rows_loaded=report.rows_loaded,
             rows_rejected=report.rows_rejected, rejects_file=str(report.rejects_file or ""),
@@ -290,6 +370,8 @@ class _Run:
         return True
 
     def _begin(self, f: SourceFile, report: FileReport) -> int:
+        if self.bulk is not None:  # the ledger entries are imported with the graph
+            return self.batch_size
         entry = ledger.begin(self.settings, sha=report.sha256, path=f.name, kind=f.kind, size_bytes=f.size,
                              batch_size=self.batch_size)
         return entry.batch_size
@@ -330,6 +412,10 @@ class _Run:
                 report.rows_read = report.rows_rejected = 0
                 report.reject_reasons.clear()
         self.intel = IntelTable.build(rows)
+        if self.bulk is not None:  # the database is empty: no IP node to re-apply to
+            for _f, report, writer, _size in new:
+                self._finish(report, writer)
+            return
         if not new:
             return
         f, report, writer, batch_size = new[0]

@@ -51,12 +51,12 @@ def _checks(kind: c.FileKind) -> list[tuple[str, str, str]]:
         if typ == c.TIMESTAMP:
             checks.append((f"s.{raw} IS NOT NULL AND s.{q} IS NULL", f"{c.BAD_TIMESTAMP}: {col}", f"s.{raw}"))
         elif typ == c.IP:
-            checks.append((f"s.{q} IS NOT NULL AND m_{col}.address IS NULL", f"{c.BAD_IP}: {col}", f"s.{q}"))
+            checks.append((f"s.{q} IN (SELECT raw FROM ipmap WHERE address IS NULL)", f"{c.BAD_IP}: {col}", f"s.{q}"))
         elif typ == c.TOKENS:
             checks.append((f"s.{raw} IS NOT NULL AND s.{q} IS NULL", f"{c.BAD_TOKENS}: {col}", f"s.{raw}"))
             checks.append((f"s.{q} < 0", f"{c.NEGATIVE_TOKENS}: {col}", f"s.{raw}"))
     if kind.links_account:
-        checks.append(("k.account_id IS NULL", c.UNKNOWN_ACCOUNT, "s.account_id"))
+        checks.append(("s.account_id IN (SELECT account_id FROM unknown_accounts)", c.UNKNOWN_ACCOUNT, "s.account_id"))
     return checks
 
 
@@ -64,15 +64,11 @@ def _reject_sql(kind: c.FileKind) -> str:
     checks = _checks(kind)
     reason = "CASE " + " ".join(f"WHEN {cond} THEN '{why}'" for cond, why, _ in checks) + " END"
     value = "CASE " + " ".join(f"WHEN {cond} THEN CAST({val} AS VARCHAR)" for cond, _, val in checks) + " END"
-    joins = []
-    for col in kind.columns:
-        if kind.type_of(col) == c.IP:
-            joins.append(f"LEFT JOIN ipmap m_{col} ON m_{col}.raw = s.{quote_ident(col)}")
-    if kind.links_account:
-        joins.append("LEFT JOIN known k ON k.account_id = s.account_id")
+    # Every check is a cheap test against a small set (bad addresses, unknown
+    # account ids), so the scan never joins the big tables row by row.
     return (
         f"SELECT __row, reason, value FROM (SELECT s.__row, {reason} AS reason, {value} AS value "
-        f"FROM src s {' '.join(joins)}) WHERE reason IS NOT NULL"
+        f"FROM src s) WHERE reason IS NOT NULL"
     )
 
 
@@ -92,6 +88,13 @@ def find_rejects(engine: Engine, kind: c.FileKind, writer: RejectWriter, progres
     """Write the `src` view's rejected rows to `writer` and keep their row numbers
     in the table `rej` (the aggregation leaves them out). Returns how many."""
     register_ips(engine, kind)
+    engine.con.execute("DROP TABLE IF EXISTS unknown_accounts")
+    if kind.links_account:
+        engine.con.execute(
+            "CREATE TEMP TABLE unknown_accounts AS SELECT account_id FROM "
+            "(SELECT DISTINCT account_id FROM src WHERE account_id IS NOT NULL) "
+            "WHERE account_id NOT IN (SELECT account_id FROM known)"
+        )
     engine.con.execute("DROP TABLE IF EXISTS rej")
     engine.con.execute(f"CREATE TEMP TABLE rej AS {_reject_sql(kind)}")
     count = 0

@@ -1,7 +1,7 @@
 // name: ingest_login_devices
 // title: Load account-device links from logins
 // description: One row per account x device: USED_DEVICE whose logins add up and whose
-//   first_seen / last_seen widen; the device keeps the user agent of its latest login.
+//   first_seen / last_seen widen; the device keeps the user agent of its latest login that had one.
 // category: ingest
 // mode: write
 // version: 1
@@ -18,10 +18,13 @@ WHERE NOT $batch IN f.batches_done
 SET f.batches_done = f.batches_done + [$batch]
 WITH f
 UNWIND $rows AS row
-WITH row, datetime({epochMillis: row.first_seen}) AS fs, datetime({epochMillis: row.last_seen}) AS ls
+WITH row, datetime({epochMillis: row.first_seen}) AS fs, datetime({epochMillis: row.last_seen}) AS ls,
+     CASE WHEN row.user_agent_seen IS NULL THEN null ELSE datetime({epochMillis: row.user_agent_seen}) END AS uas
 MERGE (a:Account {account_id: row.account_id})
 MERGE (d:Device {device_id: row.device_id})
-SET d.user_agent = CASE WHEN d.last_seen IS NULL OR ls >= d.last_seen THEN coalesce(row.user_agent, d.user_agent) ELSE d.user_agent END,
+// the agent of the latest login that carried one (a tie goes to the row written last)
+SET d.user_agent = CASE WHEN uas IS NOT NULL AND (d.user_agent_seen IS NULL OR uas >= d.user_agent_seen) THEN row.user_agent ELSE d.user_agent END,
+    d.user_agent_seen = CASE WHEN uas IS NOT NULL AND (d.user_agent_seen IS NULL OR uas >= d.user_agent_seen) THEN uas ELSE d.user_agent_seen END,
     d.last_seen = CASE WHEN d.last_seen IS NULL OR ls > d.last_seen THEN ls ELSE d.last_seen END
 MERGE (a)-[r:USED_DEVICE]->(d)
 SET r.logins = coalesce(r.logins, 0) + row.logins,
