@@ -1,0 +1,62 @@
+"""The bulk path (neo4j-admin import into an empty database) gives the graph the
+transactional path gives, files split in several parts included."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from ringscope import db
+from ringscope.errors import RingScopeError
+from ringscope.ingest import ingest_world
+from ringscope.server import local
+
+from conftest import empty_database
+from test_ingest_graph import TINY, _split, dump, one
+
+pytestmark = pytest.mark.integration
+
+
+def _split_world(tmp_path):
+    """The tiny world with accounts, logins and exchanges each in two files; account a2
+    appears in both accounts files (the later e-mail wins)."""
+    world = tmp_path / "split"
+    world.mkdir()
+    for name in ("ip_intel.csv", "payment_instruments.csv", "labels.csv"):
+        shutil.copy(TINY / name, world / name)
+    _split(TINY / "exchanges.csv", world, "exchanges", 3)
+    _split(TINY / "logins.csv", world, "logins", 2)
+    lines = (TINY / "accounts.csv").read_text().splitlines(keepends=True)
+    (world / "accounts_1.csv").write_text("".join(lines[:3]))
+    (world / "accounts_2.csv").write_text(lines[0] + lines[2].replace("bob@example.com", "bob@new.test") + "".join(lines[3:]))
+    return world
+
+
+def test_bulk_import_equals_the_transactional_load(clean_db, tmp_path):
+    settings = clean_db
+    if not settings.uses_local_server or local.read_pid(local.ServerPaths(settings.local.home)) is None:
+        pytest.skip("the bulk path needs the private local test server (it is stopped for the import)")
+    world = _split_world(tmp_path)
+    tx = ingest_world(world, settings, rejects_dir=tmp_path / "r-tx", bulk="never")
+    assert tx.path == "transactional"
+    expected = dump(settings)
+    assert one(settings, "MATCH (:Account {account_id: 'a2'})-[:HAS_EMAIL_DOMAIN]->(d) RETURN d.domain AS d")["d"] == "new.test"
+    empty_database(settings)
+
+    bulk = ingest_world(world, settings, rejects_dir=tmp_path / "r-bulk", bulk="always")
+    assert bulk.path == "bulk" and bulk.bulk["rows"] > 0
+    assert dump(settings) == expected
+    assert (bulk.rows_read, bulk.rows_rejected) == (tx.rows_read, tx.rows_rejected)
+    for name in ("exchanges_2.csv", "logins_2.csv", "accounts_2.csv"):
+        assert (tmp_path / "r-bulk" / f"{name}.rejects.csv").read_text() == (tmp_path / "r-tx" / f"{name}.rejects.csv").read_text()
+    # the ledger came in with the graph: a re-run skips every file
+    ledger = db.run_read("MATCH (f:IngestedFile) RETURN f.status AS s, count(*) AS n", settings=settings)
+    assert ledger == [{"s": "done", "n": 8}]
+    again = ingest_world(world, settings, rejects_dir=tmp_path / "r-again")
+    assert again.rows_read == 0 and dump(settings) == expected
+    # constraints are back after the import
+    names = {r["name"] for r in db.run_read("SHOW CONSTRAINTS YIELD name RETURN name", settings=settings)}
+    assert "account_id" in names
+
+    with pytest.raises(RingScopeError, match="not empty"):
+        ingest_world(world, settings, rejects_dir=tmp_path / "r-refused", bulk="always")
