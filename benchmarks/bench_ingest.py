@@ -116,7 +116,7 @@ def engine_duckdb(path: Path) -> dict:
     rejected = find_rejects(engine, kind, Sink())
     valid_rows_view(engine, rejected)
     t2 = time.perf_counter()
-    stages = aggregate.exchanges(engine, IntelTable())
+    stages = aggregate.exchanges(engine, IntelTable(), rejected)
     t3 = time.perf_counter()
     groups = {s.name: s.total for s in stages}
     engine.close()
@@ -242,16 +242,18 @@ def _world_dir(name: str, cache: Path) -> Path:
     return out
 
 
-def _ingest_child(world: str, batch_size: int) -> None:
+def _ingest_child(world: str, batch_size: int, bulk: str) -> None:
     from ringscope.ingest import ingest_world
 
-    s = ingest_world(world, batch_size=batch_size, rejects_dir=Path(os.environ.get("TMPDIR", "/tmp")) / "bench-rejects")
+    s = ingest_world(world, batch_size=batch_size, bulk=bulk,
+                     rejects_dir=Path(os.environ.get("TMPDIR", "/tmp")) / "bench-rejects")
     print(json.dumps({
         "wall": s.wall_seconds, "rows_read": s.rows_read, "rows_rejected": s.rows_rejected, "rows_written": s.rows_written,
         "stage_seconds": s.stage_seconds, "rates": s.stage_rates(),
         "exchanges_rows": sum(f.rows_read for f in s.files if f.kind == "exchanges"),
         "exchanges_seconds": {k: sum(f.seconds[k] for f in s.files if f.kind == "exchanges") for k in ("read", "validate", "aggregate", "load")},
         "nodes": sum(s.nodes_created.values()), "relationships": sum(s.relationships_created.values()),
+        "path": s.path, "bulk": s.bulk,
         "maxrss": _maxrss(),
     }))
 
@@ -398,7 +400,7 @@ def cmd_worlds(args) -> None:
         print(f"\n== {name}: {world}", flush=True)
         schema.reset(settings)
         db.close_all()
-        data, rss, wall = _child(["_ingest", str(world), str(args.batch_size)])
+        data, rss, wall = _child(["_ingest", str(world), str(args.batch_size), args.bulk])
         store = local.store_size_bytes(local.ServerPaths(settings.local.home)) if settings.uses_local_server else 0
         ex = data["exchanges_seconds"]
         ex_rows = data["exchanges_rows"]
@@ -410,11 +412,19 @@ def cmd_worlds(args) -> None:
         if ex_rows:
             print("exchanges only:     " + ", ".join(
                 f"{k} {v:.1f}s" + (f" = {ex_rows / v:,.0f} rows/s" if v and k != 'load' else "") for k, v in ex.items()))
+        how = data["path"] + (f" (import files {data['bulk']['write_csv_s']:.1f}s, neo4j-admin import {data['bulk']['import_s']:.1f}s, "
+                              f"server stop/start included)" if data["bulk"] else "")
+        print(f"load path: {how}")
         print(f"total wall {wall:.1f}s (job {data['wall']:.1f}s); ingest peak RSS {mb(rss)}; Neo4j store {mb(store)}", flush=True)
         naive = naive_loader(world, args.naive_sample, settings)
         print(f"naive row-at-a-time MERGE on {args.naive_sample:,} raw exchanges: {naive:,.0f} rows/s "
               f"(ingest end to end on exchanges: {ex_rows / max(sum(ex.values()), 1e-9):,.0f} raw rows/s)", flush=True)
-        ceiling = import_ceiling(settings, cache / f"import-{name}") if not args.no_import else {"error": "skipped"}
+        if data["bulk"]:  # the run itself was a neo4j-admin import of this graph
+            ceiling = {"seconds": data["bulk"]["import_s"], "rows": data["bulk"]["rows"], "store": store}
+        elif args.no_import:
+            ceiling = {"error": "skipped"}
+        else:
+            ceiling = import_ceiling(settings, cache / f"import-{name}")
         if "error" in ceiling:
             print(f"neo4j-admin import: {ceiling['error']}")
         else:
@@ -435,7 +445,7 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "_engine":
         return _engine_child(sys.argv[2], sys.argv[3])
     if len(sys.argv) > 1 and sys.argv[1] == "_ingest":
-        return _ingest_child(sys.argv[2], int(sys.argv[3]))
+        return _ingest_child(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
     e = sub.add_parser("engines", help="compare exchange aggregation engines on a synthetic Parquet file")
@@ -445,6 +455,7 @@ def main() -> None:
     w = sub.add_parser("worlds", help="load worlds end to end (empties the database)")
     w.add_argument("--worlds", default="demo,medium", help="comma-separated: demo, medium, incident")
     w.add_argument("--batch-size", type=int, default=5000, help="ingest batch size")
+    w.add_argument("--bulk", choices=("auto", "always", "never"), default="auto", help="ingest's --bulk")
     w.add_argument("--naive-sample", type=int, default=2000, help="raw exchanges the naive loader writes")
     w.add_argument("--no-import", action="store_true", help="skip the neo4j-admin import ceiling")
     w.add_argument("--cache", default="/tmp/ringscope-bench", help="where generated worlds and scratch stores go")

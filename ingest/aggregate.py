@@ -139,15 +139,20 @@ def payment_instruments(engine: Engine, extras: list[str]) -> list[Stage]:
 
 # ---------------------------------------------------------------- IP rows (logins and exchanges)
 
-def _ip_stage(engine: Engine, intel: IntelTable, name: str, query: str, count_col: str) -> Stage:
+def _ip_stage(engine: Engine, intel: IntelTable, name: str, query: str, count_col: str, source: str | None = None) -> Stage:
+    """Account x IP rows. `source`: a table already grouped by (account_id, ip) with
+    n / first_seen / last_seen (the exchanges path); by default the `valid` rows."""
+    if source is None:
+        source = (
+            "(SELECT account_id, ip, count(*) AS n, min(ts) AS first_seen, max(ts) AS last_seen "
+            " FROM valid WHERE ip IS NOT NULL GROUP BY account_id, ip)"
+        )
     # Group by the raw text first (cheap on the big scan), then fold raw spellings
     # of one address (`::1` / `0:0::1`) together on the small result.
     sql = (
-        "WITH raw AS (SELECT account_id, ip, count(*) AS n, min(ts) AS first_seen, max(ts) AS last_seen "
-        "  FROM valid WHERE ip IS NOT NULL GROUP BY account_id, ip) "
         "SELECT r.account_id, m.address, CAST(sum(r.n) AS BIGINT) AS n, "
         f"  {_ts('min(r.first_seen)')} AS first_seen, {_ts('max(r.last_seen)')} AS last_seen "
-        "FROM raw r JOIN ipmap m ON m.raw = r.ip GROUP BY r.account_id, m.address"
+        f"FROM {source} r JOIN ipmap m ON m.raw = r.ip GROUP BY r.account_id, m.address"
     )
     total, read = _materialise(engine, name, sql, "account_id, address")
     cache: dict[str, dict] = {}
@@ -191,43 +196,113 @@ def logins(engine: Engine, intel: IntelTable) -> list[Stage]:
 
 # ---------------------------------------------------------------- exchanges
 
-def exchanges(engine: Engine, intel: IntelTable) -> list[Stage]:
-    # One scan to (account, day, hour): every account aggregate derives from it.
-    engine.con.execute("DROP TABLE IF EXISTS ex_dh")
-    engine.con.execute(
-        "CREATE TEMP TABLE ex_dh AS SELECT account_id, CAST(ts AS DATE) AS day, hour(ts) AS h, count(*) AS n, "
-        "CAST(sum(coalesce(input_tokens, 0)) AS BIGINT) AS i, CAST(sum(coalesce(output_tokens, 0)) AS BIGINT) AS o, min(ts) AS mn, max(ts) AS mx "
-        "FROM valid GROUP BY ALL"
+_INTEGERS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
+
+
+def _exchange_frame(engine: Engine, rejected: int):
+    """The valid exchanges as a Polars LazyFrame with typed columns (account_id,
+    ts in UTC, ip, prompt_fingerprint, input_tokens, output_tokens).
+
+    A Parquet file whose columns are already typed is scanned where it is (the
+    rejected rows, usually none, are left out by row number). Anything that needed
+    parsing (CSV, text columns) is written once, typed, by DuckDB and scanned from there.
+    """
+    import polars as pl
+
+    src = engine.source
+    types = src["types"]
+    direct = (
+        not src["staged"]
+        and (types.get("ts") or "").startswith("TIMESTAMP")
+        and all(types.get(c) in (None, "VARCHAR") for c in ("account_id", "ip", "prompt_fingerprint"))
+        and types.get("account_id") == "VARCHAR"
+        and all(types.get(c) is None or types[c] in _INTEGERS for c in ("input_tokens", "output_tokens"))
     )
+    if not direct:
+        path = engine.work / "valid-exchanges.parquet"
+        engine.con.execute(
+            "COPY (SELECT account_id, ts, ip, prompt_fingerprint, coalesce(input_tokens, 0) AS input_tokens, "
+            f"coalesce(output_tokens, 0) AS output_tokens FROM valid) TO '{path}' (FORMAT parquet)"
+        )
+        return pl.scan_parquet(path).with_columns(pl.col("ts").dt.convert_time_zone("UTC"))
+    lf = pl.scan_parquet(src["path"])
+    if rejected:
+        rej = pl.from_arrow(engine.arrow("SELECT CAST(__row AS BIGINT) AS __row FROM rej"))
+        lf = lf.with_row_index("__row", offset=1).with_columns(pl.col("__row").cast(pl.Int64)).join(
+            rej.lazy(), on="__row", how="anti")
+    ts = pl.col("ts")
+    ts_type = lf.collect_schema()["ts"]
+    ts = ts.dt.replace_time_zone("UTC") if getattr(ts_type, "time_zone", None) is None else ts.dt.convert_time_zone("UTC")
+
+    def text(col: str):
+        if col not in types:
+            return pl.lit(None, pl.String).alias(col)
+        return pl.when(pl.col(col) == "").then(None).otherwise(pl.col(col)).alias(col)
+
+    def tokens(col: str):
+        if col not in types:
+            return pl.lit(0, pl.Int64).alias(col)
+        return pl.col(col).cast(pl.Int64).fill_null(0).alias(col)
+
+    return lf.select(
+        pl.col("account_id"), ts.alias("ts"), text("ip"), text("prompt_fingerprint"),
+        tokens("input_tokens"), tokens("output_tokens"),
+    )
+
+
+def _register(engine: Engine, name: str, frame) -> None:
+    engine.con.register(f"{name}_arrow", frame.to_arrow())
+    engine.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+    engine.con.unregister(f"{name}_arrow")
+
+
+def exchanges(engine: Engine, intel: IntelTable, rejected: int = 0) -> list[Stage]:
+    """The exchange aggregates. The heavy group-bys run in Polars (it won the
+    measurement, see README: Ingest); the small results go back to DuckDB, which
+    shapes the stage tables like every other file kind's."""
+    import polars as pl
+
+    lf = _exchange_frame(engine, rejected)
+    first, last = pl.col("ts").min().alias("mn"), pl.col("ts").max().alias("mx")
+    by_day, by_hour, by_template, by_ip = pl.collect_all([
+        lf.group_by("account_id", pl.col("ts").dt.date().alias("day")).agg(
+            pl.len().cast(pl.Int64).alias("n"), pl.col("input_tokens").sum().alias("i"),
+            pl.col("output_tokens").sum().alias("o"), first, last),
+        lf.group_by("account_id", pl.col("ts").dt.hour().cast(pl.Int32).alias("h")).agg(pl.len().cast(pl.Int64).alias("n")),
+        lf.filter(pl.col("prompt_fingerprint").is_not_null()).group_by("account_id", "prompt_fingerprint").agg(
+            pl.len().cast(pl.Int64).alias("n"), pl.col("input_tokens").sum().alias("i"),
+            pl.col("output_tokens").sum().alias("o"), first, last),
+        lf.filter(pl.col("ip").is_not_null()).group_by("account_id", "ip").agg(
+            pl.len().cast(pl.Int64).alias("n"), pl.col("ts").min().alias("first_seen"), pl.col("ts").max().alias("last_seen")),
+    ], engine="streaming")
+    _register(engine, "ex_day", by_day)
+    _register(engine, "ex_hour", by_hour)
+    _register(engine, "ex_template", by_template)
+    _register(engine, "ex_ip", by_ip)
+    del by_day, by_hour, by_template, by_ip
+
     hours = ", ".join(f"CAST(coalesce(sum(n) FILTER (WHERE h = {h}), 0) AS BIGINT)" for h in range(24))
     account_sql = (
-        "WITH d AS (SELECT account_id, day, CAST(sum(n) AS BIGINT) AS n, CAST(sum(i) AS BIGINT) AS i, CAST(sum(o) AS BIGINT) AS o, min(mn) AS mn, max(mx) AS mx "
-        "  FROM ex_dh GROUP BY account_id, day), "
-        f" h AS (SELECT account_id, [{hours}] AS hour_profile FROM ex_dh GROUP BY account_id), "
-        " a AS (SELECT account_id, CAST(sum(n) AS BIGINT) AS exchanges, CAST(sum(i) AS BIGINT) AS input_tokens, CAST(sum(o) AS BIGINT) AS output_tokens, "
+        f"WITH h AS (SELECT account_id, [{hours}] AS hour_profile FROM ex_hour GROUP BY account_id), "
+        " a AS (SELECT account_id, CAST(sum(n) AS BIGINT) AS exchanges, CAST(sum(i) AS BIGINT) AS input_tokens, "
+        "  CAST(sum(o) AS BIGINT) AS output_tokens, "
         f"  {_ts('min(mn)')} AS first_exchange, {_ts('max(mx)')} AS last_exchange, "
-        "  list(day ORDER BY day) AS daily_dates, list(n ORDER BY day) AS daily_counts FROM d GROUP BY account_id) "
+        "  list(day ORDER BY day) AS daily_dates, list(n ORDER BY day) AS daily_counts FROM ex_day GROUP BY account_id) "
         "SELECT a.*, h.hour_profile FROM a JOIN h USING (account_id)"
     )
-    accounts_total, read_accounts = _materialise(engine, "exchange_accounts", account_sql, "account_id")
-    engine.con.execute("DROP TABLE ex_dh")
-
-    account_rows = read_accounts
-
+    accounts_total, account_rows = _materialise(engine, "exchange_accounts", account_sql, "account_id")
     template_sql = (
-        "SELECT account_id, prompt_fingerprint AS fingerprint, count(*) AS exchanges, "
-        "CAST(sum(coalesce(input_tokens, 0)) AS BIGINT) AS input_tokens, CAST(sum(coalesce(output_tokens, 0)) AS BIGINT) AS output_tokens, "
-        f"{_ts('min(ts)')} AS first_seen, {_ts('max(ts)')} AS last_seen "
-        "FROM valid WHERE prompt_fingerprint IS NOT NULL GROUP BY account_id, prompt_fingerprint"
+        "SELECT account_id, prompt_fingerprint AS fingerprint, n AS exchanges, CAST(i AS BIGINT) AS input_tokens, "
+        f"CAST(o AS BIGINT) AS output_tokens, {_ts('mn')} AS first_seen, {_ts('mx')} AS last_seen FROM ex_template"
     )
-    template_total, read_templates = _materialise(engine, "templates", template_sql, "account_id, fingerprint")
-
-    template_rows = read_templates
-
+    template_total, template_rows = _materialise(engine, "templates", template_sql, "account_id, fingerprint")
+    ips = _ip_stage(engine, intel, "ips", "ingest_exchange_ips", "exchanges", source="ex_ip")
+    for table in ("ex_day", "ex_hour", "ex_template", "ex_ip"):
+        engine.con.execute(f"DROP TABLE {table}")
     return [
         Stage("accounts", "ingest_exchange_accounts", accounts_total, account_rows, "stage_exchange_accounts"),
         Stage("templates", "ingest_exchange_templates", template_total, template_rows, "stage_templates"),
-        _ip_stage(engine, intel, "ips", "ingest_exchange_ips", "exchanges"),
+        ips,
     ]
 
 

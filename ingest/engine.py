@@ -121,6 +121,9 @@ class Engine:
             cols.append(f"NULLIF(CAST({q} AS VARCHAR), '') AS {q}")
         self.con.execute("DROP VIEW IF EXISTS src")
         self.con.execute(f"CREATE TEMP VIEW src AS SELECT {', '.join(cols)} FROM ({scan})")
+        #: what the exchange aggregation needs to scan the file itself (see aggregate.py)
+        self.source = {"path": staged or source.path, "staged": staged is not None,
+                       "types": {c: types.get(c) for c in kind.columns if c in present}}
 
     def count(self, sql: str) -> int:
         return self.con.execute(sql).fetchall()[0][0]
