@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -19,13 +20,33 @@ def query() -> None:
 
 @query.command("list")
 @click.option("--category", help="Only this category (schema, detection, exploration, triage, tagging, export, ...).")
-def list_queries(category: str | None) -> None:
+@click.option("--markdown", is_flag=True, help="A Markdown table (the README's query catalog is made with this).")
+@click.option("--update-readme", type=click.Path(exists=True, dir_okay=False), help="Rewrite the catalog table between the catalog markers of this README.")
+def list_queries(category: str | None, markdown: bool, update_readme: str | None) -> None:
     """One line per stored query: name, category, read/write, title."""
     catalog = sorted(load_catalog().values(), key=lambda q: (q.category, q.name))
     if category:
         catalog = [q for q in catalog if q.category == category]
         if not catalog:
             raise CatalogError(f"no stored query in category {category!r}")
+    if markdown or update_readme:
+        table = "\n".join(
+            ["| name | category | mode | what it answers |", "|---|---|---|---|"]
+            + [f"| `{q.name}` | {q.category} | {q.mode} | {q.title} |" for q in catalog]
+        )
+        if not update_readme:
+            click.echo(table)
+            return
+        path = Path(update_readme)
+        text = path.read_text()
+        start, end = "<!-- catalog:start -->", "<!-- catalog:end -->"
+        if start not in text or end not in text:
+            raise CatalogError(f"{path} has no {start} ... {end} markers")
+        head, rest = text.split(start, 1)
+        _, tail = rest.split(end, 1)
+        path.write_text(f"{head}{start}\n{table}\n{end}{tail}")
+        click.echo(f"{path}: catalog table rewritten ({len(catalog)} queries)")
+        return
     width = max((len(q.name) for q in catalog), default=10)
     for q in catalog:
         click.echo(f"{q.name:<{width}}  {q.category:<12} {q.mode:<5}  {q.title}")
