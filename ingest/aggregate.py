@@ -264,22 +264,24 @@ def exchanges(engine: Engine, intel: IntelTable, rejected: int = 0) -> list[Stag
 
     lf = _exchange_frame(engine, rejected)
     first, last = pl.col("ts").min().alias("mn"), pl.col("ts").max().alias("mx")
-    by_day, by_hour, by_template, by_ip = pl.collect_all([
-        lf.group_by("account_id", pl.col("ts").dt.date().alias("day")).agg(
+    plans = {
+        "ex_day": lf.group_by("account_id", pl.col("ts").dt.date().alias("day")).agg(
             pl.len().cast(pl.Int64).alias("n"), pl.col("input_tokens").sum().alias("i"),
             pl.col("output_tokens").sum().alias("o"), first, last),
-        lf.group_by("account_id", pl.col("ts").dt.hour().cast(pl.Int32).alias("h")).agg(pl.len().cast(pl.Int64).alias("n")),
-        lf.filter(pl.col("prompt_fingerprint").is_not_null()).group_by("account_id", "prompt_fingerprint").agg(
+        "ex_hour": lf.group_by("account_id", pl.col("ts").dt.hour().cast(pl.Int32).alias("h")).agg(
+            pl.len().cast(pl.Int64).alias("n")),
+        "ex_template": lf.filter(pl.col("prompt_fingerprint").is_not_null()).group_by("account_id", "prompt_fingerprint").agg(
             pl.len().cast(pl.Int64).alias("n"), pl.col("input_tokens").sum().alias("i"),
             pl.col("output_tokens").sum().alias("o"), first, last),
-        lf.filter(pl.col("ip").is_not_null()).group_by("account_id", "ip").agg(
+        "ex_ip": lf.filter(pl.col("ip").is_not_null()).group_by("account_id", "ip").agg(
             pl.len().cast(pl.Int64).alias("n"), pl.col("ts").min().alias("first_seen"), pl.col("ts").max().alias("last_seen")),
-    ], engine="streaming")
-    _register(engine, "ex_day", by_day)
-    _register(engine, "ex_hour", by_hour)
-    _register(engine, "ex_template", by_template)
-    _register(engine, "ex_ip", by_ip)
-    del by_day, by_hour, by_template, by_ip
+    }
+    # One group-by at a time, handed to DuckDB (which may spill) before the next:
+    # peak memory is the largest result, not the four together.
+    for name, plan in plans.items():
+        frame = plan.collect(engine="streaming")
+        _register(engine, name, frame)
+        del frame
 
     hours = ", ".join(f"CAST(coalesce(sum(n) FILTER (WHERE h = {h}), 0) AS BIGINT)" for h in range(24))
     account_sql = (
