@@ -196,92 +196,28 @@ def logins(engine: Engine, intel: IntelTable) -> list[Stage]:
 
 # ---------------------------------------------------------------- exchanges
 
-_INTEGERS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
-
-
-def _exchange_frame(engine: Engine, rejected: int):
-    """The valid exchanges as a Polars LazyFrame with typed columns (account_id,
-    ts in UTC, ip, prompt_fingerprint, input_tokens, output_tokens).
-
-    A Parquet file whose columns are already typed is scanned where it is (the
-    rejected rows, usually none, are left out by row number). Anything that needed
-    parsing (CSV, text columns) is written once, typed, by DuckDB and scanned from there.
-    """
-    import polars as pl
-
-    src = engine.source
-    types = src["types"]
-    direct = (
-        not src["staged"]
-        and (types.get("ts") or "").startswith("TIMESTAMP")
-        and all(types.get(c) in (None, "VARCHAR") for c in ("account_id", "ip", "prompt_fingerprint"))
-        and types.get("account_id") == "VARCHAR"
-        and all(types.get(c) is None or types[c] in _INTEGERS for c in ("input_tokens", "output_tokens"))
-    )
-    if not direct:
-        path = engine.work / "valid-exchanges.parquet"
-        engine.con.execute(
-            "COPY (SELECT account_id, ts, ip, prompt_fingerprint, coalesce(input_tokens, 0) AS input_tokens, "
-            f"coalesce(output_tokens, 0) AS output_tokens FROM valid) TO '{path}' (FORMAT parquet)"
-        )
-        return pl.scan_parquet(path).with_columns(pl.col("ts").dt.convert_time_zone("UTC"))
-    lf = pl.scan_parquet(src["path"])
-    if rejected:
-        rej = pl.from_arrow(engine.arrow("SELECT CAST(__row AS BIGINT) AS __row FROM rej"))
-        lf = lf.with_row_index("__row", offset=1).with_columns(pl.col("__row").cast(pl.Int64)).join(
-            rej.lazy(), on="__row", how="anti")
-    ts = pl.col("ts")
-    ts_type = lf.collect_schema()["ts"]
-    ts = ts.dt.replace_time_zone("UTC") if getattr(ts_type, "time_zone", None) is None else ts.dt.convert_time_zone("UTC")
-
-    def text(col: str):
-        if col not in types:
-            return pl.lit(None, pl.String).alias(col)
-        return pl.when(pl.col(col) == "").then(None).otherwise(pl.col(col)).alias(col)
-
-    def tokens(col: str):
-        if col not in types:
-            return pl.lit(0, pl.Int64).alias(col)
-        return pl.col(col).cast(pl.Int64).fill_null(0).alias(col)
-
-    return lf.select(
-        pl.col("account_id"), ts.alias("ts"), text("ip"), text("prompt_fingerprint"),
-        tokens("input_tokens"), tokens("output_tokens"),
-    )
-
-
-def _register(engine: Engine, name: str, frame) -> None:
-    engine.con.register(f"{name}_arrow", frame.to_arrow())
-    engine.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
-    engine.con.unregister(f"{name}_arrow")
-
-
 def exchanges(engine: Engine, intel: IntelTable, rejected: int = 0) -> list[Stage]:
-    """The exchange aggregates. The heavy group-bys run in Polars (it won the
-    measurement, see README: Ingest); the small results go back to DuckDB, which
-    shapes the stage tables like every other file kind's."""
-    import polars as pl
-
-    lf = _exchange_frame(engine, rejected)
-    first, last = pl.col("ts").min().alias("mn"), pl.col("ts").max().alias("mx")
-    plans = {
-        "ex_day": lf.group_by("account_id", pl.col("ts").dt.date().alias("day")).agg(
-            pl.len().cast(pl.Int64).alias("n"), pl.col("input_tokens").sum().alias("i"),
-            pl.col("output_tokens").sum().alias("o"), first, last),
-        "ex_hour": lf.group_by("account_id", pl.col("ts").dt.hour().cast(pl.Int32).alias("h")).agg(
-            pl.len().cast(pl.Int64).alias("n")),
-        "ex_template": lf.filter(pl.col("prompt_fingerprint").is_not_null()).group_by("account_id", "prompt_fingerprint").agg(
-            pl.len().cast(pl.Int64).alias("n"), pl.col("input_tokens").sum().alias("i"),
-            pl.col("output_tokens").sum().alias("o"), first, last),
-        "ex_ip": lf.filter(pl.col("ip").is_not_null()).group_by("account_id", "ip").agg(
-            pl.len().cast(pl.Int64).alias("n"), pl.col("ts").min().alias("first_seen"), pl.col("ts").max().alias("last_seen")),
-    }
-    # One group-by at a time, handed to DuckDB (which may spill) before the next:
-    # peak memory is the largest result, not the four together.
-    for name, plan in plans.items():
-        frame = plan.collect(engine="streaming")
-        _register(engine, name, frame)
-        del frame
+    """The exchange aggregates: four group-bys over the valid rows (account x day,
+    account x hour, account x template, account x raw IP), each a separate scan of
+    the Parquet file, so memory stays at one result's size (DuckDB spills past its
+    limit). DuckDB won the measurement against Polars, pyarrow and pandas (README:
+    Ingest): on par with Polars for speed at a quarter of its memory."""
+    con = engine.con
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE ex_day AS SELECT account_id, CAST(ts AS DATE) AS day, count(*) AS n, "
+        "sum(coalesce(input_tokens, 0)) AS i, sum(coalesce(output_tokens, 0)) AS o, min(ts) AS mn, max(ts) AS mx "
+        "FROM valid GROUP BY ALL"
+    )
+    con.execute("CREATE OR REPLACE TEMP TABLE ex_hour AS SELECT account_id, hour(ts) AS h, count(*) AS n FROM valid GROUP BY ALL")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE ex_template AS SELECT account_id, prompt_fingerprint, count(*) AS n, "
+        "sum(coalesce(input_tokens, 0)) AS i, sum(coalesce(output_tokens, 0)) AS o, min(ts) AS mn, max(ts) AS mx "
+        "FROM valid WHERE prompt_fingerprint IS NOT NULL GROUP BY ALL"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE ex_ip AS SELECT account_id, ip, count(*) AS n, min(ts) AS first_seen, "
+        "max(ts) AS last_seen FROM valid WHERE ip IS NOT NULL GROUP BY ALL"
+    )
 
     hours = ", ".join(f"CAST(coalesce(sum(n) FILTER (WHERE h = {h}), 0) AS BIGINT)" for h in range(24))
     account_sql = (
@@ -289,12 +225,12 @@ def exchanges(engine: Engine, intel: IntelTable, rejected: int = 0) -> list[Stag
         " a AS (SELECT account_id, CAST(sum(n) AS BIGINT) AS exchanges, CAST(sum(i) AS BIGINT) AS input_tokens, "
         "  CAST(sum(o) AS BIGINT) AS output_tokens, "
         f"  {_ts('min(mn)')} AS first_exchange, {_ts('max(mx)')} AS last_exchange, "
-        "  list(day ORDER BY day) AS daily_dates, list(n ORDER BY day) AS daily_counts FROM ex_day GROUP BY account_id) "
+        "  list(day ORDER BY day) AS daily_dates, list(CAST(n AS BIGINT) ORDER BY day) AS daily_counts FROM ex_day GROUP BY account_id) "
         "SELECT a.*, h.hour_profile FROM a JOIN h USING (account_id)"
     )
     accounts_total, account_rows = _materialise(engine, "exchange_accounts", account_sql, "account_id")
     template_sql = (
-        "SELECT account_id, prompt_fingerprint AS fingerprint, n AS exchanges, CAST(i AS BIGINT) AS input_tokens, "
+        "SELECT account_id, prompt_fingerprint AS fingerprint, CAST(n AS BIGINT) AS exchanges, CAST(i AS BIGINT) AS input_tokens, "
         f"CAST(o AS BIGINT) AS output_tokens, {_ts('mn')} AS first_seen, {_ts('mx')} AS last_seen FROM ex_template"
     )
     template_total, template_rows = _materialise(engine, "templates", template_sql, "account_id, fingerprint")

@@ -459,7 +459,7 @@ class _Run:
             elif f.kind == "logins":
                 stages = aggregate.logins(self.engine, self.intel)
             elif f.kind == "exchanges":
-                stages = aggregate.exchanges(self.engine, self.intel, report.rows_rejected)
+                stages = aggregate.exchanges(self.engine, self.intel)
             else:  # pragma: no cover - contract and job out of step
                 raise RingScopeError(f"no loader for file kind {f.kind!r}")
             self.tell(report.rows_read, report.rows_read, f"{f.name}: aggregate")
