@@ -412,6 +412,25 @@ def import_ceiling(settings, scratch: Path) -> dict:
     return {"seconds": seconds, "rows": rows, "store": local.store_size_bytes(paths)}
 
 
+def _empty(settings) -> None:
+    """An empty database. For the local server: stop it and delete the store (instant,
+    where deleting a dense graph in transactions can exceed a small heap's limit)."""
+    from ringscope import db, schema
+    from ringscope.server import local
+
+    db.close_all()
+    if settings.uses_local_server:
+        paths = local.ServerPaths(settings.local.home)
+        local.stop(settings)
+        for sub in ("databases", "transactions"):
+            shutil.rmtree(paths.data / sub / settings.database, ignore_errors=True)
+        local.start(settings, echo=lambda m: None)
+        schema.migrate(settings)
+    else:
+        schema.reset(settings)
+    db.close_all()
+
+
 def cmd_worlds(args) -> None:
     if not args.yes:
         raise SystemExit("`worlds` empties the configured Neo4j database for each world: add --yes")
@@ -426,8 +445,7 @@ def cmd_worlds(args) -> None:
     for name in args.worlds.split(","):
         world = _world_dir(name, cache)
         print(f"\n== {name}: {world}", flush=True)
-        schema.reset(settings)
-        db.close_all()
+        _empty(settings)
         data, rss, wall = _child(["_ingest", str(world), str(args.batch_size), args.bulk])
         store = local.store_size_bytes(local.ServerPaths(settings.local.home)) if settings.uses_local_server else 0
         ex = data["exchanges_seconds"]
