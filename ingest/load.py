@@ -49,7 +49,22 @@ def read_query(name: str, settings: Settings | None, params: dict | None = None)
     return db.run_read(get_query(name).cypher, params or {}, settings=settings)
 
 
-def run_statements(name: str, settings: Settings | None) -> None:
-    """A multi-statement stored write whose statements manage their own transactions."""
-    for statement in get_query(name).statements():
-        db.run_auto_commit(statement, settings=settings)
+#: refresh_totals statements in file order, and the parameter each takes
+TOTALS = ("fingerprints", "addresses", "device_ids", "instrument_ids")
+
+
+def refresh_totals(keys: dict[str, set[str]], settings: Settings | None, batch_size: int = 5000,
+                   progress: Callable[[int], None] | None = None) -> int:
+    """Recompute the per-identifier totals of the identifiers a run touched."""
+    query = get_query("ingest_refresh_totals")
+    statements = query.statements()
+    done = 0
+    for statement, param in zip(statements, TOTALS):
+        todo = sorted(keys.get(param, ()))
+        for i in range(0, len(todo), batch_size):
+            chunk = todo[i:i + batch_size]
+            db.run_write(statement, {param: chunk}, settings=settings)
+            done += len(chunk)
+            if progress:
+                progress(done)
+    return done
