@@ -6,7 +6,7 @@
 //   supernodes and carry no pairwise evidence; the ring builder weighs the rest by rarity.
 // category: detection
 // mode: read
-// version: 1
+// version: 2
 // param: min_accounts = 2     -- accounts a device must be seen on at least
 // param: max_accounts = 500   -- devices seen on more accounts are left out (supernodes)
 // param: limit = 1000000      -- groups returned at most
@@ -18,12 +18,12 @@
 MATCH (d:Device)
 WITH d, COUNT { (d)<-[:USED_DEVICE]-() } AS n
 WHERE n >= $min_accounts AND n <= $max_accounts
-MATCH (d)<-[r:USED_DEVICE]-(a:Account)
-WITH d, n,
-     collect(a.account_id) AS accounts,
-     collect(coalesce(r.first_seen, a.created_at).epochSeconds) AS first_seen_s,
-     collect(coalesce(r.last_seen, r.first_seen, a.created_at).epochSeconds) AS last_seen_s
+CALL (d) {
+  MATCH (d)<-[r:USED_DEVICE]-(a:Account)
+  RETURN collect(a.account_id) AS accounts,
+         collect(coalesce(r.first_seen, a.created_at).epochSeconds) AS first_seen_s,
+         collect(coalesce(r.last_seen, r.first_seen, a.created_at).epochSeconds) AS last_seen_s
+}
 RETURN d.device_id AS identifier, d.user_agent AS user_agent, n AS account_count,
        accounts, first_seen_s, last_seen_s
-ORDER BY account_count DESC, identifier
 LIMIT $limit

@@ -8,7 +8,7 @@
 //   one shared by fifty.
 // category: detection
 // mode: read
-// version: 1
+// version: 2
 // param: min_accounts = 2     -- accounts an instrument must fund at least
 // param: max_accounts = 500   -- instruments funding more accounts are left out (supernodes)
 // param: limit = 1000000      -- groups returned at most
@@ -20,12 +20,12 @@
 MATCH (p:PaymentInstrument)
 WITH p, COUNT { (p)<-[:PAID_WITH]-() } AS n
 WHERE n >= $min_accounts AND n <= $max_accounts
-MATCH (p)<-[r:PAID_WITH]-(a:Account)
-WITH p, n,
-     collect(a.account_id) AS accounts,
-     collect(coalesce(r.first_seen, a.created_at).epochSeconds) AS first_seen_s,
-     collect(coalesce(r.last_seen, r.first_seen, a.created_at).epochSeconds) AS last_seen_s
+CALL (p) {
+  MATCH (p)<-[r:PAID_WITH]-(a:Account)
+  RETURN collect(a.account_id) AS accounts,
+         collect(coalesce(r.first_seen, a.created_at).epochSeconds) AS first_seen_s,
+         collect(coalesce(r.last_seen, r.first_seen, a.created_at).epochSeconds) AS last_seen_s
+}
 RETURN p.instrument_id AS identifier, p.kind AS kind, p.bin AS bin, n AS account_count,
        accounts, first_seen_s, last_seen_s
-ORDER BY account_count DESC, identifier
 LIMIT $limit

@@ -9,7 +9,7 @@
 //   signal among several, weighed by the ring builder.
 // category: detection
 // mode: read
-// version: 1
+// version: 2
 // param: min_accounts = 3     -- accounts a burst must hold at least
 // param: gap_minutes = 60     -- a longer gap between two sign-ups ends the burst
 // param: max_accounts = 2000  -- identifiers shared by more accounts are left out
@@ -24,25 +24,33 @@ CALL () {
   MATCH (x:PaymentInstrument)
   WITH x, COUNT { (x)<-[:PAID_WITH]-() } AS n
   WHERE n >= $min_accounts AND n <= $max_accounts
-  MATCH (x)<-[:PAID_WITH]-(a:Account)
-  RETURN 'instrument' AS via, x.instrument_id AS shared, a
+  CALL (x) {
+    MATCH (x)<-[:PAID_WITH]-(a:Account) WHERE a.created_at IS NOT NULL
+    WITH a ORDER BY a.created_at, a.account_id
+    RETURN collect(a.account_id) AS ids, collect(a.created_at.epochSeconds) AS ts
+  }
+  RETURN 'instrument' AS via, x.instrument_id AS shared, ids, ts
   UNION ALL
   MATCH (x:Device)
   WITH x, COUNT { (x)<-[:USED_DEVICE]-() } AS n
   WHERE n >= $min_accounts AND n <= $max_accounts
-  MATCH (x)<-[:USED_DEVICE]-(a:Account)
-  RETURN 'device' AS via, x.device_id AS shared, a
+  CALL (x) {
+    MATCH (x)<-[:USED_DEVICE]-(a:Account) WHERE a.created_at IS NOT NULL
+    WITH a ORDER BY a.created_at, a.account_id
+    RETURN collect(a.account_id) AS ids, collect(a.created_at.epochSeconds) AS ts
+  }
+  RETURN 'device' AS via, x.device_id AS shared, ids, ts
   UNION ALL
   MATCH (x:EmailDomain)
   WITH x, COUNT { (x)<-[:HAS_EMAIL_DOMAIN]-() } AS n
   WHERE n >= $min_accounts AND n <= $max_accounts
-  MATCH (x)<-[:HAS_EMAIL_DOMAIN]-(a:Account)
-  RETURN 'email_domain' AS via, x.domain AS shared, a
+  CALL (x) {
+    MATCH (x)<-[:HAS_EMAIL_DOMAIN]-(a:Account) WHERE a.created_at IS NOT NULL
+    WITH a ORDER BY a.created_at, a.account_id
+    RETURN collect(a.account_id) AS ids, collect(a.created_at.epochSeconds) AS ts
+  }
+  RETURN 'email_domain' AS via, x.domain AS shared, ids, ts
 }
-WITH via, shared, a
-WHERE a.created_at IS NOT NULL
-WITH via, shared, a ORDER BY a.created_at, a.account_id
-WITH via, shared, collect(a.account_id) AS ids, collect(a.created_at.epochSeconds) AS ts
 // a new run starts wherever the gap to the previous sign-up exceeds the limit
 WITH via, shared, ids, ts,
      [0] + [i IN range(1, size(ts) - 1) WHERE ts[i] - ts[i - 1] > $gap_minutes * 60] + [size(ts)] AS cuts
@@ -53,5 +61,4 @@ RETURN via + ':' + shared AS identifier, via, shared, size(accounts) AS account_
        datetime({epochSeconds: times[0]}) AS first_signup,
        datetime({epochSeconds: times[-1]}) AS last_signup,
        (times[-1] - times[0]) / 60 AS span_minutes
-ORDER BY account_count DESC, identifier
 LIMIT $limit

@@ -24,9 +24,10 @@
 MATCH (t:PromptTemplate)
 WHERE t.accounts >= $min_accounts AND t.accounts <= $max_accounts
   AND t.exchanges >= $min_exchanges_per_account * t.accounts
-MATCH (t)<-[r:SENT_TEMPLATE]-(a:Account)
-WITH t, collect(a.account_id) AS accounts, collect(r.exchanges) AS exchanges
+CALL (t) {
+  MATCH (t)<-[r:SENT_TEMPLATE]-(a:Account)
+  RETURN collect(a.account_id) AS accounts, collect(r.exchanges) AS exchanges
+}
 RETURN t.fingerprint AS identifier, t.accounts AS account_count, t.exchanges AS template_exchanges,
        accounts, exchanges
-ORDER BY account_count DESC, identifier
 LIMIT $limit

@@ -54,6 +54,7 @@ class RingParams:
     org_automation_max: int = 3
     split: str = "louvain"  # "louvain" or "none"
     max_conductance: float = 0.05
+    split_weight_power: float = 2.0
     seed: int = 7
     evidence_top: int = 8
 
@@ -145,9 +146,14 @@ def components(n: int, links: StrongLinks, params: RingParams, rank: np.ndarray 
 
 def split_clean(members: np.ndarray, links: StrongLinks, params: RingParams, rank: np.ndarray | None = None) -> list[np.ndarray]:
     """Louvain communities of one component, kept apart only where the cut is clean
-    (conductance <= max_conductance); everything else stays together."""
+    (conductance <= max_conductance); everything else stays together.
+
+    Both use the *squared* link weight: a cut through weak bridges (two rings of one
+    operator touching through a shared proxy seller and part of a prompt set, total
+    ~0.4) is far cleaner than a cut through a ring's own links (~1 and more), while
+    spurious cuts inside a homogeneous ring are no cleaner than before."""
     inside = np.isin(links.a, members) & np.isin(links.b, members)
-    a, b, w = links.a[inside], links.b[inside], links.w[inside]
+    a, b, w = links.a[inside], links.b[inside], links.w[inside] ** params.split_weight_power
     if rank is not None and len(a):
         # insertion order decides Louvain's visiting order: make it depend on the
         # accounts (their hash rank), not on the order the queries returned them

@@ -56,6 +56,9 @@ class SignalParams:
     #: shared by more than a handful, a VPN exit shared by dozens) cannot make a link
     #: count on its own network: left out, which keeps the big shared pools off the wire
     ip_min_weight: float = 0.1
+    #: addresses shared by more accounts are sampled (kept with probability 32 / n):
+    #: the same size above which groups are sampled into pairs rather than expanded
+    ip_sample_above: int | None = 32
     unknown_kind_weight: float = UNKNOWN_KIND_WEIGHT
 
     def supernode_cap(self, accounts: int) -> int:
@@ -115,6 +118,7 @@ def fetch_groups(
         ("ip", "ip_cooccurrence", {
             "min_accounts": 2, "max_accounts": cap, "kind_weights": params.ip_kind_weights,
             "unknown_kind_weight": params.unknown_kind_weight, "min_weight": params.ip_min_weight,
+            "sample_above": params.ip_sample_above,
         }),
         ("email", "email_pattern_clusters", {
             "min_accounts": 2, "min_stem_length": params.email_min_stem, "max_accounts": cap,
