@@ -198,11 +198,15 @@ def write_config(local: LocalServer, paths: ServerPaths) -> None:
 
 def _admin(paths: ServerPaths, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, NEO4J_HOME=str(paths.home), NEO4J_CONF=str(paths.conf))
+    paths.logs.mkdir(parents=True, exist_ok=True)
     return subprocess.run(
         [_java(), "-cp", f"{paths.lib}/*", ADMIN_CLASS, *args],
         env=env,
         capture_output=True,
         text=True,
+        # neo4j-admin writes side files (import.report) into its working directory:
+        # keep them in the server's logs, not wherever the user ran the command.
+        cwd=paths.logs,
     )
 
 
