@@ -313,15 +313,12 @@ def explain(
             shared[int(r)][g.family].append(item)
 
     # how many of a ring's internal strong links each family supports
-    ring_pairs = defaultdict(lambda: np.zeros(len(FAMILIES)))
-    ring_links = Counter()
     mask = strong_mask(pairs, params)
     ra, rb = ring_of[pairs.a[mask]], ring_of[pairs.b[mask]]
     same = (ra >= 0) & (ra == rb)
-    fam_hits = pairs.scores[mask][same] >= params.family_floor
-    for r, hits in zip(ra[same].tolist(), fam_hits):
-        ring_pairs[r] += hits
-        ring_links[r] += 1
+    ring_pairs = np.zeros((len(rings), len(FAMILIES)), dtype=np.int64)
+    np.add.at(ring_pairs, ra[same], (pairs.scores[mask][same] >= params.family_floor).astype(np.int64))
+    ring_links = np.bincount(ra[same], minlength=len(rings))
 
     out: list[DetectedRing] = []
     for r, judged in enumerate(rings):
