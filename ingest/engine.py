@@ -20,7 +20,7 @@ from typing import Iterator
 import duckdb
 import pyarrow as pa
 
-from .contract import IP, NETWORK, TIMESTAMP, TOKENS, FileKind
+from .contract import TIMESTAMP, TOKENS, FileKind
 from .files import SourceFile
 
 
@@ -156,4 +156,4 @@ class Engine:
         self.con.unregister("new_ips")
 
 
-__all__ = ["Engine", "IP", "NETWORK", "quote_ident", "quote_literal"]
+__all__ = ["Engine", "quote_ident", "quote_literal"]

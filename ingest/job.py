@@ -7,7 +7,6 @@ be None) and returns an `IngestSummary`.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
