@@ -145,8 +145,9 @@ def components(n: int, links: StrongLinks, params: RingParams, rank: np.ndarray 
 
 
 def split_clean(members: np.ndarray, links: StrongLinks, params: RingParams, rank: np.ndarray | None = None) -> list[np.ndarray]:
-    """Louvain communities of one component, kept apart only where the cut is clean
-    (conductance <= max_conductance); everything else stays together.
+    """Louvain communities of one component, kept apart only where the cut between
+    them is clean (at most `max_conductance` of the smaller side's link weight
+    crosses it); communities joined by more are merged back.
 
     Both use the *squared* link weight: a cut through weak bridges (two rings of one
     operator touching through a shared proxy seller and part of a prompt set, total
@@ -162,28 +163,44 @@ def split_clean(members: np.ndarray, links: StrongLinks, params: RingParams, ran
         a, b, w = a[order], b[order], w[order]
     sub = nx.Graph()
     sub.add_weighted_edges_from(zip(a.tolist(), b.tolist(), w.tolist()))
-    communities = nx.community.louvain_communities(sub, weight="weight", seed=params.seed, resolution=1.0)
+    communities = [set(c) for c in nx.community.louvain_communities(sub, weight="weight", seed=params.seed, resolution=1.0)]
     if len(communities) <= 1:
         return [members]
-    total_vol = sum(d for _, d in sub.degree(weight="weight"))
-    keep: list[np.ndarray] = []
-    rest: set[int] = set()
-    for com in communities:
-        vol = sum(d for _, d in sub.degree(com, weight="weight"))
-        cut = nx.cut_size(sub, com, weight="weight")
-        denom = min(vol, total_vol - vol)
-        phi = cut / denom if denom > 0 else 0.0
-        if phi <= params.max_conductance and len(com) >= params.min_size:
-            keep.append(np.array(sorted(com), dtype=np.int64))
-        else:
-            rest |= com
-    if not keep:
+    # Louvain happily cuts a homogeneous ring in halves; merge communities back, the
+    # most entangled pair first, until every remaining pair is cleanly separated:
+    # the weight between them is at most `max_conductance` of the smaller one's volume
+    k = len(communities)
+    where = {node: c for c, com in enumerate(communities) for node in com}
+    between = np.zeros((k, k))
+    vol = np.zeros(k)
+    for x, y, w in sub.edges(data="weight"):
+        cx, cy = where[x], where[y]
+        vol[cx] += w
+        vol[cy] += w
+        if cx != cy:
+            between[cx, cy] += w
+            between[cy, cx] += w
+    alive = list(range(k))
+    while len(alive) > 1:
+        best, pair = -1.0, None
+        for ii, i in enumerate(alive):
+            for j in alive[ii + 1:]:
+                denom = min(vol[i], vol[j])
+                ratio = between[i, j] / denom if denom > 0 else 0.0
+                if ratio > best:
+                    best, pair = ratio, (i, j)
+        if pair is None or best <= params.max_conductance:
+            break
+        i, j = pair
+        communities[i] |= communities[j]
+        vol[i] += vol[j]
+        between[i, :] += between[j, :]
+        between[:, i] += between[:, j]
+        between[i, i] = 0.0
+        alive.remove(j)
+    if len(alive) == 1:
         return [members]
-    if rest:
-        for comp in nx.connected_components(sub.subgraph(rest)):
-            if len(comp) >= params.min_size:
-                keep.append(np.array(sorted(comp), dtype=np.int64))
-    return keep
+    return [np.array(sorted(communities[i]), dtype=np.int64) for i in alive if len(communities[i]) >= params.min_size]
 
 
 def candidate_groups(
