@@ -233,8 +233,7 @@ def ingest_world(
             summary.stage_seconds["load"] += time.perf_counter() - t0
         if any(f.status == LOADED for f in summary.files):
             t0 = time.perf_counter()
-            total = sum(len(v) for v in run.touched.values())
-            load.refresh_totals(run.touched, settings, progress=lambda n: tell(n, total, "refreshing per-identifier totals"))
+            load.refresh_totals(settings, progress=lambda n: tell(n, None, "refreshing per-identifier totals"))
             summary.stage_seconds["finalise"] += time.perf_counter() - t0
     finally:
         engine.close()
@@ -272,8 +271,6 @@ class _Run:
         self.world, self.headers, self.engine, self.settings = world, headers, engine, settings
         self.summary, self.seen, self.batch_size, self.rejects_root, self.tell = summary, seen, batch_size, rejects_root, tell
         self.intel = IntelTable()
-        #: keys of the identifiers this run wrote, whose totals are refreshed at the end
-        self.touched: dict[str, set[str]] = {param: set() for param in load.TOTALS}
 
     # ------------------------------------------------------------ shared steps
     def _start(self, f: SourceFile) -> tuple[FileReport, _Clock]:
@@ -321,16 +318,7 @@ class _Run:
             valid_rows_view(self.engine, rejected)
             self.tell(report.rows_read, report.rows_read, f"{f.name}: validate")
 
-    _TOUCHES = {"stage_templates": ("fingerprint", "fingerprints"), "stage_ips": ("address", "addresses"),
-                "stage_login_ips": ("address", "addresses"), "stage_devices": ("device_id", "device_ids"),
-                "stage_instruments": ("instrument_id", "instrument_ids")}
-
     def _load(self, f: SourceFile, report: FileReport, clock: _Clock, stages, batch_size: int) -> None:
-        for stage in stages:
-            if stage.table in self._TOUCHES:
-                column, param = self._TOUCHES[stage.table]
-                rows = self.engine.con.execute(f"SELECT DISTINCT {column} FROM {stage.table}").fetchall()
-                self.touched[param].update(r[0] for r in rows)
         if self.bulk is not None:
             with clock("load"):  # kept for the import that ends the run
                 self.bulk.keep(stages, self.world.files.index(f))

@@ -49,22 +49,22 @@ def read_query(name: str, settings: Settings | None, params: dict | None = None)
     return db.run_read(get_query(name).cypher, params or {}, settings=settings)
 
 
-#: refresh_totals statements in file order, and the parameter each takes
-TOTALS = ("fingerprints", "addresses", "device_ids", "instrument_ids")
-
-
-def refresh_totals(keys: dict[str, set[str]], settings: Settings | None, batch_size: int = 5000,
+def refresh_totals(settings: Settings | None, batch_size: int = 10_000,
                    progress: Callable[[int], None] | None = None) -> int:
-    """Recompute the per-identifier totals of the identifiers a run touched."""
-    query = get_query("ingest_refresh_totals")
-    statements = query.statements()
+    """Recompute every per-identifier total, label by label in key order, one
+    transaction per `batch_size` nodes (a whole label at once could exceed the
+    server's transaction memory on a large graph). Whole labels, not only what a
+    run touched: a run that resumes after a crash must also refresh what the
+    crashed run wrote."""
     done = 0
-    for statement, param in zip(statements, TOTALS):
-        todo = sorted(keys.get(param, ()))
-        for i in range(0, len(todo), batch_size):
-            chunk = todo[i:i + batch_size]
-            db.run_write(statement, {param: chunk}, settings=settings)
-            done += len(chunk)
+    for statement in get_query("ingest_refresh_totals").statements():
+        after = ""
+        while True:
+            rows = db.run_write(statement, {"after": after, "limit": batch_size}, settings=settings)
+            if not rows or not rows[0]["n"]:
+                break
+            after = rows[0]["last"]
+            done += rows[0]["n"]
             if progress:
                 progress(done)
     return done
