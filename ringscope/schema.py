@@ -55,8 +55,20 @@ def reset(settings: Settings | None = None, *, progress: Callable[[int], None] |
     number of nodes deleted."""
     deleted = 0
     while True:
-        rows = db.run_write(
-            "MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS n", settings=settings
+        # Relationships first, in small transactions: a dense graph's DETACH DELETE of
+        # 20,000 nodes at once ran a 1 GB heap out of memory (medium world).
+        rows = db.run_auto_commit(
+            "MATCH ()-[r]->() WITH r LIMIT 200000 "
+            "CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS RETURN count(*) AS n",
+            settings=settings,
+        )
+        if not (rows and rows[0]["n"]):
+            break
+    while True:
+        rows = db.run_auto_commit(
+            "MATCH (n) WITH n LIMIT 200000 "
+            "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS RETURN count(*) AS n",
+            settings=settings,
         )
         n = rows[0]["n"] if rows else 0
         deleted += n
