@@ -33,15 +33,18 @@ def test_small_groups_give_every_pair_large_groups_a_connected_linear_sample():
     i, j = group_pairs(members, rank, max_clique=32, successors=4)
     assert len(i) == 45
     members = np.arange(500)
-    i, j = group_pairs(members, rank, max_clique=32, successors=4)
+    i, j = group_pairs(members, rank, max_clique=32, successors=4, salt=17)
     assert len(i) == 500 * 4
     g = nx.Graph(zip(members[i].tolist(), members[j].tolist()))
     assert nx.is_connected(g) and g.number_of_nodes() == 500
     assert len({tuple(sorted(p)) for p in zip(i.tolist(), j.tolist())}) == len(i)  # no duplicates
-    # the same members in another group give the same pairs
-    i2, j2 = group_pairs(members[::-1].copy(), rank, max_clique=32, successors=4)
-    assert {frozenset((members[::-1][a], members[::-1][b])) for a, b in zip(i2, j2)} == \
-        {frozenset((members[a], members[b])) for a, b in zip(i, j)}
+    # the same group in another order gives the same pairs; another identifier other pairs
+    rev = members[::-1].copy()
+    i2, j2 = group_pairs(rev, rank, max_clique=32, successors=4, salt=17)
+    pairs = {frozenset((members[a], members[b])) for a, b in zip(i, j)}
+    assert {frozenset((rev[a], rev[b])) for a, b in zip(i2, j2)} == pairs
+    i3, j3 = group_pairs(members, rank, max_clique=32, successors=4, salt=18)
+    assert len(pairs & {frozenset((members[a], members[b])) for a, b in zip(i3, j3)}) < len(pairs) // 4
 
 
 def test_families_combine_as_noisy_or_and_ip_counts_each_network_once():

@@ -17,13 +17,14 @@ accounts' template mixes (heavily-sent templates only, each weighted by rarity a
 log volume), so an operator's rings, which share part of their prompt set, stay apart
 while the accounts of one ring, which rotate the same set, score near 1.
 
-Large groups are not expanded into every pair: members are ordered by a hash of their
-id (the same order for every group) and each is paired with its next `successors`
-members. A group that is really a ring stays connected, the work stays linear, and
-groups with the same members (a ring's devices, cards and addresses) produce the
-same pairs, so their evidence adds up on the same links. Template groups add pairs
-only when small: the template similarity is computed exactly for every candidate
-pair, whichever family proposed it.
+Large groups are not expanded into every pair: members are put in an order drawn
+from their ids and the identifier (a different order for every identifier) and each
+is paired with its next `successors` members. A group that is really a ring stays
+connected, the work stays linear, and the many identifiers a ring shares weave a
+well-mixed web (a single shared order would make a lattice that community detection
+cuts into arcs). Template groups add pairs only when small: the template similarity
+is computed exactly for every candidate pair, whichever family proposed it, which
+also gives every pair inside a ring its second family.
 """
 from __future__ import annotations
 
@@ -105,20 +106,23 @@ def _triu(n: int) -> tuple[np.ndarray, np.ndarray]:
     return _TRIU[n]
 
 
-def group_pairs(members: np.ndarray, rank: np.ndarray, max_clique: int, successors: int) -> tuple[np.ndarray, np.ndarray]:
+def group_pairs(members: np.ndarray, rank: np.ndarray, max_clique: int, successors: int, salt: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Positions (into `members`) of the pairs a group contributes.
 
-    Up to `max_clique` members: every pair. Beyond: members in hash-rank order, each
-    paired with its next `successors` members (circularly): linear in the group size,
-    and still one connected piece.
+    Up to `max_clique` members: every pair. Beyond: members in an order drawn from
+    the account hashes and the group's own `salt`, each paired with its next
+    `successors` members (circularly): linear in the group size, connected, and a
+    different random-like graph per identifier, so the many identifiers a ring
+    shares add up to a well-mixed web with no artificial seams to cut along.
     """
     n = len(members)
     if n < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    order = np.argsort(rank[members], kind="stable")
     if n <= max_clique:
         i, j = _triu(n)
-        return order[i], order[j]
+        return i, j
+    keys = ((rank[members].astype(np.uint64) ^ np.uint64(salt & 0xFFFFFFFF)) * np.uint64(2654435761)) % np.uint64(1 << 32)
+    order = np.lexsort((rank[members], keys))
     k = max(1, min(successors, (n - 1) // 2))
     first = np.repeat(np.arange(n), k)
     step = np.tile(np.arange(1, k + 1), n)
@@ -259,7 +263,8 @@ class LinkBuilder:
                 # template group only adds pairs no second family would confirm
                 return 0
         rank = self._ranks()
-        i, j = group_pairs(group.members, rank, self.max_clique, self.successors)
+        salt = zlib.crc32(f"{group.family}:{group.identifier}".encode("utf-8"))
+        i, j = group_pairs(group.members, rank, self.max_clique, self.successors, salt)
         if group.family == "ip" and len(i) and group.first_s is not None and group.last_s is not None:
             f, l = group.first_s, group.last_s
             w = self.ip_window_s
