@@ -109,26 +109,15 @@ def _translate(exc: Exception) -> RingScopeError:
     return QueryFailed(_first_line(exc))
 
 
-def run_read(
-    cypher: str,
-    params: dict[str, Any] | None = None,
-    *,
-    settings: Settings | None = None,
-    timeout: float | None = None,
-    max_rows: int | None = None,
-) -> list[dict[str, Any]]:
-    """Run a query in a read transaction; the server rejects any write in it."""
+def _read(cypher: str, params: dict[str, Any] | None, settings: Settings | None, timeout: float | None, collect):
+    """Run `collect(result)` inside a read transaction; the server rejects any write in it."""
     params = params or {}
 
-    def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
+    def work(tx: neo4j.ManagedTransaction):
         result = tx.run(cypher, params)
-        rows = []
-        for record in result:
-            if max_rows is not None and len(rows) >= max_rows:
-                break
-            rows.append(record.data())
+        collected = collect(result)
         result.consume()
-        return rows
+        return collected
 
     work = neo4j.unit_of_work(timeout=timeout)(work) if timeout else work
     try:
@@ -140,6 +129,27 @@ def run_read(
         raise _translate(exc) from None
 
 
+def _first_rows(result: neo4j.Result, max_rows: int | None, row) -> list:
+    rows = []
+    for record in result:
+        if max_rows is not None and len(rows) >= max_rows:
+            break
+        rows.append(row(record))
+    return rows
+
+
+def run_read(
+    cypher: str,
+    params: dict[str, Any] | None = None,
+    *,
+    settings: Settings | None = None,
+    timeout: float | None = None,
+    max_rows: int | None = None,
+) -> list[dict[str, Any]]:
+    """Rows as dicts of plain values, from a read transaction (the server refuses writes)."""
+    return _read(cypher, params, settings, timeout, lambda result: _first_rows(result, max_rows, lambda r: r.data()))
+
+
 def run_read_graph(
     cypher: str,
     params: dict[str, Any] | None = None,
@@ -149,27 +159,13 @@ def run_read_graph(
     max_rows: int | None = None,
 ) -> tuple[list[str], list[list[Any]]]:
     """Like run_read, but keeps driver values (Node, Relationship, Path) for graph views."""
-    params = params or {}
-
-    def work(tx: neo4j.ManagedTransaction):
-        result = tx.run(cypher, params)
-        keys = list(result.keys())
-        rows = []
-        for record in result:
-            if max_rows is not None and len(rows) >= max_rows:
-                break
-            rows.append(list(record.values()))
-        result.consume()
-        return keys, rows
-
-    work = neo4j.unit_of_work(timeout=timeout)(work) if timeout else work
-    try:
-        with session(settings, read_only=True) as s:
-            return s.execute_read(work)
-    except RingScopeError:
-        raise
-    except Exception as exc:
-        raise _translate(exc) from None
+    return _read(
+        cypher,
+        params,
+        settings,
+        timeout,
+        lambda result: (list(result.keys()), _first_rows(result, max_rows, lambda r: list(r.values()))),
+    )
 
 
 def run_write(
