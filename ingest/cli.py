@@ -4,33 +4,7 @@ from __future__ import annotations
 import click
 
 from ..config import load_settings
-
-
-class _Bars:
-    """One tqdm bar per step (`<file>: <stage>`), showing rows and rows/s."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self.message = None
-        self.bar = None
-
-    def __call__(self, done: int, total: int | None, message: str) -> None:
-        if not self.enabled:
-            return
-        from tqdm import tqdm
-
-        if message != self.message:
-            self.close()
-            self.message = message
-            self.bar = tqdm(total=total, desc=message, unit=" rows", unit_scale=True, dynamic_ncols=True, leave=True)
-        if total is not None and self.bar.total != total:
-            self.bar.total = total
-        self.bar.update(done - self.bar.n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
+from ..progress import ProgressBars
 
 
 @click.command()
@@ -57,7 +31,7 @@ def ingest(world_dir: str, batch_size: int, rejects_dir: str | None, memory_limi
     from .job import ingest_world
 
     settings = load_settings()
-    bars = _Bars(not quiet)
+    bars = ProgressBars(not quiet)
     try:
         summary = ingest_world(world_dir, settings, bars, batch_size=batch_size,
                                rejects_dir=rejects_dir, memory_limit=memory_limit, bulk=bulk)

@@ -11,35 +11,7 @@ import click
 
 from ..catalog import run_query
 from ..config import load_settings
-
-
-class _Bar:
-    """A tqdm bar driven by `progress(done, total, message)` callbacks."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.bar = None
-        self.message = None
-
-    def __call__(self, done: int, total: int | None, message: str) -> None:
-        if not self.enabled:
-            return
-        from tqdm import tqdm
-
-        if message != self.message:
-            self.close()
-            self.message = message
-            self.bar = tqdm(total=total, desc=message, unit="", leave=False, file=sys.stderr)
-        if self.bar is not None:
-            if total is not None and self.bar.total != total:
-                self.bar.total = total
-            self.bar.n = done
-            self.bar.refresh()
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
+from ..progress import ProgressBars
 
 
 @click.command()
@@ -63,7 +35,7 @@ def detect(dry_run: bool, min_behaviour: float | None, min_size: int | None, as_
         params.rings.min_behaviour = min_behaviour
     if min_size is not None:
         params.rings.min_size = min_size
-    bar = _Bar(progress)
+    bar = ProgressBars(progress, unit="", leave=False)
     try:
         result = run_detect(load_settings(), params=params, progress=bar, write=not dry_run)
     finally:
@@ -143,7 +115,7 @@ def evaluate(world_dir: Path, reset: bool, as_json: bool, progress: bool) -> Non
     """
     from .evaluate import evaluate_world, format_table
 
-    bar = _Bar(progress)
+    bar = ProgressBars(progress, unit="", leave=False)
     try:
         out = evaluate_world(world_dir, settings=load_settings(), reset=reset, progress=bar)
     finally:
