@@ -181,7 +181,8 @@ def entity(kind: str, key: str) -> dict[str, Any] | None:
     row = dict(zip(keys, rows[0]))
     nodes, _ = graph_from_values([row["n"]])
     node = nodes.get(node_id(kind, key))
-    return {"node": node, "kind": row["kind"], "links": plain(row["links"]), "rings": plain(row["rings"])}
+    return {"node": node, "kind": row["kind"], "links": plain(row["links"]), "rings": plain(row["rings"]),
+            "rings_listed": bool(row["rings_listed"])}
 
 
 @st.cache_data(ttl=_TAGGED_TTL, show_spinner=False)

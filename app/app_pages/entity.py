@@ -37,7 +37,10 @@ with ui.errors_as_one_line():
         st.dataframe(links, hide_index=True, width="stretch")
         st.markdown("**Rings**")
         rings = pd.DataFrame(found["rings"], columns=["ring_id", "score", "status"])
-        if rings.empty:
+        if not found["rings_listed"]:
+            st.caption(f"Used by {sum(link['links'] for link in found['links']):,} accounts: too common to be evidence, "
+                       "so rings are not listed through it. Open its accounts in the neighbourhood below.")
+        elif rings.empty:
             st.caption("In no detected ring." if kind == "Account" else "Used by no account of a detected ring.")
         else:
             rings["status"] = rings["status"].map(ui.status_title)

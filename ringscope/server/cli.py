@@ -74,6 +74,16 @@ def status() -> None:
 
 
 @db.command()
+def warm() -> None:
+    """Load the store into the page cache (after a restart, before investigators click around)."""
+    from ..catalog import run_query
+
+    settings = load_settings()
+    row = run_query("warm_page_cache", settings=settings)[0]
+    click.echo(f"page cache: {local.human_bytes(row['bytes'])} loaded in {row['milliseconds'] / 1000:.1f}s")
+
+
+@db.command()
 def migrate() -> None:
     """Apply the schema (constraints and indexes in cypher/schema/); safe to repeat."""
     settings = load_settings()

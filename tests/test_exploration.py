@@ -1,0 +1,110 @@
+"""The exploration queries on tiny hand-built graphs: paging a busy identifier's neighbours
+(two access paths that must agree), an entity's link counts and rings, the walk cap."""
+from __future__ import annotations
+
+import pytest
+
+from ringscope import db
+from ringscope.catalog import get_query, run_query
+from test_detect_support import World
+
+pytestmark = pytest.mark.integration
+
+# Scrambled so that insertion order, store order and key order all differ.
+SHARERS = [f"acc-{i:02d}" for i in (17, 3, 29, 11, 0, 23, 8, 14, 26, 5, 20, 1, 12, 27, 9, 18, 6, 24, 15, 2)]
+LONERS = [f"acc-{i:02d}" for i in (4, 7, 10, 13, 16, 19, 21, 22, 25, 28)]
+
+
+def _graph(settings) -> None:
+    w = World()
+    for a in SHARERS + LONERS:
+        w.account(a, email=f"{a}@example.org")
+        w.card(a, f"card-{a}")
+    for a in SHARERS:
+        w.device(a, "vm-image")
+    w.device("acc-04", "laptop")
+    w.ip("acc-04", "10.0.0.9")
+    w.template("acc-04", "tpl-x", 5)
+    w.write(settings)
+    db.run_write(
+        "CREATE (r:Ring {ring_id: 'R-1', score: 0.9, status: 'confirmed'}) "
+        "WITH r MATCH (a:Account) WHERE a.account_id IN ['acc-17', 'acc-03'] CREATE (r)-[:HAS_MEMBER {removed: false}]->(a) "
+        "WITH DISTINCT r CREATE (g:Ring {ring_id: 'R-2', score: 0.5}) "
+        "WITH g MATCH (a:Account {account_id: 'acc-29'}) CREATE (g)-[:HAS_MEMBER {removed: true}]->(a)",
+        settings=settings)
+
+
+def _page(settings, kind, key, skip, limit):
+    query = get_query("neighbourhood")
+    _, rows = db.run_read_graph(query.cypher, query.bind({"kind": kind, "key": key, "skip": skip, "limit": limit}),
+                                settings=settings)
+    return rows
+
+
+def test_a_busy_identifier_pages_in_key_order_whichever_path_reads_it(clean_db):
+    """With 20 of 30 accounts on one device and pages of 3, the first page walks the account
+    index (3 * 30 * 4 < 20 * 20) and later pages sort the device's links: together they must
+    be every sharer once, in account_id order."""
+    _graph(clean_db)
+    seen = []
+    for skip in range(0, 24, 3):
+        rows = _page(clean_db, "Device", "vm-image", skip, 3)
+        assert all(row[3] == 20 for row in rows)  # total
+        assert all(row[0]["device_id"] == "vm-image" and row[1].type == "USED_DEVICE" for row in rows)
+        seen += [row[2]["account_id"] for row in rows]
+    assert seen == sorted(SHARERS)
+    one_page = [row[2]["account_id"] for row in _page(clean_db, "Device", "vm-image", 0, 50)]
+    assert one_page == sorted(SHARERS)
+    assert _page(clean_db, "Device", "no-such-device", 0, 3) == []
+
+
+def test_an_accounts_neighbourhood_is_its_identifiers_by_key(clean_db):
+    _graph(clean_db)
+    rows = _page(clean_db, "Account", "acc-04", 0, 50)
+    keys = [next(iter(v for k, v in dict(row[2]).items() if k in ("instrument_id", "device_id", "address",
+                                                                       "fingerprint", "domain"))) for row in rows]
+    assert keys == ["10.0.0.9", "card-acc-04", "example.org", "laptop", "tpl-x"]
+    assert {row[3] for row in rows} == {5}
+    assert [row[2]["instrument_id"] for row in _page(clean_db, "Account", "acc-04", 1, 1)] == ["card-acc-04"]
+
+
+def _entity(settings, kind, key, **params):
+    query = get_query("entity_lookup")
+    keys, rows = db.run_read_graph(query.cypher, query.bind({"kind": kind, "key": key, **params}), settings=settings)
+    return [dict(zip(keys, row)) for row in rows]
+
+
+def test_entity_lookup_counts_links_and_lists_rings_through_an_identifier(clean_db):
+    _graph(clean_db)
+    [device] = _entity(clean_db, "Device", "vm-image")
+    assert device["kind"] == "Device" and device["links"] == [{"type": "USED_DEVICE", "links": 20}]
+    # acc-17 and acc-03 are in R-1; acc-29 was taken out of R-2, so R-2 is not listed.
+    assert [r["ring_id"] for r in device["rings"]] == ["R-1"] and device["rings_listed"]
+    [account] = _entity(clean_db, "Account", "acc-04")
+    assert account["links"] == [{"type": t, "links": 1} for t in
+                                ("HAS_EMAIL_DOMAIN", "PAID_WITH", "SENT_TEMPLATE", "USED_DEVICE", "USED_IP")]
+    assert account["rings"] == [] and account["rings_listed"]
+    [member] = _entity(clean_db, "Account", "acc-17")
+    assert [r["ring_id"] for r in member["rings"]] == ["R-1"]
+    assert _entity(clean_db, "Device", "no-such-device") == []
+
+
+def test_entity_lookup_does_not_walk_an_identifier_above_max_walk(clean_db):
+    _graph(clean_db)
+    [device] = _entity(clean_db, "Device", "vm-image", max_walk=19)
+    assert device["rings"] == [] and not device["rings_listed"]
+    assert device["links"] == [{"type": "USED_DEVICE", "links": 20}]
+    [domain] = _entity(clean_db, "EmailDomain", "example.org", max_walk=30)
+    assert domain["rings_listed"] and [r["ring_id"] for r in domain["rings"]] == ["R-1"]
+    # An account's own rings never depend on the cap.
+    [member] = _entity(clean_db, "Account", "acc-17", max_walk=0)
+    assert member["rings_listed"] and [r["ring_id"] for r in member["rings"]] == ["R-1"]
+
+
+def test_the_benchmark_sampling_queries_cover_every_kind(clean_db):
+    _graph(clean_db)
+    rows = run_query("sample_nodes", {"per_kind": 1000}, settings=clean_db)
+    assert {r["kind"] for r in rows} == {"Account", "PaymentInstrument", "Device", "IP", "PromptTemplate", "EmailDomain"}
+    assert len([r for r in rows if r["kind"] == "Account"]) == 30
+    busiest = run_query("busiest_identifiers", {"per_kind": 1}, settings=clean_db)
+    assert {(r["kind"], r["key"], r["links"]) for r in busiest} >= {("Device", "vm-image", 20), ("EmailDomain", "example.org", 30)}
