@@ -25,6 +25,12 @@ _TAGGED_TTL = 30
 _GRAPH_TTL = 600
 
 
+#: links a ring view draws at most: vis-network draws ~4,000 links in a few hundred ms on a
+#: laptop-class CPU; a ring whose members all share dozens of templates would otherwise send tens
+#: of thousands (34,809 for the incident world's largest ring at 500 members).
+RING_GRAPH_MAX_LINKS = 4000
+
+
 def _read(name: str, params: dict[str, Any] | None = None, **kw) -> list[dict[str, Any]]:
     return [plain(row) for row in run_query(name, params or {}, settings=load_settings(), **kw)]
 
@@ -122,25 +128,27 @@ def recent_audit_events(by: str = "", action: str = "", limit: int = 200) -> pd.
 
 
 def ring_graph_params(ring_id: str, max_members: int = 250, max_identifiers: int = 250, min_shared: int = 2,
-                      max_per_kind: int = 50) -> dict[str, Any]:
+                      max_per_kind: int = 50, max_links: int = RING_GRAPH_MAX_LINKS) -> dict[str, Any]:
     return {"ring_id": ring_id, "min_shared": int(min_shared), "max_members": int(max_members),
-            "max_identifiers": int(max_identifiers), "max_per_kind": int(max_per_kind)}
+            "max_identifiers": int(max_identifiers), "max_per_kind": int(max_per_kind), "max_links": int(max_links)}
 
 
 @st.cache_data(ttl=_TAGGED_TTL, show_spinner=False, max_entries=64)
 def ring_graph(ring_id: str, max_members: int = 250, max_identifiers: int = 250, min_shared: int = 2,
-               max_per_kind: int = 50) -> tuple[dict[str, GNode], dict[str, GEdge]]:
-    """Members and shared identifiers of a ring as graph nodes and edges."""
-    return read_ring_graph(ring_graph_params(ring_id, max_members, max_identifiers, min_shared, max_per_kind))
+               max_per_kind: int = 50, max_links: int = RING_GRAPH_MAX_LINKS) -> tuple[dict[str, GNode], dict[str, GEdge], int]:
+    """Members and shared identifiers of a ring as graph nodes and edges, and how many
+    qualifying identifiers were left out to keep within the link budget."""
+    return read_ring_graph(ring_graph_params(ring_id, max_members, max_identifiers, min_shared, max_per_kind, max_links))
 
 
-def read_ring_graph(params: dict[str, Any]) -> tuple[dict[str, GNode], dict[str, GEdge]]:
+def read_ring_graph(params: dict[str, Any]) -> tuple[dict[str, GNode], dict[str, GEdge], int]:
     # raw record values: no per-value transform of thousands of links
     keys, rows = _read_graph("ring_graph", params)
     if not rows:
-        return {}, {}
+        return {}, {}, 0
     row = dict(zip(keys, rows[0]))
-    return graph_from_maps(row["members"] + row["identifiers"], row["links"])
+    nodes, edges = graph_from_maps(row["members"] + row["identifiers"], row["links"])
+    return nodes, edges, int(row["left_out"] or 0)
 
 
 def clear_ring_caches() -> None:

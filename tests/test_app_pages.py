@@ -180,7 +180,7 @@ def test_ring_view_expands_pages_and_collapses_with_the_picker(app):
 def test_a_click_on_a_node_expands_it_through_the_components_callback(world):  # noqa: F811
     """What the browser's click reaches in Python: the toggle on the live neighbourhood query."""
     st.cache_data.clear()
-    nodes, edges = data.ring_graph("ring-b")
+    nodes, edges, _ = data.ring_graph("ring-b")
     state = GraphState.from_graph("t", nodes, edges)
     assert set(state.nodes) >= {"Account:b-01", "IP:203.0.113.7"}
     graph_panel.apply_action(state, "toggle", "Account:b-01")

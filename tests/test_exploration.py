@@ -108,3 +108,31 @@ def test_the_benchmark_sampling_queries_cover_every_kind(clean_db):
     assert len([r for r in rows if r["kind"] == "Account"]) == 30
     busiest = run_query("busiest_identifiers", {"per_kind": 1}, settings=clean_db)
     assert {(r["kind"], r["key"], r["links"]) for r in busiest} >= {("Device", "vm-image", 20), ("EmailDomain", "example.org", 30)}
+
+
+def test_ring_graph_keeps_within_the_link_budget_and_counts_what_it_left_out(clean_db):
+    w = World()
+    members = ["m1", "m2", "m3", "m4"]
+    for a in members:
+        w.account(a)
+        w.device(a, "shared-vm")  # 4 links
+    for a in members[:3]:
+        w.card(a, "shared-card")  # 3 links
+    for a in members[:2]:
+        w.ip(a, "192.0.2.1")  # 2 links
+    w.write(clean_db)
+    db.run_write("CREATE (r:Ring {ring_id: 'R-9', score: 0.8}) WITH r MATCH (a:Account) "
+                 "CREATE (r)-[:HAS_MEMBER {score: 0.5, removed: false}]->(a)", settings=clean_db)
+
+    def view(max_links):
+        params = {"ring_id": "R-9", "min_shared": 2, "max_members": 10, "max_identifiers": 10, "max_per_kind": 10,
+                  "max_links": max_links}
+        [row] = run_query("ring_graph", params, settings=clean_db)
+        return sorted(x["key"] for x in row["identifiers"]), len(row["links"]), row["left_out"]
+
+    assert view(100) == (["192.0.2.1", "shared-card", "shared-vm"], 9, 0)
+    # Kinds take turns, most shared first: the device (4) fits, the card (3) would pass 6,
+    # the IP (2) after it still fits.
+    assert view(6) == (["192.0.2.1", "shared-vm"], 6, 1)
+    assert view(5) == (["shared-vm"], 4, 2)
+    assert view(0) == ([], 0, 3)

@@ -86,12 +86,21 @@ with ui.errors_as_one_line():
     params = data.ring_graph_params(ring_id, max_members, max_identifiers, min_shared, per_kind)
 
     def build() -> GraphState:
-        nodes, edges = data.ring_graph(ring_id, max_members, max_identifiers, min_shared, per_kind)
+        nodes, edges, left_out = data.ring_graph(ring_id, max_members, max_identifiers, min_shared, per_kind)
+        st.session_state[f"{state_key}::left_out"] = left_out
         return GraphState.from_graph(state_key, nodes, edges)
 
     state = graph_panel.get_state(state_key, build)
+    shown = []
     if summary["members"] > max_members:
-        st.caption(f"Showing the {max_members} highest-scoring of {summary['members']:,} accounts.")
+        shown.append(f"Showing the {max_members} highest-scoring of {summary['members']:,} accounts.")
+    left_out = st.session_state.get(f"{state_key}::left_out", 0)
+    if left_out:
+        shown.append(f"{left_out:,} more shared identifiers left out to keep the drawing within "
+                     f"{data.RING_GRAPH_MAX_LINKS:,} links: raise \"Identifiers shared by at least\" to draw the most "
+                     "shared ones, or click an account to see all of its identifiers.")
+    if shown:
+        st.caption(" ".join(shown))
     graph_panel.graph_panel(state_key, cypher=("ring_graph", params))
 
     with st.expander("Evidence in detail", expanded=True):

@@ -8,15 +8,19 @@
 //   text) and links as lists [account_id, type, label, key, count, logins, exchanges, first_seen,
 //   last_seen] from an account to an identifier. Plain values,
 //   not nodes and relationships: drivers decode them many times faster (a 500-node view has
-//   thousands of links with timestamps).
+//   thousands of links with timestamps). At most max_links links are drawn: identifiers are
+//   taken in turn order and one whose links would pass the budget is left out (smaller ones
+//   after it still fit), so a ring whose members all share dozens of templates stays readable
+//   and fast to draw; left_out counts the identifiers that qualified but were not drawn.
 // category: triage
 // mode: read
-// version: 1
+// version: 2
 // param: ring_id            -- the ring's ring_id
 // param: min_shared = 2     -- an identifier is drawn when at least this many members used it
 // param: max_members = 250  -- members drawn at most (highest member score first)
 // param: max_identifiers = 250 -- identifiers drawn at most (each kind's most shared first, kinds taking turns)
 // param: max_per_kind = 50  -- identifiers of one kind drawn at most, so cards and devices are never crowded out by proxy IPs
+// param: max_links = 4000   -- links drawn at most (identifiers that would pass it are left out)
 //
 // In Neo4j Browser or cypher-shell, set the parameters first:
 // :param ring_id => 'R-0001'
@@ -24,6 +28,7 @@
 // :param max_members => 250
 // :param max_identifiers => 250
 // :param max_per_kind => 50
+// :param max_links => 4000
 MATCH (:Ring {ring_id: $ring_id})-[m:HAS_MEMBER]->(a:Account)
 WHERE NOT coalesce(m.removed, false)
 WITH a ORDER BY m.score DESC, a.account_id LIMIT $max_members
@@ -39,9 +44,13 @@ CALL (members) {
   UNWIND range(0, size(picked) - 1) AS rank
   WITH picked[rank] AS p, rank
   ORDER BY rank, size(p.rels) DESC
-  LIMIT $max_identifiers
-  UNWIND p.rels AS r
-  RETURN collect(DISTINCT p.x) AS identifiers, collect(r) AS relationships
+  WITH collect(p) AS ordered
+  WITH ordered, reduce(acc = {kept: [], links: 0}, q IN ordered[..$max_identifiers] |
+         CASE WHEN acc.links + size(q.rels) <= $max_links
+              THEN {kept: acc.kept + [q], links: acc.links + size(q.rels)} ELSE acc END) AS budget
+  RETURN [q IN budget.kept | q.x] AS identifiers,
+         reduce(rs = [], q IN budget.kept | rs + q.rels) AS relationships,
+         size(ordered) - size(budget.kept) AS left_out
 }
 RETURN [a IN members | {label: 'Account', key: a.account_id,
           props: a {.display_name, .email, .country, .org_id, .tier, .exchanges,
@@ -53,4 +62,5 @@ RETURN [a IN members | {label: 'Account', key: a.account_id,
        [r IN relationships | [startNode(r).account_id, type(r), labels(endNode(r))[0],
           coalesce(endNode(r).instrument_id, endNode(r).device_id, endNode(r).address,
                    endNode(r).fingerprint, endNode(r).domain, endNode(r).org_id),
-          r.count, r.logins, r.exchanges, toString(r.first_seen), toString(r.last_seen)]] AS links
+          r.count, r.logins, r.exchanges, toString(r.first_seen), toString(r.last_seen)]] AS links,
+       left_out
