@@ -161,10 +161,11 @@ def clear_ring_caches() -> None:
 # --------------------------------------------------------------------------- exploration
 
 
-def neighbourhood(kind: str, key: str, skip: int, limit: int) -> tuple[list[GNode], list[GEdge], int]:
-    """One page of a node's neighbours (GraphState's fetch). Not cached: pages are cheap and
-    an investigator expects what the graph holds now."""
-    _, rows = _read_graph("neighbourhood", {"kind": kind, "key": key, "skip": int(skip), "limit": int(limit)})
+def neighbourhood(kind: str, key: str, skip: int, limit: int, after: str = "") -> tuple[list[GNode], list[GEdge], int]:
+    """One page of a node's neighbours, in the query's order (GraphState's fetch). Not cached:
+    pages are cheap and an investigator expects what the graph holds now."""
+    _, rows = _read_graph("neighbourhood", {"kind": kind, "key": key, "skip": int(skip), "limit": int(limit),
+                                            "after": str(after)})
     if not rows:
         return [], [], _neighbour_total(kind, key)
     nodes, edges = graph_from_values(v for row in rows for v in row[:3])

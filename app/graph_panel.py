@@ -145,10 +145,13 @@ def graph_panel(state_key: str, *, height: int = 620, cypher: tuple[str, dict[st
         st.dataframe(pd.DataFrame(state.table()), hide_index=True, width="stretch")
         st.dataframe(pd.DataFrame(state.edge_table()), hide_index=True, width="stretch")
     if cypher:
-        ui.show_cypher(*cypher)
+        ui.show_cypher(*cypher, key=f"{state_key}::view")
     if state.selected in state.nodes:
         kind, key = parse_node_id(state.selected)
         exp = state.expansions.get(state.selected)
-        ui.show_cypher("neighbourhood", {"kind": kind, "key": key, "skip": exp.pages * PAGE_SIZE if exp else 0,
-                                         "limit": PAGE_SIZE},
-                       label="Cypher: expanding the selected node (next page)")
+        if exp and exp.after and kind != "Account":
+            page = {"skip": 0, "limit": PAGE_SIZE, "after": exp.after}
+        else:
+            page = {"skip": exp.pages * PAGE_SIZE if exp else 0, "limit": PAGE_SIZE, "after": ""}
+        ui.show_cypher("neighbourhood", {"kind": kind, "key": key, **page},
+                       label="Cypher: expanding the selected node (next page)", key=f"{state_key}::next")

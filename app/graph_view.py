@@ -423,8 +423,9 @@ def ring_around(center: tuple[float, float], count: int, *, page: int = 0, start
 #: Neighbours one click or one "show more" adds.
 PAGE_SIZE = 50
 
-#: fetch(kind, key, skip, limit) -> (neighbour nodes, edges, total neighbours of the node)
-Fetch = Callable[[str, str, int, int], tuple[list[GNode], list[GEdge], int]]
+#: fetch(kind, key, skip, limit, after=key) -> (neighbour nodes in page order, edges, total
+#: neighbours of the node); with `after`, the page starts after that neighbour key (skip is 0).
+Fetch = Callable[..., tuple[list[GNode], list[GEdge], int]]
 
 
 @dataclass
@@ -432,6 +433,10 @@ class Expansion:
     node_id: str
     pages: int = 0
     total: int = 0
+    #: Key of the last neighbour fetched: an identifier's next page starts after it, so a
+    #: supernode's 100th page costs what its first does (accounts page by skip: their
+    #: neighbours are few, and keys of different kinds may be equal).
+    after: str = ""
     #: What this expansion put into the graph (and so what collapsing it takes out).
     nodes: list[str] = field(default_factory=list)
     edges: list[str] = field(default_factory=list)
@@ -476,8 +481,13 @@ class GraphState:
 
     def _add_page(self, exp: Expansion, fetch: Fetch) -> int:
         kind, key = parse_node_id(exp.node_id)
-        new_nodes, new_edges, total = fetch(kind, key, exp.pages * PAGE_SIZE, PAGE_SIZE)
+        if exp.after and kind != "Account":
+            new_nodes, new_edges, total = fetch(kind, key, 0, PAGE_SIZE, after=exp.after)
+        else:
+            new_nodes, new_edges, total = fetch(kind, key, exp.pages * PAGE_SIZE, PAGE_SIZE)
         exp.total = total
+        if new_nodes:
+            exp.after = new_nodes[-1].key
         added_nodes = [n for n in new_nodes if n.id not in self.nodes]
         centre = self.positions.get(exp.node_id, (0.0, 0.0))
         drawn = [p for nid, p in self.positions.items() if nid != exp.node_id]

@@ -20,11 +20,11 @@ class FakeGraph:
         self.adjacency = adjacency
         self.calls: list[tuple[str, str, int, int]] = []
 
-    def __call__(self, kind, key, skip, limit):
-        self.calls.append((kind, key, skip, limit))
+    def __call__(self, kind, key, skip, limit, after=""):
+        self.calls.append((kind, key, skip, limit) + ((after,) if after else ()))
         centre = node_id(kind, key)
-        neighbours = sorted(self.adjacency.get(centre, []))
-        page = neighbours[skip: skip + limit]
+        neighbours = sorted(self.adjacency.get(centre, []), key=lambda n: parse_node_id(n)[1])
+        page = [n for n in neighbours if parse_node_id(n)[1] > after][skip: skip + limit]
         nodes = [_node(*parse_node_id(n)) for n in page]
         edges = [edge("USED_IP", n, centre) if kind == "IP" else edge("USED_IP", centre, n) for n in page]
         return nodes, edges, len(neighbours)
@@ -61,7 +61,8 @@ def test_expanding_a_supernode_pages_fifty_at_a_time_and_collapse_removes_exactl
     assert len(state.nodes) == 2 + 49
     state.show_more("IP:10.0.0.1", fetch)
     state.show_more("IP:10.0.0.1", fetch)
-    assert fetch.calls[-1][2:] == (100, 50)
+    # Later pages of an identifier start after the last neighbour key fetched (not skip 100).
+    assert fetch.calls[1][2:] == (0, 50, "acc-049") and fetch.calls[-1][2:] == (0, 50, "acc-099")
     assert not state.expansions["IP:10.0.0.1"].has_more
     assert state.show_more("IP:10.0.0.1", fetch) == 0  # nothing left: no query
     assert len(fetch.calls) == 3

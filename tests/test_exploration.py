@@ -34,10 +34,10 @@ def _graph(settings) -> None:
         settings=settings)
 
 
-def _page(settings, kind, key, skip, limit):
+def _page(settings, kind, key, skip, limit, after=""):
     query = get_query("neighbourhood")
-    _, rows = db.run_read_graph(query.cypher, query.bind({"kind": kind, "key": key, "skip": skip, "limit": limit}),
-                                settings=settings)
+    params = {"kind": kind, "key": key, "skip": skip, "limit": limit, "after": after}
+    _, rows = db.run_read_graph(query.cypher, query.bind(params), settings=settings)
     return rows
 
 
@@ -55,6 +55,14 @@ def test_a_busy_identifier_pages_in_key_order_whichever_path_reads_it(clean_db):
     assert seen == sorted(SHARERS)
     one_page = [row[2]["account_id"] for row in _page(clean_db, "Device", "vm-image", 0, 50)]
     assert one_page == sorted(SHARERS)
+    # Keyset paging (the app's "show more"): each page starts after the previous page's last
+    # key; pages of 3 walk the index (3 * 30 * 4 < 400), pages of 7 sort (7 * 30 * 4 >= 400).
+    for size in (3, 7):
+        after, keyed = "", []
+        while rows := _page(clean_db, "Device", "vm-image", 0, size, after):
+            keyed += [row[2]["account_id"] for row in rows]
+            after = keyed[-1]
+        assert keyed == sorted(SHARERS), size
     assert _page(clean_db, "Device", "no-such-device", 0, 3) == []
 
 
@@ -66,6 +74,7 @@ def test_an_accounts_neighbourhood_is_its_identifiers_by_key(clean_db):
     assert keys == ["10.0.0.9", "card-acc-04", "example.org", "laptop", "tpl-x"]
     assert {row[3] for row in rows} == {5}
     assert [row[2]["instrument_id"] for row in _page(clean_db, "Account", "acc-04", 1, 1)] == ["card-acc-04"]
+    assert [row[2]["device_id"] for row in _page(clean_db, "Account", "acc-04", 0, 1, after="example.org")] == ["laptop"]
 
 
 def _entity(settings, kind, key, **params):

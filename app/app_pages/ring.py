@@ -103,8 +103,12 @@ with ui.errors_as_one_line():
         st.caption(" ".join(shown))
     graph_panel.graph_panel(state_key, cypher=("ring_graph", params))
 
-    with st.expander("Evidence in detail", expanded=True):
-        evidence.render(summary)
+    # Lazy (drawn when opened): the detail's tables would delay the graph by ~0.3 s on every
+    # load, and the headline above already says why the ring was flagged.
+    detail = st.expander("Evidence in detail", on_change="rerun", key=f"evidence::{ring_id}")
+    if detail.open:
+        with detail:
+            evidence.render(summary)
     ui.show_cypher("ring_summary", {"ring_id": ring_id})
 
     # Lazy tabs: only the open tab's queries run (the page stays fast on big rings).
