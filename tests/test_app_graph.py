@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -143,6 +144,19 @@ def test_hostile_strings_stay_text_in_vis_data():
     # no HTML/markup options that would make vis-network parse labels
     assert "multi" not in vis.get("font", {})
     assert "font" not in graph_view.VIS_OPTIONS.get("nodes", {}) or "multi" not in graph_view.VIS_OPTIONS["nodes"]["font"]
+
+
+def test_the_node_panel_shows_hostile_properties_as_inert_markdown():
+    from ringscope.app import graph_panel
+
+    hostile = _node("Account", "acc-x", display_name="<img src=x onerror=alert(1)>",
+                    email="[x](javascript:alert(1))", hour_profile=[1] * 24)
+    state = GraphState.from_graph("g", {hostile.id: hostile}, {})
+    text = graph_panel._properties(state, hostile.id)
+    assert r"- **display\_name**: \<img src\=x onerror\=alert\(1\)\>" in text
+    assert r"\[x\]\(javascript\:alert\(1\)\)" in text
+    assert not re.search(r"(?<!\\)[<>\[\]()]", text.replace("- **", "").replace("**:", ""))  # all escaped
+    assert "hour_profile" not in text  # long series stay out of the panel
 
 
 def test_component_code_never_parses_data_as_html():

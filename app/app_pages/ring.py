@@ -111,9 +111,11 @@ with ui.errors_as_one_line():
             evidence.render(summary)
     ui.show_cypher("ring_summary", {"ring_id": ring_id})
 
-    # Lazy tabs: only the open tab's queries run (the page stays fast on big rings).
-    members_tab, timelines_tab, tags_tab, history_tab = st.tabs(
-        ["Accounts", "Timelines", "Tags and case", "History"], key=f"ring_tabs::{ring_id}", on_change="rerun")
+    # Lazy tabs: only the open tab's queries run (the page stays fast on big rings). The first
+    # one opens with the page, so it is the one without a data grid (a grid's first start
+    # delays the graph above by ~0.25 s).
+    tags_tab, members_tab, timelines_tab, history_tab = st.tabs(
+        ["Tags and case", "Accounts", "Timelines", "History"], key=f"ring_tabs::{ring_id}", on_change="rerun")
     if members_tab.open:
         with members_tab:
             tagging_panel.members(ring_id, summary)
