@@ -238,7 +238,8 @@ def main() -> None:
         args.json.write_text(json.dumps({
             "machine": machine, "graph": {"nodes": info["nodes"], "relationships": info["relationships"]},
             "queries": figures, "all_calls": everything,
-            "cases": [dict(zip(["query", "case", "runs", "p50_ms", "p95_ms", "max_ms", "mean_rows"], r)) for r in case_rows],
+            "cases": [dict(zip(["query", "case", "runs", "p50_ms", "p95_ms", "max_ms", "mean_rows"], r))
+                      | {"times_ms": [round(x, 1) for x in by_case[(r[0], r[1])]]} for r in case_rows],
         }, indent=2))
 
 
