@@ -200,9 +200,10 @@ def account_rings(account_id: str) -> pd.DataFrame:
                   ["ring_id", "ring_score", "status", "member_score", "added_by", "removed"])
 
 
-def shortest_path(from_account: str, to_account: str, skip_kinds: list[str]) -> tuple[dict[str, GNode], dict[str, GEdge], int | None]:
+def shortest_path(from_account: str, to_account: str, skip_kinds: list[str],
+                  max_accounts: int = 5000) -> tuple[dict[str, GNode], dict[str, GEdge], int | None]:
     keys, rows = _read_graph("shortest_path", {"from_account": from_account, "to_account": to_account,
-                                               "skip_kinds": list(skip_kinds)})
+                                               "skip_kinds": list(skip_kinds), "max_accounts": int(max_accounts)})
     if not rows:
         return {}, {}, None
     nodes, edges = graph_from_values(rows[0])

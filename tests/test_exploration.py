@@ -145,3 +145,36 @@ def test_ring_graph_keeps_within_the_link_budget_and_counts_what_it_left_out(cle
     assert view(6) == (["192.0.2.1", "shared-vm"], 6, 1)
     assert view(5) == (["shared-vm"], 4, 2)
     assert view(0) == ([], 0, 3)
+
+
+def _path(settings, a, b, **params):
+    query = get_query("shortest_path")
+    keys, rows = db.run_read_graph(query.cypher, query.bind({"from_account": a, "to_account": b, **params}),
+                                   settings=settings)
+    return [dict(zip(keys, row)) for row in rows]
+
+
+def test_shortest_path_does_not_go_through_skipped_kinds_or_busy_identifiers(clean_db):
+    w = World()
+    for a in ("p1", "p2", "p3", "p4"):
+        w.account(a, email=f"{a}@shared.example")
+    for i in range(12):
+        w.account(f"crowd-{i}")
+        w.template(f"crowd-{i}", "tpl-public", 3)
+    w.template("p1", "tpl-public", 3)
+    w.template("p2", "tpl-public", 3)
+    w.device("p1", "dev-p")
+    w.device("p3", "dev-p")
+    w.card("p3", "card-p")
+    w.card("p4", "card-p")
+    w.write(clean_db)
+
+    [path] = _path(clean_db, "p1", "p4")
+    assert path["hops"] == 4  # p1 -dev- p3 -card- p4
+    assert [list(n.labels)[0] for n in path["p"].nodes] == ["Account", "Device", "Account", "PaymentInstrument", "Account"]
+    # p1 and p2 share only the public template (14 accounts) and the e-mail domain (skipped)
+    assert [r["hops"] for r in _path(clean_db, "p1", "p2")] == [2]
+    assert _path(clean_db, "p1", "p2", max_accounts=13) == []
+    assert [r["hops"] for r in _path(clean_db, "p1", "p2", max_accounts=14)] == [2]
+    assert [r["hops"] for r in _path(clean_db, "p1", "p2", skip_kinds=["Org"], max_accounts=13)] == [2]  # the domain
+    assert _path(clean_db, "p1", "p4", skip_kinds=["Device", "EmailDomain"]) == []

@@ -75,9 +75,12 @@ with ui.errors_as_one_line():
             skip = st.multiselect("Do not go through", ["EmailDomain", "Org", "IP", "PromptTemplate"],
                                   default=["EmailDomain", "Org"], key=f"path_skip::{key}",
                                   format_func=lambda k: KINDS[k].title)
+            busiest = st.number_input("Nor through an identifier shared by more than", 2, 10_000_000, 5000, step=1000,
+                                      key=f"path_max::{key}",
+                                      help="Accounts: a public template or a big carrier-grade NAT exit joins strangers.")
             go = st.form_submit_button("Find the shortest link")
         if go and other.strip():
-            nodes, edges, hops = data.shortest_path(key, other.strip(), skip)
+            nodes, edges, hops = data.shortest_path(key, other.strip(), skip, int(busiest))
             if hops is None:
                 st.warning("No link of at most 8 steps through the allowed identifiers.")
             else:
@@ -91,7 +94,8 @@ with ui.errors_as_one_line():
             graph_panel.graph_panel(path_key, height=380)
             other_id = path_key.split("::", 2)[2]
             ui.show_cypher("shortest_path", {"from_account": key, "to_account": other_id,
-                                             "skip_kinds": st.session_state.get(f"path_skip::{key}", ["EmailDomain", "Org"])})
+                                             "skip_kinds": st.session_state.get(f"path_skip::{key}", ["EmailDomain", "Org"]),
+                                             "max_accounts": int(st.session_state.get(f"path_max::{key}", 5000))})
 
         st.subheader("Identifiers shared with other accounts")
         others = st.text_area("Account ids (with this one)", key=f"shared_ids::{key}",
