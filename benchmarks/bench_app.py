@@ -1,7 +1,7 @@
 """Benchmark the investigator app on whatever world the configured Neo4j holds.
 
 Measures, for a ring view of about 500 nodes (the largest ring, drawn with enough
-identifiers to reach the target):
+identifiers to reach the target, within the app's link budget of 4,000 links):
 
 1. server time to build the view: the ring_graph query, turning the rows into
    nodes and edges, the layout, and the data sent to the browser;
