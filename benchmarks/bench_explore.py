@@ -26,7 +26,7 @@ import statistics
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 from ringscope import db
 from ringscope.catalog import get_query, queries_in, run_query
