@@ -176,7 +176,7 @@ def neighbourhood(kind: str, key: str, skip: int, limit: int, after: str = "") -
 
 def _neighbour_total(kind: str, key: str) -> int:
     found = entity(kind, key)
-    return sum(link["links"] for link in found["links"]) if found else 0
+    return found["total"] if found else 0
 
 
 @st.cache_data(ttl=_TAGGED_TTL, show_spinner=False, max_entries=256)
@@ -190,8 +190,9 @@ def entity(kind: str, key: str) -> dict[str, Any] | None:
     row = dict(zip(keys, rows[0]))
     nodes, _ = graph_from_values([row["n"]])
     node = nodes.get(node_id(kind, key))
-    return {"node": node, "kind": row["kind"], "links": plain(row["links"]), "rings": plain(row["rings"]),
-            "rings_listed": bool(row["rings_listed"])}
+    links = plain(row["links"])
+    return {"node": node, "kind": row["kind"], "links": links, "total": sum(link["links"] for link in links),
+            "rings": plain(row["rings"]), "rings_listed": bool(row["rings_listed"])}
 
 
 @st.cache_data(ttl=_TAGGED_TTL, show_spinner=False)

@@ -153,9 +153,6 @@ def graph_panel(state_key: str, *, height: int = 620, cypher: tuple[str, dict[st
     if state.selected in state.nodes:
         kind, key = parse_node_id(state.selected)
         exp = state.expansions.get(state.selected)
-        if exp and exp.after and kind != "Account":
-            page = {"skip": 0, "limit": PAGE_SIZE, "after": exp.after}
-        else:
-            page = {"skip": exp.pages * PAGE_SIZE if exp else 0, "limit": PAGE_SIZE, "after": ""}
-        ui.show_cypher("neighbourhood", {"kind": kind, "key": key, **page},
+        skip, after = exp.next_page() if exp else (0, "")
+        ui.show_cypher("neighbourhood", {"kind": kind, "key": key, "skip": skip, "limit": PAGE_SIZE, "after": after},
                        label="Cypher: expanding the selected node (next page)", key=f"{state_key}::next")

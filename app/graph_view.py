@@ -449,6 +449,13 @@ class Expansion:
     def has_more(self) -> bool:
         return self.pages * PAGE_SIZE < self.total
 
+    def next_page(self) -> tuple[int, str]:
+        """(skip, after) that fetch the next page: an identifier's pages start after the last
+        key fetched, an account's (and every first page) by skip."""
+        if self.after and parse_node_id(self.node_id)[0] != "Account":
+            return 0, self.after
+        return self.pages * PAGE_SIZE, ""
+
 
 @dataclass
 class GraphState:
@@ -481,10 +488,8 @@ class GraphState:
 
     def _add_page(self, exp: Expansion, fetch: Fetch) -> int:
         kind, key = parse_node_id(exp.node_id)
-        if exp.after and kind != "Account":
-            new_nodes, new_edges, total = fetch(kind, key, 0, PAGE_SIZE, after=exp.after)
-        else:
-            new_nodes, new_edges, total = fetch(kind, key, exp.pages * PAGE_SIZE, PAGE_SIZE)
+        skip, after = exp.next_page()
+        new_nodes, new_edges, total = fetch(kind, key, skip, PAGE_SIZE, after=after)
         exp.total = total
         if new_nodes:
             exp.after = new_nodes[-1].key

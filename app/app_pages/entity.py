@@ -38,7 +38,7 @@ with ui.errors_as_one_line():
         st.markdown("**Rings**")
         rings = pd.DataFrame(found["rings"], columns=["ring_id", "score", "status"])
         if not found["rings_listed"]:
-            st.caption(f"Used by {sum(link['links'] for link in found['links']):,} accounts: too common to be evidence, "
+            st.caption(f"Used by {found['total']:,} accounts: too common to be evidence, "
                        "so rings are not listed through it. Open its accounts in the neighbourhood below.")
         elif rings.empty:
             st.caption("In no detected ring." if kind == "Account" else "Used by no account of a detected ring.")
