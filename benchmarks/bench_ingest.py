@@ -359,6 +359,17 @@ def _cell(v) -> str:
     return str(v)
 
 
+def _write_import_csv(path: Path, id_header: list[str], ids, items: list[dict]) -> None:
+    """One neo4j-admin CSV: the id columns, then every property seen, typed from its values."""
+    keys = sorted({k for it in items for k in it["props"]})
+    types = {k: _csv_type([it["props"].get(k) for it in items]) for k in keys}
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(id_header + [f"{k}:{types[k]}" for k in keys])
+        for it in items:
+            w.writerow(ids(it) + [_cell(it["props"].get(k)) for k in keys])
+
+
 def import_ceiling(settings, scratch: Path) -> dict:
     """Export the loaded graph as neo4j-admin CSVs and time a full import into a scratch store."""
     from ringscope import db
@@ -377,25 +388,13 @@ def import_ceiling(settings, scratch: Path) -> dict:
         by_type.setdefault(r["type"], []).append(r)
     args, rows = [], 0
     for label, items in by_label.items():
-        keys = sorted({k for it in items for k in it["props"]})
-        types = {k: _csv_type([it["props"].get(k) for it in items]) for k in keys}
         path = csv_dir / f"nodes_{label}.csv"
-        with path.open("w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow([":ID"] + [f"{k}:{types[k]}" for k in keys])
-            for it in items:
-                w.writerow([it["id"]] + [_cell(it["props"].get(k)) for k in keys])
+        _write_import_csv(path, [":ID"], lambda it: [it["id"]], items)
         args.append(f"--nodes={label}={path}")
         rows += len(items)
     for rtype, items in by_type.items():
-        keys = sorted({k for it in items for k in it["props"]})
-        types = {k: _csv_type([it["props"].get(k) for it in items]) for k in keys}
         path = csv_dir / f"rels_{rtype}.csv"
-        with path.open("w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow([":START_ID", ":END_ID"] + [f"{k}:{types[k]}" for k in keys])
-            for it in items:
-                w.writerow([it["start"], it["end"]] + [_cell(it["props"].get(k)) for k in keys])
+        _write_import_csv(path, [":START_ID", ":END_ID"], lambda it: [it["start"], it["end"]], items)
         args.append(f"--relationships={rtype}={path}")
         rows += len(items)
     home = scratch / "neo4j"
