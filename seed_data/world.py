@@ -129,13 +129,22 @@ def generate(cfg: WorldConfig, out_dir: Path, progress: bool = False,
 
 
 def _progress(enabled: bool, total: int, desc: str):
-    if not enabled:
-        class _Null:
-            def update(self, _): pass
-            def close(self): pass
-        return _Null()
-    from tqdm import tqdm
-    return tqdm(total=total, desc=desc, unit="rows", unit_scale=True, mininterval=1.0)
+    """A counter with tqdm's `update(n)` / `close()` over the CLI's progress reports."""
+    from ..progress import ProgressBars
+
+    class _Counter:
+        def __init__(self) -> None:
+            self.done = 0
+            self.bars = ProgressBars(enabled)
+
+        def update(self, n: int) -> None:
+            self.done += n
+            self.bars(self.done, total, desc)
+
+        def close(self) -> None:
+            self.bars.close()
+
+    return _Counter()
 
 
 def _dedupe_emails(emails: np.ndarray, order: np.ndarray, rng) -> None:

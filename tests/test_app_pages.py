@@ -5,6 +5,7 @@ the browser test (test_browser_app.py) clicks for real."""
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -500,7 +501,11 @@ def test_ringscope_app_serves_the_app_on_loopback(world, tmp_path):  # noqa: F81
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     log = open(tmp_path / "app.log", "w")
-    proc = subprocess.Popen(["ringscope", "app", "--port", str(port), "--no-open"], env=dict(os.environ),
+    # The console script that the install put beside this interpreter, not whatever the
+    # caller's PATH holds: a missing install step must fail here as it fails for users.
+    command = Path(sys.executable).with_name("ringscope")
+    assert command.is_file(), f"{command} missing: the install did not create the ringscope command"
+    proc = subprocess.Popen([str(command), "app", "--port", str(port), "--no-open"], env=dict(os.environ),
                             stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60

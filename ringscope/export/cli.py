@@ -4,10 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
 from ..config import load_settings
 from ..errors import RingScopeError
+from ..progress import ProgressBars
 from ..tagging import STATUSES
 from . import bundle
 from .verify import verify_bundle
@@ -42,23 +42,13 @@ def export(status: str, ring_id: str | None, out_dir: Path | None, by: str | Non
         return
     if out_dir is None:
         raise click.UsageError("where to? give --out DIR (or --list to see past exports)")
-    bar = None
-
-    def progress(done: int, total: int, message: str) -> None:
-        nonlocal bar
-        if no_progress:
-            return
-        if bar is None:
-            bar = tqdm(total=total, unit="ring", desc="export", leave=False)
-        bar.n = done
-        bar.set_postfix_str(message, refresh=True)
-
+    bars = ProgressBars(not no_progress, unit=" rings", leave=False)
     try:
         bundles = bundle.export_rings(out_dir, status=status, ring_id=ring_id, by=by, settings=settings,
-                                      progress=progress, force=force, min_shared=min_shared)
+                                      progress=lambda done, total, _message: bars(done, total, "export"),
+                                      force=force, min_shared=min_shared)
     finally:
-        if bar is not None:
-            bar.close()
+        bars.close()
     if not bundles:
         click.echo(f"no rings with status {status}: nothing exported, nothing written")
         return
