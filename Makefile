@@ -21,7 +21,10 @@ $(STAMP): pyproject.toml
 	@command -v mvn >/dev/null || { echo "Maven not found: install it (e.g. apt-get install maven)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	@echo "installing RingScope and its dependencies into $(VENV) (log: $(VENV)/install.log) ..."
+	@# setuptools notes that an editable install maps folders (ingest/ -> ringscope.ingest): kept in the log.
+	@$(BIN)/pip install -q --disable-pip-version-check -e '.[test]' > $(VENV)/install.log 2>&1 \
+	  || { cat $(VENV)/install.log; echo "pip install failed: see the lines above ($(VENV)/install.log)"; exit 1; }
 	@rm -f $(VENV)/.installed-*; touch $(STAMP)
 
 install: $(STAMP)
