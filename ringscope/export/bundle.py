@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from .. import __version__
 from ..catalog import get_query, run_query
-from ..config import PROJECT_ROOT, Settings, load_settings
+from ..config import Settings, load_settings
 from ..errors import RingScopeError
 from ..tagging import normalize_status, resolve_investigator, ring_tags
 from . import graph_html
@@ -364,10 +364,9 @@ def write_bundle(folder: Path, files: dict[str, bytes], *, force: bool = False) 
 
 
 def default_out_dir(settings: Settings | None = None) -> Path:
-    """Where the app writes bundles: RINGSCOPE_EXPORT_DIR, else `out/exports` (git-ignored)."""
-    settings = settings or load_settings()
-    configured = settings.extra.get("RINGSCOPE_EXPORT_DIR")
-    return Path(configured).expanduser() if configured else PROJECT_ROOT / "out" / "exports"
+    """Where the app writes bundles: `Settings.export_dir` (RINGSCOPE_EXPORT_DIR, else
+    `out/exports/` in the current directory; never inside the install)."""
+    return (settings or load_settings()).export_dir
 
 
 def _now() -> str:
