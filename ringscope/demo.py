@@ -15,19 +15,21 @@ from . import db
 from .config import load_settings
 from .errors import RingScopeError
 
-#: The package whose data files are the committed demo world (`seed_data/demo/`).
-DEMO_PACKAGE = "ringscope.seed_data.demo"
+#: The package whose data folder `demo/` is the committed demo world (`seed_data/demo/`).
+#: Asked of the regular package `seed_data`, not of `demo/` itself: a folder without
+#: `__init__.py` is a namespace package, whose files() is not a plain Path.
+DEMO_PACKAGE = "ringscope.seed_data"
 
 
 def demo_world() -> Path:
     """The demo world's folder, read as package data (ingest needs real files: an install
     must be unzipped, as pip installs wheels). Raises RingScopeError when it is missing."""
     try:
-        folder = resources.files(DEMO_PACKAGE)
+        folder = resources.files(DEMO_PACKAGE) / "demo"
     except ModuleNotFoundError:
         folder = None
     if not isinstance(folder, Path) or not (folder / "accounts.csv").is_file():
-        raise RingScopeError(f"the demo world ({DEMO_PACKAGE}) is missing from this install: reinstall ringscope, or pass --world DIR")
+        raise RingScopeError(f"the demo world ({DEMO_PACKAGE}/demo) is missing from this install: reinstall ringscope, or pass --world DIR")
     return folder
 
 
