@@ -26,10 +26,8 @@ from typing import Any, Iterable, Sequence
 
 from .catalog import run_query
 from .config import Settings, load_settings
+from .domain import STATUSES  # ring statuses are declared in domain.py; importable from here too
 from .errors import RingScopeError
-
-#: Ring statuses, in the order an investigation usually moves through them.
-STATUSES: tuple[str, ...] = ("new", "investigating", "confirmed", "false_positive", "escalated")
 
 #: Other spellings people type, mapped to the stored value (after lower-casing and
 #: turning spaces and dashes into underscores).
