@@ -29,9 +29,6 @@ import pytest
 from ringscope import db
 from ringscope.config import PROJECT_ROOT
 
-pytestmark = pytest.mark.integration
-
-
 def _shipped_folders() -> list[str]:
     tool = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     return sorted(set(tool["package-dir"].values()))
@@ -86,6 +83,7 @@ def test_the_wheel_imports_ringscope_from_the_install(installed, tmp_path):
     assert int(count) > 0
 
 
+@pytest.mark.integration
 def test_query_list_and_a_stored_query_run_from_the_wheel(installed, tmp_path, clean_db):
     from ringscope.catalog import load_catalog
 
