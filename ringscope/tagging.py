@@ -19,14 +19,13 @@ ring and sets its detection properties leaves them alone.
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from .catalog import run_query
 from .config import Settings, load_settings
-from .domain import STATUSES  # ring statuses are declared in domain.py; importable from here too
+from .domain import STATUSES, decode_json  # ring statuses are declared in domain.py; importable from here too
 from .errors import RingScopeError
 
 #: Other spellings people type, mapped to the stored value (after lower-casing and
@@ -358,15 +357,6 @@ def tag_ring(
 # --------------------------------------------------------------------------- reads
 
 
-def _decode(text: Any) -> Any:
-    if text is None:
-        return None
-    try:
-        return json.loads(text)
-    except (TypeError, ValueError):
-        return text
-
-
 def _iso(value: Any) -> str:
     if value is None:
         return ""
@@ -403,8 +393,8 @@ def history(ring_id: str, *, limit: int = 10_000, settings: Settings | None = No
             at=_iso(row["at"]),
             by=row["by"],
             action=row["action"],
-            before=_decode(row["before"]),
-            after=_decode(row["after"]),
+            before=decode_json(row["before"]),
+            after=decode_json(row["after"]),
         )
         for row in rows
         if row["event_id"] is not None
