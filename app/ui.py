@@ -21,13 +21,7 @@ PAGE_CONSOLE = "app_pages/console.py"
 PAGE_EXPORTS = "app_pages/exports.py"
 PAGE_HISTORY = "app_pages/history.py"
 
-STATUS_TITLES = {
-    "new": "new",
-    "investigating": "investigating",
-    "confirmed": "confirmed operator",
-    "false_positive": "false positive",
-    "escalated": "escalated",
-}
+from ringscope.domain import STATUS_TITLES  # noqa: E402  (declared once, in domain.py)
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&\"'=])")
 

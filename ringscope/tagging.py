@@ -19,17 +19,14 @@ ring and sets its detection properties leaves them alone.
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from .catalog import run_query
 from .config import Settings, load_settings
+from .domain import STATUSES, decode_json  # ring statuses are declared in domain.py; importable from here too
 from .errors import RingScopeError
-
-#: Ring statuses, in the order an investigation usually moves through them.
-STATUSES: tuple[str, ...] = ("new", "investigating", "confirmed", "false_positive", "escalated")
 
 #: Other spellings people type, mapped to the stored value (after lower-casing and
 #: turning spaces and dashes into underscores).
@@ -360,15 +357,6 @@ def tag_ring(
 # --------------------------------------------------------------------------- reads
 
 
-def _decode(text: Any) -> Any:
-    if text is None:
-        return None
-    try:
-        return json.loads(text)
-    except (TypeError, ValueError):
-        return text
-
-
 def _iso(value: Any) -> str:
     if value is None:
         return ""
@@ -405,8 +393,8 @@ def history(ring_id: str, *, limit: int = 10_000, settings: Settings | None = No
             at=_iso(row["at"]),
             by=row["by"],
             action=row["action"],
-            before=_decode(row["before"]),
-            after=_decode(row["after"]),
+            before=decode_json(row["before"]),
+            after=decode_json(row["after"]),
         )
         for row in rows
         if row["event_id"] is not None

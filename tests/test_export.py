@@ -106,11 +106,11 @@ def test_bundle_contents_match_the_graph(world, tmp_path):
     assert [m["account_id"] for m in members] == ["a1", "a2", "a3", "a5"]  # a4 removed, a5 added
     a1 = members[0]
     assert a1["email"] == XSS_EMAIL and a1["display_name"] == XSS_NAME
-    assert (a1["created_at"], a1["tier"], a1["country"], a1["org_id"]) == ("2025-01-01T10:00:00Z", "build", "KR", "o1")
+    assert (a1["created_at"], a1["tier"], a1["country"], a1["org_id"]) == ("2025-01-01T10:00:00.000000Z", "build", "KR", "o1")
     assert (a1["exchanges"], a1["input_tokens"], a1["output_tokens"], a1["total_tokens"]) == ("100", "1000", "5000", "6000")
     # First/last activity: the earliest and latest of exchanges and sign-ins from any device or IP.
-    assert (a1["first_activity"], a1["last_activity"]) == ("2025-02-20T00:00:00Z", "2025-03-20T00:00:00Z")
-    assert (members[1]["first_activity"], members[1]["last_activity"]) == ("2025-03-01T00:00:00Z", "2025-03-09T00:00:00Z")
+    assert (a1["first_activity"], a1["last_activity"]) == ("2025-02-20T00:00:00.000000Z", "2025-03-20T00:00:00.000000Z")
+    assert (members[1]["first_activity"], members[1]["last_activity"]) == ("2025-03-01T00:00:00.000000Z", "2025-03-09T00:00:00.000000Z")
     assert members[1]["display_name"] == "'" + FORMULA_NAME  # neutralised for spreadsheets
     assert (members[3]["added_by"], members[3]["member_score"]) == ("bob", "")
     assert members[0]["added_by"] == "detect" and members[0]["member_score"] == "0.9"
@@ -118,11 +118,11 @@ def test_bundle_contents_match_the_graph(world, tmp_path):
     identifiers = read_csv(folder / "identifiers.csv")
     listed = {(i["kind"], i["identifier"]): i for i in identifiers}
     # pi-solo has one user, ip2 only one *case* member (a4 was removed, a6 is not in R1).
-    assert set(listed) == {("payment_instrument", "pi-1"), ("device", "dev-1"), ("ip", "203.0.113.7"), ("prompt_template", "tpl-1")}
-    assert [i["kind"] for i in identifiers] == ["device", "ip", "payment_instrument", "prompt_template"]
-    card = listed[("payment_instrument", "pi-1")]
+    assert set(listed) == {("instrument", "pi-1"), ("device", "dev-1"), ("ip", "203.0.113.7"), ("template", "tpl-1")}
+    assert [i["kind"] for i in identifiers] == ["device", "instrument", "ip", "template"]
+    card = listed[("instrument", "pi-1")]
     assert (card["shared_by"], card["members"]) == ("2", "a1;a2")
-    assert (card["first_seen"], card["last_seen"]) == ("2025-02-01T00:00:00Z", "2025-03-02T00:00:00Z")
+    assert (card["first_seen"], card["last_seen"]) == ("2025-02-01T00:00:00.000000Z", "2025-03-02T00:00:00.000000Z")
     assert card["details"] == "kind=card; bin=411111; issuer_country=US"
     assert listed[("device", "dev-1")]["members"] == "a1;a3;a5"
     assert listed[("ip", "203.0.113.7")]["details"] == (
@@ -151,7 +151,7 @@ def test_bundle_contents_match_the_graph(world, tmp_path):
     manifest = json.loads(manifest_bytes)
     assert manifest["ring_ids"] == ["R1"] and manifest["exported_by"] == "carol"
     assert manifest["ringscope_version"] == __version__
-    assert manifest["queries"] == {"export_identifiers": 1, "export_members": 1, "export_ring_evidence": 1, "export_select_rings": 1}
+    assert manifest["queries"] == {"export_identifiers": 2, "export_members": 1, "export_ring_evidence": 1, "export_select_rings": 1}
     for name in CONTENT_FILES:
         data = (folder / name).read_bytes()
         assert manifest["files"][name] == {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
@@ -338,3 +338,44 @@ def test_cli_export_and_list(world, tmp_path):
     assert runner.invoke(cli, ["export", "--by", "carol"]).exit_code == 2  # no --out
     members = list(csv.reader(io.StringIO((tmp_path / "ring-R1/members.csv").read_text())))
     assert members[0][:3] == ["account_id", "email", "display_name"]
+
+
+ONE_TIME_FORMAT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$"
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+def test_every_time_in_a_bundle_has_one_format(clean_db, tmp_path):
+    """evidence.json and members.csv of one bundle format one instant the same way, whether the
+    time came from the driver (a DateTime with nanoseconds) or from JSON that detection wrote
+    with another formatter (`neo4j.time.DateTime.iso_format()`: nanoseconds, `+00:00`)."""
+    import re
+
+    from neo4j.time import DateTime
+
+    instant = DateTime(2025, 3, 1, 10, 0, 0, 123456789, tzinfo=__import__("datetime").timezone.utc)
+    evidence = json.dumps({"signals": {"signup_bursts": {"first": instant.iso_format(), "note": "not a time"}}})
+    db.run_write(
+        "CREATE (a:Account {account_id: 'a1', created_at: $t})<-[:HAS_MEMBER {added_by: 'detect', removed: false}]-"
+        "(:Ring {ring_id: 'RT', status: 'confirmed', labels: [], signals: ['signup_bursts'], evidence: $evidence, "
+        " detected_at: $t, first_detected_at: $t})",
+        {"t": instant, "evidence": evidence}, settings=clean_db)
+    [info] = export_rings(tmp_path, by="carol", settings=clean_db)
+    document = json.loads((info.path / "evidence.json").read_text())
+    created = read_csv(info.path / "members.csv")[0]["created_at"]
+    first = document["detection"]["evidence"]["signals"]["signup_bursts"]["first"]
+    assert created == document["detection"]["detected_at"] == first == "2025-03-01T10:00:00.123456Z"
+    times = [s for s in _strings(document) if re.match(r"^\d{4}-\d{2}-\d{2}T", s)]
+    assert times and all(re.match(ONE_TIME_FORMAT, s) for s in times), times
+    assert document["detection"]["evidence"]["signals"]["signup_bursts"]["note"] == "not a time"
+    manifest = json.loads((info.path / MANIFEST).read_text())
+    assert re.match(ONE_TIME_FORMAT, manifest["exported_at"])

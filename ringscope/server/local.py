@@ -24,12 +24,15 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from ..config import LocalServer, Settings
 from ..errors import RingScopeError
 
-MANIFEST = Path(__file__).resolve().parent / "pom.xml"
+#: The Maven manifest pinning the server's jars: package data of ringscope.server. Maven
+#: needs a real file; pip installs wheels unzipped, so files() is a Path here.
+MANIFEST = Path(str(resources.files("ringscope.server") / "pom.xml"))
 MAIN_CLASS = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_CLASS = "org.neo4j.cli.AdminTool"
 MIN_JAVA = 17
@@ -332,9 +335,14 @@ def start(settings: Settings, *, timeout: float = 180, echo=print) -> dict:
 
 
 def _bolt_ready(settings: Settings, *, timeout: float, pid: int, paths: ServerPaths) -> bool:
-    """Wait until a Bolt session with our credentials works, or the process dies."""
+    """Wait until a Bolt session with our credentials works, or the process dies.
+
+    Only "not up yet" errors (connection refused or dropped, the database still starting)
+    are waited out; anything the server answers definitely (wrong password, no such
+    database, a refused setting) is raised at once as ServerError, not after the time-out.
+    """
     from neo4j import GraphDatabase
-    from neo4j.exceptions import AuthError
+    from neo4j.exceptions import AuthError, ClientError, ServiceUnavailable, SessionExpired, TransientError
 
     deadline = time.monotonic() + timeout
     uri = settings.local.bolt_uri
@@ -353,8 +361,15 @@ def _bolt_ready(settings: Settings, *, timeout: float, pid: int, paths: ServerPa
                     f"the local server at {uri} refuses NEO4J_PASSWORD: it was set on first start; "
                     f"put that password in .env, or delete {paths.data} to start afresh"
                 ) from None
-            except Exception:
-                pass
+            except (ServiceUnavailable, SessionExpired, TransientError, OSError):
+                pass  # still starting
+            except ClientError as exc:
+                if exc.code and exc.code.endswith("DatabaseNotFound"):
+                    raise ServerError(
+                        f"the local server has no database {settings.database!r} (Community edition serves one, "
+                        "'neo4j'): fix NEO4J_DATABASE in .env"
+                    ) from None
+                raise ServerError(f"the local server at {uri} refused a first query: {exc.code}: {str(exc.message).splitlines()[0]}") from None
         time.sleep(0.5)
     return False
 
