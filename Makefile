@@ -39,7 +39,7 @@ browser:
 	  else echo "note: chromium not installed and apt-get unavailable: the browser test will be skipped"; fi; }
 
 test: install browser
-	$(BIN)/python -m pytest -q -ra
+	npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error && $(BIN)/python -m pytest -q -ra
 
 clean:
 	rm -rf $(VENV)
