@@ -39,7 +39,7 @@ def streamlit_command(port: int, address: str = "127.0.0.1", *, headless: bool =
 @click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535), help="Port the app listens on.")
 @click.option("--address", default="127.0.0.1", show_default=True,
               help="Address to listen on. The default keeps investigators' data on this machine; any other "
-                   "address (0.0.0.0: every interface) needs sign-in configured in .env (README: Sign-in).")
+                   "address (0.0.0.0: every interface) needs sign-in configured in .env (README: Sign-in and roles).")
 @click.option("--open/--no-open", "open_browser", default=True, show_default=True,
               help="Open a browser tab on the app when it starts (ignored without a display).")
 def app(port: int, address: str, open_browser: bool) -> None:

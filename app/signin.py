@@ -61,7 +61,7 @@ def oidc_settings(settings: Settings) -> OidcSettings:
     missing = [k for k, v in values.items() if not v]
     if missing:
         raise SignInConfigError(f"sign-in is configured but {', '.join(missing)} is not set: add it to .env "
-                                "(README: Sign-in)")
+                                "(README: Sign-in and roles)")
     if len(values["RINGSCOPE_COOKIE_SECRET"]) < MIN_COOKIE_SECRET:
         raise SignInConfigError(f"RINGSCOPE_COOKIE_SECRET must be at least {MIN_COOKIE_SECRET} characters: "
                                 "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(48))'`")
@@ -102,7 +102,7 @@ def check_serving(address: str, settings: Settings) -> OidcSettings | None:
         raise SignInConfigError(
             f"refusing to serve on {address} without sign-in: set RINGSCOPE_OIDC_METADATA_URL, "
             "RINGSCOPE_OIDC_CLIENT_ID, RINGSCOPE_OIDC_CLIENT_SECRET and RINGSCOPE_COOKIE_SECRET in .env "
-            "(README: Sign-in), or serve on 127.0.0.1")
+            "(README: Sign-in and roles), or serve on 127.0.0.1")
     return None
 
 

@@ -103,7 +103,7 @@ def require_identity() -> Identity:
         st.stop()
     if not signin.configured(settings) and not signin.is_loopback(str(st.get_option("server.address") or "")):
         # `streamlit run` by hand on a network address: the same refusal as `ringscope app`.
-        st.error("This app serves the network without sign-in: configure sign-in (README: Sign-in) or serve on "
+        st.error("This app serves the network without sign-in: configure sign-in (README: Sign-in and roles) or serve on "
                  "127.0.0.1.")
         st.stop()
     try:
