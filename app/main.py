@@ -32,6 +32,8 @@ pages = {
 
 # Nothing runs before the gate: no page, no query, not even the navigation.
 me = ui.require_identity()
+if me.can("manage_roles"):
+    pages["Admin"] = [st.Page(ui.PAGE_ROLES, title="People and roles", icon=":material/group:")]
 page = st.navigation(pages)
 ui.sidebar(me)
 ui.local_banner(me)

@@ -23,6 +23,7 @@ PAGE_SEARCH = "app_pages/search.py"
 PAGE_CONSOLE = "app_pages/console.py"
 PAGE_EXPORTS = "app_pages/exports.py"
 PAGE_HISTORY = "app_pages/history.py"
+PAGE_ROLES = "app_pages/roles.py"
 
 STATUS_TITLES = {
     "new": "new",

@@ -527,3 +527,16 @@ def test_ringscope_app_serves_the_app_on_loopback(world, tmp_path):  # noqa: F81
         assert proc.wait(timeout=20) is not None  # the command is the server: terminating it stops it
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0, "nothing listens after the command stopped"
+
+
+def test_people_and_roles_page_shows_the_rules_to_an_admin(app, tmp_path, monkeypatch):
+    roles = tmp_path / "roles.toml"
+    roles.write_text('[people]\n"lena@example.test" = "lead"\n[groups]\n"ts-analysts" = "viewer"\n')
+    monkeypatch.setenv("RINGSCOPE_ROLES_FILE", str(roles))
+    at = _open(app, "roles")  # the local user is admin: the page is in the navigation
+    assert _titles(at) == ["People and roles"]
+    people, groups = at.dataframe[1].value, at.dataframe[2].value
+    assert people.values.tolist() == [["lena@example.test", "lead"]]
+    assert groups.values.tolist() == [["ts-analysts", "viewer"]]
+    assert list(at.dataframe[0].value["role"]) == ["viewer", "investigator", "lead", "admin"]
+    assert any("No sign-in is configured" in _plain(i.value) for i in at.info)
