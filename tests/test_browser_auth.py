@@ -185,6 +185,7 @@ def test_a_viewer_and_a_lead_sign_in_and_see_what_their_roles_allow(signed_in_ap
     sidebar = viewer.locator("[data-testid=stSidebar]")
     sidebar.get_by_text("vera@example.test").wait_for()
     assert "viewer" in sidebar.inner_text()
+    assert sidebar.get_by_text("People and roles").count() == 0  # an admin's page
     open_ring_tab(viewer, app_url, "ring-a", "Tags and case")
     viewer.get_by_text("Your role (viewer) cannot tag a ring").wait_for()
     viewer.get_by_text("Your role (viewer) cannot export evidence bundles").wait_for()
