@@ -82,7 +82,8 @@ def test_a_read_transaction_cannot_make_the_server_fetch_a_url(neo4j_settings, l
         with pytest.raises(RingScopeError) as caught:
             db.run_read(cypher, settings=neo4j_settings, timeout=20)
         refused[name] = str(caught.value)
-    assert listener.requests == [], f"the database server fetched {listener.requests}"
+    assert listener.requests == [], (f"the database server fetched {listener.requests}: was the test server "
+                                     "started before this configuration? `ringscope db stop` it and run again")
     # The refusals are the configuration's, not a typo in the test: the blocklist for LOAD CSV,
     # "no procedure/function registered" for APOC's loaders (not on the allow-list).
     assert "blocked" in refused["load csv"].lower(), refused["load csv"]

@@ -34,10 +34,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from .. import __version__
+from ..auth import Identity
 from ..catalog import get_query, run_query
 from ..config import PROJECT_ROOT, Settings, load_settings
 from ..errors import RingScopeError
-from ..auth import Identity
 from ..tagging import acting, normalize_status, ring_tags
 from . import graph_html
 from .values import identifier_details, iso, plain
