@@ -158,6 +158,21 @@ def sign_in(browser, app_url: str, login: str):
     return page
 
 
+def choose(page, combobox, option: str) -> None:
+    """Pick an option of a Streamlit selectbox. On a loaded machine the first click can land
+    while the page is still re-rendering and the list never opens: click again (3 tries)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(3):
+        combobox.click()
+        try:
+            page.get_by_role("option", name=option).click(timeout=15_000)
+            return
+        except PlaywrightTimeout:
+            wait_idle(page)
+    raise AssertionError(f"the option {option!r} never showed")
+
+
 def open_ring_tab(page, app_url: str, ring_id: str, tab: str) -> None:
     page.goto(f"{app_url}/ring?ring={ring_id}")
     wait_idle(page)
@@ -203,8 +218,8 @@ def test_a_viewer_and_a_lead_sign_in_and_see_what_their_roles_allow(signed_in_ap
     open_ring_tab(lead, app_url, "ring-a", "Tags and case")
     form = lead.locator("[data-testid=stForm]").filter(has=lead.get_by_role("button", name="Save tags"))
     form.wait_for()
-    form.get_by_role("combobox", name="Status").click()
-    lead.get_by_role("option", name="confirmed operator").click()
+    wait_idle(lead)  # the lazy tab's run has finished: the form will not be redrawn under the click
+    choose(lead, form.get_by_role("combobox", name="Status"), "confirmed operator")
     form.get_by_role("button", name="Save tags").click()
     lead.get_by_text("Saved 1 change(s) to ring ring-a.").wait_for()
     lead.get_by_role("button", name="Export bundle").wait_for()
