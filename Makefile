@@ -42,7 +42,7 @@ browser:
 	  else echo "note: chromium not installed and apt-get unavailable: the browser test will be skipped"; fi; }
 
 test: install browser
-	$(BIN)/python -m pytest -q -ra
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js 20+ (the sign-in test runs a real OpenID provider on it)"; exit 1; }; npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error && $(BIN)/python -m pytest -q -ra
 
 clean:
 	rm -rf $(VENV)

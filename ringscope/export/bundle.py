@@ -34,10 +34,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from .. import __version__, domain
+from ..auth import Identity
 from ..catalog import get_query, run_query
 from ..config import Settings, load_settings
 from ..errors import RingScopeError
-from ..tagging import normalize_status, resolve_investigator, ring_tags
+from ..tagging import acting, normalize_status, ring_tags
 from . import graph_html
 from .values import identifier_details, iso, plain, times_as_utc
 
@@ -279,7 +280,7 @@ def build_manifest(
     ring_id: str,
     status: str,
     exported_at: str,
-    exported_by: str,
+    exported_by: Identity,
     queries: dict[str, int],
 ) -> bytes:
     document = {
@@ -287,7 +288,11 @@ def build_manifest(
         "ring_ids": [ring_id],
         "ring_status": status,
         "exported_at": exported_at,
-        "exported_by": exported_by,
+        "exported_by": exported_by.label,
+        # Who, as the identity provider (or the CLI's OS user) established it.
+        "exported_by_subject": exported_by.subject,
+        "exported_by_email": exported_by.email,
+        "exported_by_via": exported_by.via,
         "ringscope_version": __version__,
         "queries": dict(sorted(queries.items())),
         "hash_algorithm": "sha256",
@@ -369,7 +374,7 @@ def export_rings(
     *,
     status: str = "confirmed",
     ring_id: str | None = None,
-    by: str | None,
+    by: Identity,
     settings: Settings | None = None,
     progress: ProgressFn | None = None,
     force: bool = False,
@@ -379,13 +384,14 @@ def export_rings(
     and record the export in the graph.
 
     Returns the bundles written; an empty list (and nothing written, nothing recorded)
-    when no ring has that status. `by` is the investigator (None: RINGSCOPE_INVESTIGATOR).
+    when no ring has that status. `by` is the Identity exporting: its role must hold
+    `export` (lead or admin), else PermissionDenied before anything is read or written.
     `progress(done, total, message)` is called as rings are written. Existing bundle
     folders are replaced only with `force=True`. Raises RingScopeError (one line) on an
     unknown ring, a ring with another status, or a folder it will not overwrite.
     """
     settings = settings or load_settings()
-    exported_by = resolve_investigator(by, settings)
+    exported_by = acting(by, "export")
     status = normalize_status(status)
     out = Path(out_dir).expanduser()
     if out.exists() and not out.is_dir():
@@ -419,7 +425,7 @@ def export_rings(
             {
                 "export_id": export_id,
                 "at": exported_at,
-                "by": exported_by,
+                **exported_by.audit(),
                 "out_dir": str(out.resolve()),
                 "status": status,
                 "ringscope_version": __version__,
