@@ -370,7 +370,7 @@ def test_every_time_in_a_bundle_has_one_format(clean_db, tmp_path):
         "(:Ring {ring_id: 'RT', status: 'confirmed', labels: [], signals: ['signup_bursts'], evidence: $evidence, "
         " detected_at: $t, first_detected_at: $t})",
         {"t": instant, "evidence": evidence}, settings=clean_db)
-    [info] = export_rings(tmp_path, by="carol", settings=clean_db)
+    [info] = export_rings(tmp_path, by=person("carol"), settings=clean_db)
     document = json.loads((info.path / "evidence.json").read_text())
     created = read_csv(info.path / "members.csv")[0]["created_at"]
     first = document["detection"]["evidence"]["signals"]["signup_bursts"]["first"]
