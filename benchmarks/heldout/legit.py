@@ -6,7 +6,9 @@ templates, onboarding bursts), students behind a campus NAT (numbered university
 e-mails, course templates, a semester-start burst), mobile users behind carrier-grade
 NAT, VPN users, people whose home address is an exit of a residential proxy pool,
 script and power users with huge volume, a reseller running many customers' templates
-from cloud addresses, popular public templates, prepaid cards, and dormant accounts.
+from cloud addresses, hackathon attendees (a sign-up burst on one venue address with
+the event's starter templates), popular public templates, prepaid cards, and dormant
+accounts.
 
 `build_infrastructure` makes the shared networks (also used by rings, which live in the
 same internet); `build_population` adds the accounts.
@@ -102,9 +104,9 @@ def build_infrastructure(world: World) -> Infrastructure:
 
 
 def home_addresses(world: World, rng: np.random.Generator, infra: Infrastructure, country: str, n: int = 1) -> np.ndarray:
-    """A household's addresses over the window (the ISP re-assigns now and then); 8% of homes
-    are exits of the residential proxy pool."""
-    if rng.random() < 0.08:
+    """A household's addresses over the window (the ISP re-assigns now and then); 15% of homes
+    are exits of the residential proxy pool (a device at home runs the pool's SDK)."""
+    if rng.random() < 0.15:
         return rng.choice(infra.proxy_pool, size=n, replace=False)
     isp = infra.isps[country][rng.integers(0, len(infra.isps[country]))]
     return world.net.addresses(isp[2], n)
@@ -387,9 +389,34 @@ def campuses(world: World, rng: np.random.Generator, infra: Infrastructure, n_ac
                         places=places, devices=new_devices(world, rng, int(rng.integers(1, 3))), template_parts=parts)
 
 
+def hackathons(world: World, rng: np.random.Generator, infra: Infrastructure, n_events: int) -> None:
+    """An event: attendees sign up within hours on the venue's Wi-Fi and try the event's starter
+    templates, then go home. A sign-up burst, one address and shared templates, all honest."""
+    for e in range(n_events):
+        country = str(rng.choice(["US", "GB", "DE", "IN"]))
+        isp = infra.isps[country][rng.integers(0, 2)]
+        venue = world.net.addresses(isp[2], int(rng.integers(1, 3)))
+        starter = np.array([fingerprint(f"starter-{world.seed}-{e}-{i}") for i in range(int(rng.integers(3, 6)))],
+                           dtype=object)
+        day = WINDOW_START + int(rng.integers(2, WINDOW_DAYS - 6)) * DAY + 9 * 3600
+        for j in range(int(rng.integers(40, 121))):
+            first, last = person_name(rng)
+            created = day + int(rng.integers(0, 3 * 3600))
+            email = world.unique_email(rng, personal_email_local(rng, first, last),
+                                       str(rng.choice(FREE_MAIL, p=FREE_MAIL_W)))
+            account = world.add_account(created, email, country, display_name=f"{first.title()} {last.title()}",
+                                        role="hackathon")
+            home = home_addresses(world, rng, infra, country, 1)
+            run_account(world, rng, infra, account, created_at=created, activity=pick_activity(rng, 0.2, (0.7, 0.3, 0, 0)),
+                        country=country, places=[(venue, 0.6), (home, 0.4)],
+                        devices=new_devices(world, rng, 1),
+                        template_parts=[(starter, np.ones(len(starter)), rng.uniform(0.3, 0.7))])
+
+
 def build_population(world: World, infra: Infrastructure, n_legit: int) -> None:
-    """About 12% families, 15% company teams, 9% students, the rest individuals."""
+    """About 12% families, 15% company teams, 9% students, one to three hackathons, the rest individuals."""
     n_campus = 3 if world.size == "small" else 8
+    hackathons(world, component_rng(world.seed, "hackathons"), infra, 1 if world.size == "small" else 3)
     families(world, component_rng(world.seed, "families"), infra, int(n_legit * 0.12))
     companies(world, component_rng(world.seed, "companies"), infra, int(n_legit * 0.15))
     campuses(world, component_rng(world.seed, "campuses"), infra, int(n_legit * 0.09), n_campus)
