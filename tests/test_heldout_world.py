@@ -147,8 +147,11 @@ def test_legitimate_confounders_are_present(world):
     cards = _accounts_per(read(world, "payment_instruments"), "instrument_id", labels)
     assert (cards["legit"] >= 20).any(), "a company card shared by a large team"
     assert (cards["legit"].between(2, 5)).sum() >= 30, "family cards"
-    ips = _accounts_per(read(world, "logins"), "ip", labels)
+    logins = read(world, "logins")
+    ips = _accounts_per(logins, "ip", labels)
     assert (ips["legit"] >= 80).any(), "a campus or carrier NAT address"
+    attendees = logins.merge(labels, on="account_id").query("role == 'hackathon'")
+    assert attendees.groupby("ip")["account_id"].nunique().max() >= 30, "a hackathon venue address"
     templates = _accounts_per(read(world, "exchanges"), "prompt_fingerprint", labels)
     assert (templates["legit"] >= 100).any(), "popular public templates"
     assert (templates["legit"].between(5, 40)).sum() >= 50, "company and course templates"
