@@ -85,7 +85,8 @@ def build_infrastructure(world: World) -> Infrastructure:
     # The residential proxy pool: exits are real home addresses of people whose devices run a
     # proxy SDK. Intel flags about a quarter of them.
     pool_parts = []
-    n_pool = 2500 * scale
+    # Big enough that two accounts drawing exits at random rarely meet on one.
+    n_pool = 20000 * scale
     countries = rng.choice(COUNTRY_CODES, size=n_pool, p=COUNTRY_WEIGHTS)
     for country in COUNTRY_CODES:
         k = int((countries == country).sum())
@@ -234,6 +235,8 @@ def individuals(world: World, rng: np.random.Generator, infra: Infrastructure, n
             places.append((mobile_place(rng, infra, world), 0.25))
         if rng.random() < 0.07:
             places.append((rng.choice(infra.vpn_exits, size=int(rng.integers(1, 6))), 0.4))
+        if rng.random() < 0.03:  # privacy or geo-unblocking through the residential proxy service
+            places.append((rng.choice(infra.proxy_pool, size=int(rng.integers(5, 16)), replace=False), 0.5))
         if activity == "script":
             # A script runs on the person's own VM or on a CI provider's shared egress.
             if rng.random() < 0.5:
