@@ -7,7 +7,8 @@
 of a detected ring. Prints, per true ring: its size, the detected ring that overlaps it
 most, that ring's Jaccard with it, and the share of its accounts in any detected ring;
 then per detected ring that matches no true ring at Jaccard >= 0.5: its size and what
-its members are (legitimate roles or ring ids). Needs pandas only.
+its members are (legitimate roles or ring ids), summed per main member kind when there
+are more than 20 of them (`--all` lists each). Needs pandas only.
 """
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def breakdown(labels: pd.DataFrame, detected: pd.DataFrame) -> tuple[pd.DataFram
             continue
         who = role.loc[sorted(accounts)]
         kinds = who["ring_id"].where(who["ring_id"] != "", "legit:" + who["role"]).value_counts()
-        other.append(dict(detected_ring=det, accounts=len(accounts),
+        other.append(dict(detected_ring=det, accounts=len(accounts), mostly=kinds.index[0],
                           members="; ".join(f"{k} {v}" for k, v in kinds.items())))
     return pd.DataFrame(rows), pd.DataFrame(other)
 
@@ -50,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("labels", help="the world's labels.csv (account_id, ring_id, role)")
     parser.add_argument("rings", help="detected rings as CSV with ring_id and account_id columns")
+    parser.add_argument("--all", action="store_true",
+                        help="list every unmatched detected ring (default: a count per main member kind when over 20)")
     args = parser.parse_args(argv)
     labels = pd.read_csv(args.labels, dtype=str, keep_default_na=False)
     if "role" not in labels:
@@ -59,7 +62,14 @@ def main(argv: list[str] | None = None) -> int:
     with pd.option_context("display.width", 200, "display.max_colwidth", 120):
         print(per_true.to_string(index=False))
         print()
-        print(unmatched.to_string(index=False) if len(unmatched) else "no detected ring outside the true rings")
+        if not len(unmatched):
+            print("no detected ring outside the true rings")
+        elif len(unmatched) > 20 and not args.all:
+            summary = unmatched.groupby("mostly").agg(rings=("detected_ring", "size"), accounts=("accounts", "sum"))
+            print(f"{len(unmatched)} detected rings match no true ring; by their main member kind:")
+            print(summary.sort_values("rings", ascending=False).to_string())
+        else:
+            print(unmatched.to_string(index=False))
     return 0
 
 

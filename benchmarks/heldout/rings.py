@@ -127,7 +127,7 @@ def ring_template_proxy(world: World, rng, infra: Infrastructure, ring_id: str, 
         account = world.add_account(created, email, country, display_name=f"{first.title()} {last.title()}"
                                     if rng.random() < 0.6 else "", tier="pay_as_you_go", ring_id=ring_id, role="member")
         _pay(world, rng, account, created, _instrument(world, "card", str(rng.choice(BANK_BINS[country])), country))
-        take = rng.choice(templates, size=int(rng.integers(15, 41)), replace=False)
+        take = rng.choice(templates, size=min(len(templates), int(rng.integers(15, 41))), replace=False)
         fps = np.concatenate([_per_template_fps(rng, take, 1, 4),
                               _camouflage(rng, infra, int(rng.integers(5, 21)), int(rng.integers(1, 4)))])
         exits = rng.choice(infra.proxy_pool, size=int(rng.integers(8, 26)), replace=False)
