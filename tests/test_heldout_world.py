@@ -76,6 +76,7 @@ def test_values_have_the_contract_types(world):
     logins = read(world, "logins")
     pd.to_datetime(logins["ts"], format=ISO_UTC, utc=True)
     instruments = read(world, "payment_instruments")
+    assert not instruments.duplicated(["account_id", "instrument_id"]).any()
     assert set(instruments["kind"]) <= {"card", "bank", "wallet", "crypto"}
     cards = instruments[instruments["kind"] == "card"]
     assert cards["bin"].str.fullmatch(r"\d{6}").all()

@@ -62,8 +62,10 @@ def _iso(seconds: np.ndarray) -> np.ndarray:
 def _frames(world: World) -> dict[str, pd.DataFrame]:
     accounts = pd.DataFrame(world.accounts).sort_values(["created_at", "account_id"], kind="stable")
     accounts["created_at"] = _iso(accounts["created_at"])
-    instruments = pd.DataFrame(world.instruments).sort_values(["first_seen", "account_id", "instrument_id"],
-                                                              kind="stable")
+    # One row is one account's use of one instrument: a ring account that drew the same
+    # shared card twice keeps its first row.
+    instruments = (pd.DataFrame(world.instruments).drop_duplicates(["account_id", "instrument_id"])
+                   .sort_values(["first_seen", "account_id", "instrument_id"], kind="stable"))
     instruments["first_seen"] = _iso(instruments["first_seen"])
     instruments["last_seen"] = _iso(instruments["last_seen"])
     cols = list(zip(*world.login_parts))
