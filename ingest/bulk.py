@@ -68,6 +68,10 @@ class LedgerRow:
     rows_rejected: int
     rejects_file: str
     batch_size: int
+    content: str | None = None
+    world: str | None = None
+    status: str = "done"       # or "duplicate" (the same rows as `same_as`, nothing loaded)
+    same_as: str | None = None
 
 
 @dataclass
@@ -246,8 +250,10 @@ class BulkLoad:
         ))
         self._ledger_nodes()
         nodes("IngestedFile", (
-            "SELECT sha256 AS \"sha256:ID(IngestedFile)\", path, kind, size_bytes AS \"size_bytes:long\", 'done' AS status, "
-            "batch_size AS \"batch_size:long\", 'bulk' AS \"batches_done:string[]\", 1 AS \"attempts:long\", "
+            "SELECT sha256 AS \"sha256:ID(IngestedFile)\", path, kind, size_bytes AS \"size_bytes:long\", status, "
+            "content, world, same_as, "
+            "batch_size AS \"batch_size:long\", CASE WHEN status = 'done' THEN 'bulk' ELSE '' END AS \"batches_done:string[]\", "
+            "1 AS \"attempts:long\", "
             f"'{self.started}' AS \"first_started_at:datetime\", '{self.started}' AS \"started_at:datetime\", "
             "finished AS \"finished_at:datetime\", rows_read AS \"rows_read:long\", rows_loaded AS \"rows_loaded:long\", "
             "rows_rejected AS \"rows_rejected:long\", rejects_file FROM m_ledger"
@@ -274,7 +280,8 @@ class BulkLoad:
         rows = [dict(vars(r), finished=finished, rejects_file=r.rejects_file or None) for r in self.ledger]
         schema = pa.schema([("sha256", pa.string()), ("path", pa.string()), ("kind", pa.string()), ("size_bytes", pa.int64()),
                             ("rows_read", pa.int64()), ("rows_loaded", pa.int64()), ("rows_rejected", pa.int64()),
-                            ("rejects_file", pa.string()), ("batch_size", pa.int64()), ("finished", pa.string())])
+                            ("rejects_file", pa.string()), ("batch_size", pa.int64()), ("content", pa.string()),
+                            ("world", pa.string()), ("status", pa.string()), ("same_as", pa.string()), ("finished", pa.string())])
         self.engine.con.register("ledger_arrow", pa.Table.from_pylist(rows, schema=schema))
         self.engine.con.execute("CREATE OR REPLACE TEMP TABLE m_ledger AS SELECT * FROM ledger_arrow")
         self.engine.con.unregister("ledger_arrow")

@@ -12,7 +12,9 @@ BIGINT (the raw text kept likewise).
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Iterator
@@ -20,11 +22,46 @@ from typing import Iterator
 import duckdb
 import pyarrow as pa
 
-from .contract import TIMESTAMP, TOKENS, FileKind
+from .contract import MAX_TOKENS, NULL_SPELLINGS, TIMESTAMP, TIMESTAMP_PATTERN, TOKENS, FileKind
 from .files import SourceFile
 
 
 _INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
+
+
+# Whitespace as Unicode has it (RE2's \s is ASCII only): NBSP and the other \pZ
+# separators, zero-width space and the BOM an editor leaves in a cell.
+SPACE_CLASS = r"[\s\pZ\x{200B}\x{FEFF}]"
+
+
+def _missing_when(text: str, spellings: tuple[str, ...] = NULL_SPELLINGS) -> str:
+    """SQL: `text`, or NULL when it is empty, whitespace or one of `spellings` (any case)."""
+    words = "|".join(re.escape(w) for w in spellings)
+    pattern = f"{SPACE_CLASS}*(?i:{words})?{SPACE_CLASS}*"
+    return f"CASE WHEN regexp_full_match({text}, {quote_literal(pattern)}) THEN NULL ELSE {text} END"
+
+
+# A decimal numeral, optionally in exponent notation (`1e3`, `12.0`); never `inf`,
+# `nan`, `0x10` or `1_000`, which DuckDB's cast alone would take.
+_NUMBER_RE = "'" + r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*" + "'"
+
+
+def _tokens(q: str, stored: str) -> str:
+    """SQL for a token count: BIGINT when the value is a whole number within
+    +-MAX_TOKENS (negative ones are rejected later with their own reason), else NULL.
+    Non-finite and out-of-range values become NULL here instead of failing the cast."""
+    if stored in _INTEGER_TYPES:
+        return f"CASE WHEN {q} BETWEEN -{MAX_TOKENS} AND {MAX_TOKENS} THEN CAST({q} AS BIGINT) END"
+    if stored in ("DOUBLE", "FLOAT", "REAL") or stored.startswith("DECIMAL"):
+        d = f"CAST({q} AS DOUBLE)"
+    else:
+        text = q if stored == "VARCHAR" else f"CAST({q} AS VARCHAR)"
+        d = f"(CASE WHEN regexp_full_match({text}, {_NUMBER_RE}) THEN TRY_CAST({text} AS DOUBLE) END)"
+    # abs(NaN) and abs(inf) are never <= MAX_TOKENS, so both fall through to NULL
+    return f"CASE WHEN abs({d}) <= {MAX_TOKENS} AND {d} = floor({d}) THEN CAST({d} AS BIGINT) END"
+
+
+_TIMESTAMP_RE = "'" + TIMESTAMP_PATTERN + "'"
 
 
 def quote_ident(name: str) -> str:
@@ -46,6 +83,7 @@ class Engine:
         self.con.execute("SET preserve_insertion_order = false")
         self.con.execute("CREATE TABLE known (account_id VARCHAR PRIMARY KEY)")
         self.con.execute("CREATE TABLE ipmap (raw VARCHAR, address VARCHAR)")
+        self.con.execute("CREATE TABLE emailmap (raw VARCHAR, address VARCHAR, domain VARCHAR, mailbox VARCHAR)")
 
     def close(self) -> None:
         self.con.close()
@@ -91,39 +129,77 @@ class Engine:
                     cols.append(f"NULL::VARCHAR AS {raw}")
                 continue
             stored = types.get(col, "VARCHAR")
-            # Identifiers are opaque: kept byte for byte (no trimming, which would also
-            # cost a full string pass per column); an empty cell is a missing value.
-            text = f"NULLIF({q}, '')" if stored == "VARCHAR" else f"CAST({q} AS VARCHAR)"
+            as_text = q if stored == "VARCHAR" else f"CAST({q} AS VARCHAR)"
             if typ == TIMESTAMP:
                 if stored.startswith("TIMESTAMP") or stored == "DATE":
                     # a typed Parquet column: nothing to parse (naive timestamps are UTC)
                     cols.append(f"CAST({q} AS TIMESTAMPTZ) AS {q}")
                     cols.append(f"{q} AS {raw}")
                 else:
-                    cols.append(f"TRY_CAST({text} AS TIMESTAMPTZ) AS {q}")
+                    text = _missing_when(as_text, NULL_SPELLINGS + ("nat",))  # pandas writes NaT
+                    # DuckDB alone would read `EST`, zone names, `+25:00` and two-digit
+                    # years: the contract's grammar decides first, the cast second.
+                    cols.append(f"CASE WHEN regexp_full_match({text}, {_TIMESTAMP_RE}) "
+                                f"THEN TRY_CAST({text} AS TIMESTAMPTZ) END AS {q}")
                     cols.append(f"{text} AS {raw}")
             elif typ == TOKENS:
-                if stored in _INTEGER_TYPES:
-                    cols.append(f"CAST({q} AS BIGINT) AS {q}")
-                    cols.append(f"{q} AS {raw}")
-                elif stored in ("DOUBLE", "FLOAT", "REAL") or stored.startswith("DECIMAL"):
-                    cols.append(f"CASE WHEN {q} = floor({q}) THEN CAST({q} AS BIGINT) END AS {q}")
-                    cols.append(f"{q} AS {raw}")
-                else:
-                    # whole numbers only: '12' and '12.0' pass, '12.5' and 'abc' do not
-                    as_double = f"TRY_CAST({text} AS DOUBLE)"
-                    cols.append(f"CASE WHEN {as_double} = floor({as_double}) THEN CAST({as_double} AS BIGINT) END AS {q}")
-                    cols.append(f"{text} AS {raw}")
+                cols.append(f"{_tokens(q, stored)} AS {q}")
+                # `nan` is a number that is not one: for counts it is unparsable, not missing
+                text = _missing_when(as_text, tuple(n for n in NULL_SPELLINGS if n != "nan"))
+                cols.append(f"{text if stored == 'VARCHAR' else q} AS {raw}")
             else:
-                cols.append(f"{text} AS {q}")
+                cols.append(f"{_missing_when(as_text)} AS {q}")
         for col in extras:
             q = quote_ident(col)
-            cols.append(f"NULLIF(CAST({q} AS VARCHAR), '') AS {q}")
+            cols.append(f"{_missing_when(f'CAST({q} AS VARCHAR)')} AS {q}")
         self.con.execute("DROP VIEW IF EXISTS src")
         self.con.execute(f"CREATE TEMP VIEW src AS SELECT {', '.join(cols)} FROM ({scan})")
+        #: the file as scanned, for counting what the src view turned into missing values
+        self.scan = scan
         #: what the exchange aggregation needs to scan the file itself (see aggregate.py)
         self.source = {"path": staged or source.path, "staged": staged is not None,
                        "types": {c: types.get(c) for c in kind.columns if c in present}}
+
+    def content_fingerprint(self, kind: FileKind, extras: list[str] = ()) -> str:
+        """A sha256 of the rows of the `src` view as the contract reads them, whatever the
+        file's bytes: the same rows as CSV, CSV.gz, CRLF re-save or Parquet (typed or text)
+        give the same fingerprint. Each row becomes one text (timestamps as epoch
+        microseconds, token counts as integers, text after null spellings; an unparsable
+        value as its raw text), hashed with MD5 in DuckDB (stable across versions, unlike
+        DuckDB's own `hash`); the row hashes are summed, so row order does not matter and a
+        repeated row still counts. Columns ingest ignores take no part."""
+        values = []
+        for col in (*kind.columns, *sorted(extras)):
+            q, raw = quote_ident(col), quote_ident(col + "__raw")
+            typ = kind.type_of(col) if col in kind.columns else None
+            if typ == TIMESTAMP:
+                value = f"coalesce(CAST(epoch_us({q}) AS VARCHAR), 'raw:' || CAST({raw} AS VARCHAR))"
+            elif typ == TOKENS:
+                value = f"coalesce(CAST({q} AS VARCHAR), 'raw:' || CAST({raw} AS VARCHAR))"
+            else:
+                value = q
+            values.append(f"coalesce({value}, chr(0))")
+        row = f"concat_ws(chr(31), {', '.join(values)})"
+        n, high, low = self.con.execute(
+            f"SELECT count(*), sum(CAST(h >> 64 AS HUGEINT)), sum(CAST(h & 18446744073709551615::UHUGEINT AS HUGEINT)) "
+            f"FROM (SELECT md5_number({row}) AS h FROM src)"
+        ).fetchall()[0]
+        text = f"{kind.name}|{','.join((*kind.columns, *sorted(extras)))}|{n}|{high or 0}|{low or 0}"
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def null_spellings(self, kind: FileKind, header: list[str]) -> dict[str, int]:
+        """Per column: cells that held a null spelling (`NULL`, `\\N`, `N/A`, whitespace,
+        ...) and were read as missing; empty cells are not counted."""
+        counted = [c for c in kind.columns if c in header and kind.type_of(c) != TOKENS]
+        if not counted:
+            return {}
+        parts = []
+        for col in counted:
+            text = f"CAST({quote_ident(col)} AS VARCHAR)"
+            spellings = NULL_SPELLINGS + (("nat",) if kind.type_of(col) == TIMESTAMP else ())
+            parts.append(f"count(*) FILTER (WHERE {text} <> '' AND {_missing_when(text, spellings)} IS NULL)")
+        row = self.con.execute(f"SELECT {', '.join(parts)} FROM ({self.scan})").fetchall()[0]
+        return {col: int(n) for col, n in zip(counted, row) if n}
 
     def count(self, sql: str) -> int:
         return self.con.execute(sql).fetchall()[0][0]
@@ -145,6 +221,25 @@ class Engine:
             "WHERE ip NOT IN (SELECT raw FROM ipmap)"
         ).fetchall()
         return [r[0] for r in rows]
+
+    def distinct_new(self, column: str, table: str) -> list[str]:
+        """Distinct values of a `src` column not yet in `table` (a raw -> canonical map)."""
+        q = quote_ident(column)
+        rows = self.con.execute(
+            f"SELECT v FROM (SELECT DISTINCT {q} AS v FROM src WHERE {q} IS NOT NULL) "
+            f"WHERE v NOT IN (SELECT raw FROM {table})"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def add_emailmap(self, rows: list[tuple[str, str | None, str | None, str | None]]) -> None:
+        """(raw, address, domain, mailbox) rows; address None: not an e-mail address."""
+        if not rows:
+            return
+        names = ("raw", "address", "domain", "mailbox")
+        table = pa.table({n: pa.array([r[i] for r in rows], pa.string()) for i, n in enumerate(names)})
+        self.con.register("new_emails", table)
+        self.con.execute("INSERT INTO emailmap SELECT raw, address, domain, mailbox FROM new_emails")
+        self.con.unregister("new_emails")
 
     def add_ipmap(self, pairs: list[tuple[str, str | None]]) -> None:
         if not pairs:

@@ -15,7 +15,8 @@ from typing import Callable
 
 from ..errors import RingScopeError
 from . import contract as c
-from .engine import Engine, quote_ident
+from .canonical import canonical_email
+from .engine import SPACE_CLASS, Engine, quote_ident, quote_literal
 from .files import SourceFile
 from .ipintel import normalise
 from .rejects import RejectWriter
@@ -39,6 +40,9 @@ def check_header(kind: c.FileKind, source: SourceFile, header: list[str]) -> Non
         raise HeaderRefused(f"{source.name} refused: column {dupes[0]!r} appears more than once in the header; fix the export and re-run")
 
 
+_PADDED = quote_literal(f"^{SPACE_CLASS}|{SPACE_CLASS}$")
+
+
 def _checks(kind: c.FileKind) -> list[tuple[str, str, str]]:
     """(SQL condition, reason, SQL of the offending value), in the order they apply."""
     checks: list[tuple[str, str, str]] = []
@@ -52,6 +56,11 @@ def _checks(kind: c.FileKind) -> list[tuple[str, str, str]]:
             checks.append((f"s.{raw} IS NOT NULL AND s.{q} IS NULL", f"{c.BAD_TIMESTAMP}: {col}", f"s.{raw}"))
         elif typ == c.IP:
             checks.append((f"s.{q} IN (SELECT raw FROM ipmap WHERE address IS NULL)", f"{c.BAD_IP}: {col}", f"s.{q}"))
+        elif typ == c.IDENTIFIER:
+            # `acc-1\u00a0` next to `acc-1` would be a second account nobody can tell apart
+            checks.append((f"regexp_matches(s.{q}, {_PADDED})", f"{c.PADDED_ID}: {col}", f"s.{q}"))
+        elif typ == c.EMAIL:
+            checks.append((f"s.{q} IN (SELECT raw FROM emailmap WHERE address IS NULL)", f"{c.BAD_EMAIL}: {col}", f"s.{q}"))
         elif typ == c.TOKENS:
             checks.append((f"s.{raw} IS NOT NULL AND s.{q} IS NULL", f"{c.BAD_TOKENS}: {col}", f"s.{raw}"))
             checks.append((f"s.{q} < 0", f"{c.NEGATIVE_TOKENS}: {col}", f"s.{raw}"))
@@ -72,6 +81,22 @@ def _reject_sql(kind: c.FileKind) -> str:
     )
 
 
+def register_emails(engine: Engine, kind: c.FileKind) -> int:
+    """Canonicalise every distinct e-mail text of the file (once per job; see canonical.py)."""
+    new = 0
+    for col in kind.columns:
+        if kind.type_of(col) != c.EMAIL:
+            continue
+        raws = engine.distinct_new(col, "emailmap")
+        rows = []
+        for raw in raws:
+            email = canonical_email(raw)
+            rows.append((raw, email.address, email.domain, email.mailbox) if email else (raw, None, None, None))
+        engine.add_emailmap(rows)
+        new += len(raws)
+    return new
+
+
 def register_ips(engine: Engine, kind: c.FileKind) -> int:
     """Normalise every distinct address of the file's IP columns (once per job)."""
     new = 0
@@ -88,6 +113,7 @@ def find_rejects(engine: Engine, kind: c.FileKind, writer: RejectWriter, progres
     """Write the `src` view's rejected rows to `writer` and keep their row numbers
     in the table `rej` (the aggregation leaves them out). Returns how many."""
     register_ips(engine, kind)
+    register_emails(engine, kind)
     engine.con.execute("DROP TABLE IF EXISTS unknown_accounts")
     if kind.links_account:
         engine.con.execute(

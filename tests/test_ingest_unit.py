@@ -129,7 +129,8 @@ def test_longest_prefix_match_on_many_addresses_matches_a_brute_force():
 
 def test_email_domain_and_extras():
     assert email_domain("Alice@Example.COM") == "example.com"
-    assert email_domain("a@b@Corp.Test.") == "corp.test"
+    assert email_domain("a@Corp.Test.") == "corp.test"
+    assert email_domain("a@b@Corp.Test.") is None  # two @: not one address
     assert email_domain("no-at-sign") is None and email_domain(None) is None
     kind = contract.KINDS["accounts"]
     assert kept_extras(kind, ["account_id", "created_at", "referrer", "exchanges", "bad name", "__x"]) == ["referrer"]
