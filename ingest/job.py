@@ -370,7 +370,7 @@ class _Run:
         would count the common rows twice). The report says why, in one line."""
         kind = c.KINDS[f.kind]
         with clock("read"):
-            report.content = self.engine.content_fingerprint(kind, aggregate.kept_extras(kind, self.headers[f]))
+            report.content, report.null_spellings = self.engine.profile(kind, aggregate.kept_extras(kind, self.headers[f]))
         if self.force:
             self.run_content.setdefault(report.content, report)
             return True
@@ -420,7 +420,6 @@ class _Run:
                     report.reject_reasons[reason] = report.reject_reasons.get(reason, 0) + n
             report.rows_rejected += rejected
             valid_rows_view(self.engine, rejected)
-            report.null_spellings = self.engine.null_spellings(kind, self.headers[f])
             self.tell(report.rows_read, report.rows_read, f"{f.name}: validate")
 
     def _load(self, f: SourceFile, report: FileReport, clock: _Clock, stages, batch_size: int) -> None:
