@@ -6,9 +6,11 @@ group-bys with a memory limit, spilling to disk instead of growing the process.
 
 Each source file becomes a view `src` with a 1-based `__row` column and every
 contract column present (absent optional ones as NULL), typed:
-text columns as they are with empty turned into NULL, timestamps as TIMESTAMPTZ
-(NULL when unparsable, the raw text kept in `<col>__raw`), token counts as
-BIGINT (the raw text kept likewise).
+text columns as they are with empty, whitespace-only and null-spelled cells
+(`NULL`, `\\N`, `None`, `nan`, `N/A`) turned into NULL (the text as read kept in
+`<col>__text`), timestamps as TIMESTAMPTZ when they follow the contract's grammar
+(NULL otherwise, the raw text kept in `<col>__raw`), token counts as BIGINT when
+whole, finite and within MAX_TOKENS (the raw text kept likewise).
 """
 from __future__ import annotations
 

@@ -321,6 +321,7 @@ class _Run:
         self.done_at_path = {(e.get("world"), e["path"]): e for e in seen.values()
                              if e.get("status") == "done" and e.get("content") and e.get("world")}
         self.run_content: dict[str, FileReport] = {}  # content loaded earlier in this run
+        self.run_bytes: dict[str, str] = {}  # sha256 -> name of the file of this run that had those bytes
 
     # ------------------------------------------------------------ shared steps
     def _start(self, f: SourceFile) -> tuple[FileReport, _Clock]:
@@ -465,6 +466,11 @@ class _Run:
         with clock("read"):
             report.sha256 = sha256(f.path)
         entry = self.seen.get(report.sha256)
+        twin = self.run_bytes.setdefault(report.sha256, f.name)
+        if twin != f.name and not self.force:  # byte for byte another file of this run: one ledger entry
+            report.status = SAME_ROWS
+            report.note = f"holds the same bytes as {twin}, so it was skipped to count them once; --force loads it again"
+            return False
         if entry and entry["status"] in ("done", "duplicate") and not self.force:
             report.status = SKIPPED
             if entry["status"] == "duplicate":

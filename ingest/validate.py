@@ -3,8 +3,9 @@
 Two levels. A file whose header lacks a required column is refused whole
 (`check_header`), before anything is loaded. Within an accepted file, each row
 is checked in order: required values present, timestamps and IPs parse, token
-counts are whole non-negative numbers, the account a link row names is known
-(in an accounts file of this run or already in the graph). A row failing a
+counts are whole non-negative numbers, identifiers carry no surrounding
+whitespace, e-mails have a canonical form (canonical.py), the account a link
+row names is known (in an accounts file of this run or already in the graph). A row failing a
 check gets the first failing reason and goes to the reject file; it takes no
 part in any aggregate.
 """

@@ -84,6 +84,9 @@ def test_bulk_import_equals_the_transactional_load_on_the_field_reports(clean_db
     ledger_query = "MATCH (f:IngestedFile) RETURN f.path AS path, f.status AS status, f.content AS content ORDER BY path"
     expected_ledger = db.run_read(ledger_query, settings=settings)
     assert tx.file("exchanges_same_rows.csv.gz").status.startswith("skipped: same rows")
+    # two accounts files with identical bytes: one loads, one ledger entry
+    assert "same bytes as accounts_bad_numbers.csv" in tx.file("accounts_same_rows.csv").note
+    assert [r["status"] for r in expected_ledger if r["path"].startswith("accounts_")].count("done") == 5
     assert one(settings, "MATCH (a:Account {account_id: 'id-2'}) RETURN a.email_mailbox AS m")["m"] == "john@gmail.com"
     empty_database(settings)
 
