@@ -24,7 +24,7 @@ from typing import Iterator
 import duckdb
 import pyarrow as pa
 
-from .contract import MAX_TOKENS, NULL_SPELLINGS, TIMESTAMP, TIMESTAMP_PATTERN, TOKENS, FileKind
+from .contract import IDENTIFIER, MAX_TOKENS, NULL_SPELLINGS, TIMESTAMP, TIMESTAMP_PATTERN, TOKENS, FileKind
 from .files import SourceFile
 
 
@@ -70,6 +70,9 @@ def _tokens(q: str, stored: str) -> str:
 
 
 _TIMESTAMP_RE = "'" + TIMESTAMP_PATTERN + "'"
+
+#: an identifier with whitespace at either end (validate.py rejects it)
+PADDED_RE = "'" + f"^{SPACE_CLASS}|{SPACE_CLASS}$" + "'"
 
 
 def quote_ident(name: str) -> str:
@@ -117,7 +120,12 @@ class Engine:
         self, kind: FileKind, source: SourceFile, header: list[str], staged: Path | None, extras: list[str] = ()
     ) -> None:
         """Create the `src` view for one file (see module doc); `extras` are further
-        columns kept as text."""
+        columns kept as text.
+
+        The view starts strict (every null spelling and timestamp checked per cell);
+        `profile` then counts what the checks changed and re-creates it with the plain
+        expressions for the columns where they changed nothing, so a clean file pays
+        for the checks once and not on every later scan."""
         present = set(header)
         if staged is not None:
             scan = f"SELECT * FROM read_parquet({quote_literal(str(staged))})"
@@ -126,66 +134,79 @@ class Engine:
             scan = f"SELECT * FROM read_parquet({quote_literal(str(source.path))}, file_row_number = true)"
             row = "file_row_number + 1"
         types = {r[0]: r[1].upper() for r in self.con.execute(f"DESCRIBE {scan}").fetchall()}
-        cols = [f"{row} AS __row"]
+        #: (column, strict SQL, plain SQL or None): plain gives the same value on a clean file
+        cols: list[tuple[str, str, str | None]] = [("__row", row, None)]
+        self.texts: dict[str, str] = {}  # column -> its text as read, for counting null spellings
         for col in kind.columns:
-            q, raw = quote_ident(col), quote_ident(col + "__raw")
+            q = quote_ident(col)
             typ = kind.type_of(col)
             if col not in present:
                 sql_type = {TIMESTAMP: "TIMESTAMPTZ", TOKENS: "BIGINT"}.get(typ, "VARCHAR")
-                cols.append(f"NULL::{sql_type} AS {q}")
+                cols.append((col, f"NULL::{sql_type}", None))
                 if typ in (TIMESTAMP, TOKENS):
-                    cols.append(f"NULL::VARCHAR AS {raw}")
+                    cols.append((col + "__raw", "NULL::VARCHAR", None))
                 continue
             stored = types.get(col, "VARCHAR")
             as_text = q if stored == "VARCHAR" else f"CAST({q} AS VARCHAR)"
+            plain = f"NULLIF({as_text}, '')"
             if typ == TIMESTAMP:
                 if stored.startswith("TIMESTAMP") or stored == "DATE":
                     # a typed Parquet column: nothing to parse (naive timestamps are UTC)
-                    cols.append(f"CAST({q} AS TIMESTAMPTZ) AS {q}")
-                    cols.append(f"{q} AS {raw}")
+                    cols.append((col, f"CAST({q} AS TIMESTAMPTZ)", None))
+                    cols.append((col + "__raw", q, None))
                 else:
                     text = _missing_when(as_text, NULL_SPELLINGS + ("nat",))  # pandas writes NaT
-                    cols.append(f"{as_text} AS {quote_ident(col + '__text')}")
+                    self.texts[col] = as_text
                     # DuckDB alone would read `EST`, zone names, `+25:00` and two-digit
                     # years: the contract's grammar decides first, the cast second.
-                    cols.append(f"CASE WHEN regexp_full_match({text}, {_TIMESTAMP_RE}) "
-                                f"THEN TRY_CAST({text} AS TIMESTAMPTZ) END AS {q}")
-                    cols.append(f"{text} AS {raw}")
+                    cols.append((col, f"CASE WHEN regexp_full_match({text}, {_TIMESTAMP_RE}) "
+                                      f"THEN TRY_CAST({text} AS TIMESTAMPTZ) END", f"TRY_CAST({plain} AS TIMESTAMPTZ)"))
+                    cols.append((col + "__raw", text, plain))
             elif typ == TOKENS:
-                cols.append(f"{_tokens(q, stored)} AS {q}")
+                cols.append((col, _tokens(q, stored), None))
                 # `nan` is a number that is not one: for counts it is unparsable, not missing
                 text = _missing_when(as_text, tuple(n for n in NULL_SPELLINGS if n != "nan"))
-                cols.append(f"{text if stored == 'VARCHAR' else q} AS {raw}")
+                cols.append((col + "__raw", text if stored == "VARCHAR" else q, None))
             else:
-                cols.append(f"{_missing_when(as_text)} AS {q}")
-                cols.append(f"{as_text} AS {quote_ident(col + '__text')}")
+                self.texts[col] = as_text
+                cols.append((col, _missing_when(as_text), plain))
         for col in extras:
-            q = quote_ident(col)
-            cols.append(f"{_missing_when(f'CAST({q} AS VARCHAR)')} AS {q}")
-        self.con.execute("DROP VIEW IF EXISTS src")
-        self.con.execute(f"CREATE TEMP VIEW src AS SELECT {', '.join(cols)} FROM ({scan})")
-        #: columns with their text as read (`<col>__text`), for counting null spellings
-        self.texts = {c for c in kind.columns if c in present and kind.type_of(c) != TOKENS
-                      and not (kind.type_of(c) == TIMESTAMP and (types.get(c, "VARCHAR").startswith("TIMESTAMP")
-                                                                 or types.get(c) == "DATE"))}
+            as_text = f"CAST({quote_ident(col)} AS VARCHAR)"
+            self.texts[col] = as_text
+            cols.append((col, _missing_when(as_text), f"NULLIF({as_text}, '')"))
+        self._scan, self._cols, self._kind = scan, cols, kind
+        #: identifier column -> cells with surrounding whitespace (None: not counted yet)
+        self.padded: dict[str, int] | None = None
+        self._create_src(set())
         #: what the exchange aggregation needs to scan the file itself (see aggregate.py)
         self.source = {"path": staged or source.path, "staged": staged is not None,
                        "types": {c: types.get(c) for c in kind.columns if c in present}}
+
+    def _create_src(self, plain: set[str]) -> None:
+        """(Re-)create `src`: plain expressions for the columns in `plain`."""
+        select = ", ".join(f"{p if name in plain and p else s} AS {quote_ident(name)}" for name, s, p in self._cols)
+        self.con.execute("DROP VIEW IF EXISTS src")
+        self.con.execute(f"CREATE TEMP VIEW src AS SELECT {select} FROM ({self._scan})")
 
     def content_fingerprint(self, kind: FileKind, extras: list[str] = ()) -> str:
         """See `profile`: the fingerprint alone."""
         return self.profile(kind, extras)[0]
 
     def profile(self, kind: FileKind, extras: list[str] = ()) -> tuple[str, dict[str, int]]:
-        """One scan of the `src` view giving (content fingerprint, null spellings).
+        """One scan of the strict `src` view giving (content fingerprint, null spellings);
+        it also counts identifiers with surrounding whitespace (`self.padded`) and leaves
+        `src` with the plain expression wherever the strict one changed no cell.
 
-        The fingerprint is a sha256 of the rows as the contract reads them, whatever the
+        The fingerprint stands for the rows as the contract reads them, whatever the
         file's bytes: the same rows as CSV, CSV.gz, CRLF re-save or Parquet (typed or
         text) give the same fingerprint. Each row becomes one text (timestamps as epoch
         microseconds, token counts as integers, text after null spellings; an unparsable
-        value as its raw text), hashed with MD5 in DuckDB (stable across versions, unlike
-        DuckDB's own `hash`); the row hashes are summed, so row order does not matter and
-        a repeated row still counts. Columns ingest ignores take no part.
+        value as its raw text) and is hashed with DuckDB's `hash`; the row hashes are
+        summed, so row order does not matter and a repeated row still counts. Columns
+        ingest ignores take no part. DuckDB's hash is fast (MD5 cost more than the whole
+        validation) but may change between DuckDB versions, so the fingerprint starts
+        with the hash of a fixed text (`h<hex>:`): fingerprints are only compared when
+        that prefix agrees, and an upgrade at worst fails to recognise an older copy.
 
         Null spellings: per column, the cells holding `NULL`, `\\N`, `N/A`, whitespace, ...
         that were read as missing (empty cells are not counted)."""
@@ -201,18 +222,33 @@ class Engine:
                 value = q
             values.append(f"coalesce({value}, chr(0))")
         row = f"concat_ws(chr(31), {', '.join(values)})"
-        counted = [c for c in kind.columns if c in self.texts]
-        nulls = [f"count(*) FILTER (WHERE {quote_ident(c)} IS NULL AND {quote_ident(c + '__text')} <> '')"
-                 if kind.type_of(c) != TIMESTAMP else
-                 f"count(*) FILTER (WHERE {quote_ident(c + '__raw')} IS NULL AND {quote_ident(c + '__text')} <> '')"
-                 for c in counted]
-        n, high, low, *spelled = self.con.execute(
-            f"SELECT count(*), sum(CAST(h >> 64 AS HUGEINT)), sum(CAST(h & 18446744073709551615::UHUGEINT AS HUGEINT))"
-            + "".join(f", {x}" for x in nulls)
-            + f" FROM (SELECT md5_number({row}) AS h, * FROM src)"
+        checks: list[tuple[str, str, str]] = []  # (what, column, SQL count)
+        for col, text in self.texts.items():
+            # a timestamp's `__raw` is its text after null spellings (the value is NULL
+            # for unparsable text too); every other column's value is that text
+            cleaned = col + "__raw" if col in kind.columns and kind.type_of(col) == TIMESTAMP else col
+            checks.append(("spelled", col, f"count(*) FILTER (WHERE {quote_ident(cleaned)} IS NULL "
+                                           f"AND {quote_ident(col + '__text')} <> '')"))
+            if col in kind.columns and kind.type_of(col) == TIMESTAMP:
+                checks.append(("ts", col, f"count(*) FILTER (WHERE {quote_ident(col)} IS DISTINCT FROM "
+                                          f"TRY_CAST(NULLIF({quote_ident(col + '__text')}, '') AS TIMESTAMPTZ))"))
+            if col in kind.columns and kind.type_of(col) == IDENTIFIER:
+                checks.append(("padded", col, f"count(*) FILTER (WHERE regexp_matches({quote_ident(col)}, {PADDED_RE}))"))
+        texts = "".join(f", {t} AS {quote_ident(c + '__text')}" for c, t in self.texts.items())
+        strict = ", ".join(f"{s} AS {quote_ident(name)}" for name, s, _ in self._cols)
+        n, total, *counted = self.con.execute(
+            f"SELECT count(*), sum(CAST(h AS HUGEINT)){''.join(f', {sql}' for _, _, sql in checks)} "
+            f"FROM (SELECT hash({row}) AS h, * FROM (SELECT {strict}{texts} FROM ({self._scan})))"
         ).fetchall()[0]
-        text = f"{kind.name}|{','.join((*kind.columns, *sorted(extras)))}|{n}|{high or 0}|{low or 0}"
-        return hashlib.sha256(text.encode()).hexdigest(), {c: int(k) for c, k in zip(counted, spelled) if k}
+        results: dict[tuple[str, str], int] = {(what, col): int(k) for (what, col, _), k in zip(checks, counted)}
+        spelled = {col: k for (what, col), k in results.items() if what == "spelled" and k}
+        self.padded = {col: k for (what, col), k in results.items() if what == "padded"}
+        plain = {col for col in self.texts
+                 if not results.get(("spelled", col)) and not results.get(("ts", col))}
+        self._create_src(plain | {c + "__raw" for c in plain})
+        scheme = self.con.execute("SELECT hash('ringscope content fingerprint')").fetchall()[0][0]
+        text = f"{kind.name}|{','.join((*kind.columns, *sorted(extras)))}|{n}|{total or 0}"
+        return f"h{scheme:x}:" + hashlib.sha256(text.encode()).hexdigest()[:48], spelled
 
     def count(self, sql: str) -> int:
         return self.con.execute(sql).fetchall()[0][0]

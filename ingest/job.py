@@ -388,7 +388,8 @@ class _Run:
             return False
         before = self.done_at_path.get((self.world_key, f.name))
         # only kinds whose rows add up: a changed accounts or ip_intel file updates attributes
-        if before is not None and before["content"] != report.content and f.kind in ADDITIVE_KINDS:
+        if (before is not None and before["content"] != report.content and f.kind in ADDITIVE_KINDS
+                and before["content"].split(":")[0] == report.content.split(":")[0]):  # same hash scheme
             report.status = CHANGED
             report.note = (f"was loaded on {str(before.get('finished_at') or '')[:10]} with other rows "
                            f"({before.get('rows_read') or 0:,} then, {report.rows_read:,} now); loading it too would count "

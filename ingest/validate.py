@@ -17,7 +17,7 @@ from typing import Callable
 from ..errors import RingScopeError
 from . import contract as c
 from .canonical import canonical_email
-from .engine import SPACE_CLASS, Engine, quote_ident, quote_literal
+from .engine import PADDED_RE, Engine, quote_ident
 from .files import SourceFile
 from .ipintel import normalise
 from .rejects import RejectWriter
@@ -41,11 +41,10 @@ def check_header(kind: c.FileKind, source: SourceFile, header: list[str]) -> Non
         raise HeaderRefused(f"{source.name} refused: column {dupes[0]!r} appears more than once in the header; fix the export and re-run")
 
 
-_PADDED = quote_literal(f"^{SPACE_CLASS}|{SPACE_CLASS}$")
-
-
-def _checks(kind: c.FileKind) -> list[tuple[str, str, str]]:
-    """(SQL condition, reason, SQL of the offending value), in the order they apply."""
+def _checks(kind: c.FileKind, padded: dict[str, int] | None = None) -> list[tuple[str, str, str]]:
+    """(SQL condition, reason, SQL of the offending value), in the order they apply.
+    `padded`: identifier columns counted by Engine.profile; a column with none is not
+    checked again (None: check every identifier column)."""
     checks: list[tuple[str, str, str]] = []
     for col in kind.required:
         raw = col + "__raw" if kind.type_of(col) in (c.TIMESTAMP, c.TOKENS) else col
@@ -57,9 +56,9 @@ def _checks(kind: c.FileKind) -> list[tuple[str, str, str]]:
             checks.append((f"s.{raw} IS NOT NULL AND s.{q} IS NULL", f"{c.BAD_TIMESTAMP}: {col}", f"s.{raw}"))
         elif typ == c.IP:
             checks.append((f"s.{q} IN (SELECT raw FROM ipmap WHERE address IS NULL)", f"{c.BAD_IP}: {col}", f"s.{q}"))
-        elif typ == c.IDENTIFIER:
+        elif typ == c.IDENTIFIER and (padded is None or padded.get(col)):
             # `acc-1\u00a0` next to `acc-1` would be a second account nobody can tell apart
-            checks.append((f"regexp_matches(s.{q}, {_PADDED})", f"{c.PADDED_ID}: {col}", f"s.{q}"))
+            checks.append((f"regexp_matches(s.{q}, {PADDED_RE})", f"{c.PADDED_ID}: {col}", f"s.{q}"))
         elif typ == c.EMAIL:
             checks.append((f"s.{q} IN (SELECT raw FROM emailmap WHERE address IS NULL)", f"{c.BAD_EMAIL}: {col}", f"s.{q}"))
         elif typ == c.TOKENS:
@@ -70,8 +69,8 @@ def _checks(kind: c.FileKind) -> list[tuple[str, str, str]]:
     return checks
 
 
-def _reject_sql(kind: c.FileKind) -> str:
-    checks = _checks(kind)
+def _reject_sql(kind: c.FileKind, padded: dict[str, int] | None = None) -> str:
+    checks = _checks(kind, padded)
     reason = "CASE " + " ".join(f"WHEN {cond} THEN '{why}'" for cond, why, _ in checks) + " END"
     value = "CASE " + " ".join(f"WHEN {cond} THEN CAST({val} AS VARCHAR)" for cond, _, val in checks) + " END"
     # Every check is a cheap test against a small set (bad addresses, unknown
@@ -123,7 +122,7 @@ def find_rejects(engine: Engine, kind: c.FileKind, writer: RejectWriter, progres
             "WHERE account_id NOT IN (SELECT account_id FROM known)"
         )
     engine.con.execute("DROP TABLE IF EXISTS rej")
-    engine.con.execute(f"CREATE TEMP TABLE rej AS {_reject_sql(kind)}")
+    engine.con.execute(f"CREATE TEMP TABLE rej AS {_reject_sql(kind, engine.padded)}")
     count = 0
     for rows in engine.reader("SELECT __row, reason, value FROM rej ORDER BY __row", 50_000):
         writer.write((r["__row"], r["reason"], r["value"]) for r in rows)
