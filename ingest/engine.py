@@ -214,14 +214,11 @@ class Engine:
         for col in (*kind.columns, *sorted(extras)):
             q, raw = quote_ident(col), quote_ident(col + "__raw")
             typ = kind.type_of(col) if col in kind.columns else None
-            if typ == TIMESTAMP:
-                value = f"coalesce(CAST(epoch_us({q}) AS VARCHAR), 'raw:' || CAST({raw} AS VARCHAR))"
-            elif typ == TOKENS:
-                value = f"coalesce(CAST({q} AS VARCHAR), 'raw:' || CAST({raw} AS VARCHAR))"
-            else:
-                value = q
-            values.append(f"coalesce({value}, chr(0))")
-        row = f"concat_ws(chr(31), {', '.join(values)})"
+            values.append(q)
+            if typ in (TIMESTAMP, TOKENS):  # an unparsable value counts as its text
+                values.append(f"CASE WHEN {q} IS NULL THEN CAST({raw} AS VARCHAR) END")
+        # hash() of the typed values themselves: no per-row text to build
+        row = f"hash({', '.join(values)})"
         checks: list[tuple[str, str, str]] = []  # (what, column, SQL count)
         for col, text in self.texts.items():
             # a timestamp's `__raw` is its text after null spellings (the value is NULL
@@ -238,7 +235,7 @@ class Engine:
         strict = ", ".join(f"{s} AS {quote_ident(name)}" for name, s, _ in self._cols)
         n, total, *counted = self.con.execute(
             f"SELECT count(*), sum(CAST(h AS HUGEINT)){''.join(f', {sql}' for _, _, sql in checks)} "
-            f"FROM (SELECT hash({row}) AS h, * FROM (SELECT {strict}{texts} FROM ({self._scan})))"
+            f"FROM (SELECT {row} AS h, * FROM (SELECT {strict}{texts} FROM ({self._scan})))"
         ).fetchall()[0]
         results: dict[tuple[str, str], int] = {(what, col): int(k) for (what, col, _), k in zip(checks, counted)}
         spelled = {col: k for (what, col), k in results.items() if what == "spelled" and k}
