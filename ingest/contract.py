@@ -107,10 +107,12 @@ PADDED_ID = "identifier with surrounding whitespace"
 #: surrounding whitespace; an empty or whitespace-only cell is missing too.
 NULL_SPELLINGS = ("null", "\\n", "none", "nan", "n/a")
 
-#: The largest token count one exchange may carry: 2^53 - 1, the largest whole number
-#: a float64 holds exactly (above it `1e16`-style text no longer names one integer),
-#: so a count written as `1e3` or `12.0` and one written in digits parse alike.
-MAX_TOKENS = 2**53 - 1
+#: The largest token count one exchange may carry: 2^32 - 1. No model reads or writes
+#: four billion tokens in one exchange, so a larger value is an export error; and with
+#: this bound every total (2^31 such exchanges for one account before an int64 would
+#: overflow) fits the 64-bit integers Neo4j stores, so no sum can fail the load. Below
+#: 2^53 a float64 holds every whole number exactly, so `1e3` and `1000` read alike.
+MAX_TOKENS = 2**32 - 1
 
 #: The timestamps the contract accepts in text (CSV): ISO-8601 extended format, a date
 #: alone (midnight) or date, `T` (or one space), hh:mm[:ss[.fraction]], then `Z`, a
