@@ -131,6 +131,8 @@ def engine_ingest(path: Path) -> dict:
     t1 = time.perf_counter()
     source = SourceFile("exchanges", path, path.parent)
     engine.open_source(kind, source, pq.read_schema(path).names, None)
+    if hasattr(engine, "profile"):  # content fingerprint + value checks: part of the product path
+        engine.profile(kind)
 
     class Sink:
         count = 0

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from . import contract as c
+from .canonical import canonical_email
 from .engine import Engine, quote_ident
 from .ipintel import IntelTable, intel_properties
 
@@ -57,10 +58,10 @@ def kept_extras(kind: c.FileKind, header: list[str]) -> list[str]:
 
 
 def email_domain(email: str | None) -> str | None:
-    if not email or "@" not in email:
-        return None
-    domain = email.rsplit("@", 1)[1].strip(" ").strip(".").lower()
-    return domain or None
+    """The canonical (ASCII, lower-case) domain of an address, None when it is not one
+    (canonical.py says how; the accounts stage joins the same result per distinct text)."""
+    parsed = canonical_email(email)
+    return parsed.domain if parsed else None
 
 
 def _ts(col: str) -> str:
@@ -71,13 +72,13 @@ def _ts(col: str) -> str:
 
 def accounts(engine: Engine, extras: list[str]) -> list[Stage]:
     props = ["email", "display_name", "country", "org_id", "tier", *extras]
-    select = ", ".join(quote_ident(p) for p in props)
-    # the domain part of the e-mail, lower-cased (email_domain() below says the same in Python)
-    domain = "NULLIF(lower(trim(trim(string_split(email, '@')[-1]), '.')), '')"
+    select = ", ".join(f"v.{quote_ident(p)}" for p in props if p != "email")
+    # e-mails in their canonical form, with domain and mailbox key, from the table
+    # validation filled (one Python canonicalisation per distinct text: canonical.py)
     sql = (
-        f"SELECT account_id, {_ts('created_at')} AS created_at, {select}, "
-        f"CASE WHEN contains(email, '@') THEN {domain} END AS email_domain FROM valid "
-        "QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY __row DESC) = 1"
+        f"SELECT v.account_id, {_ts('v.created_at')} AS created_at, e.address AS email, {select}, "
+        "e.domain AS email_domain, e.mailbox AS email_mailbox FROM valid v LEFT JOIN emailmap e ON e.raw = v.email "
+        "QUALIFY row_number() OVER (PARTITION BY v.account_id ORDER BY v.__row DESC) = 1"
     )
     total, read = _materialise(engine, "accounts", sql, "account_id")
 
@@ -87,6 +88,7 @@ def accounts(engine: Engine, extras: list[str]) -> list[Stage]:
             for r in batch:
                 p = {k: r[k] for k in props}
                 p["email_domain"] = r["email_domain"]
+                p["email_mailbox"] = r["email_mailbox"]
                 out.append({
                     "account_id": r["account_id"],
                     "created_at": r["created_at"],

@@ -15,6 +15,7 @@ into an empty database (the import replaces the `neo4j` database).
 """
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -68,6 +69,10 @@ class LedgerRow:
     rows_rejected: int
     rejects_file: str
     batch_size: int
+    content: str | None = None
+    world: str | None = None
+    status: str = "done"       # or "duplicate" (the same rows as `same_as`, nothing loaded)
+    same_as: str | None = None
 
 
 @dataclass
@@ -246,8 +251,10 @@ class BulkLoad:
         ))
         self._ledger_nodes()
         nodes("IngestedFile", (
-            "SELECT sha256 AS \"sha256:ID(IngestedFile)\", path, kind, size_bytes AS \"size_bytes:long\", 'done' AS status, "
-            "batch_size AS \"batch_size:long\", 'bulk' AS \"batches_done:string[]\", 1 AS \"attempts:long\", "
+            "SELECT sha256 AS \"sha256:ID(IngestedFile)\", path, kind, size_bytes AS \"size_bytes:long\", status, "
+            "content, world, same_as, "
+            "batch_size AS \"batch_size:long\", CASE WHEN status = 'done' THEN 'bulk' ELSE '' END AS \"batches_done:string[]\", "
+            "1 AS \"attempts:long\", "
             f"'{self.started}' AS \"first_started_at:datetime\", '{self.started}' AS \"started_at:datetime\", "
             "finished AS \"finished_at:datetime\", rows_read AS \"rows_read:long\", rows_loaded AS \"rows_loaded:long\", "
             "rows_rejected AS \"rows_rejected:long\", rejects_file FROM m_ledger"
@@ -271,10 +278,14 @@ class BulkLoad:
         import pyarrow as pa
 
         finished = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-        rows = [dict(vars(r), finished=finished, rejects_file=r.rejects_file or None) for r in self.ledger]
+        # one entry per sha256, as the transactional path's MERGE keeps it (a --force re-load
+        # of the same bytes in one run: the last one)
+        latest = {r.sha256: r for r in self.ledger}
+        rows = [dict(vars(r), finished=finished, rejects_file=r.rejects_file or None) for r in latest.values()]
         schema = pa.schema([("sha256", pa.string()), ("path", pa.string()), ("kind", pa.string()), ("size_bytes", pa.int64()),
                             ("rows_read", pa.int64()), ("rows_loaded", pa.int64()), ("rows_rejected", pa.int64()),
-                            ("rejects_file", pa.string()), ("batch_size", pa.int64()), ("finished", pa.string())])
+                            ("rejects_file", pa.string()), ("batch_size", pa.int64()), ("content", pa.string()),
+                            ("world", pa.string()), ("status", pa.string()), ("same_as", pa.string()), ("finished", pa.string())])
         self.engine.con.register("ledger_arrow", pa.Table.from_pylist(rows, schema=schema))
         self.engine.con.execute("CREATE OR REPLACE TEMP TABLE m_ledger AS SELECT * FROM ledger_arrow")
         self.engine.con.unregister("ledger_arrow")
@@ -292,11 +303,17 @@ class BulkLoad:
         progress(0, rows, "bulk: neo4j-admin import (server stopped)")
         db.close_all()
         local.stop(self.settings)
+        proc = None
         try:
             # the database name goes first: --nodes/--relationships take every later word as a file
             proc = local._admin(paths, "database", "import", "full", self.settings.database, "--overwrite-destination=true",
                                 "--array-delimiter=;", "--multiline-fields=true", *args)
         finally:
+            if proc is None or proc.returncode != 0:
+                # a failed import leaves store files the server cannot open ("transaction logs
+                # are missing"); the database was empty, so an empty one takes their place
+                for folder in ("databases", "transactions"):
+                    shutil.rmtree(paths.data / folder / self.settings.database, ignore_errors=True)
             local.start(self.settings, echo=lambda m: None)
         log = paths.logs / "ringscope-import.log"
         log.parent.mkdir(parents=True, exist_ok=True)

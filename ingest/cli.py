@@ -18,14 +18,19 @@ from ..progress import ProgressBars
 @click.option("--bulk", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Initial load through neo4j-admin import (local server, empty database; the server is stopped "
                    "while it runs). auto: when possible and the world is at least 100 MB.")
+@click.option("--force", is_flag=True,
+              help="Load every file even when the ledger holds its bytes or its rows already (a deliberate re-load: "
+                   "its counts add again).")
 @click.option("--quiet", is_flag=True, help="No progress bars; print only the summary.")
-def ingest(world_dir: str, batch_size: int, rejects_dir: str | None, memory_limit: str, bulk: str, quiet: bool) -> None:
+def ingest(world_dir: str, batch_size: int, rejects_dir: str | None, memory_limit: str, bulk: str, force: bool,
+           quiet: bool) -> None:
     """Load every interchange file in WORLD_DIR (CSV, CSV.gz or Parquet) into Neo4j.
 
     Files are validated against the contract (shared/spec/interchange.md): bad rows go to
     reject files and are counted, a file lacking a required column stops the run before
     anything is written. Exchanges are aggregated (per account, account x template,
     account x IP) before loading. Safe to re-run: files already in the ledger are skipped,
+    so are files holding the same rows as one loaded before (a .csv.gz copy, a re-save),
     and a run interrupted half-way resumes without adding anything twice.
     """
     from .job import ingest_world
@@ -34,7 +39,7 @@ def ingest(world_dir: str, batch_size: int, rejects_dir: str | None, memory_limi
     bars = ProgressBars(not quiet)
     try:
         summary = ingest_world(world_dir, settings, bars, batch_size=batch_size,
-                               rejects_dir=rejects_dir, memory_limit=memory_limit, bulk=bulk)
+                               rejects_dir=rejects_dir, memory_limit=memory_limit, bulk=bulk, force=force)
     finally:
         bars.close()
     click.echo(summary.table())

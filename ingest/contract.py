@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 #: How a column is checked and converted.
-TEXT = "text"          # an opaque string; empty means missing
+TEXT = "text"          # a string; a null spelling (NULL_SPELLINGS) means missing
+IDENTIFIER = "identifier"  # an opaque key kept byte for byte; surrounding whitespace is a reject
+EMAIL = "email"        # an e-mail address, stored in one canonical form (ingest/canonical.py)
 TIMESTAMP = "timestamp"  # ISO-8601 (UTC when no offset) or a Parquet timestamp
 IP = "ip"              # an IPv4 or IPv6 address
 NETWORK = "network"    # an address or a CIDR
-TOKENS = "tokens"      # a non-negative whole number (empty means 0)
+TOKENS = "tokens"      # a non-negative whole number up to MAX_TOKENS (empty means 0)
 
 
 @dataclass(frozen=True)
@@ -48,27 +50,28 @@ KINDS: dict[str, FileKind] = {
             "accounts",
             required=("account_id", "created_at"),
             optional=("email", "display_name", "country", "org_id", "tier"),
-            types={"created_at": TIMESTAMP},
+            types={"account_id": IDENTIFIER, "created_at": TIMESTAMP, "email": EMAIL, "org_id": IDENTIFIER},
         ),
         FileKind(
             "payment_instruments",
             required=("account_id", "instrument_id"),
             optional=("kind", "bin", "issuer_country", "first_seen", "last_seen"),
-            types={"first_seen": TIMESTAMP, "last_seen": TIMESTAMP},
+            types={"account_id": IDENTIFIER, "instrument_id": IDENTIFIER, "first_seen": TIMESTAMP, "last_seen": TIMESTAMP},
             links_account=True,
         ),
         FileKind(
             "logins",
             required=("account_id", "ts", "ip"),
             optional=("device_id", "user_agent"),
-            types={"ts": TIMESTAMP, "ip": IP},
+            types={"account_id": IDENTIFIER, "ts": TIMESTAMP, "ip": IP, "device_id": IDENTIFIER},
             links_account=True,
         ),
         FileKind(
             "exchanges",
             required=("account_id", "ts"),
             optional=("ip", "api_key_id", "model", "input_tokens", "output_tokens", "prompt_fingerprint"),
-            types={"ts": TIMESTAMP, "ip": IP, "input_tokens": TOKENS, "output_tokens": TOKENS},
+            types={"account_id": IDENTIFIER, "ts": TIMESTAMP, "ip": IP, "input_tokens": TOKENS, "output_tokens": TOKENS,
+                   "prompt_fingerprint": IDENTIFIER},
             links_account=True,
         ),
         FileKind("labels", required=("account_id",), optional=("ring_id", "role"), never_loaded=True),
@@ -83,7 +86,7 @@ LOAD_ORDER = ("ip_intel", "accounts", "payment_instruments", "logins", "exchange
 #: one of these names is ignored rather than allowed to overwrite them.
 ACCOUNT_AGGREGATES = (
     "exchanges", "input_tokens", "output_tokens", "active_days", "first_exchange",
-    "last_exchange", "hour_profile", "daily_dates", "daily_counts", "email_domain",
+    "last_exchange", "hour_profile", "daily_dates", "daily_counts", "email_domain", "email_mailbox",
     "account_id", "created_at",
 )
 
@@ -96,3 +99,28 @@ BAD_TOKENS = "unparsable token count"
 NEGATIVE_TOKENS = "negative token count"
 UNKNOWN_ACCOUNT = "link to unknown account"
 MALFORMED = "malformed CSV row"
+BAD_EMAIL = "unparsable e-mail"
+PADDED_ID = "identifier with surrounding whitespace"
+
+#: Cell texts that mean "no value" whatever the exporter (SQL NULL, MySQL/PostgreSQL
+#: `\N`, Python `None`, pandas `nan`, spreadsheets `N/A`), compared without case and
+#: surrounding whitespace; an empty or whitespace-only cell is missing too.
+NULL_SPELLINGS = ("null", "\\n", "none", "nan", "n/a")
+
+#: The largest token count one exchange may carry: 2^32 - 1. No model reads or writes
+#: four billion tokens in one exchange, so a larger value is an export error; and with
+#: this bound every total (2^31 such exchanges for one account before an int64 would
+#: overflow) fits the 64-bit integers Neo4j stores, so no sum can fail the load. Below
+#: 2^53 a float64 holds every whole number exactly, so `1e3` and `1000` read alike.
+MAX_TOKENS = 2**32 - 1
+
+#: The timestamps the contract accepts in text (CSV): ISO-8601 extended format, a date
+#: alone (midnight) or date, `T` (or one space), hh:mm[:ss[.fraction]], then `Z`, a
+#: numeric offset within +-14:00 (`+02:00`, `+0200`, `+02`) or nothing (= UTC).
+#: Zone names and abbreviations (`EST`, `Europe/Paris`, `UTC`), two-digit years,
+#: hour 24, offsets beyond 14 hours are refused rather than guessed at.
+TIMESTAMP_PATTERN = (
+    r"\s*[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"(?:[T ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,9})?)?"
+    r"(?:Z|[+-](?:(?:0[0-9]|1[0-3])(?::?[0-5][0-9])?|14(?::?00)?))?)?\s*"
+)

@@ -6,13 +6,17 @@ group-bys with a memory limit, spilling to disk instead of growing the process.
 
 Each source file becomes a view `src` with a 1-based `__row` column and every
 contract column present (absent optional ones as NULL), typed:
-text columns as they are with empty turned into NULL, timestamps as TIMESTAMPTZ
-(NULL when unparsable, the raw text kept in `<col>__raw`), token counts as
-BIGINT (the raw text kept likewise).
+text columns as they are with empty, whitespace-only and null-spelled cells
+(`NULL`, `\\N`, `None`, `nan`, `N/A`) turned into NULL (the text as read kept in
+`<col>__text`), timestamps as TIMESTAMPTZ when they follow the contract's grammar
+(NULL otherwise, the raw text kept in `<col>__raw`), token counts as BIGINT when
+whole, finite and within MAX_TOKENS (the raw text kept likewise).
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Iterator
@@ -20,11 +24,55 @@ from typing import Iterator
 import duckdb
 import pyarrow as pa
 
-from .contract import TIMESTAMP, TOKENS, FileKind
+from .contract import IDENTIFIER, MAX_TOKENS, NULL_SPELLINGS, TIMESTAMP, TIMESTAMP_PATTERN, TOKENS, FileKind
 from .files import SourceFile
 
 
 _INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
+
+
+# Whitespace as Unicode has it (RE2's \s is ASCII only): NBSP and the other \pZ
+# separators, zero-width space and the BOM an editor leaves in a cell.
+SPACE_CLASS = r"[\s\pZ\x{200B}\x{FEFF}]"
+
+
+def _missing_when(text: str, spellings: tuple[str, ...] = NULL_SPELLINGS) -> str:
+    """SQL: `text`, or NULL when it is empty, whitespace or one of `spellings` (any case).
+
+    Most cells are ids longer than any spelling that start with a printable ASCII
+    character and do not end in a space: those skip the regular expression, which
+    would otherwise cost a quarter of a microsecond per cell on every scan."""
+    words = "|".join(re.escape(w) for w in spellings)
+    pattern = quote_literal(f"{SPACE_CLASS}*(?i:{words})?{SPACE_CLASS}*")
+    longest = max(len(w) for w in spellings)
+    return (f"CASE WHEN strlen({text}) > {longest} AND ascii({text}) BETWEEN 33 AND 126 AND NOT ends_with({text}, ' ') "
+            f"THEN {text} WHEN regexp_full_match({text}, {pattern}) THEN NULL ELSE {text} END")
+
+
+# A decimal numeral, optionally in exponent notation (`1e3`, `12.0`); never `inf`,
+# `nan`, `0x10` or `1_000`, which DuckDB's cast alone would take.
+_NUMBER_RE = "'" + r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*" + "'"
+
+
+def _tokens(q: str, stored: str) -> str:
+    """SQL for a token count: BIGINT when the value is a whole number within
+    +-MAX_TOKENS (negative ones are rejected later with their own reason), else NULL.
+    Non-finite and out-of-range values become NULL here instead of failing the cast."""
+    if stored in _INTEGER_TYPES:
+        return f"CASE WHEN {q} BETWEEN -{MAX_TOKENS} AND {MAX_TOKENS} THEN CAST({q} AS BIGINT) END"
+    if stored in ("DOUBLE", "FLOAT", "REAL") or stored.startswith("DECIMAL"):
+        d = f"CAST({q} AS DOUBLE)"
+    else:
+        text = q if stored == "VARCHAR" else f"CAST({q} AS VARCHAR)"
+        d = f"(CASE WHEN regexp_full_match({text}, {_NUMBER_RE}) THEN TRY_CAST({text} AS DOUBLE) END)"
+    # abs(NaN) and abs(inf) are never <= MAX_TOKENS, so both fall through to NULL
+    return f"CASE WHEN abs({d}) <= {MAX_TOKENS} AND {d} = floor({d}) THEN CAST({d} AS BIGINT) END"
+
+
+_TIMESTAMP_RE = "'" + TIMESTAMP_PATTERN + "'"
+
+#: an identifier with whitespace at either end (validate.py rejects it)
+PADDED_RE = "'" + f"^{SPACE_CLASS}|{SPACE_CLASS}$" + "'"
 
 
 def quote_ident(name: str) -> str:
@@ -46,6 +94,7 @@ class Engine:
         self.con.execute("SET preserve_insertion_order = false")
         self.con.execute("CREATE TABLE known (account_id VARCHAR PRIMARY KEY)")
         self.con.execute("CREATE TABLE ipmap (raw VARCHAR, address VARCHAR)")
+        self.con.execute("CREATE TABLE emailmap (raw VARCHAR, address VARCHAR, domain VARCHAR, mailbox VARCHAR)")
 
     def close(self) -> None:
         self.con.close()
@@ -71,7 +120,12 @@ class Engine:
         self, kind: FileKind, source: SourceFile, header: list[str], staged: Path | None, extras: list[str] = ()
     ) -> None:
         """Create the `src` view for one file (see module doc); `extras` are further
-        columns kept as text."""
+        columns kept as text.
+
+        The view starts strict (every null spelling and timestamp checked per cell);
+        `profile` then counts what the checks changed and re-creates it with the plain
+        expressions for the columns where they changed nothing, so a clean file pays
+        for the checks once and not on every later scan."""
         present = set(header)
         if staged is not None:
             scan = f"SELECT * FROM read_parquet({quote_literal(str(staged))})"
@@ -80,50 +134,118 @@ class Engine:
             scan = f"SELECT * FROM read_parquet({quote_literal(str(source.path))}, file_row_number = true)"
             row = "file_row_number + 1"
         types = {r[0]: r[1].upper() for r in self.con.execute(f"DESCRIBE {scan}").fetchall()}
-        cols = [f"{row} AS __row"]
+        #: (column, strict SQL, plain SQL or None): plain gives the same value on a clean file
+        cols: list[tuple[str, str, str | None]] = [("__row", row, None)]
+        self.texts: dict[str, str] = {}  # column -> its text as read, for counting null spellings
         for col in kind.columns:
-            q, raw = quote_ident(col), quote_ident(col + "__raw")
+            q = quote_ident(col)
             typ = kind.type_of(col)
             if col not in present:
                 sql_type = {TIMESTAMP: "TIMESTAMPTZ", TOKENS: "BIGINT"}.get(typ, "VARCHAR")
-                cols.append(f"NULL::{sql_type} AS {q}")
+                cols.append((col, f"NULL::{sql_type}", None))
                 if typ in (TIMESTAMP, TOKENS):
-                    cols.append(f"NULL::VARCHAR AS {raw}")
+                    cols.append((col + "__raw", "NULL::VARCHAR", None))
                 continue
             stored = types.get(col, "VARCHAR")
-            # Identifiers are opaque: kept byte for byte (no trimming, which would also
-            # cost a full string pass per column); an empty cell is a missing value.
-            text = f"NULLIF({q}, '')" if stored == "VARCHAR" else f"CAST({q} AS VARCHAR)"
+            as_text = q if stored == "VARCHAR" else f"CAST({q} AS VARCHAR)"
+            plain = f"NULLIF({as_text}, '')"
             if typ == TIMESTAMP:
                 if stored.startswith("TIMESTAMP") or stored == "DATE":
                     # a typed Parquet column: nothing to parse (naive timestamps are UTC)
-                    cols.append(f"CAST({q} AS TIMESTAMPTZ) AS {q}")
-                    cols.append(f"{q} AS {raw}")
+                    cols.append((col, f"CAST({q} AS TIMESTAMPTZ)", None))
+                    cols.append((col + "__raw", q, None))
                 else:
-                    cols.append(f"TRY_CAST({text} AS TIMESTAMPTZ) AS {q}")
-                    cols.append(f"{text} AS {raw}")
+                    text = _missing_when(as_text, NULL_SPELLINGS + ("nat",))  # pandas writes NaT
+                    self.texts[col] = as_text
+                    # DuckDB alone would read `EST`, zone names, `+25:00` and two-digit
+                    # years: the contract's grammar decides first, the cast second.
+                    cols.append((col, f"CASE WHEN regexp_full_match({text}, {_TIMESTAMP_RE}) "
+                                      f"THEN TRY_CAST({text} AS TIMESTAMPTZ) END", f"TRY_CAST({plain} AS TIMESTAMPTZ)"))
+                    cols.append((col + "__raw", text, plain))
             elif typ == TOKENS:
-                if stored in _INTEGER_TYPES:
-                    cols.append(f"CAST({q} AS BIGINT) AS {q}")
-                    cols.append(f"{q} AS {raw}")
-                elif stored in ("DOUBLE", "FLOAT", "REAL") or stored.startswith("DECIMAL"):
-                    cols.append(f"CASE WHEN {q} = floor({q}) THEN CAST({q} AS BIGINT) END AS {q}")
-                    cols.append(f"{q} AS {raw}")
-                else:
-                    # whole numbers only: '12' and '12.0' pass, '12.5' and 'abc' do not
-                    as_double = f"TRY_CAST({text} AS DOUBLE)"
-                    cols.append(f"CASE WHEN {as_double} = floor({as_double}) THEN CAST({as_double} AS BIGINT) END AS {q}")
-                    cols.append(f"{text} AS {raw}")
+                cols.append((col, _tokens(q, stored), None))
+                # `nan` is a number that is not one: for counts it is unparsable, not missing
+                text = _missing_when(as_text, tuple(n for n in NULL_SPELLINGS if n != "nan"))
+                cols.append((col + "__raw", text if stored == "VARCHAR" else q, None))
             else:
-                cols.append(f"{text} AS {q}")
+                self.texts[col] = as_text
+                cols.append((col, _missing_when(as_text), plain))
         for col in extras:
-            q = quote_ident(col)
-            cols.append(f"NULLIF(CAST({q} AS VARCHAR), '') AS {q}")
-        self.con.execute("DROP VIEW IF EXISTS src")
-        self.con.execute(f"CREATE TEMP VIEW src AS SELECT {', '.join(cols)} FROM ({scan})")
+            as_text = f"CAST({quote_ident(col)} AS VARCHAR)"
+            self.texts[col] = as_text
+            cols.append((col, _missing_when(as_text), f"NULLIF({as_text}, '')"))
+        self._scan, self._cols, self._kind = scan, cols, kind
+        #: identifier column -> cells with surrounding whitespace (None: not counted yet)
+        self.padded: dict[str, int] | None = None
+        self._create_src(set())
         #: what the exchange aggregation needs to scan the file itself (see aggregate.py)
         self.source = {"path": staged or source.path, "staged": staged is not None,
                        "types": {c: types.get(c) for c in kind.columns if c in present}}
+
+    def _create_src(self, plain: set[str]) -> None:
+        """(Re-)create `src`: plain expressions for the columns in `plain`."""
+        select = ", ".join(f"{p if name in plain and p else s} AS {quote_ident(name)}" for name, s, p in self._cols)
+        self.con.execute("DROP VIEW IF EXISTS src")
+        self.con.execute(f"CREATE TEMP VIEW src AS SELECT {select} FROM ({self._scan})")
+
+    def content_fingerprint(self, kind: FileKind, extras: list[str] = ()) -> str:
+        """See `profile`: the fingerprint alone."""
+        return self.profile(kind, extras)[0]
+
+    def profile(self, kind: FileKind, extras: list[str] = ()) -> tuple[str, dict[str, int]]:
+        """One scan of the strict `src` view giving (content fingerprint, null spellings);
+        it also counts identifiers with surrounding whitespace (`self.padded`) and leaves
+        `src` with the plain expression wherever the strict one changed no cell.
+
+        The fingerprint stands for the rows as the contract reads them, whatever the
+        file's bytes: the same rows as CSV, CSV.gz, CRLF re-save or Parquet (typed or
+        text) give the same fingerprint. Each row becomes one text (timestamps as epoch
+        microseconds, token counts as integers, text after null spellings; an unparsable
+        value as its raw text) and is hashed with DuckDB's `hash`; the row hashes are
+        summed, so row order does not matter and a repeated row still counts. Columns
+        ingest ignores take no part. DuckDB's hash is fast (MD5 cost more than the whole
+        validation) but may change between DuckDB versions, so the fingerprint starts
+        with the hash of a fixed text (`h<hex>:`): fingerprints are only compared when
+        that prefix agrees, and an upgrade at worst fails to recognise an older copy.
+
+        Null spellings: per column, the cells holding `NULL`, `\\N`, `N/A`, whitespace, ...
+        that were read as missing (empty cells are not counted)."""
+        values = []
+        for col in (*kind.columns, *sorted(extras)):
+            q, raw = quote_ident(col), quote_ident(col + "__raw")
+            typ = kind.type_of(col) if col in kind.columns else None
+            values.append(q)
+            if typ in (TIMESTAMP, TOKENS):  # an unparsable value counts as its text
+                values.append(f"CASE WHEN {q} IS NULL THEN CAST({raw} AS VARCHAR) END")
+        # hash() of the typed values themselves: no per-row text to build
+        row = f"hash({', '.join(values)})"
+        checks: list[tuple[str, str, str]] = []  # (what, column, SQL count)
+        for col, text in self.texts.items():
+            # a timestamp's `__raw` is its text after null spellings (the value is NULL
+            # for unparsable text too); every other column's value is that text
+            cleaned = col + "__raw" if col in kind.columns and kind.type_of(col) == TIMESTAMP else col
+            checks.append(("spelled", col, f"count(*) FILTER (WHERE {quote_ident(cleaned)} IS NULL "
+                                           f"AND {quote_ident(col + '__text')} <> '')"))
+            if col in kind.columns and kind.type_of(col) == TIMESTAMP:
+                checks.append(("ts", col, f"count(*) FILTER (WHERE {quote_ident(col)} IS DISTINCT FROM "
+                                          f"TRY_CAST(NULLIF({quote_ident(col + '__text')}, '') AS TIMESTAMPTZ))"))
+            if col in kind.columns and kind.type_of(col) == IDENTIFIER:
+                checks.append(("padded", col, f"count(*) FILTER (WHERE regexp_matches({quote_ident(col)}, {PADDED_RE}))"))
+        texts = "".join(f", {t} AS {quote_ident(c + '__text')}" for c, t in self.texts.items())
+        strict = ", ".join(f"{s} AS {quote_ident(name)}" for name, s, _ in self._cols)
+        n, total, *counted = self.con.execute(
+            f"SELECT count(*), sum(CAST(h AS HUGEINT)){''.join(f', {sql}' for _, _, sql in checks)} "
+            f"FROM (SELECT {row} AS h, * FROM (SELECT {strict}{texts} FROM ({self._scan})))"
+        ).fetchall()[0]
+        results: dict[tuple[str, str], int] = {(what, col): int(k) for (what, col, _), k in zip(checks, counted)}
+        spelled = {col: k for (what, col), k in results.items() if what == "spelled" and k}
+        self.padded = {col: k for (what, col), k in results.items() if what == "padded"}
+        plain = {col for col in self.texts
+                 if not results.get(("spelled", col)) and not results.get(("ts", col))}
+        self._create_src(plain | {c + "__raw" for c in plain})
+        scheme = self.con.execute("SELECT hash('ringscope content fingerprint')").fetchall()[0][0]
+        text = f"{kind.name}|{','.join((*kind.columns, *sorted(extras)))}|{n}|{total or 0}"
+        return f"h{scheme:x}:" + hashlib.sha256(text.encode()).hexdigest()[:48], spelled
 
     def count(self, sql: str) -> int:
         return self.con.execute(sql).fetchall()[0][0]
@@ -145,6 +267,25 @@ class Engine:
             "WHERE ip NOT IN (SELECT raw FROM ipmap)"
         ).fetchall()
         return [r[0] for r in rows]
+
+    def distinct_new(self, column: str, table: str) -> list[str]:
+        """Distinct values of a `src` column not yet in `table` (a raw -> canonical map)."""
+        q = quote_ident(column)
+        rows = self.con.execute(
+            f"SELECT v FROM (SELECT DISTINCT {q} AS v FROM src WHERE {q} IS NOT NULL) "
+            f"WHERE v NOT IN (SELECT raw FROM {table})"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def add_emailmap(self, rows: list[tuple[str, str | None, str | None, str | None]]) -> None:
+        """(raw, address, domain, mailbox) rows; address None: not an e-mail address."""
+        if not rows:
+            return
+        names = ("raw", "address", "domain", "mailbox")
+        table = pa.table({n: pa.array([r[i] for r in rows], pa.string()) for i, n in enumerate(names)})
+        self.con.register("new_emails", table)
+        self.con.execute("INSERT INTO emailmap SELECT raw, address, domain, mailbox FROM new_emails")
+        self.con.unregister("new_emails")
 
     def add_ipmap(self, pairs: list[tuple[str, str | None]]) -> None:
         if not pairs:

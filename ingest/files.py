@@ -17,6 +17,7 @@ import gzip
 import hashlib
 import io
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -145,9 +146,32 @@ def is_empty(source: SourceFile) -> bool:
     if source.size == 0:
         return True
     if source.format == "csv" and source.path.name.endswith(".gz"):
-        with gzip.open(source.path, "rb") as fh:
-            return fh.read(1) == b""
+        try:
+            with gzip.open(source.path, "rb") as fh:
+                return fh.read(1) == b""
+        except (OSError, EOFError, zlib.error):
+            return False  # damaged: reading it says so (damaged_gzip)
     return False
+
+
+def damaged_gzip(source: SourceFile) -> RingScopeError | None:
+    """The one-line error for a .csv.gz whose compressed stream is cut short or corrupt,
+    or None when the stream is whole. Read to its end, whatever failed first (a cut can
+    surface as a short stream, a bad block or broken UTF-8 in the last line), so the
+    message is the same wherever the file was cut."""
+    if not source.path.name.endswith(".gz"):
+        return None
+    try:
+        with gzip.open(source.path, "rb") as fh:
+            while fh.read(4 << 20):
+                pass
+    except (OSError, EOFError, zlib.error):
+        # no detail from the decompressor: it differs with the cut, the advice does not
+        return RingScopeError(
+            f"{source.name}: the gzip stream is cut short or damaged, so nothing from this file was loaded: "
+            "copy or export it again (`gzip -t FILE` checks a copy) and re-run; files already loaded are skipped"
+        )
+    return None
 
 
 def header(source: SourceFile) -> list[str]:
@@ -162,13 +186,17 @@ def header(source: SourceFile) -> list[str]:
     try:
         with _open_text(source.path) as fh:
             row = next(csv.reader(fh), [])
-    except (OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile) as exc:
-        raise RingScopeError(f"{source.name}: cannot read the CSV header ({exc}): check the file is UTF-8 CSV") from None
+    except (OSError, UnicodeDecodeError, EOFError, zlib.error) as exc:
+        raise (damaged_gzip(source) or RingScopeError(
+            f"{source.name}: cannot read the CSV header ({exc}): check the file is UTF-8 CSV")) from None
     return [c.strip() for c in row]
 
 
-def parquet_rows(path: Path) -> int:
-    return pq.ParquetFile(path).metadata.num_rows
+def parquet_rows(source: SourceFile) -> int:
+    try:
+        return pq.ParquetFile(source.path).metadata.num_rows
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise RingScopeError(f"{source.name}: not a readable Parquet file ({exc}): export it again and re-run") from None
 
 
 @dataclass
@@ -210,10 +238,10 @@ def stage_csv(
             parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False),
         )
-    except pa.ArrowInvalid as exc:
+    except (pa.ArrowInvalid, OSError, EOFError) as exc:
         if "Empty CSV file" in str(exc):
             return 0, malformed
-        raise RingScopeError(f"{source.name}: not readable as CSV ({exc}): check the file") from None
+        raise (damaged_gzip(source) or RingScopeError(f"{source.name}: not readable as CSV ({exc}): check the file")) from None
     schema = pa.schema([("__row", pa.int64())] + [(c, pa.string()) for c in columns])
     next_row = 1
     staged = 0
@@ -237,5 +265,6 @@ def stage_csv(
                 if progress:
                     progress(n)
         except (pa.ArrowInvalid, UnicodeDecodeError, OSError, EOFError) as exc:
-            raise RingScopeError(f"{source.name}: CSV parse failed near data row {next_row} ({exc}): fix or re-export the file") from None
+            raise (damaged_gzip(source) or RingScopeError(
+                f"{source.name}: CSV parse failed near data row {next_row} ({exc}): fix or re-export the file")) from None
     return staged, malformed

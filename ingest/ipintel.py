@@ -19,8 +19,13 @@ INTEL_FIELDS = ("asn", "as_org", "country", "kind")
 
 
 def normalise(raw: str | None) -> str | None:
-    """The canonical text of an address (compressed IPv6, IPv4-mapped kept as is),
-    or None when it is not an address."""
+    """The canonical text of an address, or None when it is not one.
+
+    IPv4 dotted quads; IPv6 compressed lower-case (RFC 5952). An IPv4-mapped IPv6
+    address (`::ffff:198.51.100.7`, `::FFFF:C633:6407`: RFC 4291 2.5.5.2) is the IPv4
+    client a dual-stack server saw, so it becomes that IPv4 address. The text is built
+    here rather than taken from `str(IPv6Address)`, whose form for mapped addresses
+    changed in Python 3.13: the same address gives the same key on every version."""
     if raw is None:
         return None
     text = str(raw).strip()
@@ -29,21 +34,37 @@ def normalise(raw: str | None) -> str | None:
     if text.startswith("[") and text.endswith("]"):
         text = text[1:-1]
     try:
-        return str(ipaddress.ip_address(text))
+        addr = ipaddress.ip_address(text)
     except ValueError:
         return None
+    if addr.version == 6:
+        if addr.ipv4_mapped is not None:
+            return str(addr.ipv4_mapped)
+        if addr.scope_id:
+            return f"{ipaddress.IPv6Address(int(addr)).compressed}%{addr.scope_id}"
+        return ipaddress.IPv6Address(int(addr)).compressed
+    return str(addr)
+
+
+_MAPPED = ipaddress.ip_network("::ffff:0:0/96")
 
 
 def parse_network(raw: str | None) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """A network (host bits dropped), or None. A network inside the IPv4-mapped range
+    (`::ffff:198.51.100.0/120`) is the IPv4 network it maps, so it matches the IPv4
+    addresses `normalise` makes of mapped clients."""
     if raw is None:
         return None
     text = str(raw).strip()
     if not text:
         return None
     try:
-        return ipaddress.ip_network(text, strict=False)
+        net = ipaddress.ip_network(text, strict=False)
     except ValueError:
         return None
+    if net.version == 6 and net.prefixlen >= 96 and net.subnet_of(_MAPPED):
+        return ipaddress.ip_network(f"{net.network_address.ipv4_mapped}/{net.prefixlen - 96}")
+    return net
 
 
 def _asn(value: Any) -> int | None:

@@ -1,7 +1,9 @@
 """The ingest ledger: one `(:IngestedFile {sha256})` node per file ever started.
 
 A file whose entry says `done` is skipped: re-running the same files changes
-nothing. While a file loads, every write batch records its key (`stage:n`) on
+nothing. Each entry also holds the file's *content* fingerprint (its rows as the
+contract reads them), so other bytes holding the same rows (a gzipped copy, a CRLF
+re-save) are recognised: they get an entry with status `duplicate` and load nothing. While a file loads, every write batch records its key (`stage:n`) on
 the entry *in the same transaction* as the batch's additive writes, and a
 batch whose key is already there does nothing. A run killed half-way (process
 or server) therefore leaves each batch either fully applied and recorded or not
@@ -20,7 +22,7 @@ from ..config import Settings
 
 @dataclass
 class LedgerEntry:
-    status: str          # "loading" or "done"
+    status: str          # "loading", "done" (or "duplicate": never loaded, see duplicate())
     batch_size: int      # the batch size every attempt on this file uses
     batches_done: int
 
@@ -31,13 +33,29 @@ def done_files(settings: Settings | None) -> dict[str, dict]:
     return {r["sha256"]: r for r in rows}
 
 
-def begin(settings: Settings | None, *, sha: str, path: str, kind: str, size_bytes: int, batch_size: int) -> LedgerEntry:
+def begin(settings: Settings | None, *, sha: str, path: str, kind: str, size_bytes: int, batch_size: int,
+          content: str | None = None, world: str | None = None, force: bool = False) -> LedgerEntry:
+    """Open (or resume) the entry for a file about to load. `force` re-opens an entry that
+    says done (a deliberate re-load), with no batches done."""
     row = db.run_write(
         get_query("ingest_ledger_begin").cypher,
-        {"sha": sha, "path": path, "kind": kind, "size_bytes": size_bytes, "batch_size": batch_size},
+        {"sha": sha, "path": path, "kind": kind, "size_bytes": size_bytes, "batch_size": batch_size,
+         "content": content, "world": world, "force": force},
         settings=settings,
     )[0]
     return LedgerEntry(row["status"], int(row["batch_size"]), int(row["batches_done"]))
+
+
+def duplicate(settings: Settings | None, *, sha: str, path: str, kind: str, size_bytes: int, content: str,
+              world: str, same_as: str) -> None:
+    """Record bytes whose rows another entry (`same_as`) already loaded: status
+    `duplicate`, so later runs skip them without reading them."""
+    db.run_write(
+        get_query("ingest_ledger_duplicate").cypher,
+        {"sha": sha, "path": path, "kind": kind, "size_bytes": size_bytes, "content": content, "world": world,
+         "same_as": same_as},
+        settings=settings,
+    )
 
 
 def finish(settings: Settings | None, *, sha: str, rows_read: int, rows_loaded: int, rows_rejected: int, rejects_file: str) -> None:

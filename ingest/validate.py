@@ -3,8 +3,9 @@
 Two levels. A file whose header lacks a required column is refused whole
 (`check_header`), before anything is loaded. Within an accepted file, each row
 is checked in order: required values present, timestamps and IPs parse, token
-counts are whole non-negative numbers, the account a link row names is known
-(in an accounts file of this run or already in the graph). A row failing a
+counts are whole non-negative numbers, identifiers carry no surrounding
+whitespace, e-mails have a canonical form (canonical.py), the account a link
+row names is known (in an accounts file of this run or already in the graph). A row failing a
 check gets the first failing reason and goes to the reject file; it takes no
 part in any aggregate.
 """
@@ -15,7 +16,8 @@ from typing import Callable
 
 from ..errors import RingScopeError
 from . import contract as c
-from .engine import Engine, quote_ident
+from .canonical import canonical_email
+from .engine import PADDED_RE, Engine, quote_ident
 from .files import SourceFile
 from .ipintel import normalise
 from .rejects import RejectWriter
@@ -39,8 +41,10 @@ def check_header(kind: c.FileKind, source: SourceFile, header: list[str]) -> Non
         raise HeaderRefused(f"{source.name} refused: column {dupes[0]!r} appears more than once in the header; fix the export and re-run")
 
 
-def _checks(kind: c.FileKind) -> list[tuple[str, str, str]]:
-    """(SQL condition, reason, SQL of the offending value), in the order they apply."""
+def _checks(kind: c.FileKind, padded: dict[str, int] | None = None) -> list[tuple[str, str, str]]:
+    """(SQL condition, reason, SQL of the offending value), in the order they apply.
+    `padded`: identifier columns counted by Engine.profile; a column with none is not
+    checked again (None: check every identifier column)."""
     checks: list[tuple[str, str, str]] = []
     for col in kind.required:
         raw = col + "__raw" if kind.type_of(col) in (c.TIMESTAMP, c.TOKENS) else col
@@ -52,6 +56,11 @@ def _checks(kind: c.FileKind) -> list[tuple[str, str, str]]:
             checks.append((f"s.{raw} IS NOT NULL AND s.{q} IS NULL", f"{c.BAD_TIMESTAMP}: {col}", f"s.{raw}"))
         elif typ == c.IP:
             checks.append((f"s.{q} IN (SELECT raw FROM ipmap WHERE address IS NULL)", f"{c.BAD_IP}: {col}", f"s.{q}"))
+        elif typ == c.IDENTIFIER and (padded is None or padded.get(col)):
+            # `acc-1\u00a0` next to `acc-1` would be a second account nobody can tell apart
+            checks.append((f"regexp_matches(s.{q}, {PADDED_RE})", f"{c.PADDED_ID}: {col}", f"s.{q}"))
+        elif typ == c.EMAIL:
+            checks.append((f"s.{q} IN (SELECT raw FROM emailmap WHERE address IS NULL)", f"{c.BAD_EMAIL}: {col}", f"s.{q}"))
         elif typ == c.TOKENS:
             checks.append((f"s.{raw} IS NOT NULL AND s.{q} IS NULL", f"{c.BAD_TOKENS}: {col}", f"s.{raw}"))
             checks.append((f"s.{q} < 0", f"{c.NEGATIVE_TOKENS}: {col}", f"s.{raw}"))
@@ -60,8 +69,8 @@ def _checks(kind: c.FileKind) -> list[tuple[str, str, str]]:
     return checks
 
 
-def _reject_sql(kind: c.FileKind) -> str:
-    checks = _checks(kind)
+def _reject_sql(kind: c.FileKind, padded: dict[str, int] | None = None) -> str:
+    checks = _checks(kind, padded)
     reason = "CASE " + " ".join(f"WHEN {cond} THEN '{why}'" for cond, why, _ in checks) + " END"
     value = "CASE " + " ".join(f"WHEN {cond} THEN CAST({val} AS VARCHAR)" for cond, _, val in checks) + " END"
     # Every check is a cheap test against a small set (bad addresses, unknown
@@ -70,6 +79,22 @@ def _reject_sql(kind: c.FileKind) -> str:
         f"SELECT __row, reason, value FROM (SELECT s.__row, {reason} AS reason, {value} AS value "
         f"FROM src s) WHERE reason IS NOT NULL"
     )
+
+
+def register_emails(engine: Engine, kind: c.FileKind) -> int:
+    """Canonicalise every distinct e-mail text of the file (once per job; see canonical.py)."""
+    new = 0
+    for col in kind.columns:
+        if kind.type_of(col) != c.EMAIL:
+            continue
+        raws = engine.distinct_new(col, "emailmap")
+        rows = []
+        for raw in raws:
+            email = canonical_email(raw)
+            rows.append((raw, email.address, email.domain, email.mailbox) if email else (raw, None, None, None))
+        engine.add_emailmap(rows)
+        new += len(raws)
+    return new
 
 
 def register_ips(engine: Engine, kind: c.FileKind) -> int:
@@ -88,6 +113,7 @@ def find_rejects(engine: Engine, kind: c.FileKind, writer: RejectWriter, progres
     """Write the `src` view's rejected rows to `writer` and keep their row numbers
     in the table `rej` (the aggregation leaves them out). Returns how many."""
     register_ips(engine, kind)
+    register_emails(engine, kind)
     engine.con.execute("DROP TABLE IF EXISTS unknown_accounts")
     if kind.links_account:
         engine.con.execute(
@@ -96,7 +122,7 @@ def find_rejects(engine: Engine, kind: c.FileKind, writer: RejectWriter, progres
             "WHERE account_id NOT IN (SELECT account_id FROM known)"
         )
     engine.con.execute("DROP TABLE IF EXISTS rej")
-    engine.con.execute(f"CREATE TEMP TABLE rej AS {_reject_sql(kind)}")
+    engine.con.execute(f"CREATE TEMP TABLE rej AS {_reject_sql(kind, engine.padded)}")
     count = 0
     for rows in engine.reader("SELECT __row, reason, value FROM rej ORDER BY __row", 50_000):
         writer.write((r["__row"], r["reason"], r["value"]) for r in rows)

@@ -12,7 +12,7 @@ from ringscope.ingest import ingest_world
 from ringscope.server import local
 
 from conftest import empty_database
-from test_ingest_graph import TINY, _split, dump, one
+from test_ingest_graph import TINY, WORLDS, _split, dump, one
 
 pytestmark = pytest.mark.integration
 
@@ -60,3 +60,41 @@ def test_bulk_import_equals_the_transactional_load(clean_db, tmp_path):
 
     with pytest.raises(RingScopeError, match="not empty"):
         ingest_world(world, settings, rejects_dir=tmp_path / "r-refused", bulk="always")
+
+
+def _field_reports_world(tmp_path):
+    """Every issue-12 case world as parts of one world (`<kind>_<case>.<ext>`): a
+    gzipped copy, bad numbers, mapped IPs, null spellings, timestamps, identifiers."""
+    world = tmp_path / "field_reports"
+    world.mkdir()
+    for case in ("same_rows", "bad_numbers", "mapped_ipv4", "null_spellings", "timestamps", "identifiers"):
+        for path in sorted((WORLDS / case).iterdir()):
+            kind, ext = path.name.split(".", 1)
+            shutil.copy(path, world / f"{kind}_{case}.{ext}")
+    return world
+
+
+def test_bulk_import_equals_the_transactional_load_on_the_field_reports(clean_db, tmp_path):
+    settings = clean_db
+    if not settings.uses_local_server or local.read_pid(local.ServerPaths(settings.local.home)) is None:
+        pytest.skip("the bulk path needs the private local test server (it is stopped for the import)")
+    world = _field_reports_world(tmp_path)
+    tx = ingest_world(world, settings, rejects_dir=tmp_path / "r-tx", bulk="never")
+    expected = dump(settings)
+    ledger_query = "MATCH (f:IngestedFile) RETURN f.path AS path, f.status AS status, f.content AS content ORDER BY path"
+    expected_ledger = db.run_read(ledger_query, settings=settings)
+    assert tx.file("exchanges_same_rows.csv.gz").status.startswith("skipped: same rows")
+    # two accounts files with identical bytes: one loads, one ledger entry
+    assert "same bytes as accounts_bad_numbers.csv" in tx.file("accounts_same_rows.csv").note
+    assert [r["status"] for r in expected_ledger if r["path"].startswith("accounts_")].count("done") == 5
+    assert one(settings, "MATCH (a:Account {account_id: 'id-2'}) RETURN a.email_mailbox AS m")["m"] == "john@gmail.com"
+    empty_database(settings)
+
+    bulk = ingest_world(world, settings, rejects_dir=tmp_path / "r-bulk", bulk="always")
+    assert bulk.path == "bulk"
+    assert dump(settings) == expected
+    assert db.run_read(ledger_query, settings=settings) == expected_ledger
+    assert [(f.name, f.status, f.rows_read, f.rows_rejected, f.null_spellings, f.placeholders) for f in bulk.files] == [
+        (f.name, f.status, f.rows_read, f.rows_rejected, f.null_spellings, f.placeholders) for f in tx.files]
+    for path in sorted((tmp_path / "r-tx").glob("*.rejects.csv")):
+        assert (tmp_path / "r-bulk" / path.name).read_text() == path.read_text()

@@ -90,7 +90,9 @@ def test_tiny_world_aggregates_are_exact(clean_db, tmp_path):
     assert [d.to_native() for d in a1["daily_dates"]] == [date(2024, 1, 1), date(2024, 1, 3)]
     assert a1["daily_counts"] == [2, 1]
     assert a1["hour_profile"] == [0] * 10 + [2, 1] + [0] * 12
-    assert a1["email"] == "Alice@Example.COM" and a1["email_domain"] == "example.com"
+    # the domain in its canonical (lower-case ASCII) form, the local part as written
+    assert a1["email"] == "Alice@example.com" and a1["email_domain"] == "example.com"
+    assert a1["email_mailbox"] == "alice@example.com"
     assert a1["referrer"] == "web"  # an extra accounts column kept as a property
     assert a1["created_at"].to_native() == utc(2024, 1, 1)
     # a2: +02:00 offsets converted to UTC, which moves one exchange to the previous day

@@ -1,0 +1,292 @@
+"""Field reports (issue 12): the same fact must become the same value.
+
+Each test loads a hand-made world from `tests/worlds/<case>/` (the issue's inputs)
+into a live Neo4j and pins the values the graph must hold.
+"""
+from __future__ import annotations
+
+import gzip
+import shutil
+from datetime import datetime, timezone
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from ringscope import db
+from ringscope.errors import RingScopeError
+from ringscope.ingest import ingest_world
+from ringscope.ingest.job import CHANGED, LOADED, SAME_ROWS, SKIPPED
+from ringscope.ingest.rejects import read_rejects
+
+from test_ingest_graph import WORLDS, dump, one
+
+pytestmark = pytest.mark.integration
+
+
+def run(world, settings, tmp_path, name="rejects", **kw):
+    return ingest_world(world, settings, rejects_dir=tmp_path / name, **kw)
+
+
+def rejects(directory) -> list[tuple[str, int, str, str]]:
+    found = []
+    for path in sorted(directory.glob("*.rejects.csv")):
+        found += [(r["source_file"], int(r["row"]), r["reason"], r["value"]) for r in read_rejects(path)]
+    return sorted(found)
+
+
+def exchanges_of(settings, account):
+    return one(settings, "MATCH (a:Account {account_id: $a}) RETURN a.exchanges AS n, a.input_tokens AS i", a=account)
+
+
+def ledger(settings):
+    return db.run_read("MATCH (f:IngestedFile) RETURN f.path AS path, f.status AS status ORDER BY path, status",
+                       settings=settings)
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+# ---------------------------------------------------------------- a. content counted once
+
+def test_a_gzipped_copy_of_loaded_rows_counts_once(clean_db, tmp_path):
+    s = clean_db
+    summary = run(WORLDS / "same_rows", s, tmp_path)
+    assert (exchanges_of(s, "acc-1")["n"], exchanges_of(s, "acc-1")["i"]) == (2, 200)
+    assert (exchanges_of(s, "acc-2")["n"], exchanges_of(s, "acc-2")["i"]) == (1, 200)
+    copy = summary.file("exchanges.csv.gz")
+    assert copy.status == SAME_ROWS and copy.rows_read == 0
+    assert "same 3 rows as exchanges.csv" in copy.note and "\n" not in copy.note
+    assert "exchanges.csv.gz: holds the same 3 rows as exchanges.csv" in summary.table()
+    assert [(r["path"], r["status"]) for r in ledger(s)] == [
+        ("accounts.csv", "done"), ("exchanges.csv", "done"), ("exchanges.csv.gz", "duplicate")]
+    graph = dump(s)
+    again = run(WORLDS / "same_rows", s, tmp_path, "again")
+    assert again.file("exchanges.csv.gz").status == SKIPPED  # known bytes: not even read
+    assert again.rows_read == 0 and dump(s) == graph
+
+
+def test_a_crlf_resave_is_the_same_content_and_force_reloads_it(clean_db, tmp_path):
+    s = clean_db
+    world = tmp_path / "world"
+    world.mkdir()
+    for name in ("accounts.csv", "exchanges.csv"):
+        shutil.copy(WORLDS / "same_rows" / name, world)
+    run(world, s, tmp_path, "r1")
+    graph = dump(s)
+    text = (world / "exchanges.csv").read_text()
+    (world / "exchanges.csv").write_bytes(text.replace("\n", "\r\n").encode())
+    resaved = run(world, s, tmp_path, "r2")
+    assert resaved.file("exchanges.csv").status == SAME_ROWS
+    assert dump(s) == graph
+    done = db.run_read("MATCH (f:IngestedFile {path: 'exchanges.csv', status: 'done'}) RETURN count(*) AS n", settings=s)
+    assert done == [{"n": 1}]  # one done entry for one path
+
+    forced = run(world, s, tmp_path, "r3", force=True)
+    assert forced.file("exchanges.csv").status == LOADED
+    assert forced.file("accounts.csv").status == LOADED  # attributes only: the same values again
+    assert exchanges_of(s, "acc-1")["n"] == 4  # a deliberate re-load adds again
+
+
+def test_a_path_loaded_before_with_other_rows_is_refused(clean_db, tmp_path):
+    s = clean_db
+    world = tmp_path / "world"
+    world.mkdir()
+    for name in ("accounts.csv", "exchanges.csv"):
+        shutil.copy(WORLDS / "same_rows" / name, world)
+    run(world, s, tmp_path, "r1")
+    with (world / "exchanges.csv").open("a") as fh:  # a re-export with one more row
+        fh.write("acc-1,2024-05-02T04:00:00Z,100,50,t1\n")
+    again = run(world, s, tmp_path, "r2")
+    report = again.file("exchanges.csv")
+    assert report.status == CHANGED and "with other rows (3 then, 4 now)" in report.note
+    assert exchanges_of(s, "acc-1")["n"] == 2
+    run(world, s, tmp_path, "r3", force=True)
+    assert exchanges_of(s, "acc-1")["n"] == 5
+
+
+# ---------------------------------------------------------------- b. numbers
+
+BAD_TOKENS = [
+    ("exchanges.{ext}", 2, "unparsable token count: input_tokens", "inf"),
+    ("exchanges.{ext}", 3, "unparsable token count: input_tokens", "nan"),
+    ("exchanges.{ext}", 4, "unparsable token count: input_tokens", "1e+30"),
+    ("exchanges.{ext}", 5, "unparsable token count: input_tokens", "9.223372036854776e+18"),
+]
+
+
+def test_b_non_finite_and_huge_token_counts_are_rejects_and_good_rows_load(clean_db, tmp_path):
+    s = clean_db
+    summary = run(WORLDS / "bad_numbers", s, tmp_path)
+    assert rejects(tmp_path / "rejects") == [
+        ("exchanges.csv", 2, "unparsable token count: input_tokens", "inf"),
+        ("exchanges.csv", 3, "unparsable token count: input_tokens", "NaN"),
+        ("exchanges.csv", 4, "unparsable token count: input_tokens", "1e30"),
+        ("exchanges.csv", 5, "unparsable token count: input_tokens", "9223372036854775808"),
+    ]
+    assert summary.file("exchanges.csv").rows_loaded == 2
+    assert (exchanges_of(s, "acc-1")["n"], exchanges_of(s, "acc-1")["i"]) == (1, 100)
+    # `1e3` names the whole number 1000: the contract asks for a count, not a spelling
+    assert (exchanges_of(s, "acc-2")["n"], exchanges_of(s, "acc-2")["i"]) == (1, 1000)
+    graph = dump(s)
+
+    # the same rows with a float64 token column in Parquet (NaN, inf, 1e30, 2^63)
+    from conftest import empty_database
+
+    empty_database(s)
+    world = tmp_path / "parquet"
+    world.mkdir()
+    shutil.copy(WORLDS / "bad_numbers" / "accounts.csv", world)
+    pq.write_table(pa.table({
+        "account_id": ["acc-1", "acc-1", "acc-1", "acc-2", "acc-2", "acc-2"],
+        "ts": [f"2024-05-02T0{h}:00:00Z" for h in range(1, 7)],
+        "input_tokens": pa.array([100.0, float("inf"), float("nan"), 1e30, 2.0**63, 1e3], pa.float64()),
+        "output_tokens": pa.array([50] * 6, pa.int64()),
+    }), world / "exchanges.parquet")
+    run(world, s, tmp_path, "parquet-rejects")
+    assert rejects(tmp_path / "parquet-rejects") == [
+        tuple(v.format(ext="parquet") if isinstance(v, str) else v for v in r) for r in BAD_TOKENS]
+    assert dump(s) == graph
+
+
+# ---------------------------------------------------------------- c. IPv4-mapped IPv6
+
+def test_c_an_ipv4_mapped_client_is_its_ipv4_address_with_intel(clean_db, tmp_path):
+    s = clean_db
+    run(WORLDS / "mapped_ipv4", s, tmp_path)
+    ips = db.run_read("MATCH (i:IP) RETURN i {.*} AS i", settings=s)
+    assert len(ips) == 1
+    ip = ips[0]["i"]
+    assert (ip["address"], ip["asn"], ip["as_org"], ip["kind"], ip["network"], ip["accounts"]) == (
+        "198.51.100.7", 64500, "Example Hosting", "hosting", "198.51.100.0/24", 3)
+
+
+# ---------------------------------------------------------------- d. null spellings, placeholders
+
+def test_d_null_spellings_are_missing_values_and_placeholders_are_reported(clean_db, tmp_path):
+    s = clean_db
+    summary = run(WORLDS / "null_spellings", s, tmp_path)
+    devices = db.run_read("MATCH (d:Device) RETURN d.device_id AS id, d.accounts AS n", settings=s)
+    assert devices == [{"id": "00000000-0000-0000-0000-000000000000", "n": 4}]  # no Device `NULL`
+    instruments = db.run_read("MATCH (p:PaymentInstrument) RETURN p {.*} AS p", settings=s)
+    assert instruments == [{"p": {"instrument_id": "card-real", "accounts": 1}}]  # `NULL` kind is no kind
+    strangers = one(s, "MATCH (a:Account)-[:USED_DEVICE|PAID_WITH]->()<-[:USED_DEVICE|PAID_WITH]-(b:Account) "
+                       "WHERE a.account_id < b.account_id RETURN count(DISTINCT [a, b]) AS n")["n"]
+    assert strangers == 6  # the four accounts on the nil UUID device only, which is reported
+    countries = {r["a"]: r["c"] for r in db.run_read("MATCH (a:Account) RETURN a.account_id AS a, a.country AS c", settings=s)}
+    assert [countries[f"nu-{i}"] for i in range(1, 9)] == ["NL", None, None, "DE", None, None, "FR", "US"]
+    # logins load without a device; instrument rows without an instrument are rejects
+    assert summary.file("logins.csv").rows_rejected == 0
+    assert summary.file("payment_instruments.csv").reject_reasons == {"missing required value: instrument_id": 8}
+    assert summary.file("logins.csv").null_spellings == {"device_id": 7}  # the empty cell is simply empty
+    assert summary.file("payment_instruments.csv").null_spellings == {"instrument_id": 7, "kind": 1}
+    assert summary.file("accounts.csv").null_spellings == {"country": 3}
+    assert summary.file("logins.csv").placeholders == [("device_id", "00000000-0000-0000-0000-000000000000", 4)]
+    table = summary.table()
+    assert "null spellings read as missing" in table and "logins.csv: device_id 7" in table
+    assert "possible placeholder: logins.csv device_id '00000000-0000-0000-0000-000000000000' links 4 accounts" in table
+
+
+# ---------------------------------------------------------------- e. damaged files
+
+def _login_world(path, rows=3000):
+    path.mkdir()
+    with (path / "accounts.csv").open("w") as fh:
+        fh.write("account_id,created_at\n" + "".join(f"acc-{i},2024-05-01T00:00:00Z\n" for i in range(50)))
+    body = "account_id,ts,ip,device_id,user_agent\n" + "".join(
+        f"acc-{i % 50},2024-05-02T{i % 24:02d}:{i % 60:02d}:00Z,10.{i % 7}.{i % 11}.{i % 13},dev-{i % 97},"
+        f"Mozilla/5.0 (X11; Linux x86_64) build {i * 7919 % 100003}\n" for i in range(rows))
+    full = gzip.compress(body.encode(), mtime=0)
+    return full
+
+
+def test_e_a_cut_gzip_gives_one_line_wherever_it_is_cut_and_a_rerun_finishes(clean_db, tmp_path):
+    s = clean_db
+    world = tmp_path / "world"
+    full = _login_world(world)
+    messages = set()
+    for fraction in (0.002, 0.3, 0.6, 0.95):
+        (world / "logins.csv.gz").write_bytes(full[: max(4, int(len(full) * fraction))])
+        with pytest.raises(RingScopeError) as err:
+            run(world, s, tmp_path, f"r{fraction}")
+        messages.add(str(err.value))
+        entries = db.run_read("MATCH (f:IngestedFile {path: 'logins.csv.gz'}) RETURN f.status AS s", settings=s)
+        assert entries == []  # nothing half-open: a re-run starts the file afresh
+    (world / "logins.csv.gz").write_bytes(full[:-3])  # the gzip trailer gone
+    with pytest.raises(RingScopeError) as err:
+        run(world, s, tmp_path, "trailer")
+    messages.add(str(err.value))
+    assert len(messages) == 1, messages
+    message = messages.pop()
+    assert message.startswith("logins.csv.gz: the gzip stream is cut short or damaged") and "\n" not in message
+    assert "export it again" in message
+    assert one(s, "MATCH ()-[r:USED_DEVICE]->() RETURN count(r) AS n")["n"] == 0
+
+    (world / "logins.csv.gz").write_bytes(full)
+    summary = run(world, s, tmp_path, "whole")
+    assert summary.file("logins.csv.gz").status == LOADED and summary.file("logins.csv.gz").rows_loaded == 3000
+    assert summary.file("accounts.csv").status == SKIPPED  # loaded by the first attempt
+    assert [r["status"] for r in ledger(s)] == ["done", "done"]
+
+
+def test_e_a_cut_parquet_is_refused_in_one_line(clean_db, tmp_path):
+    world = tmp_path / "world"
+    world.mkdir()
+    shutil.copy(WORLDS / "same_rows" / "accounts.csv", world)
+    data = (WORLDS / "tiny_parquet" / "exchanges.parquet").read_bytes()
+    (world / "exchanges.parquet").write_bytes(data[: len(data) // 2])
+    with pytest.raises(RingScopeError) as err:
+        run(world, clean_db, tmp_path)
+    assert str(err.value).startswith("exchanges.parquet: not a readable Parquet file") and "\n" not in str(err.value)
+
+
+# ---------------------------------------------------------------- timestamps
+
+def test_timestamps_follow_the_contract_and_are_never_guessed(clean_db, tmp_path):
+    s = clean_db
+    run(WORLDS / "timestamps", s, tmp_path)
+    bad = ["2024-05-02T01:00:00 EST", "2024-05-02T01:00:00 America/New_York", "24-05-02T01:00:00Z",
+           "2024-05-02T01:00:00+25:00", "2024-05-02T24:00:00Z", "02/05/2024 01:00", "2024-05-02T01:00:00 UTC",
+           "2024-02-30T00:00:00Z", "2024-05-02T01:00:00+14:30"]
+    assert rejects(tmp_path / "rejects") == sorted(
+        [("accounts.csv", 2, "unparsable timestamp: created_at", "2024-05-01 EST")]
+        + [("exchanges.csv", 7 + i, "unparsable timestamp: ts", v) for i, v in enumerate(bad)])
+    a = one(s, "MATCH (a:Account {account_id: 'ts-1'}) RETURN a {.*} AS a")["a"]
+    assert a["exchanges"] == 6
+    assert a["created_at"].to_native() == utc(2024, 5, 1)
+    assert a["first_exchange"].to_native() == utc(2024, 5, 1, 23)  # 01:00+02
+    assert a["last_exchange"].to_native() == utc(2024, 5, 2, 2, 30, 0, 250000)  # 01:00:00.250-0130
+    assert a["hour_profile"][0] == 1 and a["hour_profile"][1] == 3 and a["hour_profile"][23] == 1
+
+
+# ---------------------------------------------------------------- identifiers
+
+def test_identifiers_keep_one_canonical_form(clean_db, tmp_path):
+    s = clean_db
+    summary = run(WORLDS / "identifiers", s, tmp_path)
+    accounts = {r["a"]["account_id"]: r["a"] for r in db.run_read("MATCH (a:Account) RETURN a {.*} AS a", settings=s)}
+    assert accounts["id-1"]["email"] == "Ann.Lee@example.com"  # `Name <addr>` parsed, domain canonical
+    assert accounts["id-2"]["email_mailbox"] == accounts["id-3"]["email_mailbox"] == "john@gmail.com"
+    assert accounts["id-3"]["email"] == "John+2@googlemail.com"
+    assert accounts["id-8"]["email_mailbox"] == "mara@outlook.com"
+    assert accounts["id-9"]["email_mailbox"] == "mara+promo@example.org"  # unknown provider: the tag may matter
+    assert accounts["id-10"]["email"] == "Zo\u00eb@example.org"  # NFC local part, UTS #46 domain
+    assert accounts["id-4"]["email_domain"] == accounts["id-5"]["email_domain"] == "xn--bcher-kva.example"
+    assert {"id-6", "id-7"}.isdisjoint(accounts)
+    domains = db.run_read("MATCH (d:EmailDomain) RETURN d.domain AS d ORDER BY d", settings=s)
+    assert [r["d"] for r in domains] == ["example.com", "example.org", "gmail.com", "googlemail.com", "outlook.com",
+                                         "xn--bcher-kva.example"]
+    assert all(">" not in r["d"] for r in domains)
+    assert rejects(tmp_path / "rejects") == sorted([
+        ("accounts.csv", 6, "unparsable e-mail: email", "bad <a@b.test"),
+        ("accounts.csv", 7, "unparsable e-mail: email", "a@b@c.test"),
+        ("logins.csv", 2, "identifier with surrounding whitespace: account_id", "id-1 "),
+        ("logins.csv", 3, "identifier with surrounding whitespace: account_id", "id-2\u00a0"),
+        ("logins.csv", 4, "identifier with surrounding whitespace: device_id", " dev-1"),
+        ("logins.csv", 6, "identifier with surrounding whitespace: device_id", "dev-5\u200b"),
+    ])
+    devices = db.run_read("MATCH (d:Device) RETURN d.device_id AS d", settings=s)
+    assert devices == [{"d": "dev-1"}]  # a NBSP-only device id is a missing one
+    assert summary.file("logins.csv").ignored_columns == ["session_color"]
+    assert "columns ignored (not in the contract): logins.csv: session_color" in summary.table()
