@@ -26,7 +26,7 @@ def ingest(world_dir: str, batch_size: int, rejects_dir: str | None, memory_limi
            quiet: bool) -> None:
     """Load every interchange file in WORLD_DIR (CSV, CSV.gz or Parquet) into Neo4j.
 
-    Files are validated against the contract (shared/spec/interchange.md): bad rows go to
+    Files are validated against the contract (docs/interchange.md): bad rows go to
     reject files and are counted, a file lacking a required column stops the run before
     anything is written. Exchanges are aggregated (per account, account x template,
     account x IP) before loading. Safe to re-run: files already in the ledger are skipped,

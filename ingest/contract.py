@@ -1,4 +1,4 @@
-"""The interchange contract (`shared/spec/interchange.md`) as data: which files a
+"""The interchange contract (`docs/interchange.md`) as data: which files a
 world may hold, which columns each must and may carry, and what type each is.
 
 Everything the validator checks is derived from this table, so a change to the

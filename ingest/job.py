@@ -15,7 +15,7 @@ from typing import Callable
 import duckdb
 
 from .. import schema
-from ..config import PROJECT_ROOT, Settings, load_settings
+from ..config import Settings, load_settings
 from ..errors import RingScopeError
 from . import aggregate, ledger, load
 from . import contract as c
@@ -178,8 +178,7 @@ def _cut(text: str, width: int) -> str:
 
 def default_rejects_dir(settings: Settings) -> Path:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    home = Path(settings.extra.get("RINGSCOPE_HOME") or PROJECT_ROOT / ".ringscope").expanduser()
-    return home / "rejects" / stamp
+    return settings.home / "rejects" / stamp
 
 
 class _Clock:
@@ -235,7 +234,7 @@ def ingest_world(
     world = discover(path)
     if not world.files:
         raise RingScopeError(
-            f"no interchange files in {world.path}: expected accounts.csv, exchanges.parquet, ... (see shared/spec/interchange.md)"
+            f"no interchange files in {world.path}: expected accounts.csv, exchanges.parquet, ... (see docs/interchange.md)"
         )
     headers = {f: header(f) for f in world.files}
     for f in world.files:

@@ -1,5 +1,5 @@
 """Check a world directory against the interchange contract
-(`/work/shared/spec/interchange.md`): used by the tests and the benchmark on the
+(`docs/interchange.md`): used by the tests and the benchmark on the
 worlds this package writes, and handy on any export before ingesting it.
 
 `check_world(path)` returns a list of human-readable problems (empty: conforms).

@@ -98,3 +98,12 @@ def test_the_export_default_folder_is_the_settings_one(env, tmp_path):
     monkeypatch, _ = env
     monkeypatch.setenv("RINGSCOPE_EXPORT_DIR", str(tmp_path / "x"))
     assert default_out_dir() == tmp_path / "x"
+
+
+def test_ingest_rejects_go_under_the_settings_home_not_the_install(env, tmp_path):
+    from ringscope.ingest.job import default_rejects_dir
+
+    monkeypatch, _ = env
+    monkeypatch.setenv("RINGSCOPE_HOME", str(tmp_path / "state"))
+    rejects = default_rejects_dir(load_settings())
+    assert rejects.parent == tmp_path / "state" / "rejects"
