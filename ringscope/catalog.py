@@ -35,7 +35,7 @@ from .errors import RingScopeError
 CYPHER_DIR = Path(__file__).resolve().parent.parent / "cypher"
 
 REQUIRED_FIELDS = ("name", "title", "description", "category", "mode", "version")
-CATEGORIES = ("schema", "detection", "exploration", "triage", "tagging", "export", "ingest", "detection-write", "evaluation")
+CATEGORIES = ("schema", "detection", "exploration", "triage", "tagging", "export", "ingest", "detection-write", "evaluation", "alert")
 MODES = ("read", "write")
 
 _HEADER_LINE = re.compile(r"^//\s?(?P<key>[a-z_]+):\s*(?P<value>.*)$")
