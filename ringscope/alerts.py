@@ -10,6 +10,7 @@ as an `(:Alert)` linked by `CONCERNS` to its ring and accounts:
 | `recidivism` | accounts outside a confirmed, escalated or exported ring share its card, device or prompt-template set | high |
 | `actioned_active` | an account of an exported (enforced) ring is active again | high |
 | `ring_grew` | a reported ring's case gained accounts detection added | medium, high if confirmed/escalated/exported |
+| `ring_weakened` | detection no longer finds a reported ring it kept (retired, stale) | medium, high if confirmed/escalated/exported |
 
 An alert's id is a hash of its kind, ring and sorted accounts, and every rule leaves
 out the accounts alerts about the ring already mention, so re-running on unchanged
@@ -45,7 +46,7 @@ from .config import Settings, load_settings
 from .errors import RingScopeError
 
 #: Alert kinds, in the order their rules run (see the module docstring for why).
-KINDS: tuple[str, ...] = ("new_ring", "recidivism", "actioned_active", "ring_grew")
+KINDS: tuple[str, ...] = ("new_ring", "recidivism", "actioned_active", "ring_grew", "ring_weakened")
 
 #: kind -> the stored rule query that finds it.
 RULES: dict[str, str] = {kind: f"alert_{kind}" for kind in KINDS}

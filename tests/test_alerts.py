@@ -205,3 +205,16 @@ def test_the_inbox_page_filters_acknowledges_and_opens_the_ring(clean_db):
     # "Open the ring" goes to the ring view with the ring's id
     at.button(key=f"alert_open::{raised['R-1'].alert_id}").click().run()
     assert at.query_params.get("ring") in ("R-1", ["R-1"])
+
+
+def test_a_reported_ring_detection_no_longer_finds_raises_ring_weakened_once(clean_db):
+    graph(clean_db, members=["a1", "a2", "a3"])
+    alerts.run_rules(clean_db)
+    tagging.set_status("R-1", "confirmed", by="alice", settings=clean_db)
+    # what detection's retire step does to a touched ring it no longer finds
+    db.run_write("MATCH (r:Ring {ring_id: 'R-1'}) SET r.retired = true, r.detection_status = 'stale', "
+                 "r.retired_at = datetime('2026-03-05T06:00:00Z')", settings=clean_db)
+    [weak] = alerts.run_rules(clean_db).raised
+    assert (weak.kind, weak.ring_id, weak.account_ids, weak.severity) == ("ring_weakened", "R-1", ("a1", "a2", "a3"), "high")
+    assert "no longer found" in weak.reason
+    assert alerts.run_rules(clean_db).raised == []

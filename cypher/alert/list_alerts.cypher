@@ -7,7 +7,7 @@
 // mode: read
 // version: 1
 // param: status = ""    -- open, acknowledged, dismissed, or '' for any
-// param: kind = ""      -- new_ring, ring_grew, recidivism, actioned_active, or '' for any
+// param: kind = ""      -- new_ring, ring_grew, recidivism, actioned_active, ring_weakened, or '' for any
 // param: severity = ""  -- high, medium, or '' for any
 // param: ring_id = ""   -- one ring's alerts, or '' for all
 // param: alert_id = ""  -- one alert, or '' for all
