@@ -218,6 +218,7 @@ def main() -> None:
     was: dict[str, bool] = {r: False for r in slices.rings}
     alerted_at: dict[str, dt.datetime] = {}
     legit_alerted: set[str] = set()
+    alert_kinds: dict[str, int] = {}
     per_day = []
     for day in slices.days:
         for path in daily.glob(f"*_{day.isoformat()}.*"):
@@ -240,6 +241,7 @@ def main() -> None:
                 flips[ring_id] += 1
             was[ring_id] = now
         for alert in report.raised:
+            alert_kinds[alert.kind] = alert_kinds.get(alert.kind, 0) + 1
             for account in alert.account_ids:
                 alerted_at.setdefault(account, end_of_day)
                 if account in slices.legit:
@@ -286,6 +288,7 @@ def main() -> None:
         "median_share_before_flag": statistics.median(shares) if shares else None,
         "rings_flipped": sum(1 for r in rows if r["flips"]),
         "returning_accounts": len(returning), "returning_alerted_before_100th": early,
+        "alerts_by_kind": alert_kinds,
         "legit_accounts_alerted": len(legit_alerted), "legit_accounts": len(slices.legit),
         "slice_s": round(slice_s, 1), "replay_s": round(sum(d["seconds"] for d in per_day), 1),
         "machine": f"{platform.node()} {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}",

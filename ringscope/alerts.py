@@ -417,8 +417,8 @@ def notify(settings: Settings | None = None, *, jsonl: str | Path | None = None,
            webhook_url: str | None = None) -> dict[str, int | str]:
     """Send pending open alerts to the outputs given (or configured in `.env` when None).
 
-    Returns, per output used, how many alerts it received, or the one-line error it
-    failed with (the alerts stay pending for the next run). An output given as "" is off.
+    Returns, per output used, how many alerts it received (int), or the one-line error it
+    failed with (str; the alerts stay pending for the next run). An output given as "" is off.
     """
     settings = settings or load_settings()
     configured = configured_outputs(settings)
@@ -429,7 +429,7 @@ def notify(settings: Settings | None = None, *, jsonl: str | Path | None = None,
         try:
             report["jsonl"] = append_jsonl(jsonl, settings)
         except AlertError as exc:
-            report["jsonl"] = f"error: {exc}"
+            report["jsonl"] = str(exc)
     if webhook_url:
         from .webhook import WebhookError
 
@@ -437,5 +437,5 @@ def notify(settings: Settings | None = None, *, jsonl: str | Path | None = None,
         try:
             report["webhook"] = post_webhook(webhook_url, settings, secret=secret)
         except WebhookError as exc:
-            report["webhook"] = f"error: {exc}"
+            report["webhook"] = str(exc)
     return report

@@ -142,7 +142,7 @@ def run_rules(jsonl: str | None, webhook: bool) -> None:
     for name, value in outputs.items():
         if isinstance(value, str):
             failed = True
-            click.echo(f"error: {name}: {value}", err=True)
+            click.echo(f"error: {name} output failed: {al.terminal_safe(value)}", err=True)
         else:
             click.echo(f"{name}: {value} alert(s) sent")
     if failed:

@@ -71,7 +71,7 @@ class CycleReport:
 
     @property
     def output_errors(self) -> list[str]:
-        return [f"{k}: {v}" for k, v in self.outputs.items() if isinstance(v, str)]
+        return [f"{k} output failed: {v}" for k, v in self.outputs.items() if isinstance(v, str)]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -111,7 +111,7 @@ class CycleReport:
         if len(self.raised) > max_alerts:
             lines.append(f"    ... and {len(self.raised) - max_alerts} more: ringscope alerts --status open")
         for name, value in self.outputs.items():
-            lines.append(f"  output   {name}: " + (f"{value} alert(s) sent" if isinstance(value, int) else safe(value)))
+            lines.append(f"  output   {name}: " + (f"{value} alert(s) sent" if isinstance(value, int) else f"FAILED: {safe(value)}"))
         if self.open_alerts:
             lines.append("  next     ringscope alerts --status open   (ack: ringscope alerts ack ALERT_ID --by NAME)")
         return "\n".join(lines)

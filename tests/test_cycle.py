@@ -182,3 +182,27 @@ def test_a_second_cycle_at_the_same_time_is_refused(clean_db, tmp_path):
     with _exclusive(clean_db):
         with pytest.raises(CycleError, match="another `ringscope cycle` is running"):
             run_cycle(tmp_path, clean_db, jsonl="", webhook_url="")
+
+
+def test_a_failing_webhook_exits_2_keeps_the_alert_pending_and_never_prints_the_url(clean_db, tmp_path, monkeypatch):
+    from test_webhook import PATH_SECRET, SECRET, Receiver
+
+    inbox = tmp_path / "export"
+    deliver(inbox, DAYS[0])
+    with Receiver([(503, 0)] * 10) as rx:
+        monkeypatch.setenv("RINGSCOPE_ALERT_WEBHOOK_URL", rx.url)
+        result = CliRunner().invoke(cli, ["cycle", str(inbox), "--jsonl", "", "--no-progress"])
+        assert len(rx.requests) == 4  # the first attempt and three retries
+    assert result.exit_code == 2, result.output
+    text = result.output  # stdout and stderr as a terminal shows them
+    assert "webhook: FAILED: webhook http://127.0.0.1:" in text
+    assert "error: webhook output failed:" in text
+    assert SECRET not in text and PATH_SECRET not in text
+    [pending] = alerts.pending("webhook", clean_db)
+    assert pending.kind == "new_ring"
+
+    # the receiver is back: the next cycle (nothing new to load) delivers it
+    with Receiver([]) as rx:
+        report = run_cycle(inbox, clean_db, jsonl="", webhook_url=rx.url)
+        assert report.outputs == {"webhook": 1} and report.raised == []
+        assert json.loads(rx.requests[0]["body"])["alerts"][0]["alert_id"] == pending.alert_id

@@ -2,18 +2,22 @@
 // title: Alert rule: new accounts on a confirmed or enforced ring's identifiers
 // description: For every ring investigators confirmed or escalated, or exported for
 //   enforcement: accounts no alert about the ring mentions yet (and that investigators did
-//   not put into or take out of its case) that share a payment instrument or a device with
-//   the ring's reported accounts, or at least $min_templates of the ring's prompt templates
-//   (templates two or more of its reported accounts sent). Identifiers shared by more than
-//   max($cap_floor, $cap_share x all accounts) accounts are supernodes and ignored, the cap
-//   detection uses for cards and devices. This is how an operator coming back with fresh
-//   accounts shows: new sign-ups, old cards, old VM images, the same prompt set. One row
-//   per ring with every such account and what it shares. Read-only.
+//   not put into or take out of its case) that share the ring's own identifiers with its
+//   reported accounts: a payment instrument, a device, or at least $min_templates prompt
+//   templates (each sent by two or more of them). An identifier is the ring's own when at
+//   least $min_ring_share of the accounts using it are the ring's reported accounts: a
+//   popular template or a shared office device that the ring also uses says nothing.
+//   Identifiers on more than max($cap_floor, $cap_share x all accounts) accounts are
+//   supernodes and ignored (detection's cap). This is how an operator coming back with
+//   fresh accounts shows: new sign-ups on old cards, old VM images, the same prompt set,
+//   while they are still few. One row per ring with every such account and what it shares.
+//   Read-only.
 // category: alert
 // mode: read
 // version: 1
 // param: statuses = ["confirmed", "escalated"]  -- ring statuses whose identifiers are watched (exported rings always are)
 // param: min_templates = 3      -- shared prompt templates that count as the ring's template set
+// param: min_ring_share = 0.5   -- share of an identifier's accounts that must be the ring's for it to be the ring's own
 // param: cap_floor = 200        -- identifiers on more accounts than this (or cap_share of all) are ignored
 // param: cap_share = 0.002      -- share of all accounts above which an identifier is a supernode
 // param: limit = 10000          -- alerts returned at most
@@ -21,6 +25,7 @@
 // In Neo4j Browser or cypher-shell, set the parameters first:
 // :param statuses => ['confirmed', 'escalated']
 // :param min_templates => 3
+// :param min_ring_share => 0.5
 // :param cap_floor => 200
 // :param cap_share => 0.002
 // :param limit => 10000
@@ -38,19 +43,24 @@ WITH r, cap, known,
      [a IN COLLECT { MATCH (r)-[h:HAS_MEMBER]->(a:Account) WHERE NOT coalesce(h.removed, false) RETURN a } WHERE a IN known] AS sources
 CALL (r, cap, known, sources) {
   UNWIND sources AS s
-  MATCH (s)-[:PAID_WITH]->(p:PaymentInstrument)<-[:PAID_WITH]-(c:Account)
-  WHERE coalesce(p.accounts, 0) <= cap AND NOT c IN known
+  MATCH (s)-[:PAID_WITH]->(p:PaymentInstrument)
+  WITH p, cap, known, count(DISTINCT s) AS ring_users
+  WHERE coalesce(p.accounts, 0) <= cap AND ring_users >= $min_ring_share * COUNT { (p)<-[:PAID_WITH]-() }
+  MATCH (p)<-[:PAID_WITH]-(c:Account) WHERE NOT c IN known
   RETURN DISTINCT c, 'instrument ' + p.instrument_id AS shared
   UNION
   UNWIND sources AS s
-  MATCH (s)-[:USED_DEVICE]->(d:Device)<-[:USED_DEVICE]-(c:Account)
-  WHERE coalesce(d.accounts, 0) <= cap AND NOT c IN known
+  MATCH (s)-[:USED_DEVICE]->(d:Device)
+  WITH d, cap, known, count(DISTINCT s) AS ring_users
+  WHERE coalesce(d.accounts, 0) <= cap AND ring_users >= $min_ring_share * COUNT { (d)<-[:USED_DEVICE]-() }
+  MATCH (d)<-[:USED_DEVICE]-(c:Account) WHERE NOT c IN known
   RETURN DISTINCT c, 'device ' + d.device_id AS shared
   UNION
   UNWIND sources AS s
   MATCH (s)-[:SENT_TEMPLATE]->(t:PromptTemplate)
-  WHERE coalesce(t.accounts, 0) <= cap
-  WITH t, count(DISTINCT s) AS senders WHERE senders >= 2
+  WITH t, cap, known, count(DISTINCT s) AS senders
+  WHERE coalesce(t.accounts, 0) <= cap AND senders >= 2
+    AND senders >= $min_ring_share * COUNT { (t)<-[:SENT_TEMPLATE]-() }
   MATCH (t)<-[:SENT_TEMPLATE]-(c:Account) WHERE NOT c IN known
   WITH c, count(DISTINCT t) AS templates WHERE templates >= $min_templates
   RETURN c, toString(templates) + ' of its prompt templates' AS shared
