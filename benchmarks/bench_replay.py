@@ -13,7 +13,8 @@ cycle the detected rings are compared with the labels. Prints, per labelled ring
 - hours from the ring's first exchange to the flag (the flag is raised when the
   day's export is processed: the end of that day),
 - its accounts that existed by then, and the share of its exchanges made before it,
-- whether it flipped (flagged, then not flagged on a later day);
+- whether it flipped (flagged, then not flagged on a later day), and how many detected
+  ring ids stood for it over the replay (1: its id stayed stable);
 
 and for accounts labelled with --returning-role (operators back with fresh accounts),
 how many were alerted before their 100th exchange; and how many alerts named a
@@ -165,10 +166,15 @@ def hundredth_exchange(con, accounts: list[str]) -> dict[str, dt.datetime | None
     return out
 
 
-def flagged(detected: dict[str, set[str]], accounts: set[str]) -> bool:
+def matches(detected: dict[str, set[str]], accounts: set[str]) -> list[str]:
+    """Detected rings holding >= min(3, size) of a labelled ring's accounts, at least half them."""
     need = min(3, len(accounts))
-    return any(len(members & accounts) >= need and len(members & accounts) * 2 >= len(members)
-               for members in detected.values())
+    return [rid for rid, members in detected.items()
+            if len(members & accounts) >= need and len(members & accounts) * 2 >= len(members)]
+
+
+def flagged(detected: dict[str, set[str]], accounts: set[str]) -> bool:
+    return bool(matches(detected, accounts))
 
 
 def enforce(settings, detected: dict[str, set[str]], slices: Slices, out: Path) -> None:
@@ -216,6 +222,8 @@ def main() -> None:
     first_flag: dict[str, dt.date] = {}
     flips: dict[str, int] = {r: 0 for r in slices.rings}
     was: dict[str, bool] = {r: False for r in slices.rings}
+    #: every detected ring id that stood for a labelled ring: 1 when ids stayed stable
+    ids_seen: dict[str, set[str]] = {r: set() for r in slices.rings}
     alerted_at: dict[str, dt.datetime] = {}
     legit_alerted: set[str] = set()
     alert_kinds: dict[str, int] = {}
@@ -234,7 +242,9 @@ def main() -> None:
         if args.enforce:
             enforce(settings, detected, slices, work / "bundles")
         for ring_id, accounts in slices.rings.items():
-            now = flagged(detected, accounts)
+            matched = matches(detected, accounts)
+            ids_seen[ring_id].update(matched)
+            now = bool(matched)
             if now and ring_id not in first_flag:
                 first_flag[ring_id] = day
             if was[ring_id] and not now:
@@ -265,20 +275,21 @@ def main() -> None:
                      "accounts_by_flag": facts["accounts_by_flag"] if day else None,
                      "share_exchanges_before_flag": round(facts["exchanges_before_flag"] / facts["exchanges"], 3)
                      if day and facts["exchanges"] else None,
-                     "exchanges": facts["exchanges"], "flips": flips[ring_id]})
+                     "exchanges": facts["exchanges"], "flips": flips[ring_id],
+                     "detected_ids": len(ids_seen[ring_id])})
     returning = sorted(a for a, role in slices.roles.items() if role == args.returning_role)
     hundredth = hundredth_exchange(con, returning)
     early = sum(1 for a in returning if a in alerted_at and (hundredth[a] is None or alerted_at[a] <= hundredth[a]))
 
     print()
     print(f"{'ring':<18} {'roles':<22} {'accts':>5} {'first flag':>11} {'hours':>7} {'accts by flag':>13} "
-          f"{'exch. before flag':>17} {'flips':>5}")
+          f"{'exch. before flag':>17} {'flips':>5} {'ids':>4}")
     for r in rows:
         print(f"{r['ring'][:18]:<18} {','.join(r['roles'])[:22]:<22} {r['accounts']:>5} {r['first_flag_day'] or 'never':>11} "
               f"{r['hours_to_flag'] if r['hours_to_flag'] is not None else '-':>7} "
               f"{(str(r['accounts_by_flag']) + '/' + str(r['accounts'])) if r['first_flag_day'] else '-':>13} "
               f"{format(r['share_exchanges_before_flag'], '.1%') if r['share_exchanges_before_flag'] is not None else '-':>17} "
-              f"{r['flips']:>5}")
+              f"{r['flips']:>5} {r['detected_ids']:>4}")
     hours = [r["hours_to_flag"] for r in rows if r["hours_to_flag"] is not None]
     shares = [r["share_exchanges_before_flag"] for r in rows if r["share_exchanges_before_flag"] is not None]
     summary = {
@@ -287,6 +298,7 @@ def main() -> None:
         "median_hours_to_flag": statistics.median(hours) if hours else None,
         "median_share_before_flag": statistics.median(shares) if shares else None,
         "rings_flipped": sum(1 for r in rows if r["flips"]),
+        "rings_with_changing_ids": sum(1 for r in rows if r["detected_ids"] > 1),
         "returning_accounts": len(returning), "returning_alerted_before_100th": early,
         "alerts_by_kind": alert_kinds,
         "legit_accounts_alerted": len(legit_alerted), "legit_accounts": len(slices.legit),
