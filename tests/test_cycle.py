@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -206,3 +207,54 @@ def test_a_failing_webhook_exits_2_keeps_the_alert_pending_and_never_prints_the_
         report = run_cycle(inbox, clean_db, jsonl="", webhook_url=rx.url)
         assert report.outputs == {"webhook": 1} and report.raised == []
         assert json.loads(rx.requests[0]["body"])["alerts"][0]["alert_id"] == pending.alert_id
+
+
+def test_a_world_without_operators_raises_no_alert(clean_db, tmp_path):
+    """The same four days with only the ordinary people: the cycle must stay silent."""
+    import csv
+
+    inbox = tmp_path / "export"
+    inbox.mkdir()
+    for day in DAYS:
+        for source in WORLD.glob(f"*_{day}.csv"):
+            with source.open() as fh, (inbox / source.name).open("w", newline="") as out:
+                reader = csv.reader(fh)
+                writer = csv.writer(out, lineterminator="\n")
+                writer.writerow(next(reader))
+                writer.writerows(row for row in reader if row[0] in PEOPLE)
+        if day == DAYS[0]:
+            shutil.copy(WORLD / "ip_intel.csv", inbox / "ip_intel.csv")
+        report = run_cycle(inbox, clean_db, jsonl="", webhook_url="")
+        assert report.rows_loaded > 0
+        assert report.raised == [], report.summary()
+    assert alerts.list_alerts(settings=clean_db) == []
+
+
+def test_the_replay_benchmark_cuts_a_world_into_days_without_losing_a_row(tmp_path):
+    import importlib.util
+
+    import duckdb
+
+    spec = importlib.util.spec_from_file_location("bench_replay", Path(__file__).parent.parent / "benchmarks" / "bench_replay.py")
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules["bench_replay"] = bench  # dataclasses look their module up there
+    spec.loader.exec_module(bench)
+    out = tmp_path / "daily"
+    slices = bench.slice_world(WORLD, out)
+    assert [d.isoformat() for d in slices.days][0] == "2026-02-23" and slices.days[-1].isoformat() == "2026-03-04"
+    assert slices.rings == {"ring-A": RING_A | GROWN | RETURNING} and slices.legit == PEOPLE
+    for kind, column in (("exchanges", "ts"), ("logins", "ts"), ("accounts", "created_at")):
+        src = duckdb.sql(f"SELECT count(*) FROM read_csv('{WORLD}/{kind}_*.csv', all_varchar=true)").fetchall()[0][0]
+        cut = duckdb.sql(f"SELECT count(*) FROM read_csv('{out}/{kind}_*.csv', all_varchar=true)").fetchall()[0][0]
+        assert cut == src, kind
+    # every exchange arrives with the export of its own day
+    for day in slices.days[1:]:
+        days = duckdb.sql(f"SELECT DISTINCT CAST(ts AS TIMESTAMPTZ)::DATE FROM read_csv('{out}/exchanges_{day}.csv', "
+                          f"all_varchar=true)").fetchall()
+        assert [d for (d,) in days] in ([day], [])
+    # an account arrives no later than its first row of any kind
+    late = duckdb.sql(
+        f"SELECT count(*) FROM read_csv('{out}/exchanges_*.csv', all_varchar=true, filename=true) e "
+        f"JOIN read_csv('{out}/accounts_*.csv', all_varchar=true, filename=true) a USING (account_id) "
+        f"WHERE a.filename > e.filename.replace('exchanges_', 'accounts_')").fetchall()[0][0]
+    assert late == 0
