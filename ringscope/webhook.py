@@ -120,7 +120,9 @@ def post_alerts(
     http = urllib3.PoolManager(retries=retry, timeout=Timeout(connect=timeout, read=timeout))
     where = redact(url)
     guard = _RedactFilter(url)
-    loggers = [logging.getLogger("urllib3"), logging.getLogger("urllib3.connectionpool"), logging.getLogger("urllib3.util.retry")]
+    # filters do not propagate: each urllib3 logger that may print a URL gets one
+    loggers = [logging.getLogger(name) for name in
+               ("urllib3", "urllib3.connectionpool", "urllib3.poolmanager", "urllib3.util.retry", "urllib3.response")]
     for logger in loggers:
         logger.addFilter(guard)
     sent = 0
@@ -132,7 +134,9 @@ def post_alerts(
                 digest = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
                 headers["X-RingScope-Signature"] = f"sha256={digest}"
             try:
-                response = http.request("POST", url, body=body, headers=headers)
+                # no redirects: a webhook that moved is a configuration to fix, and following
+                # one would send the alerts (and the token) wherever it points
+                response = http.request("POST", url, body=body, headers=headers, redirect=False)
             except urllib3.exceptions.MaxRetryError as exc:
                 # str(exc) holds the path and query: name only the cause's kind
                 cause = type(exc.reason).__name__ if exc.reason is not None else "no answer"

@@ -142,3 +142,10 @@ def test_a_url_that_is_not_http_is_refused_without_echoing_it():
     with pytest.raises(WebhookError, match="must be an http") as err:
         post_alerts(f"ftp://x/{PATH_SECRET}", ALERTS)
     _no_secret(str(err.value))
+
+
+def test_a_redirect_is_not_followed():
+    with Receiver([(302, 0)]) as rx:
+        with pytest.raises(WebhookError, match="HTTP 302 .not retried"):
+            post_alerts(rx.url, ALERTS, retries=2, backoff=0.01)
+    assert len(rx.requests) == 1
