@@ -173,6 +173,17 @@ def matches(detected: dict[str, set[str]], accounts: set[str]) -> list[str]:
             if len(members & accounts) >= need and len(members & accounts) * 2 >= len(members)]
 
 
+def exchanges_before(con, when: dict[str, dt.datetime]) -> dict[str, int]:
+    """Per account, its exchanges made before the given time (the alert)."""
+    if not when:
+        return {}
+    con.execute("CREATE OR REPLACE TEMP TABLE alerted (account_id VARCHAR, alerted_at TIMESTAMPTZ)")
+    con.executemany("INSERT INTO alerted VALUES (?, ?)", list(when.items()))
+    rows = con.execute("SELECT a.account_id, count(e.account_id) FROM alerted a LEFT JOIN src_exchanges e "
+                       "ON e.account_id = a.account_id AND CAST(e.ts AS TIMESTAMPTZ) < a.alerted_at GROUP BY ALL").fetchall()
+    return {a: n for a, n in rows}
+
+
 def flagged(detected: dict[str, set[str]], accounts: set[str]) -> bool:
     return bool(matches(detected, accounts))
 
@@ -280,6 +291,7 @@ def main() -> None:
     returning = sorted(a for a, role in slices.roles.items() if role == args.returning_role)
     hundredth = hundredth_exchange(con, returning)
     early = sum(1 for a in returning if a in alerted_at and (hundredth[a] is None or alerted_at[a] <= hundredth[a]))
+    before_alert = exchanges_before(con, {a: alerted_at[a] for a in returning if a in alerted_at})
 
     print()
     print(f"{'ring':<18} {'roles':<22} {'accts':>5} {'first flag':>11} {'hours':>7} {'accts by flag':>13} "
@@ -300,6 +312,8 @@ def main() -> None:
         "rings_flipped": sum(1 for r in rows if r["flips"]),
         "rings_with_changing_ids": sum(1 for r in rows if r["detected_ids"] > 1),
         "returning_accounts": len(returning), "returning_alerted_before_100th": early,
+        "returning_alerted": len(before_alert),
+        "returning_median_exchanges_before_alert": statistics.median(before_alert.values()) if before_alert else None,
         "alerts_by_kind": alert_kinds,
         "legit_accounts_alerted": len(legit_alerted), "legit_accounts": len(slices.legit),
         "slice_s": round(slice_s, 1), "replay_s": round(sum(d["seconds"] for d in per_day), 1),

@@ -158,7 +158,8 @@ def main() -> None:
         for account in PEOPLE:
             out.writerow([account, "", ""])
         for account in RING_A + GROWN + RETURNING:
-            out.writerow([account, "ring-A", "operator" if account == "opA0" else "member"])
+            role = "operator" if account == "opA0" else "returning" if account in RETURNING else "member"
+            out.writerow([account, "ring-A", role])
 
 
 if __name__ == "__main__":
