@@ -21,7 +21,10 @@ $(STAMP): pyproject.toml
 	@command -v mvn >/dev/null || { echo "Maven not found: install it (e.g. apt-get install maven)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	@echo "installing RingScope and its dependencies into $(VENV) (log: $(VENV)/install.log) ..."
+	@# setuptools notes that an editable install maps folders (ingest/ -> ringscope.ingest): kept in the log.
+	@$(BIN)/pip install -q --disable-pip-version-check -e '.[test]' > $(VENV)/install.log 2>&1 \
+	  || { cat $(VENV)/install.log; echo "pip install failed: see the lines above ($(VENV)/install.log)"; exit 1; }
 	@rm -f $(VENV)/.installed-*; touch $(STAMP)
 
 install: $(STAMP)
@@ -39,7 +42,7 @@ browser:
 	  else echo "note: chromium not installed and apt-get unavailable: the browser test will be skipped"; fi; }
 
 test: install browser
-	$(BIN)/python -m pytest -q -ra
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js 20+ (the sign-in test runs a real OpenID provider on it)"; exit 1; }; npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error && $(BIN)/python -m pytest -q -ra
 
 clean:
 	rm -rf $(VENV)

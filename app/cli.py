@@ -8,13 +8,21 @@ from pathlib import Path
 
 import click
 
+from ringscope.app import signin
+from ringscope.config import load_settings
 from ringscope.errors import RingScopeError
 
 MAIN = Path(__file__).resolve().parent / "main.py"
 
 
-def streamlit_command(port: int, address: str = "127.0.0.1", *, headless: bool = True) -> list[str]:
-    """The `streamlit run` command line for the app (also used by the tests and benchmark)."""
+def streamlit_command(port: int, address: str = "127.0.0.1", *, headless: bool = True,
+                      secrets_file: Path | None = None) -> list[str]:
+    """The `streamlit run` command line for the app (also used by the tests and benchmark).
+
+    `secrets_file`: the sign-in settings `signin.write_secrets` wrote. Given or not, Streamlit
+    reads no other secrets file (not ~/.streamlit/secrets.toml, not ./.streamlit/), so a stray
+    file cannot switch sign-in on or off behind RingScope's back.
+    """
     return [
         sys.executable, "-m", "streamlit", "run", str(MAIN),
         "--server.port", str(port),
@@ -23,27 +31,34 @@ def streamlit_command(port: int, address: str = "127.0.0.1", *, headless: bool =
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
         "--client.toolbarMode", "minimal",
+        "--secrets.files", str(secrets_file) if secrets_file else str(MAIN.parent / "no-secrets.toml"),
     ]
 
 
 @click.command()
 @click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535), help="Port the app listens on.")
 @click.option("--address", default="127.0.0.1", show_default=True,
-              help="Address to listen on. The default keeps investigators' data on this machine; "
-                   "0.0.0.0 exposes the app to the network (put authentication in front of it).")
+              help="Address to listen on. The default keeps investigators' data on this machine; any other "
+                   "address (0.0.0.0: every interface) needs sign-in configured in .env (README: Sign-in and roles).")
 @click.option("--open/--no-open", "open_browser", default=True, show_default=True,
               help="Open a browser tab on the app when it starts (ignored without a display).")
 def app(port: int, address: str, open_browser: bool) -> None:
     """Start the investigator app (ring queue, ring and entity views, search, tagging, console).
 
-    It reads Neo4j settings like every other command (.env or the environment);
-    stop it with Ctrl-C.
+    It reads Neo4j and sign-in settings like every other command (.env or the
+    environment); stop it with Ctrl-C. With an OpenID provider configured everyone signs
+    in; without one it serves 127.0.0.1 only, as a single local user.
     """
     if not MAIN.is_file():
         raise RingScopeError(f"the app's entry file {MAIN} is missing: reinstall RingScope")
+    settings = load_settings()
+    oidc = signin.check_serving(address, settings)  # refuses the network without sign-in
+    secrets_file = signin.write_secrets(oidc, port, settings) if oidc else None
     headless = not open_browser or not (os.environ.get("DISPLAY") or sys.platform == "darwin")
-    click.echo(f"RingScope app on http://{'localhost' if address == '127.0.0.1' else address}:{port}  (Ctrl-C stops it)", err=True)
-    command = streamlit_command(port, address, headless=headless)
+    mode = "sign-in with your OpenID provider" if oidc else "single local user, no sign-in"
+    click.echo(f"RingScope app on http://{'localhost' if address == '127.0.0.1' else address}:{port}  "
+               f"({mode}; Ctrl-C stops it)", err=True)
+    command = streamlit_command(port, address, headless=headless, secrets_file=secrets_file)
     sys.stdout.flush()
     sys.stderr.flush()
     if hasattr(os, "execv"):

@@ -1,7 +1,7 @@
 """RingScope's investigator app: `ringscope app` runs `streamlit run` on this file.
 
-The entry file only declares the pages and the sidebar; each page is a thin
-script in `pages/` over the modules beside this one.
+The entry file checks who is signed in (ui.require_identity), then declares the pages and
+the sidebar; each page is a thin script in `app_pages/` over the modules beside this one.
 """
 from __future__ import annotations
 
@@ -31,6 +31,11 @@ pages = {
     ],
 }
 
+# Nothing runs before the gate: no page, no query, not even the navigation.
+me = ui.require_identity()
+if me.can("manage_roles"):
+    pages["Admin"] = [st.Page(ui.PAGE_ROLES, title="People and roles", icon=":material/group:")]
 page = st.navigation(pages)
-ui.sidebar()
+ui.sidebar(me)
+ui.local_banner(me)
 page.run()

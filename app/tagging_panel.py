@@ -1,7 +1,10 @@
 """Tagging in the ring view: status, labels, note, the accounts in the case, history.
 
 Every change goes through `ringscope.tagging` (the same functions as `ringscope tag`),
-which appends the audit event in the same transaction as the change.
+which appends the audit event in the same transaction as the change and refuses what the
+signed-in person's role may not do. The panel offers only what the role allows (a viewer
+sees no forms, an investigator no confirm/escalate), but the function's check is the one
+that holds.
 """
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from ringscope import tagging
+from ringscope.auth import Identity
 from ringscope.errors import RingScopeError
 
 from . import data, ui
@@ -27,7 +31,7 @@ def split_ids(text: str) -> list[str]:
 
 
 def save_tags(ring_id: str, current: dict[str, Any], *, status: str, add: list[str], remove: list[str],
-              note: str, by: str) -> list[tagging.TagChange]:
+              note: str, by: Identity) -> list[tagging.TagChange]:
     """Apply what the form changed, one audited operation per part that differs."""
     changes: list[tagging.TagChange] = []
     if status != current["status"]:
@@ -42,21 +46,32 @@ def save_tags(ring_id: str, current: dict[str, Any], *, status: str, add: list[s
     return changes
 
 
-def _need_name() -> str | None:
-    name = ui.investigator()
-    if not name:
-        st.warning("Enter your name in the sidebar (Investigator) first: every change is recorded with it.")
-        return None
-    return name
+def settable_statuses(me: Identity, current: str) -> list[str]:
+    """The statuses `me` may choose for a ring that has `current`: all of them for a lead;
+    for an investigator the ones short of a decision, and only the current one when a lead
+    has already confirmed or escalated the ring."""
+    if not me.can(tagging.status_right(current)):
+        return [current]
+    return [s for s in tagging.STATUSES if me.can(tagging.status_right(s))]
 
 
 def tags(ring_id: str, summary: dict[str, Any]) -> None:
     current = {"status": summary["status"], "labels": list(summary["labels"]), "note": summary["note"]}
     st.markdown("**Labels:** " + (", ".join(ui.md(label) for label in current["labels"]) or "none"))
+    me = ui.current()
+    if not me.can("tag"):
+        st.markdown(f"**Status:** {ui.md(ui.status_title(current['status']))}")
+        if current["note"]:
+            st.markdown(f"**Note:** {ui.md(current['note'])}")
+        ui.role_note("tag")
+        return
+    statuses = settable_statuses(me, current["status"])
     with st.form(f"tag_form::{ring_id}"):
-        status = st.selectbox("Status", tagging.STATUSES, index=tagging.STATUSES.index(current["status"])
-                              if current["status"] in tagging.STATUSES else 0,
-                              format_func=ui.status_title, key=f"tag_status::{ring_id}")
+        status = st.selectbox("Status", statuses, index=statuses.index(current["status"])
+                              if current["status"] in statuses else 0, disabled=len(statuses) == 1,
+                              format_func=ui.status_title, key=f"tag_status::{ring_id}",
+                              help=None if me.can("confirm") else
+                              "Confirming or escalating a ring (and changing it afterwards) needs the lead role.")
         c1, c2 = st.columns(2)
         add = c1.text_input("Add labels", key=f"tag_add::{ring_id}", placeholder="proxy farm, march batch",
                             help="Free labels, separated by commas.")
@@ -64,21 +79,19 @@ def tags(ring_id: str, summary: dict[str, Any]) -> None:
         note = st.text_area("Note", value=current["note"], key=f"tag_note::{ring_id}", max_chars=tagging.MAX_NOTE_CHARS)
         submitted = st.form_submit_button("Save tags", type="primary")
     if submitted:
-        by = _need_name()
-        if by:
-            try:
-                changes = save_tags(ring_id, current, status=status, add=split_labels(add), remove=remove,
-                                    note=note, by=by)
-            except RingScopeError as exc:
-                ui.error(str(exc))
-                return
-            data.clear_ring_caches()
-            done = [c for c in changes if c.changed]
-            ui.flash(f"Saved {len(done)} change(s) to ring {ring_id}." if done else "Nothing changed.",
-                     "success" if done else "info")
-            for key in (f"tag_add::{ring_id}",):
-                st.session_state.pop(key, None)
-            st.rerun()
+        try:
+            changes = save_tags(ring_id, current, status=status, add=split_labels(add), remove=remove,
+                                note=note, by=me)
+        except RingScopeError as exc:
+            ui.error(str(exc))
+            return
+        data.clear_ring_caches()
+        done = [c for c in changes if c.changed]
+        ui.flash(f"Saved {len(done)} change(s) to ring {ring_id}." if done else "Nothing changed.",
+                 "success" if done else "info")
+        for key in (f"tag_add::{ring_id}",):
+            st.session_state.pop(key, None)
+        st.rerun()
 
 
 def members(ring_id: str, summary: dict[str, Any]) -> None:
@@ -104,6 +117,10 @@ def members(ring_id: str, summary: dict[str, Any]) -> None:
     chosen = [str(frame.iloc[i]["account_id"]) for i in rows]
     ui.show_cypher("ring_members", {"ring_id": ring_id, "include_removed": include_removed, "skip": 0, "limit": 500})
 
+    me = ui.current()
+    if not me.can("edit_members"):
+        ui.role_note("edit_members")
+        return
     c1, c2 = st.columns(2)
     with c1.form(f"remove_members::{ring_id}"):
         typed = st.text_input("Take accounts out of the case", key=f"remove_ids::{ring_id}",
@@ -115,9 +132,7 @@ def members(ring_id: str, summary: dict[str, Any]) -> None:
                                  placeholder="account ids separated by spaces or commas")
         add = st.form_submit_button("Add to case")
     if remove or add:
-        by = _need_name()
-        if not by:
-            return
+        by = me
         try:
             if remove:
                 ids = chosen + [i for i in split_ids(typed) if i not in chosen]
@@ -181,16 +196,17 @@ def export_button(ring_id: str, status: str) -> None:
         return
     from ringscope import export
 
+    me = ui.current()
+    if not me.can("export"):
+        ui.role_note("export")
+        return
     st.caption(ui.md(f"Writes this ring's bundle (accounts, shared identifiers, evidence, history, graph, "
                      f"enforcement actions, SHA-256 manifest) under {export.default_out_dir()}."))
     replace = st.checkbox("Replace an earlier bundle of this ring", key=f"export_force::{ring_id}")
     if st.button("Export bundle", key=f"export::{ring_id}"):
-        by = _need_name()
-        if not by:
-            return
         bar = st.progress(0.0, text="Writing the bundle ...")
         try:
-            bundles = export.export_rings(export.default_out_dir(), status=status, ring_id=ring_id, by=by,
+            bundles = export.export_rings(export.default_out_dir(), status=status, ring_id=ring_id, by=me,
                                           force=replace, progress=progress_bar(bar))
         except RingScopeError as exc:
             bar.empty()

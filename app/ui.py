@@ -1,5 +1,5 @@
-"""Small pieces every page uses: the Cypher behind a view, safe text, the investigator's
-name, errors as one line, and links between pages."""
+"""Small pieces every page uses: the Cypher behind a view, safe text, who is signed in and
+what their role allows, errors as one line, and links between pages."""
 from __future__ import annotations
 
 import re
@@ -8,6 +8,9 @@ from typing import Any, Iterator
 
 import streamlit as st
 
+from ringscope import auth
+from ringscope.app import signin
+from ringscope.auth import Identity
 from ringscope.catalog import CatalogError, get_query, to_cypher_literal
 from ringscope.config import load_settings
 from ringscope.errors import RingScopeError
@@ -20,14 +23,9 @@ PAGE_SEARCH = "app_pages/search.py"
 PAGE_CONSOLE = "app_pages/console.py"
 PAGE_EXPORTS = "app_pages/exports.py"
 PAGE_HISTORY = "app_pages/history.py"
+PAGE_ROLES = "app_pages/roles.py"
 
-STATUS_TITLES = {
-    "new": "new",
-    "investigating": "investigating",
-    "confirmed": "confirmed operator",
-    "false_positive": "false positive",
-    "escalated": "escalated",
-}
+from ringscope.domain import STATUS_TITLES  # noqa: E402  (declared once, in domain.py)
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&\"'=])")
 
@@ -72,22 +70,101 @@ def show_cypher(name: str, params: dict[str, Any] | None = None, *, label: str |
             st.code(cypher_text(name, params), language="cypher")
 
 
-def investigator() -> str:
-    """The name tagging records: the sidebar's field, filled from RINGSCOPE_INVESTIGATOR."""
-    if "investigator" not in st.session_state:
-        st.session_state["investigator"] = load_settings().investigator or ""
-    return (st.session_state.get("investigator") or "").strip()
+def identity() -> Identity | None:
+    """Who is using the app, worked out again on every run (so signing out, or a roles-file
+    change, applies at the next click):
+
+    - sign-in configured (`ringscope.app.signin`): the person the provider signed in, from
+      the ID token's claims in Streamlit's signed cookie, with the role the rules give; None
+      while nobody is signed in;
+    - no provider: the single local user of this machine (the app serves loopback only).
+    """
+    settings = load_settings()
+    if not signin.configured(settings):
+        return auth.local_identity()
+    claims = st.user.to_dict()
+    if claims.get("is_logged_in") is not True:  # only Streamlit's signed cookie sets it
+        return None
+    return auth.signed_in_identity(claims, auth.load_role_rules(settings))
 
 
-def sidebar() -> None:
-    investigator()
-    st.sidebar.text_input(
-        "Investigator",
-        key="investigator",
-        help="Recorded in the audit trail with every tag you change (default: RINGSCOPE_INVESTIGATOR).",
-    )
-    if not (st.session_state.get("investigator") or "").strip():
-        st.sidebar.caption("Enter your name to tag rings.")
+def require_identity() -> Identity:
+    """The identity of the person using the app; stops the script with a sign-in prompt when
+    nobody (or nobody with a role) is signed in. main.py calls it before any page runs."""
+    settings = load_settings()
+    if signin.configured(settings) and "auth" not in _secrets():
+        st.error("Sign-in is configured in .env but Streamlit was started without it: start the app with "
+                 "`ringscope app`.")
+        st.stop()
+    if not signin.configured(settings) and not signin.is_loopback(str(st.get_option("server.address") or "")):
+        # `streamlit run` by hand on a network address: the same refusal as `ringscope app`.
+        st.error("This app serves the network without sign-in: configure sign-in (README: Sign-in and roles) or serve on "
+                 "127.0.0.1.")
+        st.stop()
+    try:
+        me = identity()
+    except RingScopeError as exc:
+        error(str(exc))
+        st.stop()
+    if me is None:
+        st.title("RingScope")
+        st.write("Sign in with your company account to open RingScope.")
+        if st.button("Sign in", type="primary", key="sign_in"):
+            st.login()
+        st.stop()
+    if me.role is None:
+        st.title("RingScope")
+        st.warning(md(f"You are signed in as {me.label}, but RingScope has given you no role: ask an admin "
+                      "to add you to the roles file or to a RingScope group."))
+        if st.button("Sign out", key="sign_out"):
+            st.logout()
+        st.stop()
+    return me
+
+
+def _secrets() -> dict:
+    try:
+        return st.secrets.to_dict()
+    except Exception:  # noqa: BLE001 - no secrets file at all is the same as no [auth] section
+        return {}
+
+
+def current() -> Identity:
+    """The identity main.py established for this run (pages call this; never None)."""
+    me = identity()
+    if me is None:  # cannot happen behind main.py's gate; a page run alone is refused too
+        st.stop()
+    return me
+
+
+def sidebar(me: Identity) -> None:
+    """Who is signed in, with what role, on every page; a sign-out button for sign-in."""
+    if me.via == auth.VIA_LOCAL:
+        st.sidebar.caption(md(f"Single local user ({me.os_user}): no sign-in is configured, so this app serves "
+                              "only this machine. Every change is recorded as this user."))
+        return
+    st.sidebar.markdown(f"Signed in as **{md(me.label)}**  \n{md(me.role)}")
+    if st.sidebar.button("Sign out", key="sign_out"):
+        st.logout()
+
+
+def local_banner(me: Identity) -> None:
+    """The one-line notice at the top of every page when the app runs without sign-in."""
+    if me.via == auth.VIA_LOCAL:
+        st.caption(md(f"Single local user {me.os_user}, no sign-in: serving this machine only."))
+
+
+def may(right: str) -> bool:
+    """Whether the person using the app holds `right` (ringscope.auth.RIGHTS)."""
+    me = identity()
+    return me is not None and me.can(right)
+
+
+def role_note(right: str) -> None:
+    """Says why an action is not offered: what the role is and which role the action needs."""
+    me = identity()
+    role = me.role if me else "none"
+    st.caption(md(f"Your role ({role}) cannot {auth.RIGHT_TEXT[right]}: that needs {auth.RIGHTS[right]} or higher."))
 
 
 @contextmanager

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from ringscope import db
+from ringscope.auth import cli_identity
 from ringscope.config import load_settings
 from ringscope.export import export_rings, verify_bundle
 from ringscope.export.bundle import CONTENT_FILES
@@ -69,12 +70,12 @@ def folder_bytes(path: Path) -> int:
 
 def run(label: str, out: Path, settings, **kwargs) -> None:
     t0 = time.perf_counter()
-    first = export_rings(out / "first", by="benchmark", settings=settings, **kwargs)
+    first = export_rings(out / "first", by=cli_identity("benchmark", settings), settings=settings, **kwargs)
     t1 = time.perf_counter()
     if not first:
         print(f"{label}: no rings to export")
         return
-    second = export_rings(out / "second", by="benchmark", settings=settings, **kwargs)
+    second = export_rings(out / "second", by=cli_identity("benchmark", settings), settings=settings, **kwargs)
     t2 = time.perf_counter()
     identical = all(
         (a.path / name).read_bytes() == (b.path / name).read_bytes()

@@ -192,15 +192,18 @@ def enforce(settings, detected: dict[str, set[str]], slices: Slices, out: Path) 
     """Confirm and export every detected ring that is mostly one labelled ring (an
     investigator who is right and quick): the same functions the app and CLI call."""
     from ringscope import tagging
+    from ringscope.auth import cli_identity
     from ringscope.export.bundle import export_rings
+
+    me = cli_identity("replay-bench", settings)
 
     for ring_id, members in detected.items():
         if not any(flagged({ring_id: members}, accounts) for accounts in slices.rings.values()):
             continue
         if tagging.ring_tags(ring_id, settings).status == "confirmed":
             continue
-        tagging.set_status(ring_id, "confirmed", by="replay-bench", settings=settings)
-        export_rings(out / ring_id, ring_id=ring_id, by="replay-bench", settings=settings)
+        tagging.set_status(ring_id, "confirmed", by=me, settings=settings)
+        export_rings(out / ring_id, ring_id=ring_id, by=me, settings=settings)
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ alert inbox both call it.
     >>> run = run_rules(settings)
     >>> [a.kind for a in run.raised]
     ['new_ring']
-    >>> acknowledge(run.raised[0].alert_id, by="alice").changed
+    >>> acknowledge(run.raised[0].alert_id, by=cli_identity("alice")).changed
     True
 """
 from __future__ import annotations
@@ -39,11 +39,14 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from .catalog import run_query
 from .config import Settings, load_settings
 from .errors import RingScopeError
+
+if TYPE_CHECKING:
+    from .auth import Identity
 
 #: Alert kinds, in the order their rules run (see the module docstring for why).
 KINDS: tuple[str, ...] = ("new_ring", "recidivism", "actioned_active", "ring_grew", "ring_weakened")
@@ -290,28 +293,30 @@ def _no_alert(alert_id: str) -> AlertError:
 # --------------------------------------------------------------------------- status
 
 
-def set_status(alert_id: str, status: str, by: str | None = None, note: str | None = None,
+def set_status(alert_id: str, status: str, by: "Identity", note: str | None = None,
                settings: Settings | None = None) -> AlertChange:
     """Set an alert's status (open, acknowledged, dismissed; `ack`, `dismiss`, `reopen`
     accepted), recording who and when on the alert and in its audit trail.
 
-    `by` falls back to RINGSCOPE_INVESTIGATOR; none at all is an AlertError. Setting the
-    status the alert already has changes nothing and writes no event.
+    `by` is the acting `ringscope.auth.Identity` (the CLI builds it from --by and the OS
+    user, the app from sign-in); its role must hold the `tag` right (investigator), else
+    PermissionDenied before anything is written. Setting the status the alert already has
+    changes nothing and writes no event.
     """
-    from .tagging import TaggingError, resolve_investigator
+    from .tagging import TaggingError, acting
 
     alert_id = str(alert_id or "").strip()
     if not alert_id:
         raise AlertError("no alert id given: `ringscope alerts` lists them")
     status = normalize_status(status)
     try:
-        who = resolve_investigator(by, settings)
+        who = acting(by, "tag")
     except TaggingError as exc:
         raise AlertError(str(exc)) from None
     note = (note or "").strip()
     if len(note) > MAX_NOTE_CHARS:
         raise AlertError(f"the note is longer than {MAX_NOTE_CHARS} characters")
-    rows = run_query("set_alert_status", {"alert_id": alert_id, "status": status, "by": who, "note": note},
+    rows = run_query("set_alert_status", {"alert_id": alert_id, "status": status, "note": note, **who.audit()},
                      settings=settings, allow_write=True)
     if not rows:
         raise _no_alert(alert_id)
@@ -319,19 +324,19 @@ def set_status(alert_id: str, status: str, by: str | None = None, note: str | No
     return AlertChange(alert_id, row["event_id"] is not None, row["before"], row["after"], row["event_id"])
 
 
-def acknowledge(alert_id: str, by: str | None = None, note: str | None = None,
+def acknowledge(alert_id: str, by: "Identity", note: str | None = None,
                 settings: Settings | None = None) -> AlertChange:
     """Mark an alert seen and being handled."""
     return set_status(alert_id, "acknowledged", by, note, settings)
 
 
-def dismiss(alert_id: str, by: str | None = None, note: str | None = None,
+def dismiss(alert_id: str, by: "Identity", note: str | None = None,
             settings: Settings | None = None) -> AlertChange:
     """Mark an alert not worth action (a false alarm, a known case)."""
     return set_status(alert_id, "dismissed", by, note, settings)
 
 
-def reopen(alert_id: str, by: str | None = None, note: str | None = None,
+def reopen(alert_id: str, by: "Identity", note: str | None = None,
            settings: Settings | None = None) -> AlertChange:
     return set_status(alert_id, "open", by, note, settings)
 

@@ -69,7 +69,11 @@ def _cell(value: str) -> str:
 
 
 def _change(alert_id: str, status: str, by: str | None, note: str | None) -> None:
-    change = al.set_status(alert_id, status, by=by, note=note, settings=load_settings())
+    from .auth import cli_identity
+
+    settings = load_settings()
+    # the typed name and the OS user running the command, both recorded (README, Sign-in and roles)
+    change = al.set_status(alert_id, status, by=cli_identity(by, settings), note=note, settings=settings)
     safe = al.terminal_safe
     if change.changed:
         click.echo(f"{safe(change.alert_id)}: {change.before} -> {change.after}")
@@ -77,7 +81,8 @@ def _change(alert_id: str, status: str, by: str | None, note: str | None) -> Non
         click.echo(f"{safe(change.alert_id)}: already {change.after}, nothing written")
 
 
-_BY = click.option("--by", metavar="NAME", help="Investigator recorded in the audit trail (default: RINGSCOPE_INVESTIGATOR from .env).")
+_BY = click.option("--by", metavar="NAME", help="Name recorded in the audit trail with the OS user "
+                   "(default: RINGSCOPE_INVESTIGATOR from .env).")
 _NOTE = click.option("--note", metavar="TEXT", default=None, help="Why (kept in the alert's audit trail).")
 
 

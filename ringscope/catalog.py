@@ -19,7 +19,12 @@ preceded by a comment header the CLI, the app and the tests read::
 
 A header line `description:` may continue on following `//` lines indented by
 two or more spaces. Files holding several statements (schema migrations,
-multi-step writes) separate them with `;` at the end of a line.
+multi-step writes) separate them with `;` (one inside a string, a quoted name or
+a comment does not count).
+
+The files are package data of `ringscope.cypher` and are read with
+`importlib.resources` (as Cartography reads its job files), so an installed wheel
+finds them as an editable checkout does. A catalog with no query is an error.
 """
 from __future__ import annotations
 
@@ -27,16 +32,22 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .errors import RingScopeError
 
-CYPHER_DIR = Path(__file__).resolve().parent.parent / "cypher"
+#: The package whose data files are the stored queries (the repository's `cypher/` folder).
+CYPHER_PACKAGE = "ringscope.cypher"
 
 REQUIRED_FIELDS = ("name", "title", "description", "category", "mode", "version")
-CATEGORIES = ("schema", "detection", "exploration", "triage", "tagging", "export", "ingest", "detection-write", "evaluation", "alert")
+CATEGORIES = ("schema", "admin", "detection", "exploration", "triage", "tagging", "export", "ingest", "detection-write", "evaluation", "alert")
 MODES = ("read", "write")
+#: `// transaction: auto` marks a file whose statements must run outside a transaction
+#: function (schema commands, `CALL { } IN TRANSACTIONS`); the default is managed.
+TRANSACTIONS = ("managed", "auto")
 
 _HEADER_LINE = re.compile(r"^//\s?(?P<key>[a-z_]+):\s*(?P<value>.*)$")
 _PARAM = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:=\s*(?P<default>.*?))?\s*(?:--\s*(?P<help>.*))?$")
@@ -64,17 +75,24 @@ class StoredQuery:
     version: int
     params: tuple[Param, ...]
     cypher: str
-    path: Path
+    #: Where the file was read from (a Path for any unzipped install).
+    path: Path | Traversable
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_write(self) -> bool:
         return self.mode == "write"
 
+    @property
+    def auto_commit(self) -> bool:
+        """True when the header says `transaction: auto`."""
+        return self.extra.get("transaction") == "auto"
+
     def statements(self) -> list[str]:
-        """The file's statements, split on `;` at the end of a line."""
-        parts = re.split(r";[ \t]*(?:\n|$)", self.cypher)
-        return [p.strip() for p in parts if _strip_comments(p).strip()]
+        """The file's statements, split on each `;` outside strings, quoted names and
+        comments; a piece holding only comments is dropped, comments before a statement
+        stay with it."""
+        return [p.strip() for p in split_statements(self.cypher) if _strip_comments(p).strip()]
 
     def defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.params if not p.required}
@@ -101,7 +119,35 @@ class StoredQuery:
         return "\n".join(f":param {k} => {to_cypher_literal(v)}" for k, v in values.items())
 
 
+def split_statements(cypher: str) -> list[str]:
+    """Cypher text cut at each `;` that ends a statement: one inside '...', "...",
+    `...`, a `// line` or a `/* block */` comment is part of the text, not a separator.
+    Backslash escapes inside strings are honoured (`'it\\'s; fine'`)."""
+    parts: list[str] = []
+    start = 0
+    i, n = 0, len(cypher)
+    while i < n:
+        c = cypher[i]
+        if c in "'\"`":
+            i += 1
+            while i < n and cypher[i] != c:
+                i += 2 if cypher[i] == "\\" and c != "`" else 1
+        elif cypher.startswith("//", i):
+            end = cypher.find("\n", i)
+            i = n if end < 0 else end
+        elif cypher.startswith("/*", i):
+            end = cypher.find("*/", i + 2)
+            i = n if end < 0 else end + 1
+        elif c == ";":
+            parts.append(cypher[start:i])
+            start = i + 1
+        i += 1
+    parts.append(cypher[start:])
+    return parts
+
+
 def _strip_comments(text: str) -> str:
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
     return "\n".join(line for line in text.splitlines() if not line.strip().startswith("//"))
 
 
@@ -152,7 +198,7 @@ def coerce_cli_value(query: StoredQuery, name: str, raw: str) -> Any:
     return value
 
 
-def parse_file(path: Path) -> StoredQuery:
+def parse_file(path: Path | Traversable) -> StoredQuery:
     text = path.read_text(encoding="utf-8")
     header: dict[str, str] = {}
     params: list[Param] = []
@@ -198,6 +244,8 @@ def parse_file(path: Path) -> StoredQuery:
         raise CatalogError(f"{path}: mode must be read or write, not {header['mode']!r}")
     if header["category"] not in CATEGORIES:
         raise CatalogError(f"{path}: unknown category {header['category']!r} (one of {', '.join(CATEGORIES)})")
+    if header.get("transaction", "managed") not in TRANSACTIONS:
+        raise CatalogError(f"{path}: transaction must be managed or auto, not {header['transaction']!r}")
     try:
         version = int(header["version"])
     except ValueError:
@@ -220,20 +268,43 @@ def parse_file(path: Path) -> StoredQuery:
     )
 
 
+def _cypher_files(folder: Traversable) -> Iterator[Traversable]:
+    # Traversable has no rglob: walk it, in name order so the catalog loads the same way everywhere.
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.is_dir():
+            yield from _cypher_files(entry)
+        elif entry.name.endswith(".cypher"):
+            yield entry
+
+
+def _package_folder() -> Traversable:
+    try:
+        return resources.files(CYPHER_PACKAGE)
+    except ModuleNotFoundError:
+        raise CatalogError(
+            f"the stored queries are missing: package {CYPHER_PACKAGE} is not installed; reinstall ringscope"
+        ) from None
+
+
 @lru_cache(maxsize=None)
-def _load(directory: Path) -> dict[str, StoredQuery]:
+def _load(where: str) -> dict[str, StoredQuery]:
+    folder: Traversable = Path(where) if where != CYPHER_PACKAGE else _package_folder()
     catalog: dict[str, StoredQuery] = {}
-    for path in sorted(directory.rglob("*.cypher")):
+    for path in _cypher_files(folder):
         query = parse_file(path)
         if query.name in catalog:
             raise CatalogError(f"{path}: name {query.name!r} already used by {catalog[query.name].path}")
         catalog[query.name] = query
+    if not catalog:
+        shown = folder if where != CYPHER_PACKAGE else f"{CYPHER_PACKAGE} ({folder})"
+        raise CatalogError(f"no stored queries (*.cypher) in {shown}: the install lacks its query files; reinstall ringscope")
     return catalog
 
 
 def load_catalog(directory: Path | None = None) -> dict[str, StoredQuery]:
-    """Every stored query, by name (schema migrations included)."""
-    return dict(_load((directory or CYPHER_DIR).resolve()))
+    """Every stored query, by name (schema migrations included): from `directory` when
+    given, else from the installed package data. Raises CatalogError when none is found."""
+    return dict(_load(str(Path(directory).resolve()) if directory else CYPHER_PACKAGE))
 
 
 def get_query(name: str, directory: Path | None = None) -> StoredQuery:
@@ -259,17 +330,11 @@ def run_query(
     timeout: float | None = None,
     max_rows: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Run a stored query by name: reads in read transactions, declared writes only
-    when the caller allows writes."""
+    """Run a stored query by name through the one runner (`db.run`): reads in read
+    transactions, declared writes only when the caller allows writes."""
     from . import db
 
     query = get_query(name)
-    bound = query.bind(params)
-    if query.is_write:
-        if not allow_write:
-            raise CatalogError(f"query {name!r} is declared a write: run it where writes are allowed")
-        rows: list[dict[str, Any]] = []
-        for statement in query.statements():
-            rows = db.run_write(statement, bound, settings=settings)
-        return rows
-    return db.run_read(query.cypher, bound, settings=settings, timeout=timeout, max_rows=max_rows)
+    if query.is_write and not allow_write:
+        raise CatalogError(f"query {name!r} is declared a write: run it where writes are allowed")
+    return db.run(name, params, mode=query.mode, settings=settings, timeout=timeout, max_rows=max_rows)

@@ -3,6 +3,13 @@
 Values come from the process environment first, then from `.env` (found from the
 current directory upwards), then from the defaults below. Secrets live only in
 `.env` or the environment, never in code or committed files.
+
+Where RingScope writes never depends on where the code is installed: the local
+server, reject files and the like go under `Settings.home` (RINGSCOPE_HOME, else
+`.ringscope/` in the current directory) and evidence bundles under
+`Settings.export_dir` (RINGSCOPE_EXPORT_DIR, else `out/exports/` in the current
+directory). The code's own files (stored queries, the demo world, pom.xml) are
+package data, read with `importlib.resources`.
 """
 from __future__ import annotations
 
@@ -14,7 +21,9 @@ from dotenv import dotenv_values, find_dotenv
 
 from .errors import RingScopeError
 
-#: The repository (or install) root: `ringscope/` sits directly below it.
+#: The source checkout's root (`ringscope/` sits directly below it). Only the tests and
+#: benchmarks of a checkout use it: in a wheel install this is site-packages, so nothing
+#: the product reads or writes may be placed relative to it (use Settings.home/export_dir).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 #: Password the local server is given on first start when none is configured.
@@ -54,6 +63,10 @@ class Settings:
     password: str
     database: str
     local: LocalServer
+    #: Absolute folder for RingScope's own state: the local server (`neo4j/`), reject files.
+    home: Path
+    #: Absolute folder the app and `ringscope export` write evidence bundles under by default.
+    export_dir: Path
     investigator: str = ""
     #: True when NEO4J_URI is unset or names the local ports: the project's own server is the target.
     uses_local_server: bool = True
@@ -79,9 +92,24 @@ def _int(values: dict[str, str], key: str, default: int) -> int:
         raise ConfigError(f"{key}={raw!r} is not a whole number: fix it in .env or the environment") from None
 
 
+def _folder(values: dict[str, str], key: str, default: Path) -> Path:
+    raw = values.get(key) or ""
+    return (Path(raw).expanduser() if raw else default).resolve()
+
+
+def default_home(values: dict[str, str]) -> Path:
+    """RINGSCOPE_HOME, else `.ringscope/` in the current directory (absolute)."""
+    return _folder(values, "RINGSCOPE_HOME", Path.cwd() / ".ringscope")
+
+
+def default_export_dir(values: dict[str, str]) -> Path:
+    """RINGSCOPE_EXPORT_DIR, else `out/exports/` in the current directory (absolute)."""
+    return _folder(values, "RINGSCOPE_EXPORT_DIR", Path.cwd() / "out" / "exports")
+
+
 def load_settings() -> Settings:
     values = _env_layers()
-    home = Path(values.get("RINGSCOPE_HOME") or PROJECT_ROOT / ".ringscope").expanduser().resolve()
+    home = default_home(values)
     local = LocalServer(
         home=home / "neo4j",
         bolt_port=_int(values, "RINGSCOPE_BOLT_PORT", 7687),
@@ -97,6 +125,8 @@ def load_settings() -> Settings:
         password=values.get("NEO4J_PASSWORD") or DEFAULT_LOCAL_PASSWORD,
         database=values.get("NEO4J_DATABASE") or "neo4j",
         local=local,
+        home=home,
+        export_dir=default_export_dir(values),
         investigator=values.get("RINGSCOPE_INVESTIGATOR") or "",
         uses_local_server=not uri or uri.rstrip('/') in local_uris,
         extra=values,

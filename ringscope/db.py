@@ -1,12 +1,29 @@
 """The one door to Neo4j: every driver and session in RingScope comes from here.
 
-Reads go through read transactions, so the *server* refuses a write sent down a
-read path (that is what makes the analysts' console read-only). Writes go
-through managed write transactions, which the driver retries on transient
-errors (leader switch, deadlock, a restarting server).
+A stored query (a `.cypher` file of the catalog) reaches the server through the
+runner below, in the spirit of the GDS Python client's
+`QueryRunner.run_cypher(query, params, mode)` and Cartography's `GraphStatement`:
+
+    run(name, params, mode=READ|WRITE)        one stored query, its parameters bound
+    run_graph(name, params)                   a read that keeps Node/Relationship values
+    run_batched(name, batches, ledger_key=..) a write per batch of rows, one transaction each
+    run_until_done(name, params)              a write repeated until it reports 0 rows done
+
+The caller states the mode and the catalog states the query's; a mismatch is refused
+before anything is sent. Reads go through read transactions, so the *server* refuses
+a write sent down a read path (that is what makes the analysts' console read-only).
+Writes go through managed write transactions, which the driver retries on transient
+errors (leader switch, deadlock, a restarting server); a file whose header says
+`transaction: auto` (schema commands, `CALL { } IN TRANSACTIONS`) runs as auto-commit
+statements instead. Every transaction carries the query's name as metadata, so
+`SHOW TRANSACTIONS` on the server names what RingScope is running.
+
+`run_read`/`run_write`/`run_auto_commit` take Cypher text; they remain for callers
+that have not yet moved to the runner (see README, Code map) and for the console.
 """
 from __future__ import annotations
 
+import enum
 import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -22,6 +39,7 @@ from neo4j.exceptions import (
     SessionExpired,
 )
 
+from .catalog import CatalogError, StoredQuery, get_query
 from .config import Settings, load_settings
 from .errors import RingScopeError
 
@@ -109,7 +127,8 @@ def _translate(exc: Exception) -> RingScopeError:
     return QueryFailed(_first_line(exc))
 
 
-def _read(cypher: str, params: dict[str, Any] | None, settings: Settings | None, timeout: float | None, collect):
+def _read(cypher: str, params: dict[str, Any] | None, settings: Settings | None, timeout: float | None, collect,
+          metadata: dict[str, Any] | None = None):
     """Run `collect(result)` inside a read transaction; the server rejects any write in it."""
     params = params or {}
 
@@ -119,7 +138,8 @@ def _read(cypher: str, params: dict[str, Any] | None, settings: Settings | None,
         result.consume()
         return collected
 
-    work = neo4j.unit_of_work(timeout=timeout)(work) if timeout else work
+    if timeout or metadata:
+        work = neo4j.unit_of_work(timeout=timeout, metadata=metadata)(work)
     try:
         with session(settings, read_only=True) as s:
             return s.execute_read(work)
@@ -201,40 +221,146 @@ def run_auto_commit(cypher: str, params: dict[str, Any] | None = None, *, settin
         raise _translate(exc) from None
 
 
-def write_batches(
-    cypher: str,
-    rows: Iterable[dict[str, Any]],
+class Mode(str, enum.Enum):
+    """What the caller means to do; it must match the stored query's `mode:` header."""
+
+    READ = "read"
+    WRITE = "write"
+
+
+READ = Mode.READ
+WRITE = Mode.WRITE
+
+
+def _metadata(query: StoredQuery) -> dict[str, Any]:
+    return {"app": "ringscope", "query": query.name, "version": query.version}
+
+
+def _checked(name: str, mode: Mode | str) -> StoredQuery:
+    query = get_query(name)
+    wanted = Mode(mode)
+    if query.mode != wanted.value:
+        raise CatalogError(
+            f"query {name!r} is declared {query.mode} but was run as {wanted.value}: "
+            f"run it with mode={query.mode.upper()}" + (" where writes are allowed" if query.is_write else "")
+        )
+    return query
+
+
+def _execute(query: StoredQuery, s: neo4j.Session, params: dict[str, Any], timeout: float | None) -> list[dict[str, Any]]:
+    """Every statement of a write query in `s`; the rows of the last one."""
+    rows: list[dict[str, Any]] = []
+    for statement in query.statements():
+        if query.auto_commit:
+            rows = [r.data() for r in s.run(Query(statement, metadata=_metadata(query), timeout=timeout), params)]
+        else:
+            def work(tx: neo4j.ManagedTransaction, text: str = statement) -> list[dict[str, Any]]:
+                return [record.data() for record in tx.run(text, params)]
+
+            rows = s.execute_write(neo4j.unit_of_work(metadata=_metadata(query), timeout=timeout)(work))
+    return rows
+
+
+def run(
+    name: str,
+    params: dict[str, Any] | None = None,
     *,
-    batch_size: int = 5000,
+    mode: Mode | str,
+    settings: Settings | None = None,
+    timeout: float | None = None,
+    max_rows: int | None = None,
+) -> list[dict[str, Any]]:
+    """Run the stored query `name` with `params` bound against its header (defaults filled,
+    unknown or missing ones refused) and return its rows as dicts of driver values.
+
+    `mode` (READ or WRITE) must match the query's declared mode, else CatalogError.
+    READ: one read transaction, at most `max_rows` rows, `timeout` seconds (server-side).
+    WRITE: each statement of the file in turn, in a managed write transaction (retried on
+    transient errors) or auto-commit when the header says `transaction: auto`; returns the
+    last statement's rows. Driver errors become DatabaseUnavailable or QueryFailed (one line).
+    """
+    query = _checked(name, mode)
+    bound = query.bind(params)
+    if not query.is_write:
+        return _read(query.cypher, bound, settings, timeout, lambda result: _first_rows(result, max_rows, lambda r: r.data()),
+                     metadata=_metadata(query))
+    try:
+        with session(settings) as s:
+            return _execute(query, s, bound, timeout)
+    except RingScopeError:
+        raise
+    except Exception as exc:
+        raise _translate(exc) from None
+
+
+def run_graph(
+    name: str,
+    params: dict[str, Any] | None = None,
+    *,
+    settings: Settings | None = None,
+    timeout: float | None = None,
+    max_rows: int | None = None,
+) -> tuple[list[str], list[list[Any]]]:
+    """A stored read query's (column names, rows of values), keeping driver Node,
+    Relationship and Path values for graph views."""
+    query = _checked(name, READ)
+    return _read(
+        query.cypher,
+        query.bind(params),
+        settings,
+        timeout,
+        lambda result: (list(result.keys()), _first_rows(result, max_rows, lambda r: list(r.values()))),
+        metadata=_metadata(query),
+    )
+
+
+def batched(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    """`rows` cut into lists of `size` (the last may be shorter), in order."""
+    if size < 1:
+        raise ValueError("batch size must be at least 1")
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def run_batched(
+    name: str,
+    batches: Iterable[Sequence[dict[str, Any]]],
+    *,
+    params: dict[str, Any] | None = None,
+    ledger_key: str | None = None,
     settings: Settings | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """`UNWIND $rows AS row ...` in batches, one managed transaction per batch.
-
-    Returns the number of rows written. `progress(n)` is called after each batch
-    with the rows that batch wrote.
+    """Run the stored write query `name` once per batch, one managed transaction each
+    (`UNWIND $rows AS row ...`): `$rows` is the batch, the other parameters come from
+    `params`. With `ledger_key`, `$batch` is `"<ledger_key>:<n>"` (n counts batches from
+    0), so the query can record the key in the same transaction as the batch's writes and
+    skip a batch already recorded: a re-run that cuts the same batches applies exactly the
+    missing ones (see ingest/ledger.py). Returns the rows handed to the server;
+    `progress(k)` is called after each batch with its row count.
     """
+    query = _checked(name, WRITE)
+    fixed = dict(params or {})
     written = 0
-    batch: list[dict[str, Any]] = []
-
-    def flush(s: neo4j.Session, chunk: Sequence[dict[str, Any]]) -> None:
-        s.execute_write(lambda tx: tx.run(cypher, rows=list(chunk)).consume())
-
     try:
         with session(settings) as s:
-            for row in rows:
-                batch.append(row)
-                if len(batch) >= batch_size:
-                    flush(s, batch)
-                    written += len(batch)
-                    if progress:
-                        progress(len(batch))
-                    batch = []
-            if batch:
-                flush(s, batch)
-                written += len(batch)
+            for number, batch in enumerate(batches):
+                rows = list(batch)
+                if not rows:
+                    continue
+                given = {**fixed, "rows": rows}
+                if ledger_key is not None:
+                    given["batch"] = f"{ledger_key}:{number}"
+                _execute(query, s, query.bind(given), None)
+                written += len(rows)
                 if progress:
-                    progress(len(batch))
+                    progress(len(rows))
     except RingScopeError:
         raise
     except Exception as exc:
@@ -242,35 +368,59 @@ def write_batches(
     return written
 
 
+def run_until_done(
+    name: str,
+    params: dict[str, Any] | None = None,
+    *,
+    count: str = "n",
+    settings: Settings | None = None,
+    progress: Callable[[int], None] | None = None,
+    max_rounds: int = 1_000_000,
+) -> int:
+    """Run the stored write query `name` again and again until its column `count` (of the
+    first row) is 0 or absent: Cartography's cleanup rhythm (`WITH n LIMIT $limit`, repeated),
+    which keeps each round's transaction small. Returns the sum of the counts;
+    `progress(k)` is called after each round that did something."""
+    total = 0
+    for _ in range(max_rounds):
+        rows = run(name, params, mode=WRITE, settings=settings)
+        done = int(rows[0].get(count) or 0) if rows else 0
+        if done == 0:
+            return total
+        total += done
+        if progress:
+            progress(done)
+    raise QueryFailed(f"query {name!r} still reported work after {max_rounds} rounds: check its LIMIT")
+
+
 def server_info(settings: Settings | None = None) -> dict[str, Any]:
-    """Version, edition and counts: what `ringscope db status` prints."""
-    rows = run_read(
-        "CALL dbms.components() YIELD name, versions, edition "
-        "RETURN name, versions[0] AS version, edition",
-        settings=settings,
-    )
-    counts = run_read(
-        "CALL () { MATCH (n) RETURN count(n) AS nodes } "
-        "CALL () { MATCH ()-[r]->() RETURN count(r) AS relationships } "
-        "RETURN nodes, relationships",
-        settings=settings,
-    )[0]
+    """Version, edition and counts: what `ringscope db status` prints.
+    {"version": str, "edition": str, "nodes": int, "relationships": int}"""
+    rows = run("admin_server_components", mode=READ, settings=settings)
+    counts = run("admin_graph_size", mode=READ, settings=settings)[0]
     info = {"version": rows[0]["version"] if rows else "?", "edition": rows[0]["edition"] if rows else "?"}
     info.update(counts)
     return info
 
 
 __all__ = [
+    "READ",
+    "WRITE",
     "ClientError",
     "DatabaseUnavailable",
+    "Mode",
     "QueryFailed",
+    "batched",
     "close_all",
     "get_driver",
+    "run",
     "run_auto_commit",
+    "run_batched",
+    "run_graph",
     "run_read",
     "run_read_graph",
+    "run_until_done",
     "run_write",
     "server_info",
     "session",
-    "write_batches",
 ]

@@ -6,14 +6,31 @@ same subcommand a user would run by hand, so the demo never drifts from them.
 """
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import click
 
 from . import db
-from .config import PROJECT_ROOT, load_settings
+from .config import load_settings
+from .errors import RingScopeError
 
-DEMO_WORLD = PROJECT_ROOT / "seed_data" / "demo"
+#: The package whose data folder `demo/` is the committed demo world (`seed_data/demo/`).
+#: Asked of the regular package `seed_data`, not of `demo/` itself: a folder without
+#: `__init__.py` is a namespace package, whose files() is not a plain Path.
+DEMO_PACKAGE = "ringscope.seed_data"
+
+
+def demo_world() -> Path:
+    """The demo world's folder, read as package data (ingest needs real files: an install
+    must be unzipped, as pip installs wheels). Raises RingScopeError when it is missing."""
+    try:
+        folder = resources.files(DEMO_PACKAGE) / "demo"
+    except ModuleNotFoundError:
+        folder = None
+    if not isinstance(folder, Path) or not (folder / "accounts.csv").is_file():
+        raise RingScopeError(f"the demo world ({DEMO_PACKAGE}/demo) is missing from this install: reinstall ringscope, or pass --world DIR")
+    return folder
 
 
 def _run(*args: str) -> None:
@@ -24,17 +41,19 @@ def _run(*args: str) -> None:
 
 
 @click.command()
-@click.option("--world", type=click.Path(exists=True, file_okay=False, path_type=Path), default=DEMO_WORLD, show_default=True, help="World directory to load when the graph is empty.")
+@click.option("--world", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="World directory to load when the graph is empty [default: the demo world shipped with RingScope].")
 @click.option("--port", default=8501, show_default=True, help="Port for the app.")
 @click.option("--no-app", is_flag=True, help="Stop after detection instead of starting the app.")
-def demo(world: Path, port: int, no_app: bool) -> None:
+def demo(world: Path | None, port: int, no_app: bool) -> None:
     """Start Neo4j, load the demo world (if the graph is empty), detect rings, open the app."""
     settings = load_settings()
+    world = world or demo_world()
     if settings.uses_local_server:
         _run("db", "start")
     else:
         _run("db", "migrate")
-    accounts = db.run_read("MATCH (a:Account) RETURN count(a) AS n", settings=settings)[0]["n"]
+    accounts = db.run("admin_account_count", mode=db.READ, settings=settings)[0]["n"]
     if accounts:
         click.echo(f"the graph already holds {accounts:,} accounts: not loading {world} again "
                    "(`ringscope db reset --yes` starts afresh)", err=True)

@@ -11,7 +11,14 @@ Tags live only on properties detection does not own (`status`, `labels`, `note`)
 the `HAS_MEMBER` flags `added_by` / `removed`; a re-run of detection that MERGEs the
 ring and sets its detection properties leaves them alone.
 
-    >>> set_status("ring-0001", "confirmed", by="alice")
+Every operation takes the `Identity` acting (`ringscope.auth`: the signed-in person, or
+the CLI's `--by` with the OS user) and refuses with `PermissionDenied` when its role lacks
+the right: tagging needs investigator, changing the case's accounts investigator,
+confirming or escalating a ring (or moving it out of confirmed/escalated) lead. The audit
+event records the identity's subject, e-mail and how it signed in, never typed text alone.
+
+    >>> lead = auth.cli_identity("alice")
+    >>> set_status("ring-0001", "confirmed", by=lead)
     TagChange(ring_id='ring-0001', action='set_status', changed=True, ...)
     >>> history("ring-0001")[0].action
     'set_status'
@@ -19,17 +26,15 @@ ring and sets its detection properties leaves them alone.
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from .auth import Identity, PermissionDenied
 from .catalog import run_query
-from .config import Settings, load_settings
+from .config import Settings
+from .domain import STATUSES, decode_json  # ring statuses are declared in domain.py; importable from here too
 from .errors import RingScopeError
-
-#: Ring statuses, in the order an investigation usually moves through them.
-STATUSES: tuple[str, ...] = ("new", "investigating", "confirmed", "false_positive", "escalated")
 
 #: Other spellings people type, mapped to the stored value (after lower-casing and
 #: turning spaces and dashes into underscores).
@@ -47,7 +52,9 @@ DETECT = "detect"
 
 MAX_LABEL_CHARS = 100
 MAX_NOTE_CHARS = 10_000
-MAX_NAME_CHARS = 200
+
+#: Statuses only a lead may set, or move a ring out of: the decisions enforcement acts on.
+STATUS_RIGHTS: dict[str, str] = {"confirmed": "confirm", "escalated": "escalate"}
 
 
 class TaggingError(RingScopeError):
@@ -95,11 +102,15 @@ class AuditEntry:
     seq: int
     #: ISO-8601 UTC time of the change.
     at: str
+    #: Who, as a history view shows it (e-mail, or name with OS user for the CLI).
     by: str
     action: str
     #: The changed value(s) before and after, decoded from the stored JSON text.
     before: Any
     after: Any
+    #: The identity's stable subject and verified e-mail (None on events written before sign-in existed).
+    by_subject: str | None = None
+    by_email: str | None = None
 
     def describe(self) -> str:
         """One line for a history view: `2026-11-26T10:00:00Z alice set_status: new -> confirmed`."""
@@ -134,16 +145,22 @@ def normalize_status(status: str) -> str:
     return key
 
 
-def resolve_investigator(by: str | None, settings: Settings | None = None) -> str:
-    """The investigator's name: `by`, else RINGSCOPE_INVESTIGATOR from config, else an error."""
-    name = (by or "").strip()
-    if not name:
-        name = ((settings or load_settings()).investigator or "").strip()
-    if not name:
-        raise TaggingError("no investigator name: pass --by NAME or set RINGSCOPE_INVESTIGATOR in .env")
-    if len(name) > MAX_NAME_CHARS or not name.isprintable():
-        raise TaggingError(f"investigator name must be printable text of at most {MAX_NAME_CHARS} characters")
-    return name
+def acting(by: Identity | None, right: str) -> Identity:
+    """`by` when it is an Identity whose role holds `right`; else TaggingError or PermissionDenied.
+
+    Text is refused: a name typed into a form or passed as a string proves nothing about
+    who acted (the CLI builds an Identity from --by and the OS user, the app from sign-in).
+    """
+    if not isinstance(by, Identity):
+        raise TaggingError("a change needs the identity of who makes it (ringscope.auth.Identity), not "
+                           f"{type(by).__name__}: sign in, or give the CLI --by NAME")
+    by.require(right)
+    return by
+
+
+def status_right(status: str) -> str:
+    """The right needed to set a ring to `status` or to move it out of that status."""
+    return STATUS_RIGHTS.get(status, "tag")
 
 
 def _clean_labels(labels: Iterable[str]) -> list[str]:
@@ -211,8 +228,9 @@ def read_account_ids(path: str | Path) -> list[str]:
 # --------------------------------------------------------------------------- operations
 
 
-def _tag(query: str, ring_id: str, action: str, params: dict[str, Any], settings: Settings | None) -> TagChange:
-    rows = run_query(query, {"ring_id": ring_id, **params}, settings=settings, allow_write=True)
+def _tag(query: str, ring_id: str, action: str, params: dict[str, Any], by: Identity,
+         settings: Settings | None) -> TagChange:
+    rows = run_query(query, {"ring_id": ring_id, **params, **by.audit()}, settings=settings, allow_write=True)
     if not rows:
         raise _no_ring(ring_id)
     row = rows[0]
@@ -226,56 +244,64 @@ def _tag(query: str, ring_id: str, action: str, params: dict[str, Any], settings
     )
 
 
-def set_status(ring_id: str, status: str, by: str | None = None, settings: Settings | None = None) -> TagChange:
-    """Set a ring's status (any spelling `normalize_status` accepts); audited."""
+def set_status(ring_id: str, status: str, by: Identity, settings: Settings | None = None) -> TagChange:
+    """Set a ring's status (any spelling `normalize_status` accepts); audited.
+
+    Needs the investigator role; confirmed and escalated (setting them, or moving a ring
+    out of them) need lead. Raises PermissionDenied before anything is written.
+    """
     ring_id = _ring_id(ring_id)
     status = normalize_status(status)
-    by = resolve_investigator(by, settings)
-    return _tag("set_ring_status", ring_id, "set_status", {"status": status, "by": by}, settings)
+    acting(by, status_right(status))
+    current = _tags_or_raise(ring_id, settings)["status"]
+    if current != status:
+        acting(by, status_right(current))
+    return _tag("set_ring_status", ring_id, "set_status", {"status": status}, by, settings)
 
 
-def add_labels(ring_id: str, labels: Iterable[str], by: str | None = None, settings: Settings | None = None) -> TagChange:
-    """Add free labels (kept in the order first added; existing ones ignored); audited."""
+def add_labels(ring_id: str, labels: Iterable[str], by: Identity, settings: Settings | None = None) -> TagChange:
+    """Add free labels (kept in the order first added; existing ones ignored); audited; investigator."""
     ring_id = _ring_id(ring_id)
     cleaned = _clean_labels(labels)
-    by = resolve_investigator(by, settings)
+    acting(by, "tag")
     if not cleaned:
         raise TaggingError("no label to add")
-    return _tag("add_ring_labels", ring_id, "add_labels", {"labels": cleaned, "by": by}, settings)
+    return _tag("add_ring_labels", ring_id, "add_labels", {"labels": cleaned}, by, settings)
 
 
-def remove_labels(ring_id: str, labels: Iterable[str], by: str | None = None, settings: Settings | None = None) -> TagChange:
-    """Remove free labels (ones the ring does not carry are ignored); audited."""
+def remove_labels(ring_id: str, labels: Iterable[str], by: Identity, settings: Settings | None = None) -> TagChange:
+    """Remove free labels (ones the ring does not carry are ignored); audited; investigator."""
     ring_id = _ring_id(ring_id)
     cleaned = _clean_labels(labels)
-    by = resolve_investigator(by, settings)
+    acting(by, "tag")
     if not cleaned:
         raise TaggingError("no label to remove")
-    return _tag("remove_ring_labels", ring_id, "remove_labels", {"labels": cleaned, "by": by}, settings)
+    return _tag("remove_ring_labels", ring_id, "remove_labels", {"labels": cleaned}, by, settings)
 
 
 # tag_ring's keyword `remove_labels` shadows the function inside it.
 _remove_labels = remove_labels
 
 
-def set_note(ring_id: str, note: str | None, by: str | None = None, settings: Settings | None = None) -> TagChange:
-    """Replace the ring's note; an empty or None note clears it; audited."""
+def set_note(ring_id: str, note: str | None, by: Identity, settings: Settings | None = None) -> TagChange:
+    """Replace the ring's note; an empty or None note clears it; audited; investigator."""
     ring_id = _ring_id(ring_id)
     text = (note or "").strip() or None
     if text is not None and len(text) > MAX_NOTE_CHARS:
         raise TaggingError(f"the note is longer than {MAX_NOTE_CHARS} characters")
-    by = resolve_investigator(by, settings)
-    return _tag("set_ring_note", ring_id, "set_note", {"note": text, "by": by}, settings)
+    acting(by, "tag")
+    return _tag("set_ring_note", ring_id, "set_note", {"note": text}, by, settings)
 
 
-def _members(query: str, action: str, target: str, ring_id: str, account_ids: Iterable[str], by: str | None,
+def _members(query: str, action: str, target: str, ring_id: str, account_ids: Iterable[str], by: Identity,
              settings: Settings | None) -> MemberChange:
     ring_id = _ring_id(ring_id)
     ids = _clean_ids(account_ids)
-    by = resolve_investigator(by, settings)
+    acting(by, "edit_members")
     if not ids:
         raise TaggingError("no account id given")
-    rows = run_query(query, {"ring_id": ring_id, "account_ids": ids, "by": by}, settings=settings, allow_write=True)
+    rows = run_query(query, {"ring_id": ring_id, "account_ids": ids, **by.audit()}, settings=settings,
+                     allow_write=True)
     if not rows:
         raise _no_ring(ring_id)
     state = {o["account_id"]: o["state"] for o in rows[0]["outcomes"]}
@@ -300,18 +326,20 @@ def _members(query: str, action: str, target: str, ring_id: str, account_ids: It
     )
 
 
-def add_members(ring_id: str, account_ids: Iterable[str], by: str | None = None,
+def add_members(ring_id: str, account_ids: Iterable[str], by: Identity,
                 settings: Settings | None = None) -> MemberChange:
-    """Put accounts into the ring's case (HAS_MEMBER added_by=by, or un-removed); one audit event.
+    """Put accounts into the ring's case (HAS_MEMBER added_by=by, or un-removed); one audit
+    event; investigator.
 
     Unknown account ids come back in `.unknown` and change nothing.
     """
     return _members("add_ring_members", "add_members", "member", ring_id, account_ids, by, settings)
 
 
-def remove_members(ring_id: str, account_ids: Iterable[str], by: str | None = None,
+def remove_members(ring_id: str, account_ids: Iterable[str], by: Identity,
                    settings: Settings | None = None) -> MemberChange:
-    """Take accounts out of the ring's case (HAS_MEMBER.removed=true, never deleted); one audit event.
+    """Take accounts out of the ring's case (HAS_MEMBER.removed=true, never deleted); one
+    audit event; investigator.
 
     Unknown account ids come back in `.unknown`; accounts not in the case in `.unchanged`.
     """
@@ -325,12 +353,12 @@ def tag_ring(
     labels: Sequence[str] = (),
     remove_labels: Sequence[str] = (),
     note: str | None = None,
-    by: str | None = None,
+    by: Identity,
     settings: Settings | None = None,
 ) -> list[TagChange]:
     """The CLI's combined form: status, labels to add and remove, note, in that order.
 
-    Every input is checked before anything is written; each part is its own audited
+    Every input and every right is checked before anything is written; each part is its own audited
     operation (one event per part that changed). `note=""` clears the note; `note=None`
     leaves it alone.
     """
@@ -341,10 +369,13 @@ def tag_ring(
     both = sorted(set(to_add) & set(to_remove))
     if both:
         raise TaggingError(f"label {both[0]!r} is both added and removed: pick one")
-    by = resolve_investigator(by, settings)
     if status is None and not to_add and not to_remove and note is None:
         raise TaggingError("nothing to change: give --status, --label, --remove-label or --note")
-    _tags_or_raise(ring_id, settings)
+    acting(by, "tag")
+    current = _tags_or_raise(ring_id, settings)["status"]
+    if status is not None and status != current:
+        acting(by, status_right(status))
+        acting(by, status_right(current))
     changes: list[TagChange] = []
     if status is not None:
         changes.append(set_status(ring_id, status, by, settings))
@@ -358,15 +389,6 @@ def tag_ring(
 
 
 # --------------------------------------------------------------------------- reads
-
-
-def _decode(text: Any) -> Any:
-    if text is None:
-        return None
-    try:
-        return json.loads(text)
-    except (TypeError, ValueError):
-        return text
 
 
 def _iso(value: Any) -> str:
@@ -405,8 +427,10 @@ def history(ring_id: str, *, limit: int = 10_000, settings: Settings | None = No
             at=_iso(row["at"]),
             by=row["by"],
             action=row["action"],
-            before=_decode(row["before"]),
-            after=_decode(row["after"]),
+            before=decode_json(row["before"]),
+            after=decode_json(row["after"]),
+            by_subject=row["by_subject"],
+            by_email=row["by_email"],
         )
         for row in rows
         if row["event_id"] is not None
@@ -439,6 +463,7 @@ __all__ = [
     "AuditEntry",
     "DETECT",
     "MemberChange",
+    "PermissionDenied",
     "RingTags",
     "STATUSES",
     "TagChange",
@@ -451,7 +476,7 @@ __all__ = [
     "read_account_ids",
     "remove_labels",
     "remove_members",
-    "resolve_investigator",
+    "acting",
     "ring_tags",
     "set_note",
     "set_status",

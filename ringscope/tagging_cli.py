@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from . import tagging
+from . import auth, tagging
 from .config import load_settings
 from .tagging import STATUSES, MemberChange, TagChange
 
@@ -33,7 +33,8 @@ _STATUS_HELP = (
               help="CSV file with an account_id column: accounts to add (--add) or remove (--remove) in bulk.")
 @click.option("--add", "bulk_mode", flag_value="add", help="With --file: put the file's accounts into the case.")
 @click.option("--remove", "bulk_mode", flag_value="remove", help="With --file: take the file's accounts out of the case.")
-@click.option("--by", metavar="NAME", help="Investigator recorded in the audit trail (default: RINGSCOPE_INVESTIGATOR from .env).")
+@click.option("--by", metavar="NAME", help="Your name for the audit trail (default: RINGSCOPE_INVESTIGATOR from .env); "
+                                         "the operating-system user running the command is recorded with it.")
 @click.option("--history", "show_history", is_flag=True,
               help="Print the ring's tags and audit trail, newest first (the default when nothing is changed).")
 def tag(
@@ -76,7 +77,7 @@ def tag(
     wants_change = any([status is not None, labels, removed_labels, note is not None, add_accounts,
                         remove_accounts, accounts_file is not None])
     if wants_change:
-        investigator = tagging.resolve_investigator(by, settings)
+        investigator = auth.cli_identity(by, settings)
         bulk_ids = tagging.read_account_ids(accounts_file) if accounts_file is not None else []
         if status is not None or labels or removed_labels or note is not None:
             for change in tagging.tag_ring(ring, status=status, labels=labels, remove_labels=removed_labels,

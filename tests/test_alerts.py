@@ -7,7 +7,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from auth_people import person
 from ringscope import alerts, db, tagging
+from ringscope.auth import local_identity
 from ringscope.cli import cli
 from test_webhook import Receiver
 
@@ -59,7 +61,7 @@ def test_new_ring_once_then_growth_more_severe_once_confirmed(clean_db):
     assert kinds(alerts.run_rules(clean_db)) == [("ring_grew", "R-1", ("a4",), "medium")]
     assert alerts.run_rules(clean_db).raised == []
 
-    tagging.set_status("R-1", "confirmed", by="alice", settings=clean_db)
+    tagging.set_status("R-1", "confirmed", by=person("alice"), settings=clean_db)
     graph(clean_db, members=["a5"], extra_accounts=["a5"])
     # a5 shares nothing with the ring: not recidivism, but growth of a confirmed ring
     [grew] = alerts.run_rules(clean_db).raised
@@ -68,7 +70,7 @@ def test_new_ring_once_then_growth_more_severe_once_confirmed(clean_db):
 
     # an account an investigator adds is their decision, not an alert
     db.run_write("MERGE (a:Account {account_id: 'inv1'})", settings=clean_db)
-    tagging.add_members("R-1", ["inv1"], by="alice", settings=clean_db)
+    tagging.add_members("R-1", ["inv1"], by=person("alice"), settings=clean_db)
     assert alerts.run_rules(clean_db).raised == []
     # linked to the ring and its accounts
     row = db.run_read("MATCH (x:Alert {kind: 'new_ring'})-[:CONCERNS]->(n) RETURN collect(coalesce(n.ring_id, n.account_id)) AS ids",
@@ -94,7 +96,7 @@ def test_recidivism_on_cards_devices_and_a_template_set_not_on_supernodes(clean_
     db.run_write("MATCH (p:PaymentInstrument {instrument_id: 'card-busy'}) SET p.accounts = 5000", settings=clean_db)
     assert [a.kind for a in alerts.run_rules(clean_db).raised] == ["new_ring"]  # not confirmed yet: no watch
 
-    tagging.set_status("R-1", "confirmed", by="alice", settings=clean_db)
+    tagging.set_status("R-1", "confirmed", by=person("alice"), settings=clean_db)
     [recid] = alerts.run_rules(clean_db).raised
     assert recid.kind == "recidivism" and recid.severity == "high"
     assert recid.account_ids == ("new-3tpl", "new-card", "new-dev")
@@ -109,7 +111,7 @@ def test_recidivism_on_cards_devices_and_a_template_set_not_on_supernodes(clean_
     db.run_write("MERGE (a:Account {account_id: 'cleared'}) WITH a MATCH (p:PaymentInstrument {instrument_id: 'card-r'}) "
                  "MERGE (a)-[:PAID_WITH]->(p)", settings=clean_db)
     add_to_ring(clean_db, "R-1", ["cleared"])
-    tagging.remove_members("R-1", ["cleared"], by="alice", settings=clean_db)
+    tagging.remove_members("R-1", ["cleared"], by=person("alice"), settings=clean_db)
     assert alerts.run_rules(clean_db).raised == []
 
 
@@ -118,19 +120,19 @@ def test_status_changes_are_audited_and_only_open_alerts_go_out(clean_db, tmp_pa
     graph(clean_db, members=["b1", "b2"], ring_id="R-2")
     run = alerts.run_rules(clean_db)
     one, two = sorted(run.raised, key=lambda a: a.ring_id)
-    assert alerts.dismiss(one.alert_id, by="carol", note="known test accounts", settings=clean_db).changed
-    assert not alerts.dismiss(one.alert_id, by="carol", settings=clean_db).changed
-    assert alerts.reopen(one.alert_id, by="dave", settings=clean_db).after == "open"
-    assert alerts.dismiss(one.alert_id, by="dave", settings=clean_db).after == "dismissed"
+    assert alerts.dismiss(one.alert_id, by=person("carol"), note="known test accounts", settings=clean_db).changed
+    assert not alerts.dismiss(one.alert_id, by=person("carol"), settings=clean_db).changed
+    assert alerts.reopen(one.alert_id, by=person("dave"), settings=clean_db).after == "open"
+    assert alerts.dismiss(one.alert_id, by=person("dave"), settings=clean_db).after == "dismissed"
     trail = alerts.history(one.alert_id, settings=clean_db)
     assert [(e.seq, e.by, e.before["status"], e.after["status"]) for e in trail] == [
         (3, "dave", "open", "dismissed"), (2, "dave", "dismissed", "open"), (1, "carol", "open", "dismissed")]
     # ring histories are untouched (the alert's events are about the alert)
     assert tagging.history("R-1", settings=clean_db) == []
     with pytest.raises(alerts.AlertError, match="unknown alert status"):
-        alerts.set_status(one.alert_id, "closed", by="x", settings=clean_db)
+        alerts.set_status(one.alert_id, "closed", by=person("x"), settings=clean_db)
     with pytest.raises(alerts.AlertError, match="no alert with id"):
-        alerts.acknowledge("AL-missing", by="x", settings=clean_db)
+        alerts.acknowledge("AL-missing", by=person("x"), settings=clean_db)
 
     assert [a.alert_id for a in alerts.list_alerts(status="open", settings=clean_db)] == [two.alert_id]
     path = tmp_path / "out" / "alerts.jsonl"
@@ -170,7 +172,7 @@ def test_hostile_account_ids_are_shown_inert(clean_db):
     assert HOSTILE in json.loads(lines[0])["account_ids"]  # JSON keeps the data exact for machines
 
 
-def test_the_inbox_page_filters_acknowledges_and_opens_the_ring(clean_db):
+def test_the_inbox_page_filters_acknowledges_and_opens_the_ring(clean_db, request):
     from pathlib import Path
 
     import streamlit as st
@@ -180,6 +182,11 @@ def test_the_inbox_page_filters_acknowledges_and_opens_the_ring(clean_db):
     graph(clean_db, members=[HOSTILE, "b2"], ring_id="R-2")
     raised = {a.ring_id: a for a in alerts.run_rules(clean_db).raised}
     st.cache_data.clear()
+    # served as `ringscope app` serves it by default (127.0.0.1): without sign-in configured
+    # the app acts as the single local user (see test_app_pages.served_on_loopback)
+    before = st.get_option("server.address")
+    st.config.set_option("server.address", "127.0.0.1")
+    request.addfinalizer(lambda: st.config.set_option("server.address", before))
     at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app" / "main.py"), default_timeout=90)
     at.switch_page("app_pages/alerts.py")
     at.run()
@@ -190,18 +197,13 @@ def test_the_inbox_page_filters_acknowledges_and_opens_the_ring(clean_db):
     # attacker-chosen ids are shown as inert text: no bidi override reaches the page's markdown
     assert all("\u202e" not in m.value for m in at.markdown)
 
-    # without a name nothing is written
+    # the app without a provider acts as the single local user, recorded as such
     at.selectbox(key="alerts_pick").set_value(raised["R-1"].alert_id).run()
-    at.button[0].click().run()  # Acknowledge (the form's first button)
-    assert any("Enter your name" in w.value for w in at.warning)
-    assert alerts.get_alert(raised["R-1"].alert_id, clean_db).status == "open"
-
-    at.session_state["investigator"] = "erin"
     at.text_input(key=f"alert_note::{raised['R-1'].alert_id}").input("seen in the queue")
-    at.button[0].click().run()
+    at.button[0].click().run()  # Acknowledge (the form's first button)
     assert not at.exception, [e.value for e in at.exception]
     stored = alerts.get_alert(raised["R-1"].alert_id, clean_db)
-    assert (stored.status, stored.status_by) == ("acknowledged", "erin")
+    assert (stored.status, stored.status_by) == ("acknowledged", local_identity().label)
     [event] = alerts.history(stored.alert_id, settings=clean_db)
     assert event.after == {"status": "acknowledged", "note": "seen in the queue"}
     # the open filter no longer lists it
@@ -217,7 +219,7 @@ def test_the_inbox_page_filters_acknowledges_and_opens_the_ring(clean_db):
 def test_a_reported_ring_detection_no_longer_finds_raises_ring_weakened_once(clean_db):
     graph(clean_db, members=["a1", "a2", "a3"])
     alerts.run_rules(clean_db)
-    tagging.set_status("R-1", "confirmed", by="alice", settings=clean_db)
+    tagging.set_status("R-1", "confirmed", by=person("alice"), settings=clean_db)
     # what detection's retire step does to a touched ring it no longer finds
     db.run_write("MATCH (r:Ring {ring_id: 'R-1'}) SET r.retired = true, r.detection_status = 'stale', "
                  "r.retired_at = datetime('2026-03-05T06:00:00Z')", settings=clean_db)

@@ -12,7 +12,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from ringscope import db
+from ringscope import auth, db
 from ringscope.app import data, graph_panel
 from ringscope.app.graph_view import GraphState
 
@@ -21,6 +21,20 @@ from test_app_world import CROWD, SUPERNODE_IP, XSS_EMAIL, XSS_NAME, world  # no
 MAIN = str(Path(__file__).resolve().parent.parent / "app" / "main.py")
 
 pytestmark = pytest.mark.integration
+
+
+#: Without sign-in configured the app acts as the single local user of this machine.
+LOCAL = auth.local_identity()
+
+
+@pytest.fixture(autouse=True)
+def served_on_loopback():
+    """AppTest runs the app in this process, unserved: say it is served as `ringscope app`
+    serves it by default (127.0.0.1), else the app refuses to run without sign-in."""
+    before = st.get_option("server.address")
+    st.config.set_option("server.address", "127.0.0.1")
+    yield
+    st.config.set_option("server.address", before)
 
 
 @pytest.fixture
@@ -212,17 +226,12 @@ def test_unknown_ring_is_one_clear_line(app):
 # --------------------------------------------------------------------------- tagging
 
 
-def test_tagging_needs_a_name_then_writes_status_labels_note_and_history(app, world):  # noqa: F811
+def test_tagging_writes_status_labels_note_and_history_as_the_local_user(app, world):  # noqa: F811
     settings = world["settings"]
     at = _tab(_open(app, "ring", ring="ring-a"), "ring-a", "Tags and case")
-    at.selectbox(key="tag_status::ring-a").set_value("confirmed")
-    at.text_input(key="tag_add::ring-a").set_value("proxy farm, <b>batch</b>")
-    at.text_area(key="tag_note::ring-a").set_value("same BIN range as March")
-    _submit(at, "Save tags")
-    assert any("Enter your name" in w.value for w in at.warning)
-    assert _ring("ring-a", settings)["events"] == 0
-
-    at.text_input(key="investigator").set_value("alice").run()
+    # no free-text name anywhere: the page says who acts, on every page
+    assert not [t for t in at.text_input if t.key == "investigator"]
+    assert any(f"Single local user {LOCAL.os_user}, no sign-in" in _plain(c.value) for c in at.caption)
     at.selectbox(key="tag_status::ring-a").set_value("confirmed")
     at.text_input(key="tag_add::ring-a").set_value("proxy farm, <b>batch</b>")
     at.text_area(key="tag_note::ring-a").set_value("same BIN range as March")
@@ -231,15 +240,15 @@ def test_tagging_needs_a_name_then_writes_status_labels_note_and_history(app, wo
     ring = _ring("ring-a", settings)
     assert ring == {"status": "confirmed", "labels": ["proxy farm", "<b>batch</b>"],
                     "note": "same BIN range as March", "events": 3}
-    events = db.run_read("MATCH (e:AuditEvent)-[:ABOUT]->(:Ring {ring_id: 'ring-a'}) RETURN DISTINCT e.by AS by",
-                         settings=settings)
-    assert events == [{"by": "alice"}]
+    events = db.run_read("MATCH (e:AuditEvent)-[:ABOUT]->(:Ring {ring_id: 'ring-a'}) "
+                         "RETURN DISTINCT e.by AS by, e.by_subject AS subject, e.by_via AS via", settings=settings)
+    assert events == [{"by": LOCAL.label, "subject": f"os:{LOCAL.os_user}", "via": "local"}]
     assert any("Saved 3 change(s)" in _plain(s.value) for s in at.success)
     assert {m.label: m.value for m in at.metric}["Status"] == "confirmed operator"
     _tab(at, "ring-a", "History")
     history = [d.value for d in at.dataframe if "action" in d.value.columns][0]
     assert set(history["action"]) == {"set_status", "add_labels", "set_note"}
-    assert set(history["by"]) == {"alice"}
+    assert set(history["by"]) == {LOCAL.label}
     _no_raw_markup(at)
 
     # the queue shows the new status at once (caches cleared by the save)
@@ -254,7 +263,6 @@ def test_tagging_needs_a_name_then_writes_status_labels_note_and_history(app, wo
 def test_accounts_are_taken_out_of_and_put_back_into_the_case(app, world):  # noqa: F811
     settings = world["settings"]
     at = _tab(_open(app, "ring", ring="ring-b"), "ring-b", "Accounts")
-    at.text_input(key="investigator").set_value("bob").run()
     at.text_input(key="remove_ids::ring-b").set_value("b-02")
     _submit(at, "Remove from case")
     assert not at.exception
@@ -269,7 +277,7 @@ def test_accounts_are_taken_out_of_and_put_back_into_the_case(app, world):  # no
     members = db.run_read("MATCH (:Ring {ring_id: 'ring-b'})-[m:HAS_MEMBER]->(a:Account) WHERE NOT m.removed "
                           "RETURN a.account_id AS id, m.added_by AS by ORDER BY id", settings=settings)
     assert [m["id"] for m in members] == ["b-01", "b-02", "b-03", "b-04", "l-005"]
-    assert {"id": "l-005", "by": "bob"} in members
+    assert {"id": "l-005", "by": LOCAL.label} in members
 
 
 def _tab(at: AppTest, ring_id: str, name: str) -> AppTest:
@@ -450,22 +458,17 @@ def test_export_bundle_from_the_ring_view_and_the_exports_page(app, world, tmp_p
     monkeypatch.setenv("RINGSCOPE_EXPORT_DIR", str(tmp_path))
     at = _tab(_open(app, "ring", ring="ring-b"), "ring-b", "Tags and case")
     at.button(key="export::ring-b").click().run()
-    assert any("Enter your name" in w.value for w in at.warning)
-    assert not list(tmp_path.iterdir())
-
-    at.text_input(key="investigator").set_value("carol").run()
-    at.button(key="export::ring-b").click().run()
     assert not at.exception
     bundles = [p for p in tmp_path.iterdir() if p.is_dir()]
     assert len(bundles) == 1 and "ring-b" in bundles[0].name
     assert any(f"ring ring-b to {bundles[0]}" in _plain(s.value) for s in at.success)
     events = db.run_read("MATCH (e:AuditEvent {action: 'exported'})-[:ABOUT]->(:Ring {ring_id: 'ring-b'}) "
                          "RETURN e.by AS by", settings=world["settings"])
-    assert events == [{"by": "carol"}]
+    assert events == [{"by": LOCAL.label}]
 
     at = _open(at, "exports")
     frame = at.dataframe[0].value
-    assert list(frame["rings"]) == ["ring-b"] and list(frame["by"]) == ["carol"]
+    assert list(frame["rings"]) == ["ring-b"] and list(frame["by"]) == [LOCAL.label]
     # every ring with a status: ring-b is investigating, ring-a new
     at.selectbox(key="exports_status").set_value("new")
     at.button(key="exports_run").click().run()
@@ -524,3 +527,16 @@ def test_ringscope_app_serves_the_app_on_loopback(world, tmp_path):  # noqa: F81
         assert proc.wait(timeout=20) is not None  # the command is the server: terminating it stops it
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0, "nothing listens after the command stopped"
+
+
+def test_people_and_roles_page_shows_the_rules_to_an_admin(app, tmp_path, monkeypatch):
+    roles = tmp_path / "roles.toml"
+    roles.write_text('[people]\n"lena@example.test" = "lead"\n[groups]\n"ts-analysts" = "viewer"\n')
+    monkeypatch.setenv("RINGSCOPE_ROLES_FILE", str(roles))
+    at = _open(app, "roles")  # the local user is admin: the page is in the navigation
+    assert _titles(at) == ["People and roles"]
+    people, groups = at.dataframe[1].value, at.dataframe[2].value
+    assert people.values.tolist() == [["lena@example.test", "lead"]]
+    assert groups.values.tolist() == [["ts-analysts", "viewer"]]
+    assert list(at.dataframe[0].value["role"]) == ["viewer", "investigator", "lead", "admin"]
+    assert any("No sign-in is configured" in _plain(i.value) for i in at.info)

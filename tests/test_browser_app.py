@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ringscope import db
+from ringscope import auth, db
 from ringscope.app.cli import streamlit_command
 
 from test_app_world import SUPERNODE_IP, XSS_EMAIL, XSS_NAME, world  # noqa: F401  (fixture)
@@ -168,11 +168,10 @@ def test_investigator_opens_a_ring_expands_a_node_and_tags_it(app_url, page, wor
     assert tooltip.first.locator("img, script").count() == 0
     shot(page, "04-tooltip")
 
-    # tag the ring: name in the sidebar, then the form
-    name = page.get_by_role("textbox", name="Investigator")
-    name.fill("e2e-investigator")
-    name.press("Enter")
-    wait_idle(page)
+    # tag the ring as the single local user (no sign-in configured: the page says so)
+    me = auth.local_identity()
+    page.get_by_text(f"Single local user {me.os_user}, no sign-in: serving this machine only.").wait_for()
+    assert page.get_by_role("textbox", name="Investigator").count() == 0
     page.get_by_role("tab", name="Tags and case").click()  # a lazy tab: its content runs now
     form = page.locator("[data-testid=stForm]").filter(has=page.get_by_role("button", name="Save tags"))
     form.wait_for()
@@ -189,9 +188,10 @@ def test_investigator_opens_a_ring_expands_a_node_and_tags_it(app_url, page, wor
                        settings=settings)[0]
     assert ring == {"status": "confirmed", "labels": ["e2e-label"]}
     events = db.run_read("MATCH (e:AuditEvent)-[:ABOUT]->(:Ring {ring_id: 'ring-a'}) "
-                         "RETURN e.by AS by, e.action AS action ORDER BY e.seq", settings=settings)
-    assert events == [{"by": "e2e-investigator", "action": "set_status"},
-                      {"by": "e2e-investigator", "action": "add_labels"}]
+                         "RETURN e.by AS by, e.by_subject AS subject, e.action AS action ORDER BY e.seq",
+                         settings=settings)
+    assert events == [{"by": me.label, "subject": f"os:{me.os_user}", "action": "set_status"},
+                      {"by": me.label, "subject": f"os:{me.os_user}", "action": "add_labels"}]
 
     assert page.dialogs == [], f"a script from the data ran: {page.dialogs}"
     assert page.external_requests == [], f"the app reached outside this machine: {page.external_requests}"

@@ -144,14 +144,59 @@ def _sample_value(param):
 def test_every_stored_query_runs_on_the_live_server(clean_db):
     """Cartography's rule: every packaged query is executed against a real Neo4j.
     Reads run as EXPLAIN (syntax, labels and parameters checked by the planner);
-    writes run for real on an empty database."""
+    writes run for real on an empty database, through the one runner (db.run)."""
     for q in sorted(load_catalog().values(), key=lambda q: q.name):
         params = {p.name: _sample_value(p) for p in q.params}
         try:
             if q.mode == "read":
                 db.run_read("EXPLAIN " + q.cypher, params)
-            elif q.category != "schema":
-                for statement in q.statements():
-                    db.run_write(statement, params)
+            else:
+                db.run(q.name, params, mode=db.WRITE)
         except Exception as exc:  # report which file failed
             pytest.fail(f"{q.path.name}: {exc}")
+
+
+def test_a_semicolon_inside_a_comment_string_or_name_does_not_split(tmp_path):
+    q = parse_file(
+        write(
+            tmp_path,
+            """
+            // name: tricky
+            // title: t
+            // description: d
+            // category: tagging
+            // mode: write
+            // version: 1
+            // why: the note may say "a; b";
+            MATCH (r:Ring) SET r.note = 'one; two;
+            three' // trailing; comment;
+            SET r.`odd;name` = "x\\";y" /* block;
+            comment; */ RETURN r;
+            MATCH (n) RETURN n
+            """,
+        )
+    )
+    statements = q.statements()
+    assert len(statements) == 2, statements
+    assert statements[0].startswith("MATCH (r:Ring) SET r.note = 'one; two;\nthree'")
+    assert statements[0].endswith("comment; */ RETURN r")
+    assert statements[1] == "MATCH (n) RETURN n"
+
+
+def test_a_file_of_only_comments_after_the_last_semicolon_adds_no_statement(tmp_path):
+    q = parse_file(write(tmp_path, GOOD.replace("LIMIT $limit", "LIMIT $limit;\n    // the end;")))
+    assert len(q.statements()) == 1
+
+
+def test_an_empty_catalog_is_an_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(CatalogError, match=r"no stored queries \(\*\.cypher\) in .*empty"):
+        load_catalog(tmp_path / "empty")
+
+
+def test_the_catalog_is_read_as_package_data():
+    from importlib import resources
+
+    folder = resources.files("ringscope.cypher")
+    assert (folder / "schema" / "001_keys.cypher").is_file()
+    assert get_query("instrument_fanout").path.read_text() == (folder / "detection" / "instrument_fanout.cypher").read_text()

@@ -1,11 +1,14 @@
 """Config: environment over .env over defaults; which URIs mean the local server."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ringscope.config import load_settings
 
-KEYS = ["NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE", "RINGSCOPE_BOLT_PORT", "RINGSCOPE_HOME", "RINGSCOPE_INVESTIGATOR"]
+KEYS = ["NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE", "RINGSCOPE_BOLT_PORT", "RINGSCOPE_HOME",
+        "RINGSCOPE_EXPORT_DIR", "RINGSCOPE_INVESTIGATOR"]
 
 
 @pytest.fixture
@@ -65,3 +68,33 @@ def test_a_malformed_port_is_one_clear_error(env):
     monkeypatch.setenv("RINGSCOPE_BOLT_PORT", "seven")
     with pytest.raises(ValueError, match="RINGSCOPE_BOLT_PORT='seven' is not a whole number"):
         load_settings()
+
+
+def test_home_and_export_dir_default_to_the_working_folder_not_the_install(env, tmp_path):
+    import ringscope
+
+    monkeypatch, _ = env
+    monkeypatch.chdir(tmp_path)
+    s = load_settings()
+    assert s.home == tmp_path.resolve() / ".ringscope"
+    assert s.local.home == s.home / "neo4j"
+    assert s.export_dir == tmp_path.resolve() / "out" / "exports"
+    package = Path(ringscope.__file__).resolve().parent
+    assert not s.home.is_relative_to(package) and not s.export_dir.is_relative_to(package)
+
+
+def test_home_and_export_dir_come_from_dotenv_and_are_absolute(env, tmp_path):
+    monkeypatch, dotenv = env
+    monkeypatch.chdir(tmp_path)
+    dotenv.write_text("RINGSCOPE_HOME=state\nRINGSCOPE_EXPORT_DIR=~/bundles\n")
+    s = load_settings()
+    assert s.home == tmp_path.resolve() / "state" and s.local.home == tmp_path.resolve() / "state" / "neo4j"
+    assert s.export_dir == (Path.home() / "bundles").resolve()
+
+
+def test_the_export_default_folder_is_the_settings_one(env, tmp_path):
+    from ringscope.export import default_out_dir
+
+    monkeypatch, _ = env
+    monkeypatch.setenv("RINGSCOPE_EXPORT_DIR", str(tmp_path / "x"))
+    assert default_out_dir() == tmp_path / "x"

@@ -3,7 +3,6 @@ the daily export's split files arrive one day at a time in a folder, and the cyc
 run on that folder as cron would, against the real test Neo4j."""
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 import sys
@@ -12,7 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from auth_people import person
 from ringscope import alerts, db, tagging
+from ringscope.auth import PermissionDenied, os_user
 from ringscope.cli import cli
 from ringscope.cycle import CycleError, _exclusive, run_cycle
 from ringscope.export.bundle import export_rings
@@ -97,8 +98,8 @@ def test_four_days_raise_new_ring_nothing_grown_ring_then_recidivism(clean_db, t
     assert day3.raised[0].severity == "medium"  # nobody has confirmed the ring yet
 
     # investigators confirm ring A and export it for enforcement
-    tagging.set_status(ring_a, "confirmed", by="alice", settings=settings)
-    export_rings(tmp_path / "bundles", ring_id=ring_a, by="alice", settings=settings)
+    tagging.set_status(ring_a, "confirmed", by=person("alice"), settings=settings)
+    export_rings(tmp_path / "bundles", ring_id=ring_a, by=person("alice"), settings=settings)
 
     # day 4: the operator returns with fresh accounts on an old VM image and the same prompt
     # set, and one enforced account is still in use
@@ -161,13 +162,15 @@ def test_acknowledging_in_the_cli_writes_the_audit_trail(clean_db, tmp_path):
     csv_out = runner.invoke(cli, ["alerts", "--format", "csv"]).output.splitlines()
     assert csv_out[0].startswith("alert_id,created_at,severity,kind,status") and ",acknowledged," in csv_out[1]
 
+    # the CLI records the typed name with the OS user running it
+    who = f"bob (os user {os_user()})"
     [event] = alerts.history(alert["alert_id"], settings=clean_db)
     assert (event.by, event.action, event.before, event.after) == (
-        "bob", "set_alert_status", {"status": "open"}, {"status": "acknowledged", "note": "looking at it"})
+        who, "set_alert_status", {"status": "open"}, {"status": "acknowledged", "note": "looking at it"})
     stored = alerts.get_alert(alert["alert_id"], settings=clean_db)
-    assert stored.status == "acknowledged" and stored.status_by == "bob" and stored.status_at
+    assert stored.status == "acknowledged" and stored.status_by == who and stored.status_at
     shown = runner.invoke(cli, ["alerts", "history", alert["alert_id"]])
-    assert "bob set_alert_status: open -> acknowledged  (looking at it)" in shown.output
+    assert f"{who} set_alert_status: open -> acknowledged  (looking at it)" in shown.output
 
     # one line, non-zero, for an unknown alert or a missing name
     from ringscope.cli import main
@@ -175,8 +178,11 @@ def test_acknowledging_in_the_cli_writes_the_audit_trail(clean_db, tmp_path):
     with pytest.raises(SystemExit) as exit_info:
         main(["alerts", "ack", "AL-nope", "--by", "bob"])
     assert exit_info.value.code == 1
-    with pytest.raises(alerts.AlertError, match="no investigator name"):
-        alerts.dismiss(alert["alert_id"], by="", settings=dataclasses.replace(clean_db, investigator=""))
+    with pytest.raises(alerts.AlertError, match="needs the identity"):
+        alerts.dismiss(alert["alert_id"], by="bob", settings=clean_db)  # a typed name proves nothing
+    with pytest.raises(PermissionDenied):
+        alerts.dismiss(alert["alert_id"], by=person("vic", role="viewer"), settings=clean_db)
+    assert alerts.get_alert(alert["alert_id"], settings=clean_db).status == "acknowledged"
 
 
 def test_a_second_cycle_at_the_same_time_is_refused(clean_db, tmp_path):

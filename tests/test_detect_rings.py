@@ -8,6 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from auth_people import person
 from ringscope import db, tagging
 from ringscope.catalog import run_query
 from ringscope.cli import cli
@@ -145,11 +146,11 @@ def test_investigator_tags_survive_redetection(clean_db):
     build(clean_db, with_front=False)
     detect(clean_db)
     [rid] = members_by_ring(clean_db)
-    tagging.set_status(rid, "investigating", by="alice", settings=clean_db)
-    tagging.add_labels(rid, ["distillation", "wave-2"], by="alice", settings=clean_db)
-    tagging.set_note(rid, "cards bought in one batch", by="alice", settings=clean_db)
-    tagging.remove_members(rid, ["op3"], by="alice", settings=clean_db)
-    tagging.add_members(rid, ["person001"], by="alice", settings=clean_db)
+    tagging.set_status(rid, "investigating", by=person("alice"), settings=clean_db)
+    tagging.add_labels(rid, ["distillation", "wave-2"], by=person("alice"), settings=clean_db)
+    tagging.set_note(rid, "cards bought in one batch", by=person("alice"), settings=clean_db)
+    tagging.remove_members(rid, ["op3"], by=person("alice"), settings=clean_db)
+    tagging.add_members(rid, ["person001"], by=person("alice"), settings=clean_db)
     events_before = db.run_read("MATCH (e:AuditEvent) RETURN count(e) AS n", settings=clean_db)[0]["n"]
 
     result = detect(clean_db)
@@ -173,7 +174,7 @@ def test_rings_no_longer_found_are_retired_when_touched_and_deleted_when_not(cle
     detect(clean_db)
     rings = members_by_ring(clean_db)
     touched, untouched = ring_of(rings, "op0"), ring_of(rings, "hub0")
-    tagging.set_status(touched, "confirmed", by="bob", settings=clean_db)
+    tagging.set_status(touched, "confirmed", by=person("bob"), settings=clean_db)
     # both rings' shared infrastructure disappears from the graph
     db.run_write(
         "MATCH (a:Account)-[r:PAID_WITH|USED_IP|SENT_TEMPLATE|USED_DEVICE]->() "

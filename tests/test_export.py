@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 import pytest
 from click.testing import CliRunner
 
+from auth_people import person
 from ringscope import __version__, db, tagging
 from ringscope.cli import cli
 from ringscope.errors import RingScopeError
@@ -73,10 +74,10 @@ CREATE (r2)-[:HAS_MEMBER {score: 0.5, added_by: 'detect', removed: false}]->(a6)
 @pytest.fixture
 def world(clean_db):
     db.run_write(WORLD, {"xss_name": XSS_NAME, "xss_email": XSS_EMAIL, "formula_name": FORMULA_NAME}, settings=clean_db)
-    tagging.tag_ring("R1", status="confirmed-operator", labels=["proxy-farm"], note="same card", by="alice", settings=clean_db)
-    tagging.remove_members("R1", ["a4"], by="alice", settings=clean_db)
-    tagging.add_members("R1", ["a5"], by="bob", settings=clean_db)
-    tagging.set_status("R2", "investigating", by="bob", settings=clean_db)
+    tagging.tag_ring("R1", status="confirmed-operator", labels=["proxy-farm"], note="same card", by=person("alice"), settings=clean_db)
+    tagging.remove_members("R1", ["a4"], by=person("alice"), settings=clean_db)
+    tagging.add_members("R1", ["a5"], by=person("bob"), settings=clean_db)
+    tagging.set_status("R2", "investigating", by=person("bob"), settings=clean_db)
     return clean_db
 
 
@@ -97,7 +98,7 @@ def read_csv(path):
 
 
 def test_bundle_contents_match_the_graph(world, tmp_path):
-    [info] = export_rings(tmp_path, by="carol", settings=world)
+    [info] = export_rings(tmp_path, by=person("carol"), settings=world)
     folder = tmp_path / "ring-R1"
     assert info.ring_id == "R1" and info.path == folder
     assert sorted(p.name for p in folder.iterdir()) == sorted([*CONTENT_FILES, MANIFEST])
@@ -106,11 +107,11 @@ def test_bundle_contents_match_the_graph(world, tmp_path):
     assert [m["account_id"] for m in members] == ["a1", "a2", "a3", "a5"]  # a4 removed, a5 added
     a1 = members[0]
     assert a1["email"] == XSS_EMAIL and a1["display_name"] == XSS_NAME
-    assert (a1["created_at"], a1["tier"], a1["country"], a1["org_id"]) == ("2025-01-01T10:00:00Z", "build", "KR", "o1")
+    assert (a1["created_at"], a1["tier"], a1["country"], a1["org_id"]) == ("2025-01-01T10:00:00.000000Z", "build", "KR", "o1")
     assert (a1["exchanges"], a1["input_tokens"], a1["output_tokens"], a1["total_tokens"]) == ("100", "1000", "5000", "6000")
     # First/last activity: the earliest and latest of exchanges and sign-ins from any device or IP.
-    assert (a1["first_activity"], a1["last_activity"]) == ("2025-02-20T00:00:00Z", "2025-03-20T00:00:00Z")
-    assert (members[1]["first_activity"], members[1]["last_activity"]) == ("2025-03-01T00:00:00Z", "2025-03-09T00:00:00Z")
+    assert (a1["first_activity"], a1["last_activity"]) == ("2025-02-20T00:00:00.000000Z", "2025-03-20T00:00:00.000000Z")
+    assert (members[1]["first_activity"], members[1]["last_activity"]) == ("2025-03-01T00:00:00.000000Z", "2025-03-09T00:00:00.000000Z")
     assert members[1]["display_name"] == "'" + FORMULA_NAME  # neutralised for spreadsheets
     assert (members[3]["added_by"], members[3]["member_score"]) == ("bob", "")
     assert members[0]["added_by"] == "detect" and members[0]["member_score"] == "0.9"
@@ -118,11 +119,11 @@ def test_bundle_contents_match_the_graph(world, tmp_path):
     identifiers = read_csv(folder / "identifiers.csv")
     listed = {(i["kind"], i["identifier"]): i for i in identifiers}
     # pi-solo has one user, ip2 only one *case* member (a4 was removed, a6 is not in R1).
-    assert set(listed) == {("payment_instrument", "pi-1"), ("device", "dev-1"), ("ip", "203.0.113.7"), ("prompt_template", "tpl-1")}
-    assert [i["kind"] for i in identifiers] == ["device", "ip", "payment_instrument", "prompt_template"]
-    card = listed[("payment_instrument", "pi-1")]
+    assert set(listed) == {("instrument", "pi-1"), ("device", "dev-1"), ("ip", "203.0.113.7"), ("template", "tpl-1")}
+    assert [i["kind"] for i in identifiers] == ["device", "instrument", "ip", "template"]
+    card = listed[("instrument", "pi-1")]
     assert (card["shared_by"], card["members"]) == ("2", "a1;a2")
-    assert (card["first_seen"], card["last_seen"]) == ("2025-02-01T00:00:00Z", "2025-03-02T00:00:00Z")
+    assert (card["first_seen"], card["last_seen"]) == ("2025-02-01T00:00:00.000000Z", "2025-03-02T00:00:00.000000Z")
     assert card["details"] == "kind=card; bin=411111; issuer_country=US"
     assert listed[("device", "dev-1")]["members"] == "a1;a3;a5"
     assert listed[("ip", "203.0.113.7")]["details"] == (
@@ -151,7 +152,7 @@ def test_bundle_contents_match_the_graph(world, tmp_path):
     manifest = json.loads(manifest_bytes)
     assert manifest["ring_ids"] == ["R1"] and manifest["exported_by"] == "carol"
     assert manifest["ringscope_version"] == __version__
-    assert manifest["queries"] == {"export_identifiers": 1, "export_members": 1, "export_ring_evidence": 1, "export_select_rings": 1}
+    assert manifest["queries"] == {"export_identifiers": 2, "export_members": 1, "export_ring_evidence": 2, "export_select_rings": 1}
     for name in CONTENT_FILES:
         data = (folder / name).read_bytes()
         assert manifest["files"][name] == {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
@@ -175,8 +176,8 @@ def test_bundle_contents_match_the_graph(world, tmp_path):
 
 
 def test_same_graph_state_gives_identical_files(world, tmp_path):
-    first = export_rings(tmp_path / "one", by="carol", settings=world)
-    second = export_rings(tmp_path / "two", by="carol", settings=world)
+    first = export_rings(tmp_path / "one", by=person("carol"), settings=world)
+    second = export_rings(tmp_path / "two", by=person("carol"), settings=world)
     assert [b.ring_id for b in first] == [b.ring_id for b in second] == ["R1"]
     for name in CONTENT_FILES:
         assert (tmp_path / "one/ring-R1" / name).read_bytes() == (tmp_path / "two/ring-R1" / name).read_bytes(), name
@@ -187,14 +188,14 @@ def test_same_graph_state_gives_identical_files(world, tmp_path):
     assert len(list_exports(settings=world)) == 2
 
     # A real change in the graph shows up in the files.
-    tagging.add_labels("R1", ["wave-2"], by="alice", settings=world)
-    export_rings(tmp_path / "three", by="carol", settings=world)
+    tagging.add_labels("R1", ["wave-2"], by=person("alice"), settings=world)
+    export_rings(tmp_path / "three", by=person("carol"), settings=world)
     assert (tmp_path / "three/ring-R1/evidence.json").read_bytes() != (tmp_path / "one/ring-R1/evidence.json").read_bytes()
     assert (tmp_path / "three/ring-R1/members.csv").read_bytes() == (tmp_path / "one/ring-R1/members.csv").read_bytes()
 
 
 def test_graph_html_escapes_every_data_string(world, tmp_path):
-    export_rings(tmp_path, by="carol", settings=world)
+    export_rings(tmp_path, by=person("carol"), settings=world)
     page = (tmp_path / "ring-R1/graph.html").read_text(encoding="utf-8")
     assert XSS_NAME not in page and XSS_EMAIL not in page
     assert '"><script>' not in page and "<script" not in page.lower() and "<img" not in page.lower()
@@ -211,7 +212,7 @@ def test_graph_html_escapes_every_data_string(world, tmp_path):
 
 
 def test_verify_catches_changed_missing_and_extra_files(world, tmp_path):
-    [info] = export_rings(tmp_path, by="carol", settings=world)
+    [info] = export_rings(tmp_path, by=person("carol"), settings=world)
     folder = info.path
     assert verify_bundle(folder).ok
 
@@ -239,7 +240,7 @@ def test_verify_catches_changed_missing_and_extra_files(world, tmp_path):
 
 
 def test_verify_against_the_graph_catches_a_rewritten_manifest(world, tmp_path):
-    [info] = export_rings(tmp_path, by="carol", settings=world)
+    [info] = export_rings(tmp_path, by=person("carol"), settings=world)
     folder = info.path
     checked = verify_bundle(folder, against_graph=True, settings=world)
     assert checked.ok and checked.recorded["export_id"] == info.export_id
@@ -261,7 +262,7 @@ def test_verify_against_the_graph_catches_a_rewritten_manifest(world, tmp_path):
 
 
 def test_manifest_naming_files_outside_the_bundle_is_refused(world, tmp_path):
-    [info] = export_rings(tmp_path, by="carol", settings=world)
+    [info] = export_rings(tmp_path, by=person("carol"), settings=world)
     manifest = json.loads((info.path / MANIFEST).read_text())
     manifest["files"]["../../etc/passwd"] = {"sha256": "0" * 64, "size": 1}
     (info.path / MANIFEST).write_text(json.dumps(manifest))
@@ -272,7 +273,7 @@ def test_manifest_naming_files_outside_the_bundle_is_refused(world, tmp_path):
 def test_zero_confirmed_rings_says_so_and_writes_nothing(clean_db, tmp_path):
     db.run_write("CREATE (:Ring {ring_id: 'R9', status: 'investigating', signals: []})", settings=clean_db)
     out = tmp_path / "bundles"
-    assert export_rings(out, by="carol", settings=clean_db) == []
+    assert export_rings(out, by=person("carol"), settings=clean_db) == []
     assert not out.exists()
     result = CliRunner().invoke(cli, ["export", "--out", str(out), "--by", "carol", "--no-progress"])
     assert result.exit_code == 0, result.output
@@ -284,12 +285,12 @@ def test_zero_confirmed_rings_says_so_and_writes_nothing(clean_db, tmp_path):
 
 def test_one_ring_and_other_statuses(world, tmp_path):
     with pytest.raises(RingScopeError, match="ring 'R2' has status investigating, not confirmed"):
-        export_rings(tmp_path, ring_id="R2", by="carol", settings=world)
+        export_rings(tmp_path, ring_id="R2", by=person("carol"), settings=world)
     with pytest.raises(RingScopeError, match="no ring with id 'R404'"):
-        export_rings(tmp_path, ring_id="R404", by="carol", settings=world)
+        export_rings(tmp_path, ring_id="R404", by=person("carol"), settings=world)
     assert list(tmp_path.iterdir()) == []
     calls = []
-    [info] = export_rings(tmp_path, ring_id="R2", status="investigating", by="carol", settings=world,
+    [info] = export_rings(tmp_path, ring_id="R2", status="investigating", by=person("carol"), settings=world,
                           progress=lambda done, total, message: calls.append((done, total, message)))
     assert calls == [(0, 1, "ring R2"), (1, 1, "recorded in the graph")]
     actions = [json.loads(line) for line in (info.path / "actions.jsonl").read_text().splitlines()]
@@ -297,11 +298,11 @@ def test_one_ring_and_other_statuses(world, tmp_path):
 
 
 def test_existing_bundle_is_replaced_only_with_force(world, tmp_path):
-    export_rings(tmp_path, by="carol", settings=world)
+    export_rings(tmp_path, by=person("carol"), settings=world)
     with pytest.raises(RingScopeError, match="already holds files: pass --force"):
-        export_rings(tmp_path, by="carol", settings=world)
-    tagging.set_note("R1", "updated", by="alice", settings=world)
-    [info] = export_rings(tmp_path, by="carol", settings=world, force=True)
+        export_rings(tmp_path, by=person("carol"), settings=world)
+    tagging.set_note("R1", "updated", by=person("alice"), settings=world)
+    [info] = export_rings(tmp_path, by=person("carol"), settings=world, force=True)
     assert json.loads((info.path / "evidence.json").read_text())["tags"]["note"] == "updated"
     assert verify_bundle(info.path).ok
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ring-R1"]  # no staging leftovers
@@ -310,7 +311,7 @@ def test_existing_bundle_is_replaced_only_with_force(world, tmp_path):
     (other / "ring-R1").mkdir(parents=True)
     (other / "ring-R1" / "precious.txt").write_text("not a bundle")
     with pytest.raises(RingScopeError, match="not a RingScope bundle"):
-        export_rings(other, by="carol", settings=world, force=True)
+        export_rings(other, by=person("carol"), settings=world, force=True)
     assert (other / "ring-R1" / "precious.txt").read_text() == "not a bundle"
 
 
@@ -320,7 +321,7 @@ def test_unsafe_ring_ids_stay_inside_the_output_folder(clean_db, tmp_path):
         "-[:HAS_MEMBER {added_by: 'detect', removed: false}]->(:Account {account_id: 'z1'})",
         settings=clean_db,
     )
-    [info] = export_rings(tmp_path / "out", by="carol", settings=clean_db)
+    [info] = export_rings(tmp_path / "out", by=person("carol"), settings=clean_db)
     assert info.path.parent == tmp_path / "out"
     assert info.path.name == bundle_name("../../escape me") and "/" not in info.path.name
     assert info.path.name.startswith("ring-") and ".." not in info.path.name and "escape_me" in info.path.name
@@ -338,3 +339,44 @@ def test_cli_export_and_list(world, tmp_path):
     assert runner.invoke(cli, ["export", "--by", "carol"]).exit_code == 2  # no --out
     members = list(csv.reader(io.StringIO((tmp_path / "ring-R1/members.csv").read_text())))
     assert members[0][:3] == ["account_id", "email", "display_name"]
+
+
+ONE_TIME_FORMAT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$"
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+def test_every_time_in_a_bundle_has_one_format(clean_db, tmp_path):
+    """evidence.json and members.csv of one bundle format one instant the same way, whether the
+    time came from the driver (a DateTime with nanoseconds) or from JSON that detection wrote
+    with another formatter (`neo4j.time.DateTime.iso_format()`: nanoseconds, `+00:00`)."""
+    import re
+
+    from neo4j.time import DateTime
+
+    instant = DateTime(2025, 3, 1, 10, 0, 0, 123456789, tzinfo=__import__("datetime").timezone.utc)
+    evidence = json.dumps({"signals": {"signup_bursts": {"first": instant.iso_format(), "note": "not a time"}}})
+    db.run_write(
+        "CREATE (a:Account {account_id: 'a1', created_at: $t})<-[:HAS_MEMBER {added_by: 'detect', removed: false}]-"
+        "(:Ring {ring_id: 'RT', status: 'confirmed', labels: [], signals: ['signup_bursts'], evidence: $evidence, "
+        " detected_at: $t, first_detected_at: $t})",
+        {"t": instant, "evidence": evidence}, settings=clean_db)
+    [info] = export_rings(tmp_path, by=person("carol"), settings=clean_db)
+    document = json.loads((info.path / "evidence.json").read_text())
+    created = read_csv(info.path / "members.csv")[0]["created_at"]
+    first = document["detection"]["evidence"]["signals"]["signup_bursts"]["first"]
+    assert created == document["detection"]["detected_at"] == first == "2025-03-01T10:00:00.123456Z"
+    times = [s for s in _strings(document) if re.match(r"^\d{4}-\d{2}-\d{2}T", s)]
+    assert times and all(re.match(ONE_TIME_FORMAT, s) for s in times), times
+    assert document["detection"]["evidence"]["signals"]["signup_bursts"]["note"] == "not a time"
+    manifest = json.loads((info.path / MANIFEST).read_text())
+    assert re.match(ONE_TIME_FORMAT, manifest["exported_at"])

@@ -183,3 +183,17 @@ def test_stop_then_start_again(neo4j_settings):
     assert started.returncode == 0, started.stderr
     assert "started" in started.stdout
     assert db.run_read("RETURN 1 AS one")[0]["one"] == 1
+
+
+def test_waiting_for_start_up_fails_fast_on_a_database_that_does_not_exist(neo4j_settings):
+    """A definite answer from the server (no such database) ends the wait at once instead
+    of after the start-up time-out."""
+    import time
+
+    if not neo4j_settings.uses_local_server:
+        pytest.skip("tests run against a remote server")
+    paths = local.ServerPaths(neo4j_settings.local.home)
+    began = time.monotonic()
+    with pytest.raises(local.ServerError, match="no database 'nosuchdb'.*fix NEO4J_DATABASE"):
+        local._bolt_ready(replace(neo4j_settings, database="nosuchdb"), timeout=120, pid=local.read_pid(paths), paths=paths)
+    assert time.monotonic() - began < 30

@@ -2,13 +2,14 @@
 audit event with the right before/after, in the same transaction."""
 from __future__ import annotations
 
-import dataclasses
+import getpass
 import json
 import threading
 
 import pytest
 from click.testing import CliRunner
 
+from auth_people import person
 from ringscope import db, tagging
 from ringscope.catalog import queries_in
 from ringscope.cli import cli
@@ -59,7 +60,7 @@ def membership(settings, ring_id="R1"):
 
 def test_set_status_writes_one_event_with_before_and_after(clean_db):
     make_ring(clean_db)
-    change = tagging.set_status("R1", "Confirmed-Operator", by="alice", settings=clean_db)
+    change = tagging.set_status("R1", "Confirmed-Operator", by=person("alice"), settings=clean_db)
     assert change.changed and change.before == "new" and change.after == "confirmed"
     assert ring(clean_db)["status"] == "confirmed"
     [event] = events(clean_db)
@@ -68,11 +69,11 @@ def test_set_status_writes_one_event_with_before_and_after(clean_db):
     assert json.loads(event["before"]) == {"status": "new"}
     assert json.loads(event["after"]) == {"status": "confirmed"}
 
-    again = tagging.set_status("R1", "confirmed", by="bob", settings=clean_db)
+    again = tagging.set_status("R1", "confirmed", by=person("bob"), settings=clean_db)
     assert not again.changed and again.event_id is None
     assert len(events(clean_db)) == 1
 
-    tagging.set_status("R1", "false-positive", by="bob", settings=clean_db)
+    tagging.set_status("R1", "false-positive", by=person("bob"), settings=clean_db)
     second = events(clean_db)[1]
     assert (second["seq"], second["by"]) == (2, "bob")
     assert json.loads(second["before"]) == {"status": "confirmed"}
@@ -89,14 +90,14 @@ def test_status_spellings():
 
 def test_labels_add_and_remove(clean_db):
     make_ring(clean_db)
-    add = tagging.add_labels("R1", ["proxy-farm", " wave-2 ", "proxy-farm"], by="alice", settings=clean_db)
+    add = tagging.add_labels("R1", ["proxy-farm", " wave-2 ", "proxy-farm"], by=person("alice"), settings=clean_db)
     assert (add.before, add.after) == ([], ["proxy-farm", "wave-2"])
     assert ring(clean_db)["labels"] == ["proxy-farm", "wave-2"]
 
-    repeat = tagging.add_labels("R1", ["wave-2"], by="alice", settings=clean_db)
+    repeat = tagging.add_labels("R1", ["wave-2"], by=person("alice"), settings=clean_db)
     assert not repeat.changed
 
-    remove = tagging.remove_labels("R1", ["proxy-farm", "never-there"], by="bob", settings=clean_db)
+    remove = tagging.remove_labels("R1", ["proxy-farm", "never-there"], by=person("bob"), settings=clean_db)
     assert remove.after == ["wave-2"]
     assert ring(clean_db)["labels"] == ["wave-2"]
 
@@ -110,9 +111,9 @@ def test_labels_add_and_remove(clean_db):
 
 def test_note_set_and_cleared(clean_db):
     make_ring(clean_db)
-    tagging.set_note("R1", "same BIN as March", by="alice", settings=clean_db)
+    tagging.set_note("R1", "same BIN as March", by=person("alice"), settings=clean_db)
     assert ring(clean_db)["note"] == "same BIN as March"
-    tagging.set_note("R1", "", by="alice", settings=clean_db)
+    tagging.set_note("R1", "", by=person("alice"), settings=clean_db)
     assert "note" not in ring(clean_db)
     trail = events(clean_db)
     assert [json.loads(e["after"]) for e in trail] == [{"note": "same BIN as March"}, {"note": None}]
@@ -121,15 +122,15 @@ def test_note_set_and_cleared(clean_db):
 
 def test_members_added_and_removed_never_deleted(clean_db):
     make_ring(clean_db)
-    added = tagging.add_members("R1", ["a4", "a1", "ghost"], by="carol", settings=clean_db)
+    added = tagging.add_members("R1", ["a4", "a1", "ghost"], by=person("carol"), settings=clean_db)
     assert (added.changed, added.unchanged, added.unknown) == (("a4",), ("a1",), ("ghost",))
     assert membership(clean_db)["a4"] == ("carol", False)
 
-    removed = tagging.remove_members("R1", ["a2", "a5"], by="carol", settings=clean_db)
+    removed = tagging.remove_members("R1", ["a2", "a5"], by=person("carol"), settings=clean_db)
     assert (removed.changed, removed.unchanged) == (("a2",), ("a5",))
     assert membership(clean_db)["a2"] == ("detect", True)  # flagged, still there
 
-    back = tagging.add_members("R1", ["a2"], by="dave", settings=clean_db)
+    back = tagging.add_members("R1", ["a2"], by=person("dave"), settings=clean_db)
     assert back.changed == ("a2",)
     assert membership(clean_db)["a2"] == ("detect", False)
     assert db.run_read("MATCH (:Ring)-[m:HAS_MEMBER]->() RETURN count(m) AS n", settings=clean_db)[0]["n"] == 4
@@ -148,15 +149,15 @@ def test_members_added_and_removed_never_deleted(clean_db):
 
 def test_member_change_with_only_unknown_ids_writes_nothing(clean_db):
     make_ring(clean_db)
-    change = tagging.add_members("R1", ["nobody"], by="carol", settings=clean_db)
+    change = tagging.add_members("R1", ["nobody"], by=person("carol"), settings=clean_db)
     assert change.unknown == ("nobody",) and change.event_id is None
     assert events(clean_db) == []
 
 
 def test_history_newest_first_and_decoded(clean_db):
     make_ring(clean_db)
-    tagging.tag_ring("R1", status="investigating", labels=["x"], note="n1", by="alice", settings=clean_db)
-    tagging.set_status("R1", "escalated", by="bob", settings=clean_db)
+    tagging.tag_ring("R1", status="investigating", labels=["x"], note="n1", by=person("alice"), settings=clean_db)
+    tagging.set_status("R1", "escalated", by=person("bob"), settings=clean_db)
     trail = tagging.history("R1", settings=clean_db)
     assert [e.action for e in trail] == ["set_status", "set_note", "add_labels", "set_status"]
     assert [e.seq for e in trail] == [4, 3, 2, 1]
@@ -168,32 +169,29 @@ def test_history_newest_first_and_decoded(clean_db):
 def test_tag_ring_checks_everything_before_writing(clean_db):
     make_ring(clean_db)
     with pytest.raises(TaggingError, match="unknown status"):
-        tagging.tag_ring("R1", status="closed", labels=["x"], by="alice", settings=clean_db)
+        tagging.tag_ring("R1", status="closed", labels=["x"], by=person("alice"), settings=clean_db)
     with pytest.raises(TaggingError, match="both added and removed"):
-        tagging.tag_ring("R1", status="confirmed", labels=["x"], remove_labels=["x"], by="alice", settings=clean_db)
+        tagging.tag_ring("R1", status="confirmed", labels=["x"], remove_labels=["x"], by=person("alice"), settings=clean_db)
     assert events(clean_db) == []
     assert ring(clean_db)["status"] == "new"
 
 
 def test_errors_are_one_line(clean_db, monkeypatch):
     make_ring(clean_db)
-    no_name = dataclasses.replace(clean_db, investigator="")
-    with pytest.raises(TaggingError, match="no investigator name"):
-        tagging.set_status("R1", "confirmed", by="  ", settings=no_name)
+    # Typed text is not an identity: the change is refused before anything is written.
+    with pytest.raises(TaggingError, match="needs the identity of who makes it"):
+        tagging.set_status("R1", "confirmed", by="alice", settings=clean_db)
+    assert events(clean_db) == []
     with pytest.raises(TaggingError, match="no ring with id 'R404'"):
-        tagging.set_status("R404", "confirmed", by="alice", settings=clean_db)
+        tagging.set_status("R404", "confirmed", by=person("alice"), settings=clean_db)
     with pytest.raises(TaggingError, match="no ring with id 'R404'"):
         tagging.history("R404", settings=clean_db)
-    # The name from config is used when --by is not given.
-    from_config = dataclasses.replace(clean_db, investigator="dora")
-    tagging.set_status("R1", "investigating", settings=from_config)
-    assert events(clean_db)[0]["by"] == "dora"
 
 
 def test_tags_survive_redetection(clean_db):
     make_ring(clean_db)
-    tagging.tag_ring("R1", status="confirmed", labels=["proxy-farm"], note="keep me", by="alice", settings=clean_db)
-    tagging.remove_members("R1", ["a3"], by="alice", settings=clean_db)
+    tagging.tag_ring("R1", status="confirmed", labels=["proxy-farm"], note="keep me", by=person("alice"), settings=clean_db)
+    tagging.remove_members("R1", ["a3"], by=person("alice"), settings=clean_db)
     # What a detection re-run does: MERGE the ring and its members, touching only detection properties.
     db.run_write(
         """
@@ -224,9 +222,9 @@ def test_tags_survive_the_detection_write_query(clean_db):
     if "write_rings" not in load_catalog():
         pytest.skip("detection's write_rings query has not landed yet")
     make_ring(clean_db)
-    tagging.tag_ring("R1", status="escalated", labels=["l"], note="n", by="alice", settings=clean_db)
-    tagging.remove_members("R1", ["a3"], by="alice", settings=clean_db)
-    tagging.add_members("R1", ["a4"], by="alice", settings=clean_db)
+    tagging.tag_ring("R1", status="escalated", labels=["l"], note="n", by=person("alice"), settings=clean_db)
+    tagging.remove_members("R1", ["a3"], by=person("alice"), settings=clean_db)
+    tagging.add_members("R1", ["a4"], by=person("alice"), settings=clean_db)
     members = [{"account_id": a, "score": 0.7} for a in ("a1", "a2", "a3")]
     row = {"ring_id": "R1", "score": 0.99, "size": 3, "signals": ["shared_device"], "evidence": "{}",
            "member_ids": ["a1", "a2", "a3"], "members": members}
@@ -247,7 +245,7 @@ def test_concurrent_taggers_see_each_others_changes(clean_db):
 
     def work(label):
         try:
-            tagging.add_labels("R1", [label], by=f"inv-{label}", settings=clean_db)
+            tagging.add_labels("R1", [label], by=person(f"inv-{label}"), settings=clean_db)
         except Exception as exc:  # surfaced below
             errors.append(exc)
 
@@ -267,7 +265,7 @@ def test_concurrent_taggers_see_each_others_changes(clean_db):
 def test_untrusted_strings_are_parameters(clean_db):
     weird = "R'1\"}) DETACH DELETE n //"
     make_ring(clean_db, ring_id=weird)
-    tagging.add_labels(weird, ["'); MATCH (n) DETACH DELETE n; //"], by="x\"y", settings=clean_db)
+    tagging.add_labels(weird, ["'); MATCH (n) DETACH DELETE n; //"], by=person("x\"y"), settings=clean_db)
     assert ring(clean_db, weird)["labels"] == ["'); MATCH (n) DETACH DELETE n; //"]
     assert db.run_read("MATCH (a:Account) RETURN count(a) AS n", settings=clean_db)[0]["n"] == 5
 
@@ -290,7 +288,7 @@ def test_cli_tag_combined(clean_db):
 
     shown = invoke("tag", "R1")
     assert shown.exit_code == 0
-    assert "status confirmed" in shown.output and "alice set_status: new -> confirmed" in shown.output
+    assert "status confirmed" in shown.output and "alice (os user " in shown.output and ") set_status: new -> confirmed" in shown.output
 
 
 def test_cli_bulk_file_reports_unknown_ids(clean_db, tmp_path):
@@ -301,7 +299,8 @@ def test_cli_bulk_file_reports_unknown_ids(clean_db, tmp_path):
     assert result.exit_code == 0, result.output
     assert "2 account(s) added to the case" in result.output
     assert "1 unknown account id(s)" in result.output and "ghost-1" in result.output
-    assert membership(clean_db)["a5"] == ("carol", False)
+    # the CLI records --by with the operating-system user that ran it
+    assert membership(clean_db)["a5"] == (f"carol (os user {getpass.getuser()})", False)
     [event] = events(clean_db)
     assert json.loads(event["after"]) == {"members": {"a4": "member", "a5": "member"}}
 

@@ -45,21 +45,20 @@ with ui.errors_as_one_line():
                     + (f" (+{len(alert.account_ids) - 50} more)" if len(alert.account_ids) > 50 else ""))
         if alert.status_by:
             st.caption(ui.md(f"{alert.status} by {alert.status_by} at {alert.status_at}"))
-        with st.form(f"alert_form::{alert.alert_id}"):
-            note = st.text_input("Note (kept in the audit trail)", key=f"alert_note::{alert.alert_id}")
-            b1, b2, b3 = st.columns(3)
-            ack = b1.form_submit_button("Acknowledge", disabled=alert.status == "acknowledged")
-            dismiss = b2.form_submit_button("Dismiss", disabled=alert.status == "dismissed")
-            reopen = b3.form_submit_button("Reopen", disabled=alert.status == "open")
-        target = "acknowledged" if ack else "dismissed" if dismiss else "open" if reopen else None
-        if target:
-            name = ui.investigator()
-            if not name:
-                st.warning("Enter your name in the sidebar (Investigator) first: every change is recorded with it.")
-            else:
-                change = alerts.set_status(alert.alert_id, target, by=name, note=note)
+        if ui.may("tag"):
+            with st.form(f"alert_form::{alert.alert_id}"):
+                note = st.text_input("Note (kept in the audit trail)", key=f"alert_note::{alert.alert_id}")
+                b1, b2, b3 = st.columns(3)
+                ack = b1.form_submit_button("Acknowledge", disabled=alert.status == "acknowledged")
+                dismiss = b2.form_submit_button("Dismiss", disabled=alert.status == "dismissed")
+                reopen = b3.form_submit_button("Reopen", disabled=alert.status == "open")
+            target = "acknowledged" if ack else "dismissed" if dismiss else "open" if reopen else None
+            if target:
+                change = alerts.set_status(alert.alert_id, target, by=ui.current(), note=note)
                 ui.flash(f"{alert.alert_id}: {change.before} -> {change.after}")
                 st.rerun()
+        else:
+            ui.role_note("tag")
         if alert.ring_id and st.button("Open the ring", key=f"alert_open::{alert.alert_id}"):
             ui.open_ring(alert.ring_id)
         trail = alerts.history(alert.alert_id)

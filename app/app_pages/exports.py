@@ -16,20 +16,20 @@ from ringscope import export  # noqa: E402
 
 with ui.errors_as_one_line():
     ui.show_flash()
+    me = ui.current()
     st.subheader("Export every ring with a status")
-    st.caption(ui.md(f"One bundle per ring under {export.default_out_dir()}.") + " `ringscope verify` checks a bundle.")
-    c1, c2, c3 = st.columns([3, 2, 1], vertical_alignment="bottom")
-    status = c1.selectbox("Status", STATUSES, index=STATUSES.index("confirmed"), format_func=ui.status_title,
-                          key="exports_status")
-    replace = c2.checkbox("Replace earlier bundles", key="exports_force")
-    if c3.button("Export", type="primary", key="exports_run"):
-        by = ui.investigator()
-        if not by:
-            st.warning("Enter your name in the sidebar (Investigator) first: exports are recorded with it.")
-        else:
+    if not me.can("export"):
+        ui.role_note("export")
+    else:
+        st.caption(ui.md(f"One bundle per ring under {export.default_out_dir()}.") + " `ringscope verify` checks a bundle.")
+        c1, c2, c3 = st.columns([3, 2, 1], vertical_alignment="bottom")
+        status = c1.selectbox("Status", STATUSES, index=STATUSES.index("confirmed"), format_func=ui.status_title,
+                              key="exports_status")
+        replace = c2.checkbox("Replace earlier bundles", key="exports_force")
+        if c3.button("Export", type="primary", key="exports_run"):
             bar = st.progress(0.0, text="Writing bundles ...")
             try:
-                bundles = export.export_rings(export.default_out_dir(), status=status, by=by, force=replace,
+                bundles = export.export_rings(export.default_out_dir(), status=status, by=me, force=replace,
                                               progress=tagging_panel.progress_bar(bar))
                 ui.flash(f"Exported {tagging_panel.describe_bundles(bundles)}.",
                          "success" if bundles else "info")

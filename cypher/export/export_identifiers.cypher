@@ -6,7 +6,7 @@
 //   user agent, ASN/network/kind of an IP, template totals). Ordered by kind and identifier.
 // category: export
 // mode: read
-// version: 1
+// version: 2
 // param: ring_id          -- the ring to export
 // param: min_shared = 2   -- an identifier is listed when at least this many case accounts used it
 // param: limit = 1000000  -- identifiers returned at most (the export refuses to cut a list short)
@@ -22,10 +22,10 @@ WITH x, collect(DISTINCT a.account_id) AS members, min(u.first_seen) AS first_se
 WHERE size(members) >= $min_shared
 WITH x, members, first_seen, last_seen,
      CASE
-       WHEN x:PaymentInstrument THEN 'payment_instrument'
+       WHEN x:PaymentInstrument THEN 'instrument'
        WHEN x:Device THEN 'device'
        WHEN x:IP THEN 'ip'
-       ELSE 'prompt_template'
+       ELSE 'template'
      END AS kind
 RETURN kind,
        coalesce(x.instrument_id, x.device_id, x.address, x.fingerprint) AS identifier,

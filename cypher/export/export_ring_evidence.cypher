@@ -6,7 +6,7 @@
 //   are left out: they describe bundles, not the case, and would make every re-export differ.
 // category: export
 // mode: read
-// version: 1
+// version: 2
 // param: ring_id  -- the ring to export
 //
 // In Neo4j Browser or cypher-shell, set the parameters first:
@@ -28,5 +28,5 @@ RETURN r.ring_id AS ring_id,
        COLLECT { MATCH (r)-[m:HAS_MEMBER]->(a:Account) WHERE coalesce(m.removed, false)
                  RETURN a.account_id ORDER BY a.account_id } AS removed_members,
        COLLECT { MATCH (r)<-[:ABOUT]-(e:AuditEvent) WHERE e.action <> 'exported'
-                 RETURN e {.event_id, .seq, .at, .by, .action, .before, .after}
+                 RETURN e {.event_id, .seq, .at, .by, .by_subject, .by_email, .action, .before, .after}
                  ORDER BY e.seq, e.at, e.event_id } AS audit

@@ -6,10 +6,13 @@
 //   trail, all in one transaction.
 // category: export
 // mode: write
-// version: 1
+// version: 2
 // param: export_id                  -- id of this export run
 // param: at = "1970-01-01T00:00:00Z"  -- export time, ISO-8601 UTC (the manifests' exported_at)
 // param: by                         -- the investigator who exported
+// param: by_subject                 -- the signed-in identity's stable subject (provider `sub`, or os:<user> for the CLI)
+// param: by_email                   -- the identity's verified e-mail address, or null
+// param: by_via                     -- how the identity was established: oidc, cli or local
 // param: out_dir                    -- the folder the bundles were written under
 // param: status = "confirmed"       -- the status the rings were selected by
 // param: ringscope_version = ""     -- RingScope version that wrote the bundles
@@ -19,6 +22,9 @@
 // :param export_id => 'exp-example'
 // :param at => '2026-01-01T00:00:00Z'
 // :param by => 'alice'
+// :param by_subject => 'os:alice'
+// :param by_email => null
+// :param by_via => 'cli'
 // :param out_dir => '/tmp/bundles'
 // :param status => 'confirmed'
 // :param ringscope_version => '0.1.0'
@@ -27,6 +33,9 @@ CREATE (x:Export {
   export_id: $export_id,
   at: datetime($at),
   by: $by,
+  by_subject: $by_subject,
+  by_email: $by_email,
+  by_via: $by_via,
   out_dir: $out_dir,
   status: $status,
   ringscope_version: $ringscope_version,
@@ -47,6 +56,9 @@ CREATE (e:AuditEvent {
   seq: COUNT { (r)<-[:ABOUT]-(:AuditEvent) } + 1,
   at: x.at,
   by: $by,
+  by_subject: $by_subject,
+  by_email: $by_email,
+  by_via: $by_via,
   action: 'exported',
   before: 'null',
   after: apoc.convert.toJson({export_id: x.export_id, bundle: b.bundle, out_dir: x.out_dir,

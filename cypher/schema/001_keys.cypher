@@ -4,6 +4,7 @@
 //   Each constraint also gives the index MERGE and lookups by key use.
 // category: schema
 // mode: write
+// transaction: auto
 // version: 1
 CREATE CONSTRAINT account_id IF NOT EXISTS FOR (n:Account) REQUIRE n.account_id IS UNIQUE;
 CREATE CONSTRAINT instrument_id IF NOT EXISTS FOR (n:PaymentInstrument) REQUIRE n.instrument_id IS UNIQUE;

@@ -4,6 +4,7 @@
 //   accounts by sign-up time (burst detection), IPs by kind and network, audit by time.
 // category: schema
 // mode: write
+// transaction: auto
 // version: 2
 CREATE INDEX account_email IF NOT EXISTS FOR (n:Account) ON (n.email);
 CREATE INDEX account_created_at IF NOT EXISTS FOR (n:Account) ON (n.created_at);

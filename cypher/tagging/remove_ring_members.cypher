@@ -7,15 +7,21 @@
 //   not_member, removed (already out: unchanged) or member (the state before: now removed).
 // category: tagging
 // mode: write
-// version: 1
+// version: 2
 // param: ring_id      -- the ring whose case changes
 // param: account_ids  -- account ids to take out of the case (distinct)
 // param: by           -- the investigator recorded in the audit trail
+// param: by_subject   -- the signed-in identity's stable subject (provider `sub`, or os:<user> for the CLI)
+// param: by_email     -- the identity's verified e-mail address, or null
+// param: by_via       -- how the identity was established: oidc, cli or local
 //
 // In Neo4j Browser or cypher-shell, set the parameters first:
 // :param ring_id => 'ring-0001'
 // :param account_ids => ['acct-00017']
 // :param by => 'alice'
+// :param by_subject => 'os:alice'
+// :param by_email => null
+// :param by_via => 'cli'
 MATCH (r:Ring {ring_id: $ring_id})
 // Write-lock the ring before reading its old values (a write takes the lock; without it
 // two taggers at once could both read the same "before" and one change would be lost).
@@ -47,6 +53,9 @@ OPTIONAL CALL (r, changes) {
     seq: COUNT { (r)<-[:ABOUT]-(:AuditEvent) } + 1,
     at: datetime(),
     by: $by,
+    by_subject: $by_subject,
+    by_email: $by_email,
+    by_via: $by_via,
     action: 'remove_members',
     before: apoc.convert.toJson({members: apoc.map.fromPairs([c IN changes | [c.account_id, 'member']])}),
     after: apoc.convert.toJson({members: apoc.map.fromPairs([c IN changes | [c.account_id, 'removed']])})

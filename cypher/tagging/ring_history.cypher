@@ -5,7 +5,7 @@
 //   when the ring exists but has no history; no row when the ring does not exist.
 // category: tagging
 // mode: read
-// version: 1
+// version: 2
 // param: ring_id        -- the ring whose history to list
 // param: limit = 10000  -- events returned at most
 //
@@ -18,4 +18,4 @@ WITH r, e
 ORDER BY e.seq DESC, e.at DESC, e.event_id DESC
 LIMIT $limit
 RETURN r.ring_id AS ring_id, e.event_id AS event_id, e.seq AS seq, e.at AS at, e.by AS by,
-       e.action AS action, e.before AS before, e.after AS after
+       e.by_subject AS by_subject, e.by_email AS by_email, e.action AS action, e.before AS before, e.after AS after

@@ -7,15 +7,21 @@
 //   The caller checks $status is one of new, investigating, confirmed, false_positive, escalated.
 // category: tagging
 // mode: write
-// version: 1
+// version: 2
 // param: ring_id  -- the ring to tag
 // param: status   -- the new status (canonical spelling)
 // param: by       -- the investigator recorded in the audit trail
+// param: by_subject -- the signed-in identity's stable subject (provider `sub`, or os:<user> for the CLI)
+// param: by_email -- the identity's verified e-mail address, or null
+// param: by_via   -- how the identity was established: oidc, cli or local
 //
 // In Neo4j Browser or cypher-shell, set the parameters first:
 // :param ring_id => 'ring-0001'
 // :param status => 'investigating'
 // :param by => 'alice'
+// :param by_subject => 'os:alice'
+// :param by_email => null
+// :param by_via => 'cli'
 MATCH (r:Ring {ring_id: $ring_id})
 // Write-lock the ring before reading its old values (a write takes the lock; without it
 // two taggers at once could both read the same "before" and one change would be lost).
@@ -31,6 +37,9 @@ OPTIONAL CALL (r, before, changed) {
     seq: COUNT { (r)<-[:ABOUT]-(:AuditEvent) } + 1,
     at: datetime(),
     by: $by,
+    by_subject: $by_subject,
+    by_email: $by_email,
+    by_via: $by_via,
     action: 'set_status',
     before: apoc.convert.toJson({status: before}),
     after: apoc.convert.toJson({status: $status})

@@ -4,7 +4,7 @@ action per account and a manifest of SHA-256 hashes that `ringscope verify` chec
 
 The app and the CLI call the same three functions::
 
-    export_rings(out_dir, status="confirmed", ring_id=None, by="alice") -> list[BundleInfo]
+    export_rings(out_dir, status="confirmed", ring_id=None, by=auth.cli_identity("alice")) -> list[BundleInfo]
     list_exports() -> list[ExportRecord]
     verify_bundle(path) -> VerifyResult
 """

@@ -33,16 +33,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from .. import __version__
+from .. import __version__, domain
+from ..auth import Identity
 from ..catalog import get_query, run_query
-from ..config import PROJECT_ROOT, Settings, load_settings
+from ..config import Settings, load_settings
 from ..errors import RingScopeError
-from ..tagging import normalize_status, resolve_investigator, ring_tags
+from ..tagging import acting, normalize_status, ring_tags
 from . import graph_html
-from .values import identifier_details, iso, plain
+from .values import identifier_details, iso, plain, times_as_utc
 
 #: Bumped when the layout or meaning of a bundle's files changes.
-BUNDLE_FORMAT = 1
+#: 2: kinds spelt as domain.py does (instrument, template); every time in one format.
+BUNDLE_FORMAT = 2
 MANIFEST = "manifest.json"
 CONTENT_FILES = ("members.csv", "identifiers.csv", "evidence.json", "graph.html", "actions.jsonl")
 #: Stored queries whose results make up a bundle; their versions go into the manifest.
@@ -57,13 +59,7 @@ IDENTIFIER_COLUMNS = ("kind", "identifier", "shared_by", "members", "first_seen"
 #: Attacker-chosen text: neutralised against spreadsheet formula injection in the CSVs.
 FREE_TEXT_COLUMNS = frozenset({"email", "display_name", "details"})
 #: The enforcement action proposed for each account of a ring with this status.
-ACTION_BY_STATUS = {
-    "confirmed": "suspend_account",
-    "escalated": "escalate_account",
-    "investigating": "review_account",
-    "new": "review_account",
-    "false_positive": "no_action",
-}
+ACTION_BY_STATUS = domain.ACTION_BY_STATUS
 #: Signals cited in an action's reason.
 TOP_SIGNALS = 3
 
@@ -128,12 +124,7 @@ def json_text(value: Any) -> str:
 
 
 def _decode_json(text: Any) -> Any:
-    if text is None or not isinstance(text, str):
-        return text
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text  # kept verbatim: evidence is never silently dropped
+    return times_as_utc(domain.decode_json(text))
 
 
 def neutralise_formula(text: str) -> str:
@@ -289,7 +280,7 @@ def build_manifest(
     ring_id: str,
     status: str,
     exported_at: str,
-    exported_by: str,
+    exported_by: Identity,
     queries: dict[str, int],
 ) -> bytes:
     document = {
@@ -297,7 +288,11 @@ def build_manifest(
         "ring_ids": [ring_id],
         "ring_status": status,
         "exported_at": exported_at,
-        "exported_by": exported_by,
+        "exported_by": exported_by.label,
+        # Who, as the identity provider (or the CLI's OS user) established it.
+        "exported_by_subject": exported_by.subject,
+        "exported_by_email": exported_by.email,
+        "exported_by_via": exported_by.via,
         "ringscope_version": __version__,
         "queries": dict(sorted(queries.items())),
         "hash_algorithm": "sha256",
@@ -364,15 +359,14 @@ def write_bundle(folder: Path, files: dict[str, bytes], *, force: bool = False) 
 
 
 def default_out_dir(settings: Settings | None = None) -> Path:
-    """Where the app writes bundles: RINGSCOPE_EXPORT_DIR, else `out/exports` (git-ignored)."""
-    settings = settings or load_settings()
-    configured = settings.extra.get("RINGSCOPE_EXPORT_DIR")
-    return Path(configured).expanduser() if configured else PROJECT_ROOT / "out" / "exports"
+    """Where the app writes bundles: `Settings.export_dir` (RINGSCOPE_EXPORT_DIR, else
+    `out/exports/` in the current directory; never inside the install)."""
+    return (settings or load_settings()).export_dir
 
 
 def _now() -> str:
-    # Milliseconds: two exports in the same second still list in order.
-    return datetime.now(timezone.utc).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+    # Microseconds (the one time format): two exports in the same second still list in order.
+    return domain.iso_utc(datetime.now(timezone.utc))
 
 
 def export_rings(
@@ -380,7 +374,7 @@ def export_rings(
     *,
     status: str = "confirmed",
     ring_id: str | None = None,
-    by: str | None,
+    by: Identity,
     settings: Settings | None = None,
     progress: ProgressFn | None = None,
     force: bool = False,
@@ -390,13 +384,14 @@ def export_rings(
     and record the export in the graph.
 
     Returns the bundles written; an empty list (and nothing written, nothing recorded)
-    when no ring has that status. `by` is the investigator (None: RINGSCOPE_INVESTIGATOR).
+    when no ring has that status. `by` is the Identity exporting: its role must hold
+    `export` (lead or admin), else PermissionDenied before anything is read or written.
     `progress(done, total, message)` is called as rings are written. Existing bundle
     folders are replaced only with `force=True`. Raises RingScopeError (one line) on an
     unknown ring, a ring with another status, or a folder it will not overwrite.
     """
     settings = settings or load_settings()
-    exported_by = resolve_investigator(by, settings)
+    exported_by = acting(by, "export")
     status = normalize_status(status)
     out = Path(out_dir).expanduser()
     if out.exists() and not out.is_dir():
@@ -430,7 +425,7 @@ def export_rings(
             {
                 "export_id": export_id,
                 "at": exported_at,
-                "by": exported_by,
+                **exported_by.audit(),
                 "out_dir": str(out.resolve()),
                 "status": status,
                 "ringscope_version": __version__,

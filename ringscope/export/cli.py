@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 
+from ..auth import cli_identity
 from ..config import load_settings
 from ..errors import RingScopeError
 from ..progress import ProgressBars
@@ -19,7 +20,8 @@ from .verify import verify_bundle
 @click.option("--ring", "ring_id", metavar="RING_ID", help="Only this ring (it must have --status).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write under: one ring-<ring_id>/ bundle folder per ring.")
-@click.option("--by", metavar="NAME", help="Investigator recorded as the exporter (default: RINGSCOPE_INVESTIGATOR from .env).")
+@click.option("--by", metavar="NAME", help="Your name, recorded as the exporter with the operating-system user "
+                                         "running the command (default: RINGSCOPE_INVESTIGATOR from .env).")
 @click.option("--force", is_flag=True, help="Replace bundle folders that already exist (only folders holding a RingScope manifest).")
 @click.option("--min-shared", default=2, show_default=True, type=click.IntRange(min=1),
               help="List an identifier in identifiers.csv when at least this many case accounts used it.")
@@ -44,7 +46,8 @@ def export(status: str, ring_id: str | None, out_dir: Path | None, by: str | Non
         raise click.UsageError("where to? give --out DIR (or --list to see past exports)")
     bars = ProgressBars(not no_progress, unit=" rings", leave=False)
     try:
-        bundles = bundle.export_rings(out_dir, status=status, ring_id=ring_id, by=by, settings=settings,
+        bundles = bundle.export_rings(out_dir, status=status, ring_id=ring_id, by=cli_identity(by, settings),
+                                      settings=settings,
                                       progress=lambda done, total, _message: bars(done, total, "export"),
                                       force=force, min_shared=min_shared)
     finally:

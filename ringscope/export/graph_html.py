@@ -16,14 +16,18 @@ import html
 import math
 from typing import Any, Iterable
 
+from .. import domain
 from .values import identifier_details, iso
 
+#: kind (domain.SHARED_IDENTIFIER_KINDS): (legend, colour, abbreviation)
 KIND_STYLE = {
-    # kind: (legend, colour, abbreviation)
-    "payment_instrument": ("payment instrument", "#c0392b", "PI"),
-    "device": ("device", "#8e44ad", "DV"),
-    "ip": ("IP address", "#138d75", "IP"),
-    "prompt_template": ("prompt template", "#d35400", "PT"),
+    name: (domain.KINDS[name].title, colour, abbreviation)
+    for name, colour, abbreviation in (
+        (domain.INSTRUMENT.name, "#c0392b", "PI"),
+        (domain.DEVICE.name, "#8e44ad", "DV"),
+        (domain.IP.name, "#138d75", "IP"),
+        (domain.TEMPLATE.name, "#d35400", "PT"),
+    )
 }
 MEMBER_COLOUR = "#2e5e9e"
 ADDED_COLOUR = "#d4a017"  # accounts an investigator added to the case

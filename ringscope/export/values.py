@@ -1,33 +1,37 @@
 """Plain, deterministic values for bundle files: Neo4j times as ISO text, rounded floats,
-and the one-line description of an identifier. Shared by bundle.py and graph_html.py."""
+and the one-line description of an identifier. Shared by bundle.py and graph_html.py.
+
+Every time in every file of a bundle is written by `domain.iso_utc` (one format:
+`2025-03-01T10:00:00.000000Z`), driver values and date-time text inside stored JSON alike.
+"""
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
 from typing import Any
+
+from .. import domain
 
 FLOAT_DIGITS = 6
 
-#: What a bundle says about each kind of identifier, in this order.
-DETAIL_FIELDS = {
-    "payment_instrument": ("kind", "bin", "issuer_country"),
-    "device": ("user_agent",),
-    "ip": ("kind", "asn", "as_org", "country", "network"),
-    "prompt_template": ("accounts", "exchanges"),
-}
+#: What a bundle says about each kind of identifier, in this order (the kind's display fields).
+DETAIL_FIELDS = {name: domain.KINDS[name].display_fields for name in domain.SHARED_IDENTIFIER_KINDS}
 
 
 def iso(value: Any) -> str | None:
-    """A Neo4j or Python date/time as ISO-8601 text; UTC times end in Z."""
-    if value is None:
-        return None
-    to_native = getattr(value, "to_native", None)
-    native = to_native() if to_native else value
-    if isinstance(native, datetime):
-        if native.tzinfo is not None:
-            return native.astimezone(timezone.utc).replace(tzinfo=None).isoformat() + "Z"
-        return native.isoformat()
-    return native.isoformat() if hasattr(native, "isoformat") else str(native)
+    """A Neo4j or Python date/time as the one ISO-8601 text (see domain.iso_utc)."""
+    return domain.iso_utc(value)
+
+
+def times_as_utc(value: Any) -> Any:
+    """`value` (decoded JSON) with every date-time text in it re-written by domain.iso_utc:
+    detection and tagging store JSON whose times another writer formatted."""
+    if isinstance(value, str):
+        return domain.iso_utc(value) if domain.is_datetime_text(value) else value
+    if isinstance(value, dict):
+        return {k: times_as_utc(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [times_as_utc(v) for v in value]
+    return value
 
 
 def plain(value: Any) -> Any:
@@ -44,7 +48,10 @@ def plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     if hasattr(value, "isoformat") or hasattr(value, "to_native"):
-        return iso(value)
+        try:
+            return iso(value)
+        except TypeError:  # a Duration or other non-instant value
+            return str(value)
     return str(value)
 
 

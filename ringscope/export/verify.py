@@ -16,6 +16,7 @@ from typing import Any
 
 from ..config import Settings
 from .bundle import MANIFEST
+from .values import plain
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -143,7 +144,7 @@ def verify_bundle(path: str | Path, *, against_graph: bool = False, settings: Se
         if not rows:
             problems.insert(0, f"changed: {MANIFEST} is not the manifest of any export recorded in the graph")
         else:
-            recorded = {k: (v.iso_format() if hasattr(v, "iso_format") else v) for k, v in rows[0].items()}
+            recorded = {k: plain(v) for k, v in rows[0].items()}
             if ring_ids and recorded["ring_id"] not in ring_ids:
                 problems.insert(0, f"changed: {MANIFEST} names rings {', '.join(ring_ids)} but was recorded for {recorded['ring_id']}")
     return VerifyResult(

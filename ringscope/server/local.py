@@ -24,12 +24,15 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from ..config import LocalServer, Settings
 from ..errors import RingScopeError
 
-MANIFEST = Path(__file__).resolve().parent / "pom.xml"
+#: The Maven manifest pinning the server's jars: package data of ringscope.server. Maven
+#: needs a real file; pip installs wheels unzipped, so files() is a Path here.
+MANIFEST = Path(str(resources.files("ringscope.server") / "pom.xml"))
 MAIN_CLASS = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_CLASS = "org.neo4j.cli.AdminTool"
 MIN_JAVA = 17
@@ -54,6 +57,24 @@ JVM_FLAGS = [
     "--add-opens=java.base/java.lang=ALL-UNNAMED",
     "--enable-native-access=ALL-UNNAMED",
 ]
+
+
+#: Every IPv4 and IPv6 address: Cypher (LOAD CSV, APOC's loaders) may fetch no URL at all.
+CYPHER_IP_BLOCKLIST = "0.0.0.0/0,::/0"
+#: The APOC procedures and functions RingScope's stored queries call (tests/test_auth_network.py
+#: checks this list against cypher/); nothing else of APOC is loaded.
+APOC_USED = (
+    "apoc.convert.toJson", "apoc.map.fromPairs", "apoc.meta.stats", "apoc.text.regreplace",
+    "apoc.util.md5", "apoc.warmup.run",
+)
+#: Of those, the ones that reach below Neo4j's procedure API and refuse to run otherwise.
+APOC_UNRESTRICTED = ("apoc.meta.stats", "apoc.warmup.run")
+#: APOC's own file and URL settings, written to conf/apoc.conf (the defaults, stated).
+APOC_SETTINGS = {
+    "apoc.import.file.enabled": "false",
+    "apoc.import.file.use_neo4j_config": "true",
+    "apoc.export.file.enabled": "false",
+}
 
 
 class ServerError(RingScopeError):
@@ -180,8 +201,15 @@ def render_config(local: LocalServer, paths: ServerPaths) -> str:
             f"server.memory.heap.max_size={local.heap}",
             f"server.memory.pagecache.size={local.pagecache}",
             "dbms.security.auth_enabled=true",
-            "dbms.security.procedures.unrestricted=apoc.*",
-            "dbms.security.procedures.allowlist=apoc.*",
+            # Any Cypher the console runs, even in a read transaction, could make the server
+            # fetch a URL (LOAD CSV, APOC loaders) and read the answer: a cloud metadata
+            # endpoint, an admin port. Block every address for Cypher's outgoing requests,
+            # no file URLs either (nothing of RingScope loads CSV), and load only the APOC
+            # procedures RingScope calls (apoc.load.* is then not even registered).
+            f"internal.dbms.cypher_ip_blocklist={CYPHER_IP_BLOCKLIST}",
+            "dbms.security.allow_csv_import_from_file_urls=false",
+            f"dbms.security.procedures.unrestricted={','.join(APOC_UNRESTRICTED)}",
+            f"dbms.security.procedures.allowlist={','.join(APOC_USED)}",
             "dbms.usage_report.enabled=false",
             # Analysts' console queries carry their own timeout; this is the server-wide backstop.
             "db.transaction.timeout=0",
@@ -190,10 +218,17 @@ def render_config(local: LocalServer, paths: ServerPaths) -> str:
     )
 
 
+def render_apoc_config() -> str:
+    """conf/apoc.conf: APOC 5 reads its own settings only from there (or the environment)."""
+    return "\n".join(["# Written by RingScope on every `ringscope db start`.",
+                      *(f"{key}={value}" for key, value in APOC_SETTINGS.items()), ""])
+
+
 def write_config(local: LocalServer, paths: ServerPaths) -> None:
     for folder in (paths.conf, paths.data, paths.logs, paths.pid_file.parent, paths.home / "import"):
         folder.mkdir(parents=True, exist_ok=True)
     (paths.conf / "neo4j.conf").write_text(render_config(local, paths))
+    (paths.conf / "apoc.conf").write_text(render_apoc_config())
 
 
 def _admin(paths: ServerPaths, *args: str) -> subprocess.CompletedProcess:
@@ -332,9 +367,14 @@ def start(settings: Settings, *, timeout: float = 180, echo=print) -> dict:
 
 
 def _bolt_ready(settings: Settings, *, timeout: float, pid: int, paths: ServerPaths) -> bool:
-    """Wait until a Bolt session with our credentials works, or the process dies."""
+    """Wait until a Bolt session with our credentials works, or the process dies.
+
+    Only "not up yet" errors (connection refused or dropped, the database still starting)
+    are waited out; anything the server answers definitely (wrong password, no such
+    database, a refused setting) is raised at once as ServerError, not after the time-out.
+    """
     from neo4j import GraphDatabase
-    from neo4j.exceptions import AuthError
+    from neo4j.exceptions import AuthError, ClientError, ServiceUnavailable, SessionExpired, TransientError
 
     deadline = time.monotonic() + timeout
     uri = settings.local.bolt_uri
@@ -353,8 +393,15 @@ def _bolt_ready(settings: Settings, *, timeout: float, pid: int, paths: ServerPa
                     f"the local server at {uri} refuses NEO4J_PASSWORD: it was set on first start; "
                     f"put that password in .env, or delete {paths.data} to start afresh"
                 ) from None
-            except Exception:
-                pass
+            except (ServiceUnavailable, SessionExpired, TransientError, OSError):
+                pass  # still starting
+            except ClientError as exc:
+                if exc.code and exc.code.endswith("DatabaseNotFound"):
+                    raise ServerError(
+                        f"the local server has no database {settings.database!r} (Community edition serves one, "
+                        "'neo4j'): fix NEO4J_DATABASE in .env"
+                    ) from None
+                raise ServerError(f"the local server at {uri} refused a first query: {exc.code}: {str(exc.message).splitlines()[0]}") from None
         time.sleep(0.5)
     return False
 

@@ -1,0 +1,190 @@
+"""The domain, declared once: node kinds (label, key, display name and fields), the links
+between them, detection's signal families, ring statuses, and how a driver value becomes
+text. Everything else imports these names instead of spelling them again (Cartography's
+`models/` is the example: a kind declared once cannot be spelt two ways).
+
+The Cypher files cannot import Python; tests/test_domain.py checks that the schema's key
+constraints and the export query's kind names agree with this module.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from typing import Any
+
+
+# --------------------------------------------------------------------------- node kinds
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of node. `name` is the one spelling code, files and URLs use."""
+
+    name: str
+    #: The Neo4j label.
+    label: str
+    #: The property that identifies a node of this kind (a uniqueness constraint in
+    #: cypher/schema/001_keys.cypher).
+    key: str
+    #: What an investigator reads.
+    title: str
+    #: Properties worth showing beside the key (tooltips, bundle details), in this order.
+    display_fields: tuple[str, ...] = ()
+
+
+ACCOUNT = Kind("account", "Account", "account_id", "Account",
+               ("display_name", "email", "created_at", "country", "org_id", "tier", "exchanges",
+                "first_exchange", "last_exchange"))
+INSTRUMENT = Kind("instrument", "PaymentInstrument", "instrument_id", "Payment instrument", ("kind", "bin", "issuer_country"))
+DEVICE = Kind("device", "Device", "device_id", "Device", ("user_agent",))
+IP = Kind("ip", "IP", "address", "IP address", ("kind", "asn", "as_org", "country", "network"))
+TEMPLATE = Kind("template", "PromptTemplate", "fingerprint", "Prompt template", ("accounts", "exchanges"))
+EMAIL_DOMAIN = Kind("email_domain", "EmailDomain", "domain", "E-mail domain")
+ORG = Kind("org", "Org", "org_id", "Org")
+RING = Kind("ring", "Ring", "ring_id", "Ring", ("score", "size", "status"))
+
+#: The kinds of the investigated graph, by name.
+KINDS: dict[str, Kind] = {k.name: k for k in (ACCOUNT, INSTRUMENT, DEVICE, IP, TEMPLATE, EMAIL_DOMAIN, ORG, RING)}
+#: The same kinds, by Neo4j label.
+KINDS_BY_LABEL: dict[str, Kind] = {k.label: k for k in KINDS.values()}
+#: Identifiers accounts can share and that a ring's bundle lists (identifiers.csv `kind`).
+SHARED_IDENTIFIER_KINDS: tuple[str, ...] = (INSTRUMENT.name, DEVICE.name, IP.name, TEMPLATE.name)
+
+#: Bookkeeping nodes (investigator records, ingest and schema state): label -> key.
+RECORD_KEYS: dict[str, str] = {
+    "AuditEvent": "event_id",
+    "Export": "export_id",
+    "IngestedFile": "sha256",
+    "SchemaMigration": "version",
+}
+
+
+def kind(name_or_label: str) -> Kind:
+    """The Kind for a name (`instrument`) or a label (`PaymentInstrument`); ValueError otherwise."""
+    found = KINDS.get(name_or_label) or KINDS_BY_LABEL.get(name_or_label)
+    if found is None:
+        raise ValueError(f"unknown kind {name_or_label!r}: one of {', '.join(KINDS)}")
+    return found
+
+
+# --------------------------------------------------------------------------- links
+
+#: Relationship type -> what it reads as. Identity links run account -> identifier.
+LINK_TITLES: dict[str, str] = {
+    "PAID_WITH": "paid with",
+    "USED_DEVICE": "used device",
+    "USED_IP": "used IP",
+    "SENT_TEMPLATE": "sent template",
+    "HAS_EMAIL_DOMAIN": "e-mail domain",
+    "IN_ORG": "in org",
+    "HAS_MEMBER": "member",
+}
+
+# --------------------------------------------------------------------------- detection
+
+#: Signal families, in detection's order: the identifier kind or account trait that two
+#: accounts of one family have in common (`email`: one e-mail pattern; `burst`: sign-ups
+#: close together), with the stored query behind each.
+FAMILIES: tuple[str, ...] = ("instrument", "device", "ip", "email", "burst", "template")
+FAMILY_QUERIES: dict[str, str] = {
+    "instrument": "instrument_fanout",
+    "device": "device_fanout",
+    "ip": "ip_cooccurrence",
+    "email": "email_pattern_clusters",
+    "burst": "signup_bursts",
+    "template": "template_co_usage",
+}
+
+# --------------------------------------------------------------------------- ring statuses
+
+
+@dataclass(frozen=True)
+class Status:
+    """A ring's investigation status."""
+
+    name: str
+    #: What an investigator reads.
+    title: str
+    #: The enforcement action an export proposes for each account of a ring with this status.
+    action: str
+
+
+#: In the order an investigation usually moves through them.
+RING_STATUSES: tuple[Status, ...] = (
+    Status("new", "new", "review_account"),
+    Status("investigating", "investigating", "review_account"),
+    Status("confirmed", "confirmed operator", "suspend_account"),
+    Status("false_positive", "false positive", "no_action"),
+    Status("escalated", "escalated", "escalate_account"),
+)
+STATUSES: tuple[str, ...] = tuple(s.name for s in RING_STATUSES)
+STATUS_TITLES: dict[str, str] = {s.name: s.title for s in RING_STATUSES}
+ACTION_BY_STATUS: dict[str, str] = {s.name: s.action for s in RING_STATUSES}
+
+
+# --------------------------------------------------------------------------- driver values
+
+_ISO_DATETIME = re.compile(
+    r"^(?P<seconds>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(?P<fraction>\d{1,9}))?"
+    r"(?P<offset>Z|[+-]\d{2}:\d{2})(?:\[[^\]]+\])?$"
+)
+
+
+def iso_utc(value: Any) -> str | None:
+    """A date-time as the one text RingScope writes: ISO-8601 in UTC, fixed width,
+    `2025-03-01T10:00:00.000000Z` (microseconds: Python's precision; nanoseconds of a
+    Neo4j DateTime are cut, not rounded). Fixed width so that the text sorts as the
+    instants do.
+
+    Accepts a neo4j.time.DateTime / datetime (an offset or zone is converted to UTC; a
+    naive one is taken to be UTC already), or ISO text with an offset (re-formatted).
+    A date or a time of day keeps its ISO form (`2025-03-01`); None stays None; any other
+    value raises TypeError.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        parsed = _parse_iso_datetime(value)
+        if parsed is None:
+            raise TypeError(f"not an ISO-8601 date-time with an offset: {value!r}")
+        value = parsed
+    to_native = getattr(value, "to_native", None)
+    native = to_native() if to_native else value
+    if isinstance(native, datetime):
+        if native.tzinfo is not None:
+            native = native.astimezone(timezone.utc)
+        return native.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    if isinstance(native, (date, time)):
+        return native.isoformat()
+    raise TypeError(f"not a date or time: {type(value).__name__}")
+
+
+def _parse_iso_datetime(text: str) -> datetime | None:
+    m = _ISO_DATETIME.match(text)
+    if not m:
+        return None
+    fraction = (m["fraction"] or "")[:6].ljust(6, "0")  # Python keeps microseconds
+    offset = "+00:00" if m["offset"] == "Z" else m["offset"]
+    try:
+        return datetime.fromisoformat(f"{m['seconds']}.{fraction}{offset}")
+    except ValueError:
+        return None
+
+
+def is_datetime_text(text: Any) -> bool:
+    """True for ISO-8601 date-time text with an offset (what `iso_utc` re-formats)."""
+    return isinstance(text, str) and _parse_iso_datetime(text) is not None
+
+
+def decode_json(text: Any) -> Any:
+    """JSON text stored on a node (evidence, an audit event's before/after) as Python; text
+    that is not JSON is returned unchanged (evidence is never silently dropped), and a
+    value that is not text is returned as it is."""
+    if not isinstance(text, str):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text

@@ -1,0 +1,76 @@
+"""The domain declared once: the Cypher files and the modules that spell kinds and
+statuses agree with ringscope/domain.py, and driver values become text one way."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from neo4j.time import DateTime
+
+from ringscope import domain
+from ringscope.catalog import get_query
+
+
+def test_every_kind_and_record_key_has_its_uniqueness_constraint():
+    text = get_query("schema_001_keys").cypher
+    constrained = set(re.findall(r"FOR \(n:(\w+)\) REQUIRE n\.(\w+) IS UNIQUE", text))
+    declared = {(k.label, k.key) for k in domain.KINDS.values()} | set(domain.RECORD_KEYS.items())
+    assert constrained == declared
+
+
+def test_the_export_query_names_kinds_as_the_domain_does():
+    text = get_query("export_identifiers").cypher
+    named = re.findall(r"WHEN x:(\w+) THEN '(\w+)'", text) + [("PromptTemplate", re.search(r"ELSE '(\w+)'", text)[1])]
+    assert sorted(name for _, name in named) == sorted(domain.SHARED_IDENTIFIER_KINDS)
+    assert all(domain.kind(label).name == name for label, name in named)
+
+
+def test_statuses_titles_and_actions_are_one_list():
+    from ringscope import tagging
+    from ringscope.export import bundle
+
+    assert tagging.STATUSES is domain.STATUSES
+    assert bundle.ACTION_BY_STATUS is domain.ACTION_BY_STATUS
+    assert set(domain.STATUS_TITLES) == set(domain.ACTION_BY_STATUS) == set(domain.STATUSES)
+
+
+def test_kind_lookup_by_name_or_label():
+    assert domain.kind("instrument") is domain.kind("PaymentInstrument") is domain.INSTRUMENT
+    with pytest.raises(ValueError, match="unknown kind 'payment_instrument'"):
+        domain.kind("payment_instrument")
+
+
+@pytest.mark.parametrize(
+    "value,text",
+    [
+        (DateTime(2025, 3, 1, 10, 0, 0, 123456789, tzinfo=timezone.utc), "2025-03-01T10:00:00.123456Z"),
+        (datetime(2025, 3, 1, 12, 0, tzinfo=timezone(timedelta(hours=2))), "2025-03-01T10:00:00.000000Z"),
+        (datetime(2025, 3, 1, 10, 0), "2025-03-01T10:00:00.000000Z"),
+        ("2025-03-01T10:00:00.123456789+00:00", "2025-03-01T10:00:00.123456Z"),
+        ("2025-03-01T05:00:00-05:00", "2025-03-01T10:00:00.000000Z"),
+        ("2025-03-01T10:00:00Z[UTC]", "2025-03-01T10:00:00.000000Z"),
+        (date(2025, 3, 1), "2025-03-01"),
+        (None, None),
+    ],
+)
+def test_iso_utc_writes_one_format(value, text):
+    assert domain.iso_utc(value) == text
+
+
+def test_iso_utc_refuses_what_is_not_a_time():
+    for value in ("yesterday", "2025-03-01", 17):
+        with pytest.raises(TypeError):
+            domain.iso_utc(value)
+    assert not domain.is_datetime_text("2025-03-01T10:00:00")  # no offset: which instant is unknown
+
+
+def test_fixed_width_text_sorts_as_the_instants_do():
+    instants = [datetime(2025, 3, 1, 10, 0, 0, us, tzinfo=timezone.utc) for us in (500000, 0, 1)]
+    assert sorted(domain.iso_utc(i) for i in instants) == [domain.iso_utc(i) for i in sorted(instants)]
+
+
+def test_decode_json_keeps_what_is_not_json():
+    assert domain.decode_json('{"a": 1}') == {"a": 1}
+    assert domain.decode_json("not json") == "not json"
+    assert domain.decode_json(None) is None and domain.decode_json(3) == 3

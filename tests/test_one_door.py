@@ -1,0 +1,50 @@
+"""Only ringscope/db.py talks to the driver, and stored queries reach it through the runner.
+
+The allow-list below names the call sites that still pass Cypher text to the older
+`db.run_read` / `db.run_write` / `db.session` (README, Code map): it may only shrink.
+A new module that opens its own session or runs catalog text directly fails here.
+"""
+from __future__ import annotations
+
+import re
+
+from ringscope.config import PROJECT_ROOT
+
+SOURCE_FOLDERS = ("ringscope", "ingest", "app", "seed_data")
+
+#: Driver use outside db.py. server/local.py probes a server it is still starting, before
+#: Settings-driven sessions can work (with its own short time-outs); that stays.
+DRIVER = re.compile(r"GraphDatabase|\.execute_(read|write)\(|\btx\.run\(|\bdb\._translate\b|\bdb\.session\(")
+DRIVER_ALLOWED = {"ringscope/db.py", "ringscope/server/local.py", "ingest/load.py"}
+
+#: Stored-query text handed past the runner (parameters not bound, mode not checked).
+BYPASS = re.compile(r"\bdb\.(run_read|run_write|run_auto_commit|run_read_graph)\(")
+BYPASS_ALLOWED = {
+    "ingest/ledger.py", "ingest/load.py", "ingest/bulk.py", "ringscope/detection/writeback.py",
+    # The analysts' console runs typed Cypher in a read transaction: that is its job.
+    "app/data.py",
+}
+
+
+def _sources():
+    for folder in SOURCE_FOLDERS:
+        for path in sorted((PROJECT_ROOT / folder).rglob("*.py")):
+            yield path.relative_to(PROJECT_ROOT).as_posix(), path.read_text(encoding="utf-8")
+
+
+def test_only_the_db_module_opens_sessions_or_transactions():
+    offenders = sorted(name for name, text in _sources() if DRIVER.search(text) and name not in DRIVER_ALLOWED)
+    assert not offenders, f"run stored queries through ringscope.db.run / run_batched instead: {offenders}"
+
+
+def test_no_new_module_passes_query_text_past_the_runner():
+    offenders = sorted(name for name, text in _sources() if BYPASS.search(text) and name not in BYPASS_ALLOWED)
+    assert not offenders, f"use db.run(name, params, mode=...) instead of db.run_read/run_write: {offenders}"
+
+
+def test_the_allow_lists_name_only_files_that_still_need_them():
+    texts = dict(_sources())
+    stale = sorted(name for name in DRIVER_ALLOWED - {"ringscope/db.py", "ringscope/server/local.py"}
+                   if name in texts and not DRIVER.search(texts[name]))
+    stale += sorted(name for name in BYPASS_ALLOWED if name in texts and not BYPASS.search(texts[name]))
+    assert not stale, f"these files moved to the runner: take them off the allow-list in {__file__}: {stale}"
