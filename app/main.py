@@ -22,6 +22,7 @@ pages = {
         st.Page(ui.PAGE_RING, title="Ring view", icon=":material/hub:"),
         st.Page(ui.PAGE_HISTORY, title="Case history", icon=":material/history:"),
         st.Page(ui.PAGE_EXPORTS, title="Exports", icon=":material/inventory_2:"),
+        st.Page("app_pages/alerts.py", title="Alert inbox", icon=":material/notifications:"),
     ],
     "Explore": [
         st.Page(ui.PAGE_SEARCH, title="Search", icon=":material/search:"),

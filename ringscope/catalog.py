@@ -43,7 +43,7 @@ from .errors import RingScopeError
 CYPHER_PACKAGE = "ringscope.cypher"
 
 REQUIRED_FIELDS = ("name", "title", "description", "category", "mode", "version")
-CATEGORIES = ("schema", "admin", "detection", "exploration", "triage", "tagging", "export", "ingest", "detection-write", "evaluation")
+CATEGORIES = ("schema", "admin", "detection", "exploration", "triage", "tagging", "export", "ingest", "detection-write", "evaluation", "alert")
 MODES = ("read", "write")
 #: `// transaction: auto` marks a file whose statements must run outside a transaction
 #: function (schema commands, `CALL { } IN TRANSACTIONS`); the default is managed.

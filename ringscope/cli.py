@@ -26,6 +26,8 @@ COMMANDS = {
     "export": "ringscope.export.cli:export",
     "verify": "ringscope.export.cli:verify",
     "app": "ringscope.app.cli:app",
+    "cycle": "ringscope.cycle_cli:cycle",
+    "alerts": "ringscope.alerts_cli:alerts",
 }
 
 

@@ -1,0 +1,19 @@
+// name: alerts_to_notify
+// title: Open alerts an output has not received yet
+// description: Open alerts whose `notified` list lacks $sink (jsonl or webhook), oldest
+//   first, so an output that failed on one run catches up on the next (at-least-once).
+// category: alert
+// mode: read
+// version: 1
+// param: sink            -- the output: jsonl or webhook
+// param: limit = 1000    -- alerts returned at most
+//
+// In Neo4j Browser or cypher-shell, set the parameters first:
+// :param sink => 'jsonl'
+// :param limit => 1000
+MATCH (x:Alert)
+WHERE x.status = 'open' AND NOT $sink IN coalesce(x.notified, [])
+RETURN x.alert_id AS alert_id, x.created_at AS created_at, x.kind AS kind, x.severity AS severity,
+       x.status AS status, x.ring_id AS ring_id, x.account_ids AS account_ids, x.reason AS reason
+ORDER BY x.created_at, x.alert_id
+LIMIT $limit

@@ -1,0 +1,446 @@
+"""Alerts: what changed since the last run that an investigator should look at.
+
+Each rule is a read-only stored query in `cypher/alert/` (run it in Neo4j Browser to
+see what it would raise); `run_rules` runs them in a fixed order and stores every row
+as an `(:Alert)` linked by `CONCERNS` to its ring and accounts:
+
+| kind | raised when | severity |
+|---|---|---|
+| `new_ring` | detection finds a ring no alert reported yet | medium (high if already confirmed/escalated) |
+| `recidivism` | accounts outside a confirmed, escalated or exported ring share its card, device or prompt-template set | high |
+| `actioned_active` | an account of an exported (enforced) ring is active again | high |
+| `ring_grew` | a reported ring's case gained accounts detection added | medium, high if confirmed/escalated/exported |
+| `ring_weakened` | detection no longer finds a reported ring it kept (retired, stale) | medium, high if confirmed/escalated/exported |
+
+An alert's id is a hash of its kind, ring and sorted accounts, and every rule leaves
+out the accounts alerts about the ring already mention, so re-running on unchanged
+data raises nothing. Recidivism runs before ring_grew: a returning operator's fresh
+account that detection has folded into the confirmed ring is reported once, as
+recidivism.
+
+Status changes (`open` -> `acknowledged` / `dismissed`, or back to `open`) go through
+`set_status`, one stored write that updates the alert and appends an
+`(:AuditEvent)-[:ABOUT]->(:Alert)` in the same transaction, the audit trail
+`ringscope.tagging` writes for rings. The CLI (`ringscope alerts ack`) and the app's
+alert inbox both call it.
+
+    >>> run = run_rules(settings)
+    >>> [a.kind for a in run.raised]
+    ['new_ring']
+    >>> acknowledge(run.raised[0].alert_id, by=cli_identity("alice")).changed
+    True
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+from .catalog import run_query
+from .config import Settings, load_settings
+from .errors import RingScopeError
+
+if TYPE_CHECKING:
+    from .auth import Identity
+
+#: Alert kinds, in the order their rules run (see the module docstring for why).
+KINDS: tuple[str, ...] = ("new_ring", "recidivism", "actioned_active", "ring_grew", "ring_weakened")
+
+#: kind -> the stored rule query that finds it.
+RULES: dict[str, str] = {kind: f"alert_{kind}" for kind in KINDS}
+
+STATUSES: tuple[str, ...] = ("open", "acknowledged", "dismissed")
+SEVERITIES: tuple[str, ...] = ("high", "medium")
+
+STATUS_ALIASES = {"ack": "acknowledged", "acknowledge": "acknowledged", "dismiss": "dismissed",
+                  "reopen": "open", "reopened": "open"}
+
+#: Outputs an alert can be sent to; `Alert.notified` lists the ones that received it.
+SINKS: tuple[str, ...] = ("jsonl", "webhook")
+
+MAX_NOTE_CHARS = 2000
+
+
+class AlertError(RingScopeError):
+    """An alert request was refused: unknown alert or status, missing investigator, an output failed."""
+
+
+@dataclass(frozen=True)
+class Alert:
+    alert_id: str
+    kind: str
+    severity: str
+    status: str
+    ring_id: str
+    account_ids: tuple[str, ...]
+    reason: str
+    #: ISO-8601 UTC ("2026-03-04T06:00:00Z"); "" when unknown.
+    created_at: str
+    status_by: str | None = None
+    status_at: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: what the JSONL file, the webhook and `--format jsonl` carry."""
+        out = asdict(self)
+        out["account_ids"] = list(self.account_ids)
+        return out
+
+
+@dataclass(frozen=True)
+class AlertChange:
+    alert_id: str
+    changed: bool
+    before: str
+    after: str
+    #: The AuditEvent written, or None when nothing changed.
+    event_id: str | None
+
+
+@dataclass
+class RulesRun:
+    """What one pass of the rules did."""
+
+    run_id: str
+    #: Alerts this run created, in rule order.
+    raised: list[Alert] = field(default_factory=list)
+    #: Accounts put under watch because their ring was just actioned (exported).
+    watched: int = 0
+
+    def by_kind(self) -> dict[str, int]:
+        counts = {k: 0 for k in KINDS}
+        for alert in self.raised:
+            counts[alert.kind] = counts.get(alert.kind, 0) + 1
+        return counts
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def alert_id(kind: str, ring_id: str, account_ids: Iterable[str]) -> str:
+    """Stable id of a finding: `AL-` + 20 hex digits of sha256(kind, ring, sorted accounts).
+
+    The unit separator (0x1f) keeps ("a", "bc") and ("ab", "c") apart.
+    """
+    parts = [kind, ring_id or "", *sorted(set(account_ids))]
+    return "AL-" + hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
+
+
+def iso(value: Any) -> str:
+    """A driver date-time (or None) as ISO-8601 UTC text ending in Z."""
+    if value is None:
+        return ""
+    to_native = getattr(value, "to_native", None)
+    native = to_native() if to_native else value
+    if isinstance(native, datetime) and native.tzinfo is not None:
+        native = native.astimezone(timezone.utc)
+    text = native.isoformat() if hasattr(native, "isoformat") else str(native)
+    return text.replace("+00:00", "Z")
+
+
+def terminal_safe(text: Any) -> str:
+    """Ids and reasons carry attacker-chosen account ids: one line, no control or bidi
+    characters (those are not printable), so a terminal shows what is stored."""
+    return "".join(ch if ch.isprintable() else "?" for ch in str("" if text is None else text))
+
+
+def normalize_status(status: str) -> str:
+    key = str(status or "").strip().lower().replace("-", "_").replace(" ", "_")
+    key = STATUS_ALIASES.get(key, key)
+    if key not in STATUSES:
+        raise AlertError(f"unknown alert status {status!r}: use one of {', '.join(STATUSES)}")
+    return key
+
+
+def _alert(row: dict[str, Any]) -> Alert:
+    return Alert(
+        alert_id=row["alert_id"],
+        kind=row["kind"],
+        severity=row.get("severity") or "medium",
+        status=row.get("status") or "open",
+        ring_id=row.get("ring_id") or "",
+        account_ids=tuple(row.get("account_ids") or ()),
+        reason=row.get("reason") or "",
+        created_at=iso(row.get("created_at")),
+        status_by=row.get("status_by"),
+        status_at=iso(row.get("status_at")) or None,
+    )
+
+
+_schema_done: set[tuple] = set()
+
+
+def ensure_schema(settings: Settings | None = None) -> None:
+    """Apply `alert_schema` (constraint and indexes) once per process and server."""
+    settings = settings or load_settings()
+    key = (settings.uri, settings.database)
+    if key in _schema_done:
+        return
+    run_query("alert_schema", {}, settings=settings, allow_write=True)
+    _schema_done.add(key)
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def watch_actioned(settings: Settings | None = None) -> int:
+    """Record the activity of accounts of rings just exported while confirmed/escalated.
+
+    Run before new data is ingested (the cycle does), so the baseline is what the
+    investigator acted on. Returns the number of accounts newly put under watch.
+    """
+    settings = settings or load_settings()
+    ensure_schema(settings)
+    rows = run_query("alert_watch_actioned", {}, settings=settings, allow_write=True)
+    return int(rows[0]["created"] or 0) if rows else 0
+
+
+def run_rules(settings: Settings | None = None, *, run_id: str | None = None,
+              now: datetime | None = None) -> RulesRun:
+    """Run every rule in `KINDS` order and store what each finds; returns the new alerts.
+
+    Each rule's alerts are written before the next rule runs, because later rules
+    leave out accounts earlier alerts about the same ring mention.
+    """
+    settings = settings or load_settings()
+    ensure_schema(settings)
+    run = RulesRun(run_id=run_id or uuid.uuid4().hex)
+    stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    for kind in KINDS:
+        rows = [r for r in run_query(RULES[kind], {}, settings=settings) if r.get("account_ids")]
+        if not rows:
+            continue
+        found = [
+            {
+                "alert_id": alert_id(r["kind"], r["ring_id"], r["account_ids"]),
+                "kind": r["kind"],
+                "severity": r["severity"],
+                "ring_id": r["ring_id"],
+                "account_ids": sorted(set(r["account_ids"])),
+                "reason": r["reason"],
+            }
+            for r in rows
+        ]
+        written = run_query("write_alerts", {"alerts": found, "now": stamp, "run_id": run.run_id},
+                            settings=settings, allow_write=True)
+        created = {w["alert_id"] for w in written if w["created"]}
+        for row in found:
+            if row["alert_id"] in created:
+                run.raised.append(_alert({**row, "status": "open", "created_at": stamp}))
+    return run
+
+
+# --------------------------------------------------------------------------- reads
+
+
+def list_alerts(*, status: str | None = None, kind: str | None = None, severity: str | None = None,
+                ring_id: str | None = None, limit: int = 500, settings: Settings | None = None) -> list[Alert]:
+    """Stored alerts, newest first; None or "" for a filter means any."""
+    status = normalize_status(status) if status else ""
+    if kind and kind not in KINDS:
+        raise AlertError(f"unknown alert kind {kind!r}: use one of {', '.join(KINDS)}")
+    if severity and severity not in SEVERITIES:
+        raise AlertError(f"unknown severity {severity!r}: use one of {', '.join(SEVERITIES)}")
+    rows = run_query("list_alerts", {"status": status, "kind": kind or "", "severity": severity or "",
+                                     "ring_id": ring_id or "", "limit": int(limit)}, settings=settings)
+    return [_alert(r) for r in rows]
+
+
+def get_alert(alert_id: str, settings: Settings | None = None) -> Alert:
+    """One alert by id; an unknown id is an AlertError."""
+    rows = run_query("list_alerts", {"alert_id": str(alert_id or ""), "limit": 1}, settings=settings)
+    if not rows or not alert_id:
+        raise _no_alert(alert_id)
+    return _alert(rows[0])
+
+
+@dataclass(frozen=True)
+class AlertEvent:
+    event_id: str
+    seq: int
+    at: str
+    by: str
+    action: str
+    before: Any
+    after: Any
+
+
+def history(alert_id: str, *, settings: Settings | None = None) -> list[AlertEvent]:
+    """The alert's audit trail, newest first."""
+    rows = run_query("alert_history", {"alert_id": alert_id}, settings=settings)
+    if not rows:
+        raise _no_alert(alert_id)
+    return [AlertEvent(r["event_id"], r["seq"], iso(r["at"]), r["by"], r["action"],
+                       _decode(r["before"]), _decode(r["after"]))
+            for r in rows if r["event_id"] is not None]
+
+
+def _decode(text: Any) -> Any:
+    try:
+        return json.loads(text) if text is not None else None
+    except (TypeError, ValueError):
+        return text
+
+
+def _no_alert(alert_id: str) -> AlertError:
+    return AlertError(f"no alert with id {terminal_safe(alert_id)!r}: `ringscope alerts` lists them")
+
+
+# --------------------------------------------------------------------------- status
+
+
+def set_status(alert_id: str, status: str, by: "Identity", note: str | None = None,
+               settings: Settings | None = None) -> AlertChange:
+    """Set an alert's status (open, acknowledged, dismissed; `ack`, `dismiss`, `reopen`
+    accepted), recording who and when on the alert and in its audit trail.
+
+    `by` is the acting `ringscope.auth.Identity` (the CLI builds it from --by and the OS
+    user, the app from sign-in); its role must hold the `tag` right (investigator), else
+    PermissionDenied before anything is written. Setting the status the alert already has
+    changes nothing and writes no event.
+    """
+    from .tagging import TaggingError, acting
+
+    alert_id = str(alert_id or "").strip()
+    if not alert_id:
+        raise AlertError("no alert id given: `ringscope alerts` lists them")
+    status = normalize_status(status)
+    try:
+        who = acting(by, "tag")
+    except TaggingError as exc:
+        raise AlertError(str(exc)) from None
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE_CHARS:
+        raise AlertError(f"the note is longer than {MAX_NOTE_CHARS} characters")
+    rows = run_query("set_alert_status", {"alert_id": alert_id, "status": status, "note": note, **who.audit()},
+                     settings=settings, allow_write=True)
+    if not rows:
+        raise _no_alert(alert_id)
+    row = rows[0]
+    return AlertChange(alert_id, row["event_id"] is not None, row["before"], row["after"], row["event_id"])
+
+
+def acknowledge(alert_id: str, by: "Identity", note: str | None = None,
+                settings: Settings | None = None) -> AlertChange:
+    """Mark an alert seen and being handled."""
+    return set_status(alert_id, "acknowledged", by, note, settings)
+
+
+def dismiss(alert_id: str, by: "Identity", note: str | None = None,
+            settings: Settings | None = None) -> AlertChange:
+    """Mark an alert not worth action (a false alarm, a known case)."""
+    return set_status(alert_id, "dismissed", by, note, settings)
+
+
+def reopen(alert_id: str, by: "Identity", note: str | None = None,
+           settings: Settings | None = None) -> AlertChange:
+    return set_status(alert_id, "open", by, note, settings)
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def jsonl_line(alert: Alert) -> str:
+    """One alert as one JSON line (sorted keys, UTF-8 kept, no trailing newline)."""
+    return json.dumps(alert.as_dict(), sort_keys=True, ensure_ascii=False)
+
+
+def pending(sink: str, settings: Settings | None = None, limit: int = 1000) -> list[Alert]:
+    """Open alerts `sink` has not received yet, oldest first."""
+    if sink not in SINKS:
+        raise AlertError(f"unknown output {sink!r}: one of {', '.join(SINKS)}")
+    return [_alert(r) for r in run_query("alerts_to_notify", {"sink": sink, "limit": int(limit)}, settings=settings)]
+
+
+def mark_notified(sink: str, alert_ids: Iterable[str], settings: Settings | None = None) -> int:
+    ids = list(alert_ids)
+    if not ids:
+        return 0
+    rows = run_query("mark_notified", {"alert_ids": ids, "sink": sink}, settings=settings, allow_write=True)
+    return int(rows[0]["marked"]) if rows else 0
+
+
+def append_jsonl(path: str | Path, settings: Settings | None = None) -> int:
+    """Append every open alert this file has not received to `path` (one JSON object a
+    line, for a SIEM to tail); returns how many. Written and fsync'ed before the alerts
+    are marked, so a crash repeats lines rather than losing them (at-least-once)."""
+    path = Path(path).expanduser()
+    alerts = pending("jsonl", settings)
+    if not alerts:
+        return 0
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as handle:
+            for alert in alerts:
+                handle.write(jsonl_line(alert) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        raise AlertError(f"cannot append alerts to {path}: {exc.strerror or exc}; check the path and its permissions") from None
+    mark_notified("jsonl", [a.alert_id for a in alerts], settings)
+    return len(alerts)
+
+
+def post_webhook(url: str, settings: Settings | None = None, **options) -> int:
+    """POST every open alert the webhook has not received (see `ringscope.webhook`);
+    returns how many were accepted. On failure nothing is marked, so the next run retries."""
+    from .webhook import post_alerts
+
+    alerts = pending("webhook", settings)
+    if not alerts:
+        return 0
+    post_alerts(url, [a.as_dict() for a in alerts], **options)
+    mark_notified("webhook", [a.alert_id for a in alerts], settings)
+    return len(alerts)
+
+
+def configured_outputs(settings: Settings | None = None) -> dict[str, str]:
+    """The outputs `.env` turns on: RINGSCOPE_ALERT_JSONL (a file path) and
+    RINGSCOPE_ALERT_WEBHOOK_URL (kept out of every message: it may hold a token)."""
+    extra = (settings or load_settings()).extra
+    out = {}
+    if (extra.get("RINGSCOPE_ALERT_JSONL") or "").strip():
+        out["jsonl"] = extra["RINGSCOPE_ALERT_JSONL"].strip()
+    if (extra.get("RINGSCOPE_ALERT_WEBHOOK_URL") or "").strip():
+        out["webhook"] = extra["RINGSCOPE_ALERT_WEBHOOK_URL"].strip()
+    return out
+
+
+__all__ = [
+    "Alert", "AlertChange", "AlertError", "AlertEvent", "KINDS", "RULES", "RulesRun", "SEVERITIES", "SINKS",
+    "STATUSES", "acknowledge", "alert_id", "append_jsonl", "configured_outputs", "dismiss", "ensure_schema",
+    "get_alert", "history", "jsonl_line", "list_alerts", "mark_notified", "normalize_status", "pending",
+    "notify", "post_webhook", "reopen", "run_rules", "set_status", "terminal_safe", "watch_actioned",
+]
+
+
+def notify(settings: Settings | None = None, *, jsonl: str | Path | None = None,
+           webhook_url: str | None = None) -> dict[str, int | str]:
+    """Send pending open alerts to the outputs given (or configured in `.env` when None).
+
+    Returns, per output used, how many alerts it received (int), or the one-line error it
+    failed with (str; the alerts stay pending for the next run). An output given as "" is off.
+    """
+    settings = settings or load_settings()
+    configured = configured_outputs(settings)
+    jsonl = configured.get("jsonl") if jsonl is None else jsonl
+    webhook_url = configured.get("webhook") if webhook_url is None else webhook_url
+    report: dict[str, int | str] = {}
+    if jsonl:
+        try:
+            report["jsonl"] = append_jsonl(jsonl, settings)
+        except AlertError as exc:
+            report["jsonl"] = str(exc)
+    if webhook_url:
+        from .webhook import WebhookError
+
+        secret = (settings.extra.get("RINGSCOPE_ALERT_WEBHOOK_SECRET") or "").strip() or None
+        try:
+            report["webhook"] = post_webhook(webhook_url, settings, secret=secret)
+        except WebhookError as exc:
+            report["webhook"] = str(exc)
+    return report

@@ -1,0 +1,229 @@
+"""Alert rules, statuses and outputs on small hand-built graphs (rings written the way
+detection writes them), against the real test Neo4j."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from auth_people import person
+from ringscope import alerts, db, tagging
+from ringscope.auth import local_identity
+from ringscope.cli import cli
+from test_webhook import Receiver
+
+pytestmark = pytest.mark.integration
+
+HOSTILE = "evil\u202egnp.exe\nnext"
+
+
+def graph(settings, *, members, ring_id="R-1", cards=None, devices=None, templates=None, extra_accounts=()):
+    """Accounts, their cards/devices/templates, and a ring over `members` added by detection."""
+    cards, devices, templates = cards or {}, devices or {}, templates or {}
+    accounts = sorted(set(members) | set(extra_accounts) | set(cards) | set(devices) | set(templates))
+    db.run_write("UNWIND $ids AS id MERGE (a:Account {account_id: id}) SET a.exchanges = coalesce(a.exchanges, 10)",
+                 {"ids": accounts}, settings=settings)
+    for rel, label, key, links in (("PAID_WITH", "PaymentInstrument", "instrument_id", cards),
+                                   ("USED_DEVICE", "Device", "device_id", devices),
+                                   ("SENT_TEMPLATE", "PromptTemplate", "fingerprint", templates)):
+        rows = [{"a": a, "k": k} for a, ks in links.items() for k in ks]
+        db.run_write(f"UNWIND $rows AS row MATCH (a:Account {{account_id: row.a}}) MERGE (n:{label} {{{key}: row.k}}) "
+                     f"MERGE (a)-[:{rel}]->(n)", {"rows": rows}, settings=settings)
+        db.run_write(f"MATCH (n:{label}) SET n.accounts = COUNT {{ (n)<-[:{rel}]-() }}", settings=settings)
+    add_to_ring(settings, ring_id, members)
+
+
+def add_to_ring(settings, ring_id, members):
+    db.run_write("MERGE (r:Ring {ring_id: $rid}) ON CREATE SET r.status = 'new', r.labels = [], r.score = 0.9, "
+                 "r.signals = ['instrument_fanout'], r.retired = false "
+                 "WITH r UNWIND $ids AS id MATCH (a:Account {account_id: id}) "
+                 "MERGE (r)-[h:HAS_MEMBER]->(a) ON CREATE SET h.added_by = 'detect', h.removed = false, h.added_at = datetime()",
+                 {"rid": ring_id, "ids": list(members)}, settings=settings)
+
+
+def kinds(run):
+    return [(a.kind, a.ring_id, a.account_ids, a.severity) for a in run.raised]
+
+
+def test_alert_id_is_stable_and_separates_its_parts():
+    assert alerts.alert_id("new_ring", "R", ["b", "a"]) == alerts.alert_id("new_ring", "R", ["a", "b", "a"])
+    assert alerts.alert_id("new_ring", "R", ["a", "bc"]) != alerts.alert_id("new_ring", "R", ["ab", "c"])
+    assert alerts.alert_id("new_ring", "R", ["a"]) != alerts.alert_id("ring_grew", "R", ["a"])
+
+
+def test_new_ring_once_then_growth_more_severe_once_confirmed(clean_db):
+    graph(clean_db, members=["a1", "a2", "a3"])
+    assert kinds(alerts.run_rules(clean_db)) == [("new_ring", "R-1", ("a1", "a2", "a3"), "medium")]
+    assert alerts.run_rules(clean_db).raised == []
+
+    graph(clean_db, members=["a4"], extra_accounts=["a4"])
+    assert kinds(alerts.run_rules(clean_db)) == [("ring_grew", "R-1", ("a4",), "medium")]
+    assert alerts.run_rules(clean_db).raised == []
+
+    tagging.set_status("R-1", "confirmed", by=person("alice"), settings=clean_db)
+    graph(clean_db, members=["a5"], extra_accounts=["a5"])
+    # a5 shares nothing with the ring: not recidivism, but growth of a confirmed ring
+    [grew] = alerts.run_rules(clean_db).raised
+    assert (grew.kind, grew.account_ids, grew.severity) == ("ring_grew", ("a5",), "high")
+    assert "(confirmed)" in grew.reason
+
+    # an account an investigator adds is their decision, not an alert
+    db.run_write("MERGE (a:Account {account_id: 'inv1'})", settings=clean_db)
+    tagging.add_members("R-1", ["inv1"], by=person("alice"), settings=clean_db)
+    assert alerts.run_rules(clean_db).raised == []
+    # linked to the ring and its accounts
+    row = db.run_read("MATCH (x:Alert {kind: 'new_ring'})-[:CONCERNS]->(n) RETURN collect(coalesce(n.ring_id, n.account_id)) AS ids",
+                      settings=clean_db)[0]
+    assert sorted(row["ids"]) == ["R-1", "a1", "a2", "a3"]
+
+
+POPULAR = ["pop-1", "pop-2", "pop-3"]
+
+
+def test_recidivism_on_cards_devices_and_a_template_set_not_on_supernodes(clean_db):
+    """The ring's own identifiers count; a supernode card and templates mostly sent by
+    others (the ring uses popular templates too) do not."""
+    ring = ["r1", "r2", "r3"]
+    set_ = ["t-1", "t-2", "t-3", "t-4"]
+    graph(clean_db, members=ring,
+          cards={"r1": ["card-r"], "r2": ["card-r"], "r3": ["card-busy"], "new-card": ["card-r"], "busy": ["card-busy"]},
+          devices={"r1": ["vm-1"], "r2": ["vm-1"], "new-dev": ["vm-1"]},
+          templates={"r1": set_ + POPULAR, "r2": set_ + POPULAR, "r3": set_ + POPULAR, "new-3tpl": set_[:3],
+                     "new-2tpl": set_[:2], "popular-user": POPULAR,
+                     **{f"other{i}": POPULAR for i in range(5)}})
+    # card-busy is on far more accounts than the supernode cap: sharing it says nothing
+    db.run_write("MATCH (p:PaymentInstrument {instrument_id: 'card-busy'}) SET p.accounts = 5000", settings=clean_db)
+    assert [a.kind for a in alerts.run_rules(clean_db).raised] == ["new_ring"]  # not confirmed yet: no watch
+
+    tagging.set_status("R-1", "confirmed", by=person("alice"), settings=clean_db)
+    [recid] = alerts.run_rules(clean_db).raised
+    assert recid.kind == "recidivism" and recid.severity == "high"
+    assert recid.account_ids == ("new-3tpl", "new-card", "new-dev")
+    assert "new-card (instrument card-r)" in recid.reason and "new-dev (device vm-1)" in recid.reason
+    assert "new-3tpl (3 of its prompt templates)" in recid.reason
+    assert alerts.run_rules(clean_db).raised == []
+
+    # detection later folds one of them into the confirmed ring: already reported, no ring_grew
+    add_to_ring(clean_db, "R-1", ["new-card"])
+    assert alerts.run_rules(clean_db).raised == []
+    # an investigator took an account out of the case: their call, never alerted as recidivism
+    db.run_write("MERGE (a:Account {account_id: 'cleared'}) WITH a MATCH (p:PaymentInstrument {instrument_id: 'card-r'}) "
+                 "MERGE (a)-[:PAID_WITH]->(p)", settings=clean_db)
+    add_to_ring(clean_db, "R-1", ["cleared"])
+    tagging.remove_members("R-1", ["cleared"], by=person("alice"), settings=clean_db)
+    assert alerts.run_rules(clean_db).raised == []
+
+
+def test_status_changes_are_audited_and_only_open_alerts_go_out(clean_db, tmp_path):
+    graph(clean_db, members=["a1", "a2"], ring_id="R-1")
+    graph(clean_db, members=["b1", "b2"], ring_id="R-2")
+    run = alerts.run_rules(clean_db)
+    one, two = sorted(run.raised, key=lambda a: a.ring_id)
+    assert alerts.dismiss(one.alert_id, by=person("carol"), note="known test accounts", settings=clean_db).changed
+    assert not alerts.dismiss(one.alert_id, by=person("carol"), settings=clean_db).changed
+    assert alerts.reopen(one.alert_id, by=person("dave"), settings=clean_db).after == "open"
+    assert alerts.dismiss(one.alert_id, by=person("dave"), settings=clean_db).after == "dismissed"
+    trail = alerts.history(one.alert_id, settings=clean_db)
+    assert [(e.seq, e.by, e.before["status"], e.after["status"]) for e in trail] == [
+        (3, "dave", "open", "dismissed"), (2, "dave", "dismissed", "open"), (1, "carol", "open", "dismissed")]
+    # ring histories are untouched (the alert's events are about the alert)
+    assert tagging.history("R-1", settings=clean_db) == []
+    with pytest.raises(alerts.AlertError, match="unknown alert status"):
+        alerts.set_status(one.alert_id, "closed", by=person("x"), settings=clean_db)
+    with pytest.raises(alerts.AlertError, match="no alert with id"):
+        alerts.acknowledge("AL-missing", by=person("x"), settings=clean_db)
+
+    assert [a.alert_id for a in alerts.list_alerts(status="open", settings=clean_db)] == [two.alert_id]
+    path = tmp_path / "out" / "alerts.jsonl"
+    assert alerts.notify(clean_db, jsonl=str(path), webhook_url="") == {"jsonl": 1}
+    assert alerts.notify(clean_db, jsonl=str(path), webhook_url="") == {"jsonl": 0}
+    [line] = path.read_text().splitlines()
+    assert json.loads(line)["alert_id"] == two.alert_id
+
+
+def test_a_failed_webhook_leaves_alerts_pending_for_the_next_run(clean_db):
+    graph(clean_db, members=["a1", "a2"])
+    [alert] = alerts.run_rules(clean_db).raised
+    with Receiver([(503, 0)] * 5) as rx:
+        report = alerts.notify(clean_db, jsonl="", webhook_url=rx.url)
+        assert report["webhook"].startswith("webhook http://127.0.0.1:")
+        assert "token" not in report["webhook"]
+        assert [a.alert_id for a in alerts.pending("webhook", clean_db)] == [alert.alert_id]
+    with Receiver([]) as rx:
+        assert alerts.notify(clean_db, jsonl="", webhook_url=rx.url) == {"webhook": 1}
+        assert json.loads(rx.requests[0]["body"])["alerts"][0]["alert_id"] == alert.alert_id
+        assert alerts.notify(clean_db, jsonl="", webhook_url=rx.url) == {"webhook": 0}
+    assert len(rx.requests) == 1
+
+
+def test_hostile_account_ids_are_shown_inert(clean_db):
+    graph(clean_db, members=[HOSTILE, "=cmd|' /C calc'!A0", "ok"])
+    alerts.run_rules(clean_db)
+    runner = CliRunner()
+    table = runner.invoke(cli, ["alerts"])
+    assert table.exit_code == 0
+    assert "\u202e" not in table.output
+    assert len(table.output.strip().splitlines()) == 2  # header + one alert: the newline stayed inside the row
+    rows = runner.invoke(cli, ["alerts", "--format", "csv"]).output
+    assert "\u202e" not in rows
+    assert ",'=cmd|" in rows  # a spreadsheet would run it as a formula: quoted
+    lines = runner.invoke(cli, ["alerts", "--format", "jsonl"]).output.splitlines()
+    assert HOSTILE in json.loads(lines[0])["account_ids"]  # JSON keeps the data exact for machines
+
+
+def test_the_inbox_page_filters_acknowledges_and_opens_the_ring(clean_db, request):
+    from pathlib import Path
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    graph(clean_db, members=["a1", "a2"], ring_id="R-1")
+    graph(clean_db, members=[HOSTILE, "b2"], ring_id="R-2")
+    raised = {a.ring_id: a for a in alerts.run_rules(clean_db).raised}
+    st.cache_data.clear()
+    # served as `ringscope app` serves it by default (127.0.0.1): without sign-in configured
+    # the app acts as the single local user (see test_app_pages.served_on_loopback)
+    before = st.get_option("server.address")
+    st.config.set_option("server.address", "127.0.0.1")
+    request.addfinalizer(lambda: st.config.set_option("server.address", before))
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app" / "main.py"), default_timeout=90)
+    at.switch_page("app_pages/alerts.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Alert inbox"
+    options = at.selectbox(key="alerts_pick").options
+    assert sorted(o.rsplit(" · ", 1)[1] for o in options) == sorted(a.alert_id for a in raised.values())
+    # attacker-chosen ids are shown as inert text: no bidi override reaches the page's markdown
+    assert all("\u202e" not in m.value for m in at.markdown)
+
+    # the app without a provider acts as the single local user, recorded as such
+    at.selectbox(key="alerts_pick").set_value(raised["R-1"].alert_id).run()
+    at.text_input(key=f"alert_note::{raised['R-1'].alert_id}").input("seen in the queue")
+    at.button[0].click().run()  # Acknowledge (the form's first button)
+    assert not at.exception, [e.value for e in at.exception]
+    stored = alerts.get_alert(raised["R-1"].alert_id, clean_db)
+    assert (stored.status, stored.status_by) == ("acknowledged", local_identity().label)
+    [event] = alerts.history(stored.alert_id, settings=clean_db)
+    assert event.after == {"status": "acknowledged", "note": "seen in the queue"}
+    # the open filter no longer lists it
+    assert [o.rsplit(" · ", 1)[1] for o in at.selectbox(key="alerts_pick").options] == [raised["R-2"].alert_id]
+    # and a status filter shows it again
+    at.selectbox(key="alerts_status").set_value("acknowledged").run()
+    assert [o.rsplit(" · ", 1)[1] for o in at.selectbox(key="alerts_pick").options] == [raised["R-1"].alert_id]
+    # "Open the ring" goes to the ring view with the ring's id
+    at.button(key=f"alert_open::{raised['R-1'].alert_id}").click().run()
+    assert at.query_params.get("ring") in ("R-1", ["R-1"])
+
+
+def test_a_reported_ring_detection_no_longer_finds_raises_ring_weakened_once(clean_db):
+    graph(clean_db, members=["a1", "a2", "a3"])
+    alerts.run_rules(clean_db)
+    tagging.set_status("R-1", "confirmed", by=person("alice"), settings=clean_db)
+    # what detection's retire step does to a touched ring it no longer finds
+    db.run_write("MATCH (r:Ring {ring_id: 'R-1'}) SET r.retired = true, r.detection_status = 'stale', "
+                 "r.retired_at = datetime('2026-03-05T06:00:00Z')", settings=clean_db)
+    [weak] = alerts.run_rules(clean_db).raised
+    assert (weak.kind, weak.ring_id, weak.account_ids, weak.severity) == ("ring_weakened", "R-1", ("a1", "a2", "a3"), "high")
+    assert "no longer found" in weak.reason
+    assert alerts.run_rules(clean_db).raised == []
