@@ -32,18 +32,18 @@ def split_ids(text: str) -> list[str]:
 
 def save_tags(ring_id: str, current: dict[str, Any], *, status: str, add: list[str], remove: list[str],
               note: str, by: Identity) -> list[tagging.TagChange]:
-    """Apply what the form changed, one audited operation per part that differs."""
-    changes: list[tagging.TagChange] = []
-    if status != current["status"]:
-        changes.append(tagging.set_status(ring_id, status, by=by))
+    """Apply what the form changed as ONE transaction (`tagging.tag_ring`): the status, the
+    labels and the note are all saved or none is; one audit event per part that differs.
+    Returns [] when the form changed nothing."""
+    new_status = status if status != current["status"] else None
     new_labels = [label for label in add if label not in current["labels"]]
-    if new_labels:
-        changes.append(tagging.add_labels(ring_id, new_labels, by=by))
-    if remove:
-        changes.append(tagging.remove_labels(ring_id, remove, by=by))
-    if (note or "").strip() != (current.get("note") or "").strip():
-        changes.append(tagging.set_note(ring_id, note, by=by))
-    return changes
+    new_note = note if (note or "").strip() != (current.get("note") or "").strip() else None
+    if new_note is not None and not new_note.strip():
+        new_note = ""  # an emptied note field clears the note
+    if new_status is None and not new_labels and not remove and new_note is None:
+        return []
+    return tagging.tag_ring(ring_id, status=new_status, labels=new_labels, remove_labels=remove, note=new_note,
+                            by=by)
 
 
 def settable_statuses(me: Identity, current: str) -> list[str]:
@@ -79,19 +79,43 @@ def tags(ring_id: str, summary: dict[str, Any]) -> None:
         note = st.text_area("Note", value=current["note"], key=f"tag_note::{ring_id}", max_chars=tagging.MAX_NOTE_CHARS)
         submitted = st.form_submit_button("Save tags", type="primary")
     if submitted:
+        where = f"tag_form::{ring_id}"
         try:
             changes = save_tags(ring_id, current, status=status, add=split_labels(add), remove=remove,
                                 note=note, by=me)
         except RingScopeError as exc:
-            ui.error(str(exc))
-            return
-        data.clear_ring_caches()
-        done = [c for c in changes if c.changed]
-        ui.flash(f"Saved {len(done)} change(s) to ring {ring_id}." if done else "Nothing changed.",
-                 "success" if done else "info")
-        for key in (f"tag_add::{ring_id}",):
-            st.session_state.pop(key, None)
+            ui.flash(f"Nothing was saved: {exc}", "error", where=where)
+        else:
+            done = [c for c in changes if c.changed]
+            ui.flash(f"Saved {len(done)} change(s) to ring {ring_id}." if done else "Nothing changed.",
+                     "success" if done else "info", where=where)
+            # A save clears what was typed; the note field shows the saved note on the rerun.
+            for key in (f"tag_add::{ring_id}", f"tag_remove::{ring_id}", f"tag_note::{ring_id}",
+                        f"tag_status::{ring_id}"):
+                st.session_state.pop(key, None)
+        finally:
+            # On every path, error included: the page must show what the graph holds.
+            data.clear_ring_caches()
         st.rerun()
+    ui.show_flash(f"tag_form::{ring_id}")
+
+
+def _table_key(ring_id: str, include_removed: bool) -> str:
+    """The members table's widget key. Streamlit keeps a selection as row positions; a new
+    key (after every change to the case, or when the rows shown change) starts the table
+    with no selection, so a tick can never slide onto the account that moved into its row."""
+    generation = st.session_state.get(f"members_gen::{ring_id}", 0)
+    return f"members_table::{ring_id}::{int(include_removed)}::{generation}"
+
+
+def _case_changed(ring_id: str) -> None:
+    st.session_state[f"members_gen::{ring_id}"] = st.session_state.get(f"members_gen::{ring_id}", 0) + 1
+    st.session_state.pop(f"members_confirm::{ring_id}", None)
+
+
+def chosen_ids(frame: pd.DataFrame, rows: list[int]) -> list[str]:
+    """The account ids of the selected row positions of `frame` (positions out of range skipped)."""
+    return [str(frame.iloc[i]["account_id"]) for i in rows if 0 <= i < len(frame)]
 
 
 def members(ring_id: str, summary: dict[str, Any]) -> None:
@@ -102,8 +126,8 @@ def members(ring_id: str, summary: dict[str, Any]) -> None:
                (f"; the first {len(frame)} by member score" if len(frame) < summary["members"] else "") +
                ". Select rows to take accounts out of the case.")
     event = st.dataframe(
-        frame, key=f"members_table::{ring_id}", on_select="rerun", selection_mode="multi-row", hide_index=True,
-        width="stretch",
+        ui.table(frame), key=_table_key(ring_id, include_removed), on_select="rerun", selection_mode="multi-row",
+        hide_index=True, width="stretch",
         column_config={
             "created_at": st.column_config.DatetimeColumn("signed up", format="YYYY-MM-DD HH:mm"),
             "first_exchange": st.column_config.DatetimeColumn("first exchange", format="YYYY-MM-DD HH:mm"),
@@ -114,13 +138,15 @@ def members(ring_id: str, summary: dict[str, Any]) -> None:
         },
     )
     rows = event.selection.rows if event and event.selection else []
-    chosen = [str(frame.iloc[i]["account_id"]) for i in rows]
+    chosen = chosen_ids(frame, rows)
     ui.show_cypher("ring_members", {"ring_id": ring_id, "include_removed": include_removed, "skip": 0, "limit": 500})
 
     me = ui.current()
     if not me.can("edit_members"):
         ui.role_note("edit_members")
         return
+    where = f"members::{ring_id}"
+    confirm_key = f"members_confirm::{ring_id}"
     c1, c2 = st.columns(2)
     with c1.form(f"remove_members::{ring_id}"):
         typed = st.text_input("Take accounts out of the case", key=f"remove_ids::{ring_id}",
@@ -131,33 +157,59 @@ def members(ring_id: str, summary: dict[str, Any]) -> None:
         add_text = st.text_input("Put accounts into the case", key=f"add_ids::{ring_id}",
                                  placeholder="account ids separated by spaces or commas")
         add = st.form_submit_button("Add to case")
-    if remove or add:
-        by = me
-        try:
-            if remove:
-                ids = chosen + [i for i in split_ids(typed) if i not in chosen]
-                if not ids:
-                    st.warning("Select rows or type account ids to remove.")
-                    return
-                change = tagging.remove_members(ring_id, ids, by=by)
-            else:
-                ids = split_ids(add_text)
-                if not ids:
-                    st.warning("Type the account ids to add.")
-                    return
-                change = tagging.add_members(ring_id, ids, by=by)
-        except RingScopeError as exc:
-            ui.error(str(exc))
-            return
-        data.clear_ring_caches()
-        verb = "removed from" if remove else "added to"
-        msg = f"{len(change.changed)} account(s) {verb} the case."
+    if remove:
+        ids = chosen + [i for i in split_ids(typed) if i not in chosen]
+        if ids:
+            # Bound to ids, not rows: the confirmation names the accounts that will go.
+            st.session_state[confirm_key] = ids
+        else:
+            st.warning("Select rows or type account ids to remove.")
+    pending = st.session_state.get(confirm_key)
+    if pending:
+        with st.container(border=True):
+            shown = ", ".join(pending[:20]) + (f" and {len(pending) - 20} more" if len(pending) > 20 else "")
+            st.warning(ui.md(f"Take {len(pending)} account(s) out of ring {ring_id}'s case: {shown}?"))
+            y, n = st.columns(2)
+            yes = y.button("Confirm removal", key=f"members_confirm_yes::{ring_id}", type="primary")
+            no = n.button("Cancel", key=f"members_confirm_no::{ring_id}")
+        if no:
+            _case_changed(ring_id)
+            st.rerun()
+        if yes:
+            _apply(ring_id, where, lambda: tagging.remove_members(ring_id, pending, by=me), "removed from")
+    if add:
+        ids = split_ids(add_text)
+        if not ids:
+            st.warning("Type the account ids to add.")
+        else:
+            _apply(ring_id, where, lambda: tagging.add_members(ring_id, ids, by=me), "added to",
+                   clear=f"add_ids::{ring_id}")
+    ui.show_flash(where)
+
+
+def _apply(ring_id: str, where: str, change_fn, verb: str, clear: str | None = None) -> None:
+    """Run a member change; on every path clear the caches and the selection, leave the
+    outcome next to the forms, and rerun so the table shows what the graph holds."""
+    try:
+        change = change_fn()
+    except RingScopeError as exc:
+        ui.flash(f"Nothing changed: {exc}", "error", where=where)
+    else:
+        msg = f"{len(change.changed)} account(s) {verb} the case"
+        msg += (": " + ", ".join(change.changed[:10]) + ("…" if len(change.changed) > 10 else "")) if change.changed else ""
+        msg += "."
         if change.unchanged:
             msg += f" {len(change.unchanged)} already so."
         if change.unknown:
             msg += f" Unknown account ids: {', '.join(change.unknown[:10])}."
-        ui.flash(msg, "warning" if change.unknown else "success")
-        st.rerun()
+        ui.flash(msg, "warning" if change.unknown else "success", where=where)
+        if clear:
+            st.session_state.pop(clear, None)
+        st.session_state.pop(f"remove_ids::{ring_id}", None)
+    finally:
+        data.clear_ring_caches()
+        _case_changed(ring_id)
+    st.rerun()
 
 
 def history_frame(entries: list[tagging.AuditEntry]) -> pd.DataFrame:

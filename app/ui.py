@@ -8,7 +8,7 @@ from typing import Any, Iterator
 
 import streamlit as st
 
-from ringscope import auth
+from ringscope import auth, display
 from ringscope.app import signin
 from ringscope.auth import Identity
 from ringscope.catalog import CatalogError, get_query, to_cypher_literal
@@ -33,10 +33,24 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&\"'=])")
 def md(text: Any) -> str:
     """Text from the data, made inert for st.markdown: every Markdown/HTML metacharacter is
     backslash-escaped (CommonMark), so `<img src=x onerror=...>` or `[x](javascript:...)`
-    shows as the characters typed."""
-    text = "" if text is None else str(text)
+    shows as the characters typed, and bidi controls show as `⟨U+202E⟩` (ringscope.display)."""
+    text = display.neutral(text)
     text = " ".join(text.split())
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def table(frame: Any) -> Any:
+    """A DataFrame ready for st.dataframe: every text cell with its bidi controls shown as
+    `⟨U+202E⟩` (ringscope.display), so a name or note cannot reverse the rest of its row.
+    Non-text columns are left as they are; the frame passed in is not changed."""
+    if frame is None or getattr(frame, "empty", True):
+        return frame
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].map(lambda v: display.neutral_deep(v) if isinstance(v, (str, list, tuple, dict))
+                                          else v)
+    return out
 
 
 def status_title(status: str | None) -> str:
@@ -193,13 +207,16 @@ def open_entity(kind: str, key: str) -> None:
     st.switch_page(PAGE_ENTITY, query_params={"kind": kind, "key": key})
 
 
-def flash(message: str, kind: str = "success") -> None:
-    """A message for the next run (a tag saved, then the page reruns to show it)."""
-    st.session_state.setdefault("_flash", []).append((kind, message))
+def flash(message: str, kind: str = "success", *, where: str = "page") -> None:
+    """A message for the next run (a tag saved, then the page reruns to show it), shown by
+    `show_flash(where)`: pass the key of the control that caused it, so the message appears
+    next to that control and not above the page title, out of view."""
+    st.session_state.setdefault(f"_flash::{where}", []).append((kind, message))
 
 
-def show_flash() -> None:
-    for kind, message in st.session_state.pop("_flash", []):
+def show_flash(where: str = "page") -> None:
+    """Draw (once) the messages `flash` left for `where`."""
+    for kind, message in st.session_state.pop(f"_flash::{where}", []):
         {"success": st.success, "warning": st.warning, "error": st.error}.get(kind, st.info)(md(message))
 
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from . import display
 from .auth import Identity, PermissionDenied
 from .catalog import run_query
 from .config import Settings
@@ -171,11 +172,24 @@ def _clean_labels(labels: Iterable[str]) -> list[str]:
         text = str(label).strip()
         if not text:
             raise TaggingError("a label cannot be empty")
-        if len(text) > MAX_LABEL_CHARS or not text.isprintable():
-            raise TaggingError(f"label {text[:40]!r} must be printable text of at most {MAX_LABEL_CHARS} characters")
+        hidden = next((c for c in text if not c.isprintable()), None)
+        if hidden is not None:
+            # Labels are short names shown in lists: a direction override or control
+            # character in one would reorder or hide what an investigator reads.
+            raise TaggingError(f"label {display.neutral(text[:40])!r} contains the invisible character "
+                               f"U+{ord(hidden):04X}: type the label without it")
+        if len(text) > MAX_LABEL_CHARS:
+            raise TaggingError(f"label {text[:40]!r} must be at most {MAX_LABEL_CHARS} characters")
         if text not in cleaned:
             cleaned.append(text)
     return cleaned
+
+
+def _clean_note(note: str | None) -> str | None:
+    text = (note or "").strip() or None
+    if text is not None and len(text) > MAX_NOTE_CHARS:
+        raise TaggingError(f"the note is longer than {MAX_NOTE_CHARS} characters")
+    return text
 
 
 def _clean_ids(account_ids: Iterable[str]) -> list[str]:
@@ -286,9 +300,7 @@ _remove_labels = remove_labels
 def set_note(ring_id: str, note: str | None, by: Identity, settings: Settings | None = None) -> TagChange:
     """Replace the ring's note; an empty or None note clears it; audited; investigator."""
     ring_id = _ring_id(ring_id)
-    text = (note or "").strip() or None
-    if text is not None and len(text) > MAX_NOTE_CHARS:
-        raise TaggingError(f"the note is longer than {MAX_NOTE_CHARS} characters")
+    text = _clean_note(note)
     acting(by, "tag")
     return _tag("set_ring_note", ring_id, "set_note", {"note": text}, by, settings)
 
@@ -356,11 +368,15 @@ def tag_ring(
     by: Identity,
     settings: Settings | None = None,
 ) -> list[TagChange]:
-    """The CLI's combined form: status, labels to add and remove, note, in that order.
+    """Status, labels to add and remove, and note, saved as ONE transaction (the ring view's
+    Tags form and `ringscope tag` with several options): all of it is written or none of it.
 
-    Every input and every right is checked before anything is written; each part is its own audited
-    operation (one event per part that changed). `note=""` clears the note; `note=None`
-    leaves it alone.
+    Every input and every right is checked before anything is written; then one stored
+    query (`save_ring_tags`) applies the parts and appends one audit event per part that
+    changed, in the order status, add_labels, remove_labels, note. Returns one TagChange per
+    part asked for (`changed=False` when it was already so). `note=""` clears the note;
+    `note=None` leaves it alone. Raises TaggingError (bad input, unknown ring) or
+    PermissionDenied; a database error rolls back every part.
     """
     ring_id = _ring_id(ring_id)
     status = normalize_status(status) if status is not None else None
@@ -369,6 +385,7 @@ def tag_ring(
     both = sorted(set(to_add) & set(to_remove))
     if both:
         raise TaggingError(f"label {both[0]!r} is both added and removed: pick one")
+    note_text = _clean_note(note) if note is not None else None
     if status is None and not to_add and not to_remove and note is None:
         raise TaggingError("nothing to change: give --status, --label, --remove-label or --note")
     acting(by, "tag")
@@ -376,16 +393,19 @@ def tag_ring(
     if status is not None and status != current:
         acting(by, status_right(status))
         acting(by, status_right(current))
-    changes: list[TagChange] = []
-    if status is not None:
-        changes.append(set_status(ring_id, status, by, settings))
-    if to_add:
-        changes.append(add_labels(ring_id, to_add, by, settings))
-    if to_remove:
-        changes.append(_remove_labels(ring_id, to_remove, by, settings))
-    if note is not None:
-        changes.append(set_note(ring_id, note, by, settings))
-    return changes
+    rows = run_query("save_ring_tags", {"ring_id": ring_id, "status": status, "add_labels": to_add,
+                                        "remove_labels": to_remove, "note_given": note is not None,
+                                        "note": note_text, **by.audit()}, settings=settings, allow_write=True)
+    if not rows:
+        raise _no_ring(ring_id)
+    asked = {"set_status": status is not None, "add_labels": bool(to_add), "remove_labels": bool(to_remove),
+             "set_note": note is not None}
+    return [
+        TagChange(ring_id=ring_id, action=part["action"], changed=part["event_id"] is not None,
+                  before=part["before"], after=part["after"], event_id=part["event_id"])
+        for part in rows[0]["parts"]
+        if asked[part["action"]]
+    ]
 
 
 # --------------------------------------------------------------------------- reads

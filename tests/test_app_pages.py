@@ -260,12 +260,47 @@ def test_tagging_writes_status_labels_note_and_history_as_the_local_user(app, wo
     assert set(frame["ring_id"]) == {"ring-a"} and len(frame) == 3
 
 
+def test_a_refused_save_writes_nothing_and_the_page_shows_the_graph(app, world):  # noqa: F811
+    """Issue 14 defect 1 (and 3): status investigating + a label with U+202E + a note, Save.
+    Nothing is written (no status, no audit event), the error sits at the form and names the
+    character, and the page shows what the graph holds; a good save then clears the inputs."""
+    settings = world["settings"]
+    at = _tab(_open(app, "ring", ring="ring-a"), "ring-a", "Tags and case")
+    at.selectbox(key="tag_status::ring-a").set_value("investigating")
+    at.text_input(key="tag_add::ring-a").set_value("fine, evil\u202etxt")
+    at.text_area(key="tag_note::ring-a").set_value("a note")
+    _submit(at, "Save tags")
+    assert not at.exception
+    assert _ring("ring-a", settings) == {"status": "new", "labels": [], "note": None, "events": 0}
+    assert {m.label: m.value for m in at.metric}["Status"] == "new"
+    errors = _errors(at)
+    assert any("Nothing was saved" in e and "U+202E" in e for e in errors), errors
+    # the message is drawn next to the form (inside the tab), not above the page title
+    assert any("Nothing was saved" in _plain(e.value) for tab in at.tabs for e in tab.error)
+
+    at.text_input(key="tag_add::ring-a").set_value("fine")
+    _submit(at, "Save tags")
+    assert _ring("ring-a", settings) == {"status": "investigating", "labels": ["fine"], "note": "a note", "events": 3}
+    assert at.text_input(key="tag_add::ring-a").value == ""
+    assert {m.label: m.value for m in at.metric}["Status"] == "investigating"
+
+
 def test_accounts_are_taken_out_of_and_put_back_into_the_case(app, world):  # noqa: F811
     settings = world["settings"]
     at = _tab(_open(app, "ring", ring="ring-b"), "ring-b", "Accounts")
     at.text_input(key="remove_ids::ring-b").set_value("b-02")
     _submit(at, "Remove from case")
     assert not at.exception
+    # Issue 14 defect 2: removing asks first, naming the accounts (ids, not row numbers)
+    assert _members_of("ring-b", settings) == ["b-01", "b-02", "b-03", "b-04"]
+    assert any("Take 1 account(s) out of ring ring-b's case: b-02?" in _plain(w.value) for w in at.warning)
+    table_before = _members_table_key(at)
+    _submit(at, "Confirm removal")
+    assert not at.exception
+    # the selection is cleared after the change: the table starts again under a new key
+    assert _members_table_key(at) != table_before
+    assert not any("Take 1 account" in _plain(w.value) for w in at.warning)
+    assert any("1 account(s) removed from the case: b-02." in _plain(s.value) for tab in at.tabs for s in tab.success)
     removed = db.run_read("MATCH (:Ring {ring_id: 'ring-b'})-[m:HAS_MEMBER]->(:Account {account_id: 'b-02'}) "
                           "RETURN m.removed AS removed", settings=settings)
     assert removed == [{"removed": True}]
@@ -278,6 +313,46 @@ def test_accounts_are_taken_out_of_and_put_back_into_the_case(app, world):  # no
                           "RETURN a.account_id AS id, m.added_by AS by ORDER BY id", settings=settings)
     assert [m["id"] for m in members] == ["b-01", "b-02", "b-03", "b-04", "l-005"]
     assert {"id": "l-005", "by": LOCAL.label} in members
+
+
+def _members_of(ring_id: str, settings) -> list[str]:
+    return [r["id"] for r in db.run_read("MATCH (:Ring {ring_id: $id})-[m:HAS_MEMBER]->(a:Account) "
+                                         "WHERE NOT m.removed RETURN a.account_id AS id ORDER BY id",
+                                         {"id": ring_id}, settings=settings)]
+
+
+def _members_table_key(at: AppTest) -> str:
+    """The widget key of the Accounts tab's members table (it changes when the selection is reset)."""
+    (key,) = [d.key for d in at.dataframe if "account_id" in d.value.columns and d.key]
+    return key
+
+
+def test_a_selection_is_bound_to_account_ids_not_rows(app, world):  # noqa: F811
+    """Issue 14 defect 2: a tick on row 1 must not slide onto the account that moves into
+    row 1 after a removal. The selected rows are read as account ids of the rows shown, the
+    confirmation names those ids, and after the change no row is selected."""
+    from ringscope.app import tagging_panel
+    import pandas as pd
+
+    frame = pd.DataFrame({"account_id": ["b-01", "b-02", "b-03"]})
+    assert tagging_panel.chosen_ids(frame, [0, 2]) == ["b-01", "b-03"]
+    assert tagging_panel.chosen_ids(frame.iloc[1:], [0, 5]) == ["b-02"]  # a stale row 5 selects nothing
+
+    settings = world["settings"]
+    at = _tab(_open(app, "ring", ring="ring-b"), "ring-b", "Accounts")
+    key = _members_table_key(at)
+    at.session_state[key] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    first = [d for d in at.dataframe if "account_id" in d.value.columns][0].value.iloc[0]["account_id"]
+    _submit(at, "Remove from case")
+    assert any(f"out of ring ring-b's case: {first}?" in _plain(w.value) for w in at.warning)
+    _submit(at, "Confirm removal")
+    assert first not in _members_of("ring-b", settings)
+    # Remove again with nothing selected: nothing is taken out (the old tick did not slide)
+    before = _members_of("ring-b", settings)
+    _submit(at, "Remove from case")
+    assert any("Select rows or type account ids to remove." in _plain(w.value) for w in at.warning)
+    assert _members_of("ring-b", settings) == before
 
 
 def _tab(at: AppTest, ring_id: str, name: str) -> AppTest:

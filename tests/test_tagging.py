@@ -331,3 +331,30 @@ def test_tagging_queries_are_described():
         assert len(q.description) > 40, q.name
         assert all(p.help for p in q.params), q.name
         assert q.mode == ("read" if q.name in ("ring_history", "ring_tags") else "write")
+
+
+def test_a_combined_save_is_one_transaction_all_or_nothing(clean_db):
+    """Issue 14 defect 1: status, labels and note are one save. A label with a right-to-left
+    override is refused before anything is written (status stays new, no event); a good
+    save writes every part with one event each, all stamped by the same transaction."""
+    make_ring(clean_db)
+    with pytest.raises(TaggingError, match="U\\+202E"):
+        tagging.tag_ring("R1", status="investigating", labels=["ok", "evil\u202etxt"], note="a note",
+                         by=person("alice"), settings=clean_db)
+    assert events(clean_db) == []
+    after = ring(clean_db)
+    assert after["status"] == "new" and "note" not in after and "labels" not in after
+
+    changes = tagging.tag_ring("R1", status="investigating", labels=["ok", "wave 2"], note="a note",
+                               by=person("alice"), settings=clean_db)
+    assert [(c.action, c.changed) for c in changes] == [("set_status", True), ("add_labels", True), ("set_note", True)]
+    changes = tagging.tag_ring("R1", labels=["ok"], remove_labels=["wave 2"], by=person("alice"), settings=clean_db)
+    assert [(c.action, c.changed, c.after) for c in changes] == [("add_labels", False, ["ok", "wave 2"]),
+                                                                 ("remove_labels", True, ["ok"])]
+    trail = events(clean_db)
+    assert [(e["seq"], e["action"]) for e in trail] == [(1, "set_status"), (2, "add_labels"), (3, "set_note"),
+                                                        (4, "remove_labels")]
+    stamps = db.run_read("MATCH (e:AuditEvent)-[:ABOUT]->(:Ring {ring_id: 'R1'}) WHERE e.seq <= 3 "
+                         "RETURN collect(DISTINCT e.at) AS at", settings=clean_db)[0]["at"]
+    assert len(stamps) == 1  # datetime() is fixed per transaction: the three parts were one
+    assert ring(clean_db)["labels"] == ["ok"] and ring(clean_db)["note"] == "a note"

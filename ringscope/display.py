@@ -1,0 +1,54 @@
+"""Text from the data made safe to read: the one place bidirectional-text controls are
+neutralised before anything is displayed (the app, the export's graph.html, CLI lines).
+
+Account names, e-mails, labels and notes come from operators and investigators, and an
+explicit direction control (U+202A-U+202E embeddings and overrides, U+2066-U+2069
+isolates; Unicode Standard Annex #9, "Explicit Directional Formatting Characters") reverses
+or reorders the rest of the line it sits in: `invoice‮fdp.exe` reads as `invoiceexe.pdf`.
+Such a character is replaced by its visible code point, `⟨U+202E⟩`, so an investigator sees
+that it is there and what it is; the stored value is never changed.
+
+    >>> neutral("abc\\u202edef")
+    'abc⟨U+202E⟩def'
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+#: The explicit directional formatting characters (UAX #9): LRE, RLE, PDF, LRO, RLO,
+#: LRI, RLI, FSI, PDI.
+BIDI_CONTROLS = frozenset(chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+_BIDI = re.compile("[" + "".join(sorted(BIDI_CONTROLS)) + "]")
+
+
+def mark(char: str) -> str:
+    """The visible stand-in for one character: `⟨U+202E⟩`."""
+    return f"⟨U+{ord(char):04X}⟩"
+
+
+def neutral(value: Any) -> str:
+    """`value` as text with every bidi control replaced by `⟨U+XXXX⟩`; None -> ""."""
+    text = "" if value is None else str(value)
+    return _BIDI.sub(lambda m: mark(m.group(0)), text)
+
+
+def neutral_deep(value: Any) -> Any:
+    """Like `neutral` on every string inside lists, tuples and dict values (keys too);
+    other values unchanged. For whole rows headed for a table."""
+    if isinstance(value, str):
+        return neutral(value)
+    if isinstance(value, dict):
+        return {neutral_deep(k): neutral_deep(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(neutral_deep(v) for v in value)
+    return value
+
+
+def has_bidi(value: Any) -> bool:
+    """True when the text holds a bidi control."""
+    return isinstance(value, str) and _BIDI.search(value) is not None
+
+
+__all__ = ["BIDI_CONTROLS", "has_bidi", "mark", "neutral", "neutral_deep"]
