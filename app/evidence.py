@@ -132,7 +132,7 @@ def render(summary: dict[str, Any]) -> None:
     sentence = summary_sentence(evidence)
     rows = signal_rows(evidence)
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        st.dataframe(ui.table(pd.DataFrame(rows)), hide_index=True, width="stretch")
     if isinstance(evidence, dict) and (sentence or rows):
         # what the dedicated views above showed is not repeated as raw facts
         evidence = {k: v for k, v in evidence.items() if not (k == "summary" and sentence) and not (k == "signals" and rows)}
@@ -148,11 +148,11 @@ def render(summary: dict[str, Any]) -> None:
     base += [(f"shared {s['kind']} identifiers", s["identifiers"]) for s in shared]
     rows = [(k, v) for k, v in base if v not in (None, "")] + facts
     if rows:
-        st.dataframe(pd.DataFrame([{"fact": k, "value": "" if v is None else str(v)} for k, v in rows]),
+        st.dataframe(ui.table(pd.DataFrame([{"fact": k, "value": "" if v is None else str(v)} for k, v in rows])),
                      hide_index=True, width="stretch")
     for name, records in tables:
         st.markdown(f"**{ui.md(name)}**")
-        st.dataframe(_table(records), hide_index=True, width="stretch")
+        st.dataframe(ui.table(_table(records)), hide_index=True, width="stretch")
     stored = summary.get("evidence_parsed")
     if stored is None:
         st.caption("Detection stored no evidence for this ring.")

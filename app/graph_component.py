@@ -32,7 +32,7 @@ _CSS = """
 .rs-legend span.rs-chip { display: inline-block; width: 11px; height: 11px; margin-right: 5px;
   vertical-align: -1px; border-radius: 2px; }
 .rs-legend .rs-hint { color: #6b7280; }
-.vis-tooltip { position: absolute; visibility: hidden; padding: 6px 8px; white-space: pre-line;
+.vis-tooltip { position: absolute; visibility: hidden; padding: 6px 8px; white-space: pre-line; overflow-wrap: anywhere; max-width: 420px;
   font-size: 12px; color: #111827; background: #fffbe6; border: 1px solid #c9b458; border-radius: 4px;
   box-shadow: 2px 2px 6px rgba(0,0,0,0.2); pointer-events: none; z-index: 10; max-width: 420px;
   overflow-wrap: anywhere; }

@@ -146,8 +146,8 @@ def graph_panel(state_key: str, *, height: int = 620, cypher: tuple[str, dict[st
                 st.markdown(_properties(state, picked))
     # Built only on request: thousands of rows would be serialised again on every click.
     if st.toggle("Show the graph as a table", key=f"{state_key}::table"):
-        st.dataframe(pd.DataFrame(state.table()), hide_index=True, width="stretch")
-        st.dataframe(pd.DataFrame(state.edge_table()), hide_index=True, width="stretch")
+        st.dataframe(ui.table(pd.DataFrame(state.table())), hide_index=True, width="stretch")
+        st.dataframe(ui.table(pd.DataFrame(state.edge_table())), hide_index=True, width="stretch")
     if cypher:
         ui.show_cypher(*cypher, key=f"{state_key}::view")
     if state.selected in state.nodes:

@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+from ringscope import display
+
 
 # --------------------------------------------------------------------------- model
 
@@ -244,7 +246,9 @@ def has_graph_values(rows: Iterable[Iterable[Any]]) -> bool:
 
 
 def short(text: Any, limit: int = LABEL_CHARS) -> str:
-    text = "" if text is None else str(text)
+    """Text for a canvas label or tooltip: one line, bidi controls shown as `⟨U+202E⟩`
+    (ringscope.display), cut to `limit` characters."""
+    text = display.neutral(text)
     text = " ".join(text.split())  # no newlines or tabs in a canvas label
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -16,6 +16,11 @@ from ringscope.app import ui
 st.set_page_config(page_title="RingScope", page_icon=str(Path(__file__).parent / "static" / "favicon.png"),
                    layout="wide")
 
+# Long unbroken strings from the data (a 200-character e-mail, a hash) wrap instead of
+# pushing the page wider than the window.
+st.html("<style>[data-testid='stMarkdownContainer'], [data-testid='stCaptionContainer'], "
+        "[data-testid='stAlertContentError'], [data-testid='stAlert'] { overflow-wrap: anywhere; }</style>")
+
 pages = {
     "Triage": [
         st.Page(ui.PAGE_QUEUE, title="Ring queue", icon=":material/format_list_numbered:", default=True),

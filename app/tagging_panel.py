@@ -229,7 +229,7 @@ def history(ring_id: str) -> None:
     if not entries:
         st.caption("No investigator has changed this ring yet.")
     else:
-        st.dataframe(history_frame(entries), hide_index=True, width="stretch")
+        st.dataframe(ui.table(history_frame(entries)), hide_index=True, width="stretch")
     ui.show_cypher("ring_history", {"ring_id": ring_id, "limit": 500})
 
 

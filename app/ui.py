@@ -47,7 +47,7 @@ def table(frame: Any) -> Any:
         return frame
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object:
+        if out[column].dtype == object or str(out[column].dtype) in ("str", "string"):
             out[column] = out[column].map(lambda v: display.neutral_deep(v) if isinstance(v, (str, list, tuple, dict))
                                           else v)
     return out

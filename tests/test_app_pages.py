@@ -615,3 +615,42 @@ def test_people_and_roles_page_shows_the_rules_to_an_admin(app, tmp_path, monkey
     assert groups.values.tolist() == [["ts-analysts", "viewer"]]
     assert list(at.dataframe[0].value["role"]) == ["viewer", "investigator", "lead", "admin"]
     assert any("No sign-in is configured" in _plain(i.value) for i in at.info)
+
+
+# --------------------------------------------------------------------------- bidi text
+
+
+def test_bidi_overrides_are_shown_as_code_points_everywhere(app, world):  # noqa: F811
+    """Issue 14 defect 7: a display name, e-mail and note holding U+202E / U+2067 must not
+    reorder the page. Every place the app shows them (Markdown, tables, the graph's labels
+    and tooltips) carries the visible code point instead of the control."""
+    settings = world["settings"]
+    name, email = "Ann\u202etxt.exe", "\u2067x@evil.io\u2069"
+    db.run_write("MATCH (a:Account {account_id: 'a-02'}) SET a.display_name = $name, a.email = $email",
+                 {"name": name, "email": email}, settings=settings)
+    db.run_write("MATCH (r:Ring {ring_id: 'ring-a'}) SET r.note = $note", {"note": "see \u202aabc\u202c"},
+                 settings=settings)
+    from ringscope.display import BIDI_CONTROLS
+
+    def shown(at: AppTest) -> list[str]:
+        texts = _markdown_texts(at) + [str(v) for d in at.dataframe for v in d.value.astype(str).to_numpy().ravel()]
+        texts += [str(t.value) for t in at.text_area] + [str(t.value) for t in at.text_input]
+        return texts
+
+    at = _open(app, "entity", kind="Account", key="a-02")
+    texts = shown(at)
+    assert not [t for t in texts if any(c in BIDI_CONTROLS for c in t)]
+    assert any("Ann⟨U+202E⟩txt.exe" in _plain(t) for t in texts)
+    assert any("⟨U+2067⟩x@evil.io⟨U+2069⟩" in _plain(t) for t in texts)
+
+    at = _tab(_open(app, "ring", ring="ring-a"), "ring-a", "Tags and case")
+    texts = [t for t in shown(at) if t != "see \u202aabc\u202c"]  # the note's edit box holds the stored text
+    assert not [t for t in texts if any(c in BIDI_CONTROLS for c in t)]
+    from ringscope.app import graph_view
+    state = [v for k, v in at.session_state._state.filtered_state.items()
+             if str(k).startswith("ring-graph::ring-a") and isinstance(v, graph_view.GraphState)]
+    assert state, "the ring graph's state is kept in the session"
+    vis = state[0].vis_data()
+    drawn = [n.get("label", "") + n.get("title", "") for n in vis["nodes"]]
+    assert not [t for t in drawn if any(c in BIDI_CONTROLS for c in t)]
+    assert any("Ann⟨U+202E⟩txt.exe" in t for t in drawn)

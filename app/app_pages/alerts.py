@@ -32,7 +32,7 @@ with ui.errors_as_one_line():
             "ring_id": a.ring_id, "accounts": len(a.account_ids), "reason": a.reason, "alert_id": a.alert_id,
         } for a in found])
         frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True, errors="coerce", format="ISO8601")
-        st.dataframe(frame, hide_index=True, width="stretch", key="alerts_table",
+        st.dataframe(ui.table(frame), hide_index=True, width="stretch", key="alerts_table",
                      column_config={"created_at": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD HH:mm")})
         by_id = {a.alert_id: a for a in found}
         chosen = st.selectbox("Alert", list(by_id), key="alerts_pick",
@@ -64,8 +64,8 @@ with ui.errors_as_one_line():
         trail = alerts.history(alert.alert_id)
         if trail:
             st.markdown("**History**")
-            st.dataframe(pd.DataFrame([{"at": e.at, "by": e.by, "from": (e.before or {}).get("status"),
+            st.dataframe(ui.table(pd.DataFrame([{"at": e.at, "by": e.by, "from": (e.before or {}).get("status"),
                                         "to": (e.after or {}).get("status"), "note": (e.after or {}).get("note")}
-                                       for e in trail]), hide_index=True, width="stretch")
+                                       for e in trail])), hide_index=True, width="stretch")
     ui.show_cypher("list_alerts", {"status": status, "kind": kind, "severity": severity, "ring_id": "",
                                    "alert_id": "", "limit": LIMIT})

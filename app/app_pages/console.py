@@ -48,7 +48,7 @@ if error:
 elif result:
     frame = data.console_frame(result["keys"], result["rows"])
     st.caption(f"{len(frame)} rows" + (f" (cut at the cap of {len(frame)})" if result["cut"] else ""))
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.dataframe(ui.table(frame), hide_index=True, width="stretch")
     if has_graph_values(result["rows"]):
         nodes, edges = graph_from_values(v for row in result["rows"] for v in row)
         if nodes:

@@ -30,11 +30,11 @@ with ui.errors_as_one_line():
         st.markdown("**Properties**")
         props = [{"property": k, "value": "" if v is None else str(v)} for k, v in sorted(node.props.items())
                  if k not in ("hour_profile", "daily_dates", "daily_counts")]
-        st.dataframe(pd.DataFrame(props, columns=["property", "value"]), hide_index=True, width="stretch")
+        st.dataframe(ui.table(pd.DataFrame(props, columns=["property", "value"])), hide_index=True, width="stretch")
     with right:
         st.markdown("**Links**")
         links = pd.DataFrame(found["links"], columns=["type", "links"])
-        st.dataframe(links, hide_index=True, width="stretch")
+        st.dataframe(ui.table(links), hide_index=True, width="stretch")
         st.markdown("**Rings**")
         rings = pd.DataFrame(found["rings"], columns=["ring_id", "score", "status"])
         if not found["rings_listed"]:
@@ -44,7 +44,7 @@ with ui.errors_as_one_line():
             st.caption("In no detected ring." if kind == "Account" else "Used by no account of a detected ring.")
         else:
             rings["status"] = rings["status"].map(ui.status_title)
-            event = st.dataframe(rings, hide_index=True, width="stretch", on_select="rerun",
+            event = st.dataframe(ui.table(rings), hide_index=True, width="stretch", on_select="rerun",
                                  selection_mode="single-row", key=f"entity_rings::{kind}::{key}")
             if event and event.selection and event.selection.rows:
                 ui.open_ring(str(rings.iloc[event.selection.rows[0]]["ring_id"]))
@@ -106,5 +106,5 @@ with ui.errors_as_one_line():
             if shared.empty:
                 st.caption("They share no identifier.")
             else:
-                st.dataframe(shared, hide_index=True, width="stretch")
+                st.dataframe(ui.table(shared), hide_index=True, width="stretch")
             ui.show_cypher("shared_identifiers", {"account_ids": list(ids), "min_accounts": 2, "limit": 200})

@@ -48,7 +48,7 @@ with ui.errors_as_one_line():
     if frame.empty:
         st.caption("No bundle written yet.")
     else:
-        event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
+        event = st.dataframe(ui.table(frame), hide_index=True, width="stretch", on_select="rerun",
                              selection_mode="single-row", key="exports_table")
         if event and event.selection and event.selection.rows:
             rings = records[event.selection.rows[0]].ring_ids

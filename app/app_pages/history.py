@@ -21,7 +21,7 @@ with ui.errors_as_one_line():
             before=frame["before"].map(lambda t: describe_value(data.parse_evidence(t))),
             after=frame["after"].map(lambda t: describe_value(data.parse_evidence(t))),
         ).drop(columns=["event_id"])
-        event = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun",
+        event = st.dataframe(ui.table(shown), hide_index=True, width="stretch", on_select="rerun",
                              selection_mode="single-row", key="history_table",
                              column_config={"at": st.column_config.DatetimeColumn("at", format="YYYY-MM-DD HH:mm:ss")})
         if event and event.selection and event.selection.rows:

@@ -28,7 +28,7 @@ with ui.errors_as_one_line():
                + ". Select a row to open the ring.")
     table = frame.assign(status=frame["status"].map(ui.status_title))
     event = st.dataframe(
-        table,
+        ui.table(table),
         key="queue_table",
         on_select="rerun",
         selection_mode="single-row",

@@ -25,7 +25,7 @@ if text.strip():
         else:
             st.caption(f"{len(hits)} results. Select a row to open it.")
             display = hits.assign(kind=hits["kind"].map(lambda k: KINDS[k].title if k in KINDS else k))
-            event = st.dataframe(display, key="search_table", on_select="rerun", selection_mode="single-row",
+            event = st.dataframe(ui.table(display), key="search_table", on_select="rerun", selection_mode="single-row",
                                  hide_index=True, width="stretch")
             if event and event.selection and event.selection.rows:
                 row = hits.iloc[event.selection.rows[0]]
