@@ -156,6 +156,10 @@ def members(ring_id: str, summary: dict[str, Any]) -> None:
     with c2.form(f"add_members::{ring_id}"):
         add_text = st.text_input("Put accounts into the case", key=f"add_ids::{ring_id}",
                                  placeholder="account ids separated by spaces or commas")
+        add_why = st.text_input("Why they belong in the case", key=f"add_why::{ring_id}",
+                                max_chars=tagging.MAX_REASON_CHARS, placeholder="same card as b-01",
+                                help="Detection did not find these accounts: the export's enforcement "
+                                     "actions cite this reason (and who added them) instead of the ring's signals.")
         add = st.form_submit_button("Add to case")
     if remove:
         ids = chosen + [i for i in split_ids(typed) if i not in chosen]
@@ -181,13 +185,15 @@ def members(ring_id: str, summary: dict[str, Any]) -> None:
         ids = split_ids(add_text)
         if not ids:
             st.warning("Type the account ids to add.")
+        elif not (add_why or "").strip():
+            st.warning("Say why these accounts belong in the case: the export's enforcement actions cite it.")
         else:
-            _apply(ring_id, where, lambda: tagging.add_members(ring_id, ids, by=me), "added to",
-                   clear=f"add_ids::{ring_id}")
+            _apply(ring_id, where, lambda: tagging.add_members(ring_id, ids, by=me, reason=add_why), "added to",
+                   clear=(f"add_ids::{ring_id}", f"add_why::{ring_id}"))
     ui.show_flash(where)
 
 
-def _apply(ring_id: str, where: str, change_fn, verb: str, clear: str | None = None) -> None:
+def _apply(ring_id: str, where: str, change_fn, verb: str, clear: tuple[str, ...] = ()) -> None:
     """Run a member change; on every path clear the caches and the selection, leave the
     outcome next to the forms, and rerun so the table shows what the graph holds."""
     try:
@@ -203,8 +209,8 @@ def _apply(ring_id: str, where: str, change_fn, verb: str, clear: str | None = N
         if change.unknown:
             msg += f" Unknown account ids: {', '.join(change.unknown[:10])}."
         ui.flash(msg, "warning" if change.unknown else "success", where=where)
-        if clear:
-            st.session_state.pop(clear, None)
+        for key in clear:
+            st.session_state.pop(key, None)
         st.session_state.pop(f"remove_ids::{ring_id}", None)
     finally:
         data.clear_ring_caches()

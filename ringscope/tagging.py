@@ -53,6 +53,8 @@ DETECT = "detect"
 
 MAX_LABEL_CHARS = 100
 MAX_NOTE_CHARS = 10_000
+#: Why accounts were put into a case by hand (cited in the export's enforcement actions).
+MAX_REASON_CHARS = 500
 
 #: Statuses only a lead may set, or move a ring out of: the decisions enforcement acts on.
 STATUS_RIGHTS: dict[str, str] = {"confirmed": "confirm", "escalated": "escalate"}
@@ -306,14 +308,14 @@ def set_note(ring_id: str, note: str | None, by: Identity, settings: Settings | 
 
 
 def _members(query: str, action: str, target: str, ring_id: str, account_ids: Iterable[str], by: Identity,
-             settings: Settings | None) -> MemberChange:
+             settings: Settings | None, extra: dict[str, Any] | None = None) -> MemberChange:
     ring_id = _ring_id(ring_id)
     ids = _clean_ids(account_ids)
     acting(by, "edit_members")
     if not ids:
         raise TaggingError("no account id given")
-    rows = run_query(query, {"ring_id": ring_id, "account_ids": ids, **by.audit()}, settings=settings,
-                     allow_write=True)
+    rows = run_query(query, {"ring_id": ring_id, "account_ids": ids, **(extra or {}), **by.audit()},
+                     settings=settings, allow_write=True)
     if not rows:
         raise _no_ring(ring_id)
     state = {o["account_id"]: o["state"] for o in rows[0]["outcomes"]}
@@ -339,13 +341,20 @@ def _members(query: str, action: str, target: str, ring_id: str, account_ids: It
 
 
 def add_members(ring_id: str, account_ids: Iterable[str], by: Identity,
-                settings: Settings | None = None) -> MemberChange:
+                settings: Settings | None = None, *, reason: str | None = None) -> MemberChange:
     """Put accounts into the ring's case (HAS_MEMBER added_by=by, or un-removed); one audit
     event; investigator.
 
-    Unknown account ids come back in `.unknown` and change nothing.
+    `reason` (why they belong in the case, at most MAX_LABEL_CHARS * 5 characters) is kept on
+    the relationship and in the event: the export's actions.jsonl cites it for a hand-added
+    account instead of the ring's detection signals. Unknown account ids come back in
+    `.unknown` and change nothing.
     """
-    return _members("add_ring_members", "add_members", "member", ring_id, account_ids, by, settings)
+    why = (reason or "").strip() or None
+    if why is not None and len(why) > MAX_REASON_CHARS:
+        raise TaggingError(f"the reason is longer than {MAX_REASON_CHARS} characters")
+    return _members("add_ring_members", "add_members", "member", ring_id, account_ids, by, settings,
+                    {"reason": why})
 
 
 def remove_members(ring_id: str, account_ids: Iterable[str], by: Identity,

@@ -33,6 +33,9 @@ _STATUS_HELP = (
               help="CSV file with an account_id column: accounts to add (--add) or remove (--remove) in bulk.")
 @click.option("--add", "bulk_mode", flag_value="add", help="With --file: put the file's accounts into the case.")
 @click.option("--remove", "bulk_mode", flag_value="remove", help="With --file: take the file's accounts out of the case.")
+@click.option("--reason", metavar="TEXT",
+              help="With --add-account or --file --add: why the accounts belong in the case (the export's "
+                   "enforcement actions cite it instead of the ring's detection signals).")
 @click.option("--by", metavar="NAME", help="Your name for the audit trail (default: RINGSCOPE_INVESTIGATOR from .env); "
                                          "the operating-system user running the command is recorded with it.")
 @click.option("--history", "show_history", is_flag=True,
@@ -48,6 +51,7 @@ def tag(
     remove_accounts: tuple[str, ...],
     accounts_file: Path | None,
     bulk_mode: str | None,
+    reason: str | None,
     by: str | None,
     show_history: bool,
 ) -> None:
@@ -84,12 +88,15 @@ def tag(
                                            note=note, by=investigator, settings=settings):
                 _echo_tag(change)
         if add_accounts:
-            _echo_members(tagging.add_members(ring, add_accounts, investigator, settings))
+            _echo_members(tagging.add_members(ring, add_accounts, investigator, settings, reason=reason))
         if remove_accounts:
             _echo_members(tagging.remove_members(ring, remove_accounts, investigator, settings))
         if bulk_ids:
-            op = tagging.add_members if bulk_mode == "add" else tagging.remove_members
-            _echo_members(op(ring, bulk_ids, investigator, settings), source=accounts_file)
+            if bulk_mode == "add":
+                change = tagging.add_members(ring, bulk_ids, investigator, settings, reason=reason)
+            else:
+                change = tagging.remove_members(ring, bulk_ids, investigator, settings)
+            _echo_members(change, source=accounts_file)
     if show_history or not wants_change:
         _echo_history(ring, settings)
 

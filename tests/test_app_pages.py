@@ -308,6 +308,12 @@ def test_accounts_are_taken_out_of_and_put_back_into_the_case(app, world):  # no
 
     at.text_input(key="add_ids::ring-b").set_value("b-02 l-005 nobody-here")
     _submit(at, "Add to case")
+    assert any("Say why these accounts belong" in _plain(w.value) for w in at.warning)
+    assert _members_of("ring-b", settings) == ["b-01", "b-03", "b-04"]
+    at.text_input(key="add_why::ring-b").set_value("shares b-01's card")
+    _submit(at, "Add to case")
+    # issue 14 defect 3: a successful save clears what was typed
+    assert at.text_input(key="add_ids::ring-b").value == "" and at.text_input(key="add_why::ring-b").value == ""
     assert any("Unknown account ids: nobody-here" in _plain(w.value) for w in at.warning)
     members = db.run_read("MATCH (:Ring {ring_id: 'ring-b'})-[m:HAS_MEMBER]->(a:Account) WHERE NOT m.removed "
                           "RETURN a.account_id AS id, m.added_by AS by ORDER BY id", settings=settings)

@@ -143,7 +143,15 @@ def test_bundle_contents_match_the_graph(world, tmp_path):
 
     actions = [json.loads(line) for line in (folder / "actions.jsonl").read_text().splitlines()]
     assert [a["account_id"] for a in actions] == ["a1", "a2", "a3", "a5"]
-    assert {a["action"] for a in actions} == {"suspend_account"} and {a["ring_id"] for a in actions} == {"R1"}
+    assert {a["ring_id"] for a in actions} == {"R1"}
+    # detection's members: the status's action with detection's reason
+    assert [a["action"] for a in actions[:3]] == ["suspend_account"] * 3
+    # a5 was put in by bob after the ring was confirmed: bob's reason, and a review of its own
+    # (issue 14 defect 6: it got suspend_account with the ring's detection signals)
+    assert actions[3]["action"] == "review_account"
+    assert actions[3]["reason"].startswith("added by hand to the case of confirmed ring R1 by bob at 20")
+    assert "no reason given; not found by detection" in actions[3]["reason"]
+    assert "instrument_fanout" not in actions[3]["reason"] and "review this account on its own" in actions[3]["reason"]
     assert "ring R1" in actions[0]["reason"] and "instrument_fanout, device_fanout, ip_cooccurrence" in actions[0]["reason"]
     assert "signup_bursts" not in actions[0]["reason"]  # top three signals only
     assert "shares 4 identifier(s)" in actions[0]["reason"] and "shares 1 identifier(s)" in actions[3]["reason"]
@@ -209,6 +217,22 @@ def test_graph_html_escapes_every_data_string(world, tmp_path):
     assert not [a for a in parser.attributes if a.startswith("on") or a in ("src", "href", "xlink:href", "srcset")]
     assert "url(" not in page and "@import" not in page
     assert "svg" in parser.tags and page.count('class="node"') == 4 + 4  # four accounts, four shared identifiers
+
+
+def test_graph_html_shows_bidi_overrides_as_code_points(world, tmp_path):
+    """Issue 14 defect 7: a note and a display name with direction overrides reversed the rest
+    of their line in graph.html. The page shows the code point instead; the data files keep
+    the stored text (they are evidence, not a display)."""
+    db.run_write("MATCH (a:Account {account_id: 'a3'}) SET a.display_name = 'Bob\u202egnp.exe'", settings=world)
+    tagging.set_note("R1", "see \u2067right-to-left\u2069 ok", by=person("alice"), settings=world)
+    export_rings(tmp_path, by=person("carol"), settings=world)
+    page = (tmp_path / "ring-R1/graph.html").read_text(encoding="utf-8")
+    from ringscope.display import BIDI_CONTROLS
+    assert not [c for c in page if c in BIDI_CONTROLS]
+    assert "Bob⟨U+202E⟩gnp.exe" in page and "see ⟨U+2067⟩right-to-left⟨U+2069⟩ ok" in page
+    assert "overflow-wrap: anywhere" in page  # long unbroken strings wrap
+    members = read_csv(tmp_path / "ring-R1/members.csv")
+    assert {m["account_id"]: m["display_name"] for m in members}["a3"] == "Bob\u202egnp.exe"
 
 
 def test_verify_catches_changed_missing_and_extra_files(world, tmp_path):
@@ -281,6 +305,22 @@ def test_zero_confirmed_rings_says_so_and_writes_nothing(clean_db, tmp_path):
     assert not out.exists()
     assert db.run_read("MATCH (x:Export) RETURN count(x) AS n", settings=clean_db)[0]["n"] == 0
     assert db.run_read("MATCH (e:AuditEvent) RETURN count(e) AS n", settings=clean_db)[0]["n"] == 0
+
+
+def test_a_hand_added_account_confirmed_with_the_ring_is_acted_on_with_its_reason(world, tmp_path):
+    """Issue 14 defect 6, the other branch: an account added with a reason before a lead
+    confirms the ring was in the case the lead confirmed, so it gets the ring's action --
+    with the investigator's reason, never detection's signals."""
+    tagging.set_status("R2", "new", by=person("bob"), settings=world)
+    tagging.add_members("R2", ["a1"], by=person("bob"), reason="paid with a6's card ‮evil", settings=world)
+    tagging.set_status("R2", "confirmed", by=person("lead"), settings=world)
+    [info] = export_rings(tmp_path, ring_id="R2", by=person("carol"), settings=world)
+    actions = {a["account_id"]: a for a in map(json.loads, (info.path / "actions.jsonl").read_text().splitlines())}
+    assert actions["a1"]["action"] == "suspend_account"
+    assert ("by bob at 20" in actions["a1"]["reason"]
+            and ": paid with a6's card ‮evil; not found by detection" in actions["a1"]["reason"])
+    assert actions["a1"]["reason"].endswith("in the case when the ring was confirmed")
+    assert actions["a3"]["action"] == "suspend_account" and "signals: ip_cooccurrence" in actions["a3"]["reason"]
 
 
 def test_one_ring_and_other_statuses(world, tmp_path):

@@ -6,16 +6,19 @@
 //   and re-detection stay consistent). In the same transaction, one AuditEvent lists each
 //   changed account's state before (not_member or removed) and after (member). Returns one
 //   outcome per id: unknown (no such account), not_member, removed or member (the state
-//   before; member means it was already in the case and nothing changed).
+//   before; member means it was already in the case and nothing changed). $reason, why the
+//   investigator put the accounts in (it goes into the export's enforcement actions), is
+//   kept on each relationship added or restored (added_reason) and in the event's after.
 // category: tagging
 // mode: write
-// version: 2
+// version: 3
 // param: ring_id      -- the ring whose case changes
 // param: account_ids  -- account ids to add (distinct)
 // param: by           -- the investigator recorded on the relationship and in the audit trail
 // param: by_subject   -- the signed-in identity's stable subject (provider `sub`, or os:<user> for the CLI)
 // param: by_email     -- the identity's verified e-mail address, or null
 // param: by_via       -- how the identity was established: oidc, cli or local
+// param: reason = null -- why the accounts belong in the case (free text), or null
 //
 // In Neo4j Browser or cypher-shell, set the parameters first:
 // :param ring_id => 'ring-0001'
@@ -24,6 +27,7 @@
 // :param by_subject => 'os:alice'
 // :param by_email => null
 // :param by_via => 'cli'
+// :param reason => 'same card as acct-00012'
 MATCH (r:Ring {ring_id: $ring_id})
 // Write-lock the ring before reading its old values (a write takes the lock; without it
 // two taggers at once could both read the same "before" and one change would be lost).
@@ -43,16 +47,19 @@ CALL (r) {
        END AS state
   CALL (r, a, state) {
     WITH * WHERE state = 'not_member'
-    CREATE (r)-[:HAS_MEMBER {added_by: $by, removed: false}]->(a)
+    CREATE (r)-[:HAS_MEMBER {added_by: $by, removed: false, added_reason: $reason}]->(a)
   }
   CALL (m, state) {
     WITH * WHERE state = 'removed'
-    SET m.removed = false
+    SET m.removed = false, m.added_reason = $reason
   }
   RETURN collect({account_id: account_id, state: state}) AS outcomes
 }
 WITH r, outcomes, [o IN outcomes WHERE o.state IN ['not_member', 'removed']] AS changes
-OPTIONAL CALL (r, changes) {
+WITH r, outcomes, changes, apoc.map.fromPairs([c IN changes | [c.account_id, 'member']]) AS added
+WITH r, outcomes, changes,
+     CASE WHEN $reason IS NULL THEN {members: added} ELSE {members: added, reason: $reason} END AS after
+OPTIONAL CALL (r, changes, after) {
   WITH * WHERE size(changes) > 0
   CREATE (e:AuditEvent {
     event_id: randomUUID(),
@@ -64,7 +71,7 @@ OPTIONAL CALL (r, changes) {
     by_via: $by_via,
     action: 'add_members',
     before: apoc.convert.toJson({members: apoc.map.fromPairs([c IN changes | [c.account_id, c.state]])}),
-    after: apoc.convert.toJson({members: apoc.map.fromPairs([c IN changes | [c.account_id, 'member']])})
+    after: apoc.convert.toJson(after)
   })-[:ABOUT]->(r)
   RETURN e.event_id AS event_id
 }

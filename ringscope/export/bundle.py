@@ -239,7 +239,39 @@ def evidence_document(data: RingData) -> dict[str, Any]:
     }
 
 
+def _hand_added(audit: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """For each account an investigator put into the case: the last add_members event that
+    did it (seq, at, by, reason), from the ring's audit trail in write order."""
+    added: dict[str, dict[str, Any]] = {}
+    for event in audit:
+        if event.get("action") != "add_members":
+            continue
+        after = _decode_json(event.get("after")) or {}
+        for account_id in (after.get("members") or {}) if isinstance(after, dict) else {}:
+            added[account_id] = {"seq": event.get("seq") or 0, "at": iso(event.get("at")), "by": event.get("by"),
+                                 "reason": after.get("reason")}
+    return added
+
+
+def _last_confirmed_seq(audit: list[dict[str, Any]]) -> int | None:
+    """The seq of the event that last set the ring to confirmed, or None."""
+    seq = None
+    for event in audit:
+        after = _decode_json(event.get("after")) if event.get("action") == "set_status" else None
+        if isinstance(after, dict) and after.get("status") == "confirmed":
+            seq = event.get("seq") or 0
+    return seq
+
+
 def action_rows(data: RingData) -> list[dict[str, Any]]:
+    """One proposed enforcement action per account of the case.
+
+    An account detection put in gets the ring status's action (ACTION_BY_STATUS) with the
+    ring's score and signals as its reason. An account an investigator added by hand was not
+    found by those signals, so its reason says who added it, when and why, and it gets its
+    own `review_account` -- unless the ring is confirmed and that confirmation came after the
+    account was added (the lead confirmed the case with the account in it: reviewed).
+    """
     ring = data.ring
     action = ACTION_BY_STATUS.get(ring["status"], "review_account")
     signals = list(ring["signals"])[:TOP_SIGNALS]
@@ -247,17 +279,37 @@ def action_rows(data: RingData) -> list[dict[str, Any]]:
     for ident in data.identifiers:
         for account_id in ident["members"]:
             shared[account_id] = shared.get(account_id, 0) + 1
+    audit = list(ring.get("audit") or [])
+    added = _hand_added(audit)
+    confirmed_seq = _last_confirmed_seq(audit) if ring["status"] == "confirmed" else None
     score = plain(ring["score"])
     reason_head = f"member of {ring['status']} ring {ring['ring_id']}"
     if score is not None:
         reason_head += f" (score {score})"
     rows = []
     for m in data.members:
-        reason = reason_head
-        if signals:
-            reason += f"; signals: {', '.join(signals)}"
-        reason += f"; shares {shared.get(m['account_id'], 0)} identifier(s) with other accounts of the case"
-        rows.append({"account_id": m["account_id"], "ring_id": ring["ring_id"], "action": action, "reason": reason})
+        sharing = f"shares {shared.get(m['account_id'], 0)} identifier(s) with other accounts of the case"
+        by = m.get("added_by") or "detect"
+        if by == "detect":
+            reason = reason_head
+            if signals:
+                reason += f"; signals: {', '.join(signals)}"
+            rows.append({"account_id": m["account_id"], "ring_id": ring["ring_id"], "action": action,
+                         "reason": f"{reason}; {sharing}"})
+            continue
+        event = added.get(m["account_id"], {})
+        who = event.get("by") or by
+        reason = f"added by hand to the case of {ring['status']} ring {ring['ring_id']} by {who}"
+        if event.get("at"):
+            reason += f" at {event['at']}"
+        reason += f": {event.get('reason') or 'no reason given'}; not found by detection; {sharing}"
+        reviewed = confirmed_seq is not None and event and confirmed_seq > event.get("seq", 0)
+        if reviewed:
+            reason += "; in the case when the ring was confirmed"
+        else:
+            reason += "; review this account on its own before acting on it"
+        rows.append({"account_id": m["account_id"], "ring_id": ring["ring_id"],
+                     "action": action if reviewed else "review_account", "reason": reason})
     return rows
 
 

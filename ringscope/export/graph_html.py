@@ -16,7 +16,7 @@ import html
 import math
 from typing import Any, Iterable
 
-from .. import domain
+from .. import display, domain
 from .values import identifier_details, iso
 
 #: kind (domain.SHARED_IDENTIFIER_KINDS): (legend, colour, abbreviation)
@@ -39,12 +39,14 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri '
 
 
 def e(value: Any) -> str:
-    """HTML-escape anything (quotes too: the result is safe in text and in attributes)."""
+    """HTML-escape anything (quotes too: the result is safe in text and in attributes), with
+    bidi controls shown as `⟨U+202E⟩` (ringscope.display) so a note or name cannot reverse
+    the rest of its line."""
     if value is None:
         return ""
     if isinstance(value, float):
         value = repr(round(value, 6))
-    return html.escape(str(value), quote=True)
+    return html.escape(display.neutral(value), quote=True)
 
 
 def _f(x: float) -> str:
@@ -245,6 +247,7 @@ svg .node:hover circle, svg .node:hover rect {{ stroke: #000; stroke-width: 2; }
 table {{ border-collapse: collapse; font-size: 12px; }}
 th, td {{ border: 1px solid #ddd; padding: 3px 6px; text-align: left; vertical-align: top; }}
 th {{ background: #f3f3f3; }} .note {{ background: #fff8e1; padding: 8px; }}
+td, dd, .note, h1 {{ overflow-wrap: anywhere; }}
 </style>
 </head>
 <body>
