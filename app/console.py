@@ -40,3 +40,18 @@ def parse_params(text: str | None) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValueError('parameters must be a JSON object, like {"limit": 10}')
     return value
+
+
+#: What the console says when the server refused a write: what the analyst CAN do (the
+#: driver's own line tells them to "run it as a declared write query", which the app cannot).
+WRITE_REFUSAL = ("this console only reads, so the server refused the write: change a ring's status, labels, note or "
+                 "accounts on its ring page (Tags and case, Accounts), or run a stored write query with "
+                 "`ringscope query run NAME --write` and the database password")
+
+
+def error_line(exc: BaseException) -> str:
+    """One line for an error from a console run; a refused write says what to do instead."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "read-only" in text and "write" in text:  # db._translate's access-mode refusal
+        return WRITE_REFUSAL
+    return text

@@ -495,10 +495,14 @@ def test_console_runs_reads_and_draws_nodes(app):
 def test_console_refuses_writes_on_the_server(app, world):  # noqa: F811
     at = _open(app, "console")
     _console(at, "CREATE (n:Account {account_id: 'sneaky'}) RETURN n")
-    assert len(at.error) == 1 and "read-only" in _errors(at)[0] and "\n" not in at.error[0].value
+    assert len(at.error) == 1 and "\n" not in at.error[0].value
+    # issue 14 defect 9: the refusal says what the analyst can do (the app cannot run "a declared write query")
+    assert _errors(at)[0].startswith("this console only reads, so the server refused the write: change a ring's")
+    assert "ring page" in _errors(at)[0] and "`ringscope query run NAME --write`" in _errors(at)[0]
+    assert "declared write query" not in _errors(at)[0]
     assert db.run_read("MATCH (a:Account {account_id: 'sneaky'}) RETURN count(a) AS n", settings=world["settings"]) == [{"n": 0}]
     _console(at, "MATCH (r:Ring) SET r.status = 'escalated' RETURN r")
-    assert "read-only" in _errors(at)[0]
+    assert "this console only reads" in _errors(at)[0]
     assert _ring("ring-a", world["settings"])["status"] == "new"
 
 

@@ -39,7 +39,7 @@ if st.button("Run", type="primary", key="console_run"):
                                               "params": params}
         st.session_state.pop("console_error", None)
     except (RingScopeError, CatalogError, ValueError) as exc:
-        st.session_state["console_error"] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        st.session_state["console_error"] = console.error_line(exc)
 
 error = st.session_state.get("console_error")
 result = st.session_state.get("console_result")
