@@ -52,6 +52,8 @@ function drawLegend(legendEl, legend, hint) {
     chip.className = 'rs-chip';
     chip.style.background = entry.colour;
     if (entry.shape === 'dot' || entry.shape === 'ellipse') chip.style.borderRadius = '50%';
+    if (entry.border) chip.style.border = entry.border;      // case membership marks
+    if (entry.opacity) chip.style.opacity = entry.opacity;
     item.appendChild(chip);
     item.appendChild(document.createTextNode(entry.title));
     legendEl.appendChild(item);

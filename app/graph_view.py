@@ -298,14 +298,45 @@ def _edge_width(e: GEdge) -> float:
         return 1.0
 
 
-def vis_node(n: GNode, pos: tuple[float, float] | None, *, expanded: bool = False, focus: bool = False) -> dict[str, Any]:
+#: How an account is drawn by its place in the ring's case (ring view only): detection's
+#: members as their kind; accounts an investigator added with a thick green border; accounts
+#: taken out of the case faded with a dashed border; accounts outside the case (pulled in by
+#: an expansion) grey. (label, vis overrides, legend chip border, legend chip opacity)
+CASE_STYLES: dict[str, tuple[str, dict[str, Any], str, str]] = {
+    "detected": ("in the case (detection)", {}, "", ""),
+    "added": ("added to the case by hand", {"borderWidth": 4, "color": {"border": "#1b7f3b"}}, "3px solid #1b7f3b", ""),
+    "removed": ("taken out of the case", {"opacity": 0.35, "shapeProperties": {"borderDashes": [4, 3]},
+                                          "borderWidth": 2, "color": {"border": "#b00020"}}, "2px dashed #b00020", "0.35"),
+    "outside": ("not in this case", {"color": {"background": "#c7c7c7", "border": "#8a8a8a"}}, "", ""),
+}
+
+
+def case_legend(states: Iterable[str]) -> list[dict[str, str]]:
+    """Legend entries for the case-membership marks on screen."""
+    colour = KINDS["Account"].colour
+    wanted = set(states)
+    return [{"kind": f"case:{s}", "title": f"account {label}", "shape": "dot",
+             "colour": "#c7c7c7" if s == "outside" else colour, "border": border, "opacity": opacity}
+            for s, (label, _, border, opacity) in CASE_STYLES.items() if s in wanted]
+
+
+def vis_node(n: GNode, pos: tuple[float, float] | None, *, expanded: bool = False, focus: bool = False,
+             case: str | None = None) -> dict[str, Any]:
     """One node for vis-network. Shape and colour come from its group (VIS_OPTIONS["groups"]),
-    so a 500-node graph stays a small payload; only expanded and focused nodes differ."""
+    so a 500-node graph stays a small payload; only expanded and focused nodes, and accounts
+    marked by their place in the case (`case`, a CASE_STYLES key), differ."""
     k = KINDS[n.kind]
     node: dict[str, Any] = {"id": n.id, "label": node_label(n), "title": node_tooltip(n), "group": n.kind}
+    if case in CASE_STYLES and case != "detected":
+        label, style, _, _ = CASE_STYLES[case]
+        node.update({key: (dict(value) if isinstance(value, dict) else value) for key, value in style.items()})
+        if "color" in node:
+            node["color"] = {"background": k.colour, **node["color"]}
+        node["title"] += f"\ncase: {label}"
     if expanded:
         node["borderWidth"] = 4
-        node["color"] = {"background": k.colour, "border": "#111111"}
+        node["color"] = {**node.get("color", {}), "background": node.get("color", {}).get("background", k.colour),
+                         "border": "#111111"}
     if focus:
         node["size"] = k.size + 8
     if pos is not None:
@@ -474,6 +505,9 @@ class GraphState:
     focus: str | None = None
     selected: str | None = None
     version: int = 0
+    #: Ring view only: account_id -> "detected", "added" or "removed" (the ring's HAS_MEMBER
+    #: relationships); an account on screen that is not in it is drawn "outside". None: no case.
+    case: dict[str, str] | None = None
     #: edge id -> (type, width, tooltip): edges never change once drawn, so each is built once.
     _edge_items: dict[str, tuple[str, float, str]] = field(default_factory=dict, repr=False)
 
@@ -576,8 +610,15 @@ class GraphState:
         """What the component draws. Edges go compact, as [from index, to index, type, width,
         tooltip] into the node list: a 500-node ring view has thousands of them and is resent
         on every click; the component rebuilds vis edges (id `from|TYPE|to`) from these."""
+        def case_of(n: GNode) -> str | None:
+            if self.case is None or n.kind != "Account":
+                return None
+            return self.case.get(n.key, "outside")
+
+        cases = {n.id: case_of(n) for n in self.nodes.values()}
         nodes = [
-            vis_node(n, self.positions.get(n.id), expanded=n.id in self.expansions, focus=n.id == self.focus)
+            vis_node(n, self.positions.get(n.id), expanded=n.id in self.expansions, focus=n.id == self.focus,
+                     case=cases[n.id])
             for n in self.nodes.values()
         ]
         index = {n["id"]: i for i, n in enumerate(nodes)}
@@ -592,7 +633,7 @@ class GraphState:
             "version": self.version,
             "nodes": nodes,
             "edges": edges,
-            "legend": legend({n.kind for n in self.nodes.values()}),
+            "legend": legend({n.kind for n in self.nodes.values()}) + case_legend(c for c in cases.values() if c),
             "options": VIS_OPTIONS,
             "selected": self.selected,
         }
@@ -610,6 +651,8 @@ class GraphState:
                 "kind": KINDS[n.kind].title,
                 "key": n.key,
                 "name": n.props.get("display_name") if n.kind == "Account" else None,
+                **({"case": (CASE_STYLES[self.case.get(n.key, "outside")][0] if n.kind == "Account" else "")}
+                   if self.case is not None else {}),
                 "links on screen": links.get(n.id, 0),
                 "expanded": f"{exp.shown} of {exp.total}" if exp else "",
                 "node": n.id,

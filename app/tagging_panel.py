@@ -108,9 +108,29 @@ def _table_key(ring_id: str, include_removed: bool) -> str:
     return f"members_table::{ring_id}::{int(include_removed)}::{generation}"
 
 
-def _case_changed(ring_id: str) -> None:
+def _case_changed(ring_id: str, *, graph: bool = False) -> None:
+    """Reset the members table's selection and any pending confirmation; with `graph`, the
+    case itself changed and the ring graph is drawn again (case_generation)."""
     st.session_state[f"members_gen::{ring_id}"] = st.session_state.get(f"members_gen::{ring_id}", 0) + 1
     st.session_state.pop(f"members_confirm::{ring_id}", None)
+    if graph:
+        st.session_state[f"case_gen::{ring_id}"] = case_generation(ring_id) + 1
+
+
+def case_generation(ring_id: str) -> int:
+    """How many times this session changed the ring's case (part of the ring graph's key)."""
+    return int(st.session_state.get(f"case_gen::{ring_id}", 0))
+
+
+def case_membership(ring_id: str, summary: dict[str, Any]) -> dict[str, str]:
+    """account_id -> "detected", "added" (by an investigator) or "removed" for every account
+    the ring's case holds or held: how the ring graph marks accounts."""
+    frame = data.ring_members(ring_id, True, 0, max(500, int(summary["members"]) + int(summary["removed"])))
+    out: dict[str, str] = {}
+    for account_id, added_by, removed in zip(frame["account_id"], frame["added_by"], frame["removed"]):
+        out[str(account_id)] = ("removed" if bool(removed) else
+                                "detected" if (added_by or tagging.DETECT) == tagging.DETECT else "added")
+    return out
 
 
 def chosen_ids(frame: pd.DataFrame, rows: list[int]) -> list[str]:
@@ -214,7 +234,7 @@ def _apply(ring_id: str, where: str, change_fn, verb: str, clear: tuple[str, ...
         st.session_state.pop(f"remove_ids::{ring_id}", None)
     finally:
         data.clear_ring_caches()
-        _case_changed(ring_id)
+        _case_changed(ring_id, graph=True)
     st.rerun()
 
 

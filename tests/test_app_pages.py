@@ -664,3 +664,49 @@ def test_bidi_overrides_are_shown_as_code_points_everywhere(app, world):  # noqa
     drawn = [n.get("label", "") + n.get("title", "") for n in vis["nodes"]]
     assert not [t for t in drawn if any(c in BIDI_CONTROLS for c in t)]
     assert any("Ann⟨U+202E⟩txt.exe" in t for t in drawn)
+
+
+# --------------------------------------------------------------------------- the case in the graph
+
+
+def _ring_graph_state(at: AppTest, ring_id: str):
+    from ringscope.app import graph_view
+    states = {k: v for k, v in at.session_state._state.filtered_state.items()
+              if str(k).startswith(f"ring-graph::{ring_id}::") and isinstance(v, graph_view.GraphState)}
+    # the one drawn now is the newest (highest case generation, the key's ::caseN suffix)
+    return states[max(states, key=lambda k: int(str(k).rpartition("::case")[2] or 0) if "::case" in str(k) else 0)]
+
+
+def test_the_ring_graph_draws_case_membership_and_refreshes_after_a_change(app, world):  # noqa: F811
+    """Issue 14 defect 4: after removing b-02 and adding l-005 the graph still drew b-02 and
+    not l-005 until Reset graph, and every account looked the same. Now the graph is drawn
+    again after the change; detection's members, the hand-added one and an outsider pulled in
+    by an expansion each look different, and the legend names them."""
+    at = _tab(_open(app, "ring", ring="ring-b"), "ring-b", "Accounts")
+    state = _ring_graph_state(at, "ring-b")
+    assert "Account:b-02" in state.nodes and "Account:l-005" not in state.nodes
+    at.text_input(key="remove_ids::ring-b").set_value("b-02")
+    _submit(at, "Remove from case")
+    _submit(at, "Confirm removal")
+    at.text_input(key="add_ids::ring-b").set_value("l-005")
+    at.text_input(key="add_why::ring-b").set_value("shares b-01's card")
+    _submit(at, "Add to case")
+    assert not at.exception
+    state = _ring_graph_state(at, "ring-b")
+    assert "Account:b-02" not in state.nodes  # out of the case: not drawn as a member any more
+    vis = {n["id"]: n for n in state.vis_data()["nodes"]}
+    assert "Account:l-005" in vis  # the added account is drawn without Reset graph
+    assert vis["Account:l-005"]["borderWidth"] == 4 and "case: added to the case by hand" in vis["Account:l-005"]["title"]
+    assert "borderWidth" not in vis["Account:b-01"] and "case:" not in vis["Account:b-01"]["title"]
+    # an account pulled in by expanding an identifier is drawn as an outsider, a removed one faded
+    state.case = {**state.case}
+    from ringscope.app.graph_view import GNode
+    state.nodes["Account:l-010"] = GNode("Account:l-010", "Account", "l-010", {"account_id": "l-010"})
+    state.nodes["Account:b-02"] = GNode("Account:b-02", "Account", "b-02", {"account_id": "b-02"})
+    data = state.vis_data()
+    vis = {n["id"]: n for n in data["nodes"]}
+    assert vis["Account:l-010"]["color"]["background"] == "#c7c7c7"
+    assert vis["Account:b-02"]["opacity"] == 0.35 and vis["Account:b-02"]["shapeProperties"]["borderDashes"]
+    titles = {entry["title"] for entry in data["legend"]}
+    assert {"account in the case (detection)", "account added to the case by hand", "account taken out of the case",
+            "account not in this case"} <= titles

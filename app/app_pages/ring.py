@@ -79,7 +79,10 @@ with ui.errors_as_one_line():
     per_kind = c3.number_input("Identifiers of one kind at most", 5, 2000, ui.int_param("per_kind", 50, 5, 2000),
                                step=5, key=f"ring_per_kind::{ring_id}",
                                help="The most shared first; keeps cards and devices visible next to many proxy IPs.")
-    state_key = f"ring-graph::{ring_id}::{max_members}::{min_shared}::{per_kind}"
+    # The case generation (bumped by every member change) is part of the key: after an add or
+    # a removal the graph is drawn again from what the graph database holds.
+    case_gen = tagging_panel.case_generation(ring_id)
+    state_key = f"ring-graph::{ring_id}::{max_members}::{min_shared}::{per_kind}" + (f"::case{case_gen}" if case_gen else "")
     if c4.button("Reset graph", help="Collapse every expansion and lay the ring out again."):
         graph_panel.reset_state(state_key)
     max_identifiers = max(250, max_members, per_kind)
@@ -91,6 +94,7 @@ with ui.errors_as_one_line():
         return GraphState.from_graph(state_key, nodes, edges)
 
     state = graph_panel.get_state(state_key, build)
+    state.case = tagging_panel.case_membership(ring_id, summary)
     shown = []
     if summary["members"] > max_members:
         shown.append(f"Showing the {max_members} highest-scoring of {summary['members']:,} accounts.")
