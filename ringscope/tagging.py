@@ -466,6 +466,35 @@ def history(ring_id: str, *, limit: int = 10_000, settings: Settings | None = No
     ]
 
 
+@dataclass(frozen=True)
+class Removal:
+    """A ring whose case an account was taken out of."""
+
+    ring_id: str
+    score: float | None
+    status: str
+    #: Who put the account in the case: DETECT, or the investigator who added it.
+    added_by: str
+    #: Who took it out and when (ISO-8601 UTC); None when no audit event records it.
+    removed_by: str | None
+    removed_at: str | None
+
+    def describe(self) -> str:
+        """`Detection put it in ring R1 (score 0.91); alice took it out on 2026-11-26T10:00:00Z.`"""
+        who = "Detection" if self.added_by == DETECT else self.added_by
+        score = f" (score {self.score:.2f})" if isinstance(self.score, (int, float)) else ""
+        out = (f"{self.removed_by} took it out" if self.removed_by else "an investigator took it out") + \
+            (f" on {self.removed_at}" if self.removed_at else "")
+        return f"{who} put it in ring {self.ring_id}{score}; {out}."
+
+
+def removals(account_id: str, settings: Settings | None = None) -> list[Removal]:
+    """Rings whose case `account_id` was taken out of, by ring id; [] when none."""
+    rows = run_query("account_removals", {"account_id": str(account_id)}, settings=settings)
+    return [Removal(ring_id=r["ring_id"], score=r["score"], status=r["status"], added_by=r["added_by"],
+                    removed_by=r["removed_by"], removed_at=_iso(r["removed_at"]) or None) for r in rows]
+
+
 def _tags_or_raise(ring_id: str, settings: Settings | None) -> dict[str, Any]:
     rows = run_query("ring_tags", {"ring_id": ring_id}, settings=settings)
     if not rows:
@@ -493,6 +522,7 @@ __all__ = [
     "DETECT",
     "MemberChange",
     "PermissionDenied",
+    "Removal",
     "RingTags",
     "STATUSES",
     "TagChange",
@@ -505,6 +535,7 @@ __all__ = [
     "read_account_ids",
     "remove_labels",
     "remove_members",
+    "removals",
     "acting",
     "ring_tags",
     "set_note",

@@ -710,3 +710,20 @@ def test_the_ring_graph_draws_case_membership_and_refreshes_after_a_change(app, 
     titles = {entry["title"] for entry in data["legend"]}
     assert {"account in the case (detection)", "account added to the case by hand", "account taken out of the case",
             "account not in this case"} <= titles
+
+
+def test_a_removed_accounts_entity_view_says_who_took_it_out_of_which_ring(app, world):  # noqa: F811
+    """Issue 14 defect 5: a removed account's entity view said "In no detected ring"."""
+    from ringscope import tagging
+    from auth_people import person
+    tagging.remove_members("ring-b", ["b-03"], by=person("dana"), settings=world["settings"])
+    at = _open(app, "entity", kind="Account", key="b-03")
+    assert not at.exception
+    texts = [_plain(w.value) for w in at.warning]
+    assert any(t.startswith("Taken out of a case: Detection put it in ring ring-b (score 0.55); dana took it out on 20")
+               for t in texts), texts
+    assert not any("In no detected ring" in _plain(c.value) for c in at.caption)
+    assert any(b.label == "Open ring ring-b" for b in at.button)
+    # an account never removed shows no such line
+    at = _open(at, "entity", kind="Account", key="b-01")
+    assert not any("Taken out of a case" in _plain(w.value) for w in at.warning)

@@ -330,7 +330,7 @@ def test_tagging_queries_are_described():
     for q in queries:
         assert len(q.description) > 40, q.name
         assert all(p.help for p in q.params), q.name
-        assert q.mode == ("read" if q.name in ("ring_history", "ring_tags") else "write")
+        assert q.mode == ("read" if q.name in ("ring_history", "ring_tags", "account_removals") else "write")
 
 
 def test_a_combined_save_is_one_transaction_all_or_nothing(clean_db):
@@ -358,3 +358,20 @@ def test_a_combined_save_is_one_transaction_all_or_nothing(clean_db):
                          "RETURN collect(DISTINCT e.at) AS at", settings=clean_db)[0]["at"]
     assert len(stamps) == 1  # datetime() is fixed per transaction: the three parts were one
     assert ring(clean_db)["labels"] == ["ok"] and ring(clean_db)["note"] == "a note"
+
+
+def test_removals_say_which_ring_and_who_took_the_account_out(clean_db):
+    """Issue 14 defect 5: the entity view's source. Detection's member a2 taken out by bob,
+    a hand-added a4 taken out by carol; an account put back is no longer listed."""
+    make_ring(clean_db)
+    tagging.add_members("R1", ["a4"], by=person("alice"), reason="same card", settings=clean_db)
+    tagging.remove_members("R1", ["a2"], by=person("bob"), settings=clean_db)
+    tagging.remove_members("R1", ["a4", "a3"], by=person("carol"), settings=clean_db)
+    [a2] = tagging.removals("a2", settings=clean_db)
+    assert (a2.ring_id, a2.added_by, a2.removed_by) == ("R1", "detect", "bob") and a2.removed_at.endswith("Z")
+    assert a2.describe().startswith("Detection put it in ring R1 (score 0.91); bob took it out on 20")
+    [a4] = tagging.removals("a4", settings=clean_db)
+    assert (a4.added_by, a4.removed_by) == ("alice", "carol")
+    assert tagging.removals("a1", settings=clean_db) == []
+    tagging.add_members("R1", ["a2"], by=person("bob"), reason="back in", settings=clean_db)
+    assert tagging.removals("a2", settings=clean_db) == []

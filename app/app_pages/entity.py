@@ -2,6 +2,7 @@
 import pandas as pd
 import streamlit as st
 
+from ringscope import tagging
 from ringscope.app import data, graph_panel, ui
 from ringscope.app.graph_view import KINDS, PAGE_SIZE, GraphState, node_id
 
@@ -41,7 +42,7 @@ with ui.errors_as_one_line():
             st.caption(f"Used by {found['total']:,} accounts: too common to be evidence, "
                        "so rings are not listed through it. Open its accounts in the neighbourhood below.")
         elif rings.empty:
-            st.caption("In no detected ring." if kind == "Account" else "Used by no account of a detected ring.")
+            st.caption("In no ring's case now." if kind == "Account" else "Used by no account of a detected ring.")
         else:
             rings["status"] = rings["status"].map(ui.status_title)
             event = st.dataframe(ui.table(rings), hide_index=True, width="stretch", on_select="rerun",
@@ -52,6 +53,14 @@ with ui.errors_as_one_line():
             pick = c1.selectbox("Open a ring", list(rings["ring_id"]), key=f"entity_ring_pick::{kind}::{key}")
             if c2.button("Open ring", key=f"entity_ring_open::{kind}::{key}"):
                 ui.open_ring(pick)
+        if kind == "Account":
+            # A removed account must not look as if detection never flagged it: say which ring
+            # it was in and who took it out (issue 14).
+            with ui.errors_as_one_line():
+                for removal in tagging.removals(key):
+                    st.warning(ui.md(f"Taken out of a case: {removal.describe()}"))
+                    if st.button(f"Open ring {removal.ring_id}", key=f"entity_removed::{removal.ring_id}"):
+                        ui.open_ring(removal.ring_id)
     ui.show_cypher("entity_lookup", {"kind": kind, "key": key, "max_rings": 50})
 
     st.subheader("Neighbourhood")
