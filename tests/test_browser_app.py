@@ -223,3 +223,46 @@ def test_hostile_names_render_as_text(app_url, page):
     page.get_by_text("1 results").wait_for()
     shot(page, "07-hostile-search")
     assert page.dialogs == [], f"a script from the data ran: {page.dialogs}"
+
+
+def test_a_refused_save_writes_nothing_and_bidi_text_shows_its_code_point(app_url, page, world):  # noqa: F811
+    """Issue 14 defects 1, 3 and 7 in a real browser: status investigating + a label with
+    U+202E + a note, Save: nothing is written, the error shows beside the form, and after a
+    reload the page still says what Neo4j says. A note with U+202E shows as ⟨U+202E⟩ and the
+    page's text holds no direction control."""
+    settings = world["settings"]
+    db.run_write("MATCH (a:Account {account_id: 'a-02'}) SET a.display_name = $n", {"n": "Ann\u202etxt.exe"},
+                 settings=settings)
+    page.goto(f"{app_url}/ring?ring=ring-a")
+    page.get_by_role("heading", name="Ring ring-a").wait_for()
+    wait_idle(page)
+    page.get_by_role("tab", name="Tags and case").click()
+    form = page.locator("[data-testid=stForm]").filter(has=page.get_by_role("button", name="Save tags"))
+    form.wait_for()
+    wait_idle(page)
+    form.get_by_role("combobox", name="Status").click()
+    page.get_by_role("option", name="investigating").click()
+    form.get_by_role("textbox", name="Add labels").fill("evil\u202etxt")
+    form.get_by_role("textbox", name="Note").fill("a note")
+    form.get_by_role("button", name="Save tags").click()
+    error = page.get_by_text("Nothing was saved:", exact=False)
+    error.wait_for()
+    assert "U+202E" in error.inner_text()
+    assert error.is_visible()  # beside the form, in view, not above the page title
+    shot(page, "08-refused-save")
+    assert db.run_read("MATCH (r:Ring {ring_id: 'ring-a'}) RETURN r.status AS s, r.note AS n, "
+                       "COUNT { (r)<-[:ABOUT]-(:AuditEvent) } AS events", settings=settings) == [
+        {"s": "new", "n": None, "events": 0}]
+    page.reload()
+    page.get_by_role("heading", name="Ring ring-a").wait_for()
+    wait_idle(page)
+    status = page.locator("[data-testid=stMetric]").filter(has_text="Status")
+    assert "new" in status.inner_text()
+
+    page.goto(f"{app_url}/entity?kind=Account&key=a-02")
+    page.get_by_role("heading", name="Account a-02").wait_for()
+    wait_idle(page)
+    page.get_by_text("Display name: Ann⟨U+202E⟩txt.exe", exact=True).wait_for()
+    text = page.evaluate("() => document.body.innerText")
+    assert not any(c in text for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    assert page.dialogs == []
