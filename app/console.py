@@ -52,6 +52,6 @@ WRITE_REFUSAL = ("this console only reads, so the server refused the write: chan
 def error_line(exc: BaseException) -> str:
     """One line for an error from a console run; a refused write says what to do instead."""
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    if "read-only" in text and "write" in text:  # db._translate's access-mode refusal
+    if "read-only" in text and "write" in text:  # the runner's access-mode refusal (ringscope.db)
         return WRITE_REFUSAL
     return text
