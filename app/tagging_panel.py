@@ -291,8 +291,9 @@ def export_button(ring_id: str, status: str) -> None:
             ui.error(str(exc))
             return
         data.clear_ring_caches()
-        ui.flash(f"Exported {describe_bundles(bundles)}.")
+        ui.flash(f"Exported {describe_bundles(bundles)}.", where=f"export::{ring_id}")
         st.rerun()
+    ui.show_flash(f"export::{ring_id}")
 
 
 def progress_bar(bar) -> Any:

@@ -546,7 +546,8 @@ def test_export_bundle_from_the_ring_view_and_the_exports_page(app, world, tmp_p
     assert not at.exception
     bundles = [p for p in tmp_path.iterdir() if p.is_dir()]
     assert len(bundles) == 1 and "ring-b" in bundles[0].name
-    assert any(f"ring ring-b to {bundles[0]}" in _plain(s.value) for s in at.success)
+    # beside the Export button (inside the tab), not above the page title (issue 14 defect 3)
+    assert any(f"ring ring-b to {bundles[0]}" in _plain(s.value) for tab in at.tabs for s in tab.success)
     events = db.run_read("MATCH (e:AuditEvent {action: 'exported'})-[:ABOUT]->(:Ring {ring_id: 'ring-b'}) "
                          "RETURN e.by AS by", settings=world["settings"])
     assert events == [{"by": LOCAL.label}]
