@@ -266,3 +266,40 @@ def test_a_refused_save_writes_nothing_and_bidi_text_shows_its_code_point(app_ur
     text = page.evaluate("() => document.body.innerText")
     assert not any(c in text for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
     assert page.dialogs == []
+
+
+def test_a_ticked_row_does_not_slide_onto_another_account(app_url, page, world):  # noqa: F811
+    """Issue 14 defect 2 in a real browser: tick row 1, Remove from case. The confirmation
+    names the account ticked; after the removal nothing is ticked, so a second Remove takes
+    out nobody (before, the tick stayed on row 1 -- now another account -- and removed it)."""
+    settings = world["settings"]
+
+    def members() -> list[str]:
+        return [r["id"] for r in db.run_read("MATCH (:Ring {ring_id: 'ring-b'})-[m:HAS_MEMBER]->(a:Account) "
+                                             "WHERE NOT m.removed RETURN a.account_id AS id ORDER BY id",
+                                             settings=settings)]
+
+    page.goto(f"{app_url}/ring?ring=ring-b")
+    page.get_by_role("heading", name="Ring ring-b").wait_for()
+    wait_idle(page)
+    page.get_by_role("tab", name="Accounts").click()
+    grid = page.locator("[data-testid=stDataFrame]").first
+    grid.wait_for()
+    wait_idle(page)
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # row 1's tick box (header is 35 px, rows 35 px)
+    wait_idle(page)
+    page.get_by_role("button", name="Remove from case").click()
+    prompt = page.get_by_text("Take 1 account(s) out of ring ring-b's case:", exact=False)
+    prompt.wait_for()
+    ticked = prompt.inner_text().rsplit(": ", 1)[1].rstrip("?").strip()
+    assert ticked in members()
+    page.get_by_role("button", name="Confirm removal").click()
+    page.get_by_text(f"1 account(s) removed from the case: {ticked}.").wait_for()
+    wait_idle(page)
+    after = members()
+    assert ticked not in after and len(after) == 3
+    page.get_by_role("button", name="Remove from case").click()
+    page.get_by_text("Select rows or type account ids to remove.").wait_for()
+    assert members() == after
+    shot(page, "09-selection-cleared")
