@@ -13,6 +13,7 @@ from typing import Any, Callable
 import pandas as pd
 import streamlit as st
 
+from ringscope import display
 from ringscope.errors import RingScopeError
 
 from . import data, ui
@@ -82,7 +83,7 @@ def _on_click(state_key: str, component_key: str) -> None:
 def _node_caption(state: GraphState, nid: str) -> str:
     n = state.nodes[nid]
     mark = " (expanded)" if nid in state.expansions else ""
-    return f"{KINDS[n.kind].title} · {n.key}{mark}"
+    return display.neutral(f"{KINDS[n.kind].title} · {n.key}{mark}")
 
 
 def _properties(state: GraphState, nid: str) -> str:

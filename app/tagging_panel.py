@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ringscope import tagging
+from ringscope import display, tagging
 from ringscope.auth import Identity
 from ringscope.errors import RingScopeError
 
@@ -75,7 +75,8 @@ def tags(ring_id: str, summary: dict[str, Any]) -> None:
         c1, c2 = st.columns(2)
         add = c1.text_input("Add labels", key=f"tag_add::{ring_id}", placeholder="proxy farm, march batch",
                             help="Free labels, separated by commas.")
-        remove = c2.multiselect("Remove labels", current["labels"], key=f"tag_remove::{ring_id}")
+        remove = c2.multiselect("Remove labels", current["labels"], key=f"tag_remove::{ring_id}",
+                                format_func=display.neutral)
         note = st.text_area("Note", value=current["note"], key=f"tag_note::{ring_id}", max_chars=tagging.MAX_NOTE_CHARS)
         submitted = st.form_submit_button("Save tags", type="primary")
     if submitted:

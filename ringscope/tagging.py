@@ -117,7 +117,8 @@ class AuditEntry:
 
     def describe(self) -> str:
         """One line for a history view: `2026-11-26T10:00:00Z alice set_status: new -> confirmed`."""
-        return f"{self.at} {self.by} {self.action}: {describe_value(self.before)} -> {describe_value(self.after)}"
+        return display.neutral(f"{self.at} {self.by} {self.action}: {describe_value(self.before)} -> "
+                               f"{describe_value(self.after)}")
 
 
 @dataclass(frozen=True)
@@ -485,7 +486,7 @@ class Removal:
         score = f" (score {self.score:.2f})" if isinstance(self.score, (int, float)) else ""
         out = (f"{self.removed_by} took it out" if self.removed_by else "an investigator took it out") + \
             (f" on {self.removed_at}" if self.removed_at else "")
-        return f"{who} put it in ring {self.ring_id}{score}; {out}."
+        return display.neutral(f"{who} put it in ring {self.ring_id}{score}; {out}.")
 
 
 def removals(account_id: str, settings: Settings | None = None) -> list[Removal]:

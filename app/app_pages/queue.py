@@ -1,6 +1,7 @@
 """Ring queue: detected rings ranked by score, filtered; a row opens the ring."""
 import streamlit as st
 
+from ringscope import display
 from ringscope.app import data, ui
 from ringscope.tagging import STATUSES
 
@@ -19,7 +20,7 @@ with ui.errors_as_one_line():
     min_score = c2.slider("Minimum score", 0.0, max(top, 1.0), 0.0, step=0.01, key="queue_min_score")
     signal = c3.selectbox("Signal", [""] + options["signals"], format_func=lambda s: s or "any signal",
                           key="queue_signal")
-    label = c4.selectbox("Label", [""] + options["labels"], format_func=lambda s: s or "any label",
+    label = c4.selectbox("Label", [""] + options["labels"], format_func=lambda s: display.neutral(s) or "any label",
                          key="queue_label")
     limit = 200
     frame = data.ring_queue(tuple(statuses), min_score, signal, label, limit)

@@ -1,6 +1,7 @@
 """Search by account id, e-mail, IP or CIDR, payment instrument, device or prompt template."""
 import streamlit as st
 
+from ringscope.display import neutral
 from ringscope.app import data, ui
 from ringscope.app.graph_view import KINDS
 
@@ -32,7 +33,7 @@ if text.strip():
                 ui.open_entity(str(row["kind"]), str(row["key"]))
             labels = {i: f"{KINDS[r.kind].title if r.kind in KINDS else r.kind} · {r.key}" for i, r in hits.iterrows()}
             c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
-            pick = c1.selectbox("Open", list(labels), format_func=labels.get, key="search_pick")
+            pick = c1.selectbox("Open", list(labels), format_func=lambda k: neutral(labels.get(k)), key="search_pick")
             if c2.button("Open", type="primary", key="search_open"):
                 row = hits.loc[pick]
                 ui.open_entity(str(row["kind"]), str(row["key"]))
