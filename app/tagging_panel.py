@@ -78,6 +78,10 @@ def tags(ring_id: str, summary: dict[str, Any]) -> None:
         remove = c2.multiselect("Remove labels", current["labels"], key=f"tag_remove::{ring_id}",
                                 format_func=display.neutral)
         note = st.text_area("Note", value=current["note"], key=f"tag_note::{ring_id}", max_chars=tagging.MAX_NOTE_CHARS)
+        if display.has_bidi(current["note"]):
+            # The edit box must hold the stored text, so it shows the reordering; say so here.
+            st.caption("The note holds direction controls, which reorder it in the box above. As stored: " +
+                       ui.md(current["note"]))
         submitted = st.form_submit_button("Save tags", type="primary")
     if submitted:
         where = f"tag_form::{ring_id}"

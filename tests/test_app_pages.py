@@ -657,6 +657,7 @@ def test_bidi_overrides_are_shown_as_code_points_everywhere(app, world):  # noqa
     at = _tab(_open(app, "ring", ring="ring-a"), "ring-a", "Tags and case")
     texts = [t for t in shown(at) if t != "see \u202aabc\u202c"]  # the note's edit box holds the stored text
     assert not [t for t in texts if any(c in BIDI_CONTROLS for c in t)]
+    assert any("As stored: see ⟨U+202A⟩abc⟨U+202C⟩" in _plain(c.value) for c in at.caption)
     from ringscope.app import graph_view
     state = [v for k, v in at.session_state._state.filtered_state.items()
              if str(k).startswith("ring-graph::ring-a") and isinstance(v, graph_view.GraphState)]
