@@ -82,7 +82,10 @@ with ui.errors_as_one_line():
     # The case generation (bumped by every member change) is part of the key: after an add or
     # a removal the graph is drawn again from what the graph database holds.
     case_gen = tagging_panel.case_generation(ring_id)
-    state_key = f"ring-graph::{ring_id}::{max_members}::{min_shared}::{per_kind}" + (f"::case{case_gen}" if case_gen else "")
+    base_key = f"ring-graph::{ring_id}::{max_members}::{min_shared}::{per_kind}"
+    state_key = base_key + (f"::case{case_gen}" if case_gen else "")
+    if case_gen:  # the graph drawn before the change is not shown again: free it
+        graph_panel.reset_state(base_key + (f"::case{case_gen - 1}" if case_gen > 1 else ""))
     if c4.button("Reset graph", help="Collapse every expansion and lay the ring out again."):
         graph_panel.reset_state(state_key)
     max_identifiers = max(250, max_members, per_kind)
