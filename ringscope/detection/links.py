@@ -29,72 +29,15 @@ also gives every pair inside a ring its second family.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
-FAMILIES: tuple[str, ...] = ("instrument", "device", "ip", "email", "burst", "template")
-FAMILY_INDEX = {f: i for i, f in enumerate(FAMILIES)}
+from .groups import AccountIndex, Group, rarity_weight
+from .registry import FAMILIES, FAMILY_INDEX, combine_of
 
-
-def rarity_weight(n: int | np.ndarray) -> float | np.ndarray:
-    """The weight an identifier shared by n accounts gives each pair of them."""
-    return 1.0 / np.log2(1.0 + np.asarray(n, dtype=float))
-
-
-class AccountIndex:
-    """Account ids <-> dense integer indices, plus a stable hash rank per account."""
-
-    def __init__(self) -> None:
-        self.ids: list[str] = []
-        self._index: dict[str, int] = {}
-        self._hash: list[int] = []
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def add(self, account_ids: Iterable[str]) -> np.ndarray:
-        out = []
-        for acc in account_ids:
-            i = self._index.get(acc)
-            if i is None:
-                i = len(self.ids)
-                self._index[acc] = i
-                self.ids.append(acc)
-                self._hash.append(zlib.crc32(acc.encode("utf-8")))
-            out.append(i)
-        return np.asarray(out, dtype=np.int64)
-
-    def get(self, account_id: str) -> int | None:
-        return self._index.get(account_id)
-
-    def rank(self) -> np.ndarray:
-        """Position of each account in a hash order independent of query order."""
-        h = np.asarray(self._hash, dtype=np.int64)
-        order = np.lexsort((np.asarray(self.ids, dtype=object).astype(str), h)) if len(h) else np.empty(0, np.int64)
-        rank = np.empty(len(h), dtype=np.int64)
-        rank[order] = np.arange(len(h))
-        return rank
-
-
-@dataclass
-class Group:
-    """One shared identifier and the accounts sharing it."""
-
-    family: str
-    identifier: str
-    members: np.ndarray  # account indices, distinct
-    weight: float  # what each pair of members gets from this identifier
-    first_s: np.ndarray | None = None  # per member: first use (epoch s), IP groups only
-    last_s: np.ndarray | None = None  # per member: last use
-    network: str | None = None  # IP groups: ASN or prefix, for per-network aggregation
-    volume: np.ndarray | None = None  # template groups: exchanges per member
-    meta: dict = field(default_factory=dict)
-
-    @property
-    def size(self) -> int:
-        return int(len(self.members))
+__all__ = ["AccountIndex", "Group", "rarity_weight", "FAMILIES", "FAMILY_INDEX", "LinkBuilder", "PairTable", "group_pairs"]
 
 
 _TRIU: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -241,7 +184,7 @@ class LinkBuilder:
         self.max_clique = max_clique
         self.successors = successors
         self.ip_window_s = ip_window_s
-        self._acc = {f: _FamilyAccumulator(f == "ip", compact_at) for f in FAMILIES}
+        self._acc = {f: _FamilyAccumulator(combine_of(f) == "per_network", compact_at) for f in FAMILIES}
         self._networks: dict[str, int] = {}
         self._template_entries: list[tuple[np.ndarray, np.ndarray, float]] = []  # (members, volume, weight)
         self._rank: np.ndarray | None = None
@@ -255,7 +198,8 @@ class LinkBuilder:
         """Add one group; returns the number of candidate pairs it contributed."""
         if group.family not in FAMILY_INDEX:
             raise ValueError(f"unknown signal family {group.family!r}")
-        if group.family == "template":
+        mode = combine_of(group.family)
+        if mode == "cosine":
             volume = group.volume if group.volume is not None else np.ones(len(group.members))
             self._template_entries.append((group.members, np.asarray(volume, float), float(group.weight)))
             if group.size > self.max_clique:
@@ -265,7 +209,7 @@ class LinkBuilder:
         rank = self._ranks()
         salt = zlib.crc32(f"{group.family}:{group.identifier}".encode("utf-8"))
         i, j = group_pairs(group.members, rank, self.max_clique, self.successors, salt)
-        if group.family == "ip" and len(i) and group.first_s is not None and group.last_s is not None:
+        if mode == "per_network" and len(i) and group.first_s is not None and group.last_s is not None:
             f, l = group.first_s, group.last_s
             w = self.ip_window_s
             keep = (f[i] <= l[j] + w) & (f[j] <= l[i] + w)
@@ -273,8 +217,8 @@ class LinkBuilder:
         if len(i) == 0:
             return 0
         a, b = group.members[i], group.members[j]
-        weight = 0.0 if group.family == "template" else group.weight  # template: cosine, computed at the end
-        net = self._networks.setdefault(group.network or group.identifier, len(self._networks)) if group.family == "ip" else 0
+        weight = 0.0 if mode == "cosine" else group.weight  # cosine families: computed at the end
+        net = self._networks.setdefault(group.network or group.identifier, len(self._networks)) if mode == "per_network" else 0
         self._acc[group.family].add(_pair_keys(a, b, _MODULUS), np.full(len(a), weight), np.full(len(a), net, np.int64))
         return int(len(a))
 
@@ -288,7 +232,7 @@ class LinkBuilder:
                 raise ValueError(f"unknown signal family {g.family!r}")
             if g.size < 2:
                 continue
-            if g.size <= self.max_clique and g.family != "template":
+            if g.size <= self.max_clique and combine_of(g.family) != "cosine":
                 buckets.setdefault((g.family, g.size), []).append(g)
             else:
                 added += self.add(g)
@@ -301,7 +245,7 @@ class LinkBuilder:
         members = np.stack([g.members for g in gs])  # (groups, n)
         a, b = members[:, i], members[:, j]  # (groups, pairs per group)
         weight = np.repeat(np.array([g.weight for g in gs], dtype=float), len(i)).reshape(a.shape)
-        if family == "ip":
+        if combine_of(family) == "per_network":
             net = np.array([self._networks.setdefault(g.network or g.identifier, len(self._networks)) for g in gs], np.int64)
             sub = np.repeat(net, len(i)).reshape(a.shape)
             if all(g.first_s is not None and g.last_s is not None for g in gs):
@@ -328,14 +272,16 @@ class LinkBuilder:
         all_keys = np.unique(np.concatenate([k for k, _ in per_family.values()]))
         scores = np.zeros((len(all_keys), len(FAMILIES)), np.float32)
         for fam, (keys, w) in per_family.items():
-            if fam == "template":
+            if combine_of(fam) == "cosine":
                 continue
             pos = np.searchsorted(all_keys, keys)
             scores[pos, FAMILY_INDEX[fam]] = w
         a = all_keys // _MODULUS
         b = all_keys % _MODULUS
         if self._template_entries:
-            scores[:, FAMILY_INDEX["template"]] = self.template_cosine(a, b)
+            for fam in FAMILIES:
+                if combine_of(fam) == "cosine":
+                    scores[:, FAMILY_INDEX[fam]] = self.template_cosine(a, b)
         return PairTable(a, b, scores)
 
     def template_cosine(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from ..catalog import run_query
 from ..config import Settings
 from .behaviour import Baseline, score_accounts
 from .links import AccountIndex, LinkBuilder
-from .rings import DetectedRing, RingParams, StrongLinks, components, explain, judge, split_clean
+from .rings import DetectedRing, Judged, RingParams, candidate_groups, explain, judge
 from .signals import SignalParams, fetch_groups, graph_stats
 from .writeback import WriteSummary, write_rings
 
@@ -81,16 +81,15 @@ def detect(
     lap("links")
 
     rank = index.rank()
-    links = StrongLinks.of(pairs, params.rings)
-    comps = components(len(index), links, params.rings, rank)
+    candidates, links = candidate_groups(pairs, params.rings, rank, len(index))
     lap("grouping")
 
-    ids = sorted({index.ids[i] for members in comps for i in members.tolist()})
+    ids = sorted({index.ids[i] for members in candidates for i in members.tolist()})
     profiles = _profiles(ids, settings, progress)
     # a declared org is context: groups mostly declaring one org are judged with its other accounts
     org_of = {a: p["org_id"] for a, p in profiles.items() if p.get("org_id")}
     group_orgs = set()
-    for members in comps:
+    for members in candidates:
         declared = Counter(org_of.get(index.ids[i]) for i in members.tolist())
         declared.pop(None, None)
         group_orgs |= {o for o, k in declared.items() if k >= 0.5 * len(members)}
@@ -105,19 +104,9 @@ def detect(
     behaviour = score_accounts(profiles.values(), Baseline.from_stats(stats), systematic)
     lap("profiling")
 
-    # Louvain only where a ring could be: components holding enough script-like accounts
-    candidates: list[np.ndarray] = []
-    split = 0
-    for members in comps:
-        scripted = sum(1 for i in members.tolist() if behaviour.get(index.ids[i], (0.0,))[0] >= params.rings.min_behaviour)
-        if params.rings.split == "louvain" and scripted >= params.rings.min_size and len(members) >= 2 * params.rings.min_size:
-            parts = split_clean(members, links, params.rings, rank)
-            split += len(parts) > 1
-            candidates.extend(parts)
-        else:
-            candidates.append(members)
-    judged = judge(candidates, links, index, behaviour, params.rings, org_of=org_of, org_accounts=org_accounts)
-    rings = explain(judged, signals.groups, index, behaviour, profiles, pairs, params.rings)
+    judged = judge(candidates, links, index, behaviour, params.rings, signals.groups,
+                   org_of=org_of, org_accounts=org_accounts)
+    rings = explain([j for j in judged if j.evidence.is_ring], signals.groups, index, behaviour, profiles, pairs, params.rings)
     lap("judging")
 
     summary = None
@@ -134,8 +123,6 @@ def detect(
         "candidate_pairs": candidate_pairs,
         "pairs": len(pairs),
         "strong_links": len(links.a),
-        "components": len(comps),
-        "components_split": split,
         "candidate_groups": len(candidates),
         "candidate_accounts": len(ids),
         "profiled_accounts": len(profiles),

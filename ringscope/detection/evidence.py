@@ -1,0 +1,149 @@
+"""Ring evidence: how much a candidate group's shared identifiers and its behaviour
+say that it is one operator's network rather than a household, a team or a class.
+
+The rule (README "Detection", *The decision rule*), for a candidate group G:
+
+    R_f   = sum over the networks / identifiers of family f shared by >= 2 members of G of
+            character(i) x concentration(i),   concentration = members of G using i / all accounts using i
+    e_f   = 1 - 2 ** -(R_f - free_f)   when R_f > free_f, else 0
+    S     = sum_f e_f                                       (structure, one term per family)
+    B     = clip((median operator-likeness - 0.25) / 0.5, 0, 1)   (behaviour; 0 when no exchanges)
+    ring  <=>  S + B >= THRESHOLD (1.5)
+
+Why each part:
+
+- *Redundancy beyond what ordinary sharing explains.* A family shares one card, one
+  PC, one home network; a company team one corporate card and one office; a class one
+  campus network. `free_f` (one identifier for cards, devices, networks, bursts,
+  templates; none for numbered e-mail stems, which people do not share) is subtracted,
+  so those score 0 however rare their one identifier is; a ring that rotates twenty
+  prepaid cards, a pool of VM images or a residential-proxy pool spanning many ISPs
+  scores near 1 in that family. IP addresses count once per network (ASN, else /16),
+  so a campus NAT range or a carrier's CGNAT pool is one identifier.
+- *Concentration* corrects for chance: an exit of a residential-proxy pool that
+  legitimate residents also use still counts for the share of its users that are in
+  G; a VPN exit two members met on among forty strangers counts 1/20.
+- *Character* (registry: ip_intel kind, burst via card/device vs e-mail domain) is
+  how telling an identifier of that kind is, whatever its rarity.
+- *Additive, no veto.* Each family adds at most 1, behaviour at most 1. Structure in
+  two families beyond ordinary (S >= 1.5) carries a ring with human-looking traffic;
+  script-like behaviour (B = 1) carries one with moderate structure (S >= 0.5, e.g. a
+  shared private template set). One family alone (e <= 1) never makes a ring, and
+  neither does behaviour alone (every candidate group is already tied by links).
+- A group mostly declaring one org has its behaviour judged with the org's other
+  accounts (`org_context`): a company's service accounts are judged among its staff.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from .groups import Group
+from .registry import FAMILIES, FREE, combine_of
+
+THRESHOLD = 1.5
+#: behaviour evidence is 0 at a median operator-likeness of BEHAVIOUR_ZERO and 1 at
+#: BEHAVIOUR_ZERO + BEHAVIOUR_SPAN: the population's ordinary user sits near 0.1, a
+#: script near 0.9, and 0.5 (the old hard cut) now gives half the evidence
+BEHAVIOUR_ZERO = 0.25
+BEHAVIOUR_SPAN = 0.5
+
+
+@dataclass
+class Evidence:
+    """The evidence of one candidate group (see the module docstring)."""
+
+    families: dict[str, dict[str, float]]  # family -> identifiers, redundancy R, evidence e
+    structure: float
+    behaviour: float | None  # median operator-likeness of its judged active members; None: no exchanges
+    behaviour_evidence: float
+    threshold: float = THRESHOLD
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> float:
+        return self.structure + self.behaviour_evidence
+
+    @property
+    def is_ring(self) -> bool:
+        return self.total >= self.threshold
+
+    @property
+    def kinds(self) -> list[str]:
+        """The kinds of evidence that count (families with e > 0, and behaviour)."""
+        out = [f for f in FAMILIES if self.families.get(f, {}).get("evidence", 0.0) > 0]
+        if self.behaviour_evidence > 0:
+            out.append("behaviour")
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": "ring when S + B >= threshold; S = sum over families of 1 - 2^-(R - free), R = sum of character x concentration",
+            "families": {f: {k: round(v, 3) for k, v in d.items()} for f, d in self.families.items()},
+            "structure": round(self.structure, 3),
+            "behaviour_median": None if self.behaviour is None else round(self.behaviour, 3),
+            "behaviour": round(self.behaviour_evidence, 3),
+            "total": round(self.total, 3),
+            "threshold": self.threshold,
+            "kinds": self.kinds,
+            "notes": self.notes,
+        }
+
+
+def family_evidence(redundancy: float, free: float) -> float:
+    """e_f: 0 up to what ordinary sharing explains, then 1 - 2^-(excess)."""
+    excess = redundancy - free
+    return float(1.0 - 2.0 ** (-excess)) if excess > 0 else 0.0
+
+
+def behaviour_evidence(median: float | None) -> float:
+    if median is None:
+        return 0.0
+    return float(min(1.0, max(0.0, (median - BEHAVIOUR_ZERO) / BEHAVIOUR_SPAN)))
+
+
+def redundancy(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_accounts: int) -> list[dict[str, dict[str, float]]]:
+    """Per candidate group, per family: how many identifiers its members share
+    (``identifiers``) and their redundancy R (character x concentration, IP addresses
+    counted once per network at their best). Vectorised over all groups at once."""
+    out: list[dict[str, dict[str, float]]] = [dict() for _ in candidates]
+    if not candidates or not groups:
+        return out
+    owner = np.full(n_accounts, -1, dtype=np.int64)
+    for r, members in enumerate(candidates):
+        owner[members] = r
+    sizes = np.array([g.size for g in groups], dtype=np.int64)
+    gid = np.repeat(np.arange(len(groups)), sizes)
+    own = owner[np.concatenate([g.members for g in groups])]
+    keep = own >= 0
+    if not keep.any():
+        return out
+    gid, own = gid[keep], own[keep]
+    key = gid * np.int64(len(candidates)) + own
+    uniq, counts = np.unique(key, return_counts=True)
+    inside = counts >= 2
+    uniq, counts = uniq[inside], counts[inside]
+    per: dict[tuple[int, str], dict[str, float]] = {}
+    for k, c in zip(uniq.tolist(), counts.tolist()):
+        g = groups[k // len(candidates)]
+        r = k % len(candidates)
+        total = int(g.meta.get("accounts") or g.size)
+        value = g.character * min(1.0, c / max(total, c))
+        slot = per.setdefault((r, g.family), {"identifiers": 0.0, "_best": {}})
+        slot["identifiers"] += 1
+        unit = (g.network or g.identifier) if combine_of(g.family) == "per_network" else g.identifier
+        best = slot["_best"]
+        if value > best.get(unit, 0.0):
+            best[unit] = value
+    for (r, fam), slot in per.items():
+        R = float(sum(slot["_best"].values()))
+        out[r][fam] = {"identifiers": slot["identifiers"], "redundancy": R, "evidence": family_evidence(R, FREE.get(fam, 1.0))}
+    return out
+
+
+def assess(families: dict[str, dict[str, float]], behaviour: float | None, threshold: float = THRESHOLD,
+           notes: list[str] | None = None) -> Evidence:
+    structure = float(sum(d.get("evidence", 0.0) for d in families.values()))
+    return Evidence(families, structure, behaviour, behaviour_evidence(behaviour), threshold, list(notes or []))
