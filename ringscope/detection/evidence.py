@@ -41,7 +41,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .groups import Group
-from .registry import FAMILIES, FREE, combine_of
+from .registry import FAMILIES, FREE, WEIGHT, combine_of
 
 THRESHOLD = 1.5
 #: behaviour evidence is 0 at a median operator-likeness of BEHAVIOUR_ZERO and 1 at
@@ -139,7 +139,8 @@ def redundancy(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_acco
             best[unit] = value
     for (r, fam), slot in per.items():
         R = float(sum(slot["_best"].values()))
-        out[r][fam] = {"identifiers": slot["identifiers"], "redundancy": R, "evidence": family_evidence(R, FREE.get(fam, 1.0))}
+        e = WEIGHT.get(fam, 1.0) * family_evidence(R, FREE.get(fam, 1.0))
+        out[r][fam] = {"identifiers": slot["identifiers"], "redundancy": R, "evidence": e}
     return out
 
 

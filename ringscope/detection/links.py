@@ -179,8 +179,9 @@ class LinkBuilder:
     """Accumulates groups, then reduces them into a `PairTable`."""
 
     def __init__(self, index: AccountIndex, *, max_clique: int = 32, successors: int = 4,
-                 ip_window_s: int = 86_400, compact_at: int = 4_000_000) -> None:
+                 ip_window_s: int = 86_400, compact_at: int = 4_000_000, min_shared_templates: int = 1) -> None:
         self.index = index
+        self.min_shared_templates = min_shared_templates
         self.max_clique = max_clique
         self.successors = successors
         self.ip_window_s = ip_window_s
@@ -324,11 +325,19 @@ class LinkBuilder:
         denom = norm[a] * norm[b]
         with np.errstate(invalid="ignore", divide="ignore"):
             cos = np.where(denom > 0, dots / denom, 0.0)
+        if self.min_shared_templates > 1:
+            # one or two templates in common is what two users of the same popular
+            # tools have; a mix is only a mix from a few shared templates on:
+            # the cosine counts 1 - 2^-(k - m + 1) of itself for k shared, m required
+            shared = np.bincount(pair_of[found], minlength=len(a)).astype(float)
+            cos = cos * np.clip(1.0 - 2.0 ** (-(shared - self.min_shared_templates + 1)), 0.0, 1.0)
         return np.clip(cos, 0.0, 1.0).astype(np.float32)
 
-    def template_share(self, n_accounts: int) -> np.ndarray:
-        """Exchanges each account sent on heavily-shared templates (for behaviour)."""
+    def template_share(self, n_accounts: int, min_mean_volume: float = 0.0) -> np.ndarray:
+        """Exchanges each account sent on shared templates whose senders average at
+        least `min_mean_volume` exchanges on them (heavily sent: for behaviour)."""
         out = np.zeros(n_accounts)
         for members, volume, _w in self._template_entries:
-            np.add.at(out, members, volume)
+            if len(volume) and float(np.mean(volume)) >= min_mean_volume:
+                np.add.at(out, members, volume)
         return out

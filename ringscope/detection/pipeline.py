@@ -35,6 +35,8 @@ class DetectParams:
     max_clique: int = 32
     successors: int = 4
     ip_window_hours: float = 24.0
+    #: template mixes count from this many shared templates on (see LinkBuilder)
+    min_shared_templates: int = 2
 
 
 @dataclass
@@ -44,6 +46,8 @@ class DetectionResult:
     stats: dict[str, Any]
     timings: dict[str, float]
     write: WriteSummary | None
+    #: every candidate group with its evidence, rings and the ones that fell short
+    judged: list[Judged] = field(default_factory=list)
 
     @property
     def flagged_accounts(self) -> int:
@@ -75,7 +79,8 @@ def detect(
     lap("signals")
 
     builder = LinkBuilder(index, max_clique=params.max_clique, successors=params.successors,
-                          ip_window_s=int(params.ip_window_hours * 3600))
+                          ip_window_s=int(params.ip_window_hours * 3600),
+                          min_shared_templates=params.min_shared_templates)
     candidate_pairs = builder.add_all(signals.groups)
     pairs = builder.build()
     lap("links")
@@ -99,7 +104,7 @@ def detect(
             org_accounts[row["org_id"]] = row["accounts"]
         extra = sorted({a for accs in org_accounts.values() for a in accs} - set(profiles))
         profiles.update(_profiles(extra, settings, progress))
-    share = builder.template_share(len(index))
+    share = builder.template_share(len(index), float(signals.params["heavy_template_exchanges_per_account"]))
     systematic = {a: float(share[index.get(a)]) for a in profiles if index.get(a) is not None}
     behaviour = score_accounts(profiles.values(), Baseline.from_stats(stats), systematic)
     lap("profiling")
@@ -129,7 +134,7 @@ def detect(
         "rings": len(rings),
         "flagged_accounts": len({a for r in rings for a in r.members}),
     }
-    return DetectionResult(rings=rings, ring_ids=ring_ids, stats=out_stats, timings=timings, write=summary)
+    return DetectionResult(rings=rings, ring_ids=ring_ids, stats=out_stats, timings=timings, write=summary, judged=judged)
 
 
 def _profiles(ids: list[str], settings: Settings | None, progress: Progress | None) -> dict[str, dict[str, Any]]:

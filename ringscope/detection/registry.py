@@ -25,11 +25,12 @@ a script more than a shared domain. The ring evidence (`evidence`) multiplies it
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .blocks import block_groups
 from .groups import AccountIndex, Group, rarity_weight
 
 #: Down-weighting of shared addresses by what ip_intel says they are: one carrier
@@ -73,12 +74,14 @@ class SignalContext:
 
 @dataclass(frozen=True)
 class Signal:
-    """One detection signal. See the module docstring."""
+    """One detection signal. See the module docstring. A *derived* signal has no
+    stored query (`query` is its name in Ring.signals) and a `derive` function that
+    makes its groups from the other signals' groups."""
 
     family: str
     query: str
-    params: Callable[[SignalContext], dict[str, Any]]
-    to_group: Callable[[dict[str, Any], AccountIndex], Group | None]
+    params: Callable[[SignalContext], dict[str, Any]] | None
+    to_group: Callable[[dict[str, Any], AccountIndex], Group | None] | None
     combine: str = "noisy_or"
     needs: tuple[str, ...] = ()
     #: one sentence: what sharing one identifier of this family means, for explain
@@ -86,7 +89,9 @@ class Signal:
     #: how many (character-weighted) shared identifiers of this family an ordinary
     #: household, team or class explains: the ring evidence counts only what is beyond
     free: float = 1.0
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: the most this family adds to a ring's structure evidence (1: a full family)
+    weight: float = 1.0
+    derive: Callable[[Sequence[Group], AccountIndex], list[Group]] | None = None
 
 
 def _times(row: dict[str, Any]) -> dict[str, np.ndarray]:
@@ -139,8 +144,13 @@ def _ip(row: dict[str, Any], index: AccountIndex) -> Group:
 def _email(row: dict[str, Any], index: AccountIndex) -> Group:
     m = index.add(row["accounts"])
     n = _count(row, m)
+    # plus-tags on one mailbox are one person's accounts; two addresses on one
+    # counted stem can be a common surname at a big domain (jsmith12@, jsmith7@),
+    # and every further account on it makes a script likelier
+    character = 1.0 if int(row.get("plus_tagged") or 0) >= 2 else 1.0 - 1.0 / max(1, n - 1)
     return Group("email", str(row["identifier"]), m, float(rarity_weight(n)),
-                 meta={"accounts": n, "plus_tagged": row.get("plus_tagged"), "counted": row.get("counted")})
+                 meta={"accounts": n, "plus_tagged": row.get("plus_tagged"), "counted": row.get("counted")},
+                 character=character)
 
 
 #: a burst on a shared card or device is a batch; on a shared e-mail domain it can be
@@ -201,28 +211,35 @@ SIGNALS: tuple[Signal, ...] = (
         lambda c: {"min_accounts": 2, "max_accounts": c.supernode_cap, "kind_weights": c.params.ip_kind_weights,
                    "unknown_kind_weight": c.params.unknown_kind_weight, "min_weight": c.params.ip_min_weight,
                    "sample_above": c.params.ip_sample_above},
-        _ip, combine="per_network", needs=("ips",),
+        _ip, combine="per_network", needs=("ips",), free=2.0,
         meaning="uses the same IP address within a day of each other",
     ),
     Signal(
         "email", "email_pattern_clusters",
         lambda c: {"min_accounts": 2, "min_stem_length": c.params.email_min_stem, "max_accounts": c.supernode_cap},
-        _email, needs=("emails",), free=0.0,
+        _email, needs=("emails",), free=0.5,
         meaning="has an e-mail address built from the same stem (plus-tag or counter)",
     ),
     Signal(
         "burst", "signup_bursts",
         lambda c: {"min_accounts": c.params.burst_min_accounts, "gap_minutes": c.params.burst_gap_minutes,
                    "max_accounts": c.supernode_cap * 10},
-        _burst, needs=("signups",),
+        _burst, needs=("signups",), weight=0.5, free=2.0,
         meaning="signed up in the same burst as accounts sharing its card, device or e-mail domain",
     ),
     Signal(
         "template", "template_co_usage",
-        lambda c: {"min_accounts": 2, "max_accounts": c.supernode_cap * 10,
-                   "min_exchanges_per_account": c.heavy_template_exchanges},
+        # every volume: a ring sending each template of its private set a few times is
+        # as tied as one sending it thousands of times; templates on more accounts
+        # than the supernode cap are public, and a ring's camouflage on them is noise
+        lambda c: {"min_accounts": 2, "max_accounts": c.supernode_cap, "min_exchanges_per_account": 1.0},
         _template, combine="cosine", needs=("templates",),
         meaning="sends the same prompt templates",
+    ),
+    Signal(
+        "block", "dense_blocks", None, None, derive=lambda groups, index: block_groups(groups, index),
+        needs=("templates",), weight=0.0, free=0.0,
+        meaning="is in a dense block of accounts sharing rare templates and addresses (FRAUDAR)",
     ),
 )
 
@@ -232,6 +249,7 @@ FAMILY_INDEX = {f: i for i, f in enumerate(FAMILIES)}
 SIGNAL_NAMES = {s.family: s.query for s in SIGNALS}
 _COMBINE = {s.family: s.combine for s in SIGNALS}
 FREE = {s.family: s.free for s in SIGNALS}
+WEIGHT = {s.family: s.weight for s in SIGNALS}
 if sum(1 for m in _COMBINE.values() if m == "cosine") > 1:  # pragma: no cover - a registry edit
     raise RuntimeError("only one cosine family is supported by LinkBuilder")
 

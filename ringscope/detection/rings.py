@@ -224,6 +224,7 @@ class Judged:
     coordination: float  # mean over members of their strongest tie (scaled to [0, 1])
     member_scores: dict[int, float]
     org_context: dict[str, Any] = field(default_factory=dict)
+    ids: list[str] = field(default_factory=list)  # account ids of `members`, same order
 
     @property
     def behaviour(self) -> float:
@@ -276,7 +277,7 @@ def judge(
         coordination = float(np.mean(list(ties.values()))) if ties else 0.0
         strength = min(1.0, ev.total / (2.0 * params.threshold))
         member_scores = {i: round(float(np.sqrt(strength * ties[i])), 4) for i in members.tolist()}
-        out.append(Judged(members, ev, coordination, member_scores, context))
+        out.append(Judged(members, ev, coordination, member_scores, context, ids))
     return out
 
 

@@ -94,8 +94,11 @@ def fetch_groups(
     for k, signal in enumerate(chosen):
         if progress:
             progress(k, len(chosen), f"signal: {signal.query}")
-        rows = run_query(signal.query, {**signal.params(ctx), "limit": limit}, settings=settings)
-        made = [g for g in (signal.to_group(r, index) for r in rows) if g is not None and g.size >= 2]
+        if signal.derive is not None:  # made from the groups of the signals before it
+            made = [g for g in signal.derive(groups, index) if g.size >= 2]
+        else:
+            rows = run_query(signal.query, {**signal.params(ctx), "limit": limit}, settings=settings)
+            made = [g for g in (signal.to_group(r, index) for r in rows) if g is not None and g.size >= 2]
         groups.extend(made)
         counts[signal.family] = counts.get(signal.family, 0) + len(made)
     if progress:
