@@ -148,3 +148,52 @@ def assess(families: dict[str, dict[str, float]], behaviour: float | None, thres
            notes: list[str] | None = None) -> Evidence:
     structure = float(sum(d.get("evidence", 0.0) for d in families.values()))
     return Evidence(families, structure, behaviour, behaviour_evidence(behaviour), threshold, list(notes or []))
+
+
+#: a member must be tied to the rest of its group by identifiers worth this much
+#: (character x concentration, summed): two independent identifiers, such as a card
+#: and a device, or a card and a sign-up burst. A resident whose home address is one
+#: exit of a ring's proxy pool, or a stranger on one VPN exit, shares one.
+MIN_MEMBER_TIE = 2.0
+
+
+def member_ties(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_accounts: int) -> np.ndarray:
+    """Per account index: the sum over the identifiers it shares with at least one
+    other member of its candidate group of character x concentration (0 outside
+    candidates; families weighing nothing in the evidence, such as blocks, left out)."""
+    tie = np.zeros(n_accounts)
+    owner = np.full(n_accounts, -1, dtype=np.int64)
+    for r, members in enumerate(candidates):
+        owner[members] = r
+    counted = [g for g in groups if WEIGHT.get(g.family, 1.0) > 0]
+    if not counted or not candidates:
+        return tie
+    sizes = np.array([g.size for g in counted], dtype=np.int64)
+    gid = np.repeat(np.arange(len(counted)), sizes)
+    acc = np.concatenate([g.members for g in counted]).astype(np.int64)
+    own = owner[acc]
+    keep = own >= 0
+    gid, acc, own = gid[keep], acc[keep], own[keep]
+    key = gid * np.int64(max(1, len(candidates))) + own
+    uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    inside = counts[inverse] >= 2
+    total = np.array([int(g.meta.get("accounts") or g.size) for g in counted], dtype=float)
+    character = np.array([g.character for g in counted], dtype=float)
+    value = character[gid] * np.minimum(1.0, counts[inverse] / np.maximum(total[gid], counts[inverse]))
+    np.add.at(tie, acc[inside], value[inside])
+    return tie
+
+
+def trim(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_accounts: int, *,
+         min_tie: float = MIN_MEMBER_TIE, min_size: int = 3) -> list[np.ndarray]:
+    """Peel members tied to their group by less than `min_tie` (see MIN_MEMBER_TIE),
+    recomputing after each pass (a member's ties depend on who is left), and drop
+    groups that fall under `min_size`."""
+    current = [np.asarray(c, dtype=np.int64) for c in candidates]
+    while True:
+        tie = member_ties(current, groups, n_accounts)
+        nxt = [c[tie[c] >= min_tie] for c in current]
+        nxt = [c for c in nxt if len(c) >= min_size]
+        if sum(len(c) for c in nxt) == sum(len(c) for c in current) and len(nxt) == len(current):
+            return nxt
+        current = nxt

@@ -86,7 +86,7 @@ def detect(
     lap("links")
 
     rank = index.rank()
-    candidates, links = candidate_groups(pairs, params.rings, rank, len(index))
+    candidates, links = candidate_groups(pairs, params.rings, rank, len(index), signals.groups)
     lap("grouping")
 
     ids = sorted({index.ids[i] for members in candidates for i in members.tolist()})

@@ -25,7 +25,7 @@ import numpy as np
 
 from .behaviour import COMPONENTS
 from .links import FAMILIES, FAMILY_INDEX, AccountIndex, Group, PairTable
-from .evidence import Evidence, assess, redundancy
+from .evidence import MIN_MEMBER_TIE, Evidence, assess, redundancy, trim
 from .registry import SIGNAL_NAMES
 
 AUTOMATION_SIGNAL = "automation_signature"
@@ -46,6 +46,8 @@ class RingParams:
     threshold: float = 1.5
     #: an account counts as script-like (reported, never required) from this likeness
     min_behaviour: float = 0.5
+    #: identifiers' worth tying a member to the rest of its group (see evidence.MIN_MEMBER_TIE)
+    min_member_tie: float = MIN_MEMBER_TIE
     split: str = "louvain"  # "louvain" or "none"
     max_conductance: float = 0.05
     split_weight_power: float = 2.0
@@ -199,11 +201,14 @@ def split_clean(members: np.ndarray, links: StrongLinks, params: RingParams, ran
 
 def candidate_groups(
     pairs: PairTable, params: RingParams, rank: np.ndarray | None = None, n_accounts: int | None = None,
+    shared: Sequence[Group] | None = None,
 ) -> tuple[list[np.ndarray], StrongLinks]:
     """The grouping `detect` runs: components of strong links with at least
     `min_size` accounts, each component of at least twice that size split where
-    Louvain finds clean cuts (`split_clean`). Returns the groups (account indices)
-    and the strong links they were built from."""
+    Louvain finds clean cuts (`split_clean`), then, given the signal groups
+    (`shared`), members tied to their group by less than `min_member_tie` peeled off
+    (`evidence.trim`). Returns the groups (account indices) and the strong links
+    they were built from."""
     links = StrongLinks.of(pairs, params)
     n = n_accounts or (int(max(links.a.max(), links.b.max())) + 1 if len(links.a) else 0)
     groups = []
@@ -212,6 +217,8 @@ def candidate_groups(
             groups.extend(split_clean(comp, links, params, rank))
         else:
             groups.append(comp)
+    if shared is not None:
+        groups = trim(groups, shared, n, min_tie=params.min_member_tie, min_size=params.min_size)
     return groups, links
 
 
