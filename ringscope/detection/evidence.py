@@ -8,7 +8,7 @@ The rule (README "Detection", *The decision rule*), for a candidate group G:
     e_f   = 1 - 2 ** -(R_f - free_f)   when R_f > free_f, else 0
     S     = sum_f e_f                                       (structure, one term per family)
     B     = clip((median operator-likeness - 0.25) / 0.5, 0, 1)   (behaviour; 0 when no exchanges)
-    ring  <=>  S + B >= THRESHOLD (1.5)
+    ring  <=>  S + B >= THRESHOLD (1.75)
 
 Why each part:
 
@@ -26,8 +26,8 @@ Why each part:
 - *Character* (registry: ip_intel kind, burst via card/device vs e-mail domain) is
   how telling an identifier of that kind is, whatever its rarity.
 - *Additive, no veto.* Each family adds at most 1, behaviour at most 1. Structure in
-  two families beyond ordinary (S >= 1.5) carries a ring with human-looking traffic;
-  script-like behaviour (B = 1) carries one with moderate structure (S >= 0.5, e.g. a
+  two families beyond ordinary (S >= 1.75) carries a ring with human-looking traffic;
+  script-like behaviour (B = 1) carries one with moderate structure (S >= 0.75, e.g. a
   shared private template set). One family alone (e <= 1) never makes a ring, and
   neither does behaviour alone (every candidate group is already tied by links).
 - A group mostly declaring one org has its behaviour judged with the org's other
@@ -43,7 +43,10 @@ import numpy as np
 from .groups import Group
 from .registry import FAMILIES, FREE, WEIGHT, combine_of
 
-THRESHOLD = 1.5
+#: S + B a ring needs: more than one family's full evidence (<= 1) plus the
+#: incidental extra a household or a team with an employee's family reaches (a
+#: second card, a third network: 0.4-0.6 on our worlds)
+THRESHOLD = 1.75
 #: behaviour evidence is 0 at a median operator-likeness of BEHAVIOUR_ZERO and 1 at
 #: BEHAVIOUR_ZERO + BEHAVIOUR_SPAN: the population's ordinary user sits near 0.1, a
 #: script near 0.9, and 0.5 (the old hard cut) now gives half the evidence

@@ -232,7 +232,7 @@ SIGNALS: tuple[Signal, ...] = (
         # every volume: a ring sending each template of its private set a few times is
         # as tied as one sending it thousands of times; templates on more accounts
         # than the supernode cap are public, and a ring's camouflage on them is noise
-        lambda c: {"min_accounts": 2, "max_accounts": c.supernode_cap, "min_exchanges_per_account": 1.0},
+        lambda c: {"min_accounts": 2, "max_accounts": c.supernode_cap * 10, "min_exchanges_per_account": 1.0},
         _template, combine="cosine", needs=("templates",),
         meaning="sends the same prompt templates",
     ),

@@ -25,7 +25,7 @@ import numpy as np
 
 from .behaviour import COMPONENTS
 from .links import FAMILIES, FAMILY_INDEX, AccountIndex, Group, PairTable
-from .evidence import MIN_MEMBER_TIE, Evidence, assess, redundancy, trim
+from .evidence import BEHAVIOUR_ZERO, MIN_MEMBER_TIE, THRESHOLD, Evidence, assess, redundancy, trim
 from .registry import SIGNAL_NAMES
 
 AUTOMATION_SIGNAL = "automation_signature"
@@ -43,9 +43,12 @@ class RingParams:
     family_floor: float = 0.1
     min_size: int = 3
     #: S + B a group needs to be a ring (see `evidence`)
-    threshold: float = 1.5
+    threshold: float = THRESHOLD
     #: an account counts as script-like (reported, never required) from this likeness
     min_behaviour: float = 0.5
+    #: a group mostly declaring one org with at most this many script-like accounts is
+    #: read as that org's own automation (a company's pipeline and eval accounts)
+    org_automation_max: int = 3
     #: identifiers' worth tying a member to the rest of its group (see evidence.MIN_MEMBER_TIE)
     min_member_tie: float = MIN_MEMBER_TIE
     split: str = "louvain"  # "louvain" or "none"
@@ -279,7 +282,15 @@ def judge(
                 context[org] = {"declared_in_group": k, "org_accounts": len(mates), "judged_with_group": len(mates - set(ids))}
         active = [behaviour[x][0] for x in judged if x in behaviour]
         notes = [] if active else ["no exchanges: behaviour could not be judged, structure only"]
-        ev = assess(families, float(np.median(active)) if active else None, params.threshold, notes)
+        typical = float(np.median(active)) if active else None
+        scripted = sum(1 for x in ids if x in behaviour and behaviour[x][0] >= params.min_behaviour)
+        if context and typical is not None and scripted <= params.org_automation_max:
+            # a handful of script-like accounts of one declared org is that org's own
+            # automation (pipeline, eval, support-bot accounts): their behaviour is the
+            # org's, not evidence of a network; a front org of dozens stays judged
+            notes.append(f"{scripted} script-like accounts of a declared org: read as the org's automation, behaviour not counted")
+            typical = min(typical, BEHAVIOUR_ZERO)
+        ev = assess(families, typical, params.threshold, notes)
         ties = _strongest_ties(members, links)
         coordination = float(np.mean(list(ties.values()))) if ties else 0.0
         strength = min(1.0, ev.total / (2.0 * params.threshold))
