@@ -70,15 +70,18 @@ def template_proxy_ring(w: World, n: int = 20) -> tuple[list[str], list[str]]:
     return ring, residents
 
 
-def hub_and_spoke(w: World, n: int = 30) -> list[str]:
+def hub_and_spoke(w: World, n: int = 80) -> list[str]:
     """Failure kind 3: a front org on half the accounts, cards shared in pairs, one
-    hosting hub address, each account sending half of a 10-template set."""
+    hosting hub address, each account sending half of a 10-template set. With 80
+    accounts the hub address is sampled like any busy address and every template is
+    sent by ~40 accounts (too many to pair them all): what ties the pairs together is
+    the dense account x template block."""
     rng = random.Random(5)
     out = []
     for i in range(n):
         front = i < n // 2
-        a = w.account(f"hs{i:02d}", created=T0 - dt.timedelta(days=80 - 2 * i),
-                      email=f"{SURNAMES[i]}@front-labs.io" if front else f"{SURNAMES[i]}.hs@mail{i}.com",
+        a = w.account(f"hs{i:02d}", created=T0 - dt.timedelta(days=90 - i),
+                      email=f"{SURNAMES[i % 40]}{i}@front-labs.io" if front else f"{SURNAMES[i % 40]}.hs{i}x@mail{i}.com",
                       org_id="org-front" if front else None, use=usage(**(SCRIPT if i % 2 else PERSON)))
         w.card(a, f"hs-card-{i // 2}")
         w.ip(a, "203.0.113.5", kind="hosting", asn=64999)
@@ -172,7 +175,7 @@ def test_failure_kinds_are_rings_and_confounders_are_not(tradecraft_world):
     assert {"ip", "template"} <= set(proxy.evidence["summary"]["evidence_kinds"])
     assert proxy.evidence["decision"]["behaviour"] == 0.0
     # the hub-and-spoke network is one ring, not pieces
-    assert by_first["hs00"].size == 30
+    assert by_first["hs00"].size == 80
 
 
 def test_every_candidate_group_says_why_it_is_or_is_not_a_ring(tradecraft_world):

@@ -179,15 +179,19 @@ class LinkBuilder:
     """Accumulates groups, then reduces them into a `PairTable`."""
 
     def __init__(self, index: AccountIndex, *, max_clique: int = 32, successors: int = 4,
-                 ip_window_s: int = 86_400, compact_at: int = 4_000_000, min_shared_templates: int = 1) -> None:
+                 ip_window_s: int = 86_400, compact_at: int = 4_000_000, min_shared_templates: int = 1,
+                 popular_above: int | None = None, template_cap: float = 1.0) -> None:
         self.index = index
+        self.template_cap = template_cap
         self.min_shared_templates = min_shared_templates
+        self.popular_above = popular_above
         self.max_clique = max_clique
         self.successors = successors
         self.ip_window_s = ip_window_s
         self._acc = {f: _FamilyAccumulator(combine_of(f) == "per_network", compact_at) for f in FAMILIES}
         self._networks: dict[str, int] = {}
         self._template_entries: list[tuple[np.ndarray, np.ndarray, float]] = []  # (members, volume, weight)
+        self._template_accounts: list[int] = []  # accounts sending each template, whole graph
         self._rank: np.ndarray | None = None
 
     def _ranks(self) -> np.ndarray:
@@ -203,6 +207,7 @@ class LinkBuilder:
         if mode == "cosine":
             volume = group.volume if group.volume is not None else np.ones(len(group.members))
             self._template_entries.append((group.members, np.asarray(volume, float), float(group.weight)))
+            self._template_accounts.append(int(group.meta.get("accounts") or group.size))
             if group.size > self.max_clique:
                 # the mix similarity is computed for every candidate pair anyway; a large
                 # template group only adds pairs no second family would confirm
@@ -329,9 +334,14 @@ class LinkBuilder:
             # one or two templates in common is what two users of the same popular
             # tools have; a mix is only a mix from a few shared templates on:
             # the cosine counts 1 - 2^-(k - m + 1) of itself for k shared, m required
-            shared = np.bincount(pair_of[found], minlength=len(a)).astype(float)
+            # a template sent by more accounts than `popular_above` counts as
+            # popular_above / n of a shared template: public templates that
+            # everyone sends do not make two accounts' mixes alike
+            popularity = np.asarray(self._template_accounts, dtype=float)
+            share = np.minimum(1.0, self.popular_above / np.maximum(popularity, 1.0)) if self.popular_above else np.ones(len(popularity))
+            shared = np.bincount(pair_of[found], weights=share[t_small[found]], minlength=len(a))
             cos = cos * np.clip(1.0 - 2.0 ** (-(shared - self.min_shared_templates + 1)), 0.0, 1.0)
-        return np.clip(cos, 0.0, 1.0).astype(np.float32)
+        return np.clip(cos, 0.0, self.template_cap).astype(np.float32)
 
     def template_share(self, n_accounts: int, min_mean_volume: float = 0.0) -> np.ndarray:
         """Exchanges each account sent on shared templates whose senders average at

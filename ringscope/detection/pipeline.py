@@ -37,6 +37,11 @@ class DetectParams:
     ip_window_hours: float = 24.0
     #: template mixes count from this many shared templates on (see LinkBuilder)
     min_shared_templates: int = 2
+    #: the most a template mix adds to a link: ordinary users of the same tools share
+    #: mixes too (a class on its course templates, power users on the popular ones),
+    #: so a mix alone never makes a strong link; a shared exit, card or a pure dense
+    #: block (blocks.py) completes it
+    template_cap: float = 0.3
 
 
 @dataclass
@@ -80,7 +85,8 @@ def detect(
 
     builder = LinkBuilder(index, max_clique=params.max_clique, successors=params.successors,
                           ip_window_s=int(params.ip_window_hours * 3600),
-                          min_shared_templates=params.min_shared_templates)
+                          min_shared_templates=params.min_shared_templates,
+                          popular_above=int(signals.params["supernode_cap"]), template_cap=params.template_cap)
     candidate_pairs = builder.add_all(signals.groups)
     pairs = builder.build()
     lap("links")
