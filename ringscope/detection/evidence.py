@@ -15,7 +15,7 @@ Why each part:
 - *Redundancy beyond what ordinary sharing explains.* A family shares one card, one
   PC, one home network; a company team one corporate card and one office; a class one
   campus network. `free_f` (one identifier for cards, devices, networks, bursts,
-  templates; none for numbered e-mail stems, which people do not share) is subtracted,
+  templates; none for counted e-mail stems, whose character already discounts two people on a common stem) is subtracted,
   so those score 0 however rare their one identifier is; a ring that rotates twenty
   prepaid cards, a pool of VM images or a residential-proxy pool spanning many ISPs
   scores near 1 in that family. IP addresses count once per network (ASN, else /16),
@@ -47,6 +47,19 @@ from .registry import FAMILIES, FREE, WEIGHT, combine_of
 #: incidental extra a household or a team with an employee's family reaches (a
 #: second card, a third network: 0.4-0.6 on our worlds)
 THRESHOLD = 1.75
+#: in a world whose data cannot show every kind of evidence (no exchanges, no
+#: payments: sign-ups alone), a ring is asked for this share of the most the world's
+#: families can give, when that is less than THRESHOLD
+AVAILABLE_SHARE = 0.5
+
+
+def effective_threshold(families: Sequence[str], behaviour: bool, threshold: float = THRESHOLD) -> float:
+    """THRESHOLD, or AVAILABLE_SHARE of the most evidence the world's data allows
+    (the weights of the families that could run, plus 1 for behaviour), if lower."""
+    available = sum(WEIGHT.get(f, 1.0) for f in families) + (1.0 if behaviour else 0.0)
+    return float(min(threshold, AVAILABLE_SHARE * available))
+
+
 #: behaviour evidence is 0 at a median operator-likeness of BEHAVIOUR_ZERO and 1 at
 #: BEHAVIOUR_ZERO + BEHAVIOUR_SPAN: the population's ordinary user sits near 0.1, a
 #: script near 0.9, and 0.5 (the old hard cut) now gives half the evidence

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 import numpy as np
@@ -18,9 +18,11 @@ import numpy as np
 from ..catalog import run_query
 from ..config import Settings
 from .behaviour import Baseline, score_accounts
+from .evidence import effective_threshold
+from .registry import SIGNALS
 from .links import AccountIndex, LinkBuilder
 from .rings import DetectedRing, Judged, RingParams, candidate_groups, explain, judge
-from .signals import SignalParams, fetch_groups, graph_stats
+from .signals import SignalParams, data_kinds, fetch_groups, graph_stats, not_judged
 from .writeback import WriteSummary, write_rings
 
 Progress = Callable[[int, int, str], None]
@@ -53,6 +55,13 @@ class DetectionResult:
     write: WriteSummary | None
     #: every candidate group with its evidence, rings and the ones that fell short
     judged: list[Judged] = field(default_factory=list)
+    #: what `explain` reads: the account index, the signal groups, the pair table,
+    #: the behaviour scores and the parameters of this run
+    index: AccountIndex | None = None
+    groups: list = field(default_factory=list)
+    pairs: Any = None
+    behaviour: dict = field(default_factory=dict)
+    params: DetectParams | None = None
 
     @property
     def flagged_accounts(self) -> int:
@@ -79,8 +88,9 @@ def detect(
         t = now
 
     stats = graph_stats(settings)
+    data = data_kinds(settings)
     index = AccountIndex()
-    signals = fetch_groups(index, stats, params.signals, settings=settings, progress=progress)
+    signals = fetch_groups(index, stats, params.signals, settings=settings, progress=progress, data=data)
     lap("signals")
 
     builder = LinkBuilder(index, max_clique=params.max_clique, successors=params.successors,
@@ -115,7 +125,11 @@ def detect(
     behaviour = score_accounts(profiles.values(), Baseline.from_stats(stats), systematic)
     lap("profiling")
 
-    judged = judge(candidates, links, index, behaviour, params.rings, signals.groups,
+    # a world without some kinds of data is judged on what it can show
+    ran = [s.family for s in SIGNALS if s.query not in signals.skipped]
+    threshold = effective_threshold(ran, bool(data.get("exchanges")), params.rings.threshold)
+    judge_params = replace(params.rings, threshold=threshold)
+    judged = judge(candidates, links, index, behaviour, judge_params, signals.groups,
                    org_of=org_of, org_accounts=org_accounts)
     rings = explain([j for j in judged if j.evidence.is_ring], signals.groups, index, behaviour, profiles, pairs, params.rings)
     lap("judging")
@@ -127,6 +141,9 @@ def detect(
         ring_ids = summary.ring_ids
         lap("writing")
     out_stats = {
+        "data": data,
+        "not_judged": not_judged(data, signals.skipped),
+        "threshold": threshold,
         "orgs_as_context": len(org_accounts),
         "accounts": stats.get("accounts"),
         "groups": signals.counts,
@@ -140,7 +157,8 @@ def detect(
         "rings": len(rings),
         "flagged_accounts": len({a for r in rings for a in r.members}),
     }
-    return DetectionResult(rings=rings, ring_ids=ring_ids, stats=out_stats, timings=timings, write=summary, judged=judged)
+    return DetectionResult(rings=rings, ring_ids=ring_ids, stats=out_stats, timings=timings, write=summary, judged=judged,
+                           index=index, groups=signals.groups, pairs=pairs, behaviour=behaviour, params=params)
 
 
 def _profiles(ids: list[str], settings: Settings | None, progress: Progress | None) -> dict[str, dict[str, Any]]:

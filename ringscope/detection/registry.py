@@ -217,7 +217,7 @@ SIGNALS: tuple[Signal, ...] = (
     Signal(
         "email", "email_pattern_clusters",
         lambda c: {"min_accounts": 2, "min_stem_length": c.params.email_min_stem, "max_accounts": c.supernode_cap},
-        _email, needs=("emails",), free=0.5,
+        _email, needs=("emails",), free=0.0,
         meaning="has an e-mail address built from the same stem (plus-tag or counter)",
     ),
     Signal(

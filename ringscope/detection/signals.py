@@ -14,11 +14,11 @@ from typing import Any, Callable, Sequence
 from ..catalog import run_query
 from ..config import Settings
 from .groups import AccountIndex, Group
-from .registry import IP_KIND_WEIGHTS, SIGNALS, UNKNOWN_KIND_WEIGHT, Signal, SignalContext, network_key
+from .registry import DATA_KINDS, IP_KIND_WEIGHTS, SIGNALS, UNKNOWN_KIND_WEIGHT, Signal, SignalContext, network_key
 
 Progress = Callable[[int, int, str], None]
 
-__all__ = ["SignalParams", "SignalResult", "fetch_groups", "graph_stats", "network_key"]
+__all__ = ["SignalParams", "SignalResult", "data_kinds", "fetch_groups", "graph_stats", "network_key", "not_judged"]
 
 
 @dataclass
@@ -57,6 +57,26 @@ class SignalResult:
     groups: list[Group]
     counts: dict[str, int]
     params: dict[str, Any]
+    #: signals not run, with the data kinds (registry.DATA_KINDS) they lacked
+    skipped: dict[str, list[str]] = field(default_factory=dict)
+
+
+def data_kinds(settings: Settings | None) -> dict[str, int]:
+    """How much of each kind of data (registry.DATA_KINDS) the graph holds."""
+    rows = run_query("data_kinds", {}, settings=settings)
+    return {k: int(v or 0) for k, v in dict(rows[0]).items()} if rows else {}
+
+
+def not_judged(data: dict[str, int], skipped: dict[str, list[str]]) -> list[str]:
+    """One sentence per judgement the data did not allow."""
+    out = []
+    if not data:
+        return out
+    if not data.get("exchanges"):
+        out.append("behaviour (automation_signature): no exchanges, so rings rest on shared identifiers alone")
+    for query, lacking in skipped.items():
+        out.append(f"{query}: no {', no '.join(DATA_KINDS.get(k, k) for k in lacking)}")
+    return out
 
 
 def graph_stats(settings: Settings | None) -> dict[str, Any]:
@@ -74,9 +94,12 @@ def fetch_groups(
     settings: Settings | None = None,
     progress: Progress | None = None,
     signals: Sequence[Signal] | None = None,
+    data: dict[str, int] | None = None,
 ) -> SignalResult:
     """Run the registered signals (`registry.SIGNALS`, or the given ones) and return
-    their groups, with how many each family gave and the derived parameters."""
+    their groups, with how many each family gave and the derived parameters. Given
+    `data` (the `data_kinds` counts), signals whose data is absent are not run and
+    are listed in `skipped`."""
     accounts = int(stats.get("accounts") or 0)
     cap = params.supernode_cap(accounts)
     median_per_day = float(stats.get("per_day_p50") or 1.0)
@@ -90,6 +113,14 @@ def fetch_groups(
     groups: list[Group] = []
     counts: dict[str, int] = {}
     chosen = [s for s in (signals if signals is not None else SIGNALS)]
+    skipped: dict[str, list[str]] = {}
+    if data is not None:
+        # a signal whose data is absent would only return nothing: say so instead
+        for signal in chosen:
+            lacking = [k for k in signal.needs if not data.get(k)]
+            if lacking:
+                skipped[signal.query] = lacking
+        chosen = [s for s in chosen if s.query not in skipped]
     limit = 100_000_000
     for k, signal in enumerate(chosen):
         if progress:
@@ -103,4 +134,4 @@ def fetch_groups(
         counts[signal.family] = counts.get(signal.family, 0) + len(made)
     if progress:
         progress(len(chosen), len(chosen), "signals fetched")
-    return SignalResult(groups, counts, used)
+    return SignalResult(groups, counts, used, skipped)
