@@ -101,8 +101,12 @@ def detect(
     pairs = builder.build()
     lap("links")
 
+    # a world without some kinds of data is judged on what it can show
+    ran = [s.family for s in SIGNALS if s.query not in signals.skipped]
+    threshold = effective_threshold(ran, bool(data.get("exchanges")), params.rings.threshold)
+    judge_params = replace(params.rings, threshold=threshold)
     rank = index.rank()
-    candidates, links = candidate_groups(pairs, params.rings, rank, len(index), signals.groups)
+    candidates, links = candidate_groups(pairs, judge_params, rank, len(index), signals.groups)
     lap("grouping")
 
     ids = sorted({index.ids[i] for members in candidates for i in members.tolist()})
@@ -125,10 +129,6 @@ def detect(
     behaviour = score_accounts(profiles.values(), Baseline.from_stats(stats), systematic)
     lap("profiling")
 
-    # a world without some kinds of data is judged on what it can show
-    ran = [s.family for s in SIGNALS if s.query not in signals.skipped]
-    threshold = effective_threshold(ran, bool(data.get("exchanges")), params.rings.threshold)
-    judge_params = replace(params.rings, threshold=threshold)
     judged = judge(candidates, links, index, behaviour, judge_params, signals.groups,
                    org_of=org_of, org_accounts=org_accounts)
     rings = explain([j for j in judged if j.evidence.is_ring], signals.groups, index, behaviour, profiles, pairs, params.rings)

@@ -215,8 +215,17 @@ def candidate_groups(
     links = StrongLinks.of(pairs, params)
     n = n_accounts or (int(max(links.a.max(), links.b.max())) + 1 if len(links.a) else 0)
     groups = []
-    for comp in components(n, links, params, rank):
-        if params.split == "louvain" and len(comp) >= 2 * params.min_size:
+    comps = components(n, links, params, rank)
+    # a part never has more structure than its component (fewer identifiers, none more
+    # concentrated) and at most 1 of behaviour: a component that cannot reach the
+    # threshold that way holds no ring, and Louvain is spared on it
+    hopeless = set()
+    if shared is not None:
+        for k, fam in enumerate(redundancy(comps, shared, n)):
+            if sum(d["evidence"] for d in fam.values()) + 1.0 < params.threshold:
+                hopeless.add(k)
+    for k, comp in enumerate(comps):
+        if params.split == "louvain" and len(comp) >= 2 * params.min_size and k not in hopeless:
             groups.extend(split_clean(comp, links, params, rank))
         else:
             groups.append(comp)
