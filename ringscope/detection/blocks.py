@@ -152,10 +152,19 @@ def find_blocks(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3, 
             break
         # the median column's share of its accounts inside the block: a few popular
         # columns the ring adds as camouflage do not move it
-        inside = np.bincount(cols[live & r_mask[rows]], minlength=n_cols)[c_idx]
-        purity = float(np.median(inside / np.maximum(degree[c_idx], 1.0))) if len(c_idx) else 0.0
+        in_block = live & r_mask[rows] & c_mask[cols]
+        share = np.bincount(cols[in_block], minlength=n_cols) / np.maximum(degree, 1.0)
+        purity = float(np.median(share[c_idx])) if len(c_idx) else 0.0
         if purity >= min_purity:
-            out.append(Block(r_idx, c_idx, g, lift, purity))
+            # the block is its pure columns and the accounts that live on them: an
+            # ordinary account pulled in by the popular columns it shares with the
+            # ring has most of its block weight elsewhere
+            pure = share >= min_purity
+            on_pure = np.bincount(rows[in_block & pure[cols]], weights=weight[in_block & pure[cols]], minlength=n_accounts)
+            on_all = np.bincount(rows[in_block], weights=weight[in_block], minlength=n_accounts)
+            members = r_idx[on_pure[r_idx] >= 0.5 * on_all[r_idx]]
+            if len(members) >= min_rows:
+                out.append(Block(members, np.flatnonzero(pure & c_mask), g, lift, purity))
         tried += 1
         live &= ~(r_mask[rows] & c_mask[cols])
         # the block's accounts are taken: a second, smaller block of the same ring

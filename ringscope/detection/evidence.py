@@ -5,6 +5,8 @@ The rule (README "Detection", *The decision rule*), for a candidate group G:
 
     R_f   = sum over the networks / identifiers of family f shared by >= 2 members of G of
             character(i) x concentration(i),   concentration = members of G using i / all accounts using i
+            (0 when every member of G using i declares the same org, and that org's
+            typical account is not script-like)
     e_f   = 1 - 2 ** -(R_f - free_f)   when R_f > free_f, else 0
     S     = sum_f e_f                                       (structure, one term per family)
     B     = clip((median operator-likeness - 0.25) / 0.5, 0, 1)   (behaviour; 0 when no exchanges)
@@ -30,8 +32,13 @@ Why each part:
   script-like behaviour (B = 1) carries one with moderate structure (S >= 0.75, e.g. a
   shared private template set). One family alone (e <= 1) never makes a ring, and
   neither does behaviour alone (every candidate group is already tied by links).
-- A group mostly declaring one org has its behaviour judged with the org's other
-  accounts (`org_context`): a company's service accounts are judged among its staff.
+- *A declared org explains what its own accounts share among themselves*: an
+  identifier whose users in G all declare one org (corporate cards, offices, internal
+  templates, an onboarding burst) adds nothing (`org_explained`), as long as the org's
+  typical account is not script-like (a front org made of the ring explains nothing);
+  a front org declared on part of a ring leaves the ring's mixed identifiers counting. A group mostly
+  declaring one org has its behaviour judged with the org's other accounts: a
+  company's service accounts are judged among its staff.
 """
 from __future__ import annotations
 
@@ -120,7 +127,27 @@ def behaviour_evidence(median: float | None) -> float:
     return float(min(1.0, max(0.0, (median - BEHAVIOUR_ZERO) / BEHAVIOUR_SPAN)))
 
 
-def redundancy(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_accounts: int) -> list[dict[str, dict[str, float]]]:
+def org_explained(key: np.ndarray, acc: np.ndarray, org_of: np.ndarray | None) -> np.ndarray:
+    """Per entry (one account in one identifier-and-group key): whether every account
+    of its key declares the same org. What one declared org's own accounts share
+    only among themselves (corporate cards, offices, internal templates, an
+    onboarding burst) is the org's business, not a network's evidence."""
+    if org_of is None or len(key) == 0:
+        return np.zeros(len(key), bool)
+    org = org_of[acc]
+    order = np.argsort(key, kind="stable")
+    k = key[order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    lo = np.minimum.reduceat(org[order], starts)
+    hi = np.maximum.reduceat(org[order], starts)
+    same = (lo == hi) & (lo >= 0)
+    per_entry = np.empty(len(key), bool)
+    per_entry[order] = np.repeat(same, np.diff(np.r_[starts, len(k)]))
+    return per_entry
+
+
+def redundancy(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_accounts: int,
+               org_of: np.ndarray | None = None) -> list[dict[str, dict[str, float]]]:
     """Per candidate group, per family: how many identifiers its members share
     (``identifiers``) and their redundancy R (character x concentration, IP addresses
     counted once per network at their best). Vectorised over all groups at once."""
@@ -130,23 +157,28 @@ def redundancy(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_acco
     owner = np.full(n_accounts, -1, dtype=np.int64)
     for r, members in enumerate(candidates):
         owner[members] = r
+    groups = [g for g in groups if combine_of(g.family) != "context"]
+    if not groups:
+        return out
     sizes = np.array([g.size for g in groups], dtype=np.int64)
     gid = np.repeat(np.arange(len(groups)), sizes)
-    own = owner[np.concatenate([g.members for g in groups])]
+    acc = np.concatenate([g.members for g in groups]).astype(np.int64)
+    own = owner[acc]
     keep = own >= 0
     if not keep.any():
         return out
-    gid, own = gid[keep], own[keep]
+    gid, own, acc = gid[keep], own[keep], acc[keep]
     key = gid * np.int64(len(candidates)) + own
-    uniq, counts = np.unique(key, return_counts=True)
+    explained = org_explained(key, acc, org_of)
+    uniq, first, counts = np.unique(key, return_index=True, return_counts=True)
     inside = counts >= 2
-    uniq, counts = uniq[inside], counts[inside]
+    uniq, counts, by_org = uniq[inside], counts[inside], explained[first[inside]]
     per: dict[tuple[int, str], dict[str, float]] = {}
-    for k, c in zip(uniq.tolist(), counts.tolist()):
+    for k, c, org in zip(uniq.tolist(), counts.tolist(), by_org.tolist()):
         g = groups[k // len(candidates)]
         r = k % len(candidates)
         total = int(g.meta.get("accounts") or g.size)
-        value = g.character * min(1.0, c / max(total, c))
+        value = 0.0 if org else g.character * min(1.0, c / max(total, c))
         slot = per.setdefault((r, g.family), {"identifiers": 0.0, "_best": {}})
         slot["identifiers"] += 1
         unit = (g.network or g.identifier) if combine_of(g.family) == "per_network" else g.identifier
@@ -173,7 +205,8 @@ def assess(families: dict[str, dict[str, float]], behaviour: float | None, thres
 MIN_MEMBER_TIE = 2.0
 
 
-def member_ties(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_accounts: int) -> np.ndarray:
+def member_ties(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_accounts: int,
+                org_of: np.ndarray | None = None) -> np.ndarray:
     """Per account index: the sum over the identifiers it shares with at least one
     other member of its candidate group of character x concentration (0 outside
     candidates; families weighing nothing in the evidence, such as blocks, left out)."""
@@ -181,7 +214,7 @@ def member_ties(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_acc
     owner = np.full(n_accounts, -1, dtype=np.int64)
     for r, members in enumerate(candidates):
         owner[members] = r
-    counted = [g for g in groups if WEIGHT.get(g.family, 1.0) > 0]
+    counted = [g for g in groups if WEIGHT.get(g.family, 1.0) > 0 and combine_of(g.family) != "context"]
     if not counted or not candidates:
         return tie
     sizes = np.array([g.size for g in counted], dtype=np.int64)
@@ -196,18 +229,19 @@ def member_ties(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_acc
     total = np.array([int(g.meta.get("accounts") or g.size) for g in counted], dtype=float)
     character = np.array([g.character for g in counted], dtype=float)
     value = character[gid] * np.minimum(1.0, counts[inverse] / np.maximum(total[gid], counts[inverse]))
+    value[org_explained(key, acc, org_of)] = 0.0
     np.add.at(tie, acc[inside], value[inside])
     return tie
 
 
 def trim(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_accounts: int, *,
-         min_tie: float = MIN_MEMBER_TIE, min_size: int = 3) -> list[np.ndarray]:
+         min_tie: float = MIN_MEMBER_TIE, min_size: int = 3, org_of: np.ndarray | None = None) -> list[np.ndarray]:
     """Peel members tied to their group by less than `min_tie` (see MIN_MEMBER_TIE),
     recomputing after each pass (a member's ties depend on who is left), and drop
     groups that fall under `min_size`."""
     current = [np.asarray(c, dtype=np.int64) for c in candidates]
     while True:
-        tie = member_ties(current, groups, n_accounts)
+        tie = member_ties(current, groups, n_accounts, org_of)
         nxt = [c[tie[c] >= min_tie] for c in current]
         nxt = [c for c in nxt if len(c) >= min_size]
         if sum(len(c) for c in nxt) == sum(len(c) for c in current) and len(nxt) == len(current):

@@ -201,6 +201,8 @@ class LinkBuilder:
 
     def add(self, group: Group) -> int:
         """Add one group; returns the number of candidate pairs it contributed."""
+        if combine_of(group.family) == "context":
+            return 0
         if group.family not in FAMILY_INDEX:
             raise ValueError(f"unknown signal family {group.family!r}")
         mode = combine_of(group.family)
@@ -234,6 +236,8 @@ class LinkBuilder:
         buckets: dict[tuple[str, int], list[Group]] = {}
         added = 0
         for g in groups:
+            if combine_of(g.family) == "context":
+                continue
             if g.family not in FAMILY_INDEX:
                 raise ValueError(f"unknown signal family {g.family!r}")
             if g.size < 2:

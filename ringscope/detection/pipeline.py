@@ -19,7 +19,7 @@ from ..catalog import run_query
 from ..config import Settings
 from .behaviour import Baseline, score_accounts
 from .evidence import effective_threshold
-from .registry import SIGNALS
+from .registry import SIGNALS, combine_of
 from .links import AccountIndex, LinkBuilder
 from .rings import DetectedRing, Judged, RingParams, candidate_groups, explain, judge
 from .signals import SignalParams, data_kinds, fetch_groups, graph_stats, not_judged
@@ -62,6 +62,7 @@ class DetectionResult:
     pairs: Any = None
     behaviour: dict = field(default_factory=dict)
     params: DetectParams | None = None
+    org_index: np.ndarray | None = None
 
     @property
     def flagged_accounts(self) -> int:
@@ -106,6 +107,7 @@ def detect(
     threshold = effective_threshold(ran, bool(data.get("exchanges")), params.rings.threshold)
     judge_params = replace(params.rings, threshold=threshold)
     rank = index.rank()
+    org_index = declared_org_index(signals.groups, len(index))
     candidates, links = candidate_groups(pairs, judge_params, rank, len(index), signals.groups)
     lap("grouping")
 
@@ -130,7 +132,7 @@ def detect(
     lap("profiling")
 
     judged = judge(candidates, links, index, behaviour, judge_params, signals.groups,
-                   org_of=org_of, org_accounts=org_accounts)
+                   org_of=org_of, org_accounts=org_accounts, org_index=org_index)
     rings = explain([j for j in judged if j.evidence.is_ring], signals.groups, index, behaviour, profiles, pairs, params.rings)
     lap("judging")
 
@@ -158,7 +160,17 @@ def detect(
         "flagged_accounts": len({a for r in rings for a in r.members}),
     }
     return DetectionResult(rings=rings, ring_ids=ring_ids, stats=out_stats, timings=timings, write=summary, judged=judged,
-                           index=index, groups=signals.groups, pairs=pairs, behaviour=behaviour, params=params)
+                           index=index, groups=signals.groups, pairs=pairs, behaviour=behaviour, params=params,
+                           org_index=org_index)
+
+
+def declared_org_index(groups, n: int) -> np.ndarray:
+    """Per account index: a code of the org it declares (-1: none), from the
+    `declared_orgs` context groups."""
+    org = np.full(n, -1, dtype=np.int64)
+    for k, g in enumerate(x for x in groups if combine_of(x.family) == "context"):
+        org[g.members] = k
+    return org
 
 
 def _profiles(ids: list[str], settings: Settings | None, progress: Progress | None) -> dict[str, dict[str, Any]]:

@@ -16,7 +16,9 @@ Combination modes (per pair of accounts, one score in [0, 1] per family):
                   address, and only when both accounts used the address within the
                   co-occurrence window (IP addresses);
 - ``cosine``      the cosine of the two accounts' weighted mixes over the family's
-                  identifiers (prompt templates; one such family at most).
+                  identifiers (prompt templates; one such family at most);
+- ``context``     no link at all: the groups are context for the evidence (declared
+                  orgs).
 
 *Character* is how telling one identifier of a kind is, whatever its rarity: a
 hosting or proxy exit more than a carrier CGNAT egress, an e-mail stem counted up by
@@ -58,6 +60,7 @@ DATA_KINDS = {
     "ip_intel": "ip_intel kinds on addresses",
     "exchanges": "API exchanges (usage, behaviour)",
     "templates": "prompt-template fingerprints (exchanges with prompt_fingerprint)",
+    "orgs": "declared orgs (accounts.org_id)",
 }
 
 
@@ -184,6 +187,11 @@ def template_weight(n: int | np.ndarray) -> float | np.ndarray:
     return 1.0 / np.log(np.asarray(n, dtype=float) + 5.0)
 
 
+def _org(row: dict[str, Any], index: AccountIndex) -> Group:
+    m = index.add(row["accounts"])
+    return Group("org", str(row["identifier"]), m, 0.0, meta={"accounts": _count(row, m)})
+
+
 def _iso(value: Any) -> str | None:
     if value is None:
         return None
@@ -241,9 +249,16 @@ SIGNALS: tuple[Signal, ...] = (
         needs=("templates",), weight=0.0, free=0.0,
         meaning="is in a dense block of accounts sharing rare templates and addresses (FRAUDAR)",
     ),
+    Signal(
+        "org", "declared_orgs", lambda c: {"min_accounts": 2, "max_accounts": c.params.supernode_max},
+        _org, combine="context", needs=("orgs",), weight=0.0, free=0.0,
+        meaning="declares the same org (context: what an org's own accounts share among themselves adds no evidence)",
+    ),
 )
 
-FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(s.family for s in SIGNALS))
+#: link families (columns of the pair table); context signals make no links
+FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(s.family for s in SIGNALS if s.combine != "context"))
+CONTEXT_FAMILIES: tuple[str, ...] = tuple(s.family for s in SIGNALS if s.combine == "context")
 FAMILY_INDEX = {f: i for i, f in enumerate(FAMILIES)}
 #: Ring.signals names: the stored query behind each family
 SIGNAL_NAMES = {s.family: s.query for s in SIGNALS}

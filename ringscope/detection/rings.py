@@ -265,6 +265,7 @@ def judge(
     *,
     org_of: dict[str, str] | None = None,
     org_accounts: dict[str, Sequence[str]] | None = None,
+    org_index: np.ndarray | None = None,
 ) -> list[Judged]:
     """Every candidate group with its evidence (`evidence.assess`); the rings are those
     with ``evidence.is_ring``.
@@ -277,9 +278,10 @@ def judge(
     """
     org_of = org_of or {}
     org_accounts = org_accounts or {}
-    structure = redundancy(candidates, groups, len(index))
+    plain = redundancy(candidates, groups, len(index))
+    by_org = redundancy(candidates, groups, len(index), org_index) if org_index is not None else plain
     out = []
-    for members, families in zip(candidates, structure):
+    for members, families, org_families in zip(candidates, plain, by_org):
         ids = [index.ids[i] for i in members]
         judged = set(ids)
         context: dict[str, Any] = {}
@@ -299,6 +301,13 @@ def judge(
             # org's, not evidence of a network; a front org of dozens stays judged
             notes.append(f"{scripted} script-like accounts of a declared org: read as the org's automation, behaviour not counted")
             typical = min(typical, BEHAVIOUR_ZERO)
+        if typical is None or typical < params.min_behaviour:
+            # a declared org explains what its own accounts share among themselves,
+            # as long as it behaves like an org of people: an org whose typical
+            # account is a script (a front made of the ring) explains nothing
+            if org_families != families:
+                notes.append("identifiers shared only among one declared org's accounts are the org's own: not counted")
+            families = org_families
         ev = assess(families, typical, params.threshold, notes)
         ties = _strongest_ties(members, links)
         coordination = float(np.mean(list(ties.values()))) if ties else 0.0

@@ -110,7 +110,7 @@ def explain(account_ids: Sequence[str], result) -> list[dict[str, Any]]:
 def _identifiers(i: int, groups) -> dict[str, list[dict[str, Any]]]:
     by_family: dict[str, list[dict[str, Any]]] = {}
     for g in groups:
-        if g.size < 2 or i not in g.members:
+        if g.size < 2 or g.family not in FAMILIES or i not in g.members:
             continue
         by_family.setdefault(g.family, []).append({
             "id": g.identifier, "accounts": int(g.meta.get("accounts") or g.size), "weight": round(g.weight, 3),
