@@ -47,7 +47,8 @@ def test_redundancy_household_team_and_ring():
     ev = redundancy([household, team, ring], groups, 200)
     hh, tm, rg = (assess(e, None) for e in ev)
     assert hh.structure == 0.0 and tm.structure == 0.0
-    assert tm.families["ip"]["identifiers"] == 2 and tm.families["ip"]["redundancy"] == pytest.approx(0.5)
+    # two office addresses of one network: its best (0.5) x (1 + log2 2)
+    assert tm.families["ip"]["identifiers"] == 2 and tm.families["ip"]["redundancy"] == pytest.approx(1.0)
     assert rg.families["instrument"]["evidence"] > 0.99
     assert rg.families["ip"]["redundancy"] == pytest.approx(12 * 5 / 7)
     assert rg.is_ring and not hh.is_ring and not tm.is_ring

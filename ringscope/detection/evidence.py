@@ -5,6 +5,7 @@ The rule (README "Detection", *The decision rule*), for a candidate group G:
 
     R_f   = sum over the networks / identifiers of family f shared by >= 2 members of G of
             character(i) x concentration(i),   concentration = members of G using i / all accounts using i
+            (a network counts its best address x (1 + log2 of its shared addresses))
             (0 when every member of G using i declares the same org, and that org's
             typical account is not script-like)
     e_f   = 1 - 2 ** -(R_f - free_f)   when R_f > free_f, else 0
@@ -179,14 +180,20 @@ def redundancy(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_acco
         r = k % len(candidates)
         total = int(g.meta.get("accounts") or g.size)
         value = 0.0 if org else g.character * min(1.0, c / max(total, c))
-        slot = per.setdefault((r, g.family), {"identifiers": 0.0, "_best": {}})
+        slot = per.setdefault((r, g.family), {"identifiers": 0.0, "_best": {}, "_count": {}})
         slot["identifiers"] += 1
         unit = (g.network or g.identifier) if combine_of(g.family) == "per_network" else g.identifier
         best = slot["_best"]
         if value > best.get(unit, 0.0):
             best[unit] = value
+        if value > 0:
+            slot["_count"][unit] = slot["_count"].get(unit, 0) + 1
     for (r, fam), slot in per.items():
-        R = float(sum(slot["_best"].values()))
+        # within one network, more shared addresses say more, but only
+        # logarithmically: a campus NAT or a carrier pool is one institution's few or
+        # many addresses, a list of dozens of rented proxies in one provider's space
+        # is a purchase (best x (1 + log2 addresses))
+        R = float(sum(v * (1.0 + np.log2(max(1, slot["_count"].get(u, 1)))) for u, v in slot["_best"].items()))
         e = WEIGHT.get(fam, 1.0) * family_evidence(R, FREE.get(fam, 1.0))
         out[r][fam] = {"identifiers": slot["identifiers"], "redundancy": R, "evidence": e}
     return out
