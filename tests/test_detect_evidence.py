@@ -71,5 +71,7 @@ def test_weakly_tied_members_are_peeled():
 
 def test_threshold_follows_what_the_world_can_show():
     assert effective_threshold(FAMILIES, True) == THRESHOLD
-    assert effective_threshold(["instrument", "device", "ip", "email", "burst"], False) == THRESHOLD
-    assert effective_threshold(["ip", "email", "burst"], False) == pytest.approx(1.25)
+    full = 1 + 1 + 1 + 1 + 0.5 + 1 + 0 + 1  # families' weights (bursts 1/2, blocks 0) and behaviour
+    no_exchanges = effective_threshold(["instrument", "device", "ip", "email", "burst"], False)
+    assert no_exchanges == pytest.approx(THRESHOLD * 4.5 / full)
+    assert effective_threshold(["ip", "email", "burst"], False) == pytest.approx(THRESHOLD * 2.5 / full)

@@ -11,7 +11,8 @@ The rule (README "Detection", *The decision rule*), for a candidate group G:
     e_f   = 1 - 2 ** -(R_f - free_f)   when R_f > free_f, else 0
     S     = sum_f e_f                                       (structure, one term per family)
     B     = clip((median operator-likeness - 0.25) / 0.5, 0, 1)   (behaviour; 0 when no exchanges)
-    ring  <=>  S + B >= THRESHOLD (1.75)
+    ring  <=>  S + B >= THRESHOLD (1.75; in a world missing kinds of data, the same share
+                                   of what its data can show at most)
 
 Why each part:
 
@@ -55,17 +56,14 @@ from .registry import FAMILIES, FREE, WEIGHT, combine_of
 #: incidental extra a household or a team with an employee's family reaches (a
 #: second card, a third network: 0.4-0.6 on our worlds)
 THRESHOLD = 1.75
-#: in a world whose data cannot show every kind of evidence (no exchanges, no
-#: payments: sign-ups alone), a ring is asked for this share of the most the world's
-#: families can give, when that is less than THRESHOLD
-AVAILABLE_SHARE = 0.5
-
-
 def effective_threshold(families: Sequence[str], behaviour: bool, threshold: float = THRESHOLD) -> float:
-    """THRESHOLD, or AVAILABLE_SHARE of the most evidence the world's data allows
-    (the weights of the families that could run, plus 1 for behaviour), if lower."""
-    available = sum(WEIGHT.get(f, 1.0) for f in families) + (1.0 if behaviour else 0.0)
-    return float(min(threshold, AVAILABLE_SHARE * available))
+    """The threshold for a world that cannot show every kind of evidence (no
+    exchanges, no payments, sign-ups alone): the same share of the most evidence its
+    data allows (the weights of the families that could run, plus 1 for behaviour)
+    as THRESHOLD is of the most a complete world allows."""
+    full = sum(WEIGHT.get(f, 1.0) for f in FAMILIES) + 1.0
+    available = sum(WEIGHT.get(f, 1.0) for f in families if f in FAMILIES) + (1.0 if behaviour else 0.0)
+    return float(threshold * min(1.0, available / full))
 
 
 #: behaviour evidence is 0 at a median operator-likeness of BEHAVIOUR_ZERO and 1 at
