@@ -93,9 +93,12 @@ def explain(account_ids: Sequence[str], result) -> list[dict[str, Any]]:
                     f"{tie:.2f} < {min_tie} (two independent identifiers, such as a card and a device)"),
                     group={"members": len(j.ids), "is_ring": j.evidence.is_ring, "decision": j.evidence.as_dict()})
             elif strong_partners:
+                around = np.array([i] + [result.index.get(x["account_id"]) for x in strong_partners], dtype=np.int64)
+                tie = float(member_ties([around], result.groups, len(result.index))[i])
                 item.update(verdict="weak_links", reason=(
-                    f"{len(strong_partners)} strong link(s), but the accounts they reach form no group of "
-                    f"{params.min_size if params else 3} or more"))
+                    f"{len(strong_partners)}{' or more' if len(strong_partners) == TOP_LINKS else ''} strong link(s), but no group of {params.min_size if params else 3} or more "
+                    f"survived around it: split off at a clean cut, or peeled (its identifiers tie it to its strong "
+                    f"partners by {tie:.2f}, {'under' if tie < min_tie else 'not under'} the {min_tie} a member needs)"))
             elif item["links"]:
                 best = item["links"][0]
                 item.update(verdict="weak_links", reason=(
