@@ -8,7 +8,7 @@ The rule (README "Detection", *The decision rule*), for a candidate group G:
             (a network counts its best address x (1 + log2 of its shared addresses))
             (0 when every member of G using i declares the same org, and that org's
             typical account is not script-like)
-    e_f   = 1 - 2 ** -(R_f - free_f)   when R_f > free_f, else 0
+    e_f   = weight_f x (1 - 2 ** -((R_f - free_f) / scale_f))   when R_f > free_f, else 0
     S     = sum_f e_f                                       (structure, one term per family)
     B     = clip((median operator-likeness - 0.25) / 0.5, 0, 1)   (behaviour; 0 when no exchanges)
     ring  <=>  S + B >= THRESHOLD (1.75; in a world missing kinds of data, the same share
@@ -50,7 +50,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .groups import Group
-from .registry import FAMILIES, FREE, WEIGHT, combine_of
+from .registry import FAMILIES, FREE, SCALE, WEIGHT, combine_of
 
 #: S + B a ring needs: more than one family's full evidence (<= 1) plus the
 #: incidental extra a household or a team with an employee's family reaches (a
@@ -114,10 +114,10 @@ class Evidence:
         }
 
 
-def family_evidence(redundancy: float, free: float) -> float:
-    """e_f: 0 up to what ordinary sharing explains, then 1 - 2^-(excess)."""
+def family_evidence(redundancy: float, free: float, scale: float = 1.0) -> float:
+    """e_f: 0 up to what ordinary sharing explains, then 1 - 2^-(excess / scale)."""
     excess = redundancy - free
-    return float(1.0 - 2.0 ** (-excess)) if excess > 0 else 0.0
+    return float(1.0 - 2.0 ** (-excess / scale)) if excess > 0 else 0.0
 
 
 def behaviour_evidence(median: float | None) -> float:
@@ -192,7 +192,7 @@ def redundancy(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_acco
         # many addresses, a list of dozens of rented proxies in one provider's space
         # is a purchase (best x (1 + log2 addresses))
         R = float(sum(v * (1.0 + np.log2(max(1, slot["_count"].get(u, 1)))) for u, v in slot["_best"].items()))
-        e = WEIGHT.get(fam, 1.0) * family_evidence(R, FREE.get(fam, 1.0))
+        e = WEIGHT.get(fam, 1.0) * family_evidence(R, FREE.get(fam, 1.0), SCALE.get(fam, 1.0))
         out[r][fam] = {"identifiers": slot["identifiers"], "redundancy": R, "evidence": e}
     return out
 

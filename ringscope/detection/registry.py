@@ -94,6 +94,10 @@ class Signal:
     free: float = 1.0
     #: the most this family adds to a ring's structure evidence (1: a full family)
     weight: float = 1.0
+    #: identifiers beyond `free` that halve what is left unexplained (1 for cards:
+    #: each extra card halves it; templates are cheap and many, a class or a team
+    #: shares a course or internal set of several, so each 2 further ones halve it)
+    scale: float = 1.0
     derive: Callable[[Sequence[Group], AccountIndex], list[Group]] | None = None
 
 
@@ -241,7 +245,7 @@ SIGNALS: tuple[Signal, ...] = (
         # as tied as one sending it thousands of times; templates on more accounts
         # than the supernode cap are public, and a ring's camouflage on them is noise
         lambda c: {"min_accounts": 2, "max_accounts": c.supernode_cap * 10, "min_exchanges_per_account": 1.0},
-        _template, combine="cosine", needs=("templates",),
+        _template, combine="cosine", needs=("templates",), scale=2.0,
         meaning="sends the same prompt templates",
     ),
     Signal(
@@ -265,6 +269,7 @@ SIGNAL_NAMES = {s.family: s.query for s in SIGNALS}
 _COMBINE = {s.family: s.combine for s in SIGNALS}
 FREE = {s.family: s.free for s in SIGNALS}
 WEIGHT = {s.family: s.weight for s in SIGNALS}
+SCALE = {s.family: s.scale for s in SIGNALS}
 if sum(1 for m in _COMBINE.values() if m == "cosine") > 1:  # pragma: no cover - a registry edit
     raise RuntimeError("only one cosine family is supported by LinkBuilder")
 
