@@ -18,12 +18,15 @@ Why each part:
 
 - *Redundancy beyond what ordinary sharing explains.* A family shares one card, one
   PC, one home network; a company team one corporate card and one office; a class one
-  campus network. `free_f` (one identifier for cards, devices, networks, bursts,
-  templates; none for counted e-mail stems, whose character already discounts two people on a common stem) is subtracted,
-  so those score 0 however rare their one identifier is; a ring that rotates twenty
-  prepaid cards, a pool of VM images or a residential-proxy pool spanning many ISPs
-  scores near 1 in that family. IP addresses count once per network (ASN, else /16),
-  so a campus NAT range or a carrier's CGNAT pool is one identifier.
+  campus network. `free_f` (one card, device, burst or template; two networks, home
+  and office or phone; no counted e-mail stem, whose character already discounts two
+  people on a common stem) is subtracted, so those score 0 however rare their one
+  identifier is; a ring that rotates twenty prepaid cards, a pool of VM images or a
+  residential-proxy pool spanning many ISPs scores near 1 in that family. IP
+  addresses count per network (ASN, else /16), logarithmically in the addresses
+  shared in it, so a campus NAT range or a carrier's CGNAT pool stays small while a
+  rented list of datacenter proxies does not. Templates halve per 2 beyond the first
+  (`scale`): a class or a team shares a set of several.
 - *Concentration* corrects for chance: an exit of a residential-proxy pool that
   legitimate residents also use still counts for the share of its users that are in
   G; a VPN exit two members met on among forty strangers counts 1/20.
@@ -38,9 +41,9 @@ Why each part:
   identifier whose users in G all declare one org (corporate cards, offices, internal
   templates, an onboarding burst) adds nothing (`org_explained`), as long as the org's
   typical account is not script-like (a front org made of the ring explains nothing);
-  a front org declared on part of a ring leaves the ring's mixed identifiers counting. A group mostly
-  declaring one org has its behaviour judged with the org's other accounts: a
-  company's service accounts are judged among its staff.
+  a front org declared on part of a ring leaves the ring's mixed identifiers
+  counting. A group mostly declaring one org has its behaviour judged with the org's
+  other accounts: a company's service accounts are judged among its staff.
 """
 from __future__ import annotations
 
@@ -56,6 +59,8 @@ from .registry import FAMILIES, FREE, SCALE, WEIGHT, combine_of
 #: incidental extra a household or a team with an employee's family reaches (a
 #: second card, a third network: 0.4-0.6 on our worlds)
 THRESHOLD = 1.75
+
+
 def effective_threshold(families: Sequence[str], behaviour: bool, threshold: float = THRESHOLD) -> float:
     """The threshold for a world that cannot show every kind of evidence (no
     exchanges, no payments, sign-ups alone): the same share of the most evidence its
