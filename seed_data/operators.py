@@ -451,10 +451,11 @@ def _front_org(w: World, b: dict, cidx: np.ndarray) -> None:
     cards = w.inst.new(int(pairs.max()) + 1, "card", E.CORPORATE_BINS, cc)
     w.inst.link(idx, cards[pairs])
     w.personal_devices(b, 0.3)
-    # one hosting address every account goes through, own cloud VMs, a datacenter-proxy list
+    # one hosting address every account goes through (the hub); otherwise each account's
+    # own cloud VM and its operator's home line: no proxy list ties the spokes together
     b["slot_pool"][:, 0] = w.net.cloud_dedicated(1, 1)[0]
-    b["slot_w"][:, 0] = 0.35
+    b["slot_w"][:, 0] = 0.3
     b["slot_pool"][:, 1] = w.net.cloud_dedicated(n, 1)
-    b["slot_w"][:, 1] = 0.45
-    b["slot_pool"][:, 2] = w.net.dc_proxy_pool(int(rng.integers(30, 150)))
+    b["slot_w"][:, 1] = 0.5
+    b["slot_pool"][:, 2] = w.net.homes(np.full(n, cidx[0]), np.ones(n, np.int64))
     b["slot_w"][:, 2] = 0.2
