@@ -37,7 +37,7 @@ def main() -> None:
     p.add_argument("--scenarios", help=f"comma-separated (default all: {','.join(SCENARIOS)}); '' for none")
     p.add_argument("--seeds", help="comma-separated seeds per scenario (default 1,2,3)")
     p.add_argument("--families", help=f"families left out one at a time (default all: {','.join(FAMILIES)}); '' for none")
-    p.add_argument("--family-seeds", help="seeds of the leave-one-family-out worlds (default 1)")
+    p.add_argument("--family-seeds", help="seeds of the leave-one-family-out worlds (default 1,2,3)")
     p.add_argument("--world", action="append", default=[], type=Path, help="a labelled world to add as a row (repeatable)")
     p.add_argument("--reset", action="store_true", help="wipe a database holding data before the first cell")
     p.add_argument("--work-dir", type=Path, help="where generated worlds go (default: a temporary folder)")
@@ -47,7 +47,7 @@ def main() -> None:
     args = p.parse_args()
 
     cells = plan_cells(_list(args.scenarios, SCENARIOS), _list(args.seeds, SEEDS, int), _list(args.families, FAMILIES),
-                       _list(args.family_seeds, (1,), int), args.world)
+                       _list(args.family_seeds, SEEDS, int), args.world)
     started = dt.datetime.now(dt.timezone.utc)
     load_before = os.getloadavg()
     t0 = time.perf_counter()

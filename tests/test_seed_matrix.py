@@ -24,7 +24,7 @@ def _write(world: Path, name: str, header: str, rows: list[str]) -> None:
 
 def test_plan_covers_every_scenario_seed_and_family(tmp_path):
     cells = plan_cells(worlds=[tmp_path])
-    assert len(cells) == len(SCENARIOS) * 3 + len(FAMILIES) + 1
+    assert len(cells) == len(SCENARIOS) * 3 + len(FAMILIES) * 3 + 1
     labels = [c.label for c in cells]
     assert "template_only (seed 2)" in labels and "standard without ips (seed 1)" in labels
     assert labels[-1] == tmp_path.name and len(set(labels)) == len(labels)
