@@ -109,3 +109,8 @@ def test_matrix_refuses_a_database_with_data_then_runs_a_generated_and_a_given_w
     assert not any((tmp_path / "w").iterdir()) and (TINY / "labels.csv").exists()
     # the database holds the last world, not the investigator's account
     assert db.run_read("MATCH (a:Account {account_id: 'keep-me'}) RETURN count(a) AS n", settings=clean_db)[0]["n"] == 0
+
+
+def test_evaluate_without_a_world_or_matrix_is_a_usage_error():
+    out = CliRunner().invoke(cli, ["evaluate", "--no-progress"])
+    assert out.exit_code == 2 and "give WORLD_DIR, --world DIR or --matrix" in out.output
