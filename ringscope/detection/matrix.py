@@ -133,7 +133,8 @@ def ring_evidence(world_dir: str | Path, labels: dict[str, str] | None = None) -
     behaviour are not identifiers and are not counted.
 
     Returns {"rings", "tied", "tied_by": {family: rings tied by that family alone},
-    "families": families present in the files, "untied": [ring ids]}. Uses labels
+    "families": families present in the files, "untied": [ring ids],
+    "untied_tradecrafts": [their tradecrafts, when labels.csv names them]}. Uses labels
     (ground truth): it judges the world, never the detector's input.
     """
     import duckdb
@@ -208,13 +209,31 @@ def ring_evidence(world_dir: str | Path, labels: dict[str, str] | None = None) -
         return max(sizes.values()) >= JACCARD_FOUND * len(members)
 
     tied_all = [r for r in rings if tied(r, present)]
+    untied = sorted(set(rings) - set(tied_all))
+    craft = _tradecrafts(world)
     return {
         "rings": len(rings),
         "tied": len(tied_all),
         "tied_by": {fam: sum(tied(r, [fam]) for r in rings) for fam in present},
         "families": present,
-        "untied": sorted(set(rings) - set(tied_all)),
+        "untied": untied,
+        "untied_tradecrafts": sorted(craft.get(r, "?") for r in untied) if craft else [],
     }
+
+
+def _tradecrafts(world: Path) -> dict[str, str]:
+    """ring_id -> tradecraft when the labels say (generated worlds do); else empty."""
+    import pandas as pd
+
+    path = world / "labels.csv"
+    if not path.is_file():
+        return {}
+    head = pd.read_csv(path, nrows=0).columns
+    if "tradecraft" not in head or "ring_id" not in head:
+        return {}
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=["ring_id", "tradecraft"])
+    df = df[df.ring_id != ""]
+    return dict(zip(df.ring_id, df.tradecraft))
 
 
 def _sql_path(p: Path) -> str:
@@ -310,7 +329,10 @@ def _ties(ev: dict[str, Any]) -> str:
     if not ev:
         return ""
     by = ev.get("tied_by", {})
-    return f"{ev['tied']}/{ev['rings']} (" + ",".join(f"{f} {n}" for f, n in by.items() if n) + ")"
+    text = f"{ev['tied']}/{ev['rings']} (" + ",".join(f"{f} {n}" for f, n in by.items() if n) + ")"
+    if ev.get("untied_tradecrafts"):
+        text += "; untied: " + ",".join(ev["untied_tradecrafts"])
+    return text
 
 
 def format_matrix(results: list[CellResult]) -> str:
