@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ringscope.config import load_settings
 from ringscope.detection.matrix import (FAMILIES, SCENARIOS, SEEDS, WORLD_SIZE, format_matrix, markdown_matrix,
+                                        markdown_summary,
                                         plan_cells, run_matrix)
 
 
@@ -61,7 +62,7 @@ def main() -> None:
     print(note)
     if args.markdown:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown.write_text(markdown_matrix(results) + "\n\n" + note + "\n")
+        args.markdown.write_text(markdown_summary(results) + "\n\n" + markdown_matrix(results) + "\n\n" + note + "\n")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"note": note, "seconds": round(seconds, 1),

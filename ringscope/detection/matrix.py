@@ -371,6 +371,41 @@ def markdown_matrix(results: list[CellResult]) -> str:
     return "\n".join(out)
 
 
+def summary_rows(results: list[CellResult]) -> list[dict[str, Any]]:
+    """Per group of cells (a scenario, a dropped family, or one given world): cells, min
+    and mean F1, rings found / true / tied by the data, false rings, per method."""
+    groups: dict[str, list[CellResult]] = defaultdict(list)
+    for r in results:
+        if r.error:
+            continue
+        key = r.cell.label if r.cell.world is not None else (
+            r.cell.scenario + (" without " + ", ".join(r.cell.dropped) if r.cell.dropped else ""))
+        groups[key].append(r)
+    rows = []
+    for key, rs in groups.items():
+        row: dict[str, Any] = {"group": key, "cells": len(rs), "rings": sum(r.evidence.get("rings", 0) for r in rs),
+                               "tied": sum(r.evidence.get("tied", 0) for r in rs)}
+        for k, name in enumerate(("ringscope", "a", "b")):
+            f1 = [r.scores[k].f1 for r in rs]
+            row[name] = {"min_f1": min(f1), "mean_f1": sum(f1) / len(f1),
+                         "found": sum(r.scores[k].rings_found for r in rs),
+                         "false": sum(r.scores[k].false_rings for r in rs)}
+        rows.append(row)
+    return rows
+
+
+def markdown_summary(results: list[CellResult]) -> str:
+    """One line per scenario / dropped family: the matrix at a glance (README)."""
+    out = ["| scenario (cells) | rings (tied by the data) | RingScope F1 min / mean | found | false rings "
+           "| A: F1 mean, found, false | B (cap 25): F1 mean, found, false |", "|---|---|---|---|---|---|---|"]
+    for g in summary_rows(results):
+        o, a, b = g["ringscope"], g["a"], g["b"]
+        out.append(f"| {g['group']} (x{g['cells']}) | {g['rings']} ({g['tied']}) | {o['min_f1']:.2f} / **{o['mean_f1']:.2f}** "
+                   f"| {o['found']}/{g['rings']} | {o['false']} | {a['mean_f1']:.2f}, {a['found']}, {a['false']} "
+                   f"| {b['mean_f1']:.2f}, {b['found']}, {b['false']} |")
+    return "\n".join(out)
+
+
 def to_json(results: list[CellResult]) -> str:
     return json.dumps([r.as_dict() for r in results], indent=2)
 
@@ -430,6 +465,6 @@ def run_cli(*, matrix: bool, worlds: tuple[Path, ...], scenarios: str | None, se
     if as_json:
         echo(to_json(results))
     elif markdown:
-        echo(markdown_matrix(results))
+        echo(markdown_summary(results) + "\n\n" + markdown_matrix(results))
     else:
         echo(format_matrix(results))
