@@ -114,3 +114,26 @@ def test_matrix_refuses_a_database_with_data_then_runs_a_generated_and_a_given_w
 def test_evaluate_without_a_world_or_matrix_is_a_usage_error():
     out = CliRunner().invoke(cli, ["evaluate", "--no-progress"])
     assert out.exit_code == 2 and "give WORLD_DIR, --world DIR or --matrix" in out.output
+
+
+def test_summary_groups_cells_by_scenario_and_keeps_the_worst_cell():
+    from ringscope.detection.evaluate import score
+    from ringscope.detection.matrix import Cell, CellResult, markdown_matrix, markdown_summary, summary_rows
+
+    labels = {"a": "R1", "b": "R1", "c": "R2", "d": "R2", "x": "", "y": ""}
+    good = [score(n, [{"a", "b"}, {"c", "d"}], labels) for n in ("RingScope", "A", "B")]
+    bad = [score(n, [{"x", "y"}], labels) for n in ("RingScope", "A", "B")]
+    ev = {"rings": 2, "tied": 2, "tied_by": {"card": 2}, "untied_tradecrafts": []}
+    results = [CellResult(Cell("standard", 1), 6, 4, ev, good, 0, 0, 0),
+               CellResult(Cell("standard", 2), 6, 4, {**ev, "tied": 1, "untied_tradecrafts": ["careful"]}, bad, 0, 0, 0),
+               CellResult(Cell("standard", 1, ("ips",)), 6, 4, ev, good, 0, 0, 0),
+               CellResult(Cell("front_org", 1), 0, 0, {}, [], 0, 0, 0, error="boom")]
+    rows = {r["group"]: r for r in summary_rows(results)}
+    assert set(rows) == {"standard", "standard without ips"}  # the failed cell is not averaged in
+    std = rows["standard"]
+    assert std["cells"] == 2 and std["rings"] == 4 and std["tied"] == 3
+    assert std["ringscope"]["min_f1"] == 0.0 and std["ringscope"]["mean_f1"] == 0.5
+    assert std["ringscope"]["found"] == 2 and std["ringscope"]["false"] == 1
+    assert "| standard (x2) | 4 (3) | 0.00 / **0.50** | 2/4 | 1 |" in markdown_summary(results)
+    table = markdown_matrix(results)
+    assert "untied: careful" in table and "error: boom" in table and "standard without ips (seed 1)" in table
