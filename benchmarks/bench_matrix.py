@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from ringscope.config import load_settings
-from ringscope.detection.matrix import (FAMILIES, SCENARIOS, SEEDS, WORLD_SIZE, format_matrix, markdown_matrix,
+from ringscope.detection.matrix import (FAMILIES, SCENARIO_SIZE, SCENARIOS, SEEDS, WORLD_SIZE, format_matrix, markdown_matrix,
                                         markdown_summary,
                                         plan_cells, run_matrix)
 
@@ -57,7 +57,8 @@ def main() -> None:
     seconds = time.perf_counter() - t0
     note = (f"{started:%Y-%m-%d %H:%M} UTC, {platform.node()}: {os.cpu_count()} cores, Python "
             f"{platform.python_version()}; {len(results)} cells in {seconds:.0f} s; load average "
-            f"{load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after; world size {WORLD_SIZE}")
+            f"{load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after; world size {WORLD_SIZE}, "
+            f"per scenario {SCENARIO_SIZE}")
     print(format_matrix(results))
     print(note)
     if args.markdown:
