@@ -24,9 +24,8 @@ import time
 from pathlib import Path
 
 from ringscope.config import load_settings
-from ringscope.detection.matrix import (FAMILIES, SCENARIO_SIZE, SCENARIOS, SEEDS, WORLD_SIZE, format_matrix, markdown_matrix,
-                                        markdown_summary,
-                                        plan_cells, run_matrix)
+from ringscope.detection.matrix import (FAMILIES, SCENARIO_SIZE, SCENARIOS, SEEDS, WORLD_SIZE, format_matrix,
+                                        markdown_matrix, markdown_summary, plan_cells, run_matrix)
 
 
 def _list(text: str | None, default: tuple, cast=str) -> tuple:
