@@ -97,7 +97,7 @@ def test_matrix_refuses_a_database_with_data_then_runs_a_generated_and_a_given_w
     rows = json.loads(out.stdout)
     assert [r["cell"] for r in rows] == ["identifiers_only_no_logins (seed 1)", "tiny"]
     gen, tiny = rows
-    assert gen["error"] is None and gen["accounts"] == 1120 and gen["operator_accounts"] == 120
+    assert gen["error"] is None and gen["accounts"] == 2120 and gen["operator_accounts"] == 120
     assert gen["evidence"]["rings"] == 6 and set(gen["evidence"]["families"]) <= {"card", "email", "org"}
     assert [s["method"][:2] for s in gen["scores"]] == ["Ri", "A:", "B:"]
     for s in gen["scores"]:

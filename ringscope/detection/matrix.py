@@ -45,7 +45,7 @@ SEEDS = (1, 2, 3)
 #: the matrix's world size: every confounder cohort and every tradecraft present,
 #: small enough that the 36 cells load, detect and score in about 10-15 minutes on 2
 #: shared cores (15-30 s a cell, mostly the transactional load)
-WORLD_SIZE = {"legit_accounts": 1000, "operator_accounts": 120, "rings": 6, "days": 14, "exchanges_scale": 0.3}
+WORLD_SIZE = {"legit_accounts": 2000, "operator_accounts": 120, "rings": 6, "days": 14, "exchanges_scale": 0.3}
 #: per-scenario changes to WORLD_SIZE. Front-org networks come at the size issue 11 saw
 #: split into pieces (an 80-account hub-and-spoke ring): 6 rings of ~60 accounts; the
 #: operators' exchange total is the preset's either way, so the load barely grows
