@@ -54,7 +54,7 @@ def test_ring_evidence_counts_only_identifiers_a_ring_dominates(tmp_path):
            ["c,2025-03-03T00:00:00Z,private", "d,2025-03-03T00:00:00Z,private"]
            + [f"{x},2025-03-03T00:00:00Z,public" for x in r2 + legit + legit])
     ev = ring_evidence(tmp_path)
-    assert ev["rings"] == 2 and ev["tied"] == 1 and ev["untied"] == ["R2"]
+    assert ev["rings"] == 2 and ev["tied"] == 1 and ev["untied"] == ["R2"] and ev["entangled_pairs"] == 0
     assert ev["families"] == ["card", "device", "ip", "template", "email", "org"]
     # alone, each family ties only part of R1 (2 of 4 is exactly half: enough for Jaccard 0.5)
     assert ev["tied_by"] == {"card": 1, "device": 0, "ip": 1, "template": 1, "email": 0, "org": 0}
@@ -79,7 +79,12 @@ def test_ring_evidence_ties_numbered_mailboxes_and_a_private_domain(tmp_path):
            + [f"l{i}," for i in range(1, 6)])
     ev = ring_evidence(tmp_path)
     # R1's stem anna.dev@gmail.com: 3 ring members, 1 legit; R2's own domain; gmail.com ties nobody
-    assert ev["tied"] == 2 and ev["tied_by"]["email"] == 2
+    assert ev["tied"] == 2 and ev["tied_by"]["email"] == 2 and ev["entangled_pairs"] == 0
+    # two members of each ring on one template nobody else sends: the rings are entangled
+    _write(tmp_path, "exchanges", "account_id,ts,prompt_fingerprint",
+           [f"{x},2025-03-03T00:00:00Z,shared" for x in ("a", "b", "p", "q", "l1")])
+    ev = ring_evidence(tmp_path)
+    assert ev["entangled_pairs"] == 1 and ev["entangled_by"] == {"template": 1}
 
 
 @pytest.mark.integration

@@ -134,7 +134,9 @@ def ring_evidence(world_dir: str | Path, labels: dict[str, str] | None = None) -
 
     Returns {"rings", "tied", "tied_by": {family: rings tied by that family alone},
     "families": families present in the files, "untied": [ring ids],
-    "untied_tradecrafts": [their tradecrafts, when labels.csv names them]}. Uses labels
+    "untied_tradecrafts": [their tradecrafts, when labels.csv names them],
+    "entangled_pairs": pairs of rings that share such an identifier (what a detector
+    must cut to report them apart), "entangled_by": {family: such pairs}}. Uses labels
     (ground truth): it judges the world, never the detector's input.
     """
     import duckdb
@@ -176,15 +178,30 @@ def ring_evidence(world_dir: str | Path, labels: dict[str, str] | None = None) -
     ring_of = {a: r for r, members in rings.items() for a in members}
     # per family: identifier -> (users, ring members per ring)
     links: dict[str, list[tuple[str, list[str]]]] = {}
+    # pairs of rings sharing an identifier that ring accounts dominate (e.g. the templates
+    # an operator's rings have in common): what a detector must cut to keep them apart
+    entangled: dict[tuple[str, str], set[str]] = defaultdict(set)
     for family, rows in pairs.items():
         users: dict[str, int] = defaultdict(int)
         by_ring: dict[tuple[str, str], list[str]] = defaultdict(list)
+        rings_on: dict[str, list[str]] = defaultdict(list)
         for a, v in rows:
             users[v] += 1
             r = ring_of.get(a)
             if r:
                 by_ring[(v, r)].append(a)
         links[family] = [(r, accs) for (v, r), accs in by_ring.items() if len(accs) >= 2 and 2 * len(accs) >= users[v]]
+        ring_users: dict[str, int] = defaultdict(int)
+        for (v, r), accs in by_ring.items():
+            ring_users[v] += len(accs)
+            if len(accs) >= 2:
+                rings_on[v].append(r)
+        for v, rs in rings_on.items():
+            if len(rs) >= 2 and 2 * ring_users[v] >= users[v]:
+                rs = sorted(rs)
+                for i in range(len(rs)):
+                    for j in range(i + 1, len(rs)):
+                        entangled[(rs[i], rs[j])].add(family)
 
     def tied(ring: str, families: list[str]) -> bool:
         members = rings[ring]
@@ -218,6 +235,9 @@ def ring_evidence(world_dir: str | Path, labels: dict[str, str] | None = None) -
         "families": present,
         "untied": untied,
         "untied_tradecrafts": sorted(craft.get(r, "?") for r in untied) if craft else [],
+        "entangled_pairs": len(entangled),
+        "entangled_by": {fam: sum(fam in fs for fs in entangled.values()) for fam in present
+                         if any(fam in fs for fs in entangled.values())},
     }
 
 
@@ -332,6 +352,8 @@ def _ties(ev: dict[str, Any]) -> str:
     text = f"{ev['tied']}/{ev['rings']} (" + ",".join(f"{f} {n}" for f, n in by.items() if n) + ")"
     if ev.get("untied_tradecrafts"):
         text += "; untied: " + ",".join(ev["untied_tradecrafts"])
+    if ev.get("entangled_pairs"):
+        text += f"; {ev['entangled_pairs']} ring pairs share (" + ",".join(ev.get("entangled_by", {})) + ")"
     return text
 
 
