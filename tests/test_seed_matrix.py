@@ -41,7 +41,7 @@ def test_ring_evidence_counts_only_identifiers_a_ring_dominates(tmp_path):
     """R1 is tied (a card joins a-b, a proxy exit joins b-c, a private template c-d);
     R2 shares only a corporate card and a public template, both used mostly by
     legitimate accounts, and a webmail domain: nothing ties it."""
-    legit = [f"l{i}" for i in range(8)]
+    legit = [f"l{i}" for i in range(12)]
     r1, r2 = ["a", "b", "c", "d"], ["p", "q", "r", "s"]
     _write(tmp_path, "accounts", "account_id,created_at,email,org_id",
            [f"{x},2025-01-01T00:00:00Z,{x}.person@gmail.com," for x in r1 + r2 + legit])
