@@ -16,8 +16,8 @@ function `ringscope evaluate` runs: detection through its public entry point, an
 the two components baselines), so the matrix measures whatever detector is
 installed. Next to the scores, `ring_evidence` reads the world's own files and says
 how many true rings the data still ties together at all: a cell whose rings no
-identifier links is a cell no detector can score on, and the table says so instead
-of hiding it in an average.
+identifier links is a cell no linking detector can score on, and the table says so
+instead of hiding it in an average.
 """
 from __future__ import annotations
 
@@ -128,9 +128,10 @@ def ring_evidence(world_dir: str | Path, labels: dict[str, str] | None = None) -
     are at least half of everyone using it: a corporate card or a CGNAT exit used by
     hundreds of legitimate accounts ties nothing. A ring is *tied* when one connected
     group of its members, linked through such identifiers of any family, holds at
-    least JACCARD_FOUND (0.5) of the ring: otherwise no detector that links accounts
-    through shared data can report it with Jaccard >= 0.5. Sign-up timing and
-    behaviour are not identifiers and are not counted.
+    least JACCARD_FOUND (0.5) of the ring: otherwise linking accounts through shared
+    data reaches half of the ring only through identifiers legitimate accounts
+    dominate, i.e. not without taking them in too. Sign-up timing and behaviour are
+    not identifiers and are not counted (a detector may still use them).
 
     Returns {"rings", "tied", "tied_by": {family: rings tied by that family alone},
     "families": families present in the files, "untied": [ring ids],
