@@ -12,6 +12,7 @@ import click
 from ..catalog import run_query
 from ..config import load_settings
 from ..progress import ProgressBars
+from .matrix import matrix_options, run_cli as run_matrix_cli
 
 
 @click.command()
@@ -103,12 +104,13 @@ def rings(fmt: str, min_score: float, include_retired: bool, limit: int) -> None
 
 
 @click.command()
-@click.argument("world_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("world_dir", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--reset", is_flag=True,
               help="Wipe a database that already holds data (investigator tags included) before loading the world.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON instead of a table.")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show progress bars on stderr.")
-def evaluate(world_dir: Path, reset: bool, as_json: bool, progress: bool) -> None:
+@matrix_options
+def evaluate(world_dir: Path | None, reset: bool, as_json: bool, progress: bool, **matrix: Any) -> None:
     """Load a labelled world into an EMPTY database, detect rings, and compare with its
     labels.csv next to two baselines (components over every shared card/device/IP, and
     the same without identifiers shared by more than 25 accounts).
@@ -118,6 +120,14 @@ def evaluate(world_dir: Path, reset: bool, as_json: bool, progress: bool) -> Non
     """
     from .evaluate import evaluate_world, format_table
 
+    if matrix["matrix"] or matrix["worlds"] or world_dir is None:
+        if world_dir is not None:
+            matrix["worlds"] = (world_dir, *matrix["worlds"])
+        if not matrix["matrix"] and not matrix["worlds"]:
+            raise click.UsageError("give WORLD_DIR, --world DIR or --matrix")
+        run_matrix_cli(**matrix, reset=reset, as_json=as_json, settings=load_settings(), echo=click.echo,
+                       log=lambda m: click.echo(m, err=True))
+        return
     bar = ProgressBars(progress, unit="", leave=False)
     try:
         out = evaluate_world(world_dir, settings=load_settings(), reset=reset, progress=bar)
