@@ -22,6 +22,7 @@ COMMANDS = {
     "detect": "ringscope.detection.cli:detect",
     "rings": "ringscope.detection.cli:rings",
     "evaluate": "ringscope.detection.cli:evaluate",
+    "explain": "ringscope.detection.cli:explain",
     "tag": "ringscope.tagging_cli:tag",
     "export": "ringscope.export.cli:export",
     "verify": "ringscope.export.cli:verify",

@@ -7,7 +7,8 @@ import click
 
 from ringscope.errors import RingScopeError
 
-from .presets import PRESETS, resolve
+from .presets import PRESETS, SCENARIOS, TRADECRAFT_NAMES, resolve
+from .variants import FAMILIES
 
 
 @click.command()
@@ -30,15 +31,43 @@ from .presets import PRESETS, resolve
               help="File format of exchanges (default parquet; csv writes ISO-8601 timestamps).")
 @click.option("--gzip/--no-gzip", "compress_csv", default=None,
               help="Write the CSV files as .csv.gz.")
+@click.option("--scenario", type=click.Choice(list(SCENARIOS)), default=None,
+              help="Operator tradecraft preset: standard (classic mix), human_traffic (operators' volume, hours and "
+                   "output lengths drawn from legit accounts'), own_cards_devices (no card or device shared inside a "
+                   "ring), template_only (rings tied only by a private template set and a residential proxy pool), "
+                   "front_org (front org on part of the ring, cards in pairs, one hosting hub), identifiers_only (no "
+                   "exchanges), identifiers_only_no_logins (no exchanges, no logins). The options below override it.")
+@click.option("--tradecrafts", default=None,
+              help=f"Comma-separated ring tradecrafts to plan with, evenly mixed (from {', '.join(TRADECRAFT_NAMES)}); "
+                   "default: the classic five.")
+@click.option("--human-traffic/--scripted-traffic", "human_traffic", default=None,
+              help="Operators' volume, hours of day and output lengths drawn from legitimate accounts' "
+                   "(default: scripted, steady, round the clock).")
+@click.option("--own-cards-devices/--shared-cards-devices", "own_cards_devices", default=None,
+              help="Give every ring account its own card and device: nothing shared inside a ring.")
+@click.option("--exchanges/--no-exchanges", "exchanges", default=None,
+              help="Write the exchanges file; --no-exchanges gives an identifier-only world.")
+@click.option("--logins/--no-logins", "logins", default=None,
+              help="Write logins.csv (devices and login addresses).")
+@click.option("--drop-family", "drop_family", type=click.Choice(FAMILIES), multiple=True,
+              help="After generating, remove one identifier family as the interchange contract allows "
+                   "(repeatable): cards, devices, ips, templates, emails.")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show a progress bar.")
-def seed(out_dir: Path, preset: str, seed: int, progress: bool, **overrides) -> None:
+def seed(out_dir: Path, preset: str, seed: int, progress: bool, scenario: str | None, tradecrafts: str | None,
+         drop_family: tuple[str, ...], **overrides) -> None:
     """Generate a world into OUT_DIR: accounts, payment_instruments, logins,
     exchanges, ip_intel and labels.csv (ground truth: ring_id, role, tradecraft)."""
+    from .variants import drop_families
     from .world import generate
 
-    cfg = resolve(preset, seed, **overrides)
+    if tradecrafts is not None:
+        overrides["tradecrafts"] = tuple(t.strip() for t in tradecrafts.split(",") if t.strip())
+    cfg = resolve(preset, seed, scenario=scenario, **overrides)
     try:
         summary = generate(cfg, out_dir, progress=progress, log=lambda m: click.echo(m, err=True))
+        if drop_family:
+            drop_families(out_dir, out_dir, drop_family)
+            summary["knobs"] = [*summary.get("knobs", []), "without " + ", ".join(drop_family)]
     except OSError as exc:
         raise RingScopeError(f"could not write the world to {out_dir}: {exc.strerror or exc}; "
                              "check the directory is writable and the disk has space") from exc
@@ -50,6 +79,8 @@ def format_summary(s: dict) -> str:
              f"  accounts {s['accounts']:,} ({s['legit_accounts']:,} legitimate, {s['operator_accounts']:,} in rings)",
              f"  rings {s['rings']}: " + ", ".join(f"{k} {v}" for k, v in s["rings_by_tradecraft"].items()),
              f"  exchanges {s['exchanges']:,} ({s['operator_exchanges']:,} by operator accounts)"]
+    if s.get("knobs"):
+        lines.append("  tradecraft knobs: " + "; ".join(s["knobs"]))
     for name, rows, size in s["files"]:
         lines.append(f"  {name:<28} {rows:>12,} rows {size / 1e6:>9.2f} MB")
     return "\n".join(lines)

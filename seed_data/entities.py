@@ -14,7 +14,8 @@ from .util import mix64, unique_random_ids
 
 # cohorts (labels.csv `cohort`) -- legit ones are the confounders
 COHORTS = ["individual", "household", "company", "service", "student", "power_user", "operator"]
-TRADECRAFTS = ["", "bulk", "careful", "hub_spoke", "small", "camouflage"]
+# appended, never reordered: labels.csv and the committed demo world index into it
+TRADECRAFTS = ["", "bulk", "careful", "hub_spoke", "small", "camouflage", "template_only", "front_org"]
 ROLES = ["legit", "operator", "hub", "spoke", "camouflage"]
 TIERS = ["free", "build", "scale", "enterprise"]
 MODELS = ["apex-2-large", "apex-2-medium", "apex-2-small", "apex-1.5-large"]
@@ -41,6 +42,13 @@ NUMERIC = {
     "dev": (np.int64, -1, 2), "dev_w": (np.float32, 0.0, 2),
     "n_keys": (np.int8, 1, 1), "model_prof": (np.int8, 0, 1), "out_factor": (np.float32, 1.0, 1),
     "login_rate": (np.float32, 0.25, 1),  # console sessions per active day
+    # 1: scripted (systematic) exchanges follow the account's local, sessioned profile
+    # like a person's instead of the flat or shift schedule in UTC (human-like operators)
+    "human": (np.int8, 0, 1),
+    # how `rate` is normalised: 0 with the operators (to the preset's operator total),
+    # 1 with the legitimate population (human-like operators keep a legit volume),
+    # 2 not at all (template-only rings: a fixed few exchanges per template)
+    "rate_norm": (np.int8, 0, 1),
 }
 TEXT = ["email", "display_name", "country", "org_id", "tier"]
 
@@ -140,6 +148,25 @@ class Instruments:
         self.n += n
         return idx
 
+    def new_like(self, like: np.ndarray, cc) -> np.ndarray:
+        """One new instrument per entry of `like` (existing instrument indices), of the
+        same kind and BIN: an account's own card of the same character (prepaid stays
+        prepaid) without sharing the card itself."""
+        kinds, bins = np.concatenate(self.kind), np.concatenate(self.bin)
+        n = len(like)
+        self.kind.append(kinds[like].copy())
+        self.bin.append(bins[like].copy())
+        self.cc.append(np.broadcast_to(np.asarray(cc, dtype=object), (n,)).copy())
+        idx = np.arange(self.n, self.n + n, dtype=np.int64)
+        self.n += n
+        return idx
+
+    def unlink(self, acct_mask: np.ndarray) -> None:
+        """Drop every link of the accounts where `acct_mask` (by build index) is set."""
+        acct, inst = np.concatenate(self.link_acct), np.concatenate(self.link_inst)
+        keep = ~acct_mask[acct]
+        self.link_acct, self.link_inst = [acct[keep]], [inst[keep]]
+
     def link(self, acct: np.ndarray, inst: np.ndarray) -> None:
         self.link_acct.append(np.asarray(acct, np.int64))
         self.link_inst.append(np.asarray(inst, np.int64))
@@ -149,7 +176,13 @@ class Instruments:
 # OWN + 16*account + k an account's own templates
 GROUP = 1 << 40
 OWN = 2 << 40
-T_PUBLIC, T_INTERNAL, T_COURSE, T_CAPABILITY, T_OWN = range(5)
+T_PUBLIC, T_INTERNAL, T_COURSE, T_CAPABILITY, T_OWN, T_MIMIC = range(6)
+#: T_MIMIC templates (operators with human-like traffic) take the token sizes of a
+#: legitimate template kind, chosen per template by hash with these shares (roughly
+#: the legit exchange mix: public, own, internal, course), so their output lengths are
+#: drawn from the legitimate population's distribution rather than run long
+MIMIC_KINDS = np.array([T_PUBLIC, T_OWN, T_INTERNAL, T_COURSE])
+MIMIC_CDF = np.cumsum([0.5, 0.3, 0.12, 0.08])
 
 
 class Templates:
@@ -191,6 +224,10 @@ class Templates:
         """The template fixes most of an exchange's size: same template, similar tokens."""
         kind = self.kind_of(ids)
         h = mix64(ids, 11)
+        mimic = kind == T_MIMIC
+        if mimic.any():
+            u = ((h[mimic] >> np.uint64(40)) & np.uint64(0xFFFF)).astype(np.float64) / 65536.0
+            kind[mimic] = MIMIC_KINDS[np.searchsorted(MIMIC_CDF, u, side="right").clip(0, len(MIMIC_KINDS) - 1)]
         h1 = (h & np.uint64(0xFFFF)).astype(np.int64)
         h2 = ((h >> np.uint64(16)) & np.uint64(0xFFFF)).astype(np.int64)
         lo_in = np.array([20, 200, 80, 120, 15])[kind]

@@ -58,11 +58,15 @@ def normalise_rates(cols: dict, days: int, legit_mean: float, operator_total: fl
     op = cols["ring"] >= 0
     rate = cols["rate"].copy()
     n_legit = int((~op).sum())
-    if expected[~op].sum() > 0:
-        rate[~op] *= legit_mean * n_legit / expected[~op].sum()
-    if op.any() and expected[op].sum() > 0:
+    legit_factor = legit_mean * n_legit / expected[~op].sum() if expected[~op].sum() > 0 else 1.0
+    rate[~op] *= legit_factor
+    # human-like operators keep the volume of the legit accounts they copied (rate_norm
+    # 1); template-only rings set an absolute few exchanges per template (2)
+    rate[op & (cols["rate_norm"] == 1)] *= legit_factor
+    scripted = op & (cols["rate_norm"] == 0)
+    if scripted.any() and expected[scripted].sum() > 0:
         # aim 3% high: rows that fall before sign-up or outside the window are dropped
-        rate[op] *= operator_total * 1.03 / expected[op].sum()
+        rate[scripted] *= operator_total * 1.03 / expected[scripted].sum()
     return start, stop, rate
 
 
@@ -164,7 +168,8 @@ def exchange_chunk(s: Streams, acc: np.ndarray, rng: np.random.Generator) -> tup
     t_ord = rd * DAY + local - c["tz"][ra].astype(np.int64) * 60
     sys_hour = searchsorted_rows(s.profile_cdf, c["prof_sys"][ra].astype(np.int64), rng.random(T))
     t_sys = rd * DAY + sys_hour * 3600 + rng.integers(0, 3600, T)
-    t = np.where(sysrow, t_sys, t_ord)
+    # human-like operators send their scripted templates at a person's hours, in sessions
+    t = np.where(sysrow & (c["human"][ra] == 0), t_sys, t_ord)
     keep = (t >= (s.start_day[ra] * DAY).astype(np.int64)) & (t < D * DAY)
 
     # prompt templates
@@ -234,7 +239,7 @@ def login_chunk(s: Streams, acc: np.ndarray, rng: np.random.Generator, dev_ids: 
     first[starts[signup & (total > 0)]] = True
     day = s.start_day[ra] + rng.random(T) * (np.minimum(s.stop_day[ra], s.days) - s.start_day[ra])
     day = np.floor(day)
-    sysacct = c["p_sys"][ra] > 0.9
+    sysacct = (c["p_sys"][ra] > 0.9) & (c["human"][ra] == 0)
     prof = np.where(sysacct, c["prof_sys"][ra], c["prof_ord"][ra]).astype(np.int64)
     hour = searchsorted_rows(s.profile_cdf, prof, rng.random(T))
     tz = np.where(sysacct, 0, c["tz"][ra].astype(np.int64) * 60)

@@ -16,6 +16,18 @@ Tradecraft, and the signal each leaves (or avoids):
 - camouflage: aged accounts with ordinary-looking usage mixed in, exits in
   residential and carrier address space that legitimate users also use.
 
+Planned only when asked for (``--tradecrafts`` / ``--scenario``; issue 11's unseen worlds):
+
+- template_only: nothing personal shared; each account sends a part of one private
+  template set at a few exchanges per template, with unique prompts and popular
+  public templates mixed in, sign-ups trickling over weeks, every request through
+  another exit of a large residential-proxy pool that households also use.
+- front_org: a front org declared on part of the ring, cards shared in pairs, one
+  hosting address every account reaches (the hub), a shared template set.
+
+Knobs over any mix: human-like traffic (volume, hours and output lengths drawn from
+legitimate accounts') and own cards and devices (nothing shared inside a ring).
+
 Usage for all: high, steady, around the clock (careful rings keep a shift),
 systematic templates rotated uniformly, frontier models, long outputs.
 """
@@ -29,22 +41,26 @@ from .population import E_CC, World, unique_org_ids
 from .util import DAY, WINDOW_START_S, unique_random_ids
 
 MIX = {"bulk": 0.2, "careful": 0.2, "hub_spoke": 0.15, "small": 0.3, "camouflage": 0.15}
-WEIGHT = {"bulk": 3.0, "careful": 1.2, "hub_spoke": 1.0, "camouflage": 1.5}
+WEIGHT = {"bulk": 3.0, "careful": 1.2, "hub_spoke": 1.0, "camouflage": 1.5, "template_only": 1.5, "front_org": 1.5}
 #: relative daily volume per account, before normalising to the preset's total
-RATE = {"bulk": 1.1, "careful": 0.8, "hub_spoke": 1.0, "small": 1.3, "camouflage": 0.6}
+#: (template_only sets its own absolute volume: a few exchanges per template)
+RATE = {"bulk": 1.1, "careful": 0.8, "hub_spoke": 1.0, "small": 1.3, "camouflage": 0.6, "template_only": 1.0,
+        "front_org": 1.0}
 #: console sessions per active day: set-up scripts log in rarely, the hub provisions spokes
-LOGIN_RATE = {"bulk": 0.3, "careful": 0.15, "hub_spoke": 0.3, "small": 0.2, "camouflage": 0.3}
+LOGIN_RATE = {"bulk": 0.3, "careful": 0.15, "hub_spoke": 0.3, "small": 0.2, "camouflage": 0.3, "template_only": 0.25,
+              "front_org": 0.3}
 
 
-def plan_rings(rng, n_accounts: int, n_rings: int) -> list[tuple[str, int]]:
-    """Tradecraft and size of each ring; every tradecraft appears once n_rings >= 5."""
-    kinds = list(MIX)
+def plan_rings(rng, n_accounts: int, n_rings: int, mix: dict[str, float] = MIX) -> list[tuple[str, int]]:
+    """Tradecraft and size of each ring; every tradecraft of `mix` appears once
+    n_rings >= len(mix)."""
+    kinds = list(mix)
     counts = {k: 0 for k in kinds}
     if n_rings >= len(kinds):
         for k in kinds:
             counts[k] = 1
     left = n_rings - sum(counts.values())
-    share = np.array([MIX[k] for k in kinds]) * left
+    share = np.array([mix[k] for k in kinds]) * left
     base = np.floor(share).astype(int)
     for i in np.argsort(-(share - base))[: left - base.sum()]:
         base[i] += 1
@@ -82,18 +98,23 @@ def _split(rng, total, k, minimum):
 
 def build_operators(w: World) -> dict:
     cfg, rng = w.cfg, w.rng
-    plan = plan_rings(rng, cfg.operator_accounts, cfg.rings)
+    mix = MIX if not cfg.tradecrafts else {k: 1 / len(cfg.tradecrafts) for k in dict.fromkeys(cfg.tradecrafts)}
+    plan = plan_rings(rng, cfg.operator_accounts, cfg.rings, mix)
+    # human-like operators' templates take legit token sizes (see entities.MIMIC_KINDS)
+    t_kind = E.T_MIMIC if cfg.human_traffic else E.T_CAPABILITY
     order = rng.permutation(len(plan))  # ring ids carry no tradecraft order
     plan = [plan[i] for i in order]
     n_ops = max(1, len(plan) // 3)
     owner = rng.integers(0, n_ops, len(plan))
     owner[: min(n_ops, len(plan))] = np.arange(min(n_ops, len(plan)))  # every operator runs a ring
-    op_templates = [w.tpl.new_ids(int(rng.integers(6, 20)), E.T_CAPABILITY) for _ in range(n_ops)]
+    op_templates = [w.tpl.new_ids(int(rng.integers(6, 20)), t_kind) for _ in range(n_ops)]
     ring_ids = unique_random_ids(rng, len(plan), 10, "ring_")
     op_ids = unique_random_ids(rng, n_ops, 8, "op_")
-    builders = {"bulk": _bulk, "careful": _careful, "hub_spoke": _hub_spoke, "small": _small, "camouflage": _camouflage}
+    builders = {"bulk": _bulk, "careful": _careful, "hub_spoke": _hub_spoke, "small": _small, "camouflage": _camouflage,
+                "template_only": _template_only, "front_org": _front_org}
     for r, (kind, size) in enumerate(plan):
-        own = w.tpl.new_ids(int(rng.integers(8, 40)), E.T_CAPABILITY)
+        # a template-only ring's private set is large: each account sends a part of it
+        own = w.tpl.new_ids(int(rng.integers(8, 40) if kind != "template_only" else rng.integers(60, 160)), t_kind)
         shared = op_templates[owner[r]]
         shared = rng.choice(shared, size=max(1, int(len(shared) * rng.uniform(0.4, 1.0))), replace=False)
         # a few popular public prompts (benchmarks everybody runs) join the rotation
@@ -128,7 +149,62 @@ def build_operators(w: World) -> dict:
         b["country"][:] = np.array(E_CC, dtype=object)[cidx]
         b["tz"][:] = w.tz_for(cidx)
         builders[kind](w, b, cidx)
+    op_blocks = [b for b in w.acc.blocks if (b["ring"] >= 0).any()]
+    if cfg.own_cards_devices:
+        _own_cards_devices(w, op_blocks)
+    if cfg.human_traffic:
+        _human_traffic(w, op_blocks)
     return {"ring_ids": ring_ids, "operator_ids": op_ids, "plan": plan}
+
+
+def _own_cards_devices(w: World, op_blocks: list[dict]) -> None:
+    """Nothing shared inside a ring: each account's cards become cards of its own (same
+    kind and BIN, so a prepaid card stays prepaid) and each device slot a device of its
+    own. What else ties the ring (addresses, templates, e-mails, sign-up times, an org)
+    is left as the tradecraft made it."""
+    n_total = w.acc.n
+    is_op = np.zeros(n_total, bool)
+    for b in op_blocks:
+        is_op[b["_base"]: b["_base"] + b["_n"]] = True
+    acct, inst = np.concatenate(w.inst.link_acct), np.concatenate(w.inst.link_inst)
+    op_links = is_op[acct]
+    acct, inst = acct[op_links], inst[op_links]
+    country = np.concatenate([b["country"] for b in op_blocks])
+    base_of = np.concatenate([b["_base"] + np.arange(b["_n"]) for b in op_blocks])
+    cc_of = dict(zip(base_of.tolist(), country.tolist()))
+    w.inst.unlink(is_op)
+    new = w.inst.new_like(inst, np.array([cc_of[a] for a in acct.tolist()], dtype=object))
+    w.inst.link(acct, new)
+    for b in op_blocks:
+        for k in range(b["dev"].shape[1]):
+            used = b["dev"][:, k] >= 0
+            b["dev"][used, k] = w.dev.new(int(used.sum()), "desktop" if k == 0 else "mobile")
+
+
+#: legitimate cohorts human-like operators copy their traffic from (service accounts
+#: are scripts, not people)
+HUMAN_COHORTS = ("individual", "household", "company", "student", "power_user")
+HUMAN_COLUMNS = ("rate", "p_active", "weekend", "day_sigma", "prof_ord", "out_factor", "model_prof", "n_keys")
+
+
+def _human_traffic(w: World, op_blocks: list[dict]) -> None:
+    """Each operator account copies the traffic shape of one active legitimate account
+    drawn at random: daily volume (normalised with the legitimate population, not to
+    the operator total), active-day chance, weekend and day-to-day noise, hour-of-day
+    profile (in the operator's own time zone, in sessions), output-length factor and
+    model mix. What it sends is still the ring's template set: only the traffic looks
+    human, which is the point of the knob (issue 11: a behaviour veto is cheap to evade)."""
+    rng = w.rng
+    cohorts = [E.COHORTS.index(c) for c in HUMAN_COHORTS]
+    legit = [b for b in w.acc.blocks if (b["ring"] < 0).all()]
+    cols = {c: np.concatenate([b[c] for b in legit]) for c in HUMAN_COLUMNS + ("cohort",)}
+    donors = np.flatnonzero(np.isin(cols["cohort"], cohorts) & (cols["p_active"] > 0))
+    for b in op_blocks:
+        pick = donors[rng.integers(0, len(donors), b["_n"])]
+        for c in HUMAN_COLUMNS:
+            b[c][:] = cols[c][pick]
+        b["human"][:] = 1
+        b["rate_norm"][:] = 1
 
 
 def _emails(w: World, n: int, style: str) -> np.ndarray:
@@ -306,3 +382,80 @@ def _camouflage(w: World, b: dict, cidx: np.ndarray) -> None:
     b["slot_w"][:, 1] = 0.25
     b["slot_pool"][:, 2] = w.net.homes(cidx, np.ones(n, np.int64))
     b["slot_w"][:, 2] = 0.15
+
+
+def _template_only(w: World, b: dict, cidx: np.ndarray) -> None:
+    """Tied only by a private template set and a proxy pool (issue 11, failure 2)."""
+    rng, n = w.rng, b["_n"]
+    idx = b["_base"] + np.arange(n)
+    days = w.cfg.days
+    # sign-ups trickle over 3-8 weeks, mostly before the window, one at a time
+    span = rng.uniform(21, 56) * DAY
+    end = WINDOW_START_S + rng.uniform(0, 0.5) * days * DAY
+    b["created"][:] = (end - span + np.sort(rng.random(n)) * span).astype(np.int64)
+    b["email"][:] = _emails(w, n, "diverse")
+    _names(w, b, 0.3)
+    w.own_cards(idx, b["country"], E.PREPAID_BINS if rng.random() < 0.3 else E.REGULAR_BINS)
+    w.personal_devices(b, 0.4)
+    # each account sends its own part (25-60%) of the ring's private set, evenly
+    ring_set = w.tpl.sets[-1]
+    k = np.maximum(3, (len(ring_set) * rng.uniform(0.25, 0.6, n)).astype(np.int64))
+    for i in range(n):
+        off, ln = w.tpl.add_set(rng.choice(ring_set, size=int(k[i]), replace=False))
+        b["grp_off"][i], b["grp_len"][i] = off, ln
+    # camouflage: 10-25% of exchanges are the account's unique prompts or popular public ones
+    b["p_sys"][:] = rng.uniform(0.75, 0.9, n)
+    b["p_pub"][:] = 0.4
+    b["n_own"][:] = rng.integers(2, 8, n)
+    # a few exchanges per template over the window, at a person's hours and days
+    b["p_active"][:] = rng.uniform(0.35, 0.9, n)
+    b["day_sigma"][:] = 0.5
+    b["prof_ord"][:] = rng.choice([E.P_PERSONAL, E.P_OFFICE, E.P_NIGHT], size=n, p=[.5, .35, .15])
+    b["human"][:] = 1
+    total = k * rng.uniform(2, 5, n) / b["p_sys"]
+    active_span = np.maximum(days - np.maximum(b["created"] - WINDOW_START_S, 0) / DAY, 1)
+    b["rate"][:] = total / (b["p_active"] * active_span)
+    b["rate_norm"][:] = 2
+    # every request through another exit of a large residential-proxy pool; half of
+    # its exits are addresses legitimate households of this world also use
+    b["slot_pool"][:, 0] = w.net.resi_proxy_pool(int(np.clip(n * 25, 800, 5000)), reuse=0.5)
+    b["slot_w"][:, 0] = 1.0
+
+
+def _front_org(w: World, b: dict, cidx: np.ndarray) -> None:
+    """Hub-and-spoke behind a front org (issue 11, failure 3): the org is declared on
+    part of the ring, cards are shared in pairs, every account reaches one hosting
+    address (the hub), and all rotate one template set."""
+    rng, n = w.rng, b["_n"]
+    idx = b["_base"] + np.arange(n)
+    hub = np.zeros(n, bool)
+    hub[0] = True
+    b["role"][:] = np.where(hub, E.ROLES.index("hub"), E.ROLES.index("spoke"))
+    dom = w.company_domain()
+    org = unique_org_ids(rng, 1)[0]
+    cc = b["country"][0]
+    b["country"][:] = cc
+    b["tz"][:] = b["tz"][0]
+    in_org = hub | (rng.random(n) < 0.5)
+    b["org_id"][in_org] = org
+    first, last = w.names(n)
+    b["email"][:] = [f"{f}.{l}@{dom}" for f, l in zip(first, last)]
+    b["email"][~in_org] = _emails(w, int((~in_org).sum()), "diverse")
+    b["display_name"][:] = [f"{f.title()} {l.title()}" for f, l in zip(first, last)]
+    b["tier"][hub] = "enterprise"
+    t0 = WINDOW_START_S - int(rng.integers(20, 90)) * DAY
+    b["created"][:] = t0 + rng.integers(0, 60, n) * DAY + rng.integers(0, DAY, n)
+    b["created"][hub] = t0
+    # cards shared in pairs, like a company's cards issued per team of two
+    pairs = rng.permutation(n) // 2
+    cards = w.inst.new(int(pairs.max()) + 1, "card", E.CORPORATE_BINS, cc)
+    w.inst.link(idx, cards[pairs])
+    w.personal_devices(b, 0.3)
+    # one hosting address every account goes through (the hub); otherwise each account's
+    # own cloud VM and its operator's home line: no proxy list ties the spokes together
+    b["slot_pool"][:, 0] = w.net.cloud_dedicated(1, 1)[0]
+    b["slot_w"][:, 0] = 0.3
+    b["slot_pool"][:, 1] = w.net.cloud_dedicated(n, 1)
+    b["slot_w"][:, 1] = 0.5
+    b["slot_pool"][:, 2] = w.net.homes(np.full(n, cidx[0]), np.ones(n, np.int64))
+    b["slot_w"][:, 2] = 0.2

@@ -22,6 +22,17 @@ class WorldConfig:
     exchanges_format: str = "parquet"  # parquet | csv
     compress_csv: bool = False  # write small files as .csv.gz
     seed: int = 7
+    # ---- operator tradecraft knobs (the robustness matrix); defaults give the classic mix
+    #: ring tradecrafts to plan with, evenly mixed; empty: the classic five (MIX in operators.py)
+    tradecrafts: tuple[str, ...] = ()
+    #: operators' volume, hours of day and output lengths drawn from legitimate accounts'
+    human_traffic: bool = False
+    #: every ring account has its own card and device (nothing shared inside a ring)
+    own_cards_devices: bool = False
+    #: write exchanges.parquet/csv; False gives an identifier-only world
+    exchanges: bool = True
+    #: write logins.csv (console sessions: devices and login addresses)
+    logins: bool = True
 
     def scaled(self, factor: float) -> "WorldConfig":
         return replace(
@@ -44,6 +55,9 @@ class WorldConfig:
             raise RingScopeError("--days must be between 3 and 366")
         if self.exchanges_format not in ("parquet", "csv"):
             raise RingScopeError("--exchanges-format must be parquet or csv")
+        unknown = [t for t in self.tradecrafts if t not in TRADECRAFT_NAMES]
+        if unknown:
+            raise RingScopeError(f"unknown tradecraft {', '.join(unknown)}: choose from {', '.join(TRADECRAFT_NAMES)}")
 
 
 PRESETS: dict[str, WorldConfig] = {
@@ -59,10 +73,38 @@ PRESETS: dict[str, WorldConfig] = {
 }
 
 
-def resolve(preset: str, seed: int, **overrides) -> WorldConfig:
+#: every ring tradecraft the generator knows (operators.py builds each)
+TRADECRAFT_NAMES = ("bulk", "careful", "hub_spoke", "small", "camouflage", "template_only", "front_org")
+
+#: named operator behaviours (`ringscope seed --scenario`), each a set of knob values;
+#: options given on the command line override them. None of them touches the
+#: legitimate population: the confounders are the same in every scenario.
+SCENARIOS: dict[str, dict] = {
+    # the classic mix: bulk, careful, hub_spoke, small, camouflage, scripted traffic
+    "standard": {},
+    # the same rings, but every operator account's volume, hours and output lengths
+    # are drawn from legitimate accounts' (issue 11, failure 1)
+    "human_traffic": {"human_traffic": True},
+    # the same rings, but no card or device is shared inside a ring
+    "own_cards_devices": {"own_cards_devices": True},
+    # rings tied only by a private template set and a residential proxy pool (failure 2)
+    "template_only": {"tradecrafts": ("template_only",)},
+    # a front org on part of the ring, cards shared in pairs, one hosting hub (failure 3)
+    "front_org": {"tradecrafts": ("front_org",)},
+    # sign-up and payment exports only (failure 4): accounts, cards, logins, ip_intel
+    "identifiers_only": {"exchanges": False},
+    # accounts and cards only: no exchanges and no logins
+    "identifiers_only_no_logins": {"exchanges": False, "logins": False},
+}
+
+
+def resolve(preset: str, seed: int, scenario: str | None = None, **overrides) -> WorldConfig:
+    """The preset's sizes, then the scenario's knobs, then explicit overrides (None: not given)."""
     if preset not in PRESETS:
         raise RingScopeError(f"unknown preset {preset!r}: choose one of {', '.join(PRESETS)}")
-    cfg = replace(PRESETS[preset], seed=seed)
+    if scenario is not None and scenario not in SCENARIOS:
+        raise RingScopeError(f"unknown scenario {scenario!r}: choose one of {', '.join(SCENARIOS)}")
+    cfg = replace(PRESETS[preset], seed=seed, **SCENARIOS.get(scenario or "standard", {}))
     scale = overrides.pop("exchanges_scale", None)
     cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
     if scale is not None:

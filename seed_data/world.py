@@ -89,21 +89,36 @@ def generate(cfg: WorldConfig, out_dir: Path, progress: bool = False,
     ex_chunks = list(chunks(order, exp, MAX_ROWS_PER_CHUNK, MAX_ACCOUNTS_PER_CHUNK))
     log_chunks = list(chunks(order, np.ones(n), 400_000, 400_000))
 
-    sink = CsvSink(out_dir / "logins.csv", LOGIN_SCHEMA, gz)
-    dev_ids_pa, dev_ua_pa = arrow_strings(dev_ids), arrow_strings(dev_ua)
-    for acc, ss in zip(log_chunks, s_login.spawn(len(log_chunks))):
-        batch = login_chunk(s, acc, np.random.default_rng(ss), dev_ids_pa, dev_ua_pa)
-        if batch is not None:
-            sink.write(batch)
-    sink.close()
-    written.append((sink.path, sink.rows))
+    if cfg.logins:
+        sink = CsvSink(out_dir / "logins.csv", LOGIN_SCHEMA, gz)
+        dev_ids_pa, dev_ua_pa = arrow_strings(dev_ids), arrow_strings(dev_ua)
+        for acc, ss in zip(log_chunks, s_login.spawn(len(log_chunks))):
+            batch = login_chunk(s, acc, np.random.default_rng(ss), dev_ids_pa, dev_ua_pa)
+            if batch is not None:
+                sink.write(batch)
+        sink.close()
+        written.append((sink.path, sink.rows))
+
+    op_mask = cols["ring"] >= 0
+    tradecrafts = Counter(k for k, _ in rings["plan"])
+    summary = {
+        "out_dir": str(out_dir), "preset": cfg.name, "seed": cfg.seed,
+        "accounts": n, "legit_accounts": int((~op_mask).sum()), "operator_accounts": int(op_mask.sum()),
+        "rings": len(rings["plan"]), "rings_by_tradecraft": dict(sorted(tradecrafts.items())),
+        "exchanges": 0, "operator_exchanges": 0,
+        "knobs": knobs(cfg),
+    }
+    if not cfg.exchanges:
+        # an identifier-only world (sign-up and payment exports): no exchanges file at all
+        summary["files"] = [(p.name, rows, p.stat().st_size) for p, rows in written]
+        summary["seconds"] = round(time.perf_counter() - t0, 1)
+        return summary
 
     if cfg.exchanges_format == "parquet":
         ex_sink = ParquetSink(out_dir / "exchanges.parquet", EXCHANGE_SCHEMA)
     else:
         ex_sink = CsvSink(out_dir / "exchanges.csv", EXCHANGE_SCHEMA, gz)
     op_rows = 0
-    op_mask = cols["ring"] >= 0
     bar = _progress(progress, total=int(exp.sum()), desc="exchanges")
     for acc, ss in zip(ex_chunks, s_ex.spawn(len(ex_chunks))):
         out = exchange_chunk(s, acc, np.random.default_rng(ss))
@@ -117,15 +132,26 @@ def generate(cfg: WorldConfig, out_dir: Path, progress: bool = False,
     ex_sink.close()
     written.append((ex_sink.path, ex_sink.rows))
 
-    tradecrafts = Counter(k for k, _ in rings["plan"])
-    return {
-        "out_dir": str(out_dir), "preset": cfg.name, "seed": cfg.seed,
-        "accounts": n, "legit_accounts": int((~op_mask).sum()), "operator_accounts": int(op_mask.sum()),
-        "rings": len(rings["plan"]), "rings_by_tradecraft": dict(sorted(tradecrafts.items())),
-        "exchanges": ex_sink.rows, "operator_exchanges": op_rows,
-        "files": [(p.name, rows, p.stat().st_size) for p, rows in written],
-        "seconds": round(time.perf_counter() - t0, 1),
-    }
+    summary.update(exchanges=ex_sink.rows, operator_exchanges=op_rows,
+                   files=[(p.name, rows, p.stat().st_size) for p, rows in written],
+                   seconds=round(time.perf_counter() - t0, 1))
+    return summary
+
+
+def knobs(cfg: WorldConfig) -> list[str]:
+    """The tradecraft knobs that differ from the classic world, in words (summary line)."""
+    out = []
+    if cfg.tradecrafts:
+        out.append("tradecrafts " + ",".join(cfg.tradecrafts))
+    if cfg.human_traffic:
+        out.append("human-like operator traffic")
+    if cfg.own_cards_devices:
+        out.append("own cards and devices")
+    if not cfg.exchanges:
+        out.append("no exchanges")
+    if not cfg.logins:
+        out.append("no logins")
+    return out
 
 
 def _progress(enabled: bool, total: int, desc: str):

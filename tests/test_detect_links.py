@@ -108,26 +108,37 @@ def test_template_similarity_is_the_cosine_of_weighted_mixes():
     assert np.allclose(got, want, atol=1e-5)
 
 
-def test_strong_links_need_two_families_and_clean_splits_separate_rings():
+def test_strong_links_add_up_and_clean_splits_separate_rings():
+    # (was: "strong links need two families"; issue 11 replaced that veto by an
+    # additive rule: family scores add up to the strong-link threshold, none required)
     idx = AccountIndex()
     ring1 = idx.add([f"r1_{i}" for i in range(12)])
     ring2 = idx.add([f"r2_{i}" for i in range(12)])
     loner = idx.add(["p1", "p2"])
+    cgnat = idx.add(["m1", "m2", "m3"])
     lb = LinkBuilder(idx)
     for ring, tag in ((ring1, "a"), (ring2, "b")):
         lb.add(Group("instrument", f"card-{tag}", ring, 0.3))
         lb.add(Group("device", f"vm-{tag}", ring, 0.3))
-    # a single cross link, confirmed by two families: the two rings touch but come apart
+    # a single cross link: the two rings touch but come apart
     lb.add(Group("instrument", "bridge-card", np.array([ring1[0], ring2[0]]), 0.6))
     lb.add(Group("email", "bridge-mail", np.array([ring1[0], ring2[0]]), 0.6))
-    # one family alone never makes a strong link
+    # two accounts alone on a card: a strong link, but two accounts are no group
     lb.add(Group("instrument", "family-card", loner, 0.63))
+    # three phones on a carrier address: far below the threshold
+    lb.add(Group("ip", "100.64.0.1", cgnat, 0.13, first_s=np.zeros(3, np.int64), last_s=np.zeros(3, np.int64), network="AS1"))
     pairs = lb.build()
-    groups, graph = candidate_groups(pairs, RingParams(min_size=3))
+    groups, links = candidate_groups(pairs, RingParams(min_size=3))
     assert sorted(sorted(idx.ids[i] for i in g) for g in groups) == [
         sorted(idx.ids[i] for i in ring1), sorted(idx.ids[i] for i in ring2)]
+    linked = {frozenset((idx.ids[a], idx.ids[b])) for a, b in zip(links.a, links.b)}
+    assert frozenset(("p1", "p2")) in linked
+    assert not any(x.startswith("m") for pair in linked for x in pair)
     unsplit, _ = candidate_groups(pairs, RingParams(min_size=3, split="none"))
     assert len(unsplit) == 1 and len(unsplit[0]) == 24
+    # the old two-family rule is still an option
+    strict, _ = candidate_groups(pairs, RingParams(min_size=2, min_families=2))
+    assert all("p1" not in {idx.ids[i] for i in g} for g in strict)
 
 
 def test_behaviour_components_are_relative_to_the_graph():

@@ -69,8 +69,10 @@ class World:
         self.accounts.append(row)
         return account_id
 
-    def card(self, account_id: str, instrument_id: str, *, kind: str = "card", when: dt.datetime = T0) -> None:
-        self.links["card"].append({"a": account_id, "k": instrument_id, "kind": kind, "first": iso(when), "last": iso(when)})
+    def card(self, account_id: str, instrument_id: str, *, kind: str = "card", when: dt.datetime = T0,
+             bin: str | None = None) -> None:
+        self.links["card"].append({"a": account_id, "k": instrument_id, "kind": kind, "bin": bin,
+                                   "first": iso(when), "last": iso(when)})
 
     def device(self, account_id: str, device_id: str, *, when: dt.datetime = T0) -> None:
         self.links["device"].append({"a": account_id, "k": device_id, "first": iso(when), "last": iso(when + dt.timedelta(days=5))})
@@ -104,7 +106,7 @@ class World:
         db.run_write(
             """
             UNWIND $rows AS row MATCH (a:Account {account_id: row.a})
-            MERGE (p:PaymentInstrument {instrument_id: row.k}) SET p.kind = row.kind
+            MERGE (p:PaymentInstrument {instrument_id: row.k}) SET p.kind = row.kind, p.bin = row.bin
             MERGE (a)-[r:PAID_WITH]->(p) SET r.first_seen = datetime(row.first), r.last_seen = datetime(row.last), r.count = 1
             """, {"rows": self.links["card"]}, settings=settings)
         db.run_write(

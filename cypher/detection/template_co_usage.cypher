@@ -1,16 +1,18 @@
 // name: template_co_usage
-// title: Prompt templates sent heavily by a compact set of accounts
-// description: The distillation signature. Templates used by between $min_accounts and
-//   $max_accounts accounts whose senders send them heavily: at least
-//   $min_exchanges_per_account exchanges per account on average. Public templates (used
-//   by thousands, a few exchanges each) fall out by count, and a team's internal or a
-//   course's templates, sent a few times by each member, fall out by volume. Members
-//   carry their exchanges on the template, so the ring builder can compare the
-//   accounts' template mixes (rarer templates weigh more). Reads the per-template
-//   totals `accounts` and `exchanges` that ingest refreshes after each load.
+// title: Prompt templates shared by a compact set of accounts
+// description: The distillation signature. Templates sent by between $min_accounts and
+//   $max_accounts accounts whose senders average at least $min_exchanges_per_account
+//   exchanges on them, with each sender's exchanges. Public templates (sent by
+//   thousands) fall out by count. `ringscope detect` asks for every volume (1): a ring
+//   sending each template of its private set a few times is as tied as one sending it
+//   thousands of times; it weighs each template by FRAUDAR's 1 / log(accounts + 5) and
+//   compares the accounts' template mixes (a mix alone never makes a strong link), and
+//   the dense-block search (blocks.py) finds sets of accounts sharing a private set.
+//   Reads the per-template totals `accounts` and `exchanges` that ingest refreshes
+//   after each load.
 // category: detection
 // mode: read
-// version: 2
+// version: 3
 // param: min_accounts = 2                 -- accounts a template must be sent by at least
 // param: max_accounts = 2000              -- templates sent by more accounts are public
 // param: min_exchanges_per_account = 10.0 -- average exchanges per sender, at least

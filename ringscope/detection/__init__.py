@@ -1,17 +1,24 @@
-"""Detection: stored signal queries -> weighted account links -> ranked, explained rings.
+"""Detection: stored signal queries -> weighted account links -> groups -> evidence -> rings.
 
 The flow, one module each:
 
-- `signals`    runs the stored detection queries (`cypher/detection/`) and turns each
+- `registry`   one `Signal` record per signal (family, stored query, parameters,
+               row -> group, combination, data needs, what ordinary sharing explains).
+- `signals`    runs the registered signals (`cypher/detection/`) and turns each
                result into *groups*: one shared identifier (card, device, IP, e-mail
-               pattern, sign-up burst, heavily sent template) and the accounts sharing it.
+               pattern, sign-up burst, template, dense block, declared org) and the
+               accounts sharing it; says which kinds of data the graph lacks.
+- `blocks`     dense account x (template, address) blocks: FRAUDAR column weights and
+               greedy peeling, kept by purity (a derived signal).
 - `links`      turns groups into weighted account-account links, one score per signal
                family, with rarity weights and time windows (pure numpy, unit-tested).
-- `behaviour`  scores how script-like each candidate account's usage is, against the
-               graph's own baseline (volume, output length, round-the-clock, regularity,
-               share of traffic on systematic templates).
-- `rings`      groups accounts over strong links (several families agreeing), scores each
-               group and writes the evidence that explains it.
+- `rings`      groups accounts over strong links, splits at clean cuts, peels weakly
+               tied members, judges each group on its evidence and explains it.
+- `evidence`   the decision rule: structure beyond what ordinary sharing explains plus
+               behaviour, no single family a veto.
+- `behaviour`  how script-like each candidate account's usage is, against the graph's
+               own baseline.
+- `why`        `explain`: why an account is, or is not, in a ring.
 - `writeback`  keeps ring ids stable across runs and writes rings without touching
                investigator data.
 - `pipeline`   `detect()`: the above in order, with progress.
@@ -20,6 +27,6 @@ The flow, one module each:
 """
 from __future__ import annotations
 
-DETECTION_VERSION = "1.0"
+DETECTION_VERSION = "2.0"
 
 __all__ = ["DETECTION_VERSION"]

@@ -12,16 +12,17 @@ import click
 from ..catalog import run_query
 from ..config import load_settings
 from ..progress import ProgressBars
+from .matrix import matrix_options, run_cli as run_matrix_cli
 
 
 @click.command()
 @click.option("--dry-run", is_flag=True, help="Find and print rings without writing them to the graph.")
-@click.option("--min-behaviour", type=float, default=None,
-              help="Median operator-likeness a group's members need to be reported as a ring (default 0.5).")
+@click.option("--threshold", type=float, default=None,
+              help="Evidence (structure + behaviour, see README 'The decision rule') a group needs to be a ring (default 1.75).")
 @click.option("--min-size", type=int, default=None, help="Smallest ring reported, in accounts (default 3).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON instead of text.")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show progress bars on stderr.")
-def detect(dry_run: bool, min_behaviour: float | None, min_size: int | None, as_json: bool, progress: bool) -> None:
+def detect(dry_run: bool, threshold: float | None, min_size: int | None, as_json: bool, progress: bool) -> None:
     """Run every detection signal, build and score rings, and write them as (:Ring) nodes.
 
     Idempotent: a re-run keeps the id of every ring whose membership barely changed
@@ -31,8 +32,8 @@ def detect(dry_run: bool, min_behaviour: float | None, min_size: int | None, as_
     from .pipeline import DetectParams, detect as run_detect
 
     params = DetectParams()
-    if min_behaviour is not None:
-        params.rings.min_behaviour = min_behaviour
+    if threshold is not None:
+        params.rings.threshold = threshold
     if min_size is not None:
         params.rings.min_size = min_size
     bar = ProgressBars(progress, unit="", leave=False)
@@ -50,6 +51,8 @@ def detect(dry_run: bool, min_behaviour: float | None, min_size: int | None, as_
         click.echo(json.dumps(summary, indent=2, default=str))
         return
     total = sum(result.timings.values())
+    for line in data_lines(result.stats):
+        click.echo(line)
     click.echo(f"{len(result.rings):,} rings, {result.flagged_accounts:,} accounts flagged "
                f"({result.stats['candidate_groups']:,} candidate groups from {result.stats['strong_links']:,} strong links) "
                f"in {total:.1f}s")
@@ -59,7 +62,8 @@ def detect(dry_run: bool, min_behaviour: float | None, min_size: int | None, as_
     else:
         click.echo("dry run: nothing written")
         for ring in result.rings[:50]:
-            click.echo(f"  score {ring.score:.3f}  size {ring.size:>5}  {', '.join(ring.signals)}")
+            kinds = ", ".join(ring.evidence.get("summary", {}).get("evidence_kinds", []))
+            click.echo(f"  score {ring.score:.3f}  size {ring.size:>5}  evidence: {kinds}  signals: {', '.join(ring.signals)}")
 
 
 @click.command()
@@ -100,12 +104,13 @@ def rings(fmt: str, min_score: float, include_retired: bool, limit: int) -> None
 
 
 @click.command()
-@click.argument("world_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("world_dir", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--reset", is_flag=True,
               help="Wipe a database that already holds data (investigator tags included) before loading the world.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON instead of a table.")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show progress bars on stderr.")
-def evaluate(world_dir: Path, reset: bool, as_json: bool, progress: bool) -> None:
+@matrix_options
+def evaluate(world_dir: Path | None, reset: bool, as_json: bool, progress: bool, **matrix: Any) -> None:
     """Load a labelled world into an EMPTY database, detect rings, and compare with its
     labels.csv next to two baselines (components over every shared card/device/IP, and
     the same without identifiers shared by more than 25 accounts).
@@ -115,6 +120,14 @@ def evaluate(world_dir: Path, reset: bool, as_json: bool, progress: bool) -> Non
     """
     from .evaluate import evaluate_world, format_table
 
+    if matrix["matrix"] or matrix["worlds"] or world_dir is None:
+        if world_dir is not None:
+            matrix["worlds"] = (world_dir, *matrix["worlds"])
+        if not matrix["matrix"] and not matrix["worlds"]:
+            raise click.UsageError("give WORLD_DIR, --world DIR or --matrix")
+        run_matrix_cli(**matrix, reset=reset, as_json=as_json, settings=load_settings(), echo=click.echo,
+                       log=lambda m: click.echo(m, err=True))
+        return
     bar = ProgressBars(progress, unit="", leave=False)
     try:
         out = evaluate_world(world_dir, settings=load_settings(), reset=reset, progress=bar)
@@ -125,12 +138,66 @@ def evaluate(world_dir: Path, reset: bool, as_json: bool, progress: bool) -> Non
             "world": out["world"], "accounts": out["accounts"], "operator_accounts": out["operator_accounts"],
             "load_seconds": out["load_seconds"], "detect_seconds": out["detect_seconds"],
             "scores": [s.as_dict() for s in out["scores"]],
+            "data": out["detection"].stats.get("data"), "not_judged": out["detection"].stats.get("not_judged"),
             "missed_rings": out["scores"][0].missed,
         }, indent=2))
         return
     click.echo(f"world {out['world']}: {out['accounts']:,} accounts, {out['operator_accounts']:,} in rings; "
                f"loaded in {out['load_seconds']:.0f}s, detected in {out['detect_seconds']:.1f}s")
+    for line in data_lines(out["detection"].stats):
+        click.echo(line)
     click.echo(format_table(out["scores"]))
+
+
+@click.command()
+@click.argument("account_ids", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON instead of text.")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="Show progress bars on stderr.")
+def explain(account_ids: tuple[str, ...], as_json: bool, progress: bool) -> None:
+    """Why each ACCOUNT_ID is, or is not, in a ring: the identifiers it shares, its
+    strongest links, its behaviour, and for a ring member the ring's evidence; for
+    any other account which family or threshold kept it out. Runs detection without
+    writing anything (a minute or more on a large graph)."""
+    from .pipeline import detect as run_detect
+    from .why import explain as why
+
+    bar = ProgressBars(progress, unit="", leave=False)
+    try:
+        result = run_detect(load_settings(), progress=bar, write=False)
+    finally:
+        bar.close()
+    items = why(list(account_ids), result)
+    if as_json:
+        click.echo(json.dumps(items, indent=2, default=str))
+        return
+    for item in items:
+        click.echo(f"{_clean(item['account_id'])}: {item['verdict']}: {_clean(item['reason'])}")
+        beh = item.get("behaviour")
+        if beh:
+            click.echo(f"  behaviour: operator-likeness {beh['operator_likeness']}")
+        else:
+            click.echo("  behaviour: no exchanges")
+        for fam, ids in (item.get("identifiers") or {}).items():
+            shown = ", ".join(f"{_clean(x['id'])} ({x['accounts']} accounts)" if "id" in x else f"+{x['more']} more" for x in ids)
+            click.echo(f"  shares {fam}: {shown}")
+        for link in item.get("links") or []:
+            fams = ", ".join(f"{f} {v}" for f, v in link["families"].items())
+            click.echo(f"  link to {_clean(link['account_id'])}: {link['total']} ({'strong' if link['strong'] else 'weak'}; {fams})")
+
+
+def data_lines(stats: dict[str, Any]) -> list[str]:
+    """What kinds of data the graph held and which judgements it did not allow."""
+    from .registry import DATA_KINDS
+
+    data = stats.get("data") or {}
+    if not data:
+        return []
+    have = [f"{k} {data[k]:,}" for k in DATA_KINDS if data.get(k)]
+    lack = [k for k in DATA_KINDS if not data.get(k)]
+    lines = [f"data: {data.get('accounts', 0):,} accounts; " + ", ".join(have) + (f"; none: {', '.join(lack)}" if lack else "")]
+    for reason in stats.get("not_judged") or []:
+        lines.append(f"not judged: {reason}")
+    return lines
 
 
 def _num(value: Any) -> str:

@@ -29,72 +29,15 @@ also gives every pair inside a ring its second family.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
-FAMILIES: tuple[str, ...] = ("instrument", "device", "ip", "email", "burst", "template")
-FAMILY_INDEX = {f: i for i, f in enumerate(FAMILIES)}
+from .groups import AccountIndex, Group, rarity_weight
+from .registry import FAMILIES, FAMILY_INDEX, combine_of
 
-
-def rarity_weight(n: int | np.ndarray) -> float | np.ndarray:
-    """The weight an identifier shared by n accounts gives each pair of them."""
-    return 1.0 / np.log2(1.0 + np.asarray(n, dtype=float))
-
-
-class AccountIndex:
-    """Account ids <-> dense integer indices, plus a stable hash rank per account."""
-
-    def __init__(self) -> None:
-        self.ids: list[str] = []
-        self._index: dict[str, int] = {}
-        self._hash: list[int] = []
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def add(self, account_ids: Iterable[str]) -> np.ndarray:
-        out = []
-        for acc in account_ids:
-            i = self._index.get(acc)
-            if i is None:
-                i = len(self.ids)
-                self._index[acc] = i
-                self.ids.append(acc)
-                self._hash.append(zlib.crc32(acc.encode("utf-8")))
-            out.append(i)
-        return np.asarray(out, dtype=np.int64)
-
-    def get(self, account_id: str) -> int | None:
-        return self._index.get(account_id)
-
-    def rank(self) -> np.ndarray:
-        """Position of each account in a hash order independent of query order."""
-        h = np.asarray(self._hash, dtype=np.int64)
-        order = np.lexsort((np.asarray(self.ids, dtype=object).astype(str), h)) if len(h) else np.empty(0, np.int64)
-        rank = np.empty(len(h), dtype=np.int64)
-        rank[order] = np.arange(len(h))
-        return rank
-
-
-@dataclass
-class Group:
-    """One shared identifier and the accounts sharing it."""
-
-    family: str
-    identifier: str
-    members: np.ndarray  # account indices, distinct
-    weight: float  # what each pair of members gets from this identifier
-    first_s: np.ndarray | None = None  # per member: first use (epoch s), IP groups only
-    last_s: np.ndarray | None = None  # per member: last use
-    network: str | None = None  # IP groups: ASN or prefix, for per-network aggregation
-    volume: np.ndarray | None = None  # template groups: exchanges per member
-    meta: dict = field(default_factory=dict)
-
-    @property
-    def size(self) -> int:
-        return int(len(self.members))
+__all__ = ["AccountIndex", "Group", "rarity_weight", "FAMILIES", "FAMILY_INDEX", "LinkBuilder", "PairTable", "group_pairs"]
 
 
 _TRIU: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -236,14 +179,19 @@ class LinkBuilder:
     """Accumulates groups, then reduces them into a `PairTable`."""
 
     def __init__(self, index: AccountIndex, *, max_clique: int = 32, successors: int = 4,
-                 ip_window_s: int = 86_400, compact_at: int = 4_000_000) -> None:
+                 ip_window_s: int = 86_400, compact_at: int = 4_000_000, min_shared_templates: int = 1,
+                 popular_above: int | None = None, template_cap: float = 1.0) -> None:
         self.index = index
+        self.template_cap = template_cap
+        self.min_shared_templates = min_shared_templates
+        self.popular_above = popular_above
         self.max_clique = max_clique
         self.successors = successors
         self.ip_window_s = ip_window_s
-        self._acc = {f: _FamilyAccumulator(f == "ip", compact_at) for f in FAMILIES}
+        self._acc = {f: _FamilyAccumulator(combine_of(f) == "per_network", compact_at) for f in FAMILIES}
         self._networks: dict[str, int] = {}
         self._template_entries: list[tuple[np.ndarray, np.ndarray, float]] = []  # (members, volume, weight)
+        self._template_accounts: list[int] = []  # accounts sending each template, whole graph
         self._rank: np.ndarray | None = None
 
     def _ranks(self) -> np.ndarray:
@@ -253,11 +201,15 @@ class LinkBuilder:
 
     def add(self, group: Group) -> int:
         """Add one group; returns the number of candidate pairs it contributed."""
+        if combine_of(group.family) == "context":
+            return 0
         if group.family not in FAMILY_INDEX:
             raise ValueError(f"unknown signal family {group.family!r}")
-        if group.family == "template":
+        mode = combine_of(group.family)
+        if mode == "cosine":
             volume = group.volume if group.volume is not None else np.ones(len(group.members))
             self._template_entries.append((group.members, np.asarray(volume, float), float(group.weight)))
+            self._template_accounts.append(int(group.meta.get("accounts") or group.size))
             if group.size > self.max_clique:
                 # the mix similarity is computed for every candidate pair anyway; a large
                 # template group only adds pairs no second family would confirm
@@ -265,7 +217,7 @@ class LinkBuilder:
         rank = self._ranks()
         salt = zlib.crc32(f"{group.family}:{group.identifier}".encode("utf-8"))
         i, j = group_pairs(group.members, rank, self.max_clique, self.successors, salt)
-        if group.family == "ip" and len(i) and group.first_s is not None and group.last_s is not None:
+        if mode == "per_network" and len(i) and group.first_s is not None and group.last_s is not None:
             f, l = group.first_s, group.last_s
             w = self.ip_window_s
             keep = (f[i] <= l[j] + w) & (f[j] <= l[i] + w)
@@ -273,8 +225,8 @@ class LinkBuilder:
         if len(i) == 0:
             return 0
         a, b = group.members[i], group.members[j]
-        weight = 0.0 if group.family == "template" else group.weight  # template: cosine, computed at the end
-        net = self._networks.setdefault(group.network or group.identifier, len(self._networks)) if group.family == "ip" else 0
+        weight = 0.0 if mode == "cosine" else group.weight  # cosine families: computed at the end
+        net = self._networks.setdefault(group.network or group.identifier, len(self._networks)) if mode == "per_network" else 0
         self._acc[group.family].add(_pair_keys(a, b, _MODULUS), np.full(len(a), weight), np.full(len(a), net, np.int64))
         return int(len(a))
 
@@ -284,11 +236,13 @@ class LinkBuilder:
         buckets: dict[tuple[str, int], list[Group]] = {}
         added = 0
         for g in groups:
+            if combine_of(g.family) == "context":
+                continue
             if g.family not in FAMILY_INDEX:
                 raise ValueError(f"unknown signal family {g.family!r}")
             if g.size < 2:
                 continue
-            if g.size <= self.max_clique and g.family != "template":
+            if g.size <= self.max_clique and combine_of(g.family) != "cosine":
                 buckets.setdefault((g.family, g.size), []).append(g)
             else:
                 added += self.add(g)
@@ -301,7 +255,7 @@ class LinkBuilder:
         members = np.stack([g.members for g in gs])  # (groups, n)
         a, b = members[:, i], members[:, j]  # (groups, pairs per group)
         weight = np.repeat(np.array([g.weight for g in gs], dtype=float), len(i)).reshape(a.shape)
-        if family == "ip":
+        if combine_of(family) == "per_network":
             net = np.array([self._networks.setdefault(g.network or g.identifier, len(self._networks)) for g in gs], np.int64)
             sub = np.repeat(net, len(i)).reshape(a.shape)
             if all(g.first_s is not None and g.last_s is not None for g in gs):
@@ -328,14 +282,16 @@ class LinkBuilder:
         all_keys = np.unique(np.concatenate([k for k, _ in per_family.values()]))
         scores = np.zeros((len(all_keys), len(FAMILIES)), np.float32)
         for fam, (keys, w) in per_family.items():
-            if fam == "template":
+            if combine_of(fam) == "cosine":
                 continue
             pos = np.searchsorted(all_keys, keys)
             scores[pos, FAMILY_INDEX[fam]] = w
         a = all_keys // _MODULUS
         b = all_keys % _MODULUS
         if self._template_entries:
-            scores[:, FAMILY_INDEX["template"]] = self.template_cosine(a, b)
+            for fam in FAMILIES:
+                if combine_of(fam) == "cosine":
+                    scores[:, FAMILY_INDEX[fam]] = self.template_cosine(a, b)
         return PairTable(a, b, scores)
 
     def template_cosine(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -378,11 +334,24 @@ class LinkBuilder:
         denom = norm[a] * norm[b]
         with np.errstate(invalid="ignore", divide="ignore"):
             cos = np.where(denom > 0, dots / denom, 0.0)
-        return np.clip(cos, 0.0, 1.0).astype(np.float32)
+        if self.min_shared_templates > 1:
+            # one or two templates in common is what two users of the same popular
+            # tools have; a mix is only a mix from a few shared templates on:
+            # the cosine counts 1 - 2^-(k - m + 1) of itself for k shared, m required
+            # a template sent by more accounts than `popular_above` counts as
+            # popular_above / n of a shared template: public templates that
+            # everyone sends do not make two accounts' mixes alike
+            popularity = np.asarray(self._template_accounts, dtype=float)
+            share = np.minimum(1.0, self.popular_above / np.maximum(popularity, 1.0)) if self.popular_above else np.ones(len(popularity))
+            shared = np.bincount(pair_of[found], weights=share[t_small[found]], minlength=len(a))
+            cos = cos * np.clip(1.0 - 2.0 ** (-(shared - self.min_shared_templates + 1)), 0.0, 1.0)
+        return np.clip(cos, 0.0, self.template_cap).astype(np.float32)
 
-    def template_share(self, n_accounts: int) -> np.ndarray:
-        """Exchanges each account sent on heavily-shared templates (for behaviour)."""
+    def template_share(self, n_accounts: int, min_mean_volume: float = 0.0) -> np.ndarray:
+        """Exchanges each account sent on shared templates whose senders average at
+        least `min_mean_volume` exchanges on them (heavily sent: for behaviour)."""
         out = np.zeros(n_accounts)
         for members, volume, _w in self._template_entries:
-            np.add.at(out, members, volume)
+            if len(volume) and float(np.mean(volume)) >= min_mean_volume:
+                np.add.at(out, members, volume)
         return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 import numpy as np
@@ -18,9 +18,11 @@ import numpy as np
 from ..catalog import run_query
 from ..config import Settings
 from .behaviour import Baseline, score_accounts
+from .evidence import effective_threshold
+from .registry import SIGNALS, combine_of
 from .links import AccountIndex, LinkBuilder
-from .rings import DetectedRing, RingParams, StrongLinks, components, explain, judge, split_clean
-from .signals import SignalParams, fetch_groups, graph_stats
+from .rings import DetectedRing, Judged, RingParams, candidate_groups, explain, judge
+from .signals import SignalParams, data_kinds, fetch_groups, graph_stats, not_judged
 from .writeback import WriteSummary, write_rings
 
 Progress = Callable[[int, int, str], None]
@@ -35,6 +37,13 @@ class DetectParams:
     max_clique: int = 32
     successors: int = 4
     ip_window_hours: float = 24.0
+    #: template mixes count from this many shared templates on (see LinkBuilder)
+    min_shared_templates: int = 2
+    #: the most a template mix adds to a link: ordinary users of the same tools share
+    #: mixes too (a class on its course templates, power users on the popular ones),
+    #: so a mix alone never makes a strong link; a shared exit, card or a pure dense
+    #: block (blocks.py) completes it
+    template_cap: float = 0.3
 
 
 @dataclass
@@ -44,6 +53,16 @@ class DetectionResult:
     stats: dict[str, Any]
     timings: dict[str, float]
     write: WriteSummary | None
+    #: every candidate group with its evidence, rings and the ones that fell short
+    judged: list[Judged] = field(default_factory=list)
+    #: what `explain` reads: the account index, the signal groups, the pair table,
+    #: the behaviour scores and the parameters of this run
+    index: AccountIndex | None = None
+    groups: list = field(default_factory=list)
+    pairs: Any = None
+    behaviour: dict = field(default_factory=dict)
+    params: DetectParams | None = None
+    org_index: np.ndarray | None = None
 
     @property
     def flagged_accounts(self) -> int:
@@ -70,27 +89,34 @@ def detect(
         t = now
 
     stats = graph_stats(settings)
+    data = data_kinds(settings)
     index = AccountIndex()
-    signals = fetch_groups(index, stats, params.signals, settings=settings, progress=progress)
+    signals = fetch_groups(index, stats, params.signals, settings=settings, progress=progress, data=data)
     lap("signals")
 
     builder = LinkBuilder(index, max_clique=params.max_clique, successors=params.successors,
-                          ip_window_s=int(params.ip_window_hours * 3600))
+                          ip_window_s=int(params.ip_window_hours * 3600),
+                          min_shared_templates=params.min_shared_templates,
+                          popular_above=int(signals.params["supernode_cap"]), template_cap=params.template_cap)
     candidate_pairs = builder.add_all(signals.groups)
     pairs = builder.build()
     lap("links")
 
+    # a world without some kinds of data is judged on what it can show
+    ran = [s.family for s in SIGNALS if s.query not in signals.skipped]
+    threshold = effective_threshold(ran, bool(data.get("exchanges")), params.rings.threshold)
+    judge_params = replace(params.rings, threshold=threshold)
     rank = index.rank()
-    links = StrongLinks.of(pairs, params.rings)
-    comps = components(len(index), links, params.rings, rank)
+    org_index = declared_org_index(signals.groups, len(index))
+    candidates, links = candidate_groups(pairs, judge_params, rank, len(index), signals.groups)
     lap("grouping")
 
-    ids = sorted({index.ids[i] for members in comps for i in members.tolist()})
+    ids = sorted({index.ids[i] for members in candidates for i in members.tolist()})
     profiles = _profiles(ids, settings, progress)
     # a declared org is context: groups mostly declaring one org are judged with its other accounts
     org_of = {a: p["org_id"] for a, p in profiles.items() if p.get("org_id")}
     group_orgs = set()
-    for members in comps:
+    for members in candidates:
         declared = Counter(org_of.get(index.ids[i]) for i in members.tolist())
         declared.pop(None, None)
         group_orgs |= {o for o, k in declared.items() if k >= 0.5 * len(members)}
@@ -100,24 +126,14 @@ def detect(
             org_accounts[row["org_id"]] = row["accounts"]
         extra = sorted({a for accs in org_accounts.values() for a in accs} - set(profiles))
         profiles.update(_profiles(extra, settings, progress))
-    share = builder.template_share(len(index))
+    share = builder.template_share(len(index), float(signals.params["heavy_template_exchanges_per_account"]))
     systematic = {a: float(share[index.get(a)]) for a in profiles if index.get(a) is not None}
     behaviour = score_accounts(profiles.values(), Baseline.from_stats(stats), systematic)
     lap("profiling")
 
-    # Louvain only where a ring could be: components holding enough script-like accounts
-    candidates: list[np.ndarray] = []
-    split = 0
-    for members in comps:
-        scripted = sum(1 for i in members.tolist() if behaviour.get(index.ids[i], (0.0,))[0] >= params.rings.min_behaviour)
-        if params.rings.split == "louvain" and scripted >= params.rings.min_size and len(members) >= 2 * params.rings.min_size:
-            parts = split_clean(members, links, params.rings, rank)
-            split += len(parts) > 1
-            candidates.extend(parts)
-        else:
-            candidates.append(members)
-    judged = judge(candidates, links, index, behaviour, params.rings, org_of=org_of, org_accounts=org_accounts)
-    rings = explain(judged, signals.groups, index, behaviour, profiles, pairs, params.rings)
+    judged = judge(candidates, links, index, behaviour, judge_params, signals.groups,
+                   org_of=org_of, org_accounts=org_accounts, org_index=org_index)
+    rings = explain([j for j in judged if j.evidence.is_ring], signals.groups, index, behaviour, profiles, pairs, params.rings)
     lap("judging")
 
     summary = None
@@ -127,6 +143,9 @@ def detect(
         ring_ids = summary.ring_ids
         lap("writing")
     out_stats = {
+        "data": data,
+        "not_judged": not_judged(data, signals.skipped),
+        "threshold": threshold,
         "orgs_as_context": len(org_accounts),
         "accounts": stats.get("accounts"),
         "groups": signals.counts,
@@ -134,15 +153,24 @@ def detect(
         "candidate_pairs": candidate_pairs,
         "pairs": len(pairs),
         "strong_links": len(links.a),
-        "components": len(comps),
-        "components_split": split,
         "candidate_groups": len(candidates),
         "candidate_accounts": len(ids),
         "profiled_accounts": len(profiles),
         "rings": len(rings),
         "flagged_accounts": len({a for r in rings for a in r.members}),
     }
-    return DetectionResult(rings=rings, ring_ids=ring_ids, stats=out_stats, timings=timings, write=summary)
+    return DetectionResult(rings=rings, ring_ids=ring_ids, stats=out_stats, timings=timings, write=summary, judged=judged,
+                           index=index, groups=signals.groups, pairs=pairs, behaviour=behaviour, params=params,
+                           org_index=org_index)
+
+
+def declared_org_index(groups, n: int) -> np.ndarray:
+    """Per account index: a code of the org it declares (-1: none), from the
+    `declared_orgs` context groups."""
+    org = np.full(n, -1, dtype=np.int64)
+    for k, g in enumerate(x for x in groups if combine_of(x.family) == "context"):
+        org[g.members] = k
+    return org
 
 
 def _profiles(ids: list[str], settings: Settings | None, progress: Progress | None) -> dict[str, dict[str, Any]]:

@@ -1,20 +1,16 @@
-"""Group accounts over strong links, judge each group, and explain it.
+"""Group accounts over strong links, judge each group on its evidence, explain it.
 
-A link is *strong* when several independent signal families agree on it (by default
-at least two families each scoring 0.1 or more, and 0.4 in total): a shared card
-alone, a shared CGNAT address alone or a template mix alone never ties two accounts
-together. Groups are the connected components of strong links; a component is then
-split with Louvain communities only where the split is clean (a community whose
-conductance, the share of its link weight leaving it, is at most `max_conductance`),
-so two rings joined by a handful of cross links come apart while a dense ring, which
-Louvain would happily cut into arbitrary halves, stays whole.
+A link is *strong* when the families' scores add up to at least `strong_link`
+(0.4): every family counts, none is required. Groups are the connected components
+of strong links; a component is then split with Louvain communities only where the
+split is clean (the weight between two communities is at most `max_conductance` of
+the smaller one's), so two rings joined by a handful of cross links come apart while
+a dense ring, which Louvain would happily cut into arbitrary halves, stays whole.
 
-A group becomes a ring when its *typical* member behaves like a script: the median
-`operator_likeness` (see `behaviour`) is at least `min_behaviour`. Households, teams
-and classes share cards, offices, templates and sign-up days exactly like operators
-do; what they do not do is send high volumes of long, systematic, round-the-clock
-traffic. An org declared on the accounts is reported as context in the evidence and
-never clears a ring.
+A group becomes a ring on *evidence*, not on a veto (see `evidence`): structure
+beyond what a household, team or class explains, and script-like behaviour, each
+add up; households, teams and classes share one card, one office, one campus
+network and a few templates, and that scores nothing.
 """
 from __future__ import annotations
 
@@ -29,29 +25,32 @@ import numpy as np
 
 from .behaviour import COMPONENTS
 from .links import FAMILIES, FAMILY_INDEX, AccountIndex, Group, PairTable
+from .evidence import BEHAVIOUR_ZERO, MIN_MEMBER_TIE, THRESHOLD, Evidence, assess, redundancy, trim
+from .registry import SIGNAL_NAMES
 
-#: Ring.signals names: the stored query behind each family.
-SIGNAL_NAMES = {
-    "instrument": "instrument_fanout",
-    "device": "device_fanout",
-    "ip": "ip_cooccurrence",
-    "email": "email_pattern_clusters",
-    "burst": "signup_bursts",
-    "template": "template_co_usage",
-}
 AUTOMATION_SIGNAL = "automation_signature"
 
 
 @dataclass
 class RingParams:
+    #: a link is strong when its family scores add up to this: two accounts alone on
+    #: a card (0.63), or on one address of a rare pool within a day, or a partial
+    #: card plus a similar template mix; a CGNAT egress (<= 0.13) or a template mix
+    #: alone below 0.4 cosine never is
     strong_link: float = 0.4
-    min_families: int = 2
+    #: families that must each score >= family_floor on a strong link (1: any)
+    min_families: int = 1
     family_floor: float = 0.1
     min_size: int = 3
+    #: S + B a group needs to be a ring (see `evidence`)
+    threshold: float = THRESHOLD
+    #: an account counts as script-like (reported, never required) from this likeness
     min_behaviour: float = 0.5
-    #: a group with fewer script-like accounts than this, mostly declaring one org,
-    #: is read as that org's own automation (a company's pipeline and eval accounts)
+    #: a group mostly declaring one org with at most this many script-like accounts is
+    #: read as that org's own automation (a company's pipeline and eval accounts)
     org_automation_max: int = 3
+    #: identifiers' worth tying a member to the rest of its group (see evidence.MIN_MEMBER_TIE)
+    min_member_tie: float = MIN_MEMBER_TIE
     split: str = "louvain"  # "louvain" or "none"
     max_conductance: float = 0.05
     split_weight_power: float = 2.0
@@ -205,29 +204,55 @@ def split_clean(members: np.ndarray, links: StrongLinks, params: RingParams, ran
 
 def candidate_groups(
     pairs: PairTable, params: RingParams, rank: np.ndarray | None = None, n_accounts: int | None = None,
+    shared: Sequence[Group] | None = None,
 ) -> tuple[list[np.ndarray], StrongLinks]:
-    """Components of strong links, each split where Louvain finds clean cuts (the
-    pipeline splits only components that could hold a ring; this does all)."""
+    """The grouping `detect` runs: components of strong links with at least
+    `min_size` accounts, each component of at least twice that size split where
+    Louvain finds clean cuts (`split_clean`), then, given the signal groups
+    (`shared`), members tied to their group by less than `min_member_tie` peeled off
+    (`evidence.trim`). Returns the groups (account indices) and the strong links
+    they were built from."""
     links = StrongLinks.of(pairs, params)
     n = n_accounts or (int(max(links.a.max(), links.b.max())) + 1 if len(links.a) else 0)
     groups = []
-    for comp in components(n, links, params, rank):
-        if params.split == "louvain" and len(comp) >= 2 * params.min_size:
+    comps = components(n, links, params, rank)
+    # a part never has more structure than its component (fewer identifiers, none more
+    # concentrated) and at most 1 of behaviour: a component that cannot reach the
+    # threshold that way holds no ring, and Louvain is spared on it
+    hopeless = set()
+    if shared is not None:
+        for k, fam in enumerate(redundancy(comps, shared, n)):
+            if sum(d["evidence"] for d in fam.values()) + 1.0 < params.threshold:
+                hopeless.add(k)
+    for k, comp in enumerate(comps):
+        if params.split == "louvain" and len(comp) >= 2 * params.min_size and k not in hopeless:
             groups.extend(split_clean(comp, links, params, rank))
         else:
             groups.append(comp)
+    if shared is not None:
+        groups = trim(groups, shared, n, min_tie=params.min_member_tie, min_size=params.min_size)
     return groups, links
 
 
 @dataclass
 class Judged:
-    """A group judged to be a ring."""
+    """A candidate group and its evidence; `evidence.is_ring` says whether it is a ring."""
 
     members: np.ndarray
-    behaviour: float  # median operator-likeness of the active accounts judged
+    evidence: Evidence
     coordination: float  # mean over members of their strongest tie (scaled to [0, 1])
     member_scores: dict[int, float]
     org_context: dict[str, Any] = field(default_factory=dict)
+    ids: list[str] = field(default_factory=list)  # account ids of `members`, same order
+
+    @property
+    def behaviour(self) -> float:
+        return self.evidence.behaviour or 0.0
+
+    @property
+    def strength(self) -> float:
+        """The evidence as a share of twice the threshold, capped at 1."""
+        return float(min(1.0, self.evidence.total / (2.0 * self.evidence.threshold)))
 
 
 def judge(
@@ -236,25 +261,27 @@ def judge(
     index: AccountIndex,
     behaviour: dict[str, tuple[float, dict[str, float]]],
     params: RingParams,
+    groups: Sequence[Group] = (),
     *,
     org_of: dict[str, str] | None = None,
     org_accounts: dict[str, Sequence[str]] | None = None,
+    org_index: np.ndarray | None = None,
 ) -> list[Judged]:
-    """The candidate groups that are rings.
+    """Every candidate group with its evidence (`evidence.assess`); the rings are those
+    with ``evidence.is_ring``.
 
-    A group is judged on the median operator-likeness of its *active* members
-    (dormant accounts, rotated out or not yet used, have no behaviour to judge).
-    When at least half of its members declare one org, that org's other accounts
-    are judged with it: a company's service accounts are part of a company of
-    ordinary people, while an operator's front org holds only the ring itself. A
-    group of at most `org_automation_max` script-like accounts that mostly declare
-    one org is that org's own automation (pipeline, eval, support-bot accounts), not
-    a network; a front org with dozens of script-like accounts stays a ring.
+    Structure comes from the groups (shared identifiers) its members share; behaviour
+    is the median operator-likeness of its *active* members (dormant accounts have no
+    behaviour to judge). When at least half of its members declare one org, that org's
+    other accounts are judged with it: a company's service accounts are part of a
+    company of ordinary people, while an operator's front org holds only the ring.
     """
     org_of = org_of or {}
     org_accounts = org_accounts or {}
+    plain = redundancy(candidates, groups, len(index))
+    by_org = redundancy(candidates, groups, len(index), org_index) if org_index is not None else plain
     out = []
-    for members in candidates:
+    for members, families, org_families in zip(candidates, plain, by_org):
         ids = [index.ids[i] for i in members]
         judged = set(ids)
         context: dict[str, Any] = {}
@@ -265,19 +292,28 @@ def judge(
                 judged |= mates
                 context[org] = {"declared_in_group": k, "org_accounts": len(mates), "judged_with_group": len(mates - set(ids))}
         active = [behaviour[x][0] for x in judged if x in behaviour]
-        typical = float(np.median(active)) if active else 0.0
-        if typical < params.min_behaviour:
-            continue
+        notes = [] if active else ["no exchanges: behaviour could not be judged, structure only"]
+        typical = float(np.median(active)) if active else None
         scripted = sum(1 for x in ids if x in behaviour and behaviour[x][0] >= params.min_behaviour)
-        if context and scripted <= params.org_automation_max:
-            continue
+        if context and typical is not None and scripted <= params.org_automation_max:
+            # a handful of script-like accounts of one declared org is that org's own
+            # automation (pipeline, eval, support-bot accounts): their behaviour is the
+            # org's, not evidence of a network; a front org of dozens stays judged
+            notes.append(f"{scripted} script-like accounts of a declared org: read as the org's automation, behaviour not counted")
+            typical = min(typical, BEHAVIOUR_ZERO)
+        if typical is None or typical < params.min_behaviour:
+            # a declared org explains what its own accounts share among themselves,
+            # as long as it behaves like an org of people: an org whose typical
+            # account is a script (a front made of the ring) explains nothing
+            if org_families != families:
+                notes.append("identifiers shared only among one declared org's accounts are the org's own: not counted")
+            families = org_families
+        ev = assess(families, typical, params.threshold, notes)
         ties = _strongest_ties(members, links)
         coordination = float(np.mean(list(ties.values()))) if ties else 0.0
-        member_scores = {
-            i: round(float(np.sqrt(max(0.0, behaviour.get(x, (typical, {}))[0]) * ties[i])), 4)
-            for i, x in zip(members.tolist(), ids)
-        }
-        out.append(Judged(members, typical, coordination, member_scores, context))
+        strength = min(1.0, ev.total / (2.0 * params.threshold))
+        member_scores = {i: round(float(np.sqrt(strength * ties[i])), 4) for i in members.tolist()}
+        out.append(Judged(members, ev, coordination, member_scores, context, ids))
     return out
 
 
@@ -340,6 +376,7 @@ def explain(
     out: list[DetectedRing] = []
     for r, judged in enumerate(rings):
         members, typical, coordination = judged.members, judged.behaviour, judged.coordination
+        ev = judged.evidence
         ids = [index.ids[i] for i in members]
         evidence_signals: dict[str, Any] = {}
         signals: list[str] = []
@@ -356,20 +393,22 @@ def explain(
             signals.append(SIGNAL_NAMES[fam])
         parts = [behaviour[x][1] for x in ids if x in behaviour]
         medians = {c: round(float(np.median([p.get(c, 0.0) for p in parts])), 3) if parts else 0.0 for c in COMPONENTS}
-        signals.append(AUTOMATION_SIGNAL)
+        if ev.behaviour is not None:
+            signals.append(AUTOMATION_SIGNAL)
         orgs = Counter(profiles.get(x, {}).get("org_id") for x in ids)
         orgs.pop(None, None)
         orgs.pop("", None)
         created = [profiles.get(x, {}).get("created_s") for x in ids]
         created = [c for c in created if c is not None]
         exchanges = sum(int(profiles.get(x, {}).get("exchanges") or 0) for x in ids)
-        score = round(float(np.sqrt(typical * coordination)), 4)
+        score = round(float(np.sqrt(judged.strength * coordination)), 4)
         evidence = {
             "summary": {
                 "members": len(ids),
                 "strong_links": int(ring_links[r]),
                 "behaviour": round(typical, 3),
                 "coordination": round(coordination, 3),
+                "evidence_kinds": ev.kinds,
                 "exchanges": exchanges,
                 "created_first": _iso_s(min(created)) if created else None,
                 "created_last": _iso_s(max(created)) if created else None,
@@ -377,6 +416,7 @@ def explain(
                 "members_with_declared_org": int(sum(orgs.values())),
                 "org_context": judged.org_context,
             },
+            "decision": ev.as_dict(),
             "behaviour": {
                 "active_members": len(parts),
                 "median_operator_likeness": round(typical, 3),

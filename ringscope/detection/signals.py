@@ -2,37 +2,23 @@
 
 Each signal is one `.cypher` file in `cypher/detection/` (run it in Neo4j Browser to
 see exactly what the detector sees). Here we only choose parameters, derived from
-the graph itself where a fixed number would tie the detector to one data set, and
-convert rows to numpy groups.
+the graph itself where a fixed number would tie the detector to one data set; each
+signal's record in `registry` turns its rows into groups.
 """
 from __future__ import annotations
 
-import ipaddress
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable
-
-import numpy as np
+from typing import Any, Callable, Sequence
 
 from ..catalog import run_query
 from ..config import Settings
-from .links import AccountIndex, Group, rarity_weight
+from .groups import AccountIndex, Group
+from .registry import DATA_KINDS, IP_KIND_WEIGHTS, SIGNALS, UNKNOWN_KIND_WEIGHT, Signal, SignalContext, network_key
 
 Progress = Callable[[int, int, str], None]
 
-#: Down-weighting of shared addresses by what ip_intel says they are: one carrier
-#: CGNAT egress or VPN exit carries hundreds of unrelated subscribers; a campus or
-#: office NAT a whole institution. Unknown kinds get UNKNOWN_KIND_WEIGHT.
-IP_KIND_WEIGHTS = {
-    "mobile": 0.2,
-    "vpn": 0.3,
-    "education": 0.3,
-    "corporate": 0.5,
-    "hosting": 1.0,
-    "proxy": 1.0,
-    "residential": 1.0,
-}
-UNKNOWN_KIND_WEIGHT = 0.8
+__all__ = ["SignalParams", "SignalResult", "data_kinds", "fetch_groups", "graph_stats", "network_key", "not_judged"]
 
 
 @dataclass
@@ -71,19 +57,26 @@ class SignalResult:
     groups: list[Group]
     counts: dict[str, int]
     params: dict[str, Any]
+    #: signals not run, with the data kinds (registry.DATA_KINDS) they lacked
+    skipped: dict[str, list[str]] = field(default_factory=dict)
 
 
-def network_key(address: str, asn: Any, network: str | None) -> str:
-    """What counts as 'one network' for IP evidence: the ASN when intel knows it,
-    else the /16 (IPv4) or /32 (IPv6) around the address."""
-    if asn not in (None, ""):
-        return f"AS{asn}"
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return network or address
-    prefix = 16 if ip.version == 4 else 32
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+def data_kinds(settings: Settings | None) -> dict[str, int]:
+    """How much of each kind of data (registry.DATA_KINDS) the graph holds."""
+    rows = run_query("data_kinds", {}, settings=settings)
+    return {k: int(v or 0) for k, v in dict(rows[0]).items()} if rows else {}
+
+
+def not_judged(data: dict[str, int], skipped: dict[str, list[str]]) -> list[str]:
+    """One sentence per judgement the data did not allow."""
+    out = []
+    if not data:
+        return out
+    if not data.get("exchanges"):
+        out.append("behaviour (automation_signature): no exchanges, so rings rest on shared identifiers alone")
+    for query, lacking in skipped.items():
+        out.append(f"{query}: no {', no '.join(DATA_KINDS.get(k, k) for k in lacking)}")
+    return out
 
 
 def graph_stats(settings: Settings | None) -> dict[str, Any]:
@@ -100,7 +93,13 @@ def fetch_groups(
     *,
     settings: Settings | None = None,
     progress: Progress | None = None,
+    signals: Sequence[Signal] | None = None,
+    data: dict[str, int] | None = None,
 ) -> SignalResult:
+    """Run the registered signals (`registry.SIGNALS`, or the given ones) and return
+    their groups, with how many each family gave and the derived parameters. Given
+    `data` (the `data_kinds` counts), signals whose data is absent are not run and
+    are listed in `skipped`."""
     accounts = int(stats.get("accounts") or 0)
     cap = params.supernode_cap(accounts)
     median_per_day = float(stats.get("per_day_p50") or 1.0)
@@ -110,78 +109,29 @@ def fetch_groups(
         "heavy_template_exchanges_per_account": heavy,
         "burst_gap_minutes": params.burst_gap_minutes,
     }
+    ctx = SignalContext(accounts=accounts, supernode_cap=cap, heavy_template_exchanges=heavy, params=params)
     groups: list[Group] = []
     counts: dict[str, int] = {}
-    steps = [
-        ("instrument", "instrument_fanout", {"min_accounts": 2, "max_accounts": cap}),
-        ("device", "device_fanout", {"min_accounts": 2, "max_accounts": cap}),
-        ("ip", "ip_cooccurrence", {
-            "min_accounts": 2, "max_accounts": cap, "kind_weights": params.ip_kind_weights,
-            "unknown_kind_weight": params.unknown_kind_weight, "min_weight": params.ip_min_weight,
-            "sample_above": params.ip_sample_above,
-        }),
-        ("email", "email_pattern_clusters", {
-            "min_accounts": 2, "min_stem_length": params.email_min_stem, "max_accounts": cap,
-        }),
-        ("burst", "signup_bursts", {
-            "min_accounts": params.burst_min_accounts, "gap_minutes": params.burst_gap_minutes, "max_accounts": cap * 10,
-        }),
-        ("template", "template_co_usage", {
-            "min_accounts": 2, "max_accounts": cap * 10, "min_exchanges_per_account": heavy,
-        }),
-    ]
+    chosen = [s for s in (signals if signals is not None else SIGNALS)]
+    skipped: dict[str, list[str]] = {}
+    if data is not None:
+        # a signal whose data is absent would only return nothing: say so instead
+        for signal in chosen:
+            lacking = [k for k in signal.needs if not data.get(k)]
+            if lacking:
+                skipped[signal.query] = lacking
+        chosen = [s for s in chosen if s.query not in skipped]
     limit = 100_000_000
-    for k, (family, query, qparams) in enumerate(steps):
+    for k, signal in enumerate(chosen):
         if progress:
-            progress(k, len(steps), f"signal: {query}")
-        rows = run_query(query, {**qparams, "limit": limit}, settings=settings)
-        made = [g for g in (_to_group(family, r, index) for r in rows) if g is not None and g.size >= 2]
+            progress(k, len(chosen), f"signal: {signal.query}")
+        if signal.derive is not None:  # made from the groups of the signals before it
+            made = [g for g in signal.derive(groups, index) if g.size >= 2]
+        else:
+            rows = run_query(signal.query, {**signal.params(ctx), "limit": limit}, settings=settings)
+            made = [g for g in (signal.to_group(r, index) for r in rows) if g is not None and g.size >= 2]
         groups.extend(made)
-        counts[family] = len(made)
+        counts[signal.family] = counts.get(signal.family, 0) + len(made)
     if progress:
-        progress(len(steps), len(steps), "signals fetched")
-    return SignalResult(groups, counts, used)
-
-
-def _to_group(family: str, row: dict[str, Any], index: AccountIndex) -> Group | None:
-    members = index.add(row["accounts"])
-    n = int(row.get("account_count") or len(members))
-    if family == "ip":
-        return Group(
-            family, str(row["identifier"]), members, float(row["weight"]),
-            first_s=np.asarray(row["first_seen_s"], dtype=np.int64),
-            last_s=np.asarray(row["last_seen_s"], dtype=np.int64),
-            network=network_key(row["identifier"], row.get("asn"), row.get("network")),
-            meta={"kind": row.get("kind"), "network": row.get("network"), "asn": row.get("asn"), "accounts": n},
-        )
-    if family in ("instrument", "device"):
-        meta = {"accounts": n}
-        if family == "instrument":
-            meta.update(kind=row.get("kind"), bin=row.get("bin"))
-        return Group(
-            family, str(row["identifier"]), members, float(rarity_weight(n)),
-            first_s=np.asarray(row["first_seen_s"], dtype=np.int64),
-            last_s=np.asarray(row["last_seen_s"], dtype=np.int64),
-            meta=meta,
-        )
-    if family == "email":
-        return Group(family, str(row["identifier"]), members, float(rarity_weight(n)),
-                     meta={"accounts": n, "plus_tagged": row.get("plus_tagged"), "counted": row.get("counted")})
-    if family == "burst":
-        return Group(family, str(row["identifier"]), members, float(rarity_weight(n)),
-                     meta={"accounts": n, "via": row.get("via"), "span_minutes": row.get("span_minutes"),
-                           "first": _iso(row.get("first_signup")), "last": _iso(row.get("last_signup"))})
-    if family == "template":
-        return Group(family, str(row["identifier"]), members, float(rarity_weight(n)),
-                     volume=np.asarray(row["exchanges"], dtype=float),
-                     meta={"accounts": n, "exchanges": int(sum(row["exchanges"]))})
-    raise ValueError(f"unknown family {family!r}")
-
-
-def _iso(value: Any) -> str | None:
-    if value is None:
-        return None
-    try:
-        return value.iso_format()
-    except AttributeError:
-        return str(value)
+        progress(len(chosen), len(chosen), "signals fetched")
+    return SignalResult(groups, counts, used, skipped)

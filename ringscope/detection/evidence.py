@@ -1,0 +1,259 @@
+"""Ring evidence: how much a candidate group's shared identifiers and its behaviour
+say that it is one operator's network rather than a household, a team or a class.
+
+The rule (README "Detection", *The decision rule*), for a candidate group G:
+
+    R_f   = sum over the networks / identifiers of family f shared by >= 2 members of G of
+            character(i) x concentration(i),   concentration = members of G using i / all accounts using i
+            (a network counts its best address x (1 + log2 of its shared addresses))
+            (0 when every member of G using i declares the same org, and that org's
+            typical account is not script-like)
+    e_f   = weight_f x (1 - 2 ** -((R_f - free_f) / scale_f))   when R_f > free_f, else 0
+    S     = sum_f e_f                                       (structure, one term per family)
+    B     = clip((median operator-likeness - 0.25) / 0.5, 0, 1)   (behaviour; 0 when no exchanges)
+    ring  <=>  S + B >= THRESHOLD (1.75; in a world missing kinds of data, the same share
+                                   of what its data can show at most)
+
+Why each part:
+
+- *Redundancy beyond what ordinary sharing explains.* A family shares one card, one
+  PC, one home network; a company team one corporate card and one office; a class one
+  campus network. `free_f` (one card, device, burst or template; two networks, home
+  and office or phone; no counted e-mail stem, whose character already discounts two
+  people on a common stem) is subtracted, so those score 0 however rare their one
+  identifier is; a ring that rotates twenty prepaid cards, a pool of VM images or a
+  residential-proxy pool spanning many ISPs scores near 1 in that family. IP
+  addresses count per network (ASN, else /16), logarithmically in the addresses
+  shared in it, so a campus NAT range or a carrier's CGNAT pool stays small while a
+  rented list of datacenter proxies does not. Templates halve per 2 beyond the first
+  (`scale`): a class or a team shares a set of several.
+- *Concentration* corrects for chance: an exit of a residential-proxy pool that
+  legitimate residents also use still counts for the share of its users that are in
+  G; a VPN exit two members met on among forty strangers counts 1/20.
+- *Character* (registry: ip_intel kind, burst via card/device vs e-mail domain) is
+  how telling an identifier of that kind is, whatever its rarity.
+- *Additive, no veto.* Each family adds at most 1, behaviour at most 1. Structure in
+  two families beyond ordinary (S >= 1.75) carries a ring with human-looking traffic;
+  script-like behaviour (B = 1) carries one with moderate structure (S >= 0.75, e.g. a
+  shared private template set). One family alone (e <= 1) never makes a ring, and
+  neither does behaviour alone (every candidate group is already tied by links).
+- *A declared org explains what its own accounts share among themselves*: an
+  identifier whose users in G all declare one org (corporate cards, offices, internal
+  templates, an onboarding burst) adds nothing (`org_explained`), as long as the org's
+  typical account is not script-like (a front org made of the ring explains nothing);
+  a front org declared on part of a ring leaves the ring's mixed identifiers
+  counting. A group mostly declaring one org has its behaviour judged with the org's
+  other accounts: a company's service accounts are judged among its staff.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from .groups import Group
+from .registry import FAMILIES, FREE, SCALE, WEIGHT, combine_of
+
+#: S + B a ring needs: more than one family's full evidence (<= 1) plus the
+#: incidental extra a household or a team with an employee's family reaches (a
+#: second card, a third network: 0.4-0.6 on our worlds)
+THRESHOLD = 1.75
+
+
+def effective_threshold(families: Sequence[str], behaviour: bool, threshold: float = THRESHOLD) -> float:
+    """The threshold for a world that cannot show every kind of evidence (no
+    exchanges, no payments, sign-ups alone): the same share of the most evidence its
+    data allows (the weights of the families that could run, plus 1 for behaviour)
+    as THRESHOLD is of the most a complete world allows."""
+    full = sum(WEIGHT.get(f, 1.0) for f in FAMILIES) + 1.0
+    available = sum(WEIGHT.get(f, 1.0) for f in families if f in FAMILIES) + (1.0 if behaviour else 0.0)
+    return float(threshold * min(1.0, available / full))
+
+
+#: behaviour evidence is 0 at a median operator-likeness of BEHAVIOUR_ZERO and 1 at
+#: BEHAVIOUR_ZERO + BEHAVIOUR_SPAN: the population's ordinary user sits near 0.1, a
+#: script near 0.9, and 0.5 (the old hard cut) now gives half the evidence
+BEHAVIOUR_ZERO = 0.25
+BEHAVIOUR_SPAN = 0.5
+
+
+@dataclass
+class Evidence:
+    """The evidence of one candidate group (see the module docstring)."""
+
+    families: dict[str, dict[str, float]]  # family -> identifiers, redundancy R, evidence e
+    structure: float
+    behaviour: float | None  # median operator-likeness of its judged active members; None: no exchanges
+    behaviour_evidence: float
+    threshold: float = THRESHOLD
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> float:
+        return self.structure + self.behaviour_evidence
+
+    @property
+    def is_ring(self) -> bool:
+        return self.total >= self.threshold
+
+    @property
+    def kinds(self) -> list[str]:
+        """The kinds of evidence that count (families with e > 0, and behaviour)."""
+        out = [f for f in FAMILIES if self.families.get(f, {}).get("evidence", 0.0) > 0]
+        if self.behaviour_evidence > 0:
+            out.append("behaviour")
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": "ring when S + B >= threshold; S = sum over families of 1 - 2^-(R - free), R = sum of character x concentration",
+            "families": {f: {k: round(v, 3) for k, v in d.items()} for f, d in self.families.items()},
+            "structure": round(self.structure, 3),
+            "behaviour_median": None if self.behaviour is None else round(self.behaviour, 3),
+            "behaviour": round(self.behaviour_evidence, 3),
+            "total": round(self.total, 3),
+            "threshold": self.threshold,
+            "kinds": self.kinds,
+            "notes": self.notes,
+        }
+
+
+def family_evidence(redundancy: float, free: float, scale: float = 1.0) -> float:
+    """e_f: 0 up to what ordinary sharing explains, then 1 - 2^-(excess / scale)."""
+    excess = redundancy - free
+    return float(1.0 - 2.0 ** (-excess / scale)) if excess > 0 else 0.0
+
+
+def behaviour_evidence(median: float | None) -> float:
+    if median is None:
+        return 0.0
+    return float(min(1.0, max(0.0, (median - BEHAVIOUR_ZERO) / BEHAVIOUR_SPAN)))
+
+
+def org_explained(key: np.ndarray, acc: np.ndarray, org_of: np.ndarray | None) -> np.ndarray:
+    """Per entry (one account in one identifier-and-group key): whether every account
+    of its key declares the same org. What one declared org's own accounts share
+    only among themselves (corporate cards, offices, internal templates, an
+    onboarding burst) is the org's business, not a network's evidence."""
+    if org_of is None or len(key) == 0:
+        return np.zeros(len(key), bool)
+    org = org_of[acc]
+    order = np.argsort(key, kind="stable")
+    k = key[order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    lo = np.minimum.reduceat(org[order], starts)
+    hi = np.maximum.reduceat(org[order], starts)
+    same = (lo == hi) & (lo >= 0)
+    per_entry = np.empty(len(key), bool)
+    per_entry[order] = np.repeat(same, np.diff(np.r_[starts, len(k)]))
+    return per_entry
+
+
+def redundancy(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_accounts: int,
+               org_of: np.ndarray | None = None) -> list[dict[str, dict[str, float]]]:
+    """Per candidate group, per family: how many identifiers its members share
+    (``identifiers``) and their redundancy R (character x concentration, IP addresses
+    counted once per network at their best). Vectorised over all groups at once."""
+    out: list[dict[str, dict[str, float]]] = [dict() for _ in candidates]
+    if not candidates or not groups:
+        return out
+    owner = np.full(n_accounts, -1, dtype=np.int64)
+    for r, members in enumerate(candidates):
+        owner[members] = r
+    groups = [g for g in groups if combine_of(g.family) != "context"]
+    if not groups:
+        return out
+    sizes = np.array([g.size for g in groups], dtype=np.int64)
+    gid = np.repeat(np.arange(len(groups)), sizes)
+    acc = np.concatenate([g.members for g in groups]).astype(np.int64)
+    own = owner[acc]
+    keep = own >= 0
+    if not keep.any():
+        return out
+    gid, own, acc = gid[keep], own[keep], acc[keep]
+    key = gid * np.int64(len(candidates)) + own
+    explained = org_explained(key, acc, org_of)
+    uniq, first, counts = np.unique(key, return_index=True, return_counts=True)
+    inside = counts >= 2
+    uniq, counts, by_org = uniq[inside], counts[inside], explained[first[inside]]
+    per: dict[tuple[int, str], dict[str, float]] = {}
+    for k, c, org in zip(uniq.tolist(), counts.tolist(), by_org.tolist()):
+        g = groups[k // len(candidates)]
+        r = k % len(candidates)
+        total = int(g.meta.get("accounts") or g.size)
+        value = 0.0 if org else g.character * min(1.0, c / max(total, c))
+        slot = per.setdefault((r, g.family), {"identifiers": 0.0, "_best": {}, "_count": {}})
+        slot["identifiers"] += 1
+        unit = (g.network or g.identifier) if combine_of(g.family) == "per_network" else g.identifier
+        best = slot["_best"]
+        if value > best.get(unit, 0.0):
+            best[unit] = value
+        if value > 0:
+            slot["_count"][unit] = slot["_count"].get(unit, 0) + 1
+    for (r, fam), slot in per.items():
+        # within one network, more shared addresses say more, but only
+        # logarithmically: a campus NAT or a carrier pool is one institution's few or
+        # many addresses, a list of dozens of rented proxies in one provider's space
+        # is a purchase (best x (1 + log2 addresses))
+        R = float(sum(v * (1.0 + np.log2(max(1, slot["_count"].get(u, 1)))) for u, v in slot["_best"].items()))
+        e = WEIGHT.get(fam, 1.0) * family_evidence(R, FREE.get(fam, 1.0), SCALE.get(fam, 1.0))
+        out[r][fam] = {"identifiers": slot["identifiers"], "redundancy": R, "evidence": e}
+    return out
+
+
+def assess(families: dict[str, dict[str, float]], behaviour: float | None, threshold: float = THRESHOLD,
+           notes: list[str] | None = None) -> Evidence:
+    structure = float(sum(d.get("evidence", 0.0) for d in families.values()))
+    return Evidence(families, structure, behaviour, behaviour_evidence(behaviour), threshold, list(notes or []))
+
+
+#: a member must be tied to the rest of its group by identifiers worth this much
+#: (character x concentration, summed): two independent identifiers, such as a card
+#: and a device, or a card and a sign-up burst. A resident whose home address is one
+#: exit of a ring's proxy pool, or a stranger on one VPN exit, shares one.
+MIN_MEMBER_TIE = 2.0
+
+
+def member_ties(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_accounts: int,
+                org_of: np.ndarray | None = None) -> np.ndarray:
+    """Per account index: the sum over the identifiers it shares with at least one
+    other member of its candidate group of character x concentration (0 outside
+    candidates; families weighing nothing in the evidence, such as blocks, left out)."""
+    tie = np.zeros(n_accounts)
+    owner = np.full(n_accounts, -1, dtype=np.int64)
+    for r, members in enumerate(candidates):
+        owner[members] = r
+    counted = [g for g in groups if WEIGHT.get(g.family, 1.0) > 0 and combine_of(g.family) != "context"]
+    if not counted or not candidates:
+        return tie
+    sizes = np.array([g.size for g in counted], dtype=np.int64)
+    gid = np.repeat(np.arange(len(counted)), sizes)
+    acc = np.concatenate([g.members for g in counted]).astype(np.int64)
+    own = owner[acc]
+    keep = own >= 0
+    gid, acc, own = gid[keep], acc[keep], own[keep]
+    key = gid * np.int64(max(1, len(candidates))) + own
+    uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    inside = counts[inverse] >= 2
+    total = np.array([int(g.meta.get("accounts") or g.size) for g in counted], dtype=float)
+    character = np.array([g.character for g in counted], dtype=float)
+    value = character[gid] * np.minimum(1.0, counts[inverse] / np.maximum(total[gid], counts[inverse]))
+    value[org_explained(key, acc, org_of)] = 0.0
+    np.add.at(tie, acc[inside], value[inside])
+    return tie
+
+
+def trim(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_accounts: int, *,
+         min_tie: float = MIN_MEMBER_TIE, min_size: int = 3, org_of: np.ndarray | None = None) -> list[np.ndarray]:
+    """Peel members tied to their group by less than `min_tie` (see MIN_MEMBER_TIE),
+    recomputing after each pass (a member's ties depend on who is left), and drop
+    groups that fall under `min_size`."""
+    current = [np.asarray(c, dtype=np.int64) for c in candidates]
+    while True:
+        tie = member_ties(current, groups, n_accounts, org_of)
+        nxt = [c[tie[c] >= min_tie] for c in current]
+        nxt = [c for c in nxt if len(c) >= min_size]
+        if sum(len(c) for c in nxt) == sum(len(c) for c in current) and len(nxt) == len(current):
+            return nxt
+        current = nxt

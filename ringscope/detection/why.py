@@ -1,0 +1,166 @@
+"""Why an account is, or is not, in a ring: `explain_accounts` (`ringscope explain`).
+
+For each account: the identifiers it shares (per signal family, with how many
+accounts share each and what that weighs), its strongest links (one score per
+family, and whether the link is strong), its behaviour, and a verdict:
+
+- ``ring``        it is a member: the ring's evidence (`evidence.Evidence`) and its
+                  own ties to the other members;
+- ``peeled``      its links reach a candidate group but it is tied to the members by
+                  less than `min_member_tie` identifiers' worth;
+- ``group``       its group was judged and fell short of the threshold: the evidence
+                  per family and what it lacked;
+- ``weak_links``  it has links, none strong enough (below `strong_link`);
+- ``no_links``    it shares nothing with another account that a signal counts;
+- ``unknown``     the id is not in the graph's signals at all (not an account, or one
+                  with no shared identifier).
+
+Reusable: `explain(account_ids, result)` takes a `pipeline.DetectionResult` (the app
+can keep one), `explain_accounts(ids, settings)` runs detection without writing.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..config import Settings
+from .evidence import member_ties
+from .registry import FAMILIES, signal_of
+
+TOP_LINKS = 5
+TOP_IDENTIFIERS = 5
+
+
+def explain_accounts(account_ids: Sequence[str], settings: Settings | None = None) -> list[dict[str, Any]]:
+    """Run detection without writing and explain each account (see the module)."""
+    from .pipeline import detect
+
+    result = detect(settings, write=False)
+    return explain(account_ids, result)
+
+
+def explain(account_ids: Sequence[str], result) -> list[dict[str, Any]]:
+    """One dict per account id: ``account_id``, ``verdict``, ``reason`` (one
+    sentence), ``ring`` (members/evidence when in one), ``group`` (the candidate
+    group's evidence when judged), ``identifiers`` (per family: id, accounts,
+    weight), ``links`` (top partners with per-family scores), ``behaviour``."""
+    index = result.index
+    params = result.params.rings if result.params is not None else None
+    strong = params.strong_link if params else 0.4
+    min_tie = params.min_member_tie if params else 2.0
+    ring_of = {a: r for r in result.rings for a in r.members}
+    judged_of = {a: j for j in result.judged for a in j.ids}
+    out = []
+    for acc in account_ids:
+        i = index.get(acc) if index is not None else None
+        item: dict[str, Any] = {"account_id": acc}
+        beh = result.behaviour.get(acc)
+        item["behaviour"] = None if beh is None else {"operator_likeness": round(beh[0], 3),
+                                                      **{k: round(v, 3) for k, v in beh[1].items()}}
+        if i is None:
+            item.update(verdict="unknown", reason="no signal counts an identifier this account shares with another "
+                        "account (or the id is not in the graph)", identifiers={}, links=[])
+            out.append(item)
+            continue
+        item["identifiers"] = _identifiers(i, result.groups)
+        item["links"] = _links(i, result, strong)
+        ring = ring_of.get(acc)
+        judged = judged_of.get(acc)
+        if ring is not None:
+            ev = ring.evidence.get("decision", {})
+            item.update(verdict="ring", reason=(
+                f"member of a ring of {ring.size}: evidence {ev.get('total')} >= {ev.get('threshold')} "
+                f"(structure {ev.get('structure')}, behaviour {ev.get('behaviour')}; kinds: {', '.join(ev.get('kinds', []))})"),
+                ring={"members": ring.size, "score": ring.score, "signals": ring.signals, "decision": ev},
+                tie=_tie(i, judged, result) if judged is not None else None)
+        elif judged is not None:
+            ev = judged.evidence
+            lacking = [f"{f}: {d['identifiers']:.0f} shared, redundancy {d['redundancy']:.2f} gives {d['evidence']:.2f}"
+                       for f, d in ev.families.items() if d.get("evidence", 0.0) < 0.5 and f in FAMILIES]
+            item.update(verdict="group", reason=(
+                f"in a group of {len(judged.ids)} whose evidence {ev.total:.2f} is under the threshold {ev.threshold} "
+                f"(structure {ev.structure:.2f}, behaviour {ev.behaviour_evidence:.2f}): "
+                "what its members share is what a household, team or class explains"),
+                group={"members": len(judged.ids), "decision": ev.as_dict(), "weak_families": lacking})
+        else:
+            strong_partners = [x for x in item["links"] if x["strong"]]
+            near = _nearest_group(i, result)
+            if near is not None:
+                j, tie = near
+                item.update(verdict="peeled", reason=(
+                    f"linked to a candidate group of {len(j.ids)} but tied to its members by identifiers worth "
+                    f"{tie:.2f} < {min_tie} (two independent identifiers, such as a card and a device)"),
+                    group={"members": len(j.ids), "is_ring": j.evidence.is_ring, "decision": j.evidence.as_dict()})
+            elif strong_partners:
+                around = np.array([i] + [result.index.get(x["account_id"]) for x in strong_partners], dtype=np.int64)
+                tie = float(member_ties([around], result.groups, len(result.index))[i])
+                item.update(verdict="weak_links", reason=(
+                    f"{len(strong_partners)}{' or more' if len(strong_partners) == TOP_LINKS else ''} strong link(s), but no group of {params.min_size if params else 3} or more "
+                    f"survived around it: split off at a clean cut, or peeled (its identifiers tie it to its strong "
+                    f"partners by {tie:.2f}, {'under' if tie < min_tie else 'not under'} the {min_tie} a member needs)"))
+            elif item["links"]:
+                best = item["links"][0]
+                item.update(verdict="weak_links", reason=(
+                    f"its strongest link ({best['total']:.2f}, to {best['account_id']}) is under the strong-link "
+                    f"threshold {strong}"))
+            else:
+                item.update(verdict="no_links", reason="it shares identifiers, but with no account a signal pairs it with")
+        out.append(item)
+    return out
+
+
+def _identifiers(i: int, groups) -> dict[str, list[dict[str, Any]]]:
+    by_family: dict[str, list[dict[str, Any]]] = {}
+    for g in groups:
+        if g.size < 2 or g.family not in FAMILIES or i not in g.members:
+            continue
+        by_family.setdefault(g.family, []).append({
+            "id": g.identifier, "accounts": int(g.meta.get("accounts") or g.size), "weight": round(g.weight, 3),
+            "character": round(g.character, 3), "signal": signal_of(g.family).query})
+    for fam, items in by_family.items():
+        items.sort(key=lambda x: (x["accounts"], x["id"]))
+        by_family[fam] = items[:TOP_IDENTIFIERS] + ([{"more": len(items) - TOP_IDENTIFIERS}] if len(items) > TOP_IDENTIFIERS else [])
+    return by_family
+
+
+def _links(i: int, result, strong: float) -> list[dict[str, Any]]:
+    pairs = result.pairs
+    if pairs is None or len(pairs) == 0:
+        return []
+    mask = (pairs.a == i) | (pairs.b == i)
+    if not mask.any():
+        return []
+    other = np.where(pairs.a[mask] == i, pairs.b[mask], pairs.a[mask])
+    scores = pairs.scores[mask]
+    total = scores.sum(axis=1)
+    order = np.argsort(-total)[:TOP_LINKS]
+    return [{"account_id": result.index.ids[int(other[k])], "total": round(float(total[k]), 3), "strong": bool(total[k] >= strong),
+             "families": {f: round(float(v), 3) for f, v in zip(FAMILIES, scores[k]) if v > 0}} for k in order]
+
+
+def _tie(i: int, judged, result) -> float:
+    tie = member_ties([judged.members], result.groups, len(result.index))
+    return round(float(tie[i]), 3)
+
+
+def _nearest_group(i: int, result):
+    """The judged group this account has the most strong links into, and its tie."""
+    pairs = result.pairs
+    if pairs is None or not result.judged:
+        return None
+    strong = result.params.rings.strong_link if result.params else 0.4
+    mask = ((pairs.a == i) | (pairs.b == i)) & (pairs.total >= strong)
+    if not mask.any():
+        return None
+    others = set(np.where(pairs.a[mask] == i, pairs.b[mask], pairs.a[mask]).tolist())
+    best = None
+    for j in result.judged:
+        k = len(others & set(j.members.tolist()))
+        if k and (best is None or k > best[1]):
+            best = (j, k)
+    if best is None:
+        return None
+    j = best[0]
+    tie = member_ties([np.append(j.members, i)], result.groups, len(result.index))
+    return j, float(tie[i])

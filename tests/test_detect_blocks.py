@@ -1,0 +1,66 @@
+"""Dense blocks (FRAUDAR column weights, greedy peeling, purity) on synthetic
+account x template matrices: a low-volume ring hidden among ordinary users and
+camouflaged with popular templates is found; ordinary co-usage is not a block."""
+from __future__ import annotations
+
+import numpy as np
+
+from ringscope.detection.blocks import densest_block, find_blocks, fraudar_weights
+from ringscope.detection.groups import Group
+
+
+def world(rng, *, ring_size=80, private=30, per_account=10, camouflage=3):
+    n = 5000
+    groups = []
+    for t in range(300):  # ordinary templates, 2..60 senders each
+        groups.append(Group("template", f"t{t}", np.unique(rng.integers(0, n, rng.integers(2, 60))), 1.0))
+    ring = np.arange(100, 100 + ring_size)
+    for t in range(private):  # each ring account sends a third of a private set
+        groups.append(Group("template", f"r{t}", ring[rng.random(ring_size) < per_account / private], 1.0))
+    for t in range(camouflage):  # every ring account also sends popular public templates
+        groups.append(Group("template", f"pop{t}", np.unique(np.r_[rng.integers(0, n, 2000), ring]), 1.0))
+    return n, ring, groups
+
+
+def test_fraudar_weights():
+    assert fraudar_weights(np.array([0]))[0] == 1 / np.log(5)
+    assert fraudar_weights(np.array([2000]))[0] < fraudar_weights(np.array([20]))[0]
+
+
+def test_the_ring_is_the_first_block_and_camouflage_does_not_hide_it():
+    n, ring, groups = world(np.random.default_rng(1))
+    blocks = find_blocks(groups, n)
+    assert blocks, "the ring's block is found"
+    first = blocks[0]
+    assert len(set(first.rows.tolist()) & set(ring.tolist())) >= 0.9 * len(ring)
+    assert len(set(first.rows.tolist()) - set(ring.tolist())) <= 0.05 * len(ring)
+    assert first.purity >= 0.9
+    # popular columns are not part of what makes it dense
+    names = {groups[c].identifier for c in first.cols.tolist()}
+    assert sum(1 for x in names if x.startswith("r")) >= 25
+    # ordinary co-usage is never kept as a block
+    for b in blocks[1:]:
+        assert len(set(b.rows.tolist()) & set(ring.tolist())) >= 0.5 * len(b.rows)
+
+
+def test_no_ring_no_block():
+    rng = np.random.default_rng(2)
+    n = 5000
+    groups = [Group("template", f"t{t}", np.unique(rng.integers(0, n, rng.integers(2, 60))), 1.0) for t in range(300)]
+    assert find_blocks(groups, n) == []
+
+
+def test_peeling_finds_a_planted_clique():
+    rng = np.random.default_rng(3)
+    rows = list(rng.integers(0, 500, 3000))
+    cols = list(rng.integers(0, 200, 3000))
+    for r in range(20):  # a 20 x 20 clique on rows 0..19, columns 0..19
+        for c in range(20):
+            rows.append(r)
+            cols.append(c)
+    rows, cols = np.array(rows), np.array(cols)
+    key = np.unique(rows * 1000 + cols)
+    rows, cols = key // 1000, key % 1000
+    r, c, g = densest_block(rows, cols, np.ones(len(rows)), 500, 200)
+    assert set(np.flatnonzero(r).tolist()) >= set(range(18)) and np.flatnonzero(r).size <= 25
+    assert g > 8

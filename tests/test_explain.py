@@ -1,0 +1,47 @@
+"""`ringscope explain`: why an account is, or is not, in a ring."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from ringscope.cli import cli
+from ringscope.detection.pipeline import detect
+from ringscope.detection.why import explain
+from test_detect_tradecraft import tradecraft_world  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.integration
+
+
+def test_members_groups_peeled_and_unlinked_accounts_are_explained(tradecraft_world):  # noqa: F811
+    settings, rings = tradecraft_world
+    result = detect(settings, write=False)
+    got = {x["account_id"]: x for x in explain(["pp03", "acme01", "res03", "person007", "nobody", "heavy"], result)}
+    member = got["pp03"]
+    assert member["verdict"] == "ring"
+    assert member["ring"]["members"] == len(rings["human"])
+    assert member["tie"] >= 2.0
+    assert {"instrument", "device"} <= set(member["identifiers"])
+    team = got["acme01"]
+    assert team["verdict"] == "group"
+    assert "under the threshold" in team["reason"]
+    assert team["group"]["decision"]["total"] < team["group"]["decision"]["threshold"]
+    # a resident whose home address is one exit of the ring's proxy pool
+    resident = got["res03"]
+    assert resident["verdict"] in {"peeled", "weak_links"}
+    assert "ip" in resident["identifiers"]
+    assert got["nobody"]["verdict"] == "unknown"
+    # a heavy single account shares nothing: script-like traffic alone ties it to no one
+    assert got["heavy"]["verdict"] == "unknown"
+
+
+def test_explain_cli(tradecraft_world):  # noqa: F811
+    runner = CliRunner()
+    out = runner.invoke(cli, ["explain", "pp03", "acme01", "--no-progress"], catch_exceptions=False)
+    assert out.exit_code == 0, out.output
+    assert out.output.startswith("pp03: ring: member of a ring of 24")
+    assert "acme01: group:" in out.output
+    assert "shares instrument:" in out.output
+    js = runner.invoke(cli, ["explain", "hs00", "--json", "--no-progress"], catch_exceptions=False)
+    assert json.loads(js.output)[0]["verdict"] == "ring"
