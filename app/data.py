@@ -7,7 +7,6 @@ briefly and cleared after every tag the app writes (`clear_ring_caches`).
 """
 from __future__ import annotations
 
-import ipaddress
 import json
 from typing import Any
 
@@ -15,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from ringscope import db
-from ringscope.catalog import get_query, run_query
+from ringscope import search as search_logic
 from ringscope.config import load_settings
 
 from .graph_view import KINDS, GEdge, GNode, graph_from_maps, graph_from_values, node_id, plain
@@ -31,13 +30,16 @@ _GRAPH_TTL = 600
 RING_GRAPH_MAX_LINKS = 4000
 
 
+# Every read here is made for a person waiting on a page: `interactive=True` makes the
+# runner fail within seconds with "cannot reach Neo4j at ..." when the server is down.
+
+
 def _read(name: str, params: dict[str, Any] | None = None, **kw) -> list[dict[str, Any]]:
-    return [plain(row) for row in run_query(name, params or {}, settings=load_settings(), **kw)]
+    return [plain(row) for row in db.run(name, params or {}, mode=db.READ, settings=load_settings(), interactive=True, **kw)]
 
 
 def _read_graph(name: str, params: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    query = get_query(name)
-    return db.run_read_graph(query.cypher, query.bind(params), settings=load_settings())
+    return db.run_graph(name, params, settings=load_settings(), interactive=True)
 
 
 def _frame(rows: list[dict[str, Any]], columns: list[str] | None = None) -> pd.DataFrame:
@@ -219,93 +221,20 @@ def shared_identifiers(account_ids: tuple[str, ...], min_accounts: int = 2) -> p
 
 # --------------------------------------------------------------------------- search
 
-#: What the search box can look for: (title, stored query).
-SEARCH_KINDS: dict[str, tuple[str, str]] = {
-    "account": ("Account id or display name", "search_account"),
-    "email": ("E-mail address or domain", "search_email"),
-    "ip": ("IP address", "search_ip"),
-    "cidr": ("IP block (CIDR)", "search_ip_cidr"),
-    "instrument": ("Payment-instrument fingerprint", "search_instrument"),
-    "device": ("Device id", "search_device"),
-    "template": ("Prompt-template fingerprint", "search_template"),
-    "org": ("Org id", "search_org"),
-}
-
-SEARCH_COLUMNS = ["kind", "key", "name", "detail", "links"]
-
-
-def guess_search_kinds(text: str) -> list[str]:
-    """Which searches an unqualified query means: an IP, a CIDR, an e-mail, or the id kinds."""
-    text = text.strip()
-    if not text:
-        return []
-    if "/" in text:
-        try:
-            ipaddress.ip_network(text, strict=False)
-            return ["cidr", "ip"]
-        except ValueError:
-            pass
-    try:
-        ipaddress.ip_address(text)
-        return ["ip"]
-    except ValueError:
-        pass
-    if "@" in text:
-        return ["email"]
-    return ["account", "instrument", "device", "template", "org", "email"]
-
-
-def cidr_params(text: str, limit: int = 200) -> dict[str, Any]:
-    """search_ip_cidr's parameters for a CIDR: the address prefix every member starts with and,
-    for IPv4, the block's first and last address as numbers. Refuses text that is not a CIDR."""
-    try:
-        net = ipaddress.ip_network(text.strip(), strict=False)
-    except ValueError:
-        raise ValueError(f"{text!r} is not an IP block: write it like 203.0.113.0/24") from None
-    if net.version == 4:
-        octets = str(net.network_address).split(".")
-        fixed = net.prefixlen // 8
-        prefix = ".".join(octets[:fixed]) + ("." if 0 < fixed < 4 else "")
-        if fixed == 4:
-            prefix = str(net.network_address)
-        return {"prefix": prefix, "family": 4, "lo": int(net.network_address), "hi": int(net.broadcast_address),
-                "limit": int(limit)}
-    # IPv6: the leading groups the mask fixes, as written in compressed form, up to the first
-    # zero group (compression can hide zero groups inside the prefix).
-    groups = net.network_address.exploded.split(":")[: net.prefixlen // 16]
-    lead: list[str] = []
-    for group in groups:
-        if int(group, 16) == 0:
-            break
-        lead.append(format(int(group, 16), "x"))
-    prefix = ":".join(lead) + (":" if lead else "")
-    return {"prefix": prefix, "family": 6, "lo": 0, "hi": 0, "limit": int(limit)}
-
-
-def search_params(kind: str, text: str, limit: int = 50) -> dict[str, Any]:
-    if kind == "cidr":
-        return cidr_params(text, limit=max(limit, 200))
-    return {"q": text.strip(), "limit": int(limit)}
+# The search logic lives in ringscope/search.py (no Streamlit) so the CLI can reuse it;
+# these names stay here for the pages.
+SEARCH_KINDS = search_logic.SEARCH_KINDS
+SEARCH_COLUMNS = search_logic.SEARCH_COLUMNS
+guess_search_kinds = search_logic.guess_search_kinds
+cidr_params = search_logic.cidr_params
+search_params = search_logic.search_params
 
 
 @st.cache_data(ttl=_TAGGED_TTL, show_spinner=False)
 def search(kind: str, text: str, limit: int = 50) -> pd.DataFrame:
-    """Hits of one search kind; CIDR hits for IPv6 are checked exactly here."""
-    if kind not in SEARCH_KINDS:
-        raise ValueError(f"unknown search kind {kind!r}")
-    params = search_params(kind, text, limit)
-    rows = _read(SEARCH_KINDS[kind][1], params)
-    if kind == "cidr" and params["family"] == 6:
-        net = ipaddress.ip_network(text.strip(), strict=False)
-        rows = [r for r in rows if _in_network(r["key"], net)]
+    """Hits of one search kind (ringscope.search.search) as a frame of SEARCH_COLUMNS."""
+    rows = [plain(row) for row in search_logic.search(kind, text, limit, settings=load_settings(), interactive=True)]
     return pd.DataFrame(rows, columns=SEARCH_COLUMNS)
-
-
-def _in_network(address: str, net) -> bool:
-    try:
-        return ipaddress.ip_address(address) in net
-    except ValueError:
-        return False
 
 
 def search_all(text: str, kinds: list[str], limit: int = 50) -> pd.DataFrame:
@@ -322,7 +251,8 @@ def search_all(text: str, kinds: list[str], limit: int = 50) -> pd.DataFrame:
 def run_console(cypher: str, params: dict[str, Any], *, timeout: float, max_rows: int) -> tuple[list[str], list[list[Any]], bool]:
     """An analyst's query in a READ transaction (the server refuses writes), with a server-side
     time limit and a row cap. Returns keys, driver rows (nodes kept) and whether rows were cut."""
-    keys, rows = db.run_read_graph(cypher, params, settings=load_settings(), timeout=timeout, max_rows=max_rows + 1)
+    keys, rows = db.run_read_graph(cypher, params, settings=load_settings(), timeout=timeout, max_rows=max_rows + 1,
+                                   interactive=True)
     return keys, rows[:max_rows], len(rows) > max_rows
 
 

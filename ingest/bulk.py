@@ -36,10 +36,8 @@ class BulkImportFailed(RingScopeError):
 
 
 def database_is_empty(settings: Settings) -> bool:
-    rows = db.run_read(
-        "MATCH (n) WHERE NOT n:SchemaMigration RETURN count(n) > 0 AS any", settings=settings
-    )
-    return not rows[0]["any"]
+    """True when the graph holds nothing but the schema's migration records."""
+    return not db.run("ingest_database_has_data", mode=db.READ, settings=settings)[0]["any"]
 
 
 def can_bulk(settings: Settings) -> str | None:

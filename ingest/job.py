@@ -24,6 +24,7 @@ from .files import SourceFile, World, discover, header, is_empty, parquet_rows, 
 from .canonical import looks_like_placeholder
 from .ipintel import IntelTable, intel_properties, parse_network
 from .rejects import RejectWriter
+from .sinks import BoltSink, BulkSink, Sink
 from .validate import check_header, find_rejects, valid_rows_view
 
 Progress = Callable[[int, "int | None", str], None]
@@ -258,20 +259,22 @@ def ingest_world(
     engine = Engine(memory_limit=memory_limit)
     try:
         engine.add_known([r["account_id"] for r in load.read_query("ingest_known_accounts", settings)])
-        run = _Run(world, headers, engine, settings, summary, seen, batch_size, rejects_root, tell, force)
         if use_bulk:
             from .bulk import BulkLoad
 
-            run.bulk = BulkLoad(engine, settings, IntelTable(), batch_size)
+            sink = BulkSink(BulkLoad(engine, settings, IntelTable(), batch_size))
             summary.path = "bulk"
+        else:
+            sink = BoltSink(settings)
+        run = _Run(world, headers, engine, settings, summary, seen, batch_size, rejects_root, tell, sink, force)
         run.ip_intel()
         for f in world.files:
             if f.kind != "ip_intel":
                 run.file(f)
-        if run.bulk is not None:
-            t0 = time.perf_counter()
-            run.bulk.intel = run.intel
-            summary.bulk = run.bulk.run_import(tell)
+        t0 = time.perf_counter()
+        imported = sink.close(run.intel, tell)
+        if imported is not None:
+            summary.bulk = imported
             summary.stage_seconds["load"] += time.perf_counter() - t0
         if any(f.status == LOADED for f in summary.files):
             t0 = time.perf_counter()
@@ -306,11 +309,14 @@ def _choose_bulk(bulk: str, settings: Settings, world: World) -> bool:
 
 
 class _Run:
-    bulk = None  # a BulkLoad when the run takes the bulk path
+    """One ingest run: each file read, checked, validated and aggregated here, then handed to
+    the sink (sinks.py: Bolt writes or bulk import files)."""
 
     def __init__(self, world: World, headers, engine: Engine, settings: Settings, summary: IngestSummary,
-                 seen: dict[str, dict], batch_size: int, rejects_root: Path, tell: Progress, force: bool = False):
+                 seen: dict[str, dict], batch_size: int, rejects_root: Path, tell: Progress, sink: Sink,
+                 force: bool = False):
         self.world, self.headers, self.engine, self.settings = world, headers, engine, settings
+        self.sink = sink
         self.summary, self.seen, self.batch_size, self.rejects_root, self.tell = summary, seen, batch_size, rejects_root, tell
         self.force = force
         self.intel = IntelTable()
@@ -402,14 +408,7 @@ class _Run:
 
     def _record_duplicate(self, f: SourceFile, report: FileReport, same_as: str) -> None:
         """Remember these bytes as a copy, so the next run skips them without reading."""
-        if self.bulk is not None:
-            from .bulk import LedgerRow
-
-            self.bulk.ledger.append(LedgerRow(report.sha256, report.name, report.kind, f.size, 0, 0, 0, "",
-                                              self.batch_size, report.content, self.world_key, "duplicate", same_as))
-            return
-        ledger.duplicate(self.settings, sha=report.sha256, path=f.name, kind=f.kind, size_bytes=f.size,
-                         content=report.content, world=self.world_key, same_as=same_as)
+        self.sink.duplicate(f, sha=report.sha256, content=report.content, world=self.world_key, same_as=same_as)
 
     def _validate(self, f: SourceFile, report: FileReport, clock: _Clock, writer) -> None:
         kind = c.KINDS[f.kind]
@@ -424,41 +423,18 @@ class _Run:
             self.tell(report.rows_read, report.rows_read, f"{f.name}: validate")
 
     def _load(self, f: SourceFile, report: FileReport, clock: _Clock, stages, batch_size: int) -> None:
-        if self.bulk is not None:
-            with clock("load"):  # kept for the import that ends the run
-                self.bulk.keep(stages, self.world.files.index(f))
-                report.rows_written += sum(stage.total for stage in stages)
-            return
         with clock("load"):
-            for stage in stages:
-                done = 0
-
-                def step(n: int, stage=stage) -> None:
-                    nonlocal done
-                    done += n
-                    self.tell(done, stage.total, f"{f.name}: load {stage.name}")
-
-                self.tell(0, stage.total, f"{f.name}: load {stage.name}")
-                report.rows_written += load.write_stage(
-                    stage, sha=report.sha256, batch_size=batch_size, settings=self.settings, progress=step
-                )
+            report.rows_written += self.sink.load(f, self.world.files.index(f), stages, sha=report.sha256,
+                                                  batch_size=batch_size, tell=self.tell)
 
     def _finish(self, report: FileReport, writer) -> None:
         writer.close()
         report.rows_loaded = report.rows_read - report.rows_rejected
         report.rejects_file = writer.path if writer.count else None
-        if self.bulk is not None:
-            from .bulk import LedgerRow
-
-            f = next(x for x in self.world.files if x.name == report.name)
-            self.bulk.ledger.append(LedgerRow(
-                report.sha256, report.name, report.kind, f.size, report.rows_read, report.rows_loaded,
-                report.rows_rejected, str(report.rejects_file or ""), self.batch_size, report.content, self.world_key))
-            return
-        ledger.finish(
-            self.settings, sha=report.sha256, rows_read=report.rows_read, rows_loaded=report.rows_loaded,
-            rows_rejected=report.rows_rejected, rejects_file=str(report.rejects_file or ""),
-        )
+        f = next(x for x in self.world.files if x.name == report.name)
+        self.sink.finish(f, sha=report.sha256, content=report.content, world=self.world_key, batch_size=self.batch_size,
+                         rows_read=report.rows_read, rows_loaded=report.rows_loaded,
+                         rows_rejected=report.rows_rejected, rejects_file=str(report.rejects_file or ""))
 
     def _hash_and_check(self, f: SourceFile, report: FileReport, clock: _Clock) -> bool:
         """True when the file must be read (its bytes are not in the ledger as loaded or
@@ -482,11 +458,8 @@ class _Run:
         return True
 
     def _begin(self, f: SourceFile, report: FileReport) -> int:
-        if self.bulk is not None:  # the ledger entries are imported with the graph
-            return self.batch_size
-        entry = ledger.begin(self.settings, sha=report.sha256, path=f.name, kind=f.kind, size_bytes=f.size,
-                             batch_size=self.batch_size, content=report.content, world=self.world_key, force=self.force)
-        return entry.batch_size
+        return self.sink.begin(f, sha=report.sha256, content=report.content, world=self.world_key,
+                               batch_size=self.batch_size, force=self.force)
 
     def _damaged(self, f: SourceFile, exc: Exception) -> RingScopeError:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -550,7 +523,7 @@ class _Run:
                 report.reject_reasons.clear()
                 report.null_spellings.clear()
         self.intel = IntelTable.build(rows)
-        if self.bulk is not None:  # the database is empty: no IP node to re-apply to
+        if not self.sink.reapplies_intel:  # the database is empty: no IP node to re-apply to
             for _f, report, writer, _size in new:
                 self._finish(report, writer)
             return
@@ -595,17 +568,9 @@ class _Run:
             self._validate(f, report, clock, writer)
             with clock("aggregate"):
                 self.tell(0, None, f"{f.name}: aggregate")
-                extras = aggregate.kept_extras(kind, self.headers[f])
-                if f.kind == "accounts":
-                    stages = aggregate.accounts(self.engine, extras)
-                elif f.kind == "payment_instruments":
-                    stages = aggregate.payment_instruments(self.engine, extras)
-                elif f.kind == "logins":
-                    stages = aggregate.logins(self.engine, self.intel)
-                elif f.kind == "exchanges":
-                    stages = aggregate.exchanges(self.engine, self.intel)
-                else:  # pragma: no cover - contract and job out of step
+                if f.kind not in STAGES_OF_KIND:  # pragma: no cover - contract and job out of step
                     raise RingScopeError(f"no loader for file kind {f.kind!r}")
+                stages = STAGES_OF_KIND[f.kind](self.engine, aggregate.kept_extras(kind, self.headers[f]), self.intel)
                 self._placeholders(f, report)
                 self.tell(report.rows_read, report.rows_read, f"{f.name}: aggregate")
         except duckdb.Error as exc:
@@ -616,6 +581,14 @@ class _Run:
             self.engine.add_known(aggregate.known_account_ids(self.engine))
         self._finish(report, writer)
 
+
+#: file kind -> its stages, from (engine, the extra columns kept, the IP intel table)
+STAGES_OF_KIND = {
+    "accounts": lambda engine, extras, intel: aggregate.accounts(engine, extras),
+    "payment_instruments": lambda engine, extras, intel: aggregate.payment_instruments(engine, extras),
+    "logins": lambda engine, extras, intel: aggregate.logins(engine, intel),
+    "exchanges": lambda engine, extras, intel: aggregate.exchanges(engine, intel),
+}
 
 #: Kinds whose rows add to counts: the same rows loaded twice would count twice.
 ADDITIVE_KINDS = ("payment_instruments", "logins", "exchanges")

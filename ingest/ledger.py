@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import db
-from ..catalog import get_query
 from ..config import Settings
 
 
@@ -29,7 +28,7 @@ class LedgerEntry:
 
 def done_files(settings: Settings | None) -> dict[str, dict]:
     """Ledger entries by sha256."""
-    rows = db.run_read(get_query("ingest_ledger_files").cypher, {"limit": 1_000_000}, settings=settings)
+    rows = db.run("ingest_ledger_files", {"limit": 1_000_000}, mode=db.READ, settings=settings)
     return {r["sha256"]: r for r in rows}
 
 
@@ -37,11 +36,11 @@ def begin(settings: Settings | None, *, sha: str, path: str, kind: str, size_byt
           content: str | None = None, world: str | None = None, force: bool = False) -> LedgerEntry:
     """Open (or resume) the entry for a file about to load. `force` re-opens an entry that
     says done (a deliberate re-load), with no batches done."""
-    row = db.run_write(
-        get_query("ingest_ledger_begin").cypher,
+    row = db.run(
+        "ingest_ledger_begin",
         {"sha": sha, "path": path, "kind": kind, "size_bytes": size_bytes, "batch_size": batch_size,
          "content": content, "world": world, "force": force},
-        settings=settings,
+        mode=db.WRITE, settings=settings,
     )[0]
     return LedgerEntry(row["status"], int(row["batch_size"]), int(row["batches_done"]))
 
@@ -50,17 +49,17 @@ def duplicate(settings: Settings | None, *, sha: str, path: str, kind: str, size
               world: str, same_as: str) -> None:
     """Record bytes whose rows another entry (`same_as`) already loaded: status
     `duplicate`, so later runs skip them without reading them."""
-    db.run_write(
-        get_query("ingest_ledger_duplicate").cypher,
+    db.run(
+        "ingest_ledger_duplicate",
         {"sha": sha, "path": path, "kind": kind, "size_bytes": size_bytes, "content": content, "world": world,
          "same_as": same_as},
-        settings=settings,
+        mode=db.WRITE, settings=settings,
     )
 
 
 def finish(settings: Settings | None, *, sha: str, rows_read: int, rows_loaded: int, rows_rejected: int, rejects_file: str) -> None:
-    db.run_write(
-        get_query("ingest_ledger_finish").cypher,
+    db.run(
+        "ingest_ledger_finish",
         {"sha": sha, "rows_read": rows_read, "rows_loaded": rows_loaded, "rows_rejected": rows_rejected, "rejects_file": rejects_file},
-        settings=settings,
+        mode=db.WRITE, settings=settings,
     )

@@ -18,8 +18,9 @@ errors (leader switch, deadlock, a restarting server); a file whose header says
 statements instead. Every transaction carries the query's name as metadata, so
 `SHOW TRANSACTIONS` on the server names what RingScope is running.
 
-`run_read`/`run_write`/`run_auto_commit` take Cypher text; they remain for callers
-that have not yet moved to the runner (see README, Code map) and for the console.
+`run_read`/`run_read_graph`/`run_write` take Cypher text: the analysts' console (typed
+Cypher in a read transaction), detection's write-back until it moves to the runner
+(tests/test_one_door.py keeps the list), and tests that build small graphs.
 """
 from __future__ import annotations
 
@@ -56,14 +57,30 @@ _lock = threading.Lock()
 _drivers: dict[tuple, neo4j.Driver] = {}
 
 
-def _key(settings: Settings) -> tuple:
-    return (settings.uri, settings.user, settings.password)
+#: Driver settings of the two kinds of work. A long write (ingest, detect) keeps the driver's
+#: patience: 10 s to connect, transient errors retried for 30 s. An interactive read (a page,
+#: a search, the console) must fail fast instead, so the app shows "cannot reach Neo4j"
+#: within a few seconds rather than a spinner for half a minute (issue 14, item 8).
+PATIENT = {"connection_timeout": 10.0, "connection_acquisition_timeout": 60.0, "max_transaction_retry_time": 30.0}
+INTERACTIVE = {"connection_timeout": 3.0, "connection_acquisition_timeout": 5.0, "max_transaction_retry_time": 2.0}
 
 
-def get_driver(settings: Settings | None = None) -> neo4j.Driver:
-    """A shared, verified driver for these settings (one per URI and user)."""
+def _key(settings: Settings, interactive: bool = False) -> tuple:
+    return (settings.uri, settings.user, settings.password, interactive)
+
+
+def _unreachable(settings: Settings, exc: BaseException) -> DatabaseUnavailable:
+    hint = ("start it with `ringscope db start`, or check NEO4J_URI" if settings.uses_local_server
+            else "check NEO4J_URI and that the server is up")
+    return DatabaseUnavailable(f"cannot reach Neo4j at {settings.uri}: {hint} ({_first_line(exc)})")
+
+
+def get_driver(settings: Settings | None = None, *, interactive: bool = False) -> neo4j.Driver:
+    """A shared, verified driver for these settings (one per URI, user and kind of work:
+    `interactive` drivers use the short time-outs of INTERACTIVE, others those of PATIENT).
+    Raises DatabaseUnavailable (one line) when the server cannot be reached or refuses us."""
     settings = settings or load_settings()
-    key = _key(settings)
+    key = _key(settings, interactive)
     with _lock:
         driver = _drivers.get(key)
         if driver is not None:
@@ -72,12 +89,11 @@ def get_driver(settings: Settings | None = None) -> neo4j.Driver:
             driver = GraphDatabase.driver(
                 settings.uri,
                 auth=(settings.user, settings.password),
-                connection_timeout=10,
-                max_transaction_retry_time=30,
                 user_agent="ringscope",
                 # Deprecation and performance hints are for query authors, not for
                 # every CLI run's stderr; the console shows a query's notifications itself.
                 notifications_min_severity="OFF",
+                **(INTERACTIVE if interactive else PATIENT),
             )
             driver.verify_connectivity()
         except AuthError:
@@ -86,8 +102,7 @@ def get_driver(settings: Settings | None = None) -> neo4j.Driver:
                 "check NEO4J_USER / NEO4J_PASSWORD in .env"
             ) from None
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
-            hint = "run `ringscope db start`" if settings.uses_local_server else "check NEO4J_URI and that the server is up"
-            raise DatabaseUnavailable(f"cannot reach Neo4j at {settings.uri}: {hint} ({_first_line(exc)})") from None
+            raise _unreachable(settings, exc) from None
         except (ConfigurationError, ValueError) as exc:
             raise DatabaseUnavailable(f"NEO4J_URI={settings.uri!r} is not usable: {_first_line(exc)}") from None
         _drivers[key] = driver
@@ -107,15 +122,19 @@ def _first_line(exc: BaseException) -> str:
 
 
 @contextmanager
-def session(settings: Settings | None = None, *, read_only: bool = False) -> Iterator[neo4j.Session]:
+def session(settings: Settings | None = None, *, read_only: bool = False,
+            interactive: bool = False) -> Iterator[neo4j.Session]:
+    """A session on the shared driver; `interactive` picks the fail-fast one (see INTERACTIVE)."""
     settings = settings or load_settings()
     mode = neo4j.READ_ACCESS if read_only else neo4j.WRITE_ACCESS
-    with get_driver(settings).session(database=settings.database, default_access_mode=mode) as s:
+    with get_driver(settings, interactive=interactive).session(database=settings.database, default_access_mode=mode) as s:
         yield s
 
 
-def _translate(exc: Exception) -> RingScopeError:
+def _translate(exc: Exception, settings: Settings | None = None) -> RingScopeError:
     if isinstance(exc, (ServiceUnavailable, SessionExpired)):
+        if settings is not None:
+            return _unreachable(settings, exc)
         return DatabaseUnavailable(f"lost the connection to Neo4j: {_first_line(exc)}")
     if isinstance(exc, Neo4jError):
         code = exc.code or ""
@@ -128,9 +147,10 @@ def _translate(exc: Exception) -> RingScopeError:
 
 
 def _read(cypher: str, params: dict[str, Any] | None, settings: Settings | None, timeout: float | None, collect,
-          metadata: dict[str, Any] | None = None):
+          metadata: dict[str, Any] | None = None, interactive: bool = False):
     """Run `collect(result)` inside a read transaction; the server rejects any write in it."""
     params = params or {}
+    settings = settings or load_settings()
 
     def work(tx: neo4j.ManagedTransaction):
         result = tx.run(cypher, params)
@@ -141,12 +161,12 @@ def _read(cypher: str, params: dict[str, Any] | None, settings: Settings | None,
     if timeout or metadata:
         work = neo4j.unit_of_work(timeout=timeout, metadata=metadata)(work)
     try:
-        with session(settings, read_only=True) as s:
+        with session(settings, read_only=True, interactive=interactive) as s:
             return s.execute_read(work)
     except RingScopeError:
         raise
     except Exception as exc:  # driver errors become one clear line
-        raise _translate(exc) from None
+        raise _translate(exc, settings if interactive else None) from None
 
 
 def _first_rows(result: neo4j.Result, max_rows: int | None, row) -> list:
@@ -177,14 +197,17 @@ def run_read_graph(
     settings: Settings | None = None,
     timeout: float | None = None,
     max_rows: int | None = None,
+    interactive: bool = False,
 ) -> tuple[list[str], list[list[Any]]]:
-    """Like run_read, but keeps driver values (Node, Relationship, Path) for graph views."""
+    """Like run_read, but keeps driver values (Node, Relationship, Path) for graph views;
+    `interactive` as for run()."""
     return _read(
         cypher,
         params,
         settings,
         timeout,
         lambda result: (list(result.keys()), _first_rows(result, max_rows, lambda r: list(r.values()))),
+        interactive=interactive,
     )
 
 
@@ -203,18 +226,6 @@ def run_write(
     try:
         with session(settings) as s:
             return s.execute_write(work)
-    except RingScopeError:
-        raise
-    except Exception as exc:
-        raise _translate(exc) from None
-
-
-def run_auto_commit(cypher: str, params: dict[str, Any] | None = None, *, settings: Settings | None = None) -> list[dict[str, Any]]:
-    """For statements that must not run inside a transaction function
-    (schema commands, `CALL { } IN TRANSACTIONS`)."""
-    try:
-        with session(settings) as s:
-            return [record.data() for record in s.run(Query(cypher), params or {})]
     except RingScopeError:
         raise
     except Exception as exc:
@@ -247,10 +258,11 @@ def _checked(name: str, mode: Mode | str) -> StoredQuery:
     return query
 
 
-def _execute(query: StoredQuery, s: neo4j.Session, params: dict[str, Any], timeout: float | None) -> list[dict[str, Any]]:
-    """Every statement of a write query in `s`; the rows of the last one."""
+def _execute(query: StoredQuery, s: neo4j.Session, params: dict[str, Any], timeout: float | None,
+             statements: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Every statement of a write query (or the `statements` given) in `s`; the rows of the last one."""
     rows: list[dict[str, Any]] = []
-    for statement in query.statements():
+    for statement in query.statements() if statements is None else statements:
         if query.auto_commit:
             rows = [r.data() for r in s.run(Query(statement, metadata=_metadata(query), timeout=timeout), params)]
         else:
@@ -269,6 +281,7 @@ def run(
     settings: Settings | None = None,
     timeout: float | None = None,
     max_rows: int | None = None,
+    interactive: bool = False,
 ) -> list[dict[str, Any]]:
     """Run the stored query `name` with `params` bound against its header (defaults filled,
     unknown or missing ones refused) and return its rows as dicts of driver values.
@@ -278,19 +291,26 @@ def run(
     WRITE: each statement of the file in turn, in a managed write transaction (retried on
     transient errors) or auto-commit when the header says `transaction: auto`; returns the
     last statement's rows. Driver errors become DatabaseUnavailable or QueryFailed (one line).
+
+    `interactive=True` is for work a person waits on (the app's pages, search, console): a
+    short connect time-out and about 2 s of retries (INTERACTIVE), and a server that cannot
+    be reached raises DatabaseUnavailable "cannot reach Neo4j at URI: ..." within seconds.
+    The default (PATIENT) suits long writes such as ingest and detection, which keep the
+    driver's usual retries through a restarting server.
     """
     query = _checked(name, mode)
     bound = query.bind(params)
     if not query.is_write:
         return _read(query.cypher, bound, settings, timeout, lambda result: _first_rows(result, max_rows, lambda r: r.data()),
-                     metadata=_metadata(query))
+                     metadata=_metadata(query), interactive=interactive)
+    settings = settings or load_settings()
     try:
-        with session(settings) as s:
+        with session(settings, interactive=interactive) as s:
             return _execute(query, s, bound, timeout)
     except RingScopeError:
         raise
     except Exception as exc:
-        raise _translate(exc) from None
+        raise _translate(exc, settings if interactive else None) from None
 
 
 def run_graph(
@@ -300,9 +320,10 @@ def run_graph(
     settings: Settings | None = None,
     timeout: float | None = None,
     max_rows: int | None = None,
+    interactive: bool = False,
 ) -> tuple[list[str], list[list[Any]]]:
     """A stored read query's (column names, rows of values), keeping driver Node,
-    Relationship and Path values for graph views."""
+    Relationship and Path values for graph views; `interactive` as for run()."""
     query = _checked(name, READ)
     return _read(
         query.cypher,
@@ -311,6 +332,7 @@ def run_graph(
         timeout,
         lambda result: (list(result.keys()), _first_rows(result, max_rows, lambda r: list(r.values()))),
         metadata=_metadata(query),
+        interactive=interactive,
     )
 
 
@@ -347,6 +369,7 @@ def run_batched(
     """
     query = _checked(name, WRITE)
     fixed = dict(params or {})
+    statements = query.statements()  # parsed once, not once per batch
     written = 0
     try:
         with session(settings) as s:
@@ -357,7 +380,7 @@ def run_batched(
                 given = {**fixed, "rows": rows}
                 if ledger_key is not None:
                     given["batch"] = f"{ledger_key}:{number}"
-                _execute(query, s, query.bind(given), None)
+                _execute(query, s, query.bind(given), None, statements)
                 written += len(rows)
                 if progress:
                     progress(len(rows))
@@ -373,24 +396,42 @@ def run_until_done(
     params: dict[str, Any] | None = None,
     *,
     count: str = "n",
+    cursor: tuple[str, str] | None = None,
     settings: Settings | None = None,
     progress: Callable[[int], None] | None = None,
     max_rounds: int = 1_000_000,
 ) -> int:
-    """Run the stored write query `name` again and again until its column `count` (of the
-    first row) is 0 or absent: Cartography's cleanup rhythm (`WITH n LIMIT $limit`, repeated),
-    which keeps each round's transaction small. Returns the sum of the counts;
-    `progress(k)` is called after each round that did something."""
+    """Run each statement of the stored write query `name` again and again until its column
+    `count` (of the first row) is 0 or absent, then the next statement: Cartography's cleanup
+    rhythm (`WITH n LIMIT $limit`, repeated), which keeps each round's transaction small.
+    With `cursor=(param, column)`, each round passes the previous round's `column` as the
+    parameter `param` (keyset paging: `WHERE key > $after ... RETURN max(key) AS last`), and
+    every statement starts from the value given in `params`. Returns the sum of the counts;
+    `progress(k)` is called after each round that did something, with that round's count."""
+    query = _checked(name, WRITE)
+    bound = query.bind(params)
     total = 0
-    for _ in range(max_rounds):
-        rows = run(name, params, mode=WRITE, settings=settings)
-        done = int(rows[0].get(count) or 0) if rows else 0
-        if done == 0:
-            return total
-        total += done
-        if progress:
-            progress(done)
-    raise QueryFailed(f"query {name!r} still reported work after {max_rounds} rounds: check its LIMIT")
+    try:
+        with session(settings) as s:
+            for statement in query.statements():
+                given = dict(bound)
+                for _ in range(max_rounds):
+                    rows = _execute(query, s, given, None, [statement])
+                    done = int(rows[0].get(count) or 0) if rows else 0
+                    if done == 0:
+                        break
+                    total += done
+                    if cursor is not None:
+                        given[cursor[0]] = rows[0][cursor[1]]
+                    if progress:
+                        progress(done)
+                else:
+                    raise QueryFailed(f"query {name!r} still reported work after {max_rounds} rounds: check its LIMIT")
+    except RingScopeError:
+        raise
+    except Exception as exc:
+        raise _translate(exc) from None
+    return total
 
 
 def server_info(settings: Settings | None = None) -> dict[str, Any]:
@@ -414,7 +455,6 @@ __all__ = [
     "close_all",
     "get_driver",
     "run",
-    "run_auto_commit",
     "run_batched",
     "run_graph",
     "run_read",

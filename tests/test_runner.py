@@ -2,12 +2,17 @@
 repeat-until-done, and transaction metadata."""
 from __future__ import annotations
 
+import socket
 import textwrap
+import threading
+import time
+from dataclasses import replace
 
 import pytest
 
 from ringscope import catalog, db
 from ringscope.catalog import CatalogError
+from ringscope.config import load_settings
 
 pytestmark = pytest.mark.integration
 
@@ -91,3 +96,95 @@ def test_transactions_carry_the_query_name(clean_db, stored):
            mode="read", category="triage")
     [row] = db.run("who_runs", mode=db.READ)
     assert row["metaData"] == {"app": "ringscope", "query": "who_runs", "version": 1}
+
+
+def test_run_until_done_pages_each_statement_by_its_cursor(clean_db, stored):
+    db.run_write("UNWIND range(10, 34) AS i CREATE (:Account {account_id: toString(i)}) "
+                 "CREATE (:Device {device_id: 'd' + toString(i)})")
+    stored("mark_pages", """
+        MATCH (a:Account) WHERE a.account_id > $after
+        WITH a ORDER BY a.account_id LIMIT $limit
+        SET a.seen = coalesce(a.seen, 0) + 1
+        RETURN max(a.account_id) AS last, count(a) AS n;
+        MATCH (d:Device) WHERE d.device_id > $after
+        WITH d ORDER BY d.device_id LIMIT $limit
+        SET d.seen = coalesce(d.seen, 0) + 1
+        RETURN max(d.device_id) AS last, count(d) AS n
+    """, extra="// param: after = \"\" -- start after this key\n// param: limit = 10 -- per round\n")
+    rounds = []
+    assert db.run_until_done("mark_pages", cursor=("after", "last"), progress=rounds.append) == 50
+    assert rounds == [10, 10, 5, 10, 10, 5]  # each label paged from the start, in rounds of 10
+    seen = db.run_read("MATCH (n) WHERE n:Account OR n:Device RETURN collect(DISTINCT n.seen) AS seen")[0]["seen"]
+    assert seen == [1]  # every node once: the cursor moved on, no page was done twice
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _nowhere(port: int):
+    """Settings for a local server on a loopback port (a fresh driver each time)."""
+    db.close_all()
+    return replace(load_settings(), uri=f"bolt://127.0.0.1:{port}", uses_local_server=True)
+
+
+def test_an_interactive_read_of_a_closed_port_fails_fast_in_one_clear_line():
+    port = _closed_port()
+    began = time.monotonic()
+    with pytest.raises(db.DatabaseUnavailable) as failed:
+        db.run("admin_account_count", mode=db.READ, settings=_nowhere(port), interactive=True)
+    assert time.monotonic() - began < 8
+    message = str(failed.value)
+    assert message.startswith(f"cannot reach Neo4j at bolt://127.0.0.1:{port}: start it with `ringscope db start`, "
+                              "or check NEO4J_URI")
+    assert "\n" not in message
+
+
+def test_an_interactive_read_gives_up_on_a_silent_server_while_a_patient_one_waits():
+    """A listener that accepts and never answers (a hung server): the app's read gives up
+    after its short connect time-out; the patient path (ingest, detect) is still waiting."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.settimeout(0.2)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept():
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    threading.Thread(target=accept, daemon=True).start()
+    settings = _nowhere(listener.getsockname()[1])
+    patient: list[BaseException | None] = []
+
+    def patient_read():
+        try:
+            db.run("admin_account_count", mode=db.READ, settings=settings)
+            patient.append(None)
+        except BaseException as exc:  # recorded for the assertion below
+            patient.append(exc)
+
+    try:
+        began = time.monotonic()
+        with pytest.raises(db.DatabaseUnavailable, match="cannot reach Neo4j at bolt://127.0.0.1"):
+            db.run("admin_account_count", mode=db.READ, settings=settings, interactive=True)
+        gave_up = time.monotonic() - began
+        assert gave_up < db.PATIENT["connection_timeout"] - 2, f"the interactive read took {gave_up:.1f}s"
+        waiting = threading.Thread(target=patient_read, daemon=True)
+        waiting.start()
+        waiting.join(gave_up + 1)
+        assert waiting.is_alive() and not patient, "the patient read should still be waiting for the server"
+    finally:
+        stop.set()
+        for conn in held:
+            conn.close()
+        listener.close()
+    waiting.join(db.PATIENT["connection_timeout"] + 5)
+    assert patient and isinstance(patient[0], db.DatabaseUnavailable)
+    db.close_all()

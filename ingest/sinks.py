@@ -1,0 +1,114 @@
+"""Where an ingest run puts what it read: one loop over the world's files (ingest/job.py)
+feeding a sink with two implementations (issue 13, part 4).
+
+    BoltSink  writes each file's stages through the runner as it goes (`UNWIND` batches in
+              managed transactions, the ledger entry opened before and closed after).
+    BulkSink  keeps each file's stage tables and ledger rows, and at the end of the run
+              merges them in DuckDB and imports the whole graph with
+              `neo4j-admin database import full` (an empty database only, see bulk.py).
+
+Both give the same graph and the same ledger: tests/test_ingest_bulk.py checks it.
+"""
+from __future__ import annotations
+
+from typing import Callable, Protocol
+
+from ..config import Settings
+from . import ledger, load
+from .aggregate import Stage
+from .bulk import BulkLoad, LedgerRow
+from .files import SourceFile
+
+#: progress(done, total, what), as ingest reports it
+Progress = Callable[[int, "int | None", str], None]
+
+
+class Sink(Protocol):
+    #: True when the graph may already hold IP nodes that new intel must be re-applied to.
+    reapplies_intel: bool
+
+    def begin(self, f: SourceFile, *, sha: str, content: str | None, world: str, batch_size: int,
+              force: bool) -> int:
+        """Open the file's ledger entry; returns the batch size every attempt on it uses."""
+
+    def duplicate(self, f: SourceFile, *, sha: str, content: str, world: str, same_as: str) -> None:
+        """Record bytes whose rows another entry already holds (status `duplicate`)."""
+
+    def load(self, f: SourceFile, file_no: int, stages: list[Stage], *, sha: str, batch_size: int,
+             tell: Progress) -> int:
+        """Write (or keep) a file's stages; returns the rows handed on."""
+
+    def finish(self, f: SourceFile, *, sha: str, content: str | None, world: str, batch_size: int,
+               rows_read: int, rows_loaded: int, rows_rejected: int, rejects_file: str) -> None:
+        """Close the file's ledger entry as done."""
+
+    def close(self, intel, tell: Progress) -> dict | None:
+        """End of the run: the bulk import (its timings), or None when already written."""
+
+
+class BoltSink:
+    """Writes as the run goes, through the runner (ledger.py, load.py)."""
+
+    reapplies_intel = True
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    def begin(self, f, *, sha, content, world, batch_size, force) -> int:
+        entry = ledger.begin(self.settings, sha=sha, path=f.name, kind=f.kind, size_bytes=f.size,
+                             batch_size=batch_size, content=content, world=world, force=force)
+        return entry.batch_size
+
+    def duplicate(self, f, *, sha, content, world, same_as) -> None:
+        ledger.duplicate(self.settings, sha=sha, path=f.name, kind=f.kind, size_bytes=f.size, content=content,
+                         world=world, same_as=same_as)
+
+    def load(self, f, file_no, stages, *, sha, batch_size, tell) -> int:
+        written = 0
+        for stage in stages:
+            done = 0
+
+            def step(n: int, stage=stage) -> None:
+                nonlocal done
+                done += n
+                tell(done, stage.total, f"{f.name}: load {stage.name}")
+
+            tell(0, stage.total, f"{f.name}: load {stage.name}")
+            written += load.write_stage(stage, sha=sha, batch_size=batch_size, settings=self.settings, progress=step)
+        return written
+
+    def finish(self, f, *, sha, content, world, batch_size, rows_read, rows_loaded, rows_rejected, rejects_file) -> None:
+        ledger.finish(self.settings, sha=sha, rows_read=rows_read, rows_loaded=rows_loaded,
+                      rows_rejected=rows_rejected, rejects_file=rejects_file)
+
+    def close(self, intel, tell) -> dict | None:
+        return None
+
+
+class BulkSink:
+    """Keeps stage tables and ledger rows; the import at close() writes them all at once."""
+
+    #: the database is empty before a bulk run: no IP node to re-apply intel to
+    reapplies_intel = False
+
+    def __init__(self, bulk: BulkLoad):
+        self.bulk = bulk
+
+    def begin(self, f, *, sha, content, world, batch_size, force) -> int:
+        return batch_size  # the ledger entries are imported with the graph
+
+    def duplicate(self, f, *, sha, content, world, same_as) -> None:
+        self.bulk.ledger.append(LedgerRow(sha, f.name, f.kind, f.size, 0, 0, 0, "", self.bulk.batch_size, content,
+                                          world, "duplicate", same_as))
+
+    def load(self, f, file_no, stages, *, sha, batch_size, tell) -> int:
+        self.bulk.keep(stages, file_no)
+        return sum(stage.total for stage in stages)
+
+    def finish(self, f, *, sha, content, world, batch_size, rows_read, rows_loaded, rows_rejected, rejects_file) -> None:
+        self.bulk.ledger.append(LedgerRow(sha, f.name, f.kind, f.size, rows_read, rows_loaded, rows_rejected,
+                                          rejects_file, batch_size, content, world))
+
+    def close(self, intel, tell) -> dict | None:
+        self.bulk.intel = intel
+        return self.bulk.run_import(tell)

@@ -1,0 +1,109 @@
+"""Finding a node by what an investigator types: which stored search query a text
+means, and its parameters. Plain Python with no Streamlit, so the app's search box
+and any command-line tool read the same answer (issue 13, part 5).
+
+An IPv6 block cannot be matched exactly in Cypher by a numeric range (addresses are
+text, 128-bit numbers do not fit an integer), so `search_ip_cidr` narrows by the
+block's fixed leading groups and `search` keeps only the addresses inside it.
+"""
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from . import db
+from .config import Settings
+
+#: What the search box can look for: kind -> (title, stored query).
+SEARCH_KINDS: dict[str, tuple[str, str]] = {
+    "account": ("Account id or display name", "search_account"),
+    "email": ("E-mail address or domain", "search_email"),
+    "ip": ("IP address", "search_ip"),
+    "cidr": ("IP block (CIDR)", "search_ip_cidr"),
+    "instrument": ("Payment-instrument fingerprint", "search_instrument"),
+    "device": ("Device id", "search_device"),
+    "template": ("Prompt-template fingerprint", "search_template"),
+    "org": ("Org id", "search_org"),
+}
+
+#: The columns every search query returns.
+SEARCH_COLUMNS = ["kind", "key", "name", "detail", "links"]
+
+
+def guess_search_kinds(text: str) -> list[str]:
+    """Which searches an unqualified query means: an IP, a CIDR, an e-mail, or the id kinds."""
+    text = text.strip()
+    if not text:
+        return []
+    if "/" in text:
+        try:
+            ipaddress.ip_network(text, strict=False)
+            return ["cidr", "ip"]
+        except ValueError:
+            pass
+    try:
+        ipaddress.ip_address(text)
+        return ["ip"]
+    except ValueError:
+        pass
+    if "@" in text:
+        return ["email"]
+    return ["account", "instrument", "device", "template", "org", "email"]
+
+
+def cidr_params(text: str, limit: int = 200) -> dict[str, Any]:
+    """search_ip_cidr's parameters for a CIDR: the address prefix every member starts with and,
+    for IPv4, the block's first and last address as numbers. Raises ValueError for text that
+    is not a CIDR."""
+    try:
+        net = ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an IP block: write it like 203.0.113.0/24") from None
+    if net.version == 4:
+        octets = str(net.network_address).split(".")
+        fixed = net.prefixlen // 8
+        prefix = ".".join(octets[:fixed]) + ("." if 0 < fixed < 4 else "")
+        if fixed == 4:
+            prefix = str(net.network_address)
+        return {"prefix": prefix, "family": 4, "lo": int(net.network_address), "hi": int(net.broadcast_address),
+                "limit": int(limit)}
+    # IPv6: the leading groups the mask fixes, as written in compressed form, up to the first
+    # zero group (compression can hide zero groups inside the prefix).
+    groups = net.network_address.exploded.split(":")[: net.prefixlen // 16]
+    lead: list[str] = []
+    for group in groups:
+        if int(group, 16) == 0:
+            break
+        lead.append(format(int(group, 16), "x"))
+    prefix = ":".join(lead) + (":" if lead else "")
+    return {"prefix": prefix, "family": 6, "lo": 0, "hi": 0, "limit": int(limit)}
+
+
+def search_params(kind: str, text: str, limit: int = 50) -> dict[str, Any]:
+    """The stored search query's parameters for `text` (a CIDR search lists at least 200)."""
+    if kind == "cidr":
+        return cidr_params(text, limit=max(limit, 200))
+    return {"q": text.strip(), "limit": int(limit)}
+
+
+def in_network(address: str, net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    """True when the text `address` is an IP address inside `net` (False for non-addresses)."""
+    try:
+        return ipaddress.ip_address(address) in net
+    except ValueError:
+        return False
+
+
+def search(kind: str, text: str, limit: int = 50, *, settings: Settings | None = None,
+           interactive: bool = False) -> list[dict[str, Any]]:
+    """Hits of one search kind as dicts with SEARCH_COLUMNS; CIDR hits for IPv6 are checked
+    exactly here. Raises ValueError for an unknown kind or a malformed CIDR; `interactive`
+    is the runner's fail-fast read (db.run)."""
+    if kind not in SEARCH_KINDS:
+        raise ValueError(f"unknown search kind {kind!r}: one of {', '.join(SEARCH_KINDS)}")
+    params = search_params(kind, text, limit)
+    rows = db.run(SEARCH_KINDS[kind][1], params, mode=db.READ, settings=settings, interactive=interactive)
+    if kind == "cidr" and params["family"] == 6:
+        net = ipaddress.ip_network(text.strip(), strict=False)
+        rows = [r for r in rows if in_network(r["key"], net)]
+    return rows
