@@ -117,7 +117,7 @@ MIN_DENSITY = 0.5
 #: densest sets of ordinary users share mid-popular templates that far more people
 #: outside the set also use (0.07-0.3). A chance measure, free of the world's size.
 MIN_PURITY = 0.5
-#: link weight a pair gets from a block of purity 1 (strong links need 0.4 in all)
+#: marker weight of a block's pairs (only whether it is > 0 is used: see block_groups)
 BLOCK_LINK = 0.25
 
 
@@ -177,9 +177,11 @@ def block_groups(groups: Sequence[Group], index: AccountIndex, **kwargs) -> list
     """Dense blocks over the template and IP groups, as groups of family ``block``.
 
     Blocks propose pairs (so the template mix and the shared exits of every pair
-    inside get compared, however many accounts send each template), each with the
-    weight BLOCK_LINK x purity: a pure block is a bit more than half a strong link,
-    the template mix or a shared exit completes it."""
+    inside get compared, however many accounts send each template) and, for those
+    pairs, lift the cap on what a template mix adds to a link (registry: ``lift``):
+    inside a pure block a similar mix is the block's private set. The block adds no
+    score of its own, so two rings of one operator found in one block (a shared proxy
+    pool, part of a prompt set) stay apart where their mixes differ."""
 
     cols = [g for g in groups if g.family in ("template", "ip")]
     blocks = find_blocks(cols, len(index), **kwargs)

@@ -288,10 +288,18 @@ class LinkBuilder:
             scores[pos, FAMILY_INDEX[fam]] = w
         a = all_keys // _MODULUS
         b = all_keys % _MODULUS
+        lifted = np.zeros(len(a), bool)
+        for fam in FAMILIES:
+            if combine_of(fam) == "lift":
+                # pairs inside a pure dense block: their similar mixes are the block's
+                # private set, not two users of the same tools; the marker adds nothing
+                lifted |= scores[:, FAMILY_INDEX[fam]] > 0
+                scores[:, FAMILY_INDEX[fam]] = 0.0
         if self._template_entries:
             for fam in FAMILIES:
                 if combine_of(fam) == "cosine":
-                    scores[:, FAMILY_INDEX[fam]] = self.template_cosine(a, b)
+                    cos = self.template_cosine(a, b)
+                    scores[:, FAMILY_INDEX[fam]] = np.where(lifted, cos, np.minimum(cos, self.template_cap))
         return PairTable(a, b, scores)
 
     def template_cosine(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -345,7 +353,7 @@ class LinkBuilder:
             share = np.minimum(1.0, self.popular_above / np.maximum(popularity, 1.0)) if self.popular_above else np.ones(len(popularity))
             shared = np.bincount(pair_of[found], weights=share[t_small[found]], minlength=len(a))
             cos = cos * np.clip(1.0 - 2.0 ** (-(shared - self.min_shared_templates + 1)), 0.0, 1.0)
-        return np.clip(cos, 0.0, self.template_cap).astype(np.float32)
+        return np.clip(cos, 0.0, 1.0).astype(np.float32)
 
     def template_share(self, n_accounts: int, min_mean_volume: float = 0.0) -> np.ndarray:
         """Exchanges each account sent on shared templates whose senders average at

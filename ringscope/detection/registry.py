@@ -17,6 +17,9 @@ Combination modes (per pair of accounts, one score in [0, 1] per family):
                   co-occurrence window (IP addresses);
 - ``cosine``      the cosine of the two accounts' weighted mixes over the family's
                   identifiers (prompt templates; one such family at most);
+- ``lift``        proposes the pairs inside each group and lifts the cosine family's
+                  cap for them, with no score of its own (dense blocks: a similar mix
+                  inside a pure block is the block's private set);
 - ``context``     no link at all: the groups are context for the evidence (declared
                   orgs).
 
@@ -249,7 +252,7 @@ SIGNALS: tuple[Signal, ...] = (
         meaning="sends the same prompt templates",
     ),
     Signal(
-        "block", "dense_blocks", None, None, derive=lambda groups, index: block_groups(groups, index),
+        "block", "dense_blocks", None, None, derive=lambda groups, index: block_groups(groups, index), combine="lift",
         needs=("templates",), weight=0.0, free=0.0,
         meaning="is in a dense block of accounts sharing rare templates and addresses (FRAUDAR)",
     ),
