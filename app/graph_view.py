@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from ringscope import display
+from ringscope import display, domain
 
 
 # --------------------------------------------------------------------------- model
@@ -53,16 +53,8 @@ KINDS: dict[str, NodeKind] = {
     )
 }
 
-#: The identity relationships between accounts and identifiers (README model).
-LINK_TYPES: dict[str, str] = {
-    "PAID_WITH": "paid with",
-    "USED_DEVICE": "used device",
-    "USED_IP": "used IP",
-    "SENT_TEMPLATE": "sent template",
-    "HAS_EMAIL_DOMAIN": "e-mail domain",
-    "IN_ORG": "in org",
-    "HAS_MEMBER": "member",
-}
+#: The identity relationships between accounts and identifiers, as they read (declared in domain.py).
+LINK_TYPES = domain.LINK_TITLES
 
 #: Relationship properties worth showing in an edge tooltip, in this order.
 _EDGE_FIELDS = ("count", "logins", "exchanges", "input_tokens", "output_tokens", "first_seen", "last_seen", "score", "added_by")
