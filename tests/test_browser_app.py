@@ -106,6 +106,21 @@ def wait_idle(pg) -> None:
     pg.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]")
 
 
+def choose(page, combobox, option: str) -> None:
+    """Pick an option of a Streamlit selectbox. On a loaded machine the first click can land
+    while the page is still re-rendering and the list never opens: click again (3 tries)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(3):
+        combobox.click()
+        try:
+            page.get_by_role("option", name=option).click(timeout=15_000)
+            return
+        except PlaywrightTimeout:
+            wait_idle(page)
+    raise AssertionError(f"the option {option!r} never showed")
+
+
 def drawn(pg, key: str) -> dict:
     return pg.evaluate("(k) => globalThis.__ringscope && globalThis.__ringscope.drawn[k]", key)
 
@@ -240,8 +255,7 @@ def test_a_refused_save_writes_nothing_and_bidi_text_shows_its_code_point(app_ur
     form = page.locator("[data-testid=stForm]").filter(has=page.get_by_role("button", name="Save tags"))
     form.wait_for()
     wait_idle(page)
-    form.get_by_role("combobox", name="Status").click()
-    page.get_by_role("option", name="investigating").click()
+    choose(page, form.get_by_role("combobox", name="Status"), "investigating")
     form.get_by_role("textbox", name="Add labels").fill("evil\u202etxt")
     form.get_by_role("textbox", name="Note").fill("a note")
     form.get_by_role("button", name="Save tags").click()

@@ -25,7 +25,7 @@ import pytest
 from ringscope import db
 
 from test_app_world import world  # noqa: F401  (fixture)
-from test_browser_app import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port, wait_idle
+from test_browser_app import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, choose, free_port, wait_idle
 
 OIDC_DIR = Path(__file__).resolve().parent / "oidc"
 NODE = shutil.which("node")
@@ -156,21 +156,6 @@ def sign_in(browser, app_url: str, login: str):
     page.wait_for_url(lambda url: url.startswith(app_url) and "oauth2callback" not in url)
     wait_idle(page)
     return page
-
-
-def choose(page, combobox, option: str) -> None:
-    """Pick an option of a Streamlit selectbox. On a loaded machine the first click can land
-    while the page is still re-rendering and the list never opens: click again (3 tries)."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    for _ in range(3):
-        combobox.click()
-        try:
-            page.get_by_role("option", name=option).click(timeout=15_000)
-            return
-        except PlaywrightTimeout:
-            wait_idle(page)
-    raise AssertionError(f"the option {option!r} never showed")
 
 
 def open_ring_tab(page, app_url: str, ring_id: str, tab: str) -> None:
