@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ringscope.detection.evidence import (THRESHOLD, assess, behaviour_evidence, effective_threshold, family_evidence,
-                                          member_ties, redundancy, trim)
+                                          group_ties, member_ties, merge_networks, redundancy, trim)
 from ringscope.detection.groups import Group
 from ringscope.detection.registry import FAMILIES
 
@@ -75,3 +75,34 @@ def test_threshold_follows_what_the_world_can_show():
     no_exchanges = effective_threshold(["instrument", "device", "ip", "email", "burst"], False)
     assert no_exchanges == pytest.approx(THRESHOLD * 4.5 / full)
     assert effective_threshold(["ip", "email", "burst"], False) == pytest.approx(THRESHOLD * 2.5 / full)
+
+
+def test_pieces_of_one_network_are_joined_and_rings_that_met_stay_apart():
+    """One network, one ring (issue 11, failure 3): a ring that rotates a card per batch
+    falls apart along its cards into pieces that still share its VM devices and its
+    e-mail stem as wholes; those are joined. Two rings whose members met on a proxy
+    exit or two, and a piece that shares only a template set, stay apart."""
+    pieces = [np.arange(0, 10), np.arange(10, 20), np.arange(20, 30)]
+    other_ring = np.arange(40, 50)
+    groups = [g("instrument", f"card-{k}", p) for k, p in enumerate(pieces)]
+    groups += [g("device", "vm-1", np.r_[0:3, 10:13, 20:23]), g("device", "vm-2", np.r_[3:6, 13:16, 23:26]),
+               g("email", "stem*@mail", np.r_[0:30])]
+    # chance meetings with another ring on two proxy exits; one account each side
+    groups += [g("ip", "exit-1", [5, 45], network="AS9"), g("ip", "exit-2", [15, 46], network="AS9")]
+    # a template set shared with the other ring: what an operator's separate rings share too
+    groups += [g("template", f"t{k}", np.r_[0:3, 40:43]) for k in range(100)]
+    merged = merge_networks(pieces + [other_ring], groups, 60)
+    assert sorted(len(m) for m in merged) == [10, 30]
+    assert any(set(m.tolist()) == set(range(30)) for m in merged)
+    ties = group_ties(pieces + [other_ring], groups, 60)
+    assert (0, 3) not in ties
+
+
+def test_a_popular_identifier_never_joins_groups():
+    """An identifier most of whose accounts are outside every candidate group (a busy
+    campus NAT, a public template) ties nothing, however many members use it."""
+    a, b = np.arange(0, 10), np.arange(10, 20)
+    groups = [g("burst", "launch-day", np.r_[0:10, 10:20], accounts=400),
+              g("device", "school-image", np.r_[0:5, 10:15], accounts=200)]
+    assert group_ties([a, b], groups, 20) == {}
+    assert len(merge_networks([a, b], groups, 20)) == 2

@@ -53,7 +53,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .groups import Group
-from .registry import FAMILIES, FREE, SCALE, WEIGHT, combine_of
+from .registry import FAMILIES, FREE, IDENTITY_FAMILIES, SCALE, WEIGHT, combine_of
 
 #: S + B a ring needs: more than one family's full evidence (<= 1) plus the
 #: incidental extra a household or a team with an employee's family reaches (a
@@ -242,6 +242,101 @@ def member_ties(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_acc
     value[org_explained(key, acc, org_of)] = 0.0
     np.add.at(tie, acc[inside], value[inside])
     return tie
+
+
+#: a shared identifier ties two candidate groups only when most of its accounts are
+#: in the two (the network's own card, device, stem or burst, not a public resource)
+MERGE_MIN_CONCENTRATION = 0.5
+
+
+def group_ties(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_accounts: int,
+               org_of: np.ndarray | None = None,
+               min_concentration: float = MERGE_MIN_CONCENTRATION) -> dict[tuple[int, int], float]:
+    """Per pair of candidate groups (r < s): what the identifiers used by at least two
+    members of *each* are worth: per family, the sum of character x concentration
+    (concentration = accounts of any candidate group using it / all its accounts; an identifier
+    counted only from `min_concentration`; identifiers used only within one declared org left out), capped
+    at 1; then summed over families.
+
+    Only identity families count (registry `Signal.identity`: cards, devices, e-mail
+    stems, sign-up bursts): addresses and templates are what an operator's separate
+    rings share too. Two members on each side makes a practice both sides share,
+    not one chance meeting; the concentration keeps popular identifiers out; the
+    cap per family (as in the ring evidence) keeps one kind of sharing, such as
+    twenty devices of one VM image, from counting as twenty independent ties. Same
+    unit as the member ties (MIN_MEMBER_TIE): two families spanning both groups."""
+    out: dict[tuple[int, int], float] = {}
+    if len(candidates) < 2:
+        return out
+    owner = np.full(n_accounts, -1, dtype=np.int64)
+    for r, members in enumerate(candidates):
+        owner[members] = r
+    best: dict[tuple[int, int, str], float] = {}
+    for g in groups:
+        if g.family not in IDENTITY_FAMILIES:
+            continue
+        own = owner[g.members]
+        inside = own >= 0
+        if inside.sum() < 4:
+            continue
+        rs, counts = np.unique(own[inside], return_counts=True)
+        # concentration over every candidate group using it: an identifier that the
+        # pieces of one network share is mostly theirs, however many pieces there are
+        conc = min(1.0, float(inside.sum()) / max(float(g.meta.get("accounts") or g.size), 1.0))
+        rs = rs[counts >= 2]
+        if len(rs) < 2 or conc < min_concentration:
+            continue
+        if org_of is not None:
+            orgs = org_of[g.members[inside]]
+            if len(orgs) and orgs.min() == orgs.max() and orgs.min() >= 0:
+                continue
+        unit = g.identifier
+        for x in range(len(rs)):
+            for y in range(x + 1, len(rs)):
+                key = (int(rs[x]), int(rs[y]), f"{g.family}:{unit}")
+                value = g.character * conc
+                if value > best.get(key, 0.0):
+                    best[key] = value
+    per_family: dict[tuple[int, int, str], float] = {}
+    for (r, s, unit), value in best.items():
+        key = (r, s, unit.split(":", 1)[0])
+        per_family[key] = per_family.get(key, 0.0) + value
+    for (r, s, _family), value in per_family.items():
+        out[(r, s)] = out.get((r, s), 0.0) + min(1.0, value)
+    return out
+
+
+def merge_networks(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_accounts: int, *,
+                   min_tie: float = MIN_MEMBER_TIE, org_of: np.ndarray | None = None) -> list[np.ndarray]:
+    """One network, one ring: join candidate groups whose `group_ties` reach
+    `min_tie` (transitively). Strong links follow the densest sharing (accounts on
+    one card, in one sign-up burst), so a ring that rotates cards per batch falls
+    apart into pieces that still share its devices, its e-mail stem or its bursts as
+    wholes; those pieces are one operator's network. Two rings that only met on a
+    few identifiers (a proxy exit here and there) stay apart: a cut is clean when
+    fewer than two identifiers' worth of shared practice crosses it."""
+    current = [np.asarray(c, dtype=np.int64) for c in candidates]
+    while True:
+        ties = group_ties(current, groups, n_accounts, org_of)
+        joins = [(r, s) for (r, s), w in ties.items() if w >= min_tie]
+        if not joins:
+            return current
+        parent = list(range(len(current)))
+
+        def root(x: int) -> int:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for r, s in joins:
+            a, b = root(r), root(s)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+        merged: dict[int, list[np.ndarray]] = {}
+        for r, members in enumerate(current):
+            merged.setdefault(root(r), []).append(members)
+        current = [np.unique(np.concatenate(parts)) for _, parts in sorted(merged.items())]
 
 
 def trim(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_accounts: int, *,

@@ -101,6 +101,12 @@ class Signal:
     #: each extra card halves it; templates are cheap and many, a class or a team
     #: shares a course or internal set of several, so each 2 further ones halve it)
     scale: float = 1.0
+    #: an identifier of who the account is (its card, device, e-mail stem, sign-up
+    #: burst), which can join pieces of one network into one ring
+    #: (`evidence.merge_networks`); what accounts *use* (addresses, templates) is
+    #: what an operator's separate rings share too (one proxy seller, one prompt
+    #: set), so it never joins rings
+    identity: bool = False
     derive: Callable[[Sequence[Group], AccountIndex], list[Group]] | None = None
 
 
@@ -212,13 +218,13 @@ SIGNALS: tuple[Signal, ...] = (
     Signal(
         "instrument", "instrument_fanout",
         lambda c: {"min_accounts": 2, "max_accounts": c.supernode_cap},
-        _instrument, needs=("payments",),
+        _instrument, needs=("payments",), identity=True,
         meaning="pays with the same card, wallet or bank account",
     ),
     Signal(
         "device", "device_fanout",
         lambda c: {"min_accounts": 2, "max_accounts": c.supernode_cap},
-        _device, needs=("devices",),
+        _device, needs=("devices",), identity=True,
         meaning="signs in from the same device fingerprint",
     ),
     Signal(
@@ -232,14 +238,14 @@ SIGNALS: tuple[Signal, ...] = (
     Signal(
         "email", "email_pattern_clusters",
         lambda c: {"min_accounts": 2, "min_stem_length": c.params.email_min_stem, "max_accounts": c.supernode_cap},
-        _email, needs=("emails",), free=0.0,
+        _email, needs=("emails",), free=0.0, identity=True,
         meaning="has an e-mail address built from the same stem (plus-tag or counter)",
     ),
     Signal(
         "burst", "signup_bursts",
         lambda c: {"min_accounts": c.params.burst_min_accounts, "gap_minutes": c.params.burst_gap_minutes,
                    "max_accounts": c.supernode_cap * 10},
-        _burst, needs=("signups",), weight=0.5, free=2.0,
+        _burst, needs=("signups",), weight=0.5, free=2.0, identity=True,
         meaning="signed up in the same burst as accounts sharing its card, device or e-mail domain",
     ),
     Signal(
@@ -273,6 +279,8 @@ _COMBINE = {s.family: s.combine for s in SIGNALS}
 FREE = {s.family: s.free for s in SIGNALS}
 WEIGHT = {s.family: s.weight for s in SIGNALS}
 SCALE = {s.family: s.scale for s in SIGNALS}
+#: families whose shared identifiers can join pieces of one network (see Signal.identity)
+IDENTITY_FAMILIES: frozenset[str] = frozenset(s.family for s in SIGNALS if s.identity)
 if sum(1 for m in _COMBINE.values() if m == "cosine") > 1:  # pragma: no cover - a registry edit
     raise RuntimeError("only one cosine family is supported by LinkBuilder")
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from .behaviour import COMPONENTS
 from .links import FAMILIES, FAMILY_INDEX, AccountIndex, Group, PairTable
-from .evidence import BEHAVIOUR_ZERO, MIN_MEMBER_TIE, THRESHOLD, Evidence, assess, redundancy, trim
+from .evidence import BEHAVIOUR_ZERO, MIN_MEMBER_TIE, THRESHOLD, Evidence, assess, merge_networks, redundancy, trim
 from .registry import SIGNAL_NAMES
 
 AUTOMATION_SIGNAL = "automation_signature"
@@ -209,8 +209,9 @@ def candidate_groups(
     """The grouping `detect` runs: components of strong links with at least
     `min_size` accounts, each component of at least twice that size split where
     Louvain finds clean cuts (`split_clean`), then, given the signal groups
-    (`shared`), members tied to their group by less than `min_member_tie` peeled off
-    (`evidence.trim`). Returns the groups (account indices) and the strong links
+    (`shared`), groups sharing identifiers as wholes joined (`evidence.merge_networks`:
+    one network, one ring) and members tied to their group by less than
+    `min_member_tie` peeled off (`evidence.trim`). Returns the groups (account indices) and the strong links
     they were built from."""
     links = StrongLinks.of(pairs, params)
     n = n_accounts or (int(max(links.a.max(), links.b.max())) + 1 if len(links.a) else 0)
@@ -230,6 +231,7 @@ def candidate_groups(
         else:
             groups.append(comp)
     if shared is not None:
+        groups = merge_networks(groups, shared, n, min_tie=params.min_member_tie)
         groups = trim(groups, shared, n, min_tie=params.min_member_tie, min_size=params.min_size)
     return groups, links
 
