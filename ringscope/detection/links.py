@@ -180,8 +180,11 @@ class LinkBuilder:
 
     def __init__(self, index: AccountIndex, *, max_clique: int = 32, successors: int = 4,
                  ip_window_s: int = 86_400, compact_at: int = 4_000_000, min_shared_templates: int = 1,
-                 popular_above: int | None = None, template_cap: float = 1.0) -> None:
+                 popular_above: int | None = None, template_cap: float = 1.0,
+                 block_neighbours: int = 8, block_exact: int = 2000) -> None:
         self.index = index
+        self.block_neighbours = block_neighbours
+        self.block_exact = block_exact
         self.template_cap = template_cap
         self.min_shared_templates = min_shared_templates
         self.popular_above = popular_above
@@ -193,6 +196,7 @@ class LinkBuilder:
         self._template_entries: list[tuple[np.ndarray, np.ndarray, float]] = []  # (members, volume, weight)
         self._template_accounts: list[int] = []  # accounts sending each template, whole graph
         self._rank: np.ndarray | None = None
+        self._blocks: list[Group] = []  # big lift groups, paired in `build`
 
     def _ranks(self) -> np.ndarray:
         if self._rank is None or len(self._rank) != len(self.index):
@@ -214,6 +218,11 @@ class LinkBuilder:
                 # the mix similarity is computed for every candidate pair anyway; a large
                 # template group only adds pairs no second family would confirm
                 return 0
+        if mode == "lift" and group.size > self.max_clique:
+            # a big block pairs each member with its most similar members, once every
+            # template is known (`build`)
+            self._blocks.append(group)
+            return 0
         rank = self._ranks()
         salt = zlib.crc32(f"{group.family}:{group.identifier}".encode("utf-8"))
         i, j = group_pairs(group.members, rank, self.max_clique, self.successors, salt)
@@ -273,7 +282,40 @@ class LinkBuilder:
             self._acc[family].add(_pair_keys(a, b, _MODULUS), weight, sub)
         return int(len(a))
 
+    def _pair_blocks(self) -> None:
+        """Pairs of each big block (family ``lift``): every member with its
+        `block_neighbours` most similar members by template mix. A block can hold
+        several rings at once (FRAUDAR's density of two disjoint blocks is their
+        average, so peeling keeps both), and random pairs inside it would mostly
+        cross between them; a ring's members are each other's nearest mixes.
+        Blocks over `block_exact` members keep the random successor pairs."""
+        rank = self._ranks()
+        for group in self._blocks:
+            m = group.members
+            if len(m) <= self.block_exact and self._template_entries:
+                i, j = _triu(len(m))
+                cos = self.template_cosine(m[i], m[j])
+                # top-k per member, over both directions of each pair
+                who = np.concatenate([i, j])
+                other = np.concatenate([j, i])
+                sim = np.concatenate([cos, cos])
+                order = np.lexsort((-sim, who))
+                who, other, sim = who[order], other[order], sim[order]
+                starts = np.searchsorted(who, np.arange(len(m)))
+                pos = np.arange(len(who)) - starts[who]
+                keep = (pos < self.block_neighbours) & (sim > 0)
+                i, j = who[keep], other[keep]
+            else:
+                salt = zlib.crc32(f"{group.family}:{group.identifier}".encode("utf-8"))
+                i, j = group_pairs(m, rank, self.max_clique, self.successors, salt)
+            if len(i):
+                a, b = m[i], m[j]
+                self._acc[group.family].add(_pair_keys(a, b, _MODULUS), np.full(len(a), group.weight),
+                                            np.zeros(len(a), np.int64))
+        self._blocks = []
+
     def build(self) -> PairTable:
+        self._pair_blocks()
         per_family = {fam: acc.result() for fam, acc in self._acc.items()}
         per_family = {fam: kw for fam, kw in per_family.items() if len(kw[0])}
         if not per_family:

@@ -42,9 +42,13 @@ class SignalParams:
     #: shared by more than a handful, a VPN exit shared by dozens) cannot make a link
     #: count on its own network: left out, which keeps the big shared pools off the wire
     ip_min_weight: float = 0.1
-    #: addresses shared by more accounts are sampled (kept with probability 32 / n):
-    #: the same size above which groups are sampled into pairs rather than expanded
-    ip_sample_above: int | None = 32
+    #: addresses shared by more accounts are sampled (kept with probability k / n);
+    #: None: every address. Off by default: a sample keeps a pool of hundreds of exits
+    #: represented, but drops one hub address that every member of a ring uses (a
+    #: front org's hosting address, 80 accounts) on a coin flip, and the link builder
+    #: already pairs a big group linearly (`links.group_pairs`), so the exact list costs
+    #: O(accounts x addresses) either way
+    ip_sample_above: int | None = None
     unknown_kind_weight: float = UNKNOWN_KIND_WEIGHT
 
     def supernode_cap(self, accounts: int) -> int:
