@@ -105,7 +105,11 @@ def detect(
     # a world without some kinds of data is judged on what it can show
     ran = [s.family for s in SIGNALS if s.query not in signals.skipped]
     threshold = effective_threshold(ran, bool(data.get("exchanges")), params.rings.threshold)
-    judge_params = replace(params.rings, threshold=threshold)
+    # ... and its members and pieces are tied by the same share of what a complete
+    # world's identifiers tie them by (a world of sign-ups and payments has no device
+    # or address to make a member's second tie)
+    share = threshold / params.rings.threshold if params.rings.threshold > 0 else 1.0
+    judge_params = replace(params.rings, threshold=threshold, min_member_tie=params.rings.min_member_tie * share)
     rank = index.rank()
     org_index = declared_org_index(signals.groups, len(index))
     candidates, links = candidate_groups(pairs, judge_params, rank, len(index), signals.groups)
