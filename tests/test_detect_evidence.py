@@ -75,6 +75,13 @@ def test_threshold_follows_what_the_world_can_show():
     no_exchanges = effective_threshold(["instrument", "device", "ip", "email", "burst"], False)
     assert no_exchanges == pytest.approx(THRESHOLD * 4.5 / full)
     assert effective_threshold(["ip", "email", "burst"], False) == pytest.approx(THRESHOLD * 2.5 / full)
+    # a world with exchanges but without one identifier family keeps the full bar: the
+    # field report was a class (campus NAT 0.65 + course templates 0.97 = 1.62) made a
+    # ring in a world without payments, whose bar had dropped to 1.48
+    without_cards = [f for f in FAMILIES if f != "instrument"]
+    assert effective_threshold(without_cards, True) == THRESHOLD
+    assert assess({"ip": {"evidence": 0.651}, "template": {"evidence": 0.972}}, 0.121,
+                  effective_threshold(without_cards, True)).is_ring is False
 
 
 def test_pieces_of_one_network_are_joined_and_rings_that_met_stay_apart():

@@ -62,10 +62,19 @@ THRESHOLD = 1.75
 
 
 def effective_threshold(families: Sequence[str], behaviour: bool, threshold: float = THRESHOLD) -> float:
-    """The threshold for a world that cannot show every kind of evidence (no
-    exchanges, no payments, sign-ups alone): the same share of the most evidence its
-    data allows (the weights of the families that could run, plus 1 for behaviour)
-    as THRESHOLD is of the most a complete world allows."""
+    """The threshold for a world without exchanges (sign-ups and payments alone, or
+    with logins): the same share of the most evidence its data allows (the weights
+    of the families that could run) as THRESHOLD is of the most a complete world
+    allows (every family plus 1 for behaviour).
+
+    A world *with* exchanges keeps THRESHOLD whatever identifier family it lacks:
+    behaviour is still judged and its rings keep their other families, while an
+    honest group's evidence never grows by losing a family; lowering the bar there
+    only lets classes and teams through (a class on its campus NAT and course
+    templates, 1.62, in a world without payments). Behaviour is the one judgement a
+    world without exchanges cannot make at all."""
+    if behaviour:
+        return float(threshold)
     full = sum(WEIGHT.get(f, 1.0) for f in FAMILIES) + 1.0
     available = sum(WEIGHT.get(f, 1.0) for f in families if f in FAMILIES) + (1.0 if behaviour else 0.0)
     return float(threshold * min(1.0, available / full))
