@@ -222,3 +222,43 @@ def test_vectorised_cliques_equal_one_group_at_a_time():
     t1, t2 = one.build(), many.build()
     assert np.array_equal(t1.a, t2.a) and np.array_equal(t1.b, t2.b)
     assert np.allclose(t1.scores, t2.scores, atol=1e-6)
+
+
+def test_a_shared_proxy_exit_alone_never_makes_a_strong_link():
+    """Six template-only rings renting one proxy pool met on its exits within a day
+    (1,359 address-only strong links across rings, more than inside them) and came
+    back as one ring of 167 with 47 residents: an address confirms a link, it does
+    not start one."""
+    from ringscope.detection.links import PairTable
+    from ringscope.detection.registry import FAMILIES, FAMILY_INDEX
+    from ringscope.detection.rings import strong_mask
+
+    scores = np.zeros((3, len(FAMILIES)), np.float32)
+    scores[0, FAMILY_INDEX["ip"]] = 0.63  # two accounts alone on one exit within a day
+    scores[1, FAMILY_INDEX["ip"]] = 0.3  # ... and a similar template mix
+    scores[1, FAMILY_INDEX["template"]] = 0.3
+    scores[2, FAMILY_INDEX["instrument"]] = 0.63  # two accounts alone on one card
+    pairs = PairTable(np.array([0, 2, 4]), np.array([1, 3, 5]), scores)
+    assert strong_mask(pairs, RingParams()).tolist() == [False, True, True]
+
+
+def test_a_big_block_pairs_members_with_their_most_similar_mixes():
+    """A dense block holding two rings (FRAUDAR keeps both: their union is as dense as
+    each) proposes pairs inside each ring, not random pairs across them."""
+    index = AccountIndex()
+    ring_a = index.add([f"a{i}" for i in range(40)])
+    ring_b = index.add([f"b{i}" for i in range(40)])
+    groups = [Group("template", f"ta{k}", ring_a, 0.2, volume=np.full(40, 3.0), meta={"accounts": 40}) for k in range(6)]
+    groups += [Group("template", f"tb{k}", ring_b, 0.2, volume=np.full(40, 3.0), meta={"accounts": 40}) for k in range(6)]
+    groups.append(Group("block", "block-1", np.r_[ring_a, ring_b], 0.25, meta={"accounts": 80}))
+    builder = LinkBuilder(index, max_clique=32, min_shared_templates=2, popular_above=200, template_cap=0.3)
+    builder.add_all(groups)
+    pairs = builder.build()
+    lifted = pairs.family("template") > 0.3
+    assert lifted.any()
+    same_ring = (pairs.a[lifted] < 40) == (pairs.b[lifted] < 40)
+    assert same_ring.all()
+    # every member gets its 8 nearest mixes (random pairs would give each about 4
+    # partners of its own ring and 4 of the other)
+    partners = np.bincount(np.r_[pairs.a[lifted], pairs.b[lifted]], minlength=80)
+    assert partners.min() >= 8

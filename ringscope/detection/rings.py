@@ -84,8 +84,15 @@ class DetectedRing:
 
 
 def strong_mask(pairs: PairTable, params: RingParams) -> np.ndarray:
-    agreeing = (pairs.scores >= params.family_floor).sum(axis=1)
-    return (pairs.total >= params.strong_link) & (agreeing >= params.min_families)
+    """Links whose family scores add up to `strong_link`, from at least
+    `min_families` families, and not from shared addresses alone: two accounts on
+    one exit of a busy proxy pool within a day is what separate rings renting the
+    same pool (and residents living on its exits) meet on by chance; an address
+    confirms a link that a card, device, stem, burst or template mix starts."""
+    agreeing = pairs.scores >= params.family_floor
+    count = agreeing.sum(axis=1)
+    address_only = (count == 1) & agreeing[:, FAMILY_INDEX["ip"]]
+    return (pairs.total >= params.strong_link) & (count >= params.min_families) & ~address_only
 
 
 @dataclass
