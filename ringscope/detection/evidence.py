@@ -258,6 +258,26 @@ def member_ties(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_acc
 MERGE_MIN_CONCENTRATION = 0.5
 
 
+@dataclass
+class _IdentityTable:
+    """The identity groups (registry `Signal.identity`) as flat arrays, built once
+    per detection: group index and account index per membership, accounts per group."""
+
+    groups: list[Group]
+    gid: np.ndarray
+    acc: np.ndarray
+    total: np.ndarray
+
+    @classmethod
+    def of(cls, groups: Sequence[Group]) -> "_IdentityTable":
+        kept = [g for g in groups if g.family in IDENTITY_FAMILIES and g.size >= 2]
+        sizes = np.array([g.size for g in kept], dtype=np.int64)
+        gid = np.repeat(np.arange(len(kept)), sizes)
+        acc = np.concatenate([g.members for g in kept]).astype(np.int64) if kept else np.empty(0, np.int64)
+        total = np.array([float(g.meta.get("accounts") or g.size) for g in kept], dtype=float)
+        return cls(kept, gid, acc, total)
+
+
 def group_ties(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_accounts: int,
                org_of: np.ndarray | None = None,
                min_concentration: float = MERGE_MIN_CONCENTRATION) -> dict[tuple[int, int], float]:
@@ -280,35 +300,43 @@ def group_ties(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_acco
     owner = np.full(n_accounts, -1, dtype=np.int64)
     for r, members in enumerate(candidates):
         owner[members] = r
-    best: dict[tuple[int, int, str], float] = {}
-    for g in groups:
-        if g.family not in IDENTITY_FAMILIES:
-            continue
-        own = owner[g.members]
+    flat = groups if isinstance(groups, _IdentityTable) else _IdentityTable.of(groups)
+    best: dict[tuple[int, int, int], float] = {}
+    if len(flat.acc):
+        own = owner[flat.acc]
         inside = own >= 0
-        if inside.sum() < 4:
-            continue
-        rs, counts = np.unique(own[inside], return_counts=True)
+        per_group = np.bincount(flat.gid[inside], minlength=len(flat.groups))
         # concentration over every candidate group using it: an identifier that the
         # pieces of one network share is mostly theirs, however many pieces there are
-        conc = min(1.0, float(inside.sum()) / max(float(g.meta.get("accounts") or g.size), 1.0))
-        rs = rs[counts >= 2]
-        if len(rs) < 2 or conc < min_concentration:
-            continue
-        if org_of is not None:
-            orgs = org_of[g.members[inside]]
-            if len(orgs) and orgs.min() == orgs.max() and orgs.min() >= 0:
+        conc = np.minimum(1.0, per_group / np.maximum(flat.total, 1.0))
+        hot = (per_group >= 4) & (conc >= min_concentration)
+        sel = inside & hot[flat.gid]
+        gid, r = flat.gid[sel], own[sel]
+        key = gid * np.int64(len(candidates)) + r
+        uniq, counts = np.unique(key, return_counts=True)
+        uniq = uniq[counts >= 2]
+        g_of, r_of = uniq // len(candidates), uniq % len(candidates)
+        starts = np.flatnonzero(np.r_[True, g_of[1:] != g_of[:-1]]) if len(g_of) else np.empty(0, np.int64)
+        ends = np.r_[starts[1:], len(g_of)]
+        for a, b in zip(starts.tolist(), ends.tolist()):
+            if b - a < 2:
                 continue
-        unit = g.identifier
-        for x in range(len(rs)):
-            for y in range(x + 1, len(rs)):
-                key = (int(rs[x]), int(rs[y]), f"{g.family}:{unit}")
-                value = g.character * conc
-                if value > best.get(key, 0.0):
-                    best[key] = value
+            k = int(g_of[a])
+            g = flat.groups[k]
+            if org_of is not None:
+                orgs = org_of[g.members[owner[g.members] >= 0]]
+                if len(orgs) and orgs.min() == orgs.max() and orgs.min() >= 0:
+                    continue
+            value = g.character * float(conc[k])
+            rs = r_of[a:b].tolist()
+            for x in range(len(rs)):
+                for y in range(x + 1, len(rs)):
+                    pair = (rs[x], rs[y], k)
+                    if value > best.get(pair, 0.0):
+                        best[pair] = value
     per_family: dict[tuple[int, int, str], float] = {}
-    for (r, s, unit), value in best.items():
-        key = (r, s, unit.split(":", 1)[0])
+    for (r, s, k), value in best.items():
+        key = (r, s, flat.groups[k].family)
         per_family[key] = per_family.get(key, 0.0) + value
     for (r, s, _family), value in per_family.items():
         out[(r, s)] = out.get((r, s), 0.0) + min(1.0, value)
@@ -325,8 +353,9 @@ def merge_networks(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_
     few identifiers (a proxy exit here and there) stay apart: a cut is clean when
     fewer than two identifiers' worth of shared practice crosses it."""
     current = [np.asarray(c, dtype=np.int64) for c in candidates]
+    table = _IdentityTable.of(groups)
     while True:
-        ties = group_ties(current, groups, n_accounts, org_of)
+        ties = group_ties(current, table, n_accounts, org_of)
         joins = [(r, s) for (r, s), w in ties.items() if w >= min_tie]
         if not joins:
             return current
