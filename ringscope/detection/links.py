@@ -293,7 +293,7 @@ class LinkBuilder:
         for group in self._blocks:
             m = group.members
             if len(m) <= self.block_exact and self._template_entries:
-                i, j = _triu(len(m))
+                i, j = np.triu_indices(len(m), 1)  # not cached: blocks come in many sizes
                 cos = self.template_cosine(m[i], m[j])
                 # top-k per member, over both directions of each pair
                 who = np.concatenate([i, j])

@@ -43,12 +43,13 @@ class SignalParams:
     #: count on its own network: left out, which keeps the big shared pools off the wire
     ip_min_weight: float = 0.1
     #: addresses shared by more accounts are sampled (kept with probability k / n);
-    #: None: every address. Off by default: a sample keeps a pool of hundreds of exits
-    #: represented, but drops one hub address that every member of a ring uses (a
-    #: front org's hosting address, 80 accounts) on a coin flip, and the link builder
-    #: already pairs a big group linearly (`links.group_pairs`), so the exact list costs
-    #: O(accounts x addresses) either way
-    ip_sample_above: int | None = None
+    #: None: every address. A sample keeps a pool of hundreds of exits represented
+    #: and bounds the work on a world of a million accounts (whose supernode cap is
+    #: 2,050), but it drops a hub address that every member of a ring uses on a coin
+    #: flip: at 32 a front org's hosting address (80 accounts) was lost. From 256
+    #: accounts on an address weighs at most 1 / log2(257) = 0.125 a pair, under a
+    #: third of a strong link, and a ring's hub that large is rarely its only tie.
+    ip_sample_above: int | None = 256
     unknown_kind_weight: float = UNKNOWN_KIND_WEIGHT
 
     def supernode_cap(self, accounts: int) -> int:
