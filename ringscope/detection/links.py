@@ -94,6 +94,8 @@ class PairTable:
 #: pair key = low index * _MODULUS + high index (fixed, so keys never depend on how
 #: many accounts arrive later)
 _MODULUS = np.int64(1 << 31)
+#: candidate pairs of big dense blocks compared in one template-cosine call at most
+BLOCK_BATCH_PAIRS = 4_000_000
 
 
 def _pair_keys(a: np.ndarray, b: np.ndarray, n: int | np.int64) -> np.ndarray:
@@ -181,7 +183,7 @@ class LinkBuilder:
     def __init__(self, index: AccountIndex, *, max_clique: int = 32, successors: int = 4,
                  ip_window_s: int = 86_400, compact_at: int = 4_000_000, min_shared_templates: int = 1,
                  popular_above: int | None = None, template_cap: float = 1.0,
-                 block_neighbours: int = 8, block_exact: int = 2000) -> None:
+                 block_neighbours: int = 8, block_exact: int = 1000) -> None:
         self.index = index
         self.block_neighbours = block_neighbours
         self.block_exact = block_exact
@@ -282,6 +284,34 @@ class LinkBuilder:
             self._acc[family].add(_pair_keys(a, b, _MODULUS), weight, sub)
         return int(len(a))
 
+    def _pair_exact_blocks(self, exact: list[Group]) -> None:
+        """Nearest-mix pairs of these blocks, with one template cosine call."""
+        a_parts, b_parts, blk_parts = [], [], []
+        for k, group in enumerate(exact):
+            i, j = np.triu_indices(len(group.members), 1)  # not cached: blocks come in many sizes
+            a_parts.append(group.members[i])
+            b_parts.append(group.members[j])
+            blk_parts.append(np.full(len(i), k, np.int64))
+        if exact:
+            a_all, b_all, blk = np.concatenate(a_parts), np.concatenate(b_parts), np.concatenate(blk_parts)
+            cos = self.template_cosine(a_all, b_all)
+            # top-k per (block, member), over both directions of each pair
+            who = np.concatenate([a_all, b_all])
+            other = np.concatenate([b_all, a_all])
+            sim = np.concatenate([cos, cos])
+            where = np.concatenate([blk, blk])
+            order = np.lexsort((-sim, who, where))
+            who, other, sim, where = who[order], other[order], sim[order], where[order]
+            first = np.r_[True, (who[1:] != who[:-1]) | (where[1:] != where[:-1])]
+            starts = np.flatnonzero(first)
+            pos = np.arange(len(who)) - np.repeat(starts, np.diff(np.r_[starts, len(who)]))
+            keep = (pos < self.block_neighbours) & (sim > 0)
+            for k, group in enumerate(exact):
+                mine = keep & (where == k)
+                if mine.any():
+                    self._acc[group.family].add(_pair_keys(who[mine], other[mine], _MODULUS),
+                                                np.full(int(mine.sum()), group.weight), np.zeros(int(mine.sum()), np.int64))
+
     def _pair_blocks(self) -> None:
         """Pairs of each big block (family ``lift``): every member with its
         `block_neighbours` most similar members by template mix. A block can hold
@@ -290,26 +320,27 @@ class LinkBuilder:
         cross between them; a ring's members are each other's nearest mixes.
         Blocks over `block_exact` members keep the random successor pairs."""
         rank = self._ranks()
+        exact = [g for g in self._blocks if len(g.members) <= self.block_exact and self._template_entries]
+        # one cosine call per batch of blocks (up to BLOCK_BATCH_PAIRS pairs): the call
+        # sorts every template entry of the graph, so once per block would repeat that
+        # sort a hundred times on a large world
+        batch: list[Group] = []
+        size = 0
+        for group in exact + [None]:
+            n = 0 if group is None else len(group.members) * (len(group.members) - 1) // 2
+            if batch and (group is None or size + n > BLOCK_BATCH_PAIRS):
+                self._pair_exact_blocks(batch)
+                batch, size = [], 0
+            if group is not None:
+                batch.append(group)
+                size += n
         for group in self._blocks:
-            m = group.members
-            if len(m) <= self.block_exact and self._template_entries:
-                i, j = np.triu_indices(len(m), 1)  # not cached: blocks come in many sizes
-                cos = self.template_cosine(m[i], m[j])
-                # top-k per member, over both directions of each pair
-                who = np.concatenate([i, j])
-                other = np.concatenate([j, i])
-                sim = np.concatenate([cos, cos])
-                order = np.lexsort((-sim, who))
-                who, other, sim = who[order], other[order], sim[order]
-                starts = np.searchsorted(who, np.arange(len(m)))
-                pos = np.arange(len(who)) - starts[who]
-                keep = (pos < self.block_neighbours) & (sim > 0)
-                i, j = who[keep], other[keep]
-            else:
-                salt = zlib.crc32(f"{group.family}:{group.identifier}".encode("utf-8"))
-                i, j = group_pairs(m, rank, self.max_clique, self.successors, salt)
+            if any(group is g for g in exact):
+                continue
+            salt = zlib.crc32(f"{group.family}:{group.identifier}".encode("utf-8"))
+            i, j = group_pairs(group.members, rank, self.max_clique, self.successors, salt)
             if len(i):
-                a, b = m[i], m[j]
+                a, b = group.members[i], group.members[j]
                 self._acc[group.family].add(_pair_keys(a, b, _MODULUS), np.full(len(a), group.weight),
                                             np.zeros(len(a), np.int64))
         self._blocks = []
