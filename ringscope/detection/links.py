@@ -96,6 +96,8 @@ class PairTable:
 _MODULUS = np.int64(1 << 31)
 #: candidate pairs of big dense blocks compared in one template-cosine call at most
 BLOCK_BATCH_PAIRS = 4_000_000
+#: template entries walked per step of `template_cosine` (bounds its memory)
+COSINE_CHUNK = 20_000_000
 
 
 def _pair_keys(a: np.ndarray, b: np.ndarray, n: int | np.int64) -> np.ndarray:
@@ -199,6 +201,7 @@ class LinkBuilder:
         self._template_accounts: list[int] = []  # accounts sending each template, whole graph
         self._rank: np.ndarray | None = None
         self._blocks: list[Group] = []  # big lift groups, paired in `build`
+        self._mix: tuple | None = None  # (entries, sorted index): see _mix_index
 
     def _ranks(self) -> np.ndarray:
         if self._rank is None or len(self._rank) != len(self.index):
@@ -375,58 +378,82 @@ class LinkBuilder:
                     scores[:, FAMILY_INDEX[fam]] = np.where(lifted, cos, np.minimum(cos, self.template_cap))
         return PairTable(a, b, scores)
 
-    def template_cosine(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Cosine similarity of the two accounts' template mixes, for each pair."""
-        if not self._template_entries or len(a) == 0:
-            return np.zeros(len(a), np.float32)
+    def _mix_index(self) -> tuple:
+        """Every (account, template) entry sorted by account then template, with the
+        per-account norms, offsets and degrees: built once per set of entries (the
+        sort is the costly part on a large graph), reused by every cosine call."""
+        key = len(self._template_entries)
+        if self._mix is not None and self._mix[0] == key:
+            return self._mix[1]
         acc, tpl, val = [], [], []
         for t, (members, volume, weight) in enumerate(self._template_entries):
             acc.append(members)
             tpl.append(np.full(len(members), t, np.int64))
             val.append(weight * np.log1p(np.maximum(volume, 0.0)))
-        acc_a = np.concatenate(acc)
+        acc_a = np.concatenate(acc).astype(np.int64)
         tpl_a = np.concatenate(tpl)
         val_a = np.concatenate(val)
         order = np.lexsort((tpl_a, acc_a))
         acc_a, tpl_a, val_a = acc_a[order], tpl_a[order], val_a[order]
-        n_acc = int(max(acc_a.max(), a.max(), b.max())) + 1
+        n_acc = max(int(acc_a.max()) + 1, len(self.index))
         norm = np.sqrt(np.bincount(acc_a, weights=val_a ** 2, minlength=n_acc))
         start = np.searchsorted(acc_a, np.arange(n_acc))
         deg = np.bincount(acc_a, minlength=n_acc)
+        entry_keys = acc_a * np.int64(key) + tpl_a  # sorted, since entries are sorted by (acc, tpl)
+        popularity = np.asarray(self._template_accounts, dtype=float)
+        share = (np.minimum(1.0, self.popular_above / np.maximum(popularity, 1.0)) if self.popular_above
+                 else np.ones(len(popularity)))
+        index = (tpl_a, val_a, norm, start, deg, entry_keys, share)
+        self._mix = (key, index)
+        return index
+
+    def template_cosine(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Cosine similarity of the two accounts' template mixes, for each pair.
+        Pairs are walked in chunks of at most COSINE_CHUNK template entries, so memory
+        stays bounded however many templates the accounts send."""
+        if not self._template_entries or len(a) == 0:
+            return np.zeros(len(a), np.float32)
+        tpl_a, val_a, norm, start, deg, entry_keys, share = self._mix_index()
+        if int(max(a.max(), b.max())) >= len(deg):
+            raise ValueError("template_cosine: an account index beyond the template index")
+        n_tpl = np.int64(len(self._template_entries))
         # walk the templates of the account with fewer of them; look the other up
         small = np.where(deg[a] <= deg[b], a, b)
         other = np.where(deg[a] <= deg[b], b, a)
         counts = deg[small]
-        total = int(counts.sum())
-        if total == 0:
-            return np.zeros(len(a), np.float32)
-        pair_of = np.repeat(np.arange(len(a)), counts)
-        offs = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-        pos = start[small][pair_of] + offs
-        t_small = tpl_a[pos]
-        v_small = val_a[pos]
-        n_tpl = np.int64(len(self._template_entries))
-        entry_keys = acc_a * n_tpl + tpl_a  # sorted, since entries are sorted by (acc, tpl)
-        look = other[pair_of] * n_tpl + t_small
-        hit = np.searchsorted(entry_keys, look)
-        hit = np.minimum(hit, len(entry_keys) - 1)
-        found = entry_keys[hit] == look
-        dots = np.bincount(pair_of[found], weights=v_small[found] * val_a[hit[found]], minlength=len(a))
-        denom = norm[a] * norm[b]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cos = np.where(denom > 0, dots / denom, 0.0)
-        if self.min_shared_templates > 1:
-            # one or two templates in common is what two users of the same popular
-            # tools have; a mix is only a mix from a few shared templates on:
-            # the cosine counts 1 - 2^-(k - m + 1) of itself for k shared, m required
-            # a template sent by more accounts than `popular_above` counts as
-            # popular_above / n of a shared template: public templates that
-            # everyone sends do not make two accounts' mixes alike
-            popularity = np.asarray(self._template_accounts, dtype=float)
-            share = np.minimum(1.0, self.popular_above / np.maximum(popularity, 1.0)) if self.popular_above else np.ones(len(popularity))
-            shared = np.bincount(pair_of[found], weights=share[t_small[found]], minlength=len(a))
-            cos = cos * np.clip(1.0 - 2.0 ** (-(shared - self.min_shared_templates + 1)), 0.0, 1.0)
-        return np.clip(cos, 0.0, 1.0).astype(np.float32)
+        cum = np.cumsum(counts)
+        out = np.zeros(len(a), np.float32)
+        lo = 0
+        while lo < len(a):
+            base = int(cum[lo - 1]) if lo else 0
+            hi = int(np.searchsorted(cum, base + COSINE_CHUNK, side="right"))
+            hi = max(hi, lo + 1)
+            c = counts[lo:hi]
+            total = int(c.sum())
+            if total:
+                pair_of = np.repeat(np.arange(hi - lo), c)
+                offs = np.arange(total) - np.repeat(np.cumsum(c) - c, c)
+                pos = start[small[lo:hi]][pair_of] + offs
+                t_small = tpl_a[pos]
+                look = other[lo:hi][pair_of] * n_tpl + t_small
+                hit = np.minimum(np.searchsorted(entry_keys, look), len(entry_keys) - 1)
+                found = entry_keys[hit] == look
+                dots = np.bincount(pair_of[found], weights=val_a[pos][found] * val_a[hit[found]], minlength=hi - lo)
+                denom = norm[a[lo:hi]] * norm[b[lo:hi]]
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    cos = np.where(denom > 0, dots / denom, 0.0)
+                if self.min_shared_templates > 1:
+                    # one or two templates in common is what two users of the same popular
+                    # tools have; a mix is only a mix from a few shared templates on:
+                    # the cosine counts 1 - 2^-(k - m + 1) of itself for k shared, m required;
+                    # a template sent by more accounts than `popular_above` counts as
+                    # popular_above / n of a shared template: public templates that
+                    # everyone sends do not make two accounts' mixes alike
+                    shared = np.bincount(pair_of[found], weights=share[t_small[found]], minlength=hi - lo)
+                    cos = cos * np.clip(1.0 - 2.0 ** (-(shared - self.min_shared_templates + 1)), 0.0, 1.0)
+                out[lo:hi] = np.clip(cos, 0.0, 1.0)
+            lo = hi
+        return out
 
     def template_share(self, n_accounts: int, min_mean_volume: float = 0.0) -> np.ndarray:
         """Exchanges each account sent on shared templates whose senders average at
