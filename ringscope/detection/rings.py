@@ -232,9 +232,18 @@ def candidate_groups(
         for k, fam in enumerate(redundancy(comps, shared, n)):
             if sum(d["evidence"] for d in fam.values()) + 1.0 < params.threshold:
                 hopeless.add(k)
+    # each component's own links, sliced once (a strong link never leaves its
+    # component): testing every link against every component was quadratic
+    comp_of = np.full(n, -1, dtype=np.int64)
+    for k, comp in enumerate(comps):
+        comp_of[comp] = k
+    link_comp = comp_of[links.a] if len(links.a) else np.empty(0, np.int64)
+    order = np.argsort(link_comp, kind="stable")
+    bounds = np.searchsorted(link_comp[order], np.arange(len(comps) + 1))
     for k, comp in enumerate(comps):
         if params.split == "louvain" and len(comp) >= 2 * params.min_size and k not in hopeless:
-            groups.extend(split_clean(comp, links, params, rank))
+            own = order[bounds[k]:bounds[k + 1]]
+            groups.extend(split_clean(comp, StrongLinks(links.a[own], links.b[own], links.w[own]), params, rank))
         else:
             groups.append(comp)
     if shared is not None:
