@@ -298,6 +298,7 @@ def judge(
     org_accounts = org_accounts or {}
     plain = redundancy(candidates, groups, len(index))
     by_org = redundancy(candidates, groups, len(index), org_index) if org_index is not None else plain
+    best_tie = strongest_ties(candidates, links, len(index))
     out = []
     for members, families, org_families in zip(candidates, plain, by_org):
         ids = [index.ids[i] for i in members]
@@ -327,7 +328,7 @@ def judge(
                 notes.append("identifiers shared only among one declared org's accounts are the org's own: not counted")
             families = org_families
         ev = assess(families, typical, params.threshold, notes)
-        ties = _strongest_ties(members, links)
+        ties = {i: float(best_tie[i]) for i in members.tolist()}
         coordination = float(np.mean(list(ties.values()))) if ties else 0.0
         strength = min(1.0, ev.total / (2.0 * params.threshold))
         member_scores = {i: round(float(np.sqrt(strength * ties[i])), 4) for i in members.tolist()}
@@ -335,17 +336,19 @@ def judge(
     return out
 
 
-def _strongest_ties(members: np.ndarray, links: StrongLinks) -> dict[int, float]:
-    """Each member's strongest link to another member, scaled so 1.5 (three families
-    at half strength) counts as fully tied."""
-    inside = np.isin(links.a, members) & np.isin(links.b, members)
-    best: dict[int, float] = {int(i): 0.0 for i in members.tolist()}
-    for x, y, w in zip(links.a[inside].tolist(), links.b[inside].tolist(), links.w[inside].tolist()):
-        if w > best[x]:
-            best[x] = w
-        if w > best[y]:
-            best[y] = w
-    return {i: min(1.0, w / 1.5) for i, w in best.items()}
+def strongest_ties(candidates: Sequence[np.ndarray], links: StrongLinks, n_accounts: int) -> np.ndarray:
+    """Per account index: its strongest link to another member of its own candidate
+    group, scaled so 1.5 (three families at half strength) counts as fully tied (0
+    outside candidates). One pass over the links for every group at once."""
+    owner = np.full(n_accounts, -1, dtype=np.int64)
+    for r, members in enumerate(candidates):
+        owner[members] = r
+    best = np.zeros(n_accounts)
+    if len(links.a):
+        same = (owner[links.a] >= 0) & (owner[links.a] == owner[links.b])
+        np.maximum.at(best, links.a[same], links.w[same])
+        np.maximum.at(best, links.b[same], links.w[same])
+    return np.minimum(1.0, best / 1.5)
 
 
 def explain(
