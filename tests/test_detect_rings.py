@@ -213,3 +213,21 @@ def test_dry_run_writes_nothing(clean_db):
     out = CliRunner().invoke(cli, ["detect", "--dry-run", "--no-progress"], catch_exceptions=False)
     assert out.exit_code == 0 and "dry run" in out.output
     assert db.run_read("MATCH (r:Ring) RETURN count(r) AS n", settings=clean_db)[0]["n"] == 0
+
+
+def test_a_ring_an_alert_concerns_is_retired_not_deleted(clean_db):
+    # an alert is a trace someone may act on: the ring it points at must survive a detect run
+    build(clean_db)
+    detect(clean_db)
+    rings = members_by_ring(clean_db)
+    alerted, untouched = ring_of(rings, "op0"), ring_of(rings, "hub0")
+    db.run_write("MATCH (r:Ring {ring_id: $id}) CREATE (:Alert {alert_id: 'A-test', kind: 'new_ring'})-[:CONCERNS]->(r)",
+                 {"id": alerted}, settings=clean_db)
+    db.run_write(
+        "MATCH (a:Account)-[r:PAID_WITH|USED_IP|SENT_TEMPLATE|USED_DEVICE]->() "
+        "WHERE a.account_id STARTS WITH 'op' OR a.account_id STARTS WITH 'hub' DELETE r", settings=clean_db)
+    result = detect(clean_db)
+    assert (result.write.retired, result.write.deleted) == (1, 1)
+    rows = db.run_read("MATCH (r:Ring) RETURN r.ring_id AS id, r.retired AS retired", settings=clean_db)
+    assert rows == [{"id": alerted, "retired": True}]
+    assert untouched != alerted

@@ -2,11 +2,11 @@
 // title: Retire or delete rings a detection run no longer finds
 // description: For each ring id in $ring_ids: a ring investigators have touched (status
 //   other than new, labels, a note, audit events, an export, members they added or
-//   removed) is kept and marked retired = true, detection_status = 'stale'; an
+//   removed) or that an alert concerns is kept and marked retired = true, detection_status = 'stale'; an
 //   untouched ring is pure detection output and is deleted.
 // category: detection-write
 // mode: write
-// version: 1
+// version: 2
 // param: ring_ids = []                          -- rings the latest run did not find again
 // param: detected_at = "1970-01-01T00:00:00Z"   -- when that run started (ISO-8601)
 //
@@ -21,6 +21,7 @@ WITH r, r.ring_id AS ring_id,
       OR coalesce(r.note, '') <> ''
       OR EXISTS { (r)<-[:ABOUT]-(:AuditEvent) }
       OR EXISTS { (r)<-[:INCLUDES]-(:Export) }
+      OR EXISTS { (r)<-[:CONCERNS]-(:Alert) }
       OR EXISTS { (r)-[m:HAS_MEMBER]->() WHERE coalesce(m.added_by, 'detect') <> 'detect' OR coalesce(m.removed, false) }
      ) AS keep
 FOREACH (_ IN CASE WHEN keep THEN [1] ELSE [] END |

@@ -8,7 +8,7 @@ for the investigator. A ring with no match gets `R-` + a hash of its sorted memb
 (the same ring found on a fresh database gets the same id).
 
 Investigator data (status other than new, labels, note, audit events, exports,
-members they added or removed) is never overwritten: `write_rings` sets status only
+members they added or removed) and alerts about a ring are never overwritten: `write_rings` sets status only
 when it creates a ring, and an existing ring the run no longer finds is deleted only
 when nobody touched it; otherwise it is kept with `retired = true` and
 `detection_status = 'stale'`.
