@@ -200,7 +200,10 @@ def exchange_chunk(s: Streams, acc: np.ndarray, rng: np.random.Generator) -> tup
     ts = (WINDOW_START_S + t) * 1_000_000 + rng.integers(0, 1000, T) * 1000
 
     sel = np.flatnonzero(keep)
-    sel = sel[np.argsort(ts[sel])]  # deterministic for equal input; stable sort is 5x slower
+    # stable: equal timestamps keep their draw order; the default sort's order of ties
+    # depends on the numpy version and the CPU's SIMD sort, and the committed demo's
+    # bytes differed on a fresh machine (20 of 196,876 rows)
+    sel = sel[np.argsort(ts[sel], kind="stable")]
     ra, ts, ip, key, model, tin, tout, tpl = (x[sel] for x in (ra, ts, ip, key, model, tin, tout, tpl))
     n_op = int((c["ring"][ra] >= 0).sum())
     return pa.RecordBatch.from_arrays([
