@@ -11,7 +11,7 @@ The rule (README "Detection", *The decision rule*), for a candidate group G:
     e_f   = weight_f x (1 - 2 ** -((R_f - free_f) / scale_f))   when R_f > free_f, else 0
     S     = sum_f e_f                                       (structure, one term per family)
     B     = clip((median operator-likeness - 0.25) / 0.5, 0, 1)   (behaviour; 0 when no exchanges)
-    ring  <=>  S + B >= THRESHOLD (1.75; in a world missing kinds of data, the same share
+    ring  <=>  S + B >= THRESHOLD (1.75; in a world without exchanges, the same share
                                    of what its data can show at most)
 
 Why each part:
@@ -253,8 +253,8 @@ def member_ties(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_acc
     return tie
 
 
-#: a shared identifier ties two candidate groups only when most of its accounts are
-#: in the two (the network's own card, device, stem or burst, not a public resource)
+#: a shared identifier ties candidate groups only when most of its accounts are in
+#: candidate groups (the network's own card, device, stem or burst, not a public resource)
 MERGE_MIN_CONCENTRATION = 0.5
 
 
