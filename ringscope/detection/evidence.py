@@ -52,7 +52,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .groups import Group
+from .groups import Group, component_labels
 from .registry import FAMILIES, FREE, IDENTITY_FAMILIES, SCALE, WEIGHT, combine_of
 
 #: S + B a ring needs: more than one family's full evidence (<= 1) plus the
@@ -278,14 +278,13 @@ class _IdentityTable:
         return cls(kept, gid, acc, total)
 
 
-def group_ties(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_accounts: int,
-               org_of: np.ndarray | None = None,
+def group_ties(candidates: Sequence[np.ndarray], groups: "Sequence[Group] | _IdentityTable", n_accounts: int,
                min_concentration: float = MERGE_MIN_CONCENTRATION) -> dict[tuple[int, int], float]:
     """Per pair of candidate groups (r < s): what the identifiers used by at least two
     members of *each* are worth: per family, the sum of character x concentration
-    (concentration = accounts of any candidate group using it / all its accounts; an identifier
-    counted only from `min_concentration`; identifiers used only within one declared org left out), capped
-    at 1; then summed over families.
+    (concentration = accounts of any candidate group using it / all its accounts; an
+    identifier counted only from `min_concentration`), capped at 1; then summed over
+    families.
 
     Only identity families count (registry `Signal.identity`: cards, devices, e-mail
     stems, sign-up bursts): addresses and templates are what an operator's separate
@@ -322,12 +321,7 @@ def group_ties(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_acco
             if b - a < 2:
                 continue
             k = int(g_of[a])
-            g = flat.groups[k]
-            if org_of is not None:
-                orgs = org_of[g.members[owner[g.members] >= 0]]
-                if len(orgs) and orgs.min() == orgs.max() and orgs.min() >= 0:
-                    continue
-            value = g.character * float(conc[k])
+            value = flat.groups[k].character * float(conc[k])
             rs = r_of[a:b].tolist()
             for x in range(len(rs)):
                 for y in range(x + 1, len(rs)):
@@ -344,7 +338,7 @@ def group_ties(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_acco
 
 
 def merge_networks(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_accounts: int, *,
-                   min_tie: float = MIN_MEMBER_TIE, org_of: np.ndarray | None = None) -> list[np.ndarray]:
+                   min_tie: float = MIN_MEMBER_TIE) -> list[np.ndarray]:
     """One network, one ring: join candidate groups whose `group_ties` reach
     `min_tie` (transitively). Strong links follow the densest sharing (accounts on
     one card, in one sign-up burst), so a ring that rotates cards per batch falls
@@ -355,25 +349,14 @@ def merge_networks(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_
     current = [np.asarray(c, dtype=np.int64) for c in candidates]
     table = _IdentityTable.of(groups)
     while True:
-        ties = group_ties(current, table, n_accounts, org_of)
-        joins = [(r, s) for (r, s), w in ties.items() if w >= min_tie]
+        joins = [pair for pair, w in group_ties(current, table, n_accounts).items() if w >= min_tie]
         if not joins:
             return current
-        parent = list(range(len(current)))
-
-        def root(x: int) -> int:
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
-        for r, s in joins:
-            a, b = root(r), root(s)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
+        ja, jb = (np.array(x, dtype=np.int64) for x in zip(*joins))
+        label = component_labels(len(current), ja, jb)
         merged: dict[int, list[np.ndarray]] = {}
         for r, members in enumerate(current):
-            merged.setdefault(root(r), []).append(members)
+            merged.setdefault(int(label[r]), []).append(members)
         current = [np.unique(np.concatenate(parts)) for _, parts in sorted(merged.items())]
 
 

@@ -70,3 +70,27 @@ class Group:
     @property
     def size(self) -> int:
         return int(len(self.members))
+
+
+def component_labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Connected-component label (the smallest index in it) of every account index;
+    accounts without a link keep their own index. Label propagation with pointer
+    jumping: numpy over the edge list, no graph object."""
+    label = np.arange(n, dtype=np.int64)
+    if len(a) == 0:
+        return label
+    while True:
+        la, lb = label[a], label[b]
+        low = np.minimum(la, lb)
+        new = label.copy()
+        np.minimum.at(new, la, low)
+        np.minimum.at(new, lb, low)
+        new = new[new]  # pointer jumping: follow labels to their own label
+        while True:
+            nxt = new[new]
+            if np.array_equal(nxt, new):
+                break
+            new = nxt
+        if np.array_equal(new, label):
+            return label
+        label = new

@@ -223,9 +223,9 @@ class LinkBuilder:
                 # the mix similarity is computed for every candidate pair anyway; a large
                 # template group only adds pairs no second family would confirm
                 return 0
-        if mode == "lift" and group.size > self.max_clique:
+        if mode == "lift" and self.max_clique < group.size <= self.block_exact:
             # a big block pairs each member with its most similar members, once every
-            # template is known (`build`)
+            # template is known (`build`); bigger ones take the successor pairs below
             self._blocks.append(group)
             return 0
         rank = self._ranks()
@@ -289,6 +289,8 @@ class LinkBuilder:
 
     def _pair_exact_blocks(self, exact: list[Group]) -> None:
         """Nearest-mix pairs of these blocks, with one template cosine call."""
+        if not self._template_entries:
+            return
         a_parts, b_parts, blk_parts = [], [], []
         for k, group in enumerate(exact):
             i, j = np.triu_indices(len(group.members), 1)  # not cached: blocks come in many sizes
@@ -316,20 +318,21 @@ class LinkBuilder:
                                                 np.full(int(mine.sum()), group.weight), np.zeros(int(mine.sum()), np.int64))
 
     def _pair_blocks(self) -> None:
-        """Pairs of each big block (family ``lift``): every member with its
-        `block_neighbours` most similar members by template mix. A block can hold
-        several rings at once (FRAUDAR's density of two disjoint blocks is their
-        average, so peeling keeps both), and random pairs inside it would mostly
-        cross between them; a ring's members are each other's nearest mixes.
-        Blocks over `block_exact` members keep the random successor pairs."""
-        rank = self._ranks()
-        exact = [g for g in self._blocks if len(g.members) <= self.block_exact and self._template_entries]
-        # one cosine call per batch of blocks (up to BLOCK_BATCH_PAIRS pairs): the call
-        # sorts every template entry of the graph, so once per block would repeat that
-        # sort a hundred times on a large world
+        """Pairs of each big block (family ``lift``) of at most `block_exact` members:
+        every member with its `block_neighbours` most similar members by template mix.
+        A block can hold several rings at once (FRAUDAR's density of two disjoint
+        blocks is their average, so peeling keeps both), and random pairs inside it
+        would mostly cross between them; a ring's members are each other's nearest
+        mixes. (Without template entries every similarity is 0 and a block proposes
+        nothing, as its random pairs would add nothing either: the lift family has no
+        score of its own.)
+
+        One cosine call per batch of blocks (up to BLOCK_BATCH_PAIRS pairs): the call
+        walks every template entry of the graph's index, so once per block would repeat
+        that a hundred times on a large world."""
         batch: list[Group] = []
         size = 0
-        for group in exact + [None]:
+        for group in self._blocks + [None]:
             n = 0 if group is None else len(group.members) * (len(group.members) - 1) // 2
             if batch and (group is None or size + n > BLOCK_BATCH_PAIRS):
                 self._pair_exact_blocks(batch)
@@ -337,15 +340,6 @@ class LinkBuilder:
             if group is not None:
                 batch.append(group)
                 size += n
-        for group in self._blocks:
-            if any(group is g for g in exact):
-                continue
-            salt = zlib.crc32(f"{group.family}:{group.identifier}".encode("utf-8"))
-            i, j = group_pairs(group.members, rank, self.max_clique, self.successors, salt)
-            if len(i):
-                a, b = group.members[i], group.members[j]
-                self._acc[group.family].add(_pair_keys(a, b, _MODULUS), np.full(len(a), group.weight),
-                                            np.zeros(len(a), np.int64))
         self._blocks = []
 
     def build(self) -> PairTable:

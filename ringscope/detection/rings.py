@@ -24,6 +24,7 @@ import networkx as nx
 import numpy as np
 
 from .behaviour import COMPONENTS
+from .groups import component_labels
 from .links import FAMILIES, FAMILY_INDEX, AccountIndex, Group, PairTable
 from .evidence import BEHAVIOUR_ZERO, MIN_MEMBER_TIE, THRESHOLD, Evidence, assess, merge_networks, redundancy, trim
 from .registry import SIGNAL_NAMES
@@ -107,30 +108,6 @@ class StrongLinks:
     def of(cls, pairs: PairTable, params: RingParams) -> "StrongLinks":
         mask = strong_mask(pairs, params)
         return cls(pairs.a[mask], pairs.b[mask], pairs.total[mask].astype(float))
-
-
-def component_labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Connected-component label (the smallest index in it) of every account index;
-    accounts without a link keep their own index. Label propagation with pointer
-    jumping: numpy over the edge list, no graph object."""
-    label = np.arange(n, dtype=np.int64)
-    if len(a) == 0:
-        return label
-    while True:
-        la, lb = label[a], label[b]
-        low = np.minimum(la, lb)
-        new = label.copy()
-        np.minimum.at(new, la, low)
-        np.minimum.at(new, lb, low)
-        new = new[new]  # pointer jumping: follow labels to their own label
-        while True:
-            nxt = new[new]
-            if np.array_equal(nxt, new):
-                break
-            new = nxt
-        if np.array_equal(new, label):
-            return label
-        label = new
 
 
 def components(n: int, links: StrongLinks, params: RingParams, rank: np.ndarray | None = None) -> list[np.ndarray]:
