@@ -79,6 +79,9 @@ class PairTable:
     a: np.ndarray
     b: np.ndarray
     scores: np.ndarray  # (pairs, families) float32
+    #: per pair: both accounts are members of one pure dense block (family ``lift``);
+    #: None when no block proposed any pair
+    in_block: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(len(self.a))
@@ -370,7 +373,7 @@ class LinkBuilder:
                 if combine_of(fam) == "cosine":
                     cos = self.template_cosine(a, b)
                     scores[:, FAMILY_INDEX[fam]] = np.where(lifted, cos, np.minimum(cos, self.template_cap))
-        return PairTable(a, b, scores)
+        return PairTable(a, b, scores, lifted if lifted.any() else None)
 
     def _mix_index(self) -> tuple:
         """Every (account, template) entry sorted by account then template, with the

@@ -39,6 +39,14 @@ class RingParams:
     #: card plus a similar template mix; a CGNAT egress (<= 0.13) or a template mix
     #: alone below 0.4 cosine never is
     strong_link: float = 0.4
+    #: a pair inside one pure dense block is strong from this template-mix cosine: the
+    #: block (FRAUDAR peeling, `blocks`) is already the evidence that its accounts
+    #: share a private column set beyond chance; the pair's mix only has to say which
+    #: part of the block it belongs to (one block can hold several rings, whose
+    #: private sets do not overlap). Members of one ring that each send a different
+    #: part of its set meet at a cosine of about the share they send (0.3-0.5), under
+    #: `strong_link`, and the ring came apart into pieces too small to judge
+    block_link: float = 0.25
     #: families that must each score >= family_floor on a strong link (1: any)
     min_families: int = 1
     family_floor: float = 0.1
@@ -86,14 +94,18 @@ class DetectedRing:
 
 def strong_mask(pairs: PairTable, params: RingParams) -> np.ndarray:
     """Links whose family scores add up to `strong_link`, from at least
-    `min_families` families, and not from shared addresses alone: two accounts on
+    `min_families` families, and not from shared addresses alone, or pairs inside
+    one pure dense block whose template mixes reach `block_link`. Two accounts on
     one exit of a busy proxy pool within a day is what separate rings renting the
     same pool (and residents living on its exits) meet on by chance; an address
     confirms a link that a card, device, stem, burst or template mix starts."""
     agreeing = pairs.scores >= params.family_floor
     count = agreeing.sum(axis=1)
     address_only = (count == 1) & agreeing[:, FAMILY_INDEX["ip"]]
-    return (pairs.total >= params.strong_link) & (count >= params.min_families) & ~address_only
+    strong = (pairs.total >= params.strong_link) & (count >= params.min_families) & ~address_only
+    if pairs.in_block is not None:
+        strong |= pairs.in_block & (pairs.family("template") >= params.block_link)
+    return strong
 
 
 @dataclass

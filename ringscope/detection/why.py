@@ -27,6 +27,7 @@ import numpy as np
 from ..config import Settings
 from .evidence import member_ties
 from .registry import FAMILIES, signal_of
+from .rings import RingParams, strong_mask
 
 TOP_LINKS = 5
 TOP_IDENTIFIERS = 5
@@ -64,7 +65,7 @@ def explain(account_ids: Sequence[str], result) -> list[dict[str, Any]]:
             out.append(item)
             continue
         item["identifiers"] = _identifiers(i, result.groups)
-        item["links"] = _links(i, result, strong)
+        item["links"] = _links(i, result)
         ring = ring_of.get(acc)
         judged = judged_of.get(acc)
         if ring is not None:
@@ -124,7 +125,12 @@ def _identifiers(i: int, groups) -> dict[str, list[dict[str, Any]]]:
     return by_family
 
 
-def _links(i: int, result, strong: float) -> list[dict[str, Any]]:
+def _strong(result) -> np.ndarray:
+    """Which of the result's pairs are strong links, by the rule grouping used."""
+    return strong_mask(result.pairs, result.params.rings if result.params else RingParams())
+
+
+def _links(i: int, result) -> list[dict[str, Any]]:
     pairs = result.pairs
     if pairs is None or len(pairs) == 0:
         return []
@@ -134,8 +140,9 @@ def _links(i: int, result, strong: float) -> list[dict[str, Any]]:
     other = np.where(pairs.a[mask] == i, pairs.b[mask], pairs.a[mask])
     scores = pairs.scores[mask]
     total = scores.sum(axis=1)
+    is_strong = _strong(result)[mask]
     order = np.argsort(-total)[:TOP_LINKS]
-    return [{"account_id": result.index.ids[int(other[k])], "total": round(float(total[k]), 3), "strong": bool(total[k] >= strong),
+    return [{"account_id": result.index.ids[int(other[k])], "total": round(float(total[k]), 3), "strong": bool(is_strong[k]),
              "families": {f: round(float(v), 3) for f, v in zip(FAMILIES, scores[k]) if v > 0}} for k in order]
 
 
@@ -149,8 +156,7 @@ def _nearest_group(i: int, result):
     pairs = result.pairs
     if pairs is None or not result.judged:
         return None
-    strong = result.params.rings.strong_link if result.params else 0.4
-    mask = ((pairs.a == i) | (pairs.b == i)) & (pairs.total >= strong)
+    mask = ((pairs.a == i) | (pairs.b == i)) & _strong(result)
     if not mask.any():
         return None
     others = set(np.where(pairs.a[mask] == i, pairs.b[mask], pairs.a[mask]).tolist())
