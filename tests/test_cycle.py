@@ -49,7 +49,7 @@ def snapshot(settings) -> dict:
         "ORDER BY id", settings=settings)
     counts = db.run_read("MATCH (n) RETURN labels(n)[0] AS label, count(*) AS n ORDER BY label", settings=settings)
     return {"rings": rings, "alerts": alert_rows,
-            "nodes": {r["label"]: r["n"] for r in counts if r["label"] not in ("CycleRun", "IngestedFile")}}
+            "nodes": {r["label"]: r["n"] for r in counts if r["label"] not in ("CycleRun", "DetectionRun", "IngestedFile")}}
 
 
 def ring_of(settings, account: str) -> str:
