@@ -222,6 +222,10 @@ def test_rings_no_longer_found_are_kept_as_weakened_touched_or_not(clean_db):
     assert (weak[touched].severity, weak[untouched].severity) == ("high", "medium")
     assert set(weak[untouched].account_ids) == set(FRONT) and "no longer found by detection" in weak[untouched].reason
     assert [a for a in alerts.run_rules(clean_db).raised if a.kind == "ring_weakened"] == []
+    # the run history counts each ring's flip once
+    history = run_query("weakened_ring_history", {}, settings=clean_db)
+    assert sorted((h["ring_id"], h["no_longer_found"], h["weakened"], h["retired"]) for h in history) == sorted(
+        [(touched, 1, 0, True), (untouched, 1, 0, True)])
     # another run on the same graph changes nothing and raises nothing
     again = detect(clean_db)
     assert (again.write.retired, again.changes["no_longer_found"]) == (0, 0)
