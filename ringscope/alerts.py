@@ -13,8 +13,8 @@ as an `(:Alert)` linked by `CONCERNS` to its ring and accounts:
 | `ring_weakened` | detection no longer finds a flagged ring (kept as stale, never deleted), or finds it with fewer of its accounts, a signal less or a lower score | medium, high if confirmed/escalated/exported |
 
 An alert's id is a hash of its kind, ring and sorted accounts, and every rule leaves
-out the accounts alerts about the ring already mention, so re-running on unchanged
-data raises nothing. Recidivism runs before ring_grew: a returning operator's fresh
+out the accounts alerts about the ring already mention (ring_weakened: it reports each
+weakening once, its time part of the id), so re-running on unchanged data raises nothing. Recidivism runs before ring_grew: a returning operator's fresh
 account that detection has folded into the confirmed ring is reported once, as
 recidivism.
 
