@@ -16,6 +16,10 @@ cycle the detected rings are compared with the labels. Prints, per labelled ring
 - whether it flipped (flagged, then not flagged on a later day), and how many detected
   ring ids stood for it over the replay (1: its id stayed stable);
 
+and detection's own count of flips from its (:DetectionRun) history: detected rings it
+marked weakened (found with fewer accounts or less evidence), no longer found (kept as
+stale) and found again;
+
 and for accounts labelled with --returning-role (operators back with fresh accounts),
 how many were alerted before their 100th exchange; and how many alerts named a
 legitimate account. Figures, not a test.
@@ -37,39 +41,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
-
 from ringscope import schema
 from ringscope.catalog import run_query
 from ringscope.config import load_settings
 from ringscope.cycle import run_cycle
+from ringscope.seed_data.daily import split_daily
 
 UTC = dt.timezone.utc
-#: time column that decides the day a row arrives; None: the account's day
-TIME_COLUMN = {"accounts": "created_at", "payment_instruments": "first_seen", "logins": "ts", "exchanges": "ts"}
-EXTENSIONS = (".csv.gz", ".csv", ".parquet")
-
-
-def find_files(world: Path, kind: str) -> list[Path]:
-    """`kind.*`, `kind_*.*`, `kind-*.*` and `kind/*.*` (the ingest's split-file rules;
-    no interchange kind's name is a prefix of another's)."""
-    out = []
-    for path in sorted([*world.iterdir(), *((world / kind).iterdir() if (world / kind).is_dir() else [])]):
-        ext = next((e for e in EXTENSIONS if path.name.endswith(e)), None)
-        if not path.is_file() or ext is None:
-            continue
-        stem = path.name[: -len(ext)]
-        if path.parent.name == kind and path.parent != world or stem == kind or stem.startswith((kind + "_", kind + "-")):
-            out.append(path)
-    return out
-
-
-def _reader(paths: list[Path]) -> str:
-    names = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
-    if all(p.name.endswith(".parquet") for p in paths):
-        return f"read_parquet([{names}], union_by_name = true)"
-    # CSV as text, exactly as written: identifiers stay opaque strings
-    return f"read_csv([{names}], all_varchar = true, header = true, union_by_name = true)"
 
 
 @dataclass
@@ -83,43 +61,9 @@ class Slices:
 
 
 def slice_world(world: Path, out: Path, *, last_day: dt.date | None = None) -> Slices:
-    """Write `<kind>_<day>.<ext>` files into `out`, one set per replayed day."""
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    found = {kind: find_files(world, kind) for kind in (*TIME_COLUMN, "ip_intel", "labels")}
-    if not found["exchanges"] or not found["accounts"]:
-        raise SystemExit(f"{world}: needs accounts and exchanges files")
-    for kind, paths in found.items():
-        if paths:
-            con.execute(f"CREATE VIEW src_{kind} AS SELECT * FROM {_reader(paths)}")
-    # the replay covers the exchange window: day 1 is the first exchange day
-    first, last = con.execute("SELECT min(CAST(ts AS TIMESTAMPTZ))::DATE, max(CAST(ts AS TIMESTAMPTZ))::DATE FROM src_exchanges").fetchone()
-    last = min(last, last_day) if last_day else last
-    # an account arrives on the first day any row about it exists (sign-up normally)
-    parts = []
-    for kind, col in TIME_COLUMN.items():
-        if found[kind]:
-            parts.append(f"SELECT account_id, min(TRY_CAST({col} AS TIMESTAMPTZ))::DATE AS d FROM src_{kind} GROUP BY ALL")
-    con.execute(f"CREATE TABLE account_day AS SELECT account_id, min(d) AS d FROM ({' UNION ALL '.join(parts)}) GROUP BY ALL")
-    clamp = f"least(greatest(coalesce(%s, DATE '{first}'), DATE '{first}'), DATE '{last}')"
-    out.mkdir(parents=True, exist_ok=True)
-    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-    for kind, col in TIME_COLUMN.items():
-        if not found[kind]:
-            continue
-        ext = "parquet" if all(p.name.endswith(".parquet") for p in found[kind]) else "csv"
-        if kind == "accounts":
-            day_expr = clamp % "ad.d"
-        else:
-            day_expr = clamp % f"greatest(TRY_CAST(s.{col} AS TIMESTAMPTZ)::DATE, ad.d)"
-        con.execute(f"CREATE TABLE day_{kind} AS SELECT s.*, {day_expr} AS __day FROM src_{kind} s "
-                    f"LEFT JOIN account_day ad USING (account_id)")
-        if kind == "exchanges":  # rows after --last-day are not replayed
-            con.execute(f"DELETE FROM day_exchanges WHERE TRY_CAST(ts AS TIMESTAMPTZ)::DATE > DATE '{last}'")
-        for day in days:
-            target = out / f"{kind}_{day.isoformat()}.{ext}"
-            fmt = "(FORMAT parquet)" if ext == "parquet" else "(HEADER, DELIMITER ',')"
-            con.execute(f"COPY (SELECT * EXCLUDE (__day) FROM day_{kind} WHERE __day = DATE '{day}') TO '{target}' {fmt}")
+    """Write `<kind>_<day>.<ext>` files into `out`, one set per replayed day
+    (`seed_data.daily.split_daily`), and read the labels."""
+    days, con, found = split_daily(world, out, last_day=last_day)
     for path in found["ip_intel"]:
         shutil.copy(path, out / ("ip_intel" + "".join(path.suffixes)))
     slices = Slices(days=days, out=out)
@@ -270,11 +214,14 @@ def main() -> None:
                 alerted_at.setdefault(account, end_of_day)
                 if account in slices.legit:
                     legit_alerted.add(account)
+        ch = report.ring_changes
+        weakened_today = {k: int(ch.get(k, 0)) for k in ("weakened", "no_longer_found", "found_again")}
         per_day.append({"day": day.isoformat(), "rows_loaded": report.rows_loaded, "rings": report.rings,
-                        "alerts": len(report.raised), "seconds": round(sum(report.seconds.values()), 1),
+                        "alerts": len(report.raised), **weakened_today, "seconds": round(sum(report.seconds.values()), 1),
                         "detect_s": round(report.seconds.get("detect", 0), 1), "ingest_s": round(report.seconds.get("ingest", 0), 1)})
         print(f"{day}  {report.rows_loaded:>9,} rows  {report.rings if report.rings is not None else '-':>4} rings  "
-              f"{len(report.raised):>3} alerts  {sum(report.seconds.values()):6.1f}s "
+              f"{len(report.raised):>3} alerts  {weakened_today['weakened']:>2} weakened  "
+              f"{weakened_today['no_longer_found']:>2} gone  {sum(report.seconds.values()):6.1f}s "
               f"(ingest {report.seconds.get('ingest', 0):.1f}, detect {report.seconds.get('detect', 0):.1f})", flush=True)
 
     rows = []
@@ -307,12 +254,19 @@ def main() -> None:
               f"{r['flips']:>5} {r['detected_ids']:>4}")
     hours = [r["hours_to_flag"] for r in rows if r["hours_to_flag"] is not None]
     shares = [r["share_exchanges_before_flag"] for r in rows if r["share_exchanges_before_flag"] is not None]
+    # detection's own record of flips: rings it marked weakened (still found with less) or no
+    # longer found, from the (:DetectionRun) history
+    weakened_rings = run_query("weakened_ring_history", {}, settings=settings)
     summary = {
         "world": str(args.world), "days": len(slices.days), "rings": len(rows),
         "flagged": len(hours), "never": len(rows) - len(hours),
         "median_hours_to_flag": statistics.median(hours) if hours else None,
         "median_share_before_flag": statistics.median(shares) if shares else None,
         "rings_flipped": sum(1 for r in rows if r["flips"]),
+        "detected_rings_weakened": sum(1 for w in weakened_rings if w["weakened"]),
+        "detected_rings_no_longer_found": sum(1 for w in weakened_rings if w["no_longer_found"]),
+        "detected_rings_found_again": sum(1 for w in weakened_rings if w["found_again"]),
+        "weakenings": sum(d["weakened"] + d["no_longer_found"] for d in per_day),
         "rings_with_changing_ids": sum(1 for r in rows if r["detected_ids"] > 1),
         "returning_accounts": len(returning), "returning_alerted_before_100th": early,
         "returning_alerted": len(before_alert),

@@ -10,11 +10,11 @@ as an `(:Alert)` linked by `CONCERNS` to its ring and accounts:
 | `recidivism` | accounts outside a confirmed, escalated or exported ring share its card, device or prompt-template set | high |
 | `actioned_active` | an account of an exported (enforced) ring is active again | high |
 | `ring_grew` | a reported ring's case gained accounts detection added | medium, high if confirmed/escalated/exported |
-| `ring_weakened` | detection no longer finds a reported ring it kept (retired, stale) | medium, high if confirmed/escalated/exported |
+| `ring_weakened` | detection no longer finds a flagged ring (kept as stale, never deleted), or finds it with fewer of its accounts, a signal less or a lower score | medium, high if confirmed/escalated/exported |
 
 An alert's id is a hash of its kind, ring and sorted accounts, and every rule leaves
-out the accounts alerts about the ring already mention, so re-running on unchanged
-data raises nothing. Recidivism runs before ring_grew: a returning operator's fresh
+out the accounts alerts about the ring already mention (ring_weakened: it reports each
+weakening once, its time part of the id), so re-running on unchanged data raises nothing. Recidivism runs before ring_grew: a returning operator's fresh
 account that detection has folded into the confirmed ring is reported once, as
 recidivism.
 
@@ -121,12 +121,16 @@ class RulesRun:
 # --------------------------------------------------------------------------- helpers
 
 
-def alert_id(kind: str, ring_id: str, account_ids: Iterable[str]) -> str:
+def alert_id(kind: str, ring_id: str, account_ids: Iterable[str], episode: str | None = None) -> str:
     """Stable id of a finding: `AL-` + 20 hex digits of sha256(kind, ring, sorted accounts).
 
-    The unit separator (0x1f) keeps ("a", "bc") and ("ab", "c") apart.
+    The unit separator (0x1f) keeps ("a", "bc") and ("ab", "c") apart. `episode` (when a
+    rule returns one: ring_weakened's weakening time) makes the same ring weakening
+    again, later, with the same accounts a new finding.
     """
     parts = [kind, ring_id or "", *sorted(set(account_ids))]
+    if episode:
+        parts = ["episode", episode, *parts]
     return "AL-" + hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
 
 
@@ -216,7 +220,7 @@ def run_rules(settings: Settings | None = None, *, run_id: str | None = None,
             continue
         found = [
             {
-                "alert_id": alert_id(r["kind"], r["ring_id"], r["account_ids"]),
+                "alert_id": alert_id(r["kind"], r["ring_id"], r["account_ids"], r.get("episode")),
                 "kind": r["kind"],
                 "severity": r["severity"],
                 "ring_id": r["ring_id"],

@@ -60,7 +60,8 @@ class CycleReport:
     #: "ran", or why it did not ("nothing new since the last detecting cycle", "--detect never")
     detection: str = ""
     rings: int | None = None
-    #: created / kept / retired / deleted counts from detection's write-back
+    #: created / kept / retired / deleted counts from detection's write-back, and the
+    #: run's (:DetectionRun) counts: new, grew, weakened, no_longer_found, found_again
     ring_changes: dict[str, int] = field(default_factory=dict)
     watched: int = 0
     raised: list[alerts.Alert] = field(default_factory=list)
@@ -96,8 +97,9 @@ class CycleReport:
             lines.append(f"           rejects: {safe(self.rejects_dir)}")
         if self.detection == "ran":
             ch = self.ring_changes
-            lines.append(f"  detect   {self.rings} ring(s): {ch.get('created', 0)} new, {ch.get('kept', 0)} kept their id, "
-                         f"{ch.get('retired', 0)} retired, {ch.get('deleted', 0)} deleted")
+            lines.append(f"  detect   {self.rings} ring(s): {ch.get('created', 0)} new, {ch.get('kept', 0)} kept their id "
+                         f"({ch.get('grew', 0)} grew, {ch.get('weakened', 0)} weakened, {ch.get('found_again', 0)} found again); "
+                         f"{ch.get('retired', 0)} no longer found (kept as weakened)")
         else:
             lines.append(f"  detect   skipped: {self.detection}")
         if self.watched:
@@ -160,6 +162,7 @@ def _detect(settings: Settings, progress) -> tuple[int, dict[str, int]]:
     result = detect(settings, progress=progress, write=True)
     write = getattr(result, "write", None)
     changes = {k: int(getattr(write, k, 0) or 0) for k in ("created", "kept", "retired", "deleted")} if write else {}
+    changes.update(getattr(result, "changes", None) or {})
     return len(result.rings), changes
 
 

@@ -55,6 +55,9 @@ SHARED_IDENTIFIER_KINDS: tuple[str, ...] = (INSTRUMENT.name, DEVICE.name, IP.nam
 #: Bookkeeping nodes (investigator records, ingest and schema state): label -> key.
 RECORD_KEYS: dict[str, str] = {
     "AuditEvent": "event_id",
+    #: one per detection run that wrote rings: when, and how many rings it found new,
+    #: grown, weakened, no longer found and found again, linked by CHANGED to those rings
+    "DetectionRun": "run_id",
     "Export": "export_id",
     "IngestedFile": "sha256",
     "SchemaMigration": "version",

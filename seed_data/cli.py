@@ -52,6 +52,13 @@ from .variants import FAMILIES
 @click.option("--drop-family", "drop_family", type=click.Choice(FAMILIES), multiple=True,
               help="After generating, remove one identifier family as the interchange contract allows "
                    "(repeatable): cards, devices, ips, templates, emails.")
+@click.option("--returning-rings", "returning_rings", type=int, default=None,
+              help="Rings whose operator is enforced against during the window (their accounts stop) and comes back "
+                   "2-5 days later with fresh accounts (labels role `returning`, ring `<old ring id>_r`) reusing some "
+                   "of the old ring's cards, devices or private templates (default 0: none).")
+@click.option("--daily/--whole", "daily", default=None,
+              help="Write the world as daily export files (accounts_2026-03-14.csv, exchanges_2026-03-14.parquet, ...; "
+                   "labels and ip_intel whole), the way `ringscope cycle` receives them (default: one file per kind).")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show a progress bar.")
 def seed(out_dir: Path, preset: str, seed: int, progress: bool, scenario: str | None, tradecrafts: str | None,
          drop_family: tuple[str, ...], **overrides) -> None:
@@ -63,6 +70,9 @@ def seed(out_dir: Path, preset: str, seed: int, progress: bool, scenario: str | 
     if tradecrafts is not None:
         overrides["tradecrafts"] = tuple(t.strip() for t in tradecrafts.split(",") if t.strip())
     cfg = resolve(preset, seed, scenario=scenario, **overrides)
+    if drop_family and cfg.daily:
+        raise RingScopeError("--drop-family works on whole files: write the world without --daily, or drop after "
+                             "cutting it yourself")
     try:
         summary = generate(cfg, out_dir, progress=progress, log=lambda m: click.echo(m, err=True))
         if drop_family:
@@ -81,6 +91,12 @@ def format_summary(s: dict) -> str:
              f"  exchanges {s['exchanges']:,} ({s['operator_exchanges']:,} by operator accounts)"]
     if s.get("knobs"):
         lines.append("  tradecraft knobs: " + "; ".join(s["knobs"]))
+    for r in s.get("returning", []):
+        lines.append(f"  returning: {r['ring_id']} enforced on day {r['enforced_day']:.1f}, back on day {r['back_day']:.1f} "
+                     f"as {r['returning_ring_id']} ({r['accounts']} accounts reusing {', '.join(r['reuses'])})")
+    if s.get("daily"):
+        lines.append(f"  written as daily export files: {s['daily']['days']} days, {s['daily']['first']} to {s['daily']['last']} "
+                     "(the rows below, before cutting)")
     for name, rows, size in s["files"]:
         lines.append(f"  {name:<28} {rows:>12,} rows {size / 1e6:>9.2f} MB")
     return "\n".join(lines)

@@ -16,7 +16,9 @@ from .util import mix64, unique_random_ids
 COHORTS = ["individual", "household", "company", "service", "student", "power_user", "operator"]
 # appended, never reordered: labels.csv and the committed demo world index into it
 TRADECRAFTS = ["", "bulk", "careful", "hub_spoke", "small", "camouflage", "template_only", "front_org"]
-ROLES = ["legit", "operator", "hub", "spoke", "camouflage"]
+# appended, never reordered (labels.csv indexes into it): `returning` marks an operator's
+# fresh accounts after their ring was enforced (`ringscope seed --returning-rings`)
+ROLES = ["legit", "operator", "hub", "spoke", "camouflage", "returning"]
 TIERS = ["free", "build", "scale", "enterprise"]
 MODELS = ["apex-2-large", "apex-2-medium", "apex-2-small", "apex-1.5-large"]
 # per-profile probabilities over MODELS: mixed, cheap, frontier-heavy, frontier-only

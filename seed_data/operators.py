@@ -154,7 +154,84 @@ def build_operators(w: World) -> dict:
         _own_cards_devices(w, op_blocks)
     if cfg.human_traffic:
         _human_traffic(w, op_blocks)
-    return {"ring_ids": ring_ids, "operator_ids": op_ids, "plan": plan}
+    returning = _returning(w, op_blocks, ring_ids, cfg.returning_rings) if cfg.returning_rings else []
+    if returning:
+        ring_ids = np.concatenate([np.asarray(ring_ids, dtype=object),
+                                   np.array([f"{ring_ids[r]}_r" for r, *_ in returning], dtype=object)])
+    return {"ring_ids": ring_ids, "operator_ids": op_ids, "plan": plan, "returning": returning}
+
+
+def _returning(w: World, op_blocks: list[dict], ring_ids, k: int) -> list[tuple]:
+    """Operators who come back (issue 16): for `k` rings drawn at random, the ring is
+    enforced against on a day of the window (its accounts stop), and 2-5 days later its
+    operator signs up fresh accounts (a third to two thirds of the old ring's size, at
+    least 5) that reuse some of what the old ring had -- its cards, its devices (VM
+    images, laptops), its private template set; each comeback reuses at least one of the
+    three, and addresses are always new (a fresh proxy pool). The new accounts copy the
+    old ring's traffic shape and tradecraft, are labelled role `returning`, and form a
+    ring of their own (`<old ring id>_r`) run by the same operator. Drawn after every
+    other ring, so the rest of the world is the one the same seed gives without them.
+    Returns (old ring index, new ring index, enforcement day, return day) per comeback."""
+    rng, days = w.rng, w.cfg.days
+    by_ring = {int(b["ring"][0]): b for b in op_blocks}
+    chosen = sorted(rng.choice(sorted(by_ring), size=min(k, len(by_ring)), replace=False).tolist())
+    acct_links, inst_links = np.concatenate(w.inst.link_acct), np.concatenate(w.inst.link_inst)
+    out = []
+    for n_new, r in enumerate(chosen):
+        old = by_ring[r]
+        idx = old["_base"] + np.arange(old["_n"])
+        start = float(np.median(np.maximum(old["created"] - WINDOW_START_S, 0) / DAY))
+        enforced = min(start + rng.uniform(0.2, 0.35) * days, days * 0.6)
+        back = min(enforced + rng.uniform(2, 5), days - 4.0)
+        # enforced at the start of a day: the ring's last active day is the one before
+        # (its local-time sessions may run a few hours past midnight UTC)
+        enforced = float(np.floor(min(enforced, back - 2)))
+        old["end_day"][:] = np.minimum(old["end_day"], enforced)
+        m = max(5, int(round(old["_n"] * rng.uniform(1 / 3, 2 / 3))))
+        b = w.acc.new(m)
+        donor = rng.integers(0, old["_n"], m)
+        for name in ("cohort", "operator", "tradecraft", "rate", "p_active", "weekend", "day_sigma", "prof_ord",
+                     "prof_sys", "p_sys", "p_pub", "p_grp", "grp_off", "grp_len", "grp_skew", "n_own", "n_keys",
+                     "model_prof", "out_factor", "login_rate", "human", "rate_norm", "tz"):
+            b[name][:] = old[name][donor]
+        for name in ("country", "tier"):
+            b[name][:] = old[name][donor]
+        b["ring"][:] = len(by_ring) + n_new
+        b["role"][:] = E.ROLES.index("returning")
+        b["created"][:] = (WINDOW_START_S + back * DAY + np.sort(rng.random(m)) * 2 * DAY).astype(np.int64)
+        b["email"][:] = _emails(w, m, str(rng.choice(["name_digits", "diverse"])))
+        _names(w, b, 0.4)
+        reuse = {"cards": rng.random() < 0.6, "devices": rng.random() < 0.5, "templates": rng.random() < 0.8}
+        if not any(reuse.values()):
+            reuse[str(rng.choice(list(reuse)))] = True
+        new_idx = b["_base"] + np.arange(m)
+        old_cards = np.unique(inst_links[np.isin(acct_links, idx)])
+        if reuse["cards"] and len(old_cards):
+            again = rng.random(m) < 0.6
+            w.inst.link(new_idx[again], old_cards[rng.integers(0, len(old_cards), int(again.sum()))])
+            w.own_cards(new_idx[~again], b["country"][~again], E.PREPAID_BINS)
+        else:
+            w.own_cards(new_idx, b["country"], E.PREPAID_BINS)
+        old_devices = np.unique(old["dev"][old["dev"] >= 0])
+        if reuse["devices"] and len(old_devices):
+            again = rng.random(m) < 0.6
+            b["dev"][again, 0] = old_devices[rng.integers(0, len(old_devices), int(again.sum()))]
+            b["dev"][~again, 0] = w.dev.new(int((~again).sum()), "vm")
+        else:
+            b["dev"][:, 0] = w.dev.new(m, "vm")
+        b["dev_w"][:, 0] = 1.0
+        if not reuse["templates"]:
+            # prompts rewritten: a fresh private set of the same size, nothing of the old one
+            size = int(max(3, np.median(old["grp_len"])))
+            fresh = w.tpl.new_ids(size, E.T_MIMIC if w.cfg.human_traffic else E.T_CAPABILITY)
+            off, ln = w.tpl.add_set(fresh)
+            b["grp_off"][:], b["grp_len"][:] = off, ln
+        b["slot_pool"][:, 0] = w.net.resi_proxy_pool(int(np.clip(m * 3, 60, 1000)), reuse=0.3)
+        b["slot_w"][:, 0] = 0.7
+        b["slot_pool"][:, 1] = w.net.dc_proxy_pool(int(rng.integers(30, 150)))
+        b["slot_w"][:, 1] = 0.3
+        out.append((r, len(by_ring) + n_new, round(enforced, 2), round(back, 2), reuse))
+    return out
 
 
 def _own_cards_devices(w: World, op_blocks: list[dict]) -> None:

@@ -33,6 +33,14 @@ class WorldConfig:
     exchanges: bool = True
     #: write logins.csv (console sessions: devices and login addresses)
     logins: bool = True
+    # ---- continuous operation (issue 16); defaults leave every world as it was
+    #: rings whose operator is enforced against during the window (their accounts stop)
+    #: and comes back days later with fresh accounts (labels role `returning`, ring id
+    #: `<old ring id>_r`) reusing some of the old ring's cards, devices or private templates
+    returning_rings: int = 0
+    #: write the world as daily export files (`exchanges_2026-03-14.parquet`, ...) instead
+    #: of one file per kind (seed_data/daily.py)
+    daily: bool = False
 
     def scaled(self, factor: float) -> "WorldConfig":
         return replace(
@@ -55,6 +63,11 @@ class WorldConfig:
             raise RingScopeError("--days must be between 3 and 366")
         if self.exchanges_format not in ("parquet", "csv"):
             raise RingScopeError("--exchanges-format must be parquet or csv")
+        if not 0 <= self.returning_rings <= self.rings:
+            raise RingScopeError(f"--returning-rings must be between 0 and the number of rings ({self.rings})")
+        if self.returning_rings and self.days < 10:
+            raise RingScopeError("--returning-rings needs a window of at least 10 days (--days): enforcement, "
+                                 "a pause and the operator's return must fit in it")
         unknown = [t for t in self.tradecrafts if t not in TRADECRAFT_NAMES]
         if unknown:
             raise RingScopeError(f"unknown tradecraft {', '.join(unknown)}: choose from {', '.join(TRADECRAFT_NAMES)}")

@@ -33,6 +33,8 @@ MAX_ACCOUNTS_PER_CHUNK = 60_000
 
 def generate(cfg: WorldConfig, out_dir: Path, progress: bool = False,
              log: Callable[[str], None] = lambda _: None) -> dict:
+    if cfg.daily:
+        return _generate_daily(cfg, Path(out_dir), progress, log)
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -108,6 +110,12 @@ def generate(cfg: WorldConfig, out_dir: Path, progress: bool = False,
         "exchanges": 0, "operator_exchanges": 0,
         "knobs": knobs(cfg),
     }
+    if rings.get("returning"):
+        summary["returning"] = [
+            {"ring_id": str(rings["ring_ids"][r]), "returning_ring_id": str(rings["ring_ids"][nr]),
+             "enforced_day": enforced, "back_day": back, "accounts": int((cols["ring"] == nr).sum()),
+             "reuses": [k for k, v in reuse.items() if v]}
+            for r, nr, enforced, back, reuse in rings["returning"]]
     if not cfg.exchanges:
         # an identifier-only world (sign-up and payment exports): no exchanges file at all
         summary["files"] = [(p.name, rows, p.stat().st_size) for p, rows in written]
@@ -138,6 +146,37 @@ def generate(cfg: WorldConfig, out_dir: Path, progress: bool = False,
     return summary
 
 
+def _generate_daily(cfg: WorldConfig, out_dir: Path, progress: bool, log: Callable[[str], None]) -> dict:
+    """The world generated whole into a scratch folder, then cut into daily export files
+    in `out_dir` (seed_data/daily.py); ip_intel and labels stay whole."""
+    import shutil
+    from dataclasses import replace
+
+    from .daily import EXTENSIONS, TIME_COLUMN, split_daily
+
+    t0 = time.perf_counter()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    whole = out_dir / ".whole"
+    shutil.rmtree(whole, ignore_errors=True)
+    summary = generate(replace(cfg, daily=False), whole, progress, log)
+    _remove_stale(out_dir)
+    for kind in TIME_COLUMN:  # an earlier daily world's files
+        for ext in EXTENSIONS:
+            for p in out_dir.glob(f"{kind}_*{ext}"):
+                p.unlink()
+    log("cutting the world into daily export files")
+    days, con, found = split_daily(whole, out_dir)
+    con.close()
+    for kind in ("ip_intel", "labels"):
+        for p in found[kind]:
+            shutil.move(str(p), str(out_dir / p.name))
+    shutil.rmtree(whole, ignore_errors=True)
+    summary["out_dir"] = str(out_dir)
+    summary["daily"] = {"days": len(days), "first": days[0].isoformat(), "last": days[-1].isoformat()}
+    summary["seconds"] = round(time.perf_counter() - t0, 1)
+    return summary
+
+
 def knobs(cfg: WorldConfig) -> list[str]:
     """The tradecraft knobs that differ from the classic world, in words (summary line)."""
     out = []
@@ -151,6 +190,8 @@ def knobs(cfg: WorldConfig) -> list[str]:
         out.append("no exchanges")
     if not cfg.logins:
         out.append("no logins")
+    if cfg.returning_rings:
+        out.append(f"{cfg.returning_rings} operator(s) back with fresh accounts after enforcement")
     return out
 
 

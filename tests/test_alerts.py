@@ -220,10 +220,43 @@ def test_a_reported_ring_detection_no_longer_finds_raises_ring_weakened_once(cle
     graph(clean_db, members=["a1", "a2", "a3"])
     alerts.run_rules(clean_db)
     tagging.set_status("R-1", "confirmed", by=person("alice"), settings=clean_db)
-    # what detection's retire step does to a touched ring it no longer finds
+    # what detection's retire step does to a ring it no longer finds
     db.run_write("MATCH (r:Ring {ring_id: 'R-1'}) SET r.retired = true, r.detection_status = 'stale', "
-                 "r.retired_at = datetime('2026-03-05T06:00:00Z')", settings=clean_db)
+                 "r.retired_at = datetime('2026-03-05T06:00:00Z'), r.weakened = true, "
+                 "r.weakened_at = datetime('2026-03-05T06:00:00Z'), r.lost_members = ['a1', 'a2', 'a3'], "
+                 "r.weakened_reason = 'no longer found by detection: of its 3 detected accounts, 3 in no ring'",
+                 settings=clean_db)
     [weak] = alerts.run_rules(clean_db).raised
     assert (weak.kind, weak.ring_id, weak.account_ids, weak.severity) == ("ring_weakened", "R-1", ("a1", "a2", "a3"), "high")
-    assert "no longer found" in weak.reason
+    assert "no longer found" in weak.reason and "3 in no ring" in weak.reason
     assert alerts.run_rules(clean_db).raised == []
+
+
+def weaken(settings, ring_id, at, lost, reason):
+    """What detection's write-back does to a ring it finds again with less support."""
+    db.run_write("MATCH (r:Ring {ring_id: $rid}) SET r.weakened = true, r.detection_status = 'weakened', "
+                 "r.weakened_at = datetime($at), r.lost_members = $lost, r.weakened_reason = $why",
+                 {"rid": ring_id, "at": at, "lost": lost, "why": reason}, settings=settings)
+
+
+def test_a_ring_found_with_less_support_raises_ring_weakened_once_per_weakening(clean_db):
+    # never reported, never touched: still a flagged ring whose change someone must see
+    graph(clean_db, members=["a1", "a2", "a3", "a4"])
+    weaken(clean_db, "R-1", "2026-03-05T06:00:00Z", ["a4"], "lost 1 of its 5 accounts (a4)")
+    raised = alerts.run_rules(clean_db).raised
+    weak = [a for a in raised if a.kind == "ring_weakened"]
+    assert [(a.ring_id, a.account_ids, a.severity) for a in weak] == [("R-1", ("a4",), "medium")]
+    assert "weakened: lost 1 of its 5 accounts (a4)" in weak[0].reason
+    assert alerts.run_rules(clean_db).raised == []
+    # found whole, then weakened again later with the same account lost: a new finding
+    db.run_write("MATCH (r:Ring {ring_id: 'R-1'}) SET r.weakened = false", settings=clean_db)
+    assert alerts.run_rules(clean_db).raised == []
+    weaken(clean_db, "R-1", "2099-01-01T00:00:00Z", ["a4"], "lost 1 of its 5 accounts (a4)")
+    [again] = alerts.run_rules(clean_db).raised
+    assert again.kind == "ring_weakened" and again.alert_id != weak[0].alert_id
+    # evidence lost, no account: the alert names the ring's case
+    graph(clean_db, members=["b1", "b2"], ring_id="R-2")
+    alerts.run_rules(clean_db)
+    weaken(clean_db, "R-2", "2099-01-02T00:00:00Z", [], "signals no longer seen: device_fanout")
+    [ev] = alerts.run_rules(clean_db).raised
+    assert (ev.ring_id, ev.account_ids) == ("R-2", ("b1", "b2")) and "device_fanout" in ev.reason

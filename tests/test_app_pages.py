@@ -218,6 +218,24 @@ def test_a_click_on_a_node_expands_it_through_the_components_callback(world):  #
     assert "Account:l-000" not in state.nodes and "PaymentInstrument:pi-B1" not in state.nodes
 
 
+def test_a_weakened_ring_says_what_detection_lost_and_that_it_stays(app, world):  # noqa: F811
+    settings = world["settings"]
+    at = _open(app, "ring", ring="ring-a")
+    assert not [w for w in at.warning if "Detection" in w.value]
+    db.run_write("MATCH (r:Ring {ring_id: 'ring-a'}) SET r.weakened = true, r.detection_status = 'weakened', "
+                 "r.weakened_at = datetime('2026-03-05T06:00:00Z'), r.weakened_reason = 'lost 1 of its 9 accounts (a-09)'",
+                 settings=settings)
+    try:
+        st.cache_data.clear()  # the page read the ring before it was weakened
+        at = _open(app, "ring", ring="ring-a")
+        [warning] = [_plain(w.value) for w in at.warning if "Detection" in w.value]
+        assert warning.startswith("Detection weakened this finding (run of 2026-03-05 06:00 UTC): lost 1 of its 9 accounts (a-09).")
+        assert "stays in the queue until an investigator decides" in warning
+    finally:
+        db.run_write("MATCH (r:Ring {ring_id: 'ring-a'}) REMOVE r.weakened, r.detection_status, r.weakened_at, "
+                     "r.weakened_reason", settings=settings)
+
+
 def test_unknown_ring_is_one_clear_line(app):
     at = _open(app, "ring", ring="no-such-ring")
     assert _errors(at) == ["No ring with id 'no-such-ring': pick one in the ring queue."]

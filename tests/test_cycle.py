@@ -49,7 +49,7 @@ def snapshot(settings) -> dict:
         "ORDER BY id", settings=settings)
     counts = db.run_read("MATCH (n) RETURN labels(n)[0] AS label, count(*) AS n ORDER BY label", settings=settings)
     return {"rings": rings, "alerts": alert_rows,
-            "nodes": {r["label"]: r["n"] for r in counts if r["label"] not in ("CycleRun", "IngestedFile")}}
+            "nodes": {r["label"]: r["n"] for r in counts if r["label"] not in ("CycleRun", "DetectionRun", "IngestedFile")}}
 
 
 def ring_of(settings, account: str) -> str:
@@ -69,6 +69,9 @@ def test_four_days_raise_new_ring_nothing_grown_ring_then_recidivism(clean_db, t
     day1 = run_cycle(inbox, settings, jsonl=str(jsonl), webhook_url="")
     assert day1.detection == "ran" and day1.files_loaded >= 5
     assert [a.kind for a in day1.raised] == ["new_ring"]
+    # the run's (:DetectionRun) counts reach the report and its summary
+    assert (day1.ring_changes["created"], day1.ring_changes["new"], day1.ring_changes["weakened"]) == (1, 1, 0)
+    assert "1 new, 0 kept their id (0 grew, 0 weakened, 0 found again); 0 no longer found" in day1.summary()
     first = day1.raised[0]
     assert set(first.account_ids) == RING_A
     ring_a = first.ring_id

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from auth_people import person
-from ringscope import db, tagging
+from ringscope import alerts, db, tagging
 from ringscope.catalog import run_query
 from ringscope.cli import cli
 from ringscope.detection.pipeline import detect
@@ -140,6 +140,24 @@ def test_rerun_is_idempotent_and_keeps_ring_ids_when_membership_barely_changes(c
     assert result.write.kept == 1 and result.write.created == 0
     after = members_by_ring(clean_db)
     assert after == {rid: set(OPERATOR) - {"op7"} | {"op8"}}
+    # still found, but it lost an account: marked weakened with what changed, and it grew
+    ring = db.run_read("MATCH (r:Ring {ring_id: $rid}) RETURN r.weakened AS weakened, r.detection_status AS ds, "
+                       "r.lost_members AS lost, r.gained_members AS gained, r.weakened_reason AS why, "
+                       "r.weakened_at = r.detected_at AS now", {"rid": rid}, settings=clean_db)[0]
+    assert (ring["weakened"], ring["ds"], ring["lost"], ring["gained"], ring["now"]) == (True, "weakened", ["op7"], ["op8"], True)
+    assert ring["why"].startswith("lost 1 of its 8 accounts (op7)")
+    assert result.changes == {"new": 0, "grew": 1, "weakened": 1, "no_longer_found": 0, "found_again": 0}
+    # the run's history: one (:DetectionRun) per run, this one linked to what it changed
+    runs = db.run_read("MATCH (d:DetectionRun) OPTIONAL MATCH (d)-[c:CHANGED]->(r:Ring) "
+                       "WITH d, c ORDER BY c.change RETURN d.new AS new, d.grew AS grew, d.weakened AS weakened, "
+                       "collect(c.change) AS changes, d.detected_at AS at ORDER BY at", settings=clean_db)
+    assert [{k: v for k, v in r.items() if k != "at"} for r in runs] == [{"new": 1, "grew": 0, "weakened": 0, "changes": ["new"]},
+                    {"new": 0, "grew": 0, "weakened": 0, "changes": []},
+                    {"new": 0, "grew": 1, "weakened": 1, "changes": ["grew", "weakened"]}]
+    # a run that finds it whole again clears the mark (its history stays on the runs)
+    detect(clean_db)
+    assert db.run_read("MATCH (r:Ring {ring_id: $rid}) RETURN r.weakened AS w, r.detection_status AS ds",
+                       {"rid": rid}, settings=clean_db)[0] == {"w": False, "ds": "active"}
 
 
 def test_investigator_tags_survive_redetection(clean_db):
@@ -169,7 +187,10 @@ def test_investigator_tags_survive_redetection(clean_db):
     assert "op3" not in current and "person001" in current
 
 
-def test_rings_no_longer_found_are_retired_when_touched_and_deleted_when_not(clean_db):
+def test_rings_no_longer_found_are_kept_as_weakened_touched_or_not(clean_db):
+    # a ring once flagged never vanishes without an investigator's decision: touched or
+    # not, reported or not, a ring the next run no longer finds is kept, marked weakened
+    # with where its accounts went, and raises ring_weakened
     build(clean_db)
     detect(clean_db)
     rings = members_by_ring(clean_db)
@@ -181,13 +202,34 @@ def test_rings_no_longer_found_are_retired_when_touched_and_deleted_when_not(cle
         "WHERE a.account_id STARTS WITH 'op' OR a.account_id STARTS WITH 'hub' DELETE r", settings=clean_db)
     result = detect(clean_db)
     assert result.rings == []
-    assert (result.write.retired, result.write.deleted) == (1, 1)
-    rows = db.run_read("MATCH (r:Ring) RETURN r.ring_id AS id, r.retired AS retired, r.detection_status AS ds, r.status AS status",
-                       settings=clean_db)
-    assert rows == [{"id": touched, "retired": True, "ds": "stale", "status": "confirmed"}]
+    assert (result.write.retired, result.write.deleted) == (2, 0)
+    assert result.changes["no_longer_found"] == 2
+    rows = db.run_read("MATCH (r:Ring) RETURN r.ring_id AS id, r.retired AS retired, r.detection_status AS ds, "
+                       "r.status AS status, r.weakened AS weakened, r.weakened_reason AS why, "
+                       "size(r.lost_members) AS lost ORDER BY id", settings=clean_db)
+    expected = {touched: ("confirmed", len(OPERATOR)), untouched: ("new", len(FRONT))}
+    assert [(r["id"], r["retired"], r["ds"], r["status"], r["weakened"], r["lost"]) for r in rows] == sorted(
+        (rid, True, "stale", status, True, n) for rid, (status, n) in expected.items())
+    for r in rows:
+        assert r["why"] == f"no longer found by detection: of its {r['lost']} detected accounts, {r['lost']} in no ring"
     assert members_by_ring(clean_db) == {}  # retired rings are not in the scored output
     listed = run_query("detected_rings", {"include_retired": True}, settings=clean_db)
-    assert [r["ring_id"] for r in listed] == [touched]
+    assert sorted(r["ring_id"] for r in listed) == sorted([touched, untouched])
+    # nobody had reported either ring (no alert ran): both still raise ring_weakened, once
+    raised = alerts.run_rules(clean_db).raised
+    weak = {a.ring_id: a for a in raised if a.kind == "ring_weakened"}
+    assert set(weak) == {touched, untouched}
+    assert (weak[touched].severity, weak[untouched].severity) == ("high", "medium")
+    assert set(weak[untouched].account_ids) == set(FRONT) and "no longer found by detection" in weak[untouched].reason
+    assert [a for a in alerts.run_rules(clean_db).raised if a.kind == "ring_weakened"] == []
+    # the run history counts each ring's flip once
+    history = run_query("weakened_ring_history", {}, settings=clean_db)
+    assert sorted((h["ring_id"], h["no_longer_found"], h["weakened"], h["retired"]) for h in history) == sorted(
+        [(touched, 1, 0, True), (untouched, 1, 0, True)])
+    # another run on the same graph changes nothing and raises nothing
+    again = detect(clean_db)
+    assert (again.write.retired, again.changes["no_longer_found"]) == (0, 0)
+    assert alerts.run_rules(clean_db).raised == []
 
 
 def test_rings_cli_csv_is_the_scored_interface(clean_db):
@@ -215,19 +257,19 @@ def test_dry_run_writes_nothing(clean_db):
     assert db.run_read("MATCH (r:Ring) RETURN count(r) AS n", settings=clean_db)[0]["n"] == 0
 
 
-def test_a_ring_an_alert_concerns_is_retired_not_deleted(clean_db):
-    # an alert is a trace someone may act on: the ring it points at must survive a detect run
-    build(clean_db)
+def test_a_ring_absorbed_by_another_says_where_its_accounts_went(clean_db):
+    build(clean_db, with_front=False)
     detect(clean_db)
-    rings = members_by_ring(clean_db)
-    alerted, untouched = ring_of(rings, "op0"), ring_of(rings, "hub0")
-    db.run_write("MATCH (r:Ring {ring_id: $id}) CREATE (:Alert {alert_id: 'A-test', kind: 'new_ring'})-[:CONCERNS]->(r)",
-                 {"id": alerted}, settings=clean_db)
-    db.run_write(
-        "MATCH (a:Account)-[r:PAID_WITH|USED_IP|SENT_TEMPLATE|USED_DEVICE]->() "
-        "WHERE a.account_id STARTS WITH 'op' OR a.account_id STARTS WITH 'hub' DELETE r", settings=clean_db)
+    [(old, _)] = members_by_ring(clean_db).items()
+    # the operator's infrastructure now also carries twelve more accounts: the old ring is a
+    # minority of the ring found now, which gets a new id
+    w = World()
+    extra = [f"opx{i}" for i in range(12)]
+    operator_ring(w, extra)
+    w.write(clean_db)
     result = detect(clean_db)
-    assert (result.write.retired, result.write.deleted) == (1, 1)
-    rows = db.run_read("MATCH (r:Ring) RETURN r.ring_id AS id, r.retired AS retired", settings=clean_db)
-    assert rows == [{"id": alerted, "retired": True}]
-    assert untouched != alerted
+    [(new, members)] = members_by_ring(clean_db).items()
+    assert new != old and set(OPERATOR) <= members
+    assert (result.write.retired, result.changes["no_longer_found"], result.changes["new"]) == (1, 1, 1)
+    why = db.run_read("MATCH (r:Ring {ring_id: $id}) RETURN r.weakened_reason AS why", {"id": old}, settings=clean_db)[0]["why"]
+    assert why == f"no longer found by detection: of its 8 detected accounts, some are now in ring {new} (8), 0 in no ring"

@@ -62,6 +62,14 @@ with ui.errors_as_one_line():
     m[4].metric("Tokens", f"{summary['tokens']:,}")
     m[5].metric("Labels", len(summary["labels"]))
 
+    if summary.get("weakened"):
+        gone = summary.get("detection_status") == "stale"
+        when = str(summary.get("weakened_at") or "")[:16].replace("T", " ")
+        st.warning(("Detection no longer finds this ring" if gone else "Detection weakened this finding")
+                   + (f" (run of {when} UTC)" if when else "") + ": "
+                   + ui.md(summary.get("weakened_reason") or "") + ". It stays in the queue until an "
+                   "investigator decides: set its status below.", icon="⚠️")
+
     with st.container(border=True):
         st.markdown("**Why this ring was flagged**")
         evidence.render_headline(summary)

@@ -4,8 +4,9 @@
 //   additions and removals excluded from `detected_members`) and whether investigators
 //   have touched it: a status other than new, labels, a note, audit events, an export,
 //   members they added or removed. Re-detection matches its new rings against
-//   `detected_members` to keep ring ids stable, and never deletes a ring whose
-//   `investigator_data` is true, nor one detection did not create (`detected` false).
+//   `detected_members` to keep ring ids stable; a ring it no longer finds is kept as
+//   weakened (retire_rings), never deleted, and one detection did not create
+//   (`detected` false) is left alone.
 // category: detection
 // mode: read
 // version: 1

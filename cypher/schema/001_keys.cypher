@@ -15,6 +15,7 @@ CREATE CONSTRAINT template_fingerprint IF NOT EXISTS FOR (n:PromptTemplate) REQU
 CREATE CONSTRAINT org_id IF NOT EXISTS FOR (n:Org) REQUIRE n.org_id IS UNIQUE;
 CREATE CONSTRAINT ring_id IF NOT EXISTS FOR (n:Ring) REQUIRE n.ring_id IS UNIQUE;
 CREATE CONSTRAINT audit_event_id IF NOT EXISTS FOR (n:AuditEvent) REQUIRE n.event_id IS UNIQUE;
+CREATE CONSTRAINT detection_run_id IF NOT EXISTS FOR (n:DetectionRun) REQUIRE n.run_id IS UNIQUE;
 CREATE CONSTRAINT export_id IF NOT EXISTS FOR (n:Export) REQUIRE n.export_id IS UNIQUE;
 CREATE CONSTRAINT ingested_file_sha IF NOT EXISTS FOR (n:IngestedFile) REQUIRE n.sha256 IS UNIQUE;
 CREATE CONSTRAINT schema_version IF NOT EXISTS FOR (n:SchemaMigration) REQUIRE n.version IS UNIQUE;

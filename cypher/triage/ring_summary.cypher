@@ -3,10 +3,11 @@
 // description: The ring's score, signals, evidence (JSON text written by detection), status, labels
 //   and note, with totals over its current members (exchanges, tokens, first sign-up, last
 //   exchange), the number of members an investigator removed, and how many identifiers of each
-//   kind at least two current members share.
+//   kind at least two current members share, and whether detection's latest run weakened the
+//   finding (detection_status weakened or stale, when, and what changed).
 // category: triage
 // mode: read
-// version: 1
+// version: 2
 // param: ring_id -- the ring's ring_id
 //
 // In Neo4j Browser or cypher-shell, set the parameters first:
@@ -42,5 +43,8 @@ RETURN ring.ring_id AS ring_id,
        coalesce(ring.status, 'new') AS status,
        coalesce(ring.labels, []) AS labels,
        coalesce(ring.note, '') AS note,
+       coalesce(ring.detection_status, 'active') AS detection_status,
+       coalesce(ring.weakened, false) AS weakened, ring.weakened_at AS weakened_at,
+       ring.weakened_reason AS weakened_reason,
        members, removed, exchanges, tokens, first_signup, last_signup, last_exchange, shared
 LIMIT 1

@@ -27,7 +27,9 @@ def detect(dry_run: bool, threshold: float | None, min_size: int | None, as_json
 
     Idempotent: a re-run keeps the id of every ring whose membership barely changed
     (Jaccard >= 0.5), never overwrites investigator status, labels, notes or member
-    edits, and keeps (retired, stale) rather than deletes rings investigators touched.
+    edits, and never deletes a ring it flagged: one it no longer finds is kept (retired,
+    stale) and marked weakened, as is one found with fewer accounts or less evidence.
+    Each run is recorded as a (:DetectionRun) with what it changed.
     """
     from .pipeline import DetectParams, detect as run_detect
 
@@ -46,6 +48,7 @@ def detect(dry_run: bool, threshold: float | None, min_size: int | None, as_json
         summary["written"] = {
             "created": result.write.created, "kept": result.write.kept,
             "retired": result.write.retired, "deleted": result.write.deleted,
+            "changes": result.changes,
         }
     if as_json:
         click.echo(json.dumps(summary, indent=2, default=str))
@@ -58,7 +61,10 @@ def detect(dry_run: bool, threshold: float | None, min_size: int | None, as_json
                f"in {total:.1f}s")
     if result.write is not None:
         w = result.write
-        click.echo(f"written: {w.created} new, {w.kept} kept their id, {w.retired} retired (investigator data kept), {w.deleted} deleted")
+        ch = result.changes
+        click.echo(f"written: {w.created} new, {w.kept} kept their id ({ch.get('grew', 0)} grew, "
+                   f"{ch.get('weakened', 0)} weakened, {ch.get('found_again', 0)} found again), "
+                   f"{w.retired} no longer found (kept as weakened)")
     else:
         click.echo("dry run: nothing written")
         for ring in result.rings[:50]:

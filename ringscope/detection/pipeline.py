@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
@@ -17,6 +18,7 @@ import numpy as np
 
 from ..catalog import run_query
 from ..config import Settings
+from . import DETECTION_VERSION
 from .behaviour import Baseline, score_accounts
 from .evidence import effective_threshold
 from .registry import SIGNALS, combine_of
@@ -63,6 +65,9 @@ class DetectionResult:
     behaviour: dict = field(default_factory=dict)
     params: DetectParams | None = None
     org_index: np.ndarray | None = None
+    #: what this run changed, as recorded on its (:DetectionRun): new, grew, weakened,
+    #: no_longer_found, found_again -> rings (empty when nothing was written)
+    changes: dict[str, int] = field(default_factory=dict)
 
     @property
     def flagged_accounts(self) -> int:
@@ -142,9 +147,11 @@ def detect(
 
     summary = None
     ring_ids: list[str] = []
+    changes: dict[str, int] = {}
     if write:
         summary = write_rings(rings, settings=settings, detected_at=started, progress=progress)
         ring_ids = summary.ring_ids
+        changes = record_run(started, len(rings), settings)
         lap("writing")
     out_stats = {
         "data": data,
@@ -165,7 +172,22 @@ def detect(
     }
     return DetectionResult(rings=rings, ring_ids=ring_ids, stats=out_stats, timings=timings, write=summary, judged=judged,
                            index=index, groups=signals.groups, pairs=pairs, behaviour=behaviour, params=params,
-                           org_index=org_index)
+                           org_index=org_index, changes=changes)
+
+
+#: what a run can do to a ring, as counted on its (:DetectionRun)
+RUN_CHANGES = ("new", "grew", "weakened", "no_longer_found", "found_again")
+
+
+def record_run(started: dt.datetime, rings: int, settings: Settings | None = None) -> dict[str, int]:
+    """Record the run that started at `started` as a (:DetectionRun) linked to every ring
+    it changed (`record_detection_run`, from the stamps the write-back left); returns the
+    counts per change (RUN_CHANGES)."""
+    stamp = started.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # as write_rings stamps
+    rows = run_query("record_detection_run", {"run_id": uuid.uuid4().hex, "detected_at": stamp, "rings": rings,
+                                              "detection_version": DETECTION_VERSION},
+                     settings=settings, allow_write=True)
+    return {k: int(rows[0][k] or 0) for k in RUN_CHANGES} if rows else {}
 
 
 def declared_org_index(groups, n: int) -> np.ndarray:

@@ -9,9 +9,10 @@ for the investigator. A ring with no match gets `R-` + a hash of its sorted memb
 
 Investigator data (status other than new, labels, note, audit events, exports,
 members they added or removed) and alerts about a ring are never overwritten: `write_rings` sets status only
-when it creates a ring, and an existing ring the run no longer finds is deleted only
-when nobody touched it; otherwise it is kept with `retired = true` and
-`detection_status = 'stale'`.
+when it creates a ring, and an existing ring the run no longer finds is never deleted:
+it is kept with `retired = true`, `detection_status = 'stale'` and marked weakened
+(retire_rings.cypher); one found with fewer accounts or less evidence is marked
+weakened too (write_rings.cypher).
 """
 from __future__ import annotations
 
