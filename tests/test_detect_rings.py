@@ -231,3 +231,25 @@ def test_a_ring_an_alert_concerns_is_retired_not_deleted(clean_db):
     rows = db.run_read("MATCH (r:Ring) RETURN r.ring_id AS id, r.retired AS retired", settings=clean_db)
     assert rows == [{"id": alerted, "retired": True}]
     assert untouched != alerted
+
+
+def test_write_back_cuts_batches_by_members_through_the_runner(clean_db):
+    """write_rings hands rings to db.run_batched in batches of about `batch_members`
+    members (a ring never split), each batch a transaction named by the query, and reports
+    progress in members; a second write keeps every id."""
+    from ringscope.detection.rings import DetectedRing
+    from ringscope.detection.writeback import write_rings
+
+    for i in range(12):
+        db.run_write("CREATE (:Account {account_id: $id})", {"id": f"w{i}"}, settings=clean_db)
+    rings = [DetectedRing(members=[f"w{3 * k + j}" for j in range(3)], member_scores={}, score=0.5 + k / 10,
+                          behaviour=0.5, coordination=0.5, signals=["shared_device"]) for k in range(4)]
+    seen: list[tuple[int, int]] = []
+    summary = write_rings(rings, settings=clean_db, batch_members=5,
+                          progress=lambda done, total, _what: seen.append((done, total)))
+    assert seen == [(6, 12), (12, 12)]  # two rings (6 members) a batch, never a ring split
+    assert (summary.created, summary.kept) == (4, 0)
+    members = db.run_read("MATCH (r:Ring)-[:HAS_MEMBER]->(a) RETURN r.ring_id AS r, count(a) AS n", settings=clean_db)
+    assert sorted(m["n"] for m in members) == [3, 3, 3, 3]
+    again = write_rings(rings, settings=clean_db, batch_members=5)
+    assert again.ring_ids == summary.ring_ids and (again.created, again.kept) == (0, 4)
