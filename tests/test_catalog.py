@@ -140,7 +140,6 @@ def _sample_value(param):
     return "none"
 
 
-@pytest.mark.integration
 def test_every_stored_query_runs_on_the_live_server(clean_db):
     """Cartography's rule: every packaged query is executed against a real Neo4j.
     Reads run as EXPLAIN (syntax, labels and parameters checked by the planner);

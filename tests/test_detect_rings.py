@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import pytest
 from click.testing import CliRunner
 
 from auth_people import person
@@ -15,7 +14,6 @@ from ringscope.cli import cli
 from ringscope.detection.pipeline import detect
 from test_detect_support import PERSON, SCRIPT, T0, World, add_population, usage
 
-pytestmark = pytest.mark.integration
 
 OPERATOR = [f"op{i}" for i in range(8)]
 FRONT = [f"hub{i}" for i in range(6)]

@@ -2,13 +2,10 @@
 (two access paths that must agree), an entity's link counts and rings, the walk cap."""
 from __future__ import annotations
 
-import pytest
-
 from ringscope import db
 from ringscope.catalog import get_query, run_query
 from test_detect_support import World
 
-pytestmark = pytest.mark.integration
 
 # Scrambled so that insertion order, store order and key order all differ.
 SHARERS = [f"acc-{i:02d}" for i in (17, 3, 29, 11, 0, 23, 8, 14, 26, 5, 20, 1, 12, 27, 9, 18, 6, 24, 15, 2)]

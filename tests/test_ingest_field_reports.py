@@ -21,8 +21,6 @@ from ringscope.ingest.rejects import read_rejects
 
 from test_ingest_graph import WORLDS, dump, one
 
-pytestmark = pytest.mark.integration
-
 
 def run(world, settings, tmp_path, name="rejects", **kw):
     return ingest_world(world, settings, rejects_dir=tmp_path / name, **kw)

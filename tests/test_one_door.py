@@ -56,3 +56,11 @@ def test_the_app_passes_typed_cypher_past_the_runner_only_in_the_console():
     calls = BYPASS.findall(text)
     assert len(calls) == 1 and "def run_console(" in text, \
         f"app/data.py should reach stored queries through db.run / db.run_graph, found {calls}"
+
+
+def test_the_integration_marker_is_set_in_one_place():
+    """conftest.py marks exactly the tests that use the live server; a test module that
+    marks itself could mark a test needing no database (issue 13, part 5)."""
+    tests = PROJECT_ROOT / "tests"
+    marking = sorted(p.name for p in tests.glob("test_*.py") if "mark.integration" in p.read_text(encoding="utf-8"))
+    assert not marking, f"drop the integration marks (conftest.py sets them from the fixtures used): {marking}"

@@ -15,7 +15,6 @@ from ringscope.catalog import queries_in
 from ringscope.cli import cli
 from ringscope.tagging import TaggingError
 
-pytestmark = pytest.mark.integration
 
 # A ring as detection writes it (README graph model), built by hand until detection lands.
 MAKE_RING = """
