@@ -17,7 +17,6 @@ COHORTS = ["individual", "household", "company", "service", "student", "power_us
 # appended, never reordered: labels.csv and the committed demo world index into it
 TRADECRAFTS = ["", "bulk", "careful", "hub_spoke", "small", "camouflage", "template_only", "front_org"]
 ROLES = ["legit", "operator", "hub", "spoke", "camouflage"]
-TIERS = ["free", "build", "scale", "enterprise"]
 MODELS = ["apex-2-large", "apex-2-medium", "apex-2-small", "apex-1.5-large"]
 # per-profile probabilities over MODELS: mixed, cheap, frontier-heavy, frontier-only
 MODEL_PROFILES = np.array([[.25, .45, .25, .05], [.05, .30, .65, 0], [.80, .12, .03, .05], [.96, .03, 0, .01]])

@@ -60,11 +60,6 @@ class RingParams:
 
 
 @dataclass
-class Candidate:
-    members: np.ndarray  # account indices
-
-
-@dataclass
 class DetectedRing:
     members: list[str]
     member_scores: dict[str, float]
