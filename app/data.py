@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ringscope import db
+from ringscope import db, domain
 from ringscope import search as search_logic
 from ringscope.config import load_settings
 
@@ -90,14 +90,7 @@ def ring_summary(ring_id: str) -> dict[str, Any] | None:
 
 def parse_evidence(text: Any) -> Any:
     """Detection's evidence is JSON text; anything else is shown as the text it is."""
-    if text is None or text == "":
-        return None
-    if not isinstance(text, str):
-        return text
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
+    return None if text is None or text == "" else domain.decode_json(text)
 
 
 @st.cache_data(ttl=_TAGGED_TTL, show_spinner=False)

@@ -4,14 +4,14 @@ Plain Python, no Streamlit, so every rule here has a unit test:
 
 * a node is identified by its label and key (`Account:acc-1`), never by a
   database-internal id, so the same account found by two queries is one node;
-* only the labels of the README model are drawn (`KINDS`); a label or a
+* only the kinds of ringscope/domain.py are drawn (`KINDS`); a label or a
   relationship type never comes from input;
 * every string from the data reaches the browser as *text*: labels are drawn on
   a canvas and tooltips are built by the component with `textContent` (pyvis's
   own HTML template is not used: it sets popups with `innerHTML` and its iframe
   cannot report a click back);
-* positions are computed here (networkx), so the browser never runs physics on
-  hundreds of nodes;
+* positions are computed here (`layout`, Fruchterman-Reingold on numpy arrays), so
+  the browser never runs physics on hundreds of nodes;
 * `GraphState` is the expand / collapse / "show more" bookkeeping kept in
   `st.session_state`: collapsing a node removes exactly what its expansion added.
 """
@@ -38,20 +38,21 @@ class NodeKind:
     size: int
 
 
-#: The node labels the app draws, with the property that identifies each (README model).
-KINDS: dict[str, NodeKind] = {
-    k.label: k
-    for k in (
-        NodeKind("Account", "account_id", "Account", "#4e79a7", "dot", 12),
-        NodeKind("PaymentInstrument", "instrument_id", "Payment instrument", "#e15759", "diamond", 16),
-        NodeKind("Device", "device_id", "Device", "#f28e2b", "square", 14),
-        NodeKind("IP", "address", "IP address", "#59a14f", "triangle", 14),
-        NodeKind("PromptTemplate", "fingerprint", "Prompt template", "#b07aa1", "star", 18),
-        NodeKind("EmailDomain", "domain", "E-mail domain", "#9c755f", "hexagon", 16),
-        NodeKind("Org", "org_id", "Org", "#76b7b2", "box", 14),
-        NodeKind("Ring", "ring_id", "Ring", "#edc948", "ellipse", 20),
-    )
+#: How the app draws each kind of node (colour, shape, size): the kinds themselves (label,
+#: key, title) are declared in ringscope/domain.py.
+_STYLE: dict[domain.Kind, tuple[str, str, int]] = {
+    domain.ACCOUNT: ("#4e79a7", "dot", 12),
+    domain.INSTRUMENT: ("#e15759", "diamond", 16),
+    domain.DEVICE: ("#f28e2b", "square", 14),
+    domain.IP: ("#59a14f", "triangle", 14),
+    domain.TEMPLATE: ("#b07aa1", "star", 18),
+    domain.EMAIL_DOMAIN: ("#9c755f", "hexagon", 16),
+    domain.ORG: ("#76b7b2", "box", 14),
+    domain.RING: ("#edc948", "ellipse", 20),
 }
+
+#: The node labels the app draws, with the property that identifies each (domain.py).
+KINDS: dict[str, NodeKind] = {k.label: NodeKind(k.label, k.key, k.title, *_STYLE[k]) for k in domain.KINDS.values()}
 
 #: The identity relationships between accounts and identifiers, as they read (declared in domain.py).
 LINK_TYPES = domain.LINK_TITLES
@@ -59,17 +60,9 @@ LINK_TYPES = domain.LINK_TITLES
 #: Relationship properties worth showing in an edge tooltip, in this order.
 _EDGE_FIELDS = ("count", "logins", "exchanges", "input_tokens", "output_tokens", "first_seen", "last_seen", "score", "added_by")
 
-#: Node properties shown in a tooltip, per kind (others are in the entity view's table).
-_NODE_FIELDS = {
-    "Account": ("display_name", "email", "created_at", "country", "org_id", "tier", "exchanges", "first_exchange", "last_exchange"),
-    "PaymentInstrument": ("kind", "bin", "issuer_country"),
-    "Device": ("user_agent",),
-    "IP": ("kind", "asn", "as_org", "country", "network"),
-    "PromptTemplate": ("accounts", "exchanges"),
-    "EmailDomain": (),
-    "Org": (),
-    "Ring": ("score", "size", "status"),
-}
+#: Node properties shown in a tooltip, per label (domain.py's display fields; others are in
+#: the entity view's table).
+_NODE_FIELDS = {k.label: k.display_fields for k in domain.KINDS.values()}
 
 LABEL_CHARS = 22
 TOOLTIP_VALUE_CHARS = 160

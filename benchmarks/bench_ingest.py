@@ -315,14 +315,14 @@ def _sample_exchanges(world: Path, n: int) -> list[dict]:
 
 def naive_loader(world: Path, n: int, settings) -> float:
     """Rows/s of one MERGE transaction per raw exchange row."""
+    from queries import bench_query
     from ringscope import db
-    from ringscope.catalog import get_query
 
-    cypher = get_query("ingest_bench_naive_exchange").cypher
-    rows = _sample_exchanges(world, n)
+    query = bench_query("ingest_bench_naive_exchange")
+    rows = [query.bind(r) for r in _sample_exchanges(world, n)]
     t0 = time.perf_counter()
     for r in rows:
-        db.run_write(cypher, r, settings=settings)
+        db.run_write(query.cypher, r, settings=settings)
     return len(rows) / (time.perf_counter() - t0)
 
 
@@ -374,8 +374,7 @@ def _write_import_csv(path: Path, id_header: list[str], ids, items: list[dict]) 
 
 def import_ceiling(settings, scratch: Path) -> dict:
     """Export the loaded graph as neo4j-admin CSVs and time a full import into a scratch store."""
-    from ringscope import db
-    from ringscope.catalog import get_query
+    from queries import run_bench_read
     from ringscope.server import local
 
     if scratch.exists():
@@ -383,10 +382,10 @@ def import_ceiling(settings, scratch: Path) -> dict:
     csv_dir = scratch / "csv"
     csv_dir.mkdir(parents=True)
     by_label: dict[str, list] = {}
-    for r in db.run_read(get_query("ingest_bench_export_nodes").cypher, settings=settings):
+    for r in run_bench_read("ingest_bench_export_nodes", settings=settings):
         by_label.setdefault(r["label"], []).append(r)
     by_type: dict[str, list] = {}
-    for r in db.run_read(get_query("ingest_bench_export_relationships").cypher, settings=settings):
+    for r in run_bench_read("ingest_bench_export_relationships", settings=settings):
         by_type.setdefault(r["type"], []).append(r)
     args, rows = [], 0
     for label, items in by_label.items():

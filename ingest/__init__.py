@@ -15,9 +15,9 @@ def ingest_world(*args, **kwargs):
 
 def __getattr__(name):
     if name in ("IngestSummary", "FileReport"):
-        from . import job
+        from . import report
 
-        return getattr(job, name)
+        return getattr(report, name)
     raise AttributeError(name)
 
 

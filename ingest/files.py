@@ -31,7 +31,6 @@ from ..errors import RingScopeError
 from .contract import KINDS, LOAD_ORDER
 
 EXTENSIONS = (".csv.gz", ".csv", ".parquet")
-_PART = re.compile(r"^(?P<kind>[a-z_]+?)(?:[_-].+)?$")
 
 
 @dataclass(frozen=True)

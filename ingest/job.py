@@ -7,10 +7,9 @@ be None) and returns an `IngestSummary`.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 
@@ -24,157 +23,9 @@ from .files import SourceFile, World, discover, header, is_empty, parquet_rows, 
 from .canonical import looks_like_placeholder
 from .ipintel import IntelTable, intel_properties, parse_network
 from .rejects import RejectWriter
-from .sinks import BoltSink, BulkSink, Sink
+from .report import CHANGED, EMPTY, GROUND_TRUTH, LOADED, SAME_ROWS, SKIPPED, STAGES, FileReport, IngestSummary
+from .sinks import BoltSink, BulkSink, Progress, Sink
 from .validate import check_header, find_rejects, valid_rows_view
-
-Progress = Callable[[int, "int | None", str], None]
-STAGES = ("read", "validate", "aggregate", "load")
-
-LOADED = "loaded"
-SKIPPED = "skipped: already in the ledger"
-SAME_ROWS = "skipped: same rows as loaded"
-CHANGED = "refused: changed since loaded"
-EMPTY = "empty"
-GROUND_TRUTH = "not loaded: ground truth"
-
-
-@dataclass
-class FileReport:
-    name: str
-    kind: str
-    status: str
-    sha256: str | None = None
-    rows_read: int = 0
-    rows_loaded: int = 0
-    rows_rejected: int = 0
-    #: aggregated rows handed to Neo4j (one per account, account x template, ...)
-    rows_written: int = 0
-    rejects_file: Path | None = None
-    seconds: dict[str, float] = field(default_factory=lambda: {s: 0.0 for s in STAGES})
-    reject_reasons: dict[str, int] = field(default_factory=dict)
-    #: why a file was skipped or refused, in one line (the table's status is short)
-    note: str = ""
-    #: fingerprint of the rows as the contract reads them (Engine.content_fingerprint)
-    content: str | None = None
-    #: column -> cells holding a null spelling (`NULL`, `\\N`, `N/A`, ...) read as missing
-    null_spellings: dict[str, int] = field(default_factory=dict)
-    #: header columns the contract does not know: kept as properties, or ignored
-    kept_columns: list[str] = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
-    #: (column, value, accounts): identifiers that read like "no value" yet link many accounts
-    placeholders: list[tuple[str, str, int]] = field(default_factory=list)
-
-
-@dataclass
-class IngestSummary:
-    world: Path
-    files: list[FileReport]
-    missing: list[str]
-    ignored: list[str]
-    rejects_dir: Path
-    nodes_created: dict[str, int] = field(default_factory=dict)
-    relationships_created: dict[str, int] = field(default_factory=dict)
-    stage_seconds: dict[str, float] = field(default_factory=dict)
-    wall_seconds: float = 0.0
-    #: "transactional" (batched UNWIND + MERGE) or "bulk" (neo4j-admin import into the empty database)
-    path: str = "transactional"
-    bulk: dict = field(default_factory=dict)
-
-    @property
-    def rows_read(self) -> int:
-        return sum(f.rows_read for f in self.files)
-
-    @property
-    def rows_loaded(self) -> int:
-        return sum(f.rows_loaded for f in self.files)
-
-    @property
-    def rows_rejected(self) -> int:
-        return sum(f.rows_rejected for f in self.files)
-
-    @property
-    def rows_written(self) -> int:
-        return sum(f.rows_written for f in self.files)
-
-    def stage_rates(self) -> dict[str, float]:
-        """Rows per second of each stage over the files loaded: source rows for
-        read/validate/aggregate, aggregated rows written for load."""
-        loaded = [f for f in self.files if f.status == LOADED]
-        rates = {}
-        for stage in STAGES:
-            secs = self.stage_seconds.get(stage, 0.0)
-            rows = sum(f.rows_written if stage == "load" else f.rows_read for f in loaded)
-            rates[stage] = rows / secs if secs > 0 else 0.0
-        return rates
-
-    def file(self, name: str) -> FileReport:
-        for f in self.files:
-            if f.name == name:
-                return f
-        raise KeyError(name)
-
-    def table(self) -> str:
-        """The closing summary as plain text (the CLI prints it)."""
-        lines = [f"world {self.world}"]
-        head = f"{'file':<34} {'status':<30} {'read':>11} {'loaded':>11} {'rejected':>9} {'seconds':>8}"
-        lines += [head, "-" * len(head)]
-        for f in self.files:
-            secs = sum(f.seconds.values())
-            lines.append(
-                f"{_cut(f.name, 34):<34} {_cut(f.status, 30):<30} {f.rows_read:>11,} {f.rows_loaded:>11,} "
-                f"{f.rows_rejected:>9,} {secs:>8.1f}"
-            )
-        lines.append("-" * len(head))
-        lines.append(
-            f"{'total':<34} {'':<30} {self.rows_read:>11,} {self.rows_loaded:>11,} {self.rows_rejected:>9,} {self.wall_seconds:>8.1f}"
-        )
-        for f in self.files:
-            if f.note:
-                lines.append(f"  {f.name}: {f.note}")
-        if self.missing:
-            lines.append(f"missing (no file found): {', '.join(self.missing)}")
-        for label, attr in (("columns kept as properties", "kept_columns"), ("columns ignored (not in the contract)", "ignored_columns")):
-            per_file = [f"{f.name}: {', '.join(_printable(c) for c in getattr(f, attr))}" for f in self.files if getattr(f, attr)]
-            if per_file:
-                lines.append(f"{label}: " + "; ".join(per_file))
-        spelled = [f"{f.name}: " + ", ".join(f"{col} {n:,}" for col, n in f.null_spellings.items())
-                   for f in self.files if f.null_spellings]
-        if spelled:
-            lines.append("null spellings read as missing (NULL, \\N, None, nan, N/A, blank): " + "; ".join(spelled))
-        for f in self.files:
-            for col, value, n in f.placeholders:
-                lines.append(f"possible placeholder: {f.name} {col} {_printable(value)!r} links {n:,} accounts; "
-                             "if the exporter wrote it for 'no value', export an empty cell instead and reload")
-        if self.ignored:
-            lines.append(f"ignored (not an interchange file): {', '.join(self.ignored)}")
-        created = ", ".join(f"{k} {v:,}" for k, v in sorted(self.nodes_created.items()) if v) or "none"
-        lines.append(f"nodes created: {created}")
-        created = ", ".join(f"{k} {v:,}" for k, v in sorted(self.relationships_created.items()) if v) or "none"
-        lines.append(f"relationships created: {created}")
-        rates = self.stage_rates()
-        lines.append("time per stage: " + ", ".join(
-            f"{k} {v:.1f}s" + (f" ({rates[k]:,.0f} rows/s)" if rates.get(k) else "") for k, v in self.stage_seconds.items()))
-        lines.append(f"rows written to Neo4j after aggregation: {self.rows_written:,} ({self.path} path"
-                     + (f": import files {self.bulk['write_csv_s']:.1f}s, neo4j-admin import {self.bulk['import_s']:.1f}s" if self.bulk else "")
-                     + ")")
-        if self.rows_rejected:
-            lines.append(f"rejected rows: {self.rejects_dir}/")
-            for f in self.files:
-                for reason, n in sorted(f.reject_reasons.items()):
-                    lines.append(f"  {f.name}: {n:,} x {reason}")
-        return "\n".join(lines)
-
-
-def _printable(text: str) -> str:
-    """Attacker-chosen text for the terminal: control and bidi characters shown as escapes."""
-    return "".join(ch if ch.isprintable() and ch not in _BIDI else ch.encode("unicode_escape").decode() for ch in str(text))
-
-
-_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def default_rejects_dir(settings: Settings) -> Path:
@@ -487,51 +338,63 @@ class _Run:
         before or not: intel is not stored apart from the IP nodes), and re-apply it to
         the IP nodes already in the graph when a file is new."""
         rows: list[dict] = []
-        new: list[tuple[SourceFile, FileReport, RejectWriter, int]] = []
+        new: list[_IntelFile] = []
         for f in self.world.of_kind("ip_intel"):
-            report, clock = self._start(f)
-            load_it = self._hash_and_check(f, report, clock)
-            if load_it and report.status == EMPTY:
-                self._begin(f, report)
-                self._finish(report, _NullWriter())
+            item = self._read_intel(f)
+            if item is None:
                 continue
-            if is_empty(f):
-                continue
-            try:
-                malformed = self._read(f, report, clock)
-                if load_it and not self._new_content(f, report, clock):
-                    load_it = False
-                writer = self._writer(f, report, malformed) if load_it else _NullWriter()
-                self._validate(f, report, clock, writer)
-            except duckdb.Error as exc:
-                raise self._damaged(f, exc) from None
-            with clock("aggregate"):
-                bad = []
-                for r in aggregate.ip_intel_rows(self.engine):
-                    if parse_network(r["network"]) is None:
-                        bad.append((r["__row"], f"{c.BAD_NETWORK}: network", r["network"]))
-                    else:
-                        rows.append(r)
-                writer.write(bad)
-                if bad:
-                    report.rows_rejected += len(bad)
-                    report.reject_reasons[f"{c.BAD_NETWORK}: network"] = len(bad)
-            if load_it:
-                new.append((f, report, writer, self._begin(f, report)))
+            rows += self._intel_rows(item)
+            if item.new:
+                item.batch_size = self._begin(f, item.report)
+                new.append(item)
             else:  # read only to build the table: counted when it was loaded
-                report.rows_read = report.rows_rejected = 0
-                report.reject_reasons.clear()
-                report.null_spellings.clear()
+                _uncount(item.report)
         self.intel = IntelTable.build(rows)
-        if not self.sink.reapplies_intel:  # the database is empty: no IP node to re-apply to
-            for _f, report, writer, _size in new:
-                self._finish(report, writer)
-            return
-        if not new:
-            return
-        f, report, writer, batch_size = new[0]
-        clock = _Clock(report, self.summary.stage_seconds)
-        with clock("read"):
+        if new and self.sink.reapplies_intel:  # a bulk run starts empty: no IP node to re-apply to
+            self._reapply_intel(new[0])
+        for item in new:
+            self._finish(item.report, item.writer)
+
+    def _read_intel(self, f: SourceFile) -> "_IntelFile | None":
+        """Read and validate one ip_intel file, new or loaded before; None when it has no
+        rows (a new empty file is recorded as loaded)."""
+        report, clock = self._start(f)
+        new = self._hash_and_check(f, report, clock)
+        if new and report.status == EMPTY:
+            self._begin(f, report)
+            self._finish(report, _NullWriter())
+            return None
+        if is_empty(f):
+            return None
+        try:
+            malformed = self._read(f, report, clock)
+            if new and not self._new_content(f, report, clock):
+                new = False
+            writer = self._writer(f, report, malformed) if new else _NullWriter()
+            self._validate(f, report, clock, writer)
+        except duckdb.Error as exc:
+            raise self._damaged(f, exc) from None
+        return _IntelFile(f, report, clock, writer, new)
+
+    def _intel_rows(self, item: "_IntelFile") -> list[dict]:
+        """The file's valid rows for the table; a row whose network does not parse is rejected."""
+        rows, bad = [], []
+        with item.clock("aggregate"):
+            for r in aggregate.ip_intel_rows(self.engine):
+                if parse_network(r["network"]) is None:
+                    bad.append((r["__row"], f"{c.BAD_NETWORK}: network", r["network"]))
+                else:
+                    rows.append(r)
+            item.writer.write(bad)
+            if bad:
+                item.report.rows_rejected += len(bad)
+                item.report.reject_reasons[f"{c.BAD_NETWORK}: network"] = len(bad)
+        return rows
+
+    def _reapply_intel(self, first: "_IntelFile") -> None:
+        """Write the table's properties onto every IP node already in the graph, in batches
+        of the run's first new ip_intel file (its ledger entry and clock carry the writes)."""
+        with first.clock("read"):
             addresses = [r["address"] for r in load.read_query("ingest_ip_addresses", self.settings)]
         intel = self.intel
 
@@ -541,9 +404,7 @@ class _Run:
                 yield [{"address": a, "intel": p} for a, p in zip(chunk, intel_properties(intel, chunk))]
 
         stage = aggregate.Stage("intel", "ingest_ip_intel_apply", len(addresses), batches)
-        self._load(f, report, clock, [stage], batch_size)
-        for _f, report, writer, _size in new:
-            self._finish(report, writer)
+        self._load(first.f, first.report, first.clock, [stage], first.batch_size)
 
     # ------------------------------------------------------------ every other kind
     def file(self, f: SourceFile) -> None:
@@ -596,6 +457,25 @@ ADDITIVE_KINDS = ("payment_instruments", "logins", "exchanges")
 #: How many accounts a placeholder-looking identifier must link before the summary
 #: names it: two accounts sharing `unknown` may be chance, three is a pattern worth a look.
 PLACEHOLDER_ACCOUNTS = 3
+
+
+@dataclass
+class _IntelFile:
+    """An ip_intel file read and validated: `new` when its rows are not in the graph yet."""
+
+    f: SourceFile
+    report: FileReport
+    clock: _Clock
+    writer: "RejectWriter | _NullWriter"
+    new: bool
+    batch_size: int = 0
+
+
+def _uncount(report: FileReport) -> None:
+    """A file read only to build the intel table: its rows were counted when it was loaded."""
+    report.rows_read = report.rows_rejected = 0
+    report.reject_reasons.clear()
+    report.null_spellings.clear()
 
 
 class _NullWriter:

@@ -19,8 +19,8 @@ statements instead. Every transaction carries the query's name as metadata, so
 `SHOW TRANSACTIONS` on the server names what RingScope is running.
 
 `run_read`/`run_read_graph`/`run_write` take Cypher text: the analysts' console (typed
-Cypher in a read transaction), detection's write-back until it moves to the runner
-(tests/test_one_door.py keeps the list), and tests that build small graphs.
+Cypher in a read transaction; tests/test_one_door.py holds every other product module to
+the runner), benchmarks, and tests that build small graphs.
 """
 from __future__ import annotations
 

@@ -11,20 +11,32 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from . import db
+from . import db, domain
 from .config import Settings
 
-#: What the search box can look for: kind -> (title, stored query).
-SEARCH_KINDS: dict[str, tuple[str, str]] = {
-    "account": ("Account id or display name", "search_account"),
-    "email": ("E-mail address or domain", "search_email"),
-    "ip": ("IP address", "search_ip"),
-    "cidr": ("IP block (CIDR)", "search_ip_cidr"),
-    "instrument": ("Payment-instrument fingerprint", "search_instrument"),
-    "device": ("Device id", "search_device"),
-    "template": ("Prompt-template fingerprint", "search_template"),
-    "org": ("Org id", "search_org"),
-}
+#: Searches that are not one node kind: an e-mail address or domain, an IP block.
+EMAIL = "email"
+CIDR = "cidr"
+
+
+def _node_search(kind: domain.Kind, title: str) -> tuple[str, tuple[str, str]]:
+    """A search for one node kind of domain.py: named as the kind, run by `search_<kind>`."""
+    return kind.name, (title, f"search_{kind.name}")
+
+
+#: What the search box can look for: kind -> (title, stored query), in the box's order.
+SEARCH_KINDS: dict[str, tuple[str, str]] = dict([
+    _node_search(domain.ACCOUNT, "Account id or display name"),
+    (EMAIL, ("E-mail address or domain", "search_email")),
+    _node_search(domain.IP, "IP address"),
+    (CIDR, ("IP block (CIDR)", "search_ip_cidr")),
+    _node_search(domain.INSTRUMENT, "Payment-instrument fingerprint"),
+    _node_search(domain.DEVICE, "Device id"),
+    _node_search(domain.TEMPLATE, "Prompt-template fingerprint"),
+    _node_search(domain.ORG, "Org id"),
+])
+#: What an unqualified text that is no address is searched as: the id kinds, then e-mail.
+_ID_SEARCHES = [k.name for k in (domain.ACCOUNT, domain.INSTRUMENT, domain.DEVICE, domain.TEMPLATE, domain.ORG)] + [EMAIL]
 
 #: The columns every search query returns.
 SEARCH_COLUMNS = ["kind", "key", "name", "detail", "links"]
@@ -38,17 +50,17 @@ def guess_search_kinds(text: str) -> list[str]:
     if "/" in text:
         try:
             ipaddress.ip_network(text, strict=False)
-            return ["cidr", "ip"]
+            return [CIDR, domain.IP.name]
         except ValueError:
             pass
     try:
         ipaddress.ip_address(text)
-        return ["ip"]
+        return [domain.IP.name]
     except ValueError:
         pass
     if "@" in text:
-        return ["email"]
-    return ["account", "instrument", "device", "template", "org", "email"]
+        return [EMAIL]
+    return list(_ID_SEARCHES)
 
 
 def cidr_params(text: str, limit: int = 200) -> dict[str, Any]:
@@ -81,7 +93,7 @@ def cidr_params(text: str, limit: int = 200) -> dict[str, Any]:
 
 def search_params(kind: str, text: str, limit: int = 50) -> dict[str, Any]:
     """The stored search query's parameters for `text` (a CIDR search lists at least 200)."""
-    if kind == "cidr":
+    if kind == CIDR:
         return cidr_params(text, limit=max(limit, 200))
     return {"q": text.strip(), "limit": int(limit)}
 
@@ -103,7 +115,7 @@ def search(kind: str, text: str, limit: int = 50, *, settings: Settings | None =
         raise ValueError(f"unknown search kind {kind!r}: one of {', '.join(SEARCH_KINDS)}")
     params = search_params(kind, text, limit)
     rows = db.run(SEARCH_KINDS[kind][1], params, mode=db.READ, settings=settings, interactive=interactive)
-    if kind == "cidr" and params["family"] == 6:
+    if kind == CIDR and params["family"] == 6:
         net = ipaddress.ip_network(text.strip(), strict=False)
         rows = [r for r in rows if in_network(r["key"], net)]
     return rows

@@ -19,7 +19,6 @@ TRADECRAFTS = ["", "bulk", "careful", "hub_spoke", "small", "camouflage", "templ
 # appended, never reordered (labels.csv indexes into it): `returning` marks an operator's
 # fresh accounts after their ring was enforced (`ringscope seed --returning-rings`)
 ROLES = ["legit", "operator", "hub", "spoke", "camouflage", "returning"]
-TIERS = ["free", "build", "scale", "enterprise"]
 MODELS = ["apex-2-large", "apex-2-medium", "apex-2-small", "apex-1.5-large"]
 # per-profile probabilities over MODELS: mixed, cheap, frontier-heavy, frontier-only
 MODEL_PROFILES = np.array([[.25, .45, .25, .05], [.05, .30, .65, 0], [.80, .12, .03, .05], [.96, .03, 0, .01]])

@@ -369,25 +369,35 @@ def _careful(w: World, b: dict, cidx: np.ndarray) -> None:
     b["rate"][:] *= 24 / length
 
 
-def _hub_spoke(w: World, b: dict, cidx: np.ndarray) -> None:
+def _behind_an_org(w: World, b: dict, hub: np.ndarray, *, in_org_share: float, other_emails: str) -> tuple[str, str]:
+    """Hub and spokes of one company-looking org: one country and time zone, the org on
+    the hub and on about `in_org_share` of the spokes (their e-mail on the company
+    domain, the others' in the `other_emails` style), the hub on the enterprise tier.
+    Returns (country, company domain). Draws from w.rng in one fixed order (worlds stay the same)."""
     rng, n = w.rng, b["_n"]
-    idx = b["_base"] + np.arange(n)
-    n_hub = 1 if n < 40 else 2
-    hub = np.zeros(n, bool)
-    hub[:n_hub] = True
     b["role"][:] = np.where(hub, E.ROLES.index("hub"), E.ROLES.index("spoke"))
     dom = w.company_domain()
     org = unique_org_ids(rng, 1)[0]
     cc = b["country"][0]
     b["country"][:] = cc
     b["tz"][:] = b["tz"][0]
-    in_org = hub | (rng.random(n) < 0.7)
+    in_org = hub | (rng.random(n) < in_org_share)
     b["org_id"][in_org] = org
     first, last = w.names(n)
     b["email"][:] = [f"{f}.{l}@{dom}" for f, l in zip(first, last)]
-    b["email"][~in_org] = _emails(w, int((~in_org).sum()), "name_digits")
+    b["email"][~in_org] = _emails(w, int((~in_org).sum()), other_emails)
     b["display_name"][:] = [f"{f.title()} {l.title()}" for f, l in zip(first, last)]
     b["tier"][hub] = "enterprise"
+    return cc, dom
+
+
+def _hub_spoke(w: World, b: dict, cidx: np.ndarray) -> None:
+    rng, n = w.rng, b["_n"]
+    idx = b["_base"] + np.arange(n)
+    n_hub = 1 if n < 40 else 2
+    hub = np.zeros(n, bool)
+    hub[:n_hub] = True
+    cc, dom = _behind_an_org(w, b, hub, in_org_share=0.7, other_emails="name_digits")
     t0 = WINDOW_START_S - rng.integers(30, 120) * DAY
     b["created"][:] = t0 + rng.integers(1, 40, n) * DAY + rng.integers(0, 4 * 3600, n)
     b["created"][hub] = t0
@@ -507,19 +517,7 @@ def _front_org(w: World, b: dict, cidx: np.ndarray) -> None:
     idx = b["_base"] + np.arange(n)
     hub = np.zeros(n, bool)
     hub[0] = True
-    b["role"][:] = np.where(hub, E.ROLES.index("hub"), E.ROLES.index("spoke"))
-    dom = w.company_domain()
-    org = unique_org_ids(rng, 1)[0]
-    cc = b["country"][0]
-    b["country"][:] = cc
-    b["tz"][:] = b["tz"][0]
-    in_org = hub | (rng.random(n) < 0.5)
-    b["org_id"][in_org] = org
-    first, last = w.names(n)
-    b["email"][:] = [f"{f}.{l}@{dom}" for f, l in zip(first, last)]
-    b["email"][~in_org] = _emails(w, int((~in_org).sum()), "diverse")
-    b["display_name"][:] = [f"{f.title()} {l.title()}" for f, l in zip(first, last)]
-    b["tier"][hub] = "enterprise"
+    cc, _dom = _behind_an_org(w, b, hub, in_org_share=0.5, other_emails="diverse")
     t0 = WINDOW_START_S - int(rng.integers(20, 90)) * DAY
     b["created"][:] = t0 + rng.integers(0, 60, n) * DAY + rng.integers(0, DAY, n)
     b["created"][hub] = t0

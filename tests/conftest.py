@@ -1,4 +1,9 @@
-"""Shared fixtures: a live Neo4j for the whole session, and an empty database per test.
+"""Shared fixtures: a live Neo4j for the whole session, an empty database per test, and
+the hand-built worlds several test modules read (`world`, `tradecraft_world`).
+
+A test is an integration test (`-m integration`) exactly when it uses the live server
+(the `neo4j_settings` fixture, directly or through `clean_db` or a world): the marker is
+set here, so a test that needs no database is never marked one.
 
 No mocks of the database anywhere. When RINGSCOPE_TEST_NEO4J_URI is set the
 tests use that server (and WILL EMPTY IT); otherwise they provision and start a
@@ -9,7 +14,6 @@ developer's own database is never touched.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
@@ -84,3 +88,38 @@ def clean_db(neo4j_settings):
     empty_database(neo4j_settings)
     schema.migrate(neo4j_settings)
     yield neo4j_settings
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "neo4j_settings" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture
+def world(clean_db):
+    """The app's test world (tests/test_app_world.py describes it) in a freshly emptied database."""
+    from test_app_world import build_world
+
+    info = build_world(clean_db)
+    info["settings"] = clean_db
+    return info
+
+
+@pytest.fixture
+def tradecraft_world(clean_db):
+    """Three failure kinds of ring among a population and its confounders
+    (tests/test_detect_tradecraft.py): (settings, ring name -> members)."""
+    from test_detect_support import World, add_population
+    from test_detect_tradecraft import confounders, hub_and_spoke, human_ring, template_proxy_ring
+
+    w = World()
+    add_population(w)
+    rings = {
+        "human": human_ring(w),
+        "template_proxy": template_proxy_ring(w)[0],
+        "hub_spoke": hub_and_spoke(w),
+    }
+    confounders(w)
+    w.write(clean_db)
+    return clean_db, rings

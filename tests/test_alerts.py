@@ -13,7 +13,6 @@ from ringscope.auth import local_identity
 from ringscope.cli import cli
 from test_webhook import Receiver
 
-pytestmark = pytest.mark.integration
 
 HOSTILE = "evil\u202egnp.exe\nnext"
 

@@ -16,11 +16,9 @@ from ringscope import auth, db
 from ringscope.app import data, graph_panel
 from ringscope.app.graph_view import GraphState
 
-from test_app_world import CROWD, SUPERNODE_IP, XSS_EMAIL, XSS_NAME, world  # noqa: F401  (fixture)
+from test_app_world import CROWD, SUPERNODE_IP, XSS_EMAIL, XSS_NAME
 
 MAIN = str(Path(__file__).resolve().parent.parent / "app" / "main.py")
-
-pytestmark = pytest.mark.integration
 
 
 #: Without sign-in configured the app acts as the single local user of this machine.

@@ -13,8 +13,6 @@ Two rings and a crowd of ordinary accounts:
 """
 from __future__ import annotations
 
-import pytest
-
 from ringscope import db
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
@@ -134,15 +132,6 @@ def build_world(settings) -> dict:
     return {"ring_a": ring_a, "ring_b": ring_b, "crowd": crowd}
 
 
-@pytest.fixture
-def world(clean_db):
-    """The app's test world in a freshly emptied database."""
-    info = build_world(clean_db)
-    info["settings"] = clean_db
-    return info
-
-
-@pytest.mark.integration
 def test_the_world_loads_as_described(world):
     counts = db.run_read(
         "MATCH (a:Account) WITH count(a) AS accounts "

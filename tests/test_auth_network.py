@@ -23,8 +23,6 @@ from ringscope.config import PROJECT_ROOT
 from ringscope.errors import RingScopeError
 from ringscope.server import local
 
-pytestmark = pytest.mark.integration
-
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
     """Answers every GET with a small CSV/JSON body and remembers the path asked for."""

@@ -20,7 +20,7 @@ import pytest
 from ringscope import auth, db
 from ringscope.app.cli import streamlit_command
 
-from test_app_world import SUPERNODE_IP, XSS_EMAIL, XSS_NAME, world  # noqa: F401  (fixture)
+from test_app_world import SUPERNODE_IP, XSS_EMAIL, XSS_NAME
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -29,7 +29,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.integration,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (/usr/bin/chromium): "
                                                       "`apt-get install chromium` (make test does it)"),
 ]

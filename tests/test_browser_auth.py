@@ -24,7 +24,6 @@ import pytest
 
 from ringscope import db
 
-from test_app_world import world  # noqa: F401  (fixture)
 from test_browser_app import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, choose, free_port, wait_idle
 
 OIDC_DIR = Path(__file__).resolve().parent / "oidc"
@@ -32,7 +31,6 @@ NODE = shutil.which("node")
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.integration,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (/usr/bin/chromium): "
                                                       "`apt-get install chromium` (make test does it)"),
 ]

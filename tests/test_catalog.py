@@ -15,6 +15,7 @@ from ringscope.catalog import (
     parse_file,
     to_cypher_literal,
 )
+from ringscope.config import PROJECT_ROOT
 
 
 def write(tmp_path, text, name="q.cypher"):
@@ -140,16 +141,20 @@ def _sample_value(param):
     return "none"
 
 
-@pytest.mark.integration
 def test_every_stored_query_runs_on_the_live_server(clean_db):
     """Cartography's rule: every packaged query is executed against a real Neo4j.
     Reads run as EXPLAIN (syntax, labels and parameters checked by the planner);
-    writes run for real on an empty database, through the one runner (db.run)."""
-    for q in sorted(load_catalog().values(), key=lambda q: q.name):
+    writes run for real on an empty database, through the one runner (db.run). The
+    benchmarks' own queries (benchmarks/cypher/, outside the catalog) are run the same way."""
+    bench = load_catalog(PROJECT_ROOT / "benchmarks" / "cypher")
+    assert not set(bench) & set(load_catalog()), "a benchmark query is also in the product catalog"
+    for q in sorted([*load_catalog().values(), *bench.values()], key=lambda q: q.name):
         params = {p.name: _sample_value(p) for p in q.params}
         try:
             if q.mode == "read":
                 db.run_read("EXPLAIN " + q.cypher, params)
+            elif q.name in bench:
+                db.run_write(q.cypher, q.bind(params))
             else:
                 db.run(q.name, params, mode=db.WRITE)
         except Exception as exc:  # report which file failed

@@ -18,7 +18,6 @@ from ringscope.cli import cli
 from ringscope.cycle import CycleError, _exclusive, run_cycle
 from ringscope.export.bundle import export_rings
 
-pytestmark = pytest.mark.integration
 
 WORLD = Path(__file__).parent / "worlds" / "multiday"
 DAYS = ["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04"]

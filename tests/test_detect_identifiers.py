@@ -6,15 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-import pytest
 from click.testing import CliRunner
 
 from ringscope.cli import cli
 from ringscope.detection.pipeline import detect
 from test_detect_support import T0, World
 from test_detect_tradecraft import SURNAMES
-
-pytestmark = pytest.mark.integration
 
 
 def population(w: World, n: int = 60, *, cards: bool = True) -> None:

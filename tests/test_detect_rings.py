@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import pytest
 from click.testing import CliRunner
 
 from auth_people import person
@@ -15,7 +14,6 @@ from ringscope.cli import cli
 from ringscope.detection.pipeline import detect
 from test_detect_support import PERSON, SCRIPT, T0, World, add_population, usage
 
-pytestmark = pytest.mark.integration
 
 OPERATOR = [f"op{i}" for i in range(8)]
 FRONT = [f"hub{i}" for i in range(6)]
@@ -273,3 +271,25 @@ def test_a_ring_absorbed_by_another_says_where_its_accounts_went(clean_db):
     assert (result.write.retired, result.changes["no_longer_found"], result.changes["new"]) == (1, 1, 1)
     why = db.run_read("MATCH (r:Ring {ring_id: $id}) RETURN r.weakened_reason AS why", {"id": old}, settings=clean_db)[0]["why"]
     assert why == f"no longer found by detection: of its 8 detected accounts, some are now in ring {new} (8), 0 in no ring"
+
+
+def test_write_back_cuts_batches_by_members_through_the_runner(clean_db):
+    """write_rings hands rings to db.run_batched in batches of about `batch_members`
+    members (a ring never split), each batch a transaction named by the query, and reports
+    progress in members; a second write keeps every id."""
+    from ringscope.detection.rings import DetectedRing
+    from ringscope.detection.writeback import write_rings
+
+    for i in range(12):
+        db.run_write("CREATE (:Account {account_id: $id})", {"id": f"w{i}"}, settings=clean_db)
+    rings = [DetectedRing(members=[f"w{3 * k + j}" for j in range(3)], member_scores={}, score=0.5 + k / 10,
+                          behaviour=0.5, coordination=0.5, signals=["shared_device"]) for k in range(4)]
+    seen: list[tuple[int, int]] = []
+    summary = write_rings(rings, settings=clean_db, batch_members=5,
+                          progress=lambda done, total, _what: seen.append((done, total)))
+    assert seen == [(6, 12), (12, 12)]  # two rings (6 members) a batch, never a ring split
+    assert (summary.created, summary.kept) == (4, 0)
+    members = db.run_read("MATCH (r:Ring)-[:HAS_MEMBER]->(a) RETURN r.ring_id AS r, count(a) AS n", settings=clean_db)
+    assert sorted(m["n"] for m in members) == [3, 3, 3, 3]
+    again = write_rings(rings, settings=clean_db, batch_members=5)
+    assert again.ring_ids == summary.ring_ids and (again.created, again.kept) == (0, 4)

@@ -9,8 +9,6 @@ import pytest
 from ringscope.catalog import get_query, queries_in, run_query
 from test_detect_support import PERSON, SCRIPT, T0, World, usage
 
-pytestmark = pytest.mark.integration
-
 
 def by_id(rows):
     return {r["identifier"]: r for r in rows}

@@ -8,11 +8,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
-
 from ringscope import db
 
-pytestmark = pytest.mark.integration
 
 T0 = dt.datetime(2025, 3, 3, tzinfo=dt.timezone.utc)
 

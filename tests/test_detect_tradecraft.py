@@ -8,12 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-import pytest
-
 from ringscope.detection.pipeline import detect
-from test_detect_support import PERSON, SCRIPT, T0, World, add_population, usage
+from test_detect_support import PERSON, SCRIPT, T0, World, usage
 
-pytestmark = pytest.mark.integration
 
 SURNAMES = ["adams", "baker", "clark", "davis", "evans", "frank", "green", "hill", "irwin", "jones", "king",
             "lewis", "moore", "nolan", "owens", "price", "quinn", "reed", "scott", "turner", "usher", "vance",
@@ -145,20 +142,6 @@ def confounders(w: World) -> None:
     heavy = w.account("heavy", use=usage(**SCRIPT))
     w.card(heavy, "heavy-card")
     w.template(heavy, "heavy-own", 4000)
-
-
-@pytest.fixture
-def tradecraft_world(clean_db):
-    w = World()
-    add_population(w)
-    rings = {
-        "human": human_ring(w),
-        "template_proxy": template_proxy_ring(w)[0],
-        "hub_spoke": hub_and_spoke(w),
-    }
-    confounders(w)
-    w.write(clean_db)
-    return clean_db, rings
 
 
 def test_failure_kinds_are_rings_and_confounders_are_not(tradecraft_world):

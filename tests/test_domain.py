@@ -74,3 +74,22 @@ def test_decode_json_keeps_what_is_not_json():
     assert domain.decode_json('{"a": 1}') == {"a": 1}
     assert domain.decode_json("not json") == "not json"
     assert domain.decode_json(None) is None and domain.decode_json(3) == 3
+
+
+def test_the_graph_view_draws_the_domain_kinds():
+    from ringscope.app import graph_view
+
+    assert {label: (k.key, k.title) for label, k in graph_view.KINDS.items()} == \
+        {k.label: (k.key, k.title) for k in domain.KINDS.values()}
+    assert graph_view._NODE_FIELDS == {k.label: k.display_fields for k in domain.KINDS.values()}
+
+
+def test_search_kinds_that_are_node_kinds_use_the_domain_names():
+    from ringscope import search
+
+    node_searches = set(search.SEARCH_KINDS) - {search.EMAIL, search.CIDR}
+    assert node_searches <= set(domain.KINDS)
+    for name, (_title, query) in search.SEARCH_KINDS.items():
+        assert get_query(query).mode == "read", name
+    every = {k for text in ("1.2.3.4", "10.0.0.0/8", "a@b.c", "acc-1") for k in search.guess_search_kinds(text)}
+    assert every <= set(search.SEARCH_KINDS)

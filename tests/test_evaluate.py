@@ -54,7 +54,6 @@ def test_read_labels_csv_and_parquet(tmp_path: Path):
         read_labels(tmp_path / "nowhere")
 
 
-@pytest.mark.integration
 def test_baselines_are_components_over_shared_cards_devices_and_ips(clean_db):
     w = World()
     for a in ("a", "b", "c", "d", "e", "f", "g"):
@@ -74,7 +73,6 @@ def test_baselines_are_components_over_shared_cards_devices_and_ips(clean_db):
     assert sorted(sorted(c) for c in baseline_rings(2, clean_db)) == [["a", "b", "c"], ["d", "e"]]
 
 
-@pytest.mark.integration
 def test_evaluate_refuses_a_database_holding_data_then_scores_the_demo_world(clean_db):
     db.run_write("CREATE (:Account {account_id: 'keep-me'}) CREATE (:Ring {ring_id: 'R-mine', status: 'confirmed'})",
                  settings=clean_db)

@@ -3,15 +3,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from click.testing import CliRunner
 
 from ringscope.cli import cli
 from ringscope.detection.pipeline import detect
 from ringscope.detection.why import explain
-from test_detect_tradecraft import tradecraft_world  # noqa: F401  (fixture)
-
-pytestmark = pytest.mark.integration
 
 
 def test_members_groups_peeled_and_unlinked_accounts_are_explained(tradecraft_world):  # noqa: F811

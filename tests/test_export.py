@@ -18,7 +18,6 @@ from ringscope.errors import RingScopeError
 from ringscope.export import export_rings, list_exports, verify_bundle
 from ringscope.export.bundle import CONTENT_FILES, MANIFEST, bundle_name
 
-pytestmark = pytest.mark.integration
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
 XSS_EMAIL = 'mallory"><script>alert(1)</script>@evil.test'

@@ -14,8 +14,6 @@ from ringscope.server import local
 from conftest import empty_database
 from test_ingest_graph import TINY, WORLDS, _split, dump, one
 
-pytestmark = pytest.mark.integration
-
 
 def _split_world(tmp_path):
     """The tiny world with accounts, logins and exchanges each in two files; account a2

@@ -19,8 +19,6 @@ from ringscope.server import local
 from conftest import empty_database
 from test_ingest_graph import dump, one
 
-pytestmark = pytest.mark.integration
-
 
 def _world(path, accounts=120, exchanges=2500, seed=11):
     rng = random.Random(seed)

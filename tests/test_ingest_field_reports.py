@@ -16,12 +16,10 @@ import pytest
 from ringscope import db
 from ringscope.errors import RingScopeError
 from ringscope.ingest import ingest_world
-from ringscope.ingest.job import CHANGED, LOADED, SAME_ROWS, SKIPPED
+from ringscope.ingest.report import CHANGED, LOADED, SAME_ROWS, SKIPPED
 from ringscope.ingest.rejects import read_rejects
 
 from test_ingest_graph import WORLDS, dump, one
-
-pytestmark = pytest.mark.integration
 
 
 def run(world, settings, tmp_path, name="rejects", **kw):

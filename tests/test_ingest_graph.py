@@ -19,7 +19,6 @@ from ringscope.errors import RingScopeError
 from ringscope.ingest import ingest_world
 from ringscope.ingest.rejects import read_rejects
 
-pytestmark = pytest.mark.integration
 
 WORLDS = Path(__file__).resolve().parent / "worlds"
 TINY = WORLDS / "tiny"

@@ -1,7 +1,8 @@
 """Only ringscope/db.py talks to the driver, and stored queries reach it through the runner.
 
-The allow-list below names the call sites that still pass Cypher text to the older
-`db.run_read` / `db.run_write` / `db.run_read_graph` (README, Code map): it may only shrink.
+Only the analysts' console (app/data.py `run_console`, typed Cypher in a read transaction)
+may pass Cypher text to `db.run_read_graph`; every other product module reaches the server
+through `db.run` / `run_graph` / `run_batched` / `run_until_done` (README, Code map).
 A new module that opens its own session or runs catalog text directly fails here.
 """
 from __future__ import annotations
@@ -20,7 +21,6 @@ DRIVER_ALLOWED = {"ringscope/db.py", "ringscope/server/local.py"}
 #: Stored-query text handed past the runner (parameters not bound, mode not checked).
 BYPASS = re.compile(r"\bdb\.(run_read|run_write|run_read_graph)\(")
 BYPASS_ALLOWED = {
-    "ringscope/detection/writeback.py",
     # The analysts' console runs typed Cypher in a read transaction: that is its job.
     "app/data.py",
 }
@@ -56,3 +56,12 @@ def test_the_app_passes_typed_cypher_past_the_runner_only_in_the_console():
     calls = BYPASS.findall(text)
     assert len(calls) == 1 and "def run_console(" in text, \
         f"app/data.py should reach stored queries through db.run / db.run_graph, found {calls}"
+
+
+def test_the_integration_marker_is_set_in_one_place():
+    """conftest.py marks exactly the tests that use the live server; a test module that
+    marks itself could mark a test needing no database (issue 13, part 5)."""
+    tests = PROJECT_ROOT / "tests"
+    mark = "mark." + "integration"  # spelt apart so that this file does not match itself
+    marking = sorted(p.name for p in tests.glob("test_*.py") if mark in p.read_text(encoding="utf-8"))
+    assert not marking, f"drop the integration marks (conftest.py sets them from the fixtures used): {marking}"

@@ -14,8 +14,6 @@ from ringscope import catalog, db
 from ringscope.catalog import CatalogError
 from ringscope.config import load_settings
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 def stored(tmp_path, monkeypatch):

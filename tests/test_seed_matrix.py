@@ -87,7 +87,6 @@ def test_ring_evidence_ties_numbered_mailboxes_and_a_private_domain(tmp_path):
     assert ev["entangled_pairs"] == 1 and ev["entangled_by"] == {"template": 1}
 
 
-@pytest.mark.integration
 def test_matrix_refuses_a_database_with_data_then_runs_a_generated_and_a_given_world(clean_db, tmp_path):
     db.run_write("CREATE (:Account {account_id: 'keep-me'})", settings=clean_db)
     runner = CliRunner()

@@ -14,8 +14,6 @@ import pytest
 from ringscope import db, schema
 from ringscope.server import local
 
-pytestmark = pytest.mark.integration
-
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """The real `ringscope` entry point in a child process (exit codes and stderr as users see them)."""

@@ -15,7 +15,6 @@ from ringscope.catalog import queries_in
 from ringscope.cli import cli
 from ringscope.tagging import TaggingError
 
-pytestmark = pytest.mark.integration
 
 # A ring as detection writes it (README graph model), built by hand until detection lands.
 MAKE_RING = """
@@ -216,11 +215,7 @@ def test_tags_survive_redetection(clean_db):
 
 
 def test_tags_survive_the_detection_write_query(clean_db):
-    """The same, through detection's own stored write query when it is in the catalog."""
-    from ringscope.catalog import load_catalog, run_query
-
-    if "write_rings" not in load_catalog():
-        pytest.skip("detection's write_rings query has not landed yet")
+    """The same, through detection's own stored write query."""
     make_ring(clean_db)
     tagging.tag_ring("R1", status="escalated", labels=["l"], note="n", by=person("alice"), settings=clean_db)
     tagging.remove_members("R1", ["a3"], by=person("alice"), settings=clean_db)
@@ -228,8 +223,8 @@ def test_tags_survive_the_detection_write_query(clean_db):
     members = [{"account_id": a, "score": 0.7} for a in ("a1", "a2", "a3")]
     row = {"ring_id": "R1", "score": 0.99, "size": 3, "signals": ["shared_device"], "evidence": "{}",
            "member_ids": ["a1", "a2", "a3"], "members": members}
-    run_query("write_rings", {"rows": [row], "detected_at": "2026-02-01T00:00:00Z", "detection_version": "9"},
-              settings=clean_db, allow_write=True)
+    db.run("write_rings", {"rows": [row], "detected_at": "2026-02-01T00:00:00Z", "detection_version": "9"},
+           mode=db.WRITE, settings=clean_db)
     tags = tagging.ring_tags("R1", settings=clean_db)
     assert (tags.status, tags.labels, tags.note) == ("escalated", ("l",), "n")
     assert membership(clean_db) == {"a1": ("detect", False), "a2": ("detect", False), "a3": ("detect", True),

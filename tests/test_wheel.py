@@ -83,7 +83,6 @@ def test_the_wheel_imports_ringscope_from_the_install(installed, tmp_path):
     assert int(count) > 0
 
 
-@pytest.mark.integration
 def test_query_list_and_a_stored_query_run_from_the_wheel(installed, tmp_path, clean_db):
     from ringscope.catalog import load_catalog
 

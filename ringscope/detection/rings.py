@@ -68,11 +68,6 @@ class RingParams:
 
 
 @dataclass
-class Candidate:
-    members: np.ndarray  # account indices
-
-
-@dataclass
 class DetectedRing:
     members: list[str]
     member_scores: dict[str, float]

@@ -17,12 +17,11 @@ weakened too (write_rings.cypher).
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from .. import db
-from ..catalog import get_query, run_query
 from ..config import Settings
 from . import DETECTION_VERSION
 from .rings import DetectedRing, evidence_json
@@ -95,7 +94,7 @@ def write_rings(
 ) -> WriteSummary:
     detected_at = detected_at or dt.datetime.now(dt.timezone.utc)
     stamp = detected_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    existing = run_query("existing_rings", {}, settings=settings)
+    existing = db.run("existing_rings", mode=db.READ, settings=settings)
     ids, unmatched = assign_ids(rings, existing)
     known = {e["ring_id"] for e in existing}
     summary = WriteSummary(ring_ids=ids)
@@ -113,29 +112,35 @@ def write_rings(
         }
         for rid, ring in zip(ids, rings)
     ]
-    cypher = get_query("write_rings").cypher
     total = sum(len(r["members"]) for r in rows) or 1
+    sizes: deque[int] = deque()  # members per batch handed to the runner, in order
     done = 0
-    batch: list[dict[str, Any]] = []
-    batch_size = 0
 
-    def flush() -> None:
-        nonlocal done, batch, batch_size
+    def batches() -> Iterator[list[dict[str, Any]]]:
+        """Rings cut into batches of about `batch_members` members (a ring is never split)."""
+        batch: list[dict[str, Any]] = []
+        members = 0
+        for row in rows:
+            batch.append(row)
+            members += len(row["members"])
+            if members >= batch_members:
+                sizes.append(members)
+                yield batch
+                batch, members = [], 0
         if batch:
-            db.run_write(cypher, {"rows": batch, "detected_at": stamp, "detection_version": DETECTION_VERSION}, settings=settings)
-            done += batch_size
-            if progress:
-                progress(done, total, "writing rings")
-        batch, batch_size = [], 0
+            sizes.append(members)
+            yield batch
 
-    for row in rows:
-        batch.append(row)
-        batch_size += len(row["members"])
-        if batch_size >= batch_members:
-            flush()
-    flush()
+    def written(_rings: int) -> None:
+        nonlocal done
+        done += sizes.popleft()
+        if progress:
+            progress(done, total, "writing rings")
+
+    db.run_batched("write_rings", batches(), params={"detected_at": stamp, "detection_version": DETECTION_VERSION},
+                   settings=settings, progress=written)
     if unmatched:
-        outcomes = run_query("retire_rings", {"ring_ids": unmatched, "detected_at": stamp}, settings=settings, allow_write=True)
+        outcomes = db.run("retire_rings", {"ring_ids": unmatched, "detected_at": stamp}, mode=db.WRITE, settings=settings)
         summary.retired = sum(1 for o in outcomes if o["outcome"] == "retired")
         summary.deleted = sum(1 for o in outcomes if o["outcome"] == "deleted")
     return summary

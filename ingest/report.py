@@ -1,0 +1,156 @@
+"""What an ingest run reports: per file (`FileReport`), for the run (`IngestSummary`), and
+the closing summary the CLI prints (`IngestSummary.table()`). Data and formatting only:
+the run itself is ingest/job.py.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+STAGES = ("read", "validate", "aggregate", "load")
+
+LOADED = "loaded"
+SKIPPED = "skipped: already in the ledger"
+SAME_ROWS = "skipped: same rows as loaded"
+CHANGED = "refused: changed since loaded"
+EMPTY = "empty"
+GROUND_TRUTH = "not loaded: ground truth"
+
+
+@dataclass
+class FileReport:
+    name: str
+    kind: str
+    status: str
+    sha256: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    #: aggregated rows handed to Neo4j (one per account, account x template, ...)
+    rows_written: int = 0
+    rejects_file: Path | None = None
+    seconds: dict[str, float] = field(default_factory=lambda: {s: 0.0 for s in STAGES})
+    reject_reasons: dict[str, int] = field(default_factory=dict)
+    #: why a file was skipped or refused, in one line (the table's status is short)
+    note: str = ""
+    #: fingerprint of the rows as the contract reads them (Engine.content_fingerprint)
+    content: str | None = None
+    #: column -> cells holding a null spelling (`NULL`, `\\N`, `N/A`, ...) read as missing
+    null_spellings: dict[str, int] = field(default_factory=dict)
+    #: header columns the contract does not know: kept as properties, or ignored
+    kept_columns: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    #: (column, value, accounts): identifiers that read like "no value" yet link many accounts
+    placeholders: list[tuple[str, str, int]] = field(default_factory=list)
+
+
+@dataclass
+class IngestSummary:
+    world: Path
+    files: list[FileReport]
+    missing: list[str]
+    ignored: list[str]
+    rejects_dir: Path
+    nodes_created: dict[str, int] = field(default_factory=dict)
+    relationships_created: dict[str, int] = field(default_factory=dict)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    wall_seconds: float = 0.0
+    #: "transactional" (batched UNWIND + MERGE) or "bulk" (neo4j-admin import into the empty database)
+    path: str = "transactional"
+    bulk: dict = field(default_factory=dict)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+    @property
+    def rows_written(self) -> int:
+        return sum(f.rows_written for f in self.files)
+
+    def stage_rates(self) -> dict[str, float]:
+        """Rows per second of each stage over the files loaded: source rows for
+        read/validate/aggregate, aggregated rows written for load."""
+        loaded = [f for f in self.files if f.status == LOADED]
+        rates = {}
+        for stage in STAGES:
+            secs = self.stage_seconds.get(stage, 0.0)
+            rows = sum(f.rows_written if stage == "load" else f.rows_read for f in loaded)
+            rates[stage] = rows / secs if secs > 0 else 0.0
+        return rates
+
+    def file(self, name: str) -> FileReport:
+        for f in self.files:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def table(self) -> str:
+        """The closing summary as plain text (the CLI prints it)."""
+        lines = [f"world {self.world}"]
+        head = f"{'file':<34} {'status':<30} {'read':>11} {'loaded':>11} {'rejected':>9} {'seconds':>8}"
+        lines += [head, "-" * len(head)]
+        for f in self.files:
+            secs = sum(f.seconds.values())
+            lines.append(
+                f"{_cut(f.name, 34):<34} {_cut(f.status, 30):<30} {f.rows_read:>11,} {f.rows_loaded:>11,} "
+                f"{f.rows_rejected:>9,} {secs:>8.1f}"
+            )
+        lines.append("-" * len(head))
+        lines.append(
+            f"{'total':<34} {'':<30} {self.rows_read:>11,} {self.rows_loaded:>11,} {self.rows_rejected:>9,} {self.wall_seconds:>8.1f}"
+        )
+        for f in self.files:
+            if f.note:
+                lines.append(f"  {f.name}: {f.note}")
+        if self.missing:
+            lines.append(f"missing (no file found): {', '.join(self.missing)}")
+        for label, attr in (("columns kept as properties", "kept_columns"), ("columns ignored (not in the contract)", "ignored_columns")):
+            per_file = [f"{f.name}: {', '.join(_printable(c) for c in getattr(f, attr))}" for f in self.files if getattr(f, attr)]
+            if per_file:
+                lines.append(f"{label}: " + "; ".join(per_file))
+        spelled = [f"{f.name}: " + ", ".join(f"{col} {n:,}" for col, n in f.null_spellings.items())
+                   for f in self.files if f.null_spellings]
+        if spelled:
+            lines.append("null spellings read as missing (NULL, \\N, None, nan, N/A, blank): " + "; ".join(spelled))
+        for f in self.files:
+            for col, value, n in f.placeholders:
+                lines.append(f"possible placeholder: {f.name} {col} {_printable(value)!r} links {n:,} accounts; "
+                             "if the exporter wrote it for 'no value', export an empty cell instead and reload")
+        if self.ignored:
+            lines.append(f"ignored (not an interchange file): {', '.join(self.ignored)}")
+        created = ", ".join(f"{k} {v:,}" for k, v in sorted(self.nodes_created.items()) if v) or "none"
+        lines.append(f"nodes created: {created}")
+        created = ", ".join(f"{k} {v:,}" for k, v in sorted(self.relationships_created.items()) if v) or "none"
+        lines.append(f"relationships created: {created}")
+        rates = self.stage_rates()
+        lines.append("time per stage: " + ", ".join(
+            f"{k} {v:.1f}s" + (f" ({rates[k]:,.0f} rows/s)" if rates.get(k) else "") for k, v in self.stage_seconds.items()))
+        lines.append(f"rows written to Neo4j after aggregation: {self.rows_written:,} ({self.path} path"
+                     + (f": import files {self.bulk['write_csv_s']:.1f}s, neo4j-admin import {self.bulk['import_s']:.1f}s" if self.bulk else "")
+                     + ")")
+        if self.rows_rejected:
+            lines.append(f"rejected rows: {self.rejects_dir}/")
+            for f in self.files:
+                for reason, n in sorted(f.reject_reasons.items()):
+                    lines.append(f"  {f.name}: {n:,} x {reason}")
+        return "\n".join(lines)
+
+
+def _printable(text: str) -> str:
+    """Attacker-chosen text for the terminal: control and bidi characters shown as escapes."""
+    return "".join(ch if ch.isprintable() and ch not in _BIDI else ch.encode("unicode_escape").decode() for ch in str(text))
+
+
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
