@@ -17,10 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from ringscope import auth, db
+from ringscope import auth, db, schema
 from ringscope.app.cli import streamlit_command
+from ringscope.server import local
 
-from test_app_world import SUPERNODE_IP, XSS_EMAIL, XSS_NAME, world  # noqa: F401  (fixture)
+from test_app_world import SUPERNODE_IP, XSS_EMAIL, XSS_NAME, build_world, world  # noqa: F401  (fixture)
+from test_server import _scratch_home
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -41,9 +43,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(port: int) -> subprocess.Popen:
-    """`streamlit run` on the app, pointed at the test server (its settings are in os.environ)."""
-    env = dict(os.environ, RINGSCOPE_INVESTIGATOR="")
+def start_app(port: int, **overrides: str) -> subprocess.Popen:
+    """`streamlit run` on the app, pointed at the test server (its settings are in os.environ,
+    `overrides` change some)."""
+    env = dict(os.environ, RINGSCOPE_INVESTIGATOR="", **overrides)
     log = open(ARTIFACTS / "streamlit.log", "w")
     proc = subprocess.Popen(streamlit_command(port), env=env, stdout=log, stderr=subprocess.STDOUT,
                             cwd=Path(__file__).resolve().parent.parent)
@@ -324,3 +327,68 @@ def test_a_ticked_row_does_not_slide_onto_another_account(app_url, page, world):
     page.get_by_text("Select rows or type account ids to remove.").wait_for()
     assert members() == after
     shot(page, "09-selection-cleared")
+
+
+@pytest.fixture
+def own_server(neo4j_settings, tmp_path):
+    """A second local server, with the app's test world, that one test may stop and start
+    (stopping the shared session server under other tests is not safe). It reuses the
+    provisioned jars; ~20 s to start."""
+    if not neo4j_settings.uses_local_server:
+        pytest.skip("needs the local server's jars")
+    home = _scratch_home(tmp_path, neo4j_settings)
+    settings = neo4j_settings.with_local(home=home, bolt_port=free_port(), http_port=free_port(), heap="512m",
+                                         pagecache="64m")
+    local.start(settings, timeout=180)
+    try:
+        schema.migrate(settings)
+        build_world(settings)
+        yield settings
+    finally:
+        local.stop(settings)
+
+
+def test_the_database_goes_away_and_comes_back_under_an_open_page(own_server, page, tmp_path):
+    """Issue 14 item 8: with Neo4j stopped under an open page, the next view shows one line
+    (what cannot be reached, what to do) within seconds, not a blank page for a minute of
+    driver retries; when Neo4j is back the page draws itself again without a reload."""
+    import re
+    import time
+
+    settings = own_server
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = free_port()
+    proc = start_app(port, RINGSCOPE_HOME=str(tmp_path), RINGSCOPE_BOLT_PORT=str(settings.local.bolt_port),
+                     RINGSCOPE_HTTP_PORT=str(settings.local.http_port), NEO4J_URI=settings.uri)
+    try:
+        page.goto(f"http://127.0.0.1:{port}")
+        page.get_by_role("heading", name="Ring queue").wait_for()
+        open_ring = page.get_by_role("button", name="Open ring")
+        open_ring.wait_for()
+        wait_idle(page)
+
+        local.stop(settings)
+        began = time.monotonic()
+        open_ring.click()  # the ring's summary is not cached yet: this view needs the server
+        line = page.get_by_text(f"cannot reach Neo4j at {settings.uri}", exact=False)
+        line.wait_for(timeout=15_000)
+        waited = time.monotonic() - began
+        text = line.inner_text()
+        assert "ringscope db start" in text and "tries again" in text, text  # what to do
+        assert waited < 10, f"the page said nothing for {waited:.1f} s"
+        assert page.locator("[data-testid=stAlertContentError]").count() == 1
+        shot(page, "10-database-gone")
+
+        local.start(settings, timeout=180)
+        back = time.monotonic()
+        page.get_by_role("heading", name=re.compile("^Ring ring-a")).wait_for(timeout=30_000)
+        wait_idle(page)
+        assert page.get_by_text("cannot reach Neo4j", exact=False).count() == 0
+        assert time.monotonic() - back < 30
+        shot(page, "11-database-back")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
