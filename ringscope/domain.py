@@ -82,6 +82,22 @@ LINK_TITLES: dict[str, str] = {
     "HAS_MEMBER": "member",
 }
 
+#: What an account's identifiers over each identity link are called when counted ("2 devices").
+LINK_NOUNS: dict[str, tuple[str, str]] = {
+    "PAID_WITH": ("payment instrument", "payment instruments"),
+    "USED_DEVICE": ("device", "devices"),
+    "USED_IP": ("IP", "IPs"),
+    "SENT_TEMPLATE": ("template", "templates"),
+    "HAS_EMAIL_DOMAIN": ("e-mail domain", "e-mail domains"),
+    "IN_ORG": ("org", "orgs"),
+}
+
+
+def count_of(link: str, n: int) -> str:
+    """`count_of("USED_IP", 118)` -> "118 IPs"."""
+    one, many = LINK_NOUNS.get(link, (link, link))
+    return f"{n:,} {one if n == 1 else many}"
+
 # --------------------------------------------------------------------------- detection
 
 #: Signal families, in detection's order: the identifier kind or account trait that two

@@ -204,6 +204,27 @@ def test_ring_view_expands_pages_and_collapses_with_the_picker(app):
     assert f"IP:{SUPERNODE_IP}" not in at.session_state[key].nodes
 
 
+def test_an_account_shows_its_counts_per_kind_and_expands_one_kind_at_a_time(app, world):  # noqa: F811
+    """Issue 14, evidence first: the side panel names an account's identifiers per kind, rarest
+    first ("1 payment instrument, ..."), and a kind's button draws only that kind."""
+    from ringscope import domain
+
+    at = _open(app, "ring", ring="ring-b")
+    key = "ring-graph::ring-b::250::2::50"
+    at.selectbox(key=f"{key}::pick").set_value("Account:b-01").run()
+    links = graph_panel.evidence_counts(data.entity("Account", "b-01")["links"])
+    line = ", ".join(domain.count_of(c["type"], c["links"]) for c in links)
+    assert line.startswith("1 payment instrument")
+    assert any(_plain(c.value).startswith(line + ". Show one kind at a time") for c in at.caption)
+    before = set(at.session_state[key].nodes)
+    at.button(key=f"{key}::link::PAID_WITH").click().run()
+    assert not at.exception
+    state = at.session_state[key]
+    assert state.expansions["Account:b-01"].link == "PAID_WITH"
+    assert {n.split(":", 1)[0] for n in set(state.nodes) - before} <= {"PaymentInstrument"}
+    assert "PaymentInstrument:pi-B1" in state.nodes and at.button(key=f"{key}::link::PAID_WITH").disabled
+
+
 def test_a_click_on_a_node_expands_it_through_the_components_callback(world):  # noqa: F811
     """What the browser's click reaches in Python: the toggle on the live neighbourhood query."""
     st.cache_data.clear()
