@@ -96,7 +96,7 @@ def _properties(state: GraphState, nid: str) -> str:
     from attackers). Markdown, not a data grid: the first grid on a page loads and starts
     glide-data-grid, which delayed the ring view's graph by ~0.2 s."""
     n = state.nodes[nid]
-    lines = [f"- **{ui.md(k)}**: {ui.md('' if v is None else v)}" for k, v in sorted(n.props.items())
+    lines = [f"- **{ui.md(k)}**: {ui.md('' if v is None else display.when(v))}" for k, v in sorted(n.props.items())
              if k not in ("hour_profile", "daily_dates", "daily_counts")]
     return "\n".join(lines) or "No properties."
 

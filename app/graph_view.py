@@ -257,7 +257,7 @@ def node_tooltip(n: GNode) -> str:
     for name in _NODE_FIELDS.get(n.kind, ()):
         value = n.props.get(name)
         if value not in (None, "", []):
-            lines.append(f"{name.replace('_', ' ')}: {short(value, TOOLTIP_VALUE_CHARS)}")
+            lines.append(f"{name.replace('_', ' ')}: {short(display.when(value), TOOLTIP_VALUE_CHARS)}")
     return "\n".join(lines)
 
 

@@ -272,7 +272,7 @@ def _apply(ring_id: str, where: str, change_fn, verb: str, clear: tuple[str, ...
 
 def history_frame(entries: list[tagging.AuditEntry]) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"at": e.at, "by": e.by, "action": e.action, "before": tagging.describe_value(e.before),
+        [{"at": display.when(e.at), "by": e.by, "action": e.action, "before": tagging.describe_value(e.before),
           "after": tagging.describe_value(e.after)} for e in entries],
         columns=["at", "by", "action", "before", "after"],
     )

@@ -51,4 +51,27 @@ def has_bidi(value: Any) -> bool:
     return isinstance(value, str) and _BIDI.search(value) is not None
 
 
-__all__ = ["BIDI_CONTROLS", "has_bidi", "mark", "neutral", "neutral_deep"]
+def when(value: Any) -> Any:
+    """A date-time as an investigator reads it, in UTC to the second:
+    `2025-03-01T10:00:05.123456789Z` -> "2025-03-01 10:00:05 UTC" (a Neo4j DateTime, a
+    datetime or ISO text with an offset; naive ones are taken to be UTC). Anything else
+    (a date, a number, None, other text) is returned unchanged."""
+    from datetime import datetime, timezone
+
+    from .domain import _parse_iso_datetime
+
+    if isinstance(value, str):
+        parsed = _parse_iso_datetime(value)
+        if parsed is None:
+            return value
+        value = parsed
+    to_native = getattr(value, "to_native", None)
+    native = to_native() if to_native else value
+    if not isinstance(native, datetime):
+        return value
+    if native.tzinfo is not None:
+        native = native.astimezone(timezone.utc)
+    return native.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+__all__ = ["BIDI_CONTROLS", "has_bidi", "mark", "neutral", "neutral_deep", "when"]

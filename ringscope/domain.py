@@ -113,6 +113,26 @@ FAMILY_QUERIES: dict[str, str] = {
     "template": "template_co_usage",
 }
 
+#: What an investigator reads for each name in Ring.signals (the stored query behind a
+#: signal, detection/registry.py); the code name stays in a tooltip.
+SIGNAL_TITLES: dict[str, str] = {
+    "instrument_fanout": "Shared payment instrument",
+    "device_fanout": "Shared device",
+    "ip_cooccurrence": "Same IP address at the same time",
+    "email_pattern_clusters": "E-mail addresses from one pattern",
+    "signup_bursts": "Sign-up burst",
+    "template_co_usage": "Shared prompt templates",
+    "dense_blocks": "Dense block of rare templates and addresses",
+    "declared_orgs": "Same declared org",
+    "automation_signature": "Script-like usage",
+}
+
+
+def signal_title(name: str) -> str:
+    """`ip_cooccurrence` (or its family, `ip`) -> "Same IP address at the same time"; an
+    unknown name as it is."""
+    return SIGNAL_TITLES.get(name) or SIGNAL_TITLES.get(FAMILY_QUERIES.get(name, ""), name)
+
 # --------------------------------------------------------------------------- ring statuses
 
 

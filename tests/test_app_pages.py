@@ -108,7 +108,8 @@ def test_queue_ranks_rings_filters_them_and_opens_one(app, world):  # noqa: F811
     table = at.dataframe[0].value
     assert list(table["ring_id"]) == ["ring-a", "ring-b"]
     row = table.iloc[0]
-    assert row["size"] == 8 and row["status"] == "new" and set(row["signals"]) == {"instrument", "device", "template"}
+    assert row["size"] == 8 and row["status"] == "new" and set(row["signals"]) == {
+        "Shared payment instrument", "Shared device", "Shared prompt templates"}  # words, not code names
     assert row["exchanges"] == 900 + sum(800 - i for i in range(1, 8))
     assert str(row["first_activity"]).startswith("2025-03-01 02:00")
     assert any(":param statuses => []" in c and "MATCH (ring:Ring)" in c for c in _codes(at))
@@ -170,6 +171,25 @@ def test_ring_view_explains_draws_and_times_the_ring_safely(app):
     for name in ("ring_graph", "ring_summary", "ring_signups", "ring_daily_exchanges", "ring_hour_profile", "ring_members"):
         assert f"// name: {name}" not in codes  # the header stays out; the runnable part is shown
     assert ":param ring_id => 'ring-a'" in codes and "HAS_MEMBER" in codes
+
+
+def test_signals_read_as_words_and_times_as_utc(app, world):  # noqa: F811
+    """Issue 14: signals in plain words (code names in the tooltip), times readable in UTC."""
+    from ringscope import domain
+
+    at = _open(app, "ring", ring="ring-a")
+    headline = [m for m in at.markdown if _plain(m.value).startswith("Signals:")]
+    assert headline and "Shared payment instrument" in _plain(headline[0].value)
+    assert "instrument" not in _plain(headline[0].value).split(":", 1)[1].lower().replace("payment instrument", "")
+    assert "instrument" in headline[0].help
+    key = "ring-graph::ring-a::250::2::50"
+    at.selectbox(key=f"{key}::pick").set_value("Account:a-01").run()
+    props = [_plain(m.value) for m in at.markdown if "created_at" in _plain(m.value)]
+    assert props and re.search(r"created_at\*\*: \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC", props[0]), props
+    queue = _open(app, "queue")
+    frame = [d for d in queue.dataframe if "signals" in d.value.columns][0].value
+    assert domain.signal_title("instrument") in frame.iloc[0]["signals"] or \
+        domain.signal_title("ip") in frame.iloc[0]["signals"]
 
 
 def test_ring_view_expands_pages_and_collapses_with_the_picker(app):
