@@ -156,13 +156,16 @@ def clear_ring_caches() -> None:
 # --------------------------------------------------------------------------- exploration
 
 
-def neighbourhood(kind: str, key: str, skip: int, limit: int, after: str = "") -> tuple[list[GNode], list[GEdge], int]:
-    """One page of a node's neighbours, in the query's order (GraphState's fetch). Not cached:
-    pages are cheap and an investigator expects what the graph holds now."""
+def neighbourhood(kind: str, key: str, skip: int, limit: int, after: str = "",
+                  link: str = "") -> tuple[list[GNode], list[GEdge], int]:
+    """One page of a node's neighbours, in the query's order (GraphState's fetch): an account's
+    evidence first (the kinds it has fewest of, the most shared first); with `link`, only its
+    identifiers over that relationship type. Not cached: pages are cheap and an investigator
+    expects what the graph holds now."""
     _, rows = _read_graph("neighbourhood", {"kind": kind, "key": key, "skip": int(skip), "limit": int(limit),
-                                            "after": str(after)})
+                                            "after": str(after), "link": str(link)})
     if not rows:
-        return [], [], _neighbour_total(kind, key)
+        return [], [], (0 if link else _neighbour_total(kind, key))
     nodes, edges = graph_from_values(v for row in rows for v in row[:3])
     centre = node_id(kind, key)
     neighbours = [n for nid, n in nodes.items() if nid != centre]

@@ -12,6 +12,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from ringscope import display, domain
+
 from . import ui
 
 #: Keys whose text is a sentence explaining the ring (shown first, as text).
@@ -88,8 +90,9 @@ def signal_rows(evidence: Any) -> list[dict[str, Any]]:
                 if accounts is not None and accounts != members:
                     count += f", {accounts} in all"
                 shown.append(f"{item['id']} ({count})" if count else str(item["id"]))
-        rows.append({"signal": str(name), "identifiers shared": info.get("identifiers"),
-                     "links supported": info.get("links_supported"), "strongest shared identifiers": "; ".join(shown)})
+        rows.append({"signal": domain.signal_title(str(name)), "identifiers shared": info.get("identifiers"),
+                     "links supported": info.get("links_supported"), "strongest shared identifiers": "; ".join(shown),
+                     "code name": str(name)})
     return rows
 
 
@@ -104,7 +107,8 @@ def summary_sentence(evidence: Any) -> str | None:
     if s.get("coordination") is not None or s.get("behaviour") is not None:
         parts.append(f"coordination {s.get('coordination', '?')}, operator-like behaviour {s.get('behaviour', '?')}")
     if s.get("created_first"):
-        parts.append(f"signed up between {s['created_first']} and {s.get('created_last') or s['created_first']}")
+        parts.append(f"signed up between {display.when(s['created_first'])} and "
+                     f"{display.when(s.get('created_last') or s['created_first'])}")
     if s.get("exchanges") is not None:
         parts.append(f"{s['exchanges']:,} exchanges" if isinstance(s["exchanges"], int) else f"{s['exchanges']} exchanges")
     orgs = s.get("declared_orgs")
@@ -117,7 +121,9 @@ def render_headline(summary: dict[str, Any]) -> None:
     """Signals and the one-sentence summary: text only, shown above the graph."""
     signals = summary.get("signals") or []
     if signals:
-        st.markdown("Signals: " + " · ".join(f"**{ui.md(s)}**" for s in signals))
+        # plain words; the code names (Ring.signals, the stored queries) in the tooltip
+        st.markdown("Signals: " + " · ".join(f"**{ui.md(domain.signal_title(s))}**" for s in signals),
+                    help="Code names: " + ", ".join(ui.md(s) for s in signals))
     evidence = summary.get("evidence_parsed")
     sentence = summary_sentence(evidence)
     if sentence:
@@ -146,7 +152,7 @@ def render(summary: dict[str, Any]) -> None:
     ]
     shared = summary.get("shared") or []
     base += [(f"shared {s['kind']} identifiers", s["identifiers"]) for s in shared]
-    rows = [(k, v) for k, v in base if v not in (None, "")] + facts
+    rows = [(k, display.when(v)) for k, v in base if v not in (None, "")] + [(k, display.when(v)) for k, v in facts]
     if rows:
         st.dataframe(ui.table(pd.DataFrame([{"fact": k, "value": "" if v is None else str(v)} for k, v in rows])),
                      hide_index=True, width="stretch")

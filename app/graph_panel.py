@@ -1,7 +1,9 @@
 """The graph with its side panel, shared by the ring view, the entity view and the console.
 
-A click on a node expands it (its first 50 neighbours) or, when expanded,
-collapses it; the side panel shows the selected node and offers the same
+A click on a node expands it (its first 50 neighbours; an account's evidence
+first: the kinds it has fewest of, the most shared first) or, when expanded,
+collapses it; an account's counts per kind ("2 devices, 118 IPs") expand one kind
+at a time; the side panel shows the selected node and offers the same
 actions as buttons ("show 50 more" for supernodes), plus a picker of every node
 on screen for keyboard users and for tests that do not run JavaScript. The
 panel is a fragment: a click reruns only the graph, not the whole page.
@@ -13,7 +15,7 @@ from typing import Any, Callable
 import pandas as pd
 import streamlit as st
 
-from ringscope import display
+from ringscope import display, domain
 from ringscope.errors import RingScopeError
 
 from . import data, ui
@@ -56,6 +58,9 @@ def apply_action(state: GraphState, action: str, nid: str, fetch=None) -> str:
     if action == "collapse":
         removed = state.collapse(nid)
         return f"collapsed {nid}: {removed} nodes removed"
+    if action.startswith("link:"):
+        added = state.expand_link(nid, action.split(":", 1)[1], fetch)
+        return f"expanded {nid}'s {action.split(':', 1)[1]}: {added} nodes added"
     raise ValueError(f"unknown graph action {action!r}")
 
 
@@ -91,9 +96,39 @@ def _properties(state: GraphState, nid: str) -> str:
     from attackers). Markdown, not a data grid: the first grid on a page loads and starts
     glide-data-grid, which delayed the ring view's graph by ~0.2 s."""
     n = state.nodes[nid]
-    lines = [f"- **{ui.md(k)}**: {ui.md('' if v is None else v)}" for k, v in sorted(n.props.items())
+    lines = [f"- **{ui.md(k)}**: {ui.md('' if v is None else display.when(v))}" for k, v in sorted(n.props.items())
              if k not in ("hour_profile", "daily_dates", "daily_counts")]
     return "\n".join(lines) or "No properties."
+
+
+def evidence_counts(links: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An account's links by type (entity_lookup's `links`) in evidence order: shared
+    identifiers first, the kinds it has fewest of first; its e-mail domain and org last
+    (the order the neighbourhood query expands them in)."""
+    context = {"HAS_EMAIL_DOMAIN", "IN_ORG"}
+    return sorted((link for link in links if link["type"] in domain.LINK_NOUNS),
+                  key=lambda link: (link["type"] in context, link["links"], link["type"]))
+
+
+def _kind_buttons(state_key: str, nid: str, account_id: str, exp) -> None:
+    """"2 payment instruments, 2 devices, 118 IPs, 121 templates": one button per kind, which
+    shows only that kind of the account's identifiers, the most shared first."""
+    try:
+        found = data.entity("Account", account_id)
+    except RingScopeError:
+        return
+    counts = evidence_counts(found["links"]) if found else []
+    if not counts:
+        return
+    st.caption(", ".join(domain.count_of(c["type"], c["links"]) for c in counts) +
+               ". Show one kind at a time, rarest first:")
+    cols = st.columns(2)
+    for i, c in enumerate(counts):
+        current = exp is not None and exp.link == c["type"]
+        cols[i % 2].button(domain.count_of(c["type"], c["links"]), key=f"{state_key}::link::{c['type']}",
+                           width="stretch", type="primary" if current else "secondary", disabled=current,
+                           on_click=_run_action, args=(state_key, f"link:{c['type']}", nid),
+                           help="Only these identifiers of the account, the ones most accounts share first.")
 
 
 @st.fragment
@@ -139,8 +174,11 @@ def graph_panel(state_key: str, *, height: int = 620, cypher: tuple[str, dict[st
                 b2.button(f"Show {PAGE_SIZE} more", key=f"{state_key}::more", width="stretch",
                           disabled=not exp.has_more, on_click=_run_action, args=(state_key, "more", picked),
                           help=f"{exp.shown} of {exp.total} neighbours shown.")
-                st.caption(f"{exp.shown} of {exp.total} neighbours shown")
+                st.caption(f"{exp.shown} of {domain.count_of(exp.link, exp.total)} shown" if exp.link
+                           else f"{exp.shown} of {exp.total} neighbours shown")
             kind, key = parse_node_id(picked)
+            if kind == "Account":
+                _kind_buttons(state_key, picked, key, exp)
             if st.button("Open entity view", key=f"{state_key}::open", width="stretch"):
                 ui.open_entity(kind, key)
             with st.container(height=260, border=False):
@@ -155,5 +193,6 @@ def graph_panel(state_key: str, *, height: int = 620, cypher: tuple[str, dict[st
         kind, key = parse_node_id(state.selected)
         exp = state.expansions.get(state.selected)
         skip, after = exp.next_page() if exp else (0, "")
-        ui.show_cypher("neighbourhood", {"kind": kind, "key": key, "skip": skip, "limit": PAGE_SIZE, "after": after},
+        ui.show_cypher("neighbourhood", {"kind": kind, "key": key, "skip": skip, "limit": PAGE_SIZE, "after": after,
+                                        "link": exp.link if exp else ""},
                        label="Cypher: expanding the selected node (next page)", key=f"{state_key}::next")

@@ -250,7 +250,7 @@ def node_tooltip(n: GNode) -> str:
     for name in _NODE_FIELDS.get(n.kind, ()):
         value = n.props.get(name)
         if value not in (None, "", []):
-            lines.append(f"{name.replace('_', ' ')}: {short(value, TOOLTIP_VALUE_CHARS)}")
+            lines.append(f"{name.replace('_', ' ')}: {short(display.when(value), TOOLTIP_VALUE_CHARS)}")
     return "\n".join(lines)
 
 
@@ -457,6 +457,8 @@ class Expansion:
     #: supernode's 100th page costs what its first does (accounts page by skip: their
     #: neighbours are few, and keys of different kinds may be equal).
     after: str = ""
+    #: An account expanded one kind at a time: the relationship type shown ("" every kind).
+    link: str = ""
     #: What this expansion put into the graph (and so what collapsing it takes out).
     nodes: list[str] = field(default_factory=list)
     edges: list[str] = field(default_factory=list)
@@ -512,7 +514,8 @@ class GraphState:
     def _add_page(self, exp: Expansion, fetch: Fetch) -> int:
         kind, key = parse_node_id(exp.node_id)
         skip, after = exp.next_page()
-        new_nodes, new_edges, total = fetch(kind, key, skip, PAGE_SIZE, after=after)
+        extra = {"link": exp.link} if exp.link else {}
+        new_nodes, new_edges, total = fetch(kind, key, skip, PAGE_SIZE, after=after, **extra)
         exp.total = total
         if new_nodes:
             exp.after = new_nodes[-1].key
@@ -540,6 +543,24 @@ class GraphState:
         if nid in self.expansions:
             return 0
         exp = Expansion(nid)
+        self.expansions[nid] = exp
+        self.selected = nid
+        return self._add_page(exp, fetch)
+
+    def expand_link(self, nid: str, link: str, fetch: Fetch) -> int:
+        """Show one kind of an account's identifiers (those over relationship type `link`),
+        the most shared first, instead of what the node shows now: one kind at a time.
+        Returns how many nodes were added."""
+        if nid not in self.nodes:
+            raise KeyError(f"{nid} is not on the graph")
+        if link not in LINK_TYPES:
+            raise ValueError(f"unknown relationship type {link!r}")
+        exp = self.expansions.get(nid)
+        if exp is not None and exp.link == link:
+            return 0
+        if exp is not None:
+            self.collapse(nid)
+        exp = Expansion(nid, link=link)
         self.expansions[nid] = exp
         self.selected = nid
         return self._add_page(exp, fetch)

@@ -113,11 +113,31 @@ def _table_key(ring_id: str, include_removed: bool) -> str:
     return f"members_table::{ring_id}::{int(include_removed)}::{generation}"
 
 
+def _selection_key(ring_id: str) -> str:
+    return f"members_sel::{ring_id}"
+
+
+def selected_ids(ring_id: str) -> list[str]:
+    """The account ids ticked in the members table, as the table's on_select callback kept them."""
+    return list(st.session_state.get(_selection_key(ring_id), []))
+
+
+def _keep_selection(ring_id: str, table_key: str, frame: pd.DataFrame) -> None:
+    """The members table's on_select callback: turn the ticked row positions into the account
+    ids of the rows the investigator saw (`frame`, the table as drawn) and keep them in session
+    state. Remove reads them from there, not from the grid's event at form time: the grid sends
+    its selection after a debounce, and a submit that overtakes it would carry no selection."""
+    event = st.session_state.get(table_key)
+    rows = list(event["selection"]["rows"]) if event and event.get("selection") else []
+    st.session_state[_selection_key(ring_id)] = chosen_ids(frame, rows)
+
+
 def _case_changed(ring_id: str, *, graph: bool = False) -> None:
     """Reset the members table's selection and any pending confirmation; with `graph`, the
     case itself changed and the ring graph is drawn again (case_generation)."""
     st.session_state[f"members_gen::{ring_id}"] = st.session_state.get(f"members_gen::{ring_id}", 0) + 1
     st.session_state.pop(f"members_confirm::{ring_id}", None)
+    st.session_state.pop(_selection_key(ring_id), None)
     if graph:
         st.session_state[f"case_gen::{ring_id}"] = case_generation(ring_id) + 1
 
@@ -150,8 +170,14 @@ def members(ring_id: str, summary: dict[str, Any]) -> None:
                (f", {summary['removed']} removed" if summary["removed"] else "") +
                (f"; the first {len(frame)} by member score" if len(frame) < summary["members"] else "") +
                ". Select rows to take accounts out of the case.")
-    event = st.dataframe(
-        ui.table(frame), key=_table_key(ring_id, include_removed), on_select="rerun", selection_mode="multi-row",
+    table_key = _table_key(ring_id, include_removed)
+    if table_key not in st.session_state:
+        # A grid drawn afresh (first time, back from another tab, other rows) shows no tick:
+        # a selection kept from before would be invisible, so it goes.
+        st.session_state.pop(_selection_key(ring_id), None)
+    st.dataframe(
+        ui.table(frame), key=table_key, selection_mode="multi-row",
+        on_select=lambda: _keep_selection(ring_id, table_key, frame),
         hide_index=True, width="stretch",
         column_config={
             "created_at": st.column_config.DatetimeColumn("signed up", format="YYYY-MM-DD HH:mm"),
@@ -162,8 +188,9 @@ def members(ring_id: str, summary: dict[str, Any]) -> None:
             "member_score": st.column_config.NumberColumn("member score", format="%.2f"),
         },
     )
-    rows = event.selection.rows if event and event.selection else []
-    chosen = chosen_ids(frame, rows)
+    chosen = selected_ids(ring_id)
+    if chosen:
+        st.caption(ui.md("Ticked: " + ", ".join(chosen[:20]) + (f" and {len(chosen) - 20} more" if len(chosen) > 20 else "")))
     ui.show_cypher("ring_members", {"ring_id": ring_id, "include_removed": include_removed, "skip": 0, "limit": 500})
 
     me = ui.current()
@@ -245,7 +272,7 @@ def _apply(ring_id: str, where: str, change_fn, verb: str, clear: tuple[str, ...
 
 def history_frame(entries: list[tagging.AuditEntry]) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"at": e.at, "by": e.by, "action": e.action, "before": tagging.describe_value(e.before),
+        [{"at": display.when(e.at), "by": e.by, "action": e.action, "before": tagging.describe_value(e.before),
           "after": tagging.describe_value(e.after)} for e in entries],
         columns=["at", "by", "action", "before", "after"],
     )

@@ -8,7 +8,7 @@ from typing import Any, Iterator
 
 import streamlit as st
 
-from ringscope import auth, display
+from ringscope import auth, db, display
 from ringscope.app import signin
 from ringscope.auth import Identity
 from ringscope.catalog import CatalogError, get_query, to_cypher_literal
@@ -181,13 +181,32 @@ def role_note(right: str) -> None:
     st.caption(md(f"Your role ({role}) cannot {auth.RIGHT_TEXT[right]}: that needs {auth.RIGHTS[right]} or higher."))
 
 
+#: Seconds between two checks whether an unreachable Neo4j is back (see retry_when_back).
+RETRY_SECONDS = 3
+
+
 @contextmanager
 def errors_as_one_line() -> Iterator[None]:
-    """A RingScopeError (database down, query rejected, bad input) becomes one st.error line."""
+    """A RingScopeError (database down, query rejected, bad input) becomes one st.error line.
+    When Neo4j cannot be reached, the page also checks every few seconds whether it is back
+    and then draws itself again: it recovers without a reload (issue 14, item 8)."""
     try:
         yield
+    except db.DatabaseUnavailable as exc:
+        error((str(exc).splitlines()[0] if str(exc) else type(exc).__name__) +
+              f" This page tries again every {RETRY_SECONDS} s.")
+        retry_when_back()
     except (RingScopeError, CatalogError) as exc:
         error(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+
+
+@st.fragment(run_every=RETRY_SECONDS)
+def retry_when_back() -> None:
+    """Runs on its own every RETRY_SECONDS while the page shows "cannot reach Neo4j"; once the
+    server answers, the whole page runs again."""
+    if st.session_state.pop("_db_retry_armed", False) and db.reachable(load_settings()):
+        st.rerun()
+    st.session_state["_db_retry_armed"] = True  # the first run is the page's own: check from the next one
 
 
 def int_param(name: str, default: int, lo: int, hi: int) -> int:

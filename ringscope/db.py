@@ -109,6 +109,16 @@ def get_driver(settings: Settings | None = None, *, interactive: bool = False) -
         return driver
 
 
+def reachable(settings: Settings | None = None) -> bool:
+    """Whether the server answers now (a Bolt handshake on the fail-fast interactive driver;
+    no query): how a page that could not reach Neo4j knows it is back."""
+    try:
+        get_driver(settings, interactive=True).verify_connectivity()
+    except Exception:  # noqa: BLE001 - any failure means "not yet"
+        return False
+    return True
+
+
 def close_all() -> None:
     with _lock:
         for driver in _drivers.values():
@@ -453,6 +463,7 @@ __all__ = [
     "QueryFailed",
     "batched",
     "close_all",
+    "reachable",
     "get_driver",
     "run",
     "run_batched",

@@ -14,7 +14,10 @@ that it is there and what it is; the stored value is never changed.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from typing import Any
+
+from .domain import _parse_iso_datetime
 
 #: The explicit directional formatting characters (UAX #9): LRE, RLE, PDF, LRO, RLO,
 #: LRI, RLI, FSI, PDI.
@@ -51,4 +54,25 @@ def has_bidi(value: Any) -> bool:
     return isinstance(value, str) and _BIDI.search(value) is not None
 
 
-__all__ = ["BIDI_CONTROLS", "has_bidi", "mark", "neutral", "neutral_deep"]
+def when(value: Any) -> Any:
+    """A date-time as an investigator reads it, in UTC to the second:
+    `2025-03-01T10:00:05.123456789Z` -> "2025-03-01 10:00:05 UTC" (a Neo4j DateTime, a
+    datetime or ISO text with an offset; naive ones are taken to be UTC). Anything else
+    (a date, a number, None, other text) is returned unchanged."""
+    if isinstance(value, str):
+        if len(value) < 20 or value[4:5] != "-" or value[10:11] != "T":  # not a date-time: the common case
+            return value
+        parsed = _parse_iso_datetime(value)
+        if parsed is None:
+            return value
+        value = parsed
+    to_native = getattr(value, "to_native", None)
+    native = to_native() if to_native else value
+    if not isinstance(native, datetime):
+        return value
+    if native.tzinfo is not None:
+        native = native.astimezone(timezone.utc)
+    return native.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+__all__ = ["BIDI_CONTROLS", "has_bidi", "mark", "neutral", "neutral_deep", "when"]

@@ -85,6 +85,22 @@ LINK_TITLES: dict[str, str] = {
     "HAS_MEMBER": "member",
 }
 
+#: What an account's identifiers over each identity link are called when counted ("2 devices").
+LINK_NOUNS: dict[str, tuple[str, str]] = {
+    "PAID_WITH": ("payment instrument", "payment instruments"),
+    "USED_DEVICE": ("device", "devices"),
+    "USED_IP": ("IP", "IPs"),
+    "SENT_TEMPLATE": ("template", "templates"),
+    "HAS_EMAIL_DOMAIN": ("e-mail domain", "e-mail domains"),
+    "IN_ORG": ("org", "orgs"),
+}
+
+
+def count_of(link: str, n: int) -> str:
+    """`count_of("USED_IP", 118)` -> "118 IPs"."""
+    one, many = LINK_NOUNS.get(link, (link, link))
+    return f"{n:,} {one if n == 1 else many}"
+
 # --------------------------------------------------------------------------- detection
 
 #: Signal families, in detection's order: the identifier kind or account trait that two
@@ -99,6 +115,26 @@ FAMILY_QUERIES: dict[str, str] = {
     "burst": "signup_bursts",
     "template": "template_co_usage",
 }
+
+#: What an investigator reads for each name in Ring.signals (the stored query behind a
+#: signal, detection/registry.py); the code name stays in a tooltip.
+SIGNAL_TITLES: dict[str, str] = {
+    "instrument_fanout": "Shared payment instrument",
+    "device_fanout": "Shared device",
+    "ip_cooccurrence": "Same IP address at the same time",
+    "email_pattern_clusters": "E-mail addresses from one pattern",
+    "signup_bursts": "Sign-up burst",
+    "template_co_usage": "Shared prompt templates",
+    "dense_blocks": "Dense block of rare templates and addresses",
+    "declared_orgs": "Same declared org",
+    "automation_signature": "Script-like usage",
+}
+
+
+def signal_title(name: str) -> str:
+    """`ip_cooccurrence` (or its family, `ip`) -> "Same IP address at the same time"; an
+    unknown name as it is."""
+    return SIGNAL_TITLES.get(name) or SIGNAL_TITLES.get(FAMILY_QUERIES.get(name, ""), name)
 
 # --------------------------------------------------------------------------- ring statuses
 

@@ -106,7 +106,8 @@ def test_queue_ranks_rings_filters_them_and_opens_one(app, world):  # noqa: F811
     table = at.dataframe[0].value
     assert list(table["ring_id"]) == ["ring-a", "ring-b"]
     row = table.iloc[0]
-    assert row["size"] == 8 and row["status"] == "new" and set(row["signals"]) == {"instrument", "device", "template"}
+    assert row["size"] == 8 and row["status"] == "new" and set(row["signals"]) == {
+        "Shared payment instrument", "Shared device", "Shared prompt templates"}  # words, not code names
     assert row["exchanges"] == 900 + sum(800 - i for i in range(1, 8))
     assert str(row["first_activity"]).startswith("2025-03-01 02:00")
     assert any(":param statuses => []" in c and "MATCH (ring:Ring)" in c for c in _codes(at))
@@ -170,6 +171,25 @@ def test_ring_view_explains_draws_and_times_the_ring_safely(app):
     assert ":param ring_id => 'ring-a'" in codes and "HAS_MEMBER" in codes
 
 
+def test_signals_read_as_words_and_times_as_utc(app, world):  # noqa: F811
+    """Issue 14: signals in plain words (code names in the tooltip), times readable in UTC."""
+    from ringscope import domain
+
+    at = _open(app, "ring", ring="ring-a")
+    headline = [m for m in at.markdown if _plain(m.value).startswith("Signals:")]
+    assert headline and "Shared payment instrument" in _plain(headline[0].value)
+    assert "instrument" not in _plain(headline[0].value).split(":", 1)[1].lower().replace("payment instrument", "")
+    assert "instrument" in headline[0].help
+    key = "ring-graph::ring-a::250::2::50"
+    at.selectbox(key=f"{key}::pick").set_value("Account:a-01").run()
+    props = [_plain(m.value) for m in at.markdown if "created_at" in _plain(m.value)]
+    assert props and re.search(r"created_at\*\*: \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC", props[0]), props
+    queue = _open(app, "queue")
+    frame = [d for d in queue.dataframe if "signals" in d.value.columns][0].value
+    assert domain.signal_title("instrument") in frame.iloc[0]["signals"] or \
+        domain.signal_title("ip") in frame.iloc[0]["signals"]
+
+
 def test_ring_view_expands_pages_and_collapses_with_the_picker(app):
     at = _open(app, "ring", ring="ring-a")
     key = "ring-graph::ring-a::250::2::50"
@@ -200,6 +220,27 @@ def test_ring_view_expands_pages_and_collapses_with_the_picker(app):
     at.selectbox(key=f"{key}::pick").set_value("Account:a-08").run()
     at.button(key=f"{key}::collapse").click().run()
     assert f"IP:{SUPERNODE_IP}" not in at.session_state[key].nodes
+
+
+def test_an_account_shows_its_counts_per_kind_and_expands_one_kind_at_a_time(app, world):  # noqa: F811
+    """Issue 14, evidence first: the side panel names an account's identifiers per kind, rarest
+    first ("1 payment instrument, ..."), and a kind's button draws only that kind."""
+    from ringscope import domain
+
+    at = _open(app, "ring", ring="ring-b")
+    key = "ring-graph::ring-b::250::2::50"
+    at.selectbox(key=f"{key}::pick").set_value("Account:b-01").run()
+    links = graph_panel.evidence_counts(data.entity("Account", "b-01")["links"])
+    line = ", ".join(domain.count_of(c["type"], c["links"]) for c in links)
+    assert line.startswith("1 payment instrument")
+    assert any(_plain(c.value).startswith(line + ". Show one kind at a time") for c in at.caption)
+    before = set(at.session_state[key].nodes)
+    at.button(key=f"{key}::link::PAID_WITH").click().run()
+    assert not at.exception
+    state = at.session_state[key]
+    assert state.expansions["Account:b-01"].link == "PAID_WITH"
+    assert {n.split(":", 1)[0] for n in set(state.nodes) - before} <= {"PaymentInstrument"}
+    assert "PaymentInstrument:pi-B1" in state.nodes and at.button(key=f"{key}::link::PAID_WITH").disabled
 
 
 def test_a_click_on_a_node_expands_it_through_the_components_callback(world):  # noqa: F811
@@ -362,10 +403,13 @@ def test_a_selection_is_bound_to_account_ids_not_rows(app, world):  # noqa: F811
 
     settings = world["settings"]
     at = _tab(_open(app, "ring", ring="ring-b"), "ring-b", "Accounts")
-    key = _members_table_key(at)
-    at.session_state[key] = {"selection": {"rows": [0], "columns": []}}
-    at.run()
     first = [d for d in at.dataframe if "account_id" in d.value.columns][0].value.iloc[0]["account_id"]
+    # A tick on row 1, as the grid's on_select callback keeps it (AppTest cannot tick a grid;
+    # the browser test does): the ids live in session state, so a submit that overtakes the
+    # grid's own debounced event still removes what was ticked.
+    at.session_state["members_sel::ring-b"] = [first]
+    at.run()
+    assert any(f"Ticked: {first}" == _plain(c.value) for c in at.caption)
     _submit(at, "Remove from case")
     assert any(f"out of ring ring-b's case: {first}?" in _plain(w.value) for w in at.warning)
     _submit(at, "Confirm removal")
@@ -375,6 +419,21 @@ def test_a_selection_is_bound_to_account_ids_not_rows(app, world):  # noqa: F811
     _submit(at, "Remove from case")
     assert any("Select rows or type account ids to remove." in _plain(w.value) for w in at.warning)
     assert _members_of("ring-b", settings) == before
+    assert "members_sel::ring-b" not in at.session_state  # the change cleared the kept selection
+
+
+def test_a_kept_selection_goes_when_the_grid_is_drawn_afresh(app, world):  # noqa: F811
+    """Back from another tab (or other rows shown) the grid shows no tick: the ids kept from
+    before must not be removed unseen."""
+    at = _tab(_open(app, "ring", ring="ring-b"), "ring-b", "Accounts")
+    at.session_state["members_sel::ring-b"] = ["b-01"]
+    at.run()
+    assert any("Ticked: b-01" == _plain(c.value) for c in at.caption)
+    at = _tab(at, "ring-b", "History")
+    at = _tab(at, "ring-b", "Accounts")
+    assert not any(_plain(c.value).startswith("Ticked:") for c in at.caption)
+    _submit(at, "Remove from case")
+    assert any("Select rows or type account ids to remove." in _plain(w.value) for w in at.warning)
 
 
 def _tab(at: AppTest, ring_id: str, name: str) -> AppTest:

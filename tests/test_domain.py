@@ -93,3 +93,30 @@ def test_search_kinds_that_are_node_kinds_use_the_domain_names():
         assert get_query(query).mode == "read", name
     every = {k for text in ("1.2.3.4", "10.0.0.0/8", "a@b.c", "acc-1") for k in search.guess_search_kinds(text)}
     assert every <= set(search.SEARCH_KINDS)
+
+
+def test_every_signal_detection_writes_has_a_plain_title():
+    """Issue 14: the app shows signals in words; every name Ring.signals can hold has one."""
+    from ringscope.detection.registry import SIGNALS
+    from ringscope.detection.rings import AUTOMATION_SIGNAL
+
+    names = {s.query for s in SIGNALS} | {AUTOMATION_SIGNAL}
+    assert names <= set(domain.SIGNAL_TITLES), names - set(domain.SIGNAL_TITLES)
+    assert domain.signal_title("ip_cooccurrence") == "Same IP address at the same time"
+    assert domain.signal_title("ip") == domain.signal_title("ip_cooccurrence")  # a family name too
+    assert domain.signal_title("something_new") == "something_new"
+
+
+def test_times_read_in_utc_to_the_second():
+    import datetime as dt
+
+    import neo4j.time
+
+    from ringscope import display
+
+    assert display.when("2025-03-01T10:00:05.123456789Z") == "2025-03-01 10:00:05 UTC"
+    assert display.when("2025-03-01T12:00:05+02:00") == "2025-03-01 10:00:05 UTC"
+    assert display.when(neo4j.time.DateTime(2025, 3, 1, 10, 0, 5, 999999999, tzinfo=dt.timezone.utc)) == \
+        "2025-03-01 10:00:05 UTC"
+    for other in ("b-01", "2025-03-01", 3, None, ["x"]):
+        assert display.when(other) == other

@@ -64,15 +64,92 @@ def test_a_busy_identifier_pages_in_key_order_whichever_path_reads_it(clean_db):
     assert _page(clean_db, "Device", "no-such-device", 0, 3) == []
 
 
-def test_an_accounts_neighbourhood_is_its_identifiers_by_key(clean_db):
+def test_an_accounts_neighbourhood_lists_its_shared_identifiers_before_its_e_mail_domain(clean_db):
     _graph(clean_db)
     rows = _page(clean_db, "Account", "acc-04", 0, 50)
     keys = [next(iter(v for k, v in dict(row[2]).items() if k in ("instrument_id", "device_id", "address",
                                                                        "fingerprint", "domain"))) for row in rows]
-    assert keys == ["10.0.0.9", "card-acc-04", "example.org", "laptop", "tpl-x"]
+    # one of each kind: by relationship type; the e-mail domain (shared by all 30) last
+    assert keys == ["card-acc-04", "tpl-x", "laptop", "10.0.0.9", "example.org"]
     assert {row[3] for row in rows} == {5}
-    assert [row[2]["instrument_id"] for row in _page(clean_db, "Account", "acc-04", 1, 1)] == ["card-acc-04"]
-    assert [row[2]["device_id"] for row in _page(clean_db, "Account", "acc-04", 0, 1, after="example.org")] == ["laptop"]
+    assert [row[2]["fingerprint"] for row in _page(clean_db, "Account", "acc-04", 1, 1)] == ["tpl-x"]
+
+
+def _evidence_graph(settings) -> None:
+    """ev-1: 2 cards, 2 devices, 5 IPs, 6 templates; some shared with other accounts."""
+    w = World()
+    for a in ("ev-1", "ev-2", "ev-3", "ev-4"):
+        w.account(a, email=f"{a}@mail.example")
+    for c in ("card-a", "card-b"):
+        w.card("ev-1", c)
+    w.card("ev-2", "card-b")  # card-b shared by 2
+    for d in ("dev-a", "dev-b"):
+        w.device("ev-1", d)
+    for a in ("ev-2", "ev-3"):
+        w.device(a, "dev-a")  # dev-a shared by 3
+    for i in range(5):
+        w.ip("ev-1", f"10.1.0.{i}")
+    for a in ("ev-2", "ev-3", "ev-4"):
+        w.ip(a, "10.1.0.3")  # the most shared IP
+    for i in range(6):
+        w.template("ev-1", f"tpl-{i}", 3)
+    w.write(settings)
+
+
+def test_an_account_expands_evidence_first_and_one_kind_at_a_time(clean_db):
+    """Issue 14, evidence first: the kinds an account has fewest of come first (its 2 cards and
+    2 devices before 5 IPs and 6 templates), within a kind the most shared first, the e-mail
+    domain last; `link` shows one kind, with its own total; pages by skip keep that order."""
+    _evidence_graph(clean_db)
+    rows = _page(clean_db, "Account", "ev-1", 0, 50)
+    keys = [coalesce_key(row[2]) for row in rows]
+    assert keys == ["card-b", "card-a", "dev-a", "dev-b", "10.1.0.3", "10.1.0.0", "10.1.0.1", "10.1.0.2",
+                    "10.1.0.4", "tpl-0", "tpl-1", "tpl-2", "tpl-3", "tpl-4", "tpl-5", "mail.example"]
+    assert {row[3] for row in rows} == {16}
+    paged = [coalesce_key(row[2]) for skip in range(0, 16, 3) for row in _page(clean_db, "Account", "ev-1", skip, 3)]
+    assert paged == keys
+    query = get_query("neighbourhood")
+    _, ips = db.run_read_graph(query.cypher, query.bind({"kind": "Account", "key": "ev-1", "link": "USED_IP"}),
+                               settings=clean_db)
+    assert [coalesce_key(row[2]) for row in ips] == ["10.1.0.3", "10.1.0.0", "10.1.0.1", "10.1.0.2", "10.1.0.4"]
+    assert {row[3] for row in ips} == {5} and {row[1].type for row in ips} == {"USED_IP"}
+    # an identifier's neighbours are unchanged: accounts by key
+    _, sharers = db.run_read_graph(query.cypher, query.bind({"kind": "IP", "key": "10.1.0.3", "link": "USED_IP"}),
+                                   settings=clean_db)
+    assert [row[2]["account_id"] for row in sharers] == ["ev-1", "ev-2", "ev-3", "ev-4"]
+
+
+def test_the_app_expands_an_account_one_kind_at_a_time(clean_db):
+    """The app's side of it, through data.neighbourhood on the live server: the counts per kind
+    in evidence order, and GraphState.expand_link showing one kind, replacing the last."""
+    from ringscope.app import data, graph_panel
+    from ringscope.app.graph_view import GraphState, node_id
+    from ringscope import domain
+
+    _evidence_graph(clean_db)
+    data.entity.clear()
+    found = data.entity("Account", "ev-1")
+    counts = graph_panel.evidence_counts(found["links"])
+    assert ", ".join(domain.count_of(c["type"], c["links"]) for c in counts) == \
+        "2 payment instruments, 2 devices, 5 IPs, 6 templates, 1 e-mail domain"
+    me = node_id("Account", "ev-1")
+    state = GraphState.from_graph("g", {}, {})
+    account = data.neighbourhood("IP", "10.1.0.3", 0, 1)[0][0]
+    state.nodes[me] = account
+    state.positions[me] = (0.0, 0.0)
+    assert state.expand_link(me, "USED_DEVICE", data.neighbourhood) == 2
+    assert sorted(n for n in state.nodes if n != me) == ["Device:dev-a", "Device:dev-b"]
+    assert state.expansions[me].total == 2
+    assert state.expand_link(me, "USED_IP", data.neighbourhood) == 5  # the devices go, the IPs come
+    assert sorted(n for n in state.nodes if n != me)[0] == "IP:10.1.0.0" and len(state.nodes) == 6
+    state.collapse(me)
+    assert list(state.nodes) == [me]
+
+
+def coalesce_key(node) -> str:
+    props = dict(node)
+    return next(props[k] for k in ("account_id", "instrument_id", "device_id", "address", "fingerprint", "domain")
+                if k in props)
 
 
 def _entity(settings, kind, key, **params):

@@ -6,7 +6,7 @@ ack` uses, so both write the same audit trail.
 import pandas as pd
 import streamlit as st
 
-from ringscope import alerts
+from ringscope import alerts, display
 from ringscope.app import ui
 
 st.title("Alert inbox")
@@ -44,7 +44,7 @@ with ui.errors_as_one_line():
         st.markdown("**Accounts:** " + ", ".join(ui.md(a) for a in alert.account_ids[:50])
                     + (f" (+{len(alert.account_ids) - 50} more)" if len(alert.account_ids) > 50 else ""))
         if alert.status_by:
-            st.caption(ui.md(f"{alert.status} by {alert.status_by} at {alert.status_at}"))
+            st.caption(ui.md(f"{alert.status} by {alert.status_by} at {display.when(alert.status_at)}"))
         if ui.may("tag"):
             with st.form(f"alert_form::{alert.alert_id}"):
                 note = st.text_input("Note (kept in the audit trail)", key=f"alert_note::{alert.alert_id}")
@@ -64,7 +64,7 @@ with ui.errors_as_one_line():
         trail = alerts.history(alert.alert_id)
         if trail:
             st.markdown("**History**")
-            st.dataframe(ui.table(pd.DataFrame([{"at": e.at, "by": e.by, "from": (e.before or {}).get("status"),
+            st.dataframe(ui.table(pd.DataFrame([{"at": display.when(e.at), "by": e.by, "from": (e.before or {}).get("status"),
                                         "to": (e.after or {}).get("status"), "note": (e.after or {}).get("note")}
                                        for e in trail])), hide_index=True, width="stretch")
     ui.show_cypher("list_alerts", {"status": status, "kind": kind, "severity": severity, "ring_id": "",

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from ringscope import tagging
+from ringscope import display, tagging
 from ringscope.app import data, graph_panel, ui
 from ringscope.app.graph_view import KINDS, PAGE_SIZE, GraphState, node_id
 
@@ -29,7 +29,7 @@ with ui.errors_as_one_line():
     left, right = st.columns([1, 1])
     with left:
         st.markdown("**Properties**")
-        props = [{"property": k, "value": "" if v is None else str(v)} for k, v in sorted(node.props.items())
+        props = [{"property": k, "value": "" if v is None else str(display.when(v))} for k, v in sorted(node.props.items())
                  if k not in ("hour_profile", "daily_dates", "daily_counts")]
         st.dataframe(ui.table(pd.DataFrame(props, columns=["property", "value"])), hide_index=True, width="stretch")
     with right:

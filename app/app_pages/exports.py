@@ -2,6 +2,7 @@
 import pandas as pd
 import streamlit as st
 
+from ringscope import display
 from ringscope.app import tagging_panel, ui
 from ringscope.errors import RingScopeError
 from ringscope.tagging import STATUSES
@@ -41,7 +42,7 @@ with ui.errors_as_one_line():
     st.subheader("Exports recorded")
     records = export.list_exports(limit=200)
     frame = pd.DataFrame(
-        [{"at": r.at, "by": r.by, "status": ui.status_title(r.status), "rings": ", ".join(r.ring_ids),
+        [{"at": display.when(r.at), "by": r.by, "status": ui.status_title(r.status), "rings": ", ".join(r.ring_ids),
           "folder": r.out_dir, "export": r.export_id} for r in records],
         columns=["at", "by", "status", "rings", "folder", "export"],
     )

@@ -1,7 +1,7 @@
 """Ring queue: detected rings ranked by score, filtered; a row opens the ring."""
 import streamlit as st
 
-from ringscope import display
+from ringscope import display, domain
 from ringscope.app import data, ui
 from ringscope.tagging import STATUSES
 
@@ -18,7 +18,8 @@ with ui.errors_as_one_line():
                               placeholder="any status")
     top = float(options["max_score"] or 0.0)
     min_score = c2.slider("Minimum score", 0.0, max(top, 1.0), 0.0, step=0.01, key="queue_min_score")
-    signal = c3.selectbox("Signal", [""] + options["signals"], format_func=lambda s: s or "any signal",
+    signal = c3.selectbox("Signal", [""] + options["signals"],
+                          format_func=lambda s: domain.signal_title(s) if s else "any signal",
                           key="queue_signal")
     label = c4.selectbox("Label", [""] + options["labels"], format_func=lambda s: display.neutral(s) or "any label",
                          key="queue_label")
@@ -27,7 +28,8 @@ with ui.errors_as_one_line():
 
     st.caption(f"{len(frame)} of {options['total']} rings" + (f" (first {limit})" if len(frame) >= limit else "")
                + ". Select a row to open the ring.")
-    table = frame.assign(status=frame["status"].map(ui.status_title))
+    table = frame.assign(status=frame["status"].map(ui.status_title),
+                         signals=frame["signals"].map(lambda names: [domain.signal_title(n) for n in names or []]))
     event = st.dataframe(
         ui.table(table),
         key="queue_table",
@@ -44,9 +46,9 @@ with ui.errors_as_one_line():
             "labels": st.column_config.ListColumn("Labels"),
             "exchanges": st.column_config.NumberColumn("Exchanges", format="localized"),
             "tokens": st.column_config.NumberColumn("Tokens", format="localized"),
-            "first_activity": st.column_config.DatetimeColumn("First activity", format="YYYY-MM-DD HH:mm"),
-            "last_activity": st.column_config.DatetimeColumn("Last activity", format="YYYY-MM-DD HH:mm"),
-            "detected_at": st.column_config.DatetimeColumn("Detected", format="YYYY-MM-DD HH:mm"),
+            "first_activity": st.column_config.DatetimeColumn("First activity (UTC)", format="YYYY-MM-DD HH:mm"),
+            "last_activity": st.column_config.DatetimeColumn("Last activity (UTC)", format="YYYY-MM-DD HH:mm"),
+            "detected_at": st.column_config.DatetimeColumn("Detected (UTC)", format="YYYY-MM-DD HH:mm"),
         },
     )
     selected = event.selection.rows if event and event.selection else []
