@@ -63,6 +63,15 @@ def start_app(port: int, **overrides: str) -> subprocess.Popen:
     raise RuntimeError("streamlit did not answer /_stcore/health within 60 s")
 
 
+def stop_app(proc) -> None:
+    """End an app process started by `start_app`: terminate, then kill after 15 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 @pytest.fixture
 def app_url(world):
     ARTIFACTS.mkdir(exist_ok=True)
@@ -71,11 +80,7 @@ def app_url(world):
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_app(proc)
 
 
 @pytest.fixture
@@ -404,8 +409,4 @@ def test_the_database_goes_away_and_comes_back_under_an_open_page(own_server, pa
         assert time.monotonic() - back < 30
         shot(page, "11-database-back")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_app(proc)
