@@ -24,6 +24,7 @@ COMMANDS = {
     "evaluate": "ringscope.detection.cli:evaluate",
     "explain": "ringscope.detection.cli:explain",
     "tag": "ringscope.tagging_cli:tag",
+    "mark": "ringscope.marks_cli:mark",
     "export": "ringscope.export.cli:export",
     "verify": "ringscope.export.cli:verify",
     "app": "ringscope.app.cli:app",

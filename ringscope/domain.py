@@ -60,6 +60,8 @@ RECORD_KEYS: dict[str, str] = {
     "DetectionRun": "run_id",
     "Export": "export_id",
     "IngestedFile": "sha256",
+    #: an investigator's verdict on an account or identifier (see MARK_KINDS), one per entity
+    "Mark": "mark_id",
     "SchemaMigration": "version",
 }
 
@@ -70,6 +72,32 @@ def kind(name_or_label: str) -> Kind:
     if found is None:
         raise ValueError(f"unknown kind {name_or_label!r}: one of {', '.join(KINDS)}")
     return found
+
+
+# --------------------------------------------------------------------------- marks
+
+#: What an investigator can mark known-bad or known-good (BloodHound's Owned / Tier Zero):
+#: an account or an identifier, by kind name -> what it reads as. `email` is an e-mail
+#: address, which is not a node: its mark is keyed by the delivery mailbox and applies to
+#: every account whose Account.email_mailbox it is. The others are node kinds of KINDS.
+MARK_KINDS: dict[str, str] = {
+    "account": ACCOUNT.title,
+    "instrument": INSTRUMENT.title,
+    "device": DEVICE.title,
+    "ip": IP.title,
+    "template": TEMPLATE.title,
+    "email_domain": EMAIL_DOMAIN.title,
+    "email": "E-mail address",
+}
+
+#: A mark's verdict -> what an investigator reads. A cleared mark keeps its node (and its
+#: history) with verdict null.
+MARK_VERDICTS: dict[str, str] = {"known_bad": "known bad", "known_good": "known good"}
+
+
+def mark_id(kind_name: str, key: str) -> str:
+    """The key of the (:Mark) of one entity: `device:d-17`, `email:bob@example.com`."""
+    return f"{kind_name}:{key}"
 
 
 # --------------------------------------------------------------------------- links

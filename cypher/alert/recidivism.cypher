@@ -10,11 +10,14 @@
 //   Identifiers on more than max($cap_floor, $cap_share x all accounts) accounts are
 //   supernodes and ignored (detection's cap). This is how an operator coming back with
 //   fresh accounts shows: new sign-ups on old cards, old VM images, the same prompt set,
-//   while they are still few. One row per ring with every such account and what it shares.
-//   Read-only.
+//   while they are still few. Investigators' marks count: an identifier marked known-bad
+//   (an instrument, device, IP or template; `ringscope mark`) that a reported account uses
+//   is the ring's own whatever its share (IPs count only then), one marked known-good is
+//   never evidence, and an account marked known-good is never reported. One row per ring
+//   with every such account and what it shares. Read-only.
 // category: alert
 // mode: read
-// version: 1
+// version: 2
 // param: statuses = ["confirmed", "escalated"]  -- ring statuses whose identifiers are watched (exported rings always are)
 // param: min_templates = 3      -- shared prompt templates that count as the ring's template set
 // param: min_ring_share = 0.5   -- share of an identifier's accounts that must be the ring's for it to be the ring's own
@@ -37,30 +40,50 @@ WHERE r.status IN $statuses OR EXISTS { (r)<-[:INCLUDES]-(:Export) }
 WITH r, cap,
      COLLECT { MATCH (r)<-[:CONCERNS]-(:Alert)-[:CONCERNS]->(a:Account) RETURN DISTINCT a }
      + COLLECT { MATCH (r)-[h:HAS_MEMBER]->(a:Account)
-                 WHERE coalesce(h.removed, false) OR coalesce(h.added_by, 'detect') <> 'detect' RETURN a } AS known
+                 WHERE coalesce(h.removed, false) OR coalesce(h.added_by, 'detect') <> 'detect' RETURN a }
+     + COLLECT { MATCH (a:Account)<-[:MARKS]-(:Mark {verdict: 'known_good'}) RETURN a } AS known
 // the ring as reported: its identifiers are what a returning operator reuses
 WITH r, cap, known,
      [a IN COLLECT { MATCH (r)-[h:HAS_MEMBER]->(a:Account) WHERE NOT coalesce(h.removed, false) RETURN a } WHERE a IN known] AS sources
 CALL (r, cap, known, sources) {
   UNWIND sources AS s
   MATCH (s)-[:PAID_WITH]->(p:PaymentInstrument)
-  WITH p, cap, known, count(DISTINCT s) AS ring_users
-  WHERE coalesce(p.accounts, 0) <= cap AND ring_users >= $min_ring_share * COUNT { (p)<-[:PAID_WITH]-() }
+  WITH p, cap, known, count(DISTINCT s) AS ring_users, EXISTS { (p)<-[:MARKS]-(:Mark {verdict: 'known_bad'}) } AS bad
+  WHERE coalesce(p.accounts, 0) <= cap AND NOT EXISTS { (p)<-[:MARKS]-(:Mark {verdict: 'known_good'}) }
+    AND (bad OR ring_users >= $min_ring_share * COUNT { (p)<-[:PAID_WITH]-() })
   MATCH (p)<-[:PAID_WITH]-(c:Account) WHERE NOT c IN known
-  RETURN DISTINCT c, 'instrument ' + p.instrument_id AS shared
+  RETURN DISTINCT c, CASE WHEN bad THEN 'known-bad ' ELSE '' END + 'instrument ' + p.instrument_id AS shared
   UNION
   UNWIND sources AS s
   MATCH (s)-[:USED_DEVICE]->(d:Device)
-  WITH d, cap, known, count(DISTINCT s) AS ring_users
-  WHERE coalesce(d.accounts, 0) <= cap AND ring_users >= $min_ring_share * COUNT { (d)<-[:USED_DEVICE]-() }
+  WITH d, cap, known, count(DISTINCT s) AS ring_users, EXISTS { (d)<-[:MARKS]-(:Mark {verdict: 'known_bad'}) } AS bad
+  WHERE coalesce(d.accounts, 0) <= cap AND NOT EXISTS { (d)<-[:MARKS]-(:Mark {verdict: 'known_good'}) }
+    AND (bad OR ring_users >= $min_ring_share * COUNT { (d)<-[:USED_DEVICE]-() })
   MATCH (d)<-[:USED_DEVICE]-(c:Account) WHERE NOT c IN known
-  RETURN DISTINCT c, 'device ' + d.device_id AS shared
+  RETURN DISTINCT c, CASE WHEN bad THEN 'known-bad ' ELSE '' END + 'device ' + d.device_id AS shared
+  UNION
+  // an IP is evidence here only when an investigator marked it known-bad (proxies rotate)
+  UNWIND sources AS s
+  MATCH (s)-[:USED_IP]->(i:IP)<-[:MARKS]-(:Mark {verdict: 'known_bad'})
+  WITH DISTINCT i, cap, known
+  WHERE coalesce(i.accounts, 0) <= cap
+  MATCH (i)<-[:USED_IP]-(c:Account) WHERE NOT c IN known
+  RETURN DISTINCT c, 'known-bad IP ' + i.address AS shared
+  UNION
+  // one known-bad template is enough (the unmarked ones count as a set, below)
+  UNWIND sources AS s
+  MATCH (s)-[:SENT_TEMPLATE]->(t:PromptTemplate)<-[:MARKS]-(:Mark {verdict: 'known_bad'})
+  WITH DISTINCT t, cap, known
+  WHERE coalesce(t.accounts, 0) <= cap
+  MATCH (t)<-[:SENT_TEMPLATE]-(c:Account) WHERE NOT c IN known
+  RETURN DISTINCT c, 'known-bad template ' + t.fingerprint AS shared
   UNION
   UNWIND sources AS s
   MATCH (s)-[:SENT_TEMPLATE]->(t:PromptTemplate)
   WITH t, cap, known, count(DISTINCT s) AS senders
   WHERE coalesce(t.accounts, 0) <= cap AND senders >= 2
     AND senders >= $min_ring_share * COUNT { (t)<-[:SENT_TEMPLATE]-() }
+    AND NOT EXISTS { (t)<-[:MARKS]-(m:Mark) WHERE m.verdict IS NOT NULL }
   MATCH (t)<-[:SENT_TEMPLATE]-(c:Account) WHERE NOT c IN known
   WITH c, count(DISTINCT t) AS templates WHERE templates >= $min_templates
   RETURN c, toString(templates) + ' of its prompt templates' AS shared

@@ -7,6 +7,7 @@
 // transaction: auto
 // version: 2
 CREATE INDEX account_email IF NOT EXISTS FOR (n:Account) ON (n.email);
+CREATE INDEX account_email_mailbox IF NOT EXISTS FOR (n:Account) ON (n.email_mailbox);
 CREATE INDEX account_created_at IF NOT EXISTS FOR (n:Account) ON (n.created_at);
 CREATE INDEX account_org IF NOT EXISTS FOR (n:Account) ON (n.org_id);
 CREATE TEXT INDEX account_display_name IF NOT EXISTS FOR (n:Account) ON (n.display_name);

@@ -1,0 +1,74 @@
+"""`ringscope mark`: mark an account or identifier known-bad or known-good from the command line.
+
+Same functions as the app's entity view (`ringscope.marks`), so both write the same audit trail.
+"""
+from __future__ import annotations
+
+import click
+
+from . import auth, display, marks
+from .config import load_settings
+from .domain import MARK_KINDS, MARK_VERDICTS
+
+
+@click.command()
+@click.argument("kind", required=False, metavar="KIND")
+@click.argument("key", required=False, metavar="KEY")
+@click.option("--bad", "verdict", flag_value="known_bad", help="Mark it known-bad.")
+@click.option("--good", "verdict", flag_value="known_good", help="Mark it known-good.")
+@click.option("--clear", "verdict", flag_value="clear", help="Take its mark away (the mark's history stays).")
+@click.option("--reason", metavar="TEXT", help="Why (required with --bad, --good and --clear).")
+@click.option("--by", metavar="NAME", help="Your name for the audit trail (default: RINGSCOPE_INVESTIGATOR from .env); "
+                                         "the operating-system user running the command is recorded with it.")
+@click.option("--list", "list_all", is_flag=True, help="List every mark in force (with --bad or --good: only those).")
+def mark(kind: str | None, key: str | None, verdict: str | None, reason: str | None, by: str | None,
+         list_all: bool) -> None:
+    """Mark an account or identifier known-bad or known-good, with a reason.
+
+    KIND is one of: account, instrument (card), device, ip, template, email_domain,
+    email (an address; marked by its delivery mailbox, so dots and +tags that Gmail
+    ignores are seen through). Every change is appended to the mark's audit trail in
+    the graph. Known-bad identifiers feed the recidivism alert. Examples:
+
+    \b
+      ringscope mark device dev-17 --bad --reason "VM image of the March ring" --by alice
+      ringscope mark ip 203.0.113.7 --good --reason "office NAT" --by alice
+      ringscope mark device dev-17 --clear --reason "shared test device" --by alice
+      ringscope mark device dev-17          # its marks and history
+      ringscope mark --list --bad           # every known-bad mark
+    """
+    settings = load_settings()
+    if list_all:
+        if kind or key:
+            raise click.UsageError("--list takes no KIND or KEY")
+        if verdict == "clear":
+            raise click.UsageError("--list takes --bad or --good, not --clear")
+        found = marks.list_marks(verdict=verdict, settings=settings)
+        if not found:
+            click.echo("no marks")
+        for m in found:
+            click.echo(f"{m.describe()}; {m.accounts or 0} account(s)")
+        return
+    if not kind or not key:
+        raise click.UsageError(f"give KIND and KEY (KIND: {', '.join(MARK_KINDS)}), or --list")
+    if verdict is not None:
+        who = auth.cli_identity(by, settings)
+        if verdict == "clear":
+            change = marks.clear_mark(kind, key, reason or "", by=who, settings=settings)
+        else:
+            change = marks.set_mark(kind, key, verdict, reason or "", by=who, settings=settings)
+        after = MARK_VERDICTS.get(change.after["verdict"] or "", "no mark")
+        before = MARK_VERDICTS.get(change.before["verdict"] or "", "no mark")
+        shown = display.neutral(change.mark_id)
+        click.echo(f"{shown}: {before} -> {after}" if change.changed else f"{shown}: unchanged ({after})")
+        return
+    on = marks.marks_on(kind, key, settings=settings)
+    if not on:
+        click.echo("no mark on it" + (" or on what it uses" if marks.normalize_kind(kind) == "account" else ""))
+    for m in on:
+        click.echo(m.describe() + ("" if m.via == "itself" else f" [via {m.via}]"))
+    events = marks.history(kind, key, settings=settings)
+    if events:
+        click.echo("history (newest first):")
+        for event in events:
+            click.echo(f"  {event.describe()}")
