@@ -7,7 +7,7 @@ as an `(:Alert)` linked by `CONCERNS` to its ring and accounts:
 | kind | raised when | severity |
 |---|---|---|
 | `new_ring` | detection finds a ring no alert reported yet | medium (high if already confirmed/escalated) |
-| `recidivism` | accounts outside a confirmed, escalated or exported ring share its card, device or prompt-template set | high |
+| `recidivism` | accounts outside a confirmed, escalated or exported ring share its card, device or prompt-template set, or an identifier investigators marked known-bad (ringscope.marks) | high |
 | `actioned_active` | an account of an exported (enforced) ring is active again | high |
 | `ring_grew` | a reported ring's case gained accounts detection added | medium, high if confirmed/escalated/exported |
 | `ring_weakened` | detection no longer finds a flagged ring (kept as stale, never deleted), or finds it with fewer of its accounts, a signal less or a lower score | medium, high if confirmed/escalated/exported |

@@ -804,3 +804,50 @@ def test_a_removed_accounts_entity_view_says_who_took_it_out_of_which_ring(app, 
     # an account never removed shows no such line
     at = _open(at, "entity", kind="Account", key="b-01")
     assert not any("Taken out of a case" in _plain(w.value) for w in at.warning)
+
+
+# --------------------------------------------------------------------------- marks (issue 14 features)
+
+
+def test_the_entity_view_marks_an_identifier_and_shows_it_on_its_accounts(app, world):  # noqa: F811
+    """Mark dev-A1 known-bad from its entity view: the mark is in the graph with its audit
+    event as the signed-in (here: local) user, the page says so next to the form, and the
+    entity view of an account that used the device shows the mark, with how it reaches it."""
+    from ringscope import marks
+    at = _open(app, "entity", kind="Device", key="dev-A1")
+    assert any("Not marked" in _plain(c.value) for c in at.caption)
+    at.radio(key="mark_verdict::device::dev-A1").set_value("known_bad")
+    _submit(at, "Save mark")
+    # no reason: refused beside the form, nothing written
+    assert any("Nothing was saved: say why" in _plain(e.value) for e in at.error)
+    assert marks.marks_on("device", "dev-A1", settings=world["settings"]) == []
+    at.radio(key="mark_verdict::device::dev-A1").set_value("known_bad")
+    at.text_input(key="mark_reason::device::dev-A1").set_value("VM image <b>of</b> the ring \u202eexe")
+    _submit(at, "Save mark")
+    assert not at.exception
+    assert any("Marked device:dev-A1: known bad." in _plain(s.value) for s in at.success)
+    [mark] = marks.marks_on("device", "dev-A1", settings=world["settings"])
+    assert (mark.verdict, mark.by) == ("known_bad", LOCAL.label)
+    assert at.text_input(key="mark_reason::device::dev-A1").value == ""  # a save empties the reason
+    table = at.dataframe[-1].value
+    assert list(table["verdict"]) == ["known bad"] and "⟨U+202E⟩" in table["reason"][0]
+    at = _open(at, "entity", kind="Account", key="a-03")
+    assert any(_plain(w.value).startswith("Known bad: 1 mark(s)") for w in at.warning)
+    frames = [d.value for d in at.dataframe if "verdict" in d.value.columns]
+    assert list(frames[0]["on"]) == ["a device it used"]
+    # clearing it from the device's view takes it away everywhere, and the history keeps both
+    at = _open(at, "entity", kind="Device", key="dev-A1")
+    at.radio(key="mark_verdict::device::dev-A1").set_value("clear")
+    at.text_input(key="mark_reason::device::dev-A1").set_value("wrong device")
+    _submit(at, "Save mark")
+    assert marks.marks_on("account", "a-03", settings=world["settings"]) == []
+    assert [e.action for e in marks.history("device", "dev-A1", settings=world["settings"])] == ["clear_mark", "set_mark"]
+
+
+def test_a_viewer_sees_marks_but_no_mark_form(app, world, monkeypatch):  # noqa: F811
+    from auth_people import person
+    from ringscope.app import ui as app_ui
+    monkeypatch.setattr(app_ui, "identity", lambda: person("vic", role="viewer"))
+    at = _open(app, "entity", kind="Device", key="dev-A1")
+    assert not [b for b in at.button if b.label == "Save mark"]
+    assert any("cannot mark identifiers" in _plain(c.value) for c in at.caption)

@@ -1,9 +1,9 @@
-"""Entity view: one account or identifier, its links, its rings and its neighbourhood graph."""
+"""Entity view: one account or identifier, its links, its rings, its marks and its neighbourhood graph."""
 import pandas as pd
 import streamlit as st
 
 from ringscope import display, tagging
-from ringscope.app import data, graph_panel, ui
+from ringscope.app import data, graph_panel, marks_panel, ui
 from ringscope.app.graph_view import KINDS, PAGE_SIZE, GraphState, node_id
 
 kind = (st.query_params.get("kind") or "").strip()
@@ -62,6 +62,9 @@ with ui.errors_as_one_line():
                     if st.button(f"Open ring {removal.ring_id}", key=f"entity_removed::{removal.ring_id}"):
                         ui.open_ring(removal.ring_id)
     ui.show_cypher("entity_lookup", {"kind": kind, "key": key, "max_rings": 50})
+    # Known-bad / known-good, with a reason (ringscope.marks, the same as `ringscope mark`).
+    with ui.errors_as_one_line():
+        marks_panel.panel(kind, key, node.props)
 
     st.subheader("Neighbourhood")
     centre = node_id(kind, key)
