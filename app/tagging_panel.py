@@ -1,4 +1,5 @@
-"""Tagging in the ring view: status, labels, note, the accounts in the case, history.
+"""Tagging in the ring view: status, labels, note, assignee, comments, the accounts in the
+case, history.
 
 Every change goes through `ringscope.tagging` (the same functions as `ringscope tag`),
 which appends the audit event in the same transaction as the change and refuses what the
@@ -289,6 +290,77 @@ def history(ring_id: str) -> None:
     else:
         st.dataframe(ui.table(history_frame(entries)), hide_index=True, width="stretch")
     ui.show_cypher("ring_history", {"ring_id": ring_id, "limit": 500})
+
+
+def assignment(ring_id: str) -> None:
+    """Who works the case: take it, hand it to a colleague (an e-mail or a name), or unassign.
+    `tagging.assign`, audited; the signed-in identity is the one recorded as assigning."""
+    where = f"assign::{ring_id}"
+    tags_now = tagging.ring_tags(ring_id)
+    if tags_now.assignee:
+        st.markdown(f"**Assigned to:** {ui.md(tags_now.assignee)}" +
+                    (f" since {ui.md(display.when(tags_now.assigned_at))}" if tags_now.assigned_at else ""))
+    else:
+        st.markdown("**Assigned to:** nobody")
+    me = ui.current()
+    if not me.can("tag"):
+        ui.role_note("tag")
+        return
+    c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
+    other = c1.text_input("Assign to", key=f"assign_to::{ring_id}", placeholder="a colleague's e-mail or name",
+                          max_chars=tagging.MAX_ASSIGNEE_CHARS)
+    give = c2.button("Assign", key=f"assign_btn::{ring_id}")
+    take = c3.button("Assign to me", key=f"assign_me::{ring_id}", disabled=tags_now.assignee == me.label)
+    drop = tags_now.assignee is not None and st.button("Unassign", key=f"assign_none::{ring_id}")
+    who = me if take else (other if give else (None if drop else False))
+    if who is not False:
+        if give and not (other or "").strip():
+            ui.flash("Type who to assign the ring to (or use Assign to me).", "warning", where=where)
+        else:
+            try:
+                change = tagging.assign(ring_id, who, by=me)
+            except RingScopeError as exc:
+                ui.flash(f"Nothing was saved: {exc}", "error", where=where)
+            else:
+                ui.flash(f"Assigned to {change.after or 'nobody'}." if change.changed else "Nothing changed.",
+                         "success" if change.changed else "info", where=where)
+                st.session_state.pop(f"assign_to::{ring_id}", None)
+            finally:
+                data.clear_ring_caches()
+        st.rerun()
+    ui.show_flash(where)
+
+
+def comments(ring_id: str) -> None:
+    """The ring's comment thread, oldest first, and a box to add one (`tagging.comment`)."""
+    st.markdown("**Comments**")
+    thread = tagging.comments(ring_id)
+    if not thread:
+        st.caption("No comment yet.")
+    for c in thread:
+        with st.container(border=True):
+            st.caption(ui.md(f"#{c.seq} {c.by}, {display.when(c.at)}"))
+            st.markdown(ui.md(c.text))
+    ui.show_cypher("ring_comments", {"ring_id": ring_id, "limit": 1000})
+    me = ui.current()
+    if not me.can("comment"):
+        ui.role_note("comment")
+        return
+    where = f"comment::{ring_id}"
+    with st.form(f"comment_form::{ring_id}"):
+        text = st.text_area("Add a comment", key=f"comment_text::{ring_id}", max_chars=tagging.MAX_COMMENT_CHARS,
+                            help="Kept in the ring's audit trail and in its evidence bundle; it cannot be edited.")
+        post = st.form_submit_button("Post comment")
+    if post:
+        try:
+            added = tagging.comment(ring_id, text, by=me)
+        except RingScopeError as exc:
+            ui.flash(f"Nothing was saved: {exc}", "error", where=where)
+        else:
+            ui.flash(f"Comment #{added.seq} posted.", where=where)
+            st.session_state.pop(f"comment_text::{ring_id}", None)
+        st.rerun()
+    ui.show_flash(where)
 
 
 def export_available() -> bool:

@@ -55,6 +55,9 @@ MAX_LABEL_CHARS = 100
 MAX_NOTE_CHARS = 10_000
 #: Why accounts were put into a case by hand (cited in the export's enforcement actions).
 MAX_REASON_CHARS = 500
+MAX_COMMENT_CHARS = 5_000
+#: An assignee is a name or an e-mail address.
+MAX_ASSIGNEE_CHARS = 200
 
 #: Statuses only a lead may set, or move a ring out of: the decisions enforcement acts on.
 STATUS_RIGHTS: dict[str, str] = {"confirmed": "confirm", "escalated": "escalate"}
@@ -135,6 +138,22 @@ class RingTags:
     #: Accounts in the case that an investigator (not detection) added.
     added_members: int
     audit_events: int
+    #: Who works the case (an e-mail or a name), None when nobody; since when (ISO-8601 UTC).
+    assignee: str | None = None
+    assigned_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Comment:
+    """One comment of a ring's thread (an audit event with action `comment`)."""
+
+    event_id: str
+    seq: int
+    #: ISO-8601 UTC.
+    at: str
+    by: str
+    text: str
+    by_subject: str | None = None
 
 
 # --------------------------------------------------------------------------- validation
@@ -418,6 +437,58 @@ def tag_ring(
     ]
 
 
+def comment(ring_id: str, text: str, by: Identity, settings: Settings | None = None) -> Comment:
+    """Add a comment to the ring's thread; it is an audit event (`comment`), so it is in the
+    ring's history and its export's evidence.json. Needs the `comment` right (investigator)."""
+    ring_id = _ring_id(ring_id)
+    body = (text or "").strip()
+    if not body:
+        raise TaggingError("the comment is empty")
+    if len(body) > MAX_COMMENT_CHARS:
+        raise TaggingError(f"the comment is longer than {MAX_COMMENT_CHARS} characters")
+    acting(by, "comment")
+    rows = run_query("add_ring_comment", {"ring_id": ring_id, "text": body, **by.audit()}, settings=settings,
+                     allow_write=True)
+    if not rows:
+        raise _no_ring(ring_id)
+    row = rows[0]
+    return Comment(event_id=row["event_id"], seq=row["seq"], at=_iso(row["at"]), by=by.label, text=body,
+                   by_subject=by.subject)
+
+
+def comments(ring_id: str, *, limit: int = 1000, settings: Settings | None = None) -> list[Comment]:
+    """The ring's comment thread, oldest first ([] when none)."""
+    rows = run_query("ring_comments", {"ring_id": _ring_id(ring_id), "limit": int(limit)}, settings=settings)
+    out = []
+    for row in rows:
+        after = decode_json(row["after"])
+        out.append(Comment(event_id=row["event_id"], seq=row["seq"], at=_iso(row["at"]), by=row["by"],
+                           text=after.get("comment", "") if isinstance(after, dict) else str(after),
+                           by_subject=row["by_subject"]))
+    return out
+
+
+def assign(ring_id: str, assignee: Identity | str | None, by: Identity,
+           settings: Settings | None = None) -> TagChange:
+    """Assign the ring to someone, or unassign it (`assignee=None` or ""); audited (`assign`).
+
+    An Identity (someone taking the case, `assign(r, me, by=me)`) is recorded by its label and
+    subject; text (a colleague's e-mail or name) as given, with no subject: it names, it does
+    not prove. Needs the `tag` right (investigator).
+    """
+    ring_id = _ring_id(ring_id)
+    if isinstance(assignee, Identity):
+        name, subject = assignee.label, assignee.subject
+    else:
+        name, subject = (str(assignee or "").strip() or None), None
+        if name is not None and (len(name) > MAX_ASSIGNEE_CHARS or not name.isprintable()):
+            raise TaggingError(f"an assignee is a name or an e-mail address of at most {MAX_ASSIGNEE_CHARS} "
+                               "printable characters")
+    acting(by, "tag")
+    return _tag("set_ring_assignee", ring_id, "assign", {"assignee": name, "assignee_subject": subject}, by,
+                settings)
+
+
 # --------------------------------------------------------------------------- reads
 
 
@@ -515,11 +586,17 @@ def ring_tags(ring_id: str, settings: Settings | None = None) -> RingTags:
         removed_members=row["removed_members"],
         added_members=row["added_members"],
         audit_events=row["audit_events"],
+        assignee=row["assignee"],
+        assigned_at=_iso(row["assigned_at"]) or None,
     )
 
 
 __all__ = [
     "AuditEntry",
+    "Comment",
+    "assign",
+    "comment",
+    "comments",
     "DETECT",
     "MemberChange",
     "PermissionDenied",

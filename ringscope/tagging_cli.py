@@ -36,6 +36,10 @@ _STATUS_HELP = (
 @click.option("--reason", metavar="TEXT",
               help="With --add-account or --file --add: why the accounts belong in the case (the export's "
                    "enforcement actions cite it instead of the ring's detection signals).")
+@click.option("--comment", metavar="TEXT", help="Add a comment to the ring's thread (kept in its audit trail).")
+@click.option("--assign", "assignee", metavar="NAME",
+              help="Assign the ring to NAME (an e-mail or a name); --assign me assigns it to you (--by).")
+@click.option("--unassign", is_flag=True, help="Assign the ring to nobody.")
 @click.option("--by", metavar="NAME", help="Your name for the audit trail (default: RINGSCOPE_INVESTIGATOR from .env); "
                                          "the operating-system user running the command is recorded with it.")
 @click.option("--history", "show_history", is_flag=True,
@@ -52,6 +56,9 @@ def tag(
     accounts_file: Path | None,
     bulk_mode: str | None,
     reason: str | None,
+    comment: str | None,
+    assignee: str | None,
+    unassign: bool,
     by: str | None,
     show_history: bool,
 ) -> None:
@@ -65,6 +72,7 @@ def tag(
       ringscope tag ring-0001 --note "same BIN range as March" --by alice
       ringscope tag ring-0001 --remove-account acct-42 --by alice
       ringscope tag --file accounts.csv --ring ring-0001 --add --by alice
+      ringscope tag ring-0001 --comment "payments team confirms the BIN" --assign me --by alice
       ringscope tag ring-0001            # show tags and history
     """
     if ring_id and ring_option and ring_id != ring_option:
@@ -77,9 +85,12 @@ def tag(
     if bulk_mode is not None and accounts_file is None:
         raise click.UsageError("--add/--remove take their accounts from --file (single accounts: --add-account)")
 
+    if assignee is not None and unassign:
+        raise click.UsageError("--assign and --unassign: give one")
     settings = load_settings()
     wants_change = any([status is not None, labels, removed_labels, note is not None, add_accounts,
-                        remove_accounts, accounts_file is not None])
+                        remove_accounts, accounts_file is not None, comment is not None, assignee is not None,
+                        unassign])
     if wants_change:
         investigator = auth.cli_identity(by, settings)
         bulk_ids = tagging.read_account_ids(accounts_file) if accounts_file is not None else []
@@ -97,6 +108,12 @@ def tag(
             else:
                 change = tagging.remove_members(ring, bulk_ids, investigator, settings)
             _echo_members(change, source=accounts_file)
+        if assignee is not None or unassign:
+            who = investigator if (assignee or "").strip().lower() == "me" else (None if unassign else assignee)
+            _echo_tag(tagging.assign(ring, who, by=investigator, settings=settings))
+        if comment is not None:
+            added = tagging.comment(ring, comment, by=investigator, settings=settings)
+            click.echo(f"{ring}: comment #{added.seq} added")
     if show_history or not wants_change:
         _echo_history(ring, settings)
 
@@ -125,6 +142,8 @@ def _echo_history(ring: str, settings) -> None:
                f"{tags.members} account(s) in the case ({tags.removed_members} removed, {tags.added_members} added by investigators)")
     if tags.note:
         click.echo(f"note: {tags.note}")
+    if tags.assignee:
+        click.echo(f"assigned to {tags.assignee} since {tags.assigned_at}")
     events = tagging.history(ring, settings=settings)
     if not events:
         click.echo("history: none yet")

@@ -851,3 +851,37 @@ def test_a_viewer_sees_marks_but_no_mark_form(app, world, monkeypatch):  # noqa:
     at = _open(app, "entity", kind="Device", key="dev-A1")
     assert not [b for b in at.button if b.label == "Save mark"]
     assert any("cannot mark identifiers" in _plain(c.value) for c in at.caption)
+
+
+# --------------------------------------------------------------------------- comments and assignment
+
+
+def test_the_ring_view_takes_assigns_and_comments_as_the_signed_in_person(app, world):  # noqa: F811
+    from ringscope import tagging
+    at = _tab(_open(app, "ring", ring="ring-a"), "ring-a", "Tags and case")
+    assert any(_plain(m.value) == "**Assigned to:** nobody" for m in at.markdown)
+    assert any("No comment yet." in _plain(c.value) for c in at.caption)
+    _submit(at, "Assign to me")
+    assert not at.exception
+    assert tagging.ring_tags("ring-a", settings=world["settings"]).assignee == LOCAL.label
+    assert any(f"Assigned to {LOCAL.label}." in _plain(s.value) for s in at.success)
+    assert any(_plain(m.value).startswith(f"**Assigned to:** {LOCAL.label} since 20") for m in at.markdown)
+    at.text_input(key="assign_to::ring-a").set_value("erin@example.test")
+    _submit(at, "Assign")
+    assert tagging.ring_tags("ring-a", settings=world["settings"]).assignee == "erin@example.test"
+    # a comment holding markup and a direction override is posted as written, shown inert
+    at.text_area(key="comment_text::ring-a").set_value("see <img src=x onerror=alert(1)> \u202eexe")
+    _submit(at, "Post comment")
+    assert not at.exception
+    assert any("Comment #3 posted." in _plain(s.value) for s in at.success)
+    [c] = tagging.comments("ring-a", settings=world["settings"])
+    assert c.text == "see <img src=x onerror=alert(1)> \u202eexe" and c.by == LOCAL.label
+    shown = [m.value for m in at.markdown]
+    assert any(_plain(m) == "see <img src=x onerror=alert(1)> ⟨U+202E⟩exe" for m in shown)
+    assert not any("<img" in m and "\\<img" not in m for m in shown)  # escaped: inert
+    assert at.text_area(key="comment_text::ring-a").value == ""
+    # an empty comment is refused beside the form
+    _submit(at, "Post comment")
+    assert any("Nothing was saved: the comment is empty" in _plain(e.value) for e in at.error)
+    _submit(at, "Unassign")
+    assert tagging.ring_tags("ring-a", settings=world["settings"]).assignee is None

@@ -131,7 +131,8 @@ def test_bundle_contents_match_the_graph(world, tmp_path):
     evidence = json.loads((folder / "evidence.json").read_text())
     assert evidence["ring_id"] == "R1" and evidence["score"] == 0.912346
     assert evidence["signals"] == ["instrument_fanout", "device_fanout", "ip_cooccurrence", "signup_bursts"]
-    assert evidence["tags"] == {"status": "confirmed", "labels": ["proxy-farm"], "note": "same card"}
+    assert evidence["tags"] == {"status": "confirmed", "labels": ["proxy-farm"], "note": "same card", "assignee": None}
+    assert evidence["comments"] == []
     assert evidence["detection"]["evidence"] == {"signals": {"instrument_fanout": {"identifiers": 1}}, "behaviour": {"median": 0.9}}
     assert evidence["case"] == {"members": 4, "removed_members": ["a4"], "shared_identifiers": 4}
     trail = tagging.history("R1", settings=world)  # newest first; includes the export now
@@ -159,7 +160,7 @@ def test_bundle_contents_match_the_graph(world, tmp_path):
     manifest = json.loads(manifest_bytes)
     assert manifest["ring_ids"] == ["R1"] and manifest["exported_by"] == "carol"
     assert manifest["ringscope_version"] == __version__
-    assert manifest["queries"] == {"export_identifiers": 2, "export_members": 1, "export_ring_evidence": 2, "export_select_rings": 1}
+    assert manifest["queries"] == {"export_identifiers": 2, "export_members": 1, "export_ring_evidence": 3, "export_select_rings": 1}
     for name in CONTENT_FILES:
         data = (folder / name).read_bytes()
         assert manifest["files"][name] == {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
@@ -419,3 +420,21 @@ def test_every_time_in_a_bundle_has_one_format(clean_db, tmp_path):
     assert document["detection"]["evidence"]["signals"]["signup_bursts"]["note"] == "not a time"
     manifest = json.loads((info.path / MANIFEST).read_text())
     assert re.match(ONE_TIME_FORMAT, manifest["exported_at"])
+
+
+def test_the_bundle_carries_the_comment_thread_and_the_assignee(world, tmp_path):
+    """Issue 14 (comments and assignment): both are in the audit trail and in evidence.json."""
+    tagging.assign("R1", person("dana", email="dana@example.test"), by=person("dana", email="dana@example.test"),
+                   settings=world)
+    tagging.comment("R1", "Payments team confirms the BIN range.", by=person("alice"), settings=world)
+    tagging.comment("R1", "Device logs: <b>same VM</b> \u202e image", by=person("bob"), settings=world)
+    [info] = export_rings(tmp_path, ring_id="R1", by=person("carol"), settings=world)
+    evidence = json.loads((info.path / "evidence.json").read_text())
+    assert evidence["bundle_format"] == 3
+    assert evidence["tags"]["assignee"] == "dana@example.test"
+    assert [(c["seq"], c["by"], c["text"]) for c in evidence["comments"]] == [
+        (7, "alice", "Payments team confirms the BIN range."), (8, "bob", "Device logs: <b>same VM</b> \u202e image")]
+    assert all(c["at"].endswith("Z") and len(c["at"]) == 27 for c in evidence["comments"])
+    assert [e["action"] for e in evidence["audit"]][-3:] == ["assign", "comment", "comment"]
+    # graph.html shows no comment as markup (it holds no comment at all: the thread is evidence.json's)
+    assert "<b>same VM</b>" not in (info.path / "graph.html").read_text()

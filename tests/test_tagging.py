@@ -325,7 +325,8 @@ def test_tagging_queries_are_described():
     for q in queries:
         assert len(q.description) > 40, q.name
         assert all(p.help for p in q.params), q.name
-        assert q.mode == ("read" if q.name in ("ring_history", "ring_tags", "account_removals") else "write")
+        assert q.mode == ("read" if q.name in ("ring_history", "ring_tags", "account_removals", "ring_comments",
+                                               "entity_marks", "list_marks", "mark_history") else "write")
 
 
 def test_a_combined_save_is_one_transaction_all_or_nothing(clean_db):
@@ -370,3 +371,64 @@ def test_removals_say_which_ring_and_who_took_the_account_out(clean_db):
     assert tagging.removals("a1", settings=clean_db) == []
     tagging.add_members("R1", ["a2"], by=person("bob"), reason="back in", settings=clean_db)
     assert tagging.removals("a2", settings=clean_db) == []
+
+
+# --------------------------------------------------------------------------- comments and assignment
+
+
+def test_comments_are_an_audited_thread_oldest_first(clean_db):
+    make_ring(clean_db)
+    first = tagging.comment("R1", "  BIN range matches March  ", by=person("alice"), settings=clean_db)
+    second = tagging.comment("R1", "device logs requested", by=person("bob", email="bob@example.test"), settings=clean_db)
+    assert (first.seq, second.seq) == (1, 2) and first.text == "BIN range matches March"
+    thread = tagging.comments("R1", settings=clean_db)
+    assert [(c.seq, c.by, c.text) for c in thread] == [(1, "alice", "BIN range matches March"),
+                                                       (2, "bob@example.test", "device logs requested")]
+    assert [e["action"] for e in events(clean_db)] == ["comment", "comment"]
+    assert json.loads(events(clean_db)[0]["after"]) == {"comment": "BIN range matches March"}
+    assert tagging.history("R1", settings=clean_db)[0].action == "comment"
+    with pytest.raises(TaggingError, match="the comment is empty"):
+        tagging.comment("R1", "   ", by=person("alice"), settings=clean_db)
+    with pytest.raises(TaggingError, match="longer than"):
+        tagging.comment("R1", "x" * (tagging.MAX_COMMENT_CHARS + 1), by=person("alice"), settings=clean_db)
+    with pytest.raises(tagging.PermissionDenied, match="comment needs investigator"):
+        tagging.comment("R1", "hi", by=person("vic", role="viewer"), settings=clean_db)
+    with pytest.raises(TaggingError, match="no ring with id 'R9'"):
+        tagging.comment("R9", "hi", by=person("alice"), settings=clean_db)
+    assert len(events(clean_db)) == 2
+
+
+def test_assignment_records_who_and_is_audited(clean_db):
+    make_ring(clean_db)
+    dana = person("dana", email="dana@example.test")
+    taken = tagging.assign("R1", dana, by=dana, settings=clean_db)
+    assert taken.changed and (taken.before, taken.after) == (None, "dana@example.test")
+    props = ring(clean_db)
+    assert (props["assignee"], props["assignee_subject"]) == ("dana@example.test", "sub-dana")
+    assert tagging.ring_tags("R1", settings=clean_db).assignee == "dana@example.test"
+    assert tagging.ring_tags("R1", settings=clean_db).assigned_at.endswith("Z")
+    assert not tagging.assign("R1", dana, by=dana, settings=clean_db).changed  # no event for no change
+    handed = tagging.assign("R1", "erin@example.test", by=dana, settings=clean_db)
+    assert handed.changed and ring(clean_db).get("assignee_subject") is None  # a typed name proves nothing
+    tagging.assign("R1", None, by=dana, settings=clean_db)
+    assert tagging.ring_tags("R1", settings=clean_db).assignee is None
+    trail = events(clean_db)
+    assert [json.loads(e["after"])["assignee"] for e in trail] == ["dana@example.test", "erin@example.test", None]
+    assert {e["action"] for e in trail} == {"assign"}
+    with pytest.raises(TaggingError, match="printable"):
+        tagging.assign("R1", "eve\u202e", by=dana, settings=clean_db)
+    with pytest.raises(tagging.PermissionDenied):
+        tagging.assign("R1", "x", by=person("vic", role="viewer"), settings=clean_db)
+    assert len(events(clean_db)) == 3
+
+
+def test_cli_comments_and_assigns(clean_db):
+    make_ring(clean_db)
+    result = invoke("tag", "R1", "--comment", "waiting on payments", "--assign", "me", "--by", "alice")
+    assert result.exit_code == 0, result.output
+    assert "R1: comment #2 added" in result.output and "assign: none -> alice (os user" in result.output
+    shown = invoke("tag", "R1").output
+    assert "assigned to alice (os user" in shown and "comment" in shown
+    assert invoke("tag", "R1", "--unassign", "--by", "alice").exit_code == 0
+    assert tagging.ring_tags("R1", settings=clean_db).assignee is None
+    assert invoke("tag", "R1", "--assign", "x", "--unassign", "--by", "a").exit_code == 2

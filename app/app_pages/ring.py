@@ -140,6 +140,8 @@ with ui.errors_as_one_line():
     if tags_tab.open:
         with tags_tab:
             tagging_panel.tags(ring_id, summary)
+            tagging_panel.assignment(ring_id)
+            tagging_panel.comments(ring_id)
             tagging_panel.export_button(ring_id, summary["status"])
     if history_tab.open:
         with history_tab:

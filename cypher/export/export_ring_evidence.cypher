@@ -1,12 +1,12 @@
 // name: export_ring_evidence
 // title: A ring's evidence for its bundle: detection, tags and audit history
 // description: What detection found (score, size, signals, evidence JSON, when and by which
-//   version), what investigators decided (status, labels, note, accounts taken out of the
-//   case) and the ring's full audit trail in the order it was written. `exported` events
+//   version), what investigators decided (status, labels, note, assignee, accounts taken out
+//   of the case) and the ring's full audit trail in the order it was written. `exported` events
 //   are left out: they describe bundles, not the case, and would make every re-export differ.
 // category: export
 // mode: read
-// version: 2
+// version: 3
 // param: ring_id  -- the ring to export
 //
 // In Neo4j Browser or cypher-shell, set the parameters first:
@@ -16,6 +16,7 @@ RETURN r.ring_id AS ring_id,
        coalesce(r.status, 'new') AS status,
        coalesce(r.labels, []) AS labels,
        r.note AS note,
+       r.assignee AS assignee,
        r.score AS score,
        r.size AS size,
        coalesce(r.signals, []) AS signals,

@@ -4,7 +4,7 @@ One folder per ring, `ring-<ring_id>/`, holding::
 
     members.csv      the accounts in the case (removed accounts are not)
     identifiers.csv  instruments, devices, IPs and templates two or more of them share
-    evidence.json    detection (score, signals, evidence), tags, the audit history
+    evidence.json    detection (score, signals, evidence), tags and assignee, comments, the audit history
     graph.html       an offline snapshot of the ring's graph (no script, every string escaped)
     actions.jsonl    one enforcement action per account
     manifest.json    SHA-256 and size of every file above, who exported, when, with what
@@ -44,7 +44,8 @@ from .values import identifier_details, iso, plain, times_as_utc
 
 #: Bumped when the layout or meaning of a bundle's files changes.
 #: 2: kinds spelt as domain.py does (instrument, template); every time in one format.
-BUNDLE_FORMAT = 2
+#: 3: evidence.json has tags.assignee and the ring's comment thread (`comments`).
+BUNDLE_FORMAT = 3
 MANIFEST = "manifest.json"
 CONTENT_FILES = ("members.csv", "identifiers.csv", "evidence.json", "graph.html", "actions.jsonl")
 #: Stored queries whose results make up a bundle; their versions go into the manifest.
@@ -229,7 +230,12 @@ def evidence_document(data: RingData) -> dict[str, Any]:
             "detection_version": ring["detection_version"],
             "retired": ring["retired"],
         },
-        "tags": {"status": ring["status"], "labels": list(ring["labels"]), "note": ring["note"]},
+        "tags": {"status": ring["status"], "labels": list(ring["labels"]), "note": ring["note"],
+                 "assignee": ring.get("assignee")},
+        # The ring's comment thread (its `comment` audit events), oldest first; also in `audit`.
+        "comments": [{"seq": e["seq"], "at": e["at"], "by": e["by"], "by_subject": e.get("by_subject"),
+                      "text": (e["after"] or {}).get("comment") if isinstance(e["after"], dict) else e["after"]}
+                     for e in audit if e["action"] == "comment"],
         "case": {
             "members": len(data.members),
             "removed_members": list(ring["removed_members"]),
