@@ -372,6 +372,8 @@ def export_available() -> bool:
 
 
 def export_button(ring_id: str, status: str) -> None:
+    """Write the ring's bundle, replace an earlier one (after a confirmation naming when and
+    by whom it was written), and download it as a zip (the bundle and its manifest)."""
     st.markdown("**Evidence bundle**")
     if not export_available():
         st.caption("Exports are not available in this install.")
@@ -382,22 +384,78 @@ def export_button(ring_id: str, status: str) -> None:
     if not me.can("export"):
         ui.role_note("export")
         return
-    st.caption(ui.md(f"Writes this ring's bundle (accounts, shared identifiers, evidence, history, graph, "
+    where = f"export::{ring_id}"
+    confirm_key = f"export_replace::{ring_id}"
+    st.caption(ui.md(f"Writes this ring's bundle (accounts, shared identifiers, evidence, comments, history, graph, "
                      f"enforcement actions, SHA-256 manifest) under {export.default_out_dir()}."))
-    replace = st.checkbox("Replace an earlier bundle of this ring", key=f"export_force::{ring_id}")
-    if st.button("Export bundle", key=f"export::{ring_id}"):
-        bar = st.progress(0.0, text="Writing the bundle ...")
-        try:
-            bundles = export.export_rings(export.default_out_dir(), status=status, ring_id=ring_id, by=me,
-                                          force=replace, progress=progress_bar(bar))
-        except RingScopeError as exc:
-            bar.empty()
-            ui.error(str(exc))
-            return
-        data.clear_ring_caches()
-        ui.flash(f"Exported {describe_bundles(bundles)}.", where=f"export::{ring_id}")
+    existing = export.ring_bundle(ring_id)
+    if existing:
+        written = display.when(existing["exported_at"]) if existing["exported_at"] else "an unknown time"
+        st.caption(ui.md(f"Bundle on disk: {existing['path']}, written {written} by "
+                         f"{existing['exported_by'] or 'unknown'}."))
+    if st.button("Export bundle again" if existing else "Export bundle", key=f"export::{ring_id}"):
+        _export(ring_id, status, me, force=False, where=where, confirm_key=confirm_key)
+    if st.session_state.get(confirm_key):
+        with st.container(border=True):
+            when = display.when(existing["exported_at"]) if existing and existing["exported_at"] else "earlier"
+            st.warning(ui.md(f"Ring {ring_id} already has a bundle, written {when}"
+                             + (f" by {existing['exported_by']}" if existing and existing["exported_by"] else "")
+                             + ". Replace it with a new one from the graph as it is now? The earlier export "
+                               "stays recorded in the graph."))
+            y, n = st.columns(2)
+            if y.button("Replace", key=f"export_replace_yes::{ring_id}", type="primary"):
+                st.session_state.pop(confirm_key, None)
+                _export(ring_id, status, me, force=True, where=where, confirm_key=confirm_key)
+            if n.button("Cancel", key=f"export_replace_no::{ring_id}"):
+                st.session_state.pop(confirm_key, None)
+                st.rerun()
+    ui.show_flash(where)
+    if existing:
+        download(ring_id, existing)
+
+
+def _export(ring_id: str, status: str, me: Identity, *, force: bool, where: str, confirm_key: str) -> None:
+    from ringscope import export
+
+    bar = st.progress(0.0, text="Writing the bundle ...")
+    try:
+        bundles = export.export_rings(export.default_out_dir(), status=status, ring_id=ring_id, by=me,
+                                      force=force, progress=progress_bar(bar))
+    except export.BundleExists:
+        bar.empty()
+        st.session_state[confirm_key] = True  # ask, next to the button, whether to replace it
         st.rerun()
-    ui.show_flash(f"export::{ring_id}")
+    except RingScopeError as exc:
+        bar.empty()
+        ui.flash(f"Nothing was exported: {exc}", "error", where=where)
+        st.rerun()
+    data.clear_ring_caches()
+    ui.flash(("Replaced: " if force else "Exported ") + f"{describe_bundles(bundles)}.", where=where)
+    st.rerun()
+
+
+def download(ring_id: str, existing: dict[str, Any]) -> None:
+    """A download button for the ring's bundle as a zip; built again whenever a file of the
+    bundle changed on disk, and refused when the bundle no longer matches its manifest."""
+    from ringscope import export
+
+    cache_key = f"export_zip::{ring_id}"
+    cached = st.session_state.get(cache_key)
+    # The files as they are on disk now (an edit after the zip was built must be seen).
+    stamp = (existing["manifest_sha256"],
+             tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(existing["path"].iterdir())))
+    if not cached or cached[0] != stamp:
+        st.session_state.pop(cache_key, None)
+        try:
+            cached = (stamp, export.bundle_zip(existing["path"]))
+        except RingScopeError as exc:
+            ui.error(f"Cannot offer the bundle for download: {exc}")
+            return
+        st.session_state[cache_key] = cached
+    folder = existing["path"].name
+    st.download_button("Download bundle (zip)", data=cached[1], file_name=f"{folder}.zip", mime="application/zip",
+                       key=f"export_download::{ring_id}", on_click="ignore",
+                       help="The bundle's files and its manifest.json; unzip and run `ringscope verify` to check it.")
 
 
 def progress_bar(bar) -> Any:

@@ -885,3 +885,67 @@ def test_the_ring_view_takes_assigns_and_comments_as_the_signed_in_person(app, w
     assert any("Nothing was saved: the comment is empty" in _plain(e.value) for e in at.error)
     _submit(at, "Unassign")
     assert tagging.ring_tags("ring-a", settings=world["settings"]).assignee is None
+
+
+# --------------------------------------------------------------------------- download and replace
+
+
+def test_the_ring_view_replaces_a_bundle_after_asking_and_offers_it_as_a_zip(app, world, tmp_path, monkeypatch):  # noqa: F811
+    """Issue 14: a second export from the app said "pass --force", which the app cannot do.
+    Now it asks whether to replace the bundle (naming when and by whom it was written),
+    replaces it on Replace, and offers the bundle with its manifest as a zip to download."""
+    import io
+    import json
+    import zipfile
+
+    from ringscope import export, tagging
+    monkeypatch.setenv("RINGSCOPE_EXPORT_DIR", str(tmp_path))
+    at = _tab(_open(app, "ring", ring="ring-b"), "ring-b", "Tags and case")
+    assert not [b for b in at.get("download_button")]  # nothing written yet, nothing to download
+    at.button(key="export::ring-b").click().run()
+    folder = tmp_path / "ring-ring-b"
+    first = json.loads((folder / "manifest.json").read_text())
+    [download] = at.get("download_button")
+    assert download.proto.label == "Download bundle (zip)"
+    tagging.set_note("ring-b", "updated after the export", by=LOCAL, settings=world["settings"])
+    at.button(key="export::ring-b").click().run()  # "Export bundle again"
+    assert not at.exception
+    warnings = [_plain(w.value) for tab in at.tabs for w in tab.warning]
+    assert any(w.startswith("Ring ring-b already has a bundle, written 20") and "Replace it" in w for w in warnings), warnings
+    assert not any("--force" in t for t in warnings + _errors(at))
+    assert json.loads((folder / "manifest.json").read_text()) == first  # nothing replaced before the answer
+    at.button(key="export_replace_yes::ring-b").click().run()
+    assert not at.exception
+    assert any(_plain(s.value).startswith("Replaced: ring ring-b") for tab in at.tabs for s in tab.success)
+    assert json.loads((folder / "evidence.json").read_text())["tags"]["note"] == "updated after the export"
+    events = db.run_read("MATCH (e:AuditEvent {action: 'exported'})-[:ABOUT]->(:Ring {ring_id: 'ring-b'}) "
+                         "RETURN count(e) AS n", settings=world["settings"])
+    assert events == [{"n": 2}]
+    # the zip: the bundle's files and its manifest, which still verify once unzipped
+    blob = export.bundle_zip(folder)
+    names = zipfile.ZipFile(io.BytesIO(blob)).namelist()
+    assert names == sorted(f"ring-ring-b/{n}" for n in ["actions.jsonl", "evidence.json", "graph.html",
+                                                         "identifiers.csv", "manifest.json", "members.csv"])
+    out = tmp_path / "unzipped"
+    zipfile.ZipFile(io.BytesIO(blob)).extractall(out)
+    assert export.verify_bundle(out / "ring-ring-b").ok
+    assert export.bundle_zip(folder) == blob  # the same bundle, the same bytes
+    # an edited bundle is not offered onwards
+    (folder / "members.csv").write_text("account_id\nsomeone-else\n")
+    at = _tab(_open(at, "ring", ring="ring-b"), "ring-b", "Tags and case")
+    assert any("Cannot offer the bundle for download" in e for e in _errors(at))
+    assert not at.get("download_button")
+
+
+def test_the_exports_page_says_how_to_replace_in_its_own_words(app, world, tmp_path, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("RINGSCOPE_EXPORT_DIR", str(tmp_path))
+    at = _open(app, "exports")
+    at.selectbox(key="exports_status").set_value("new")
+    at.button(key="exports_run").click().run()
+    at.button(key="exports_run").click().run()
+    assert not at.exception
+    texts = [_plain(w.value) for w in at.warning]
+    assert any("already holds a bundle" in t and "Tick \"Replace earlier bundles\"" in t for t in texts), texts
+    at.checkbox(key="exports_force").check()
+    at.button(key="exports_run").click().run()
+    assert any("ring ring-a" in _plain(s.value) for s in at.success)

@@ -339,8 +339,10 @@ def test_one_ring_and_other_statuses(world, tmp_path):
 
 def test_existing_bundle_is_replaced_only_with_force(world, tmp_path):
     export_rings(tmp_path, by=person("carol"), settings=world)
-    with pytest.raises(RingScopeError, match="already holds files: pass --force"):
+    from ringscope.export import BundleExists
+    with pytest.raises(BundleExists, match="already holds files: pass --force") as refused:
         export_rings(tmp_path, by=person("carol"), settings=world)
+    assert refused.value.folder == tmp_path / "ring-R1"  # the app names it and offers Replace
     tagging.set_note("R1", "updated", by=person("alice"), settings=world)
     [info] = export_rings(tmp_path, by=person("carol"), settings=world, force=True)
     assert json.loads((info.path / "evidence.json").read_text())["tags"]["note"] == "updated"
@@ -438,3 +440,25 @@ def test_the_bundle_carries_the_comment_thread_and_the_assignee(world, tmp_path)
     assert [e["action"] for e in evidence["audit"]][-3:] == ["assign", "comment", "comment"]
     # graph.html shows no comment as markup (it holds no comment at all: the thread is evidence.json's)
     assert "<b>same VM</b>" not in (info.path / "graph.html").read_text()
+
+
+def test_a_bundle_zips_with_its_manifest_the_same_bytes_every_time(world, tmp_path):
+    import io
+    import zipfile
+
+    from ringscope.export import bundle_zip
+    runner = CliRunner()
+    result = runner.invoke(cli, ["export", "--ring", "R1", "--out", str(tmp_path), "--by", "carol", "--zip",
+                                 "--no-progress"])
+    assert result.exit_code == 0, result.output
+    archive = tmp_path / "ring-R1.zip"
+    assert f"{archive}: the bundle as one zip" in result.output
+    with zipfile.ZipFile(archive) as z:
+        assert z.namelist() == [f"ring-R1/{n}" for n in sorted([*CONTENT_FILES, MANIFEST])]
+        assert z.read("ring-R1/manifest.json") == (tmp_path / "ring-R1" / MANIFEST).read_bytes()
+        z.extractall(tmp_path / "x")
+    assert verify_bundle(tmp_path / "x" / "ring-R1").ok
+    assert bundle_zip(tmp_path / "ring-R1") == archive.read_bytes()
+    (tmp_path / "ring-R1" / "actions.jsonl").write_text("{}\n")
+    with pytest.raises(RingScopeError, match="does not match its manifest"):
+        bundle_zip(tmp_path / "ring-R1")

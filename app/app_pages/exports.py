@@ -35,6 +35,12 @@ with ui.errors_as_one_line():
                 ui.flash(f"Exported {tagging_panel.describe_bundles(bundles)}.",
                          "success" if bundles else "info")
                 st.rerun()
+            except export.BundleExists as exc:
+                bar.empty()
+                # said in the app's words: the command line's --force is this page's checkbox
+                st.warning(ui.md(f"{exc.folder.name} (and maybe others) already holds a bundle under "
+                                 f"{exc.folder.parent}: nothing was written. Tick \"Replace earlier bundles\" "
+                                 "and export again to replace them."))
             except RingScopeError as exc:
                 bar.empty()
                 ui.error(str(exc))

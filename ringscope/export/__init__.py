@@ -7,12 +7,18 @@ The app and the CLI call the same three functions::
     export_rings(out_dir, status="confirmed", ring_id=None, by=auth.cli_identity("alice")) -> list[BundleInfo]
     list_exports() -> list[ExportRecord]
     verify_bundle(path) -> VerifyResult
+
+and the app's download: `bundle_zip(folder) -> bytes` (the bundle and its manifest, checked
+first), `ring_bundle(ring_id)` (the bundle a ring has under the export folder).
 """
-from .bundle import BundleInfo, ExportRecord, default_out_dir, export_rings, list_exports
+from .bundle import BundleExists, BundleInfo, ExportRecord, bundle_zip, default_out_dir, export_rings, list_exports, ring_bundle
 from .verify import VerifyResult, verify_bundle
 
 __all__ = [
+    "BundleExists",
     "BundleInfo",
+    "bundle_zip",
+    "ring_bundle",
     "ExportRecord",
     "VerifyResult",
     "default_out_dir",

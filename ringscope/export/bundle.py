@@ -71,6 +71,16 @@ class ExportError(RingScopeError):
     """An export was refused or could not be written."""
 
 
+class BundleExists(ExportError):
+    """The ring's bundle folder already holds a RingScope bundle and replacing it was not
+    asked for. `folder` is that bundle: the app offers to replace it (force=True), the CLI's
+    message names --force."""
+
+    def __init__(self, folder: Path, message: str) -> None:
+        super().__init__(message)
+        self.folder = folder
+
+
 # --------------------------------------------------------------------------- results
 
 
@@ -382,10 +392,11 @@ def _check_target(folder: Path, force: bool) -> None:
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         raise ExportError(f"{folder} exists and is not a folder: move it away first")
     if folder.is_dir() and any(folder.iterdir()):
-        if not force:
-            raise ExportError(f"{folder} already holds files: pass --force to replace the bundle, or choose another --out")
         if not _is_bundle(folder):
             raise ExportError(f"{folder} is not a RingScope bundle (no {MANIFEST}): it will not be replaced, move it away")
+        if not force:
+            raise BundleExists(folder, f"{folder} already holds files: pass --force to replace the bundle, or choose "
+                                       "another --out")
 
 
 def write_bundle(folder: Path, files: dict[str, bytes], *, force: bool = False) -> None:
@@ -411,6 +422,58 @@ def write_bundle(folder: Path, files: dict[str, bytes], *, force: bool = False) 
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+# --------------------------------------------------------------------------- zip
+
+
+#: Every entry of a bundle's zip carries this time, so the same bundle gives the same bytes.
+ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+
+
+def bundle_zip(folder: str | Path) -> bytes:
+    """The bundle at `folder` as one zip (what the app's *Download* sends): its content files
+    and manifest.json under `ring-<id>/`, in name order, with fixed entry times, so the same
+    bundle always zips to the same bytes and `ringscope verify` runs on the unzipped folder.
+
+    Refuses (ExportError) a folder that is not a bundle or no longer matches its manifest: a
+    download must not carry an edited bundle onwards.
+    """
+    import zipfile
+
+    from .verify import verify_bundle
+
+    folder = Path(folder)
+    checked = verify_bundle(folder)
+    if not checked.ok:
+        raise ExportError(f"{folder} does not match its manifest ({'; '.join(checked.problems[:3])}): export it again")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted([*CONTENT_FILES, MANIFEST]):
+            path = folder / name
+            if not path.is_file():
+                continue
+            entry = zipfile.ZipInfo(f"{folder.name}/{name}", date_time=ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            archive.writestr(entry, path.read_bytes())
+    return buffer.getvalue()
+
+
+def ring_bundle(ring_id: str, out_dir: str | Path | None = None,
+                settings: Settings | None = None) -> dict[str, Any] | None:
+    """The bundle of `ring_id` under `out_dir` (default: the app's export folder), as its
+    manifest tells it: path, exported_at, exported_by, manifest_sha256; None when there is none."""
+    folder = Path(out_dir or default_out_dir(settings)) / bundle_name(ring_id)
+    if not _is_bundle(folder):
+        return None
+    raw = (folder / MANIFEST).read_bytes()
+    try:
+        manifest = json.loads(raw)
+    except ValueError:
+        return {"path": folder, "exported_at": None, "exported_by": None, "manifest_sha256": sha256_bytes(raw)}
+    return {"path": folder, "exported_at": manifest.get("exported_at"), "exported_by": manifest.get("exported_by"),
+            "manifest_sha256": sha256_bytes(raw)}
 
 
 # --------------------------------------------------------------------------- the API

@@ -25,10 +25,12 @@ from .verify import verify_bundle
 @click.option("--force", is_flag=True, help="Replace bundle folders that already exist (only folders holding a RingScope manifest).")
 @click.option("--min-shared", default=2, show_default=True, type=click.IntRange(min=1),
               help="List an identifier in identifiers.csv when at least this many case accounts used it.")
+@click.option("--zip", "as_zip", is_flag=True,
+              help="Also write each bundle as ring-<ring_id>.zip beside its folder (what the app's Download sends).")
 @click.option("--list", "list_only", is_flag=True, help="List the exports recorded in the graph instead of exporting.")
 @click.option("--no-progress", is_flag=True, help="Do not draw a progress bar.")
 def export(status: str, ring_id: str | None, out_dir: Path | None, by: str | None, force: bool, min_shared: int,
-           list_only: bool, no_progress: bool) -> None:
+           as_zip: bool, list_only: bool, no_progress: bool) -> None:
     """Write evidence bundles for enforcement: one folder per ring with members.csv,
     identifiers.csv, evidence.json, graph.html, actions.jsonl and a manifest.json of
     SHA-256 hashes (check it with `ringscope verify`). The export is recorded in the graph.
@@ -36,6 +38,7 @@ def export(status: str, ring_id: str | None, out_dir: Path | None, by: str | Non
     \b
       ringscope export --out bundles/ --by alice
       ringscope export --ring R-0001 --out bundles/ --by alice
+      ringscope export --ring R-0001 --out bundles/ --by alice --force --zip
       ringscope export --list
     """
     settings = load_settings()
@@ -58,6 +61,10 @@ def export(status: str, ring_id: str | None, out_dir: Path | None, by: str | Non
     for info in bundles:
         click.echo(f"{info.path}: {info.members} account(s), {info.identifiers} shared identifier(s), "
                    f"manifest sha256 {info.manifest_sha256}")
+        if as_zip:
+            archive = info.path.with_name(info.path.name + ".zip")
+            archive.write_bytes(bundle.bundle_zip(info.path))
+            click.echo(f"{archive}: the bundle as one zip")
     click.echo(f"{len(bundles)} bundle(s) written, recorded as export {bundles[0].export_id}")
 
 
