@@ -55,3 +55,28 @@ def error_line(exc: BaseException) -> str:
     if "read-only" in text and "write" in text:  # the runner's access-mode refusal (ringscope.db)
         return WRITE_REFUSAL
     return text
+
+
+# --------------------------------------------------------------------------- saved queries
+
+
+def saved_queries_by_name() -> dict[str, Any]:
+    """The team's saved queries (ringscope.saved_queries), by name; read fresh on each run."""
+    from ringscope import saved_queries
+
+    return {q.name: q for q in saved_queries.list_saved()}
+
+
+def load_saved(saved: dict[str, Any]) -> None:
+    """on_change of the saved-query picker: put its Cypher and parameters in the editors."""
+    name = st.session_state.get("console_saved")
+    if name and name in saved:
+        st.session_state["console_query"] = ""  # not a catalog query
+        st.session_state["console_cypher"] = saved[name].cypher
+        st.session_state["console_params"] = json.dumps(saved[name].params, indent=1) if saved[name].params else ""
+        # the save form starts from the loaded query, so replacing it is a small edit
+        st.session_state["save_name"] = saved[name].name
+        st.session_state["save_title"] = saved[name].title
+        st.session_state["save_description"] = saved[name].description
+        st.session_state.pop("console_result", None)
+        st.session_state.pop("console_error", None)

@@ -43,7 +43,11 @@ from .errors import RingScopeError
 CYPHER_PACKAGE = "ringscope.cypher"
 
 REQUIRED_FIELDS = ("name", "title", "description", "category", "mode", "version")
-CATEGORIES = ("schema", "admin", "detection", "exploration", "triage", "tagging", "export", "ingest", "detection-write", "evaluation", "alert")
+CATEGORIES = ("schema", "admin", "detection", "exploration", "triage", "tagging", "export", "ingest", "detection-write", "evaluation", "alert",
+              # the queries that keep analysts' saved console queries (cypher/library/)
+              "library",
+              # analysts' saved console queries (ringscope.saved_queries): files exported from the graph, never in cypher/
+              "saved")
 MODES = ("read", "write")
 #: `// transaction: auto` marks a file whose statements must run outside a transaction
 #: function (schema commands, `CALL { } IN TRANSACTIONS`); the default is managed.
@@ -199,7 +203,11 @@ def coerce_cli_value(query: StoredQuery, name: str, raw: str) -> Any:
 
 
 def parse_file(path: Path | Traversable) -> StoredQuery:
-    text = path.read_text(encoding="utf-8")
+    return parse_text(path.read_text(encoding="utf-8"), path)
+
+
+def parse_text(text: str, path: Path | Traversable | str = "<text>") -> StoredQuery:
+    """A stored query from the text of a `.cypher` file (`path` names it in errors)."""
     header: dict[str, str] = {}
     params: list[Param] = []
     body_start = 0

@@ -62,6 +62,8 @@ RECORD_KEYS: dict[str, str] = {
     "IngestedFile": "sha256",
     #: an investigator's verdict on an account or identifier (see MARK_KINDS), one per entity
     "Mark": "mark_id",
+    #: an analyst's console query saved for the team (ringscope.saved_queries)
+    "SavedQuery": "name",
     "SchemaMigration": "version",
 }
 

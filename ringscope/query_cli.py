@@ -123,3 +123,94 @@ def emit_rows(rows: list[dict[str, Any]], fmt: str) -> None:
     for c in cells:
         click.echo("  ".join(v[:w].ljust(w) for v, w in zip(c, widths)))
     click.echo(f"({len(rows)} rows)", err=True)
+
+
+# --------------------------------------------------------------------------- saved queries
+
+
+@query.group("saved", invoke_without_command=True)
+@click.pass_context
+def saved(ctx: click.Context) -> None:
+    """The team's saved console queries: list, show, export and import as .cypher files in
+    the catalog's format, delete. (Save one from the app's Cypher console, or import a file.)
+
+    \b
+      ringscope query saved                                  # list them
+      ringscope query saved show cards_on_many_rings         # as its .cypher file
+      ringscope query saved export queries/                  # one NAME.cypher per query
+      ringscope query saved import queries/*.cypher --by alice [--replace]
+      ringscope query saved delete cards_on_many_rings --by alice
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(saved_list)
+
+
+@saved.command("list")
+def saved_list() -> None:
+    """List the saved queries."""
+    from . import saved_queries
+    from .display import neutral
+
+    found = saved_queries.list_saved()
+    if not found:
+        click.echo("no saved queries")
+    for q in found:
+        click.echo(neutral(f"{q.name}  {q.title}  (v{q.version}, by {q.created_by})"))
+
+
+@saved.command("show")
+@click.argument("name")
+def saved_show(name: str) -> None:
+    """Print one saved query as its .cypher file."""
+    from . import saved_queries
+
+    found = saved_queries.get(name)
+    if found is None:
+        raise saved_queries.SavedQueryError(f"no saved query named {name!r}: `ringscope query saved` lists them")
+    click.echo(saved_queries.to_cypher_file(found), nl=False)
+
+
+@saved.command("export")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("names", nargs=-1)
+def saved_export(out_dir: Path, names: tuple[str, ...]) -> None:
+    """Write every saved query (or the NAMES given) as OUT_DIR/NAME.cypher."""
+    from . import saved_queries
+
+    written = saved_queries.export_files(out_dir, names or None)
+    for path in written:
+        click.echo(str(path))
+    click.echo(f"{len(written)} saved quer{'y' if len(written) == 1 else 'ies'} written")
+
+
+@saved.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Replace saved queries of the same name (yours; others' need admin).")
+@click.option("--by", metavar="NAME", help="Your name for the audit trail (default: RINGSCOPE_INVESTIGATOR).")
+def saved_import(files: tuple[Path, ...], replace: bool, by: str | None) -> None:
+    """Save the queries of .cypher files (the catalog's header format, mode read)."""
+    from . import auth, saved_queries
+    from .config import load_settings
+
+    settings = load_settings()
+    who = auth.cli_identity(by, settings)
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise saved_queries.SavedQueryError(f"cannot read {path}: {exc}") from None
+        query = saved_queries.import_text(text, by=who, replace=replace, where=str(path), settings=settings)
+        click.echo(f"{path}: saved {query.name} (v{query.version})")
+
+
+@saved.command("delete")
+@click.argument("name")
+@click.option("--by", metavar="NAME", help="Your name for the audit trail (default: RINGSCOPE_INVESTIGATOR).")
+def saved_delete(name: str, by: str | None) -> None:
+    """Delete a saved query (its history stays in the graph)."""
+    from . import auth, saved_queries
+    from .config import load_settings
+
+    settings = load_settings()
+    saved_queries.delete(name, by=auth.cli_identity(by, settings), settings=settings)
+    click.echo(f"deleted {name}")

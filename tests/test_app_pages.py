@@ -949,3 +949,47 @@ def test_the_exports_page_says_how_to_replace_in_its_own_words(app, world, tmp_p
     at.checkbox(key="exports_force").check()
     at.button(key="exports_run").click().run()
     assert any("ring ring-a" in _plain(s.value) for s in at.success)
+
+
+# --------------------------------------------------------------------------- saved queries
+
+
+def test_the_console_saves_loads_shares_and_imports_queries(app, world):  # noqa: F811
+    from ringscope import saved_queries
+    settings = world["settings"]
+    at = _open(app, "console")
+    at.text_area(key="console_cypher").set_value("MATCH (r:Ring) WHERE r.score >= $min RETURN r.ring_id AS ring ORDER BY ring")
+    at.text_area(key="console_params").set_value('{"min": 0.5}')
+    at.text_input(key="save_name").set_value("rings_over")
+    at.text_input(key="save_title").set_value("Rings over a score <b>")
+    at.text_area(key="save_description").set_value("Rings whose score is at least $min.")
+    _submit(at, "Save query")
+    assert not at.exception
+    assert any("Saved rings_over (version 1) for the team." in _plain(s.value) for s in at.success)
+    kept = saved_queries.get("rings_over", settings=settings)
+    assert (kept.created_by, kept.params) == (LOCAL.label, {"min": 0.5})
+    # the same name again without Replace: refused beside the form
+    _submit(at, "Save query")
+    assert any("Nothing was saved: a saved query named 'rings_over' exists" in _plain(e.value) for e in at.error)
+
+    # a colleague's saved query is offered to everyone: load it, run it
+    at = _open(at, "console")
+    at.selectbox(key="console_saved").set_value("rings_over").run()
+    assert at.text_area(key="console_cypher").value.startswith("MATCH (r:Ring) WHERE r.score >= $min")
+    assert at.text_area(key="console_params").value.replace(" ", "").replace("\n", "") == '{"min":0.5}'
+    assert any("Rings whose score is at least $min." in _plain(c.value) for c in at.caption)
+    [download] = [d for d in at.get("download_button") if d.proto.label == "Download as .cypher"]
+    _submit(at, "Run")
+    assert list(at.dataframe[0].value["ring"]) == ["ring-a", "ring-b"]
+
+    # import a file's text (as exported elsewhere), then delete it
+    text = saved_queries.to_cypher_file(kept).replace("rings_over", "rings_over_copy")
+    at.text_area(key="import_text").set_value(text)
+    _submit(at, "Import")
+    assert any("pasted text: saved rings_over_copy (version 1)." in _plain(s.value) for s in at.success)
+    at.text_area(key="import_text").set_value(text.replace("mode: read", "mode: write"))
+    _submit(at, "Import")
+    assert any("not imported" in _plain(e.value) and "only read" in _plain(e.value) for e in at.error)
+    at.selectbox(key="console_saved").set_value("rings_over_copy").run()
+    _submit(at, "Delete this saved query")
+    assert [q.name for q in saved_queries.list_saved(settings=settings)] == ["rings_over"]

@@ -19,4 +19,5 @@ CREATE CONSTRAINT detection_run_id IF NOT EXISTS FOR (n:DetectionRun) REQUIRE n.
 CREATE CONSTRAINT export_id IF NOT EXISTS FOR (n:Export) REQUIRE n.export_id IS UNIQUE;
 CREATE CONSTRAINT ingested_file_sha IF NOT EXISTS FOR (n:IngestedFile) REQUIRE n.sha256 IS UNIQUE;
 CREATE CONSTRAINT mark_id IF NOT EXISTS FOR (n:Mark) REQUIRE n.mark_id IS UNIQUE;
+CREATE CONSTRAINT saved_query_name IF NOT EXISTS FOR (n:SavedQuery) REQUIRE n.name IS UNIQUE;
 CREATE CONSTRAINT schema_version IF NOT EXISTS FOR (n:SchemaMigration) REQUIRE n.version IS UNIQUE;
