@@ -59,6 +59,10 @@ MAX_COMMENT_CHARS = 5_000
 #: An assignee is a name or an e-mail address.
 MAX_ASSIGNEE_CHARS = 200
 
+#: Every `action` of a ring's audit events, in the order a case usually sees them.
+RING_ACTIONS: tuple[str, ...] = ("set_status", "add_labels", "remove_labels", "set_note", "add_members",
+                                 "remove_members", "assign", "comment", "exported")
+
 #: Statuses only a lead may set, or move a ring out of: the decisions enforcement acts on.
 STATUS_RIGHTS: dict[str, str] = {"confirmed": "confirm", "escalated": "escalate"}
 

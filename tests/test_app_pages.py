@@ -885,6 +885,13 @@ def test_the_ring_view_takes_assigns_and_comments_as_the_signed_in_person(app, w
     assert any("Nothing was saved: the comment is empty" in _plain(e.value) for e in at.error)
     _submit(at, "Unassign")
     assert tagging.ring_tags("ring-a", settings=world["settings"]).assignee is None
+    # the Case history page lists comments and assignments, and filters by them
+    at = _open(at, "history")
+    at.selectbox(key="history_action").set_value("comment").run()
+    frame = at.dataframe[0].value
+    assert list(frame["action"]) == ["comment"] and list(frame["ring_id"]) == ["ring-a"]
+    at.selectbox(key="history_action").set_value("assign").run()
+    assert len(at.dataframe[0].value) == 3
 
 
 # --------------------------------------------------------------------------- download and replace

@@ -2,12 +2,13 @@
 import streamlit as st
 
 from ringscope.app import data, ui
+from ringscope import tagging
 from ringscope.tagging import describe_value
 
 st.title("Case history")
-st.caption("Every tag, note and case change investigators made, newest first. A ring's own history is in its view.")
+st.caption("Every tag, note, case change, assignment and comment investigators made, newest first. A ring's own history is in its view.")
 
-ACTIONS = ["", "set_status", "add_labels", "remove_labels", "set_note", "add_members", "remove_members", "exported"]
+ACTIONS = ["", *tagging.RING_ACTIONS]
 c1, c2 = st.columns(2)
 by = c1.text_input("Investigator", key="history_by", placeholder="anyone")
 action = c2.selectbox("Action", ACTIONS, format_func=lambda a: a or "any action", key="history_action")
