@@ -58,7 +58,7 @@ def _frame(rows: list[dict[str, Any]], columns: list[str] | None = None) -> pd.D
 def ring_queue(statuses: tuple[str, ...] = (), min_score: float = 0.0, signal: str = "", label: str = "",
                limit: int = 200, include_retired: bool = False) -> pd.DataFrame:
     rows = _read("ring_queue", queue_params(statuses, min_score, signal, label, limit, include_retired))
-    frame = _frame(rows, ["ring_id", "score", "size", "signals", "status", "labels", "exchanges", "tokens",
+    frame = _frame(rows, ["ring_id", "score", "size", "signals", "status", "labels", "assignee", "exchanges", "tokens",
                           "first_activity", "last_activity", "detected_at"])
     return frame
 

@@ -121,6 +121,13 @@ def test_queue_ranks_rings_filters_them_and_opens_one(app, world):  # noqa: F811
     at.selectbox(key="queue_label").set_value("").run()
     at.selectbox(key="queue_signal").set_value("device").run()
     assert list(at.dataframe[0].value["ring_id"]) == ["ring-a"]
+    at.selectbox(key="queue_signal").set_value("").run()
+    # who works each case (issue 14: assignment)
+    from ringscope import tagging
+    tagging.assign("ring-b", "erin@example.test", by=LOCAL, settings=world["settings"])
+    data.clear_ring_caches()
+    at.run()
+    assert list(at.dataframe[0].value["assignee"].fillna("")) == ["", "erin@example.test"]
     at.slider(key="queue_min_score").set_value(0.95).run()
     assert at.dataframe[0].value.empty
 

@@ -1,8 +1,8 @@
 """Case history: the newest investigator changes across every ring."""
 import streamlit as st
 
-from ringscope.app import data, ui
 from ringscope import tagging
+from ringscope.app import data, ui
 from ringscope.tagging import describe_value
 
 st.title("Case history")

@@ -44,6 +44,7 @@ with ui.errors_as_one_line():
             "signals": st.column_config.ListColumn("Signals"),
             "status": st.column_config.TextColumn("Status"),
             "labels": st.column_config.ListColumn("Labels"),
+            "assignee": st.column_config.TextColumn("Assigned to"),
             "exchanges": st.column_config.NumberColumn("Exchanges", format="localized"),
             "tokens": st.column_config.NumberColumn("Tokens", format="localized"),
             "first_activity": st.column_config.DatetimeColumn("First activity (UTC)", format="YYYY-MM-DD HH:mm"),

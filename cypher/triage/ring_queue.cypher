@@ -1,13 +1,13 @@
 // name: ring_queue
 // title: Ring queue: detected rings ranked by score
 // description: Detected rings, highest score first, with their current size (members not removed
-//   by an investigator), signals, status, exchanges and tokens, and first and last activity
+//   by an investigator), signals, status, assignee, exchanges and tokens, and first and last activity
 //   (earliest member sign-up, latest member exchange). Filters: statuses (empty list: all),
 //   minimum score, one signal and one investigator label (empty string: any). Rings a later
 //   detection run retired (retired = true) are left out unless include_retired is true.
 // category: triage
 // mode: read
-// version: 1
+// version: 2
 // param: statuses = []   -- ring statuses to show (new, investigating, confirmed, false_positive, escalated); empty: all
 // param: min_score = 0.0 -- rings scoring below this are left out
 // param: signal = ""     -- only rings flagged by this signal; empty: any signal
@@ -46,6 +46,7 @@ RETURN ring.ring_id AS ring_id,
        coalesce(ring.signals, []) AS signals,
        coalesce(ring.status, 'new') AS status,
        coalesce(ring.labels, []) AS labels,
+       ring.assignee AS assignee,
        exchanges,
        tokens,
        first_activity,
