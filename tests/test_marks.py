@@ -143,6 +143,9 @@ CREATE (ip:IP {address: '198.51.100.9', accounts: 4}), (d:Device {device_id: 'de
 CREATE (m1)-[:USED_IP]->(ip), (n1)-[:USED_IP]->(ip), (pub)-[:USED_IP]->(ip), (pub2)-[:USED_IP]->(ip),
        (m1)-[:USED_DEVICE]->(d), (m2)-[:USED_DEVICE]->(d), (n2)-[:USED_DEVICE]->(d),
        (m1)-[:USED_DEVICE]->(d2), (m2)-[:USED_DEVICE]->(d2), (n3)-[:USED_DEVICE]->(d2)
+CREATE (t:PromptTemplate {fingerprint: 'tpl-jailbreak', accounts: 3}), (n4:Account {account_id: 'new-4'}),
+       (o1:Account {account_id: 'other-1'})
+CREATE (m1)-[:SENT_TEMPLATE]->(t), (n4)-[:SENT_TEMPLATE]->(t), (o1)-[:SENT_TEMPLATE]->(t)
 """
 
 
@@ -174,3 +177,7 @@ def test_known_bad_marks_feed_the_recidivism_alert_and_known_good_ones_silence_i
     # a cleared mark stops counting
     marks.clear_mark("ip", "198.51.100.9", "was a shared hotel Wi-Fi", by=alice, settings=clean_db)
     assert recidivists()[0] == set()
+    # one template is no evidence (a set of 3 is), unless marked known-bad
+    marks.set_mark("template", "tpl-jailbreak", "known_bad", "the ring's jailbreak prompt", by=alice, settings=clean_db)
+    accounts, reason = recidivists()
+    assert accounts == {"new-4", "other-1"} and "known-bad template tpl-jailbreak" in reason

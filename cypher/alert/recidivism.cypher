@@ -62,19 +62,16 @@ CALL (r, cap, known, sources) {
   MATCH (d)<-[:USED_DEVICE]-(c:Account) WHERE NOT c IN known
   RETURN DISTINCT c, CASE WHEN bad THEN 'known-bad ' ELSE '' END + 'device ' + d.device_id AS shared
   UNION
-  // an IP is evidence here only when an investigator marked it known-bad (proxies rotate)
-  UNWIND sources AS s
-  MATCH (s)-[:USED_IP]->(i:IP)<-[:MARKS]-(:Mark {verdict: 'known_bad'})
-  WITH DISTINCT i, cap, known
-  WHERE coalesce(i.accounts, 0) <= cap
+  // an IP is evidence here only when an investigator marked it known-bad (proxies rotate);
+  // from the marks (few), not from the ring's accounts' many IPs
+  MATCH (:Mark {verdict: 'known_bad'})-[:MARKS]->(i:IP)
+  WHERE coalesce(i.accounts, 0) <= cap AND EXISTS { MATCH (i)<-[:USED_IP]-(s:Account) WHERE s IN sources }
   MATCH (i)<-[:USED_IP]-(c:Account) WHERE NOT c IN known
   RETURN DISTINCT c, 'known-bad IP ' + i.address AS shared
   UNION
   // one known-bad template is enough (the unmarked ones count as a set, below)
-  UNWIND sources AS s
-  MATCH (s)-[:SENT_TEMPLATE]->(t:PromptTemplate)<-[:MARKS]-(:Mark {verdict: 'known_bad'})
-  WITH DISTINCT t, cap, known
-  WHERE coalesce(t.accounts, 0) <= cap
+  MATCH (:Mark {verdict: 'known_bad'})-[:MARKS]->(t:PromptTemplate)
+  WHERE coalesce(t.accounts, 0) <= cap AND EXISTS { MATCH (t)<-[:SENT_TEMPLATE]-(s:Account) WHERE s IN sources }
   MATCH (t)<-[:SENT_TEMPLATE]-(c:Account) WHERE NOT c IN known
   RETURN DISTINCT c, 'known-bad template ' + t.fingerprint AS shared
   UNION
