@@ -133,6 +133,7 @@ def test_bundle_contents_match_the_graph(world, tmp_path):
     assert evidence["signals"] == ["instrument_fanout", "device_fanout", "ip_cooccurrence", "signup_bursts"]
     assert evidence["tags"] == {"status": "confirmed", "labels": ["proxy-farm"], "note": "same card", "assignee": None}
     assert evidence["comments"] == []
+    assert evidence["marks"] == []
     assert evidence["detection"]["evidence"] == {"signals": {"instrument_fanout": {"identifiers": 1}}, "behaviour": {"median": 0.9}}
     assert evidence["case"] == {"members": 4, "removed_members": ["a4"], "shared_identifiers": 4}
     trail = tagging.history("R1", settings=world)  # newest first; includes the export now
@@ -160,7 +161,8 @@ def test_bundle_contents_match_the_graph(world, tmp_path):
     manifest = json.loads(manifest_bytes)
     assert manifest["ring_ids"] == ["R1"] and manifest["exported_by"] == "carol"
     assert manifest["ringscope_version"] == __version__
-    assert manifest["queries"] == {"export_identifiers": 2, "export_members": 1, "export_ring_evidence": 3, "export_select_rings": 1}
+    assert manifest["queries"] == {"export_identifiers": 2, "export_members": 1, "export_ring_evidence": 3, "export_select_rings": 1,
+                                   "export_ring_marks": 1}
     for name in CONTENT_FILES:
         data = (folder / name).read_bytes()
         assert manifest["files"][name] == {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
@@ -462,3 +464,27 @@ def test_a_bundle_zips_with_its_manifest_the_same_bytes_every_time(world, tmp_pa
     (tmp_path / "ring-R1" / "actions.jsonl").write_text("{}\n")
     with pytest.raises(RingScopeError, match="does not match its manifest"):
         bundle_zip(tmp_path / "ring-R1")
+
+
+def test_the_bundle_lists_the_marks_reaching_the_case(world, tmp_path):
+    """Issue 14 (marks): known-bad / known-good marks on case accounts and on what they used
+    are evidence; a mark on a removed account or an unrelated identifier is not listed."""
+    from ringscope import marks
+    alice = person("alice")
+    marks.set_mark("device", "dev-1", "known_bad", "VM image of the March ring", by=alice, settings=world)
+    marks.set_mark("account", "a2", "known_bad", "chargebacks", by=alice, settings=world)
+    marks.set_mark("ip", "198.51.100.9", "known_good", "office NAT", by=alice, settings=world)  # a1 used it
+    marks.set_mark("account", "a4", "known_bad", "removed from the case", by=alice, settings=world)
+    marks.set_mark("account", "a6", "known_bad", "not in R1", by=alice, settings=world)
+    marks.set_mark("instrument", "pi-solo", "known_bad", "cleared later", by=alice, settings=world)
+    marks.clear_mark("instrument", "pi-solo", "wrong card", by=alice, settings=world)
+    [info] = export_rings(tmp_path, ring_id="R1", by=person("carol"), settings=world)
+    evidence = json.loads((info.path / "evidence.json").read_text())
+    listed = {m["mark_id"]: (m["verdict"], m["accounts"]) for m in evidence["marks"]}
+    assert listed == {"account:a2": ("known_bad", ["a2"]), "device:dev-1": ("known_bad", ["a1", "a3", "a5"]),
+                      "ip:198.51.100.9": ("known_good", ["a1"])}
+    first = evidence["marks"][0]
+    assert (first["reason"], first["by"], first["at"][-1]) == ("chargebacks", "alice", "Z")
+    # deterministic: the same graph gives the same evidence.json
+    [again] = export_rings(tmp_path / "again", ring_id="R1", by=person("carol"), settings=world)
+    assert (again.path / "evidence.json").read_bytes() == (info.path / "evidence.json").read_bytes()

@@ -44,12 +44,14 @@ from .values import identifier_details, iso, plain, times_as_utc
 
 #: Bumped when the layout or meaning of a bundle's files changes.
 #: 2: kinds spelt as domain.py does (instrument, template); every time in one format.
-#: 3: evidence.json has tags.assignee and the ring's comment thread (`comments`).
+#: 3: evidence.json has tags.assignee, the ring's comment thread (`comments`) and the marks
+#:    reaching its case (`marks`).
 BUNDLE_FORMAT = 3
 MANIFEST = "manifest.json"
 CONTENT_FILES = ("members.csv", "identifiers.csv", "evidence.json", "graph.html", "actions.jsonl")
 #: Stored queries whose results make up a bundle; their versions go into the manifest.
-CONTENT_QUERIES = ("export_select_rings", "export_ring_evidence", "export_members", "export_identifiers")
+CONTENT_QUERIES = ("export_select_rings", "export_ring_evidence", "export_members", "export_identifiers",
+                   "export_ring_marks")
 
 MEMBER_COLUMNS = (
     "account_id", "email", "display_name", "created_at", "tier", "country", "org_id",
@@ -125,6 +127,8 @@ class RingData:
     ring: dict[str, Any]
     members: list[dict[str, Any]]
     identifiers: list[dict[str, Any]]
+    #: Marks in force on the case's accounts and what they use (ringscope.marks), by mark_id.
+    marks: list[dict[str, Any]] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- file formats
@@ -201,7 +205,11 @@ def collect_ring(ring_id: str, *, settings: Settings | None = None, min_shared: 
     for ident in identifiers:
         ident["members"] = sorted(ident["members"])
     identifiers.sort(key=lambda i: (i["kind"], i["identifier"]))
-    return RingData(ring=ring, members=members, identifiers=identifiers)
+    marks = run_query("export_ring_marks", {"ring_id": ring_id}, settings=settings)
+    for mark in marks:
+        mark["accounts"] = sorted(mark["accounts"])
+    marks.sort(key=lambda m: m["mark_id"])
+    return RingData(ring=ring, members=members, identifiers=identifiers, marks=marks)
 
 
 # --------------------------------------------------------------------------- render
@@ -251,6 +259,8 @@ def evidence_document(data: RingData) -> dict[str, Any]:
             "removed_members": list(ring["removed_members"]),
             "shared_identifiers": len(data.identifiers),
         },
+        # Investigators' known-bad / known-good marks reaching the case (`ringscope mark`).
+        "marks": list(data.marks),
         "audit": audit,
     }
 
