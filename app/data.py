@@ -146,6 +146,20 @@ def read_ring_graph(params: dict[str, Any]) -> tuple[dict[str, GNode], dict[str,
     return nodes, edges, int(row["left_out"] or 0)
 
 
+@st.cache_data(ttl=_TAGGED_TTL, show_spinner=False, max_entries=1024)
+def mark_of(label: str, key: str) -> Any:
+    """The mark of the node `label`/`key` (ringscope.marks.Mark), None when unmarked or when
+    nodes of that label cannot be marked; cleared by clear_mark_caches after a mark is saved."""
+    from ringscope import marks
+
+    kind = marks.kind_of_label(label)
+    return marks.mark_of(kind, key) if kind else None
+
+
+def clear_mark_caches() -> None:
+    mark_of.clear()
+
+
 def clear_ring_caches() -> None:
     """After a tag: the queue, summary, members, graph and history show the change at once."""
     for reader in (ring_queue, ring_filter_options, ring_summary, ring_members, ring_signups,

@@ -179,7 +179,11 @@ def graph_panel(state_key: str, *, height: int = 620, cypher: tuple[str, dict[st
             kind, key = parse_node_id(picked)
             if kind == "Account":
                 _kind_buttons(state_key, picked, key, exp)
-            if st.button("Open entity view", key=f"{state_key}::open", width="stretch"):
+            mark = data.mark_of(kind, key)
+            if mark is not None:
+                (st.warning if mark.verdict == "known_bad" else st.info)(ui.md(mark.describe()))
+            if st.button("Open entity view", key=f"{state_key}::open", width="stretch",
+                         help="Its properties, rings and marks; mark it known-bad or known-good there."):
                 ui.open_entity(kind, key)
             with st.container(height=260, border=False):
                 st.markdown(_properties(state, picked))

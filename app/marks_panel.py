@@ -14,7 +14,7 @@ from ringscope import display, marks
 from ringscope.domain import MARK_KINDS, MARK_VERDICTS
 from ringscope.errors import RingScopeError
 
-from . import ui
+from . import data, ui
 
 #: The form's choices: a verdict, or clearing the mark.
 CHOICES: dict[str, str] = {**MARK_VERDICTS, "clear": "no mark (clear it)"}
@@ -82,6 +82,8 @@ def panel(label: str, key: str, node_props: dict) -> None:
                          "success" if change.changed else "info", where=where)
                 for k in (f"mark_reason::{kind}::{key}", f"mark_verdict::{kind}::{key}"):
                     st.session_state.pop(k, None)
+            finally:
+                data.clear_mark_caches()  # graphs' side panels show the mark at once
             st.rerun()
         ui.show_flash(where)
     events = marks.history(kind, key)

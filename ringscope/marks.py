@@ -218,6 +218,13 @@ def marks_on(kind: str, key: str, *, settings: Settings | None = None) -> list[M
     return [_mark(r) for r in rows]
 
 
+def mark_of(kind: str, key: str, *, settings: Settings | None = None) -> Mark | None:
+    """The mark in force on the entity itself (one index lookup), None when it has none."""
+    kind = normalize_kind(kind)
+    rows = run_query("mark_of", {"mark_id": mark_id(kind, _key(kind, key))}, settings=settings)
+    return _mark(rows[0]) if rows else None
+
+
 def list_marks(*, verdict: str | None = None, kind: str | None = None, limit: int = 1000,
                settings: Settings | None = None) -> list[Mark]:
     """Marks in force, newest first, optionally of one verdict or kind."""
@@ -242,4 +249,4 @@ def kind_of_label(label: str) -> str | None:
 
 
 __all__ = ["KINDS", "MAX_REASON_CHARS", "Mark", "MarkChange", "MarkError", "MarkEvent", "clear_mark", "history",
-           "kind_of_label", "list_marks", "marks_on", "normalize_kind", "normalize_verdict", "set_mark"]
+           "kind_of_label", "list_marks", "mark_of", "marks_on", "normalize_kind", "normalize_verdict", "set_mark"]

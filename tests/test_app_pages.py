@@ -842,6 +842,11 @@ def test_the_entity_view_marks_an_identifier_and_shows_it_on_its_accounts(app, w
     assert any(_plain(w.value).startswith("Known bad: 1 mark(s)") for w in at.warning)
     frames = [d.value for d in at.dataframe if "verdict" in d.value.columns]
     assert list(frames[0]["on"]) == ["a device it used"]
+    # the ring graph's side panel says so when the device is picked
+    at = _open(at, "ring", ring="ring-a")
+    pick = [sb for sb in at.selectbox if str(sb.key).startswith("ring-graph::ring-a") and str(sb.key).endswith("::pick")]
+    pick[0].set_value("Device:dev-A1").run()
+    assert any(_plain(w.value).startswith("Known bad: device dev-A1 -- VM image") for w in at.warning)
     # clearing it from the device's view takes it away everywhere, and the history keeps both
     at = _open(at, "entity", kind="Device", key="dev-A1")
     at.radio(key="mark_verdict::device::dev-A1").set_value("clear")
@@ -849,6 +854,10 @@ def test_the_entity_view_marks_an_identifier_and_shows_it_on_its_accounts(app, w
     _submit(at, "Save mark")
     assert marks.marks_on("account", "a-03", settings=world["settings"]) == []
     assert [e.action for e in marks.history("device", "dev-A1", settings=world["settings"])] == ["clear_mark", "set_mark"]
+    at = _open(at, "ring", ring="ring-a")  # the side panel's cached mark went with the save
+    pick = [sb for sb in at.selectbox if str(sb.key).startswith("ring-graph::ring-a") and str(sb.key).endswith("::pick")]
+    pick[0].set_value("Device:dev-A1").run()
+    assert not any("Known bad" in _plain(w.value) for w in at.warning)
 
 
 def test_a_viewer_sees_marks_but_no_mark_form(app, world, monkeypatch):  # noqa: F811
