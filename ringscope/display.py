@@ -37,6 +37,13 @@ def neutral(value: Any) -> str:
     return _BIDI.sub(lambda m: mark(m.group(0)), text)
 
 
+def terminal(value: Any) -> str:
+    """`neutral(value)` for a terminal line: bidi controls as `⟨U+XXXX⟩`, and every other
+    character that is not printable (escape sequences, new lines, NUL) as `?`, so an id from
+    the data cannot move the cursor or recolour the screen."""
+    return "".join(ch if ch.isprintable() else "?" for ch in neutral(value))
+
+
 def neutral_deep(value: Any) -> Any:
     """Like `neutral` on every string inside lists, tuples and dict values (keys too);
     other values unchanged. For whole rows headed for a table."""

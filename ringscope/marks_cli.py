@@ -11,6 +11,10 @@ from .config import load_settings
 from .domain import MARK_KINDS, MARK_VERDICTS
 
 
+def _echo(text: str) -> None:
+    click.echo(display.terminal(text))
+
+
 @click.command()
 @click.argument("kind", required=False, metavar="KIND")
 @click.argument("key", required=False, metavar="KEY")
@@ -45,9 +49,9 @@ def mark(kind: str | None, key: str | None, verdict: str | None, reason: str | N
             raise click.UsageError("--list takes --bad or --good, not --clear")
         found = marks.list_marks(verdict=verdict, settings=settings)
         if not found:
-            click.echo("no marks")
+            _echo("no marks")
         for m in found:
-            click.echo(f"{m.describe()}; {m.accounts or 0} account(s)")
+            _echo(f"{m.describe()}; {m.accounts or 0} account(s)")
         return
     if not kind or not key:
         raise click.UsageError(f"give KIND and KEY (KIND: {', '.join(MARK_KINDS)}), or --list")
@@ -59,16 +63,16 @@ def mark(kind: str | None, key: str | None, verdict: str | None, reason: str | N
             change = marks.set_mark(kind, key, verdict, reason or "", by=who, settings=settings)
         after = MARK_VERDICTS.get(change.after["verdict"] or "", "no mark")
         before = MARK_VERDICTS.get(change.before["verdict"] or "", "no mark")
-        shown = display.neutral(change.mark_id)
-        click.echo(f"{shown}: {before} -> {after}" if change.changed else f"{shown}: unchanged ({after})")
+        shown = change.mark_id
+        _echo(f"{shown}: {before} -> {after}" if change.changed else f"{shown}: unchanged ({after})")
         return
     on = marks.marks_on(kind, key, settings=settings)
     if not on:
-        click.echo("no mark on it" + (" or on what it uses" if marks.normalize_kind(kind) == "account" else ""))
+        _echo("no mark on it" + (" or on what it uses" if marks.normalize_kind(kind) == "account" else ""))
     for m in on:
-        click.echo(m.describe() + ("" if m.via == "itself" else f" [via {m.via}]"))
+        _echo(m.describe() + ("" if m.via == "itself" else f" [via {m.via}]"))
     events = marks.history(kind, key, settings=settings)
     if events:
-        click.echo("history (newest first):")
+        _echo("history (newest first):")
         for event in events:
-            click.echo(f"  {event.describe()}")
+            _echo(f"  {event.describe()}")

@@ -149,13 +149,13 @@ def saved(ctx: click.Context) -> None:
 def saved_list() -> None:
     """List the saved queries."""
     from . import saved_queries
-    from .display import neutral
+    from .display import terminal
 
     found = saved_queries.list_saved()
     if not found:
         click.echo("no saved queries")
     for q in found:
-        click.echo(neutral(f"{q.name}  {q.title}  (v{q.version}, by {q.created_by})"))
+        click.echo(terminal(f"{q.name}  {q.title}  (v{q.version}, by {q.created_by})"))
 
 
 @saved.command("show")

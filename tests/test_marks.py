@@ -181,3 +181,12 @@ def test_known_bad_marks_feed_the_recidivism_alert_and_known_good_ones_silence_i
     marks.set_mark("template", "tpl-jailbreak", "known_bad", "the ring's jailbreak prompt", by=alice, settings=clean_db)
     accounts, reason = recidivists()
     assert accounts == {"new-4", "other-1"} and "known-bad template tpl-jailbreak" in reason
+
+
+def test_cli_output_cannot_drive_the_terminal(clean_db):
+    db.run_write("CREATE (:Device {device_id: $d})", {"d": "dev-\x1b[31mred\u202e"}, settings=clean_db)
+    result = invoke("mark", "device", "dev-\x1b[31mred\u202e", "--bad", "--reason", "x\x1b[2J", "--by", "alice")
+    assert result.exit_code == 0, result.output
+    listed = invoke("mark", "--list").output
+    assert "\x1b" not in listed and "\u202e" not in listed
+    assert "dev-?[31mred⟨U+202E⟩" in listed and "x?[2J" in listed
