@@ -991,7 +991,11 @@ def test_the_console_saves_loads_shares_and_imports_queries(app, world):  # noqa
     assert any("Saved rings_over (version 1) for the team." in _plain(s.value) for s in at.success)
     kept = saved_queries.get("rings_over", settings=settings)
     assert (kept.created_by, kept.params) == (LOCAL.label, {"min": 0.5})
+    assert at.text_input(key="save_name").value == ""  # a save empties the form
     # the same name again without Replace: refused beside the form
+    at.text_input(key="save_name").set_value("rings_over")
+    at.text_input(key="save_title").set_value("Another title")
+    at.text_area(key="save_description").set_value("Another description.")
     _submit(at, "Save query")
     assert any("Nothing was saved: a saved query named 'rings_over' exists" in _plain(e.value) for e in at.error)
 

@@ -110,8 +110,8 @@ with st.expander("Save this query for the team", expanded=bool(st.session_state.
                 ui.flash(f"Nothing was saved: {exc}", "error", where="save_query")
             else:
                 ui.flash(f"Saved {kept.name} (version {kept.version}) for the team.", where="save_query")
-                for key in ("save_replace",):
-                    st.session_state.pop(key, None)
+                for key in ("save_replace", "save_name", "save_title", "save_description"):
+                    st.session_state.pop(key, None)  # a save empties the form, as the other forms do
             st.rerun()
         ui.show_flash("save_query")
 
