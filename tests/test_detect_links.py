@@ -242,6 +242,25 @@ def test_a_shared_proxy_exit_alone_never_makes_a_strong_link():
     assert strong_mask(pairs, RingParams()).tolist() == [False, True, True]
 
 
+def test_a_shared_e_mail_stem_alone_never_makes_a_strong_link():
+    """Field report (incident world, 1M accounts): households of one surname met on
+    numbered stems alone (harnold3@ and harnold7@gmail.com, link 0.43) and 44 groups
+    of 5-17 household members came back as rings. A stem confirms a link; with a
+    card, or with an exit shared within a day, it is strong."""
+    from ringscope.detection.links import PairTable
+    from ringscope.detection.registry import FAMILIES, FAMILY_INDEX
+    from ringscope.detection.rings import strong_mask
+
+    scores = np.zeros((3, len(FAMILIES)), np.float32)
+    scores[0, FAMILY_INDEX["email"]] = 0.43  # two addresses on one stem of four
+    scores[1, FAMILY_INDEX["email"]] = 0.43  # ... and one exit within a day
+    scores[1, FAMILY_INDEX["ip"]] = 0.3
+    scores[2, FAMILY_INDEX["email"]] = 0.2  # ... and a card
+    scores[2, FAMILY_INDEX["instrument"]] = 0.3
+    pairs = PairTable(np.array([0, 2, 4]), np.array([1, 3, 5]), scores)
+    assert strong_mask(pairs, RingParams()).tolist() == [False, True, True]
+
+
 def test_a_big_block_pairs_members_with_their_most_similar_mixes():
     """A dense block holding two rings (FRAUDAR keeps both: their union is as dense as
     each) proposes pairs inside each ring, not random pairs across them."""

@@ -21,6 +21,17 @@ columns are heavier than its rows: the hub-and-spoke test showed it.)
 As in FRAUDAR's multi-block use, a found block's edges are removed and the search
 repeated.
 
+Each search peels a *core*, not the whole matrix. Removing a node whose weighted
+degree is at most the current density never lowers the density, so a block of
+density ``g`` found by peeling lies inside the weighted ``g``-core (every node of
+the core has weighted degree >= g inside it), and greedy peeling passes through
+that core on its way down (the core-based pruning of densest-subgraph search:
+Fang, Yu, Cheng, Lakshmanan, Lin, "Efficient Algorithms for Densest Subgraph
+Discovery", VLDB 2019). We peel the ``c``-core for ``c`` on a ladder from high to
+`min_density` and accept the first block whose density reaches its ``c``: on the
+incident world (1M accounts, 10M edges) the ring blocks sit in cores of a third of
+the edges, and only the last searches touch the whole matrix.
+
 A block is kept when it has at least `min_rows` accounts, 2 columns and a density of
 at least `MIN_DENSITY` (absolute, so that it does not depend on how much of the
 world the rings are: relative to the whole matrix, a ring that is a third of a small
@@ -44,7 +55,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .groups import AccountIndex, Group
+from .groups import AccountIndex, Group, component_labels
 
 
 @dataclass
@@ -108,6 +119,41 @@ def densest_block(rows: np.ndarray, cols: np.ndarray, weight: np.ndarray, n_rows
     return r, c, max(g, 0.0)
 
 
+def weighted_core(edges: np.ndarray, rows: np.ndarray, cols: np.ndarray, weight: np.ndarray,
+                  n_rows: int, n_cols: int, c: float) -> np.ndarray:
+    """The weighted `c`-core of the edges given (indices into rows / cols / weight):
+    the edges left once every row and column whose weight sum is under `c` is
+    removed, repeatedly. Returns edge indices (sorted)."""
+    while len(edges):
+        r, k, w = rows[edges], cols[edges], weight[edges]
+        keep = (np.bincount(r, weights=w, minlength=n_rows)[r] >= c) & (np.bincount(k, weights=w, minlength=n_cols)[k] >= c)
+        if keep.all():
+            break
+        edges = edges[keep]
+    return edges
+
+
+#: the cores a block search starts from, each twice the one below it
+CORE_LADDER_STEP = 2.0
+
+
+def core_ladder(rows: np.ndarray, cols: np.ndarray, weight: np.ndarray, n_rows: int, n_cols: int,
+                lowest: float) -> list[tuple[float, np.ndarray]]:
+    """Nested weighted cores ``(c, edge indices)`` for ``c = lowest * 2**j``, from the
+    highest non-empty one down to `lowest`. Each is computed from the one below it (a
+    core of a subgraph lies inside the subgraph's core)."""
+    ladder: list[tuple[float, np.ndarray]] = []
+    edges = np.arange(len(rows))
+    c = lowest
+    while True:
+        edges = weighted_core(edges, rows, cols, weight, n_rows, n_cols, c)
+        if not len(edges):
+            break
+        ladder.append((c, edges))
+        c *= CORE_LADDER_STEP
+    return ladder[::-1]
+
+
 #: the least density a block is kept at: each of its accounts has, on average, two of
 #: its columns' worth of edges at FRAUDAR weight 0.25 (two templates or exits each
 #: sent by ~50 accounts), with as many accounts as columns
@@ -119,6 +165,30 @@ MIN_DENSITY = 0.5
 MIN_PURITY = 0.5
 #: marker weight of a block's pairs (only whether it is > 0 is used: see block_groups)
 BLOCK_LINK = 0.25
+
+
+def _connected_parts(rows: np.ndarray, cols: np.ndarray, weight: np.ndarray, *, min_rows: int,
+                     min_density: float) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, float]]:
+    """The connected pieces of a bipartite edge list with at least `min_rows` rows, 2
+    columns and a density (edge weight / (rows + columns)) of `min_density`:
+    (row ids, column ids, the piece's edge mask, density) each, ids sorted."""
+    if not len(rows):
+        return []
+    r_ids, r_at = np.unique(rows, return_inverse=True)
+    c_ids, c_at = np.unique(cols, return_inverse=True)
+    label = component_labels(len(r_ids) + len(c_ids), r_at, c_at + len(r_ids))
+    _, r_comp = np.unique(label[: len(r_ids)], return_inverse=True)  # every column touches a row
+    k = int(r_comp.max()) + 1
+    e_comp = r_comp[r_at]
+    c_comp = np.zeros(len(c_ids), np.int64)
+    c_comp[c_at] = e_comp
+    n_r = np.bincount(r_comp, minlength=k)
+    n_c = np.bincount(c_comp, minlength=k)
+    density = np.bincount(e_comp, weights=weight, minlength=k) / (n_r + n_c)
+    out = []
+    for comp in np.flatnonzero((n_r >= min_rows) & (n_c >= 2) & (density >= min_density)).tolist():
+        out.append((r_ids[r_comp == comp], c_ids[c_comp == comp], e_comp == comp, float(density[comp])))
+    return out
 
 
 def find_blocks(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3, min_density: float = MIN_DENSITY,
@@ -143,9 +213,28 @@ def find_blocks(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3, 
     base = float(weight.sum()) / max(1, len(np.unique(rows)) + n_cols)
     out: list[Block] = []
     live = np.ones(len(rows), bool)
+    ladder = core_ladder(rows, cols, weight, n_accounts, n_cols, min_density)
     tried = 0
     while tried < max_blocks and live.any():
-        r_mask, c_mask, g = densest_block(rows[live], cols[live], weight[live], n_accounts, n_cols, step)
+        for c, core in ladder:
+            # what is left of the core, not re-cored: peeling strips the nodes that fell
+            # under c first, as coring would
+            core = core[live[core]]
+            if not len(core):
+                continue
+            r_mask, c_mask, g = densest_block(rows[core], cols[core], weight[core], n_accounts, n_cols, step)
+            if g >= c:  # the whole matrix's peeling finds the same block (module docstring)
+                break
+        else:
+            break  # not even the min_density core holds a block
+        # the core holds the block's heart; its fringe (ring accounts sending a few of
+        # its templates, with degree under c) is in its neighbourhood: every account on
+        # the block's columns, with all of its columns. Peeling that keeps the fringe
+        # members whole-matrix peeling keeps.
+        on_block = np.zeros(n_accounts, bool)
+        on_block[rows[live & c_mask[cols]]] = True
+        hood = np.flatnonzero(live & on_block[rows])
+        r_mask, c_mask, g = densest_block(rows[hood], cols[hood], weight[hood], n_accounts, n_cols, step)
         r_idx, c_idx = np.flatnonzero(r_mask), np.flatnonzero(c_mask)
         lift = g / base if base > 0 else 0.0
         if len(r_idx) < min_rows or len(c_idx) < 2 or g < min_density:
@@ -163,8 +252,19 @@ def find_blocks(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3, 
             on_pure = np.bincount(rows[in_block & pure[cols]], weights=weight[in_block & pure[cols]], minlength=n_accounts)
             on_all = np.bincount(rows[in_block], weights=weight[in_block], minlength=n_accounts)
             members = r_idx[on_pure[r_idx] >= 0.5 * on_all[r_idx]]
-            if len(members) >= min_rows:
-                out.append(Block(members, np.flatnonzero(pure & c_mask), g, lift, purity))
+            member = np.zeros(n_accounts, bool)
+            member[members] = True
+            sel = in_block & pure[cols] & member[rows]
+            # greedy peeling keeps disjoint dense pieces together (the density of a union
+            # is their average): a thousand households, each alone on its home address,
+            # peel as one "block". A block is one connected piece of it.
+            e_rows, e_cols = rows[sel], cols[sel]
+            for p_rows, p_cols, p_edges, p_g in _connected_parts(e_rows, e_cols, weight[sel], min_rows=min_rows,
+                                                                 min_density=min_density):
+                p_share = np.bincount(e_cols[p_edges], minlength=n_cols)[p_cols] / np.maximum(degree[p_cols], 1.0)
+                p_purity = float(np.median(p_share))
+                if p_purity >= min_purity:
+                    out.append(Block(p_rows, p_cols, p_g, p_g / base if base > 0 else 0.0, p_purity))
         tried += 1
         live &= ~(r_mask[rows] & c_mask[cols])
         # the block's accounts are taken: a second, smaller block of the same ring

@@ -107,6 +107,12 @@ class Signal:
     #: what an operator's separate rings share too (one proxy seller, one prompt
     #: set), so it never joins rings
     identity: bool = False
+    #: what strangers share by chance, more often the bigger the world: two accounts
+    #: met on one exit within a day, or two people whose addresses share a name stem
+    #: ("harnold3@", "harnold7@"; on a million accounts, households of one surname
+    #: met on stems alone and 44 of them came back as rings). Such a family confirms
+    #: a link another family starts and never makes a strong link alone (`rings.strong_mask`)
+    confirms_only: bool = False
     derive: Callable[[Sequence[Group], AccountIndex], list[Group]] | None = None
 
 
@@ -232,13 +238,13 @@ SIGNALS: tuple[Signal, ...] = (
         lambda c: {"min_accounts": 2, "max_accounts": c.supernode_cap, "kind_weights": c.params.ip_kind_weights,
                    "unknown_kind_weight": c.params.unknown_kind_weight, "min_weight": c.params.ip_min_weight,
                    "sample_above": c.params.ip_sample_above},
-        _ip, combine="per_network", needs=("ips",), free=2.0,
+        _ip, combine="per_network", needs=("ips",), free=2.0, confirms_only=True,
         meaning="uses the same IP address within a day of each other",
     ),
     Signal(
         "email", "email_pattern_clusters",
         lambda c: {"min_accounts": 2, "min_stem_length": c.params.email_min_stem, "max_accounts": c.supernode_cap},
-        _email, needs=("emails",), free=0.0, identity=True,
+        _email, needs=("emails",), free=0.0, identity=True, confirms_only=True,
         meaning="has an e-mail address built from the same stem (plus-tag or counter)",
     ),
     Signal(
@@ -279,6 +285,8 @@ _COMBINE = {s.family: s.combine for s in SIGNALS}
 FREE = {s.family: s.free for s in SIGNALS}
 WEIGHT = {s.family: s.weight for s in SIGNALS}
 SCALE = {s.family: s.scale for s in SIGNALS}
+#: families that never make a strong link alone (see Signal.confirms_only)
+CONFIRMING_FAMILIES: frozenset[str] = frozenset(s.family for s in SIGNALS if s.confirms_only)
 #: families whose shared identifiers can join pieces of one network (see Signal.identity)
 IDENTITY_FAMILIES: frozenset[str] = frozenset(s.family for s in SIGNALS if s.identity)
 if sum(1 for m in _COMBINE.values() if m == "cosine") > 1:  # pragma: no cover - a registry edit

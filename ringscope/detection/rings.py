@@ -27,7 +27,7 @@ from .behaviour import COMPONENTS
 from .groups import component_labels
 from .links import FAMILIES, FAMILY_INDEX, AccountIndex, Group, PairTable
 from .evidence import BEHAVIOUR_ZERO, MIN_MEMBER_TIE, THRESHOLD, Evidence, assess, merge_networks, redundancy, trim
-from .registry import SIGNAL_NAMES
+from .registry import CONFIRMING_FAMILIES, SIGNAL_NAMES
 
 AUTOMATION_SIGNAL = "automation_signature"
 
@@ -89,15 +89,18 @@ class DetectedRing:
 
 def strong_mask(pairs: PairTable, params: RingParams) -> np.ndarray:
     """Links whose family scores add up to `strong_link`, from at least
-    `min_families` families, and not from shared addresses alone, or pairs inside
-    one pure dense block whose template mixes reach `block_link`. Two accounts on
-    one exit of a busy proxy pool within a day is what separate rings renting the
-    same pool (and residents living on its exits) meet on by chance; an address
-    confirms a link that a card, device, stem, burst or template mix starts."""
+    `min_families` families, and not from one confirming family alone
+    (registry ``confirms_only``: shared addresses, shared e-mail stems), or pairs
+    inside one pure dense block whose template mixes reach `block_link`. Two
+    accounts on one exit of a busy proxy pool within a day is what separate rings
+    renting the same pool (and residents living on its exits) meet on by chance, and
+    two people of one surname on a numbered stem what households meet on; they
+    confirm a link that a card, device, burst or template mix (or each other) starts."""
     agreeing = pairs.scores >= params.family_floor
     count = agreeing.sum(axis=1)
-    address_only = (count == 1) & agreeing[:, FAMILY_INDEX["ip"]]
-    strong = (pairs.total >= params.strong_link) & (count >= params.min_families) & ~address_only
+    confirming = [FAMILY_INDEX[f] for f in CONFIRMING_FAMILIES if f in FAMILY_INDEX]
+    alone = (count == 1) & agreeing[:, confirming].any(axis=1) if confirming else np.zeros(len(count), bool)
+    strong = (pairs.total >= params.strong_link) & (count >= params.min_families) & ~alone
     if pairs.in_block is not None:
         strong |= pairs.in_block & (pairs.family("template") >= params.block_link)
     return strong
