@@ -176,6 +176,8 @@ def test_ring_view_explains_draws_and_times_the_ring_safely(app):
     for name in ("ring_graph", "ring_summary", "ring_signups", "ring_daily_exchanges", "ring_hour_profile", "ring_members"):
         assert f"// name: {name}" not in codes  # the header stays out; the runnable part is shown
     assert ":param ring_id => 'ring-a'" in codes and "HAS_MEMBER" in codes
+    # and the same graph for Neo4j Browser, as nodes and relationships (issue 14)
+    assert "RETURN ring, members, memberships, identifiers, links" in codes
 
 
 def test_signals_read_as_words_and_times_as_utc(app, world):  # noqa: F811
