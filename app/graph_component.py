@@ -54,6 +54,7 @@ function drawLegend(legendEl, legend, hint) {
     if (entry.shape === 'dot' || entry.shape === 'ellipse') chip.style.borderRadius = '50%';
     if (entry.border) chip.style.border = entry.border;      // case membership marks
     if (entry.opacity) chip.style.opacity = entry.opacity;
+    if (entry.glow) chip.style.boxShadow = `0 0 4px 2px ${entry.glow}`;   // marked known bad / good
     item.appendChild(chip);
     item.appendChild(document.createTextNode(entry.title));
     legendEl.appendChild(item);
@@ -99,18 +100,27 @@ function sync(dataset, sent, items) {
   // Only what changed since the last version: an expansion touches a few items of hundreds.
   const wanted = new Set();
   const changed = [];
+  const replaced = [];
   for (const item of items) {
     wanted.add(item.id);
     const text = JSON.stringify(item);
-    if (sent.get(item.id) !== text) {
+    const before = sent.get(item.id);
+    if (before !== text) {
       sent.set(item.id, text);
-      changed.push(item);
+      // vis merges an update into the item: a style the node lost (a cleared mark's glow, a
+      // case border) would stay, so such a node is replaced instead.
+      if (before !== undefined && Object.keys(JSON.parse(before)).some((k) => !(k in item))) replaced.push(item);
+      else changed.push(item);
     }
   }
   const gone = [];
   for (const id of sent.keys()) if (!wanted.has(id)) gone.push(id);
   for (const id of gone) sent.delete(id);
   if (gone.length) dataset.remove(gone);
+  if (replaced.length) {
+    dataset.remove(replaced.map((item) => item.id));
+    dataset.add(replaced);
+  }
   if (changed.length) dataset.update(changed);
 }
 

@@ -20,7 +20,7 @@ from ringscope.errors import RingScopeError
 
 from . import data, ui
 from .graph_component import clicked_node, render_graph
-from .graph_view import KINDS, PAGE_SIZE, GraphState, parse_node_id
+from .graph_view import KINDS, PAGE_SIZE, GraphState, node_mark_id, parse_node_id
 
 HINT = "Click a node to expand its neighbours; click it again to collapse them."
 
@@ -131,6 +131,17 @@ def _kind_buttons(state_key: str, nid: str, account_id: str, exp) -> None:
                            help="Only these identifiers of the account, the ones most accounts share first.")
 
 
+def draw_marks(state: GraphState) -> None:
+    """Look up the marks of every node on screen (one cached round trip) so the graph draws
+    known-bad and known-good nodes distinctly; a failed lookup draws the graph without them."""
+    by_mark = {mid: nid for nid, mid in ((nid, node_mark_id(n)) for nid, n in state.nodes.items()) if mid}
+    try:
+        found = data.marks_by_id(tuple(sorted(by_mark))) if by_mark else {}
+    except RingScopeError:
+        return
+    state.marks = {by_mark[mid]: mark for mid, mark in found.items() if mid in by_mark}
+
+
 @st.fragment
 def graph_panel(state_key: str, *, height: int = 620, cypher: tuple[str, dict[str, Any]] | None = None) -> None:
     """Draw the GraphState stored at `state_key` (build it with get_state first)."""
@@ -139,6 +150,7 @@ def graph_panel(state_key: str, *, height: int = 620, cypher: tuple[str, dict[st
         st.info("Nothing to draw.")
         return
     component_key = f"{state_key}::component"
+    draw_marks(state)
     graph_col, side = st.columns([3, 1])
     with graph_col:
         if not state.nodes:

@@ -305,13 +305,49 @@ def case_legend(states: Iterable[str]) -> list[dict[str, str]]:
             for s, (label, _, border, opacity) in CASE_STYLES.items() if s in wanted]
 
 
+#: How a marked node is drawn (ringscope.marks: an investigator's verdict on the node itself):
+#: a glow round it in the verdict's colour (a channel no kind and no case mark uses, so a
+#: known-bad account added by hand still shows both) and a sign before its label, which reads
+#: without colour. verdict -> (legend title, label sign, glow colour).
+MARK_STYLES: dict[str, tuple[str, str, str]] = {
+    "known_bad": ("marked known bad", "\u2717", "#d00000"),    # ✗
+    "known_good": ("marked known good", "\u2713", "#1565c0"),  # ✓
+}
+
+#: How an expanded node is drawn (a thick dark border), for the legend.
+EXPANDED_BORDER = "#111111"
+
+
+def node_mark_id(n: GNode) -> str | None:
+    """The key of the (:Mark) that would mark this node (`device:dev-17`), None for kinds that
+    cannot be marked (orgs, rings)."""
+    kind = domain.KINDS_BY_LABEL.get(n.kind)
+    if kind is None or kind.name not in domain.MARK_KINDS:
+        return None
+    return domain.mark_id(kind.name, n.key)
+
+
+def mark_legend(verdicts: Iterable[str]) -> list[dict[str, str]]:
+    """Legend entries for the marks on screen."""
+    wanted = set(verdicts)
+    return [{"kind": f"mark:{v}", "title": f"{sign} {title}", "shape": "dot", "colour": "#ffffff", "glow": glow,
+             "border": f"2px solid {glow}"}
+            for v, (title, sign, glow) in MARK_STYLES.items() if v in wanted]
+
+
 def vis_node(n: GNode, pos: tuple[float, float] | None, *, expanded: bool = False, focus: bool = False,
-             case: str | None = None) -> dict[str, Any]:
+             case: str | None = None, mark: tuple[str, str] | None = None) -> dict[str, Any]:
     """One node for vis-network. Shape and colour come from its group (VIS_OPTIONS["groups"]),
-    so a 500-node graph stays a small payload; only expanded and focused nodes, and accounts
-    marked by their place in the case (`case`, a CASE_STYLES key), differ."""
+    so a 500-node graph stays a small payload; only expanded and focused nodes, accounts
+    marked by their place in the case (`case`, a CASE_STYLES key) and marked nodes (`mark`:
+    (verdict, description), a MARK_STYLES key) differ."""
     k = KINDS[n.kind]
     node: dict[str, Any] = {"id": n.id, "label": node_label(n), "title": node_tooltip(n), "group": n.kind}
+    if mark is not None and mark[0] in MARK_STYLES:
+        _, sign, glow = MARK_STYLES[mark[0]]
+        node["label"] = f"{sign} {node['label']}"
+        node["shadow"] = {"enabled": True, "color": glow, "size": 16, "x": 0, "y": 0}
+        node["title"] += f"\n{short(mark[1], TOOLTIP_VALUE_CHARS)}"
     if case in CASE_STYLES and case != "detected":
         label, style, _, _ = CASE_STYLES[case]
         node.update({key: (dict(value) if isinstance(value, dict) else value) for key, value in style.items()})
@@ -321,7 +357,7 @@ def vis_node(n: GNode, pos: tuple[float, float] | None, *, expanded: bool = Fals
     if expanded:
         node["borderWidth"] = 4
         node["color"] = {**node.get("color", {}), "background": node.get("color", {}).get("background", k.colour),
-                         "border": "#111111"}
+                         "border": EXPANDED_BORDER}
     if focus:
         node["size"] = k.size + 8
     if pos is not None:
@@ -495,6 +531,9 @@ class GraphState:
     #: Ring view only: account_id -> "detected", "added" or "removed" (the ring's HAS_MEMBER
     #: relationships); an account on screen that is not in it is drawn "outside". None: no case.
     case: dict[str, str] | None = None
+    #: node id -> (verdict, description) of the marks on the nodes on screen (set by the panel
+    #: from one lookup of every node's mark before drawing; ringscope.marks).
+    marks: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: edge id -> (type, width, tooltip): edges never change once drawn, so each is built once.
     _edge_items: dict[str, tuple[str, float, str]] = field(default_factory=dict, repr=False)
 
@@ -622,9 +661,10 @@ class GraphState:
             return self.case.get(n.key, "outside")
 
         cases = {n.id: case_of(n) for n in self.nodes.values()}
+        marks = {nid: m for nid, m in self.marks.items() if nid in self.nodes}
         nodes = [
             vis_node(n, self.positions.get(n.id), expanded=n.id in self.expansions, focus=n.id == self.focus,
-                     case=cases[n.id])
+                     case=cases[n.id], mark=marks.get(n.id))
             for n in self.nodes.values()
         ]
         index = {n["id"]: i for i, n in enumerate(nodes)}
@@ -639,7 +679,10 @@ class GraphState:
             "version": self.version,
             "nodes": nodes,
             "edges": edges,
-            "legend": legend({n.kind for n in self.nodes.values()}) + case_legend(c for c in cases.values() if c),
+            "legend": (legend({n.kind for n in self.nodes.values()}) + case_legend(c for c in cases.values() if c)
+                       + mark_legend(m[0] for m in marks.values())
+                       + ([{"kind": "expanded", "title": "expanded (click again to collapse)", "shape": "dot",
+                            "colour": "#ffffff", "border": f"3px solid {EXPANDED_BORDER}"}] if self.expansions else [])),
             "options": VIS_OPTIONS,
             "selected": self.selected,
         }
@@ -659,6 +702,7 @@ class GraphState:
                 "name": n.props.get("display_name") if n.kind == "Account" else None,
                 **({"case": (CASE_STYLES[self.case.get(n.key, "outside")][0] if n.kind == "Account" else "")}
                    if self.case is not None else {}),
+                **({"mark": MARK_STYLES[self.marks[n.id][0]][0] if n.id in self.marks else ""} if self.marks else {}),
                 "links on screen": links.get(n.id, 0),
                 "expanded": f"{exp.shown} of {exp.total}" if exp else "",
                 "node": n.id,

@@ -244,3 +244,52 @@ def test_display_neutralises_exactly_the_bidi_controls():
     n = graph_view.GNode("Account:a", "Account", "a\u202eb", {"display_name": "n\u2067"})
     drawn = graph_view.vis_node(n, None)
     assert "\u202e" not in drawn["label"] + drawn["title"] and "⟨U+202E⟩" in drawn["label"]
+
+
+# --------------------------------------------------------------------------- marks on the graph
+
+
+def test_marked_nodes_are_drawn_distinctly_and_the_legend_names_only_what_is_on_screen():
+    """Issue 14: a known-bad node glows red with ✗ before its label, a known-good one blue with
+    ✓; the tooltip says why (bidi neutralised); the legend lists each kind, case mark, mark
+    and expansion on screen and nothing else."""
+    nodes = {n.id: n for n in (_node("Account", "a-1"), _node("Account", "a-2"), _node("Device", "dev-1"),
+                               _node("Org", "org-1"), _node("EmailDomain", "evil.io"))}
+    edges = {e.id: e for e in (edge("USED_DEVICE", "Account:a-1", "Device:dev-1"),
+                               edge("USED_DEVICE", "Account:a-2", "Device:dev-1"))}
+    state = GraphState.from_graph("g", nodes, edges)
+    assert graph_view.node_mark_id(nodes["Device:dev-1"]) == "device:dev-1"
+    assert graph_view.node_mark_id(nodes["EmailDomain:evil.io"]) == "email_domain:evil.io"
+    assert graph_view.node_mark_id(nodes["Org:org-1"]) is None  # orgs cannot be marked
+    plain = state.vis_data()
+    assert all("shadow" not in n and not n["label"].startswith(("✗", "✓")) for n in plain["nodes"])
+    assert not [e for e in plain["legend"] if e["kind"].startswith("mark:") or e["kind"] == "expanded"]
+
+    state.marks = {"Device:dev-1": ("known_bad", "Known bad: device dev-1 -- VM image \u202eexe.pdf (alice)"),
+                   "Account:a-2": ("known_good", "Known good: account a-2 -- our QA team"),
+                   "Account:gone": ("known_bad", "not on screen")}
+    drawn = state.vis_data()
+    vis = {n["id"]: n for n in drawn["nodes"]}
+    bad, good, other = vis["Device:dev-1"], vis["Account:a-2"], vis["Account:a-1"]
+    assert bad["label"] == "✗ dev-1" and bad["shadow"]["enabled"] and bad["shadow"]["color"] == "#d00000"
+    assert good["label"] == "✓ a-2" and good["shadow"]["color"] == "#1565c0"
+    assert "shadow" not in other and other["label"] == "a-1"
+    assert "VM image ⟨U+202E⟩exe.pdf" in bad["title"] and "\u202e" not in bad["title"]
+    assert "our QA team" in good["title"]
+    legend = [e["title"] for e in drawn["legend"]]
+    assert "✗ marked known bad" in legend and "✓ marked known good" in legend
+    assert {e["title"] for e in drawn["legend"] if not e["kind"].startswith("mark:")} == {
+        graph_view.KINDS[k].title for k in ("Account", "Device", "Org", "EmailDomain")}
+    # the table says which are marked
+    rows = {r["node"]: r for r in state.table()}
+    assert rows["Device:dev-1"]["mark"] == "marked known bad" and rows["Account:a-1"]["mark"] == ""
+
+    # a mark on a case account keeps both marks (a glow and a border are different channels)
+    state.case = {"a-2": "added"}
+    vis = {n["id"]: n for n in state.vis_data()["nodes"]}
+    assert vis["Account:a-2"]["borderWidth"] == 4 and vis["Account:a-2"]["shadow"]["color"] == "#1565c0"
+    # only the verdicts on screen are in the legend; an expanded node adds its entry
+    state.marks = {"Account:a-2": ("known_good", "Known good")}
+    state.expansions["Device:dev-1"] = graph_view.Expansion("Device:dev-1")
+    legend = {e["kind"] for e in state.vis_data()["legend"]}
+    assert "mark:known_good" in legend and "mark:known_bad" not in legend and "expanded" in legend

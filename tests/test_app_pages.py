@@ -862,6 +862,34 @@ def test_the_entity_view_marks_an_identifier_and_shows_it_on_its_accounts(app, w
     assert not any("Known bad" in _plain(w.value) for w in at.warning)
 
 
+
+def test_the_ring_graph_draws_marked_nodes_and_their_legend(app, world):  # noqa: F811
+    """Issue 14: known-bad and known-good nodes are drawn distinctly in the ring graph, the
+    legend names them, and a cleared mark goes from the drawing at the next run."""
+    from ringscope import marks
+    marks.set_mark("instrument", "pi-A1", "known_bad", "stolen card \u202eexe", by=LOCAL, settings=world["settings"])
+    marks.set_mark("account", "a-03", "known_good", "our red team", by=LOCAL, settings=world["settings"])
+    at = _open(app, "ring", ring="ring-a")
+    state = _ring_graph_state(at, "ring-a")
+    assert {k: v[0] for k, v in state.marks.items()} == {"PaymentInstrument:pi-A1": "known_bad",
+                                                         "Account:a-03": "known_good"}
+    drawn = state.vis_data()
+    vis = {n["id"]: n for n in drawn["nodes"]}
+    assert vis["PaymentInstrument:pi-A1"]["label"].startswith("✗") and vis["PaymentInstrument:pi-A1"]["shadow"]["enabled"]
+    assert "stolen card ⟨U+202E⟩exe" in vis["PaymentInstrument:pi-A1"]["title"]
+    assert vis["Account:a-03"]["label"].startswith("✓") and "shadow" not in vis["Account:a-02"]
+    titles = {e["title"] for e in drawn["legend"]}
+    assert {"✗ marked known bad", "✓ marked known good"} <= titles
+    # cleared where marks are set (the entity view clears the caches after a save): gone at once
+    marks.clear_mark("instrument", "pi-A1", "wrong card", by=LOCAL, settings=world["settings"])
+    data.clear_mark_caches()
+    at.run()
+    state = _ring_graph_state(at, "ring-a")
+    assert set(state.marks) == {"Account:a-03"}
+    assert "shadow" not in {n["id"]: n for n in state.vis_data()["nodes"]}["PaymentInstrument:pi-A1"]
+    assert "✗ marked known bad" not in {e["title"] for e in state.vis_data()["legend"]}
+
+
 def test_a_viewer_sees_marks_but_no_mark_form(app, world, monkeypatch):  # noqa: F811
     from auth_people import person
     from ringscope.app import ui as app_ui
