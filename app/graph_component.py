@@ -145,6 +145,7 @@ export default function (component) {
     const edges = new globalThis.vis.DataSet();
     const network = new globalThis.vis.Network(graphEl, { nodes, edges }, {});
     inst = { wrap, legendEl, graphEl, nodes, edges, network, graphId: null, version: null, pending: null, sent: 0,
+             centred: null,
              sentNodes: new Map(), sentEdges: new Map() };
     instances.set(parentElement, inst);
     network.on('click', (params) => {
@@ -181,12 +182,20 @@ export default function (component) {
     syncEdges(inst.edges, inst.sentEdges, edgeItems(data));
     inst.network.fit({ animation: false });
     inst.graphId = data.graph_id;
+    inst.centred = null;
   } else {
     sync(inst.nodes, inst.sentNodes, data.nodes);
     syncEdges(inst.edges, inst.sentEdges, edgeItems(data));
   }
   if (data.selected && inst.nodes.get(data.selected)) {
     inst.network.selectNodes([data.selected]);
+  }
+  // "Find on screen": centre on the node found, once per request (later versions leave the view alone).
+  if (data.centre && data.centre.n !== inst.centred && inst.nodes.get(data.centre.id)) {
+    inst.centred = data.centre.n;
+    inst.network.selectNodes([data.centre.id]);
+    inst.network.focus(data.centre.id, { scale: 1.4, animation: false });
+    inst.graphEl.setAttribute('data-rs-centred', String(data.centre.id));
   }
   inst.version = marker;
   inst.pending = { version: data.version, started };

@@ -534,6 +534,13 @@ class GraphState:
     #: node id -> (verdict, description) of the marks on the nodes on screen (set by the panel
     #: from one lookup of every node's mark before drawing; ringscope.marks).
     marks: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Node labels the investigator chose not to see (the panel's kind filter), and nodes hidden
+    #: one by one. Hidden nodes stay in the state (an expansion, collapse or "show more" works
+    #: as before); they and their links are only left out of what is drawn.
+    hidden_kinds: set[str] = field(default_factory=set)
+    hidden: set[str] = field(default_factory=set)
+    #: A node to bring into view once ("find a node on screen"): (node id, request number).
+    centre: tuple[str, int] | None = None
     #: edge id -> (type, width, tooltip): edges never change once drawn, so each is built once.
     _edge_items: dict[str, tuple[str, float, str]] = field(default_factory=dict, repr=False)
 
@@ -649,6 +656,80 @@ class GraphState:
         self.expand(nid, fetch)
         return "expanded"
 
+    # -- filters ---------------------------------------------------------------------
+
+    def show_kinds(self, kinds: Iterable[str]) -> None:
+        """Draw only nodes of these labels (the others, and their links, are left out)."""
+        wanted = {k for k in kinds if k in KINDS}
+        hidden = {n.kind for n in self.nodes.values()} - wanted
+        if hidden != self.hidden_kinds:
+            self.hidden_kinds = hidden
+            self.version += 1
+
+    def hide(self, nid: str) -> None:
+        if nid in self.nodes and nid not in self.hidden:
+            self.hidden.add(nid)
+            self.version += 1
+
+    def unhide(self, nid: str | None = None) -> None:
+        """Show one hidden node again, or (None) every node hidden by hand."""
+        before = len(self.hidden)
+        if nid is None:
+            self.hidden.clear()
+        else:
+            self.hidden.discard(nid)
+        if len(self.hidden) != before:
+            self.version += 1
+
+    def hidden_reason(self, nid: str) -> str | None:
+        """Why a node on the graph is not drawn ('hidden', 'kind filtered out'), None when drawn."""
+        if nid in self.hidden:
+            return "hidden"
+        n = self.nodes.get(nid)
+        if n is not None and n.kind in self.hidden_kinds:
+            return "kind filtered out"
+        return None
+
+    def visible(self) -> set[str]:
+        """The nodes drawn: every node, less those hidden by hand or by kind."""
+        if not self.hidden and not self.hidden_kinds:
+            return set(self.nodes)
+        return {nid for nid, n in self.nodes.items() if nid not in self.hidden and n.kind not in self.hidden_kinds}
+
+    def find(self, text: str) -> list[str]:
+        """Nodes on the graph (drawn or not) whose key, display name or e-mail holds `text`
+        (any case): an exact key first, then keys starting with it, then the rest, each by id."""
+        needle = " ".join(str(text or "").split()).casefold()
+        if not needle:
+            return []
+        ranked = []
+        for nid, n in self.nodes.items():
+            key = n.key.casefold()
+            names = " ".join(str(n.props.get(f) or "") for f in ("display_name", "email")).casefold()
+            if key == needle:
+                rank = 0
+            elif key.startswith(needle):
+                rank = 1
+            elif needle in key:
+                rank = 2
+            elif needle in names:
+                rank = 3
+            else:
+                continue
+            ranked.append((rank, nid))
+        return [nid for _, nid in sorted(ranked)]
+
+    def bring_into_view(self, nid: str) -> None:
+        """Select a node, draw it even if it was hidden (by hand or by kind), and have the
+        graph centre on it once."""
+        if nid not in self.nodes:
+            raise KeyError(f"{nid} is not on the graph")
+        self.hidden.discard(nid)
+        self.hidden_kinds.discard(self.nodes[nid].kind)
+        self.selected = nid
+        self.centre = (nid, (self.centre[1] + 1) if self.centre else 1)
+        self.version += 1
+
     # -- output ----------------------------------------------------------------------
 
     def vis_data(self) -> dict[str, Any]:
@@ -660,16 +741,20 @@ class GraphState:
                 return None
             return self.case.get(n.key, "outside")
 
-        cases = {n.id: case_of(n) for n in self.nodes.values()}
-        marks = {nid: m for nid, m in self.marks.items() if nid in self.nodes}
+        shown = self.visible()
+        drawn_nodes = [n for n in self.nodes.values() if n.id in shown]
+        cases = {n.id: case_of(n) for n in drawn_nodes}
+        marks = {nid: m for nid, m in self.marks.items() if nid in shown}
         nodes = [
             vis_node(n, self.positions.get(n.id), expanded=n.id in self.expansions, focus=n.id == self.focus,
                      case=cases[n.id], mark=marks.get(n.id))
-            for n in self.nodes.values()
+            for n in drawn_nodes
         ]
         index = {n["id"]: i for i, n in enumerate(nodes)}
         edges = []
         for e in self.edges.values():
+            if e.source not in index or e.target not in index:
+                continue
             item = self._edge_items.get(e.id)
             if item is None:
                 item = self._edge_items[e.id] = (e.type, _edge_width(e), edge_tooltip(e))
@@ -679,12 +764,15 @@ class GraphState:
             "version": self.version,
             "nodes": nodes,
             "edges": edges,
-            "legend": (legend({n.kind for n in self.nodes.values()}) + case_legend(c for c in cases.values() if c)
+            "legend": (legend({n.kind for n in drawn_nodes}) + case_legend(c for c in cases.values() if c)
                        + mark_legend(m[0] for m in marks.values())
                        + ([{"kind": "expanded", "title": "expanded (click again to collapse)", "shape": "dot",
-                            "colour": "#ffffff", "border": f"3px solid {EXPANDED_BORDER}"}] if self.expansions else [])),
+                            "colour": "#ffffff", "border": f"3px solid {EXPANDED_BORDER}"}]
+                          if shown.intersection(self.expansions) else [])),
             "options": VIS_OPTIONS,
-            "selected": self.selected,
+            "selected": self.selected if self.selected in shown else None,
+            "centre": ({"id": self.centre[0], "n": self.centre[1]}
+                       if self.centre and self.centre[0] in shown else None),
         }
 
     def table(self) -> list[dict[str, Any]]:
@@ -694,6 +782,7 @@ class GraphState:
             links[e.source] = links.get(e.source, 0) + 1
             links[e.target] = links.get(e.target, 0) + 1
         rows = []
+        shown = self.visible()
         for n in self.nodes.values():
             exp = self.expansions.get(n.id)
             rows.append({
@@ -704,6 +793,8 @@ class GraphState:
                    if self.case is not None else {}),
                 **({"mark": MARK_STYLES[self.marks[n.id][0]][0] if n.id in self.marks else ""} if self.marks else {}),
                 "links on screen": links.get(n.id, 0),
+                **({"drawn": "" if n.id in shown else self.hidden_reason(n.id) or "no"}
+                   if len(shown) < len(self.nodes) else {}),
                 "expanded": f"{exp.shown} of {exp.total}" if exp else "",
                 "node": n.id,
             })

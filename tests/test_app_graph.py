@@ -293,3 +293,83 @@ def test_marked_nodes_are_drawn_distinctly_and_the_legend_names_only_what_is_on_
     state.expansions["Device:dev-1"] = graph_view.Expansion("Device:dev-1")
     legend = {e["kind"] for e in state.vis_data()["legend"]}
     assert "mark:known_good" in legend and "mark:known_bad" not in legend and "expanded" in legend
+
+
+# --------------------------------------------------------------------------- filter, hide, find
+
+
+def _small_ring() -> GraphState:
+    nodes = {n.id: n for n in (_node("Account", "a-1", display_name="Mallory Ops"), _node("Account", "a-10"),
+                               _node("Account", "b-2", email="ops@evil.io"), _node("Device", "dev-1"),
+                               _node("IP", "10.0.0.1"), _node("EmailDomain", "evil.io"))}
+    edges = {e.id: e for e in (edge("USED_DEVICE", "Account:a-1", "Device:dev-1"),
+                               edge("USED_DEVICE", "Account:a-10", "Device:dev-1"),
+                               edge("USED_IP", "Account:a-1", "IP:10.0.0.1"),
+                               edge("USED_IP", "Account:b-2", "IP:10.0.0.1"),
+                               edge("HAS_EMAIL_DOMAIN", "Account:b-2", "EmailDomain:evil.io"))}
+    return GraphState.from_graph("g", nodes, edges)
+
+
+def _drawn(state: GraphState) -> tuple[set[str], set[tuple[str, str]], set[str]]:
+    vis = state.vis_data()
+    ids = [n["id"] for n in vis["nodes"]]
+    return set(ids), {(ids[f], ids[t]) for f, t, *_ in vis["edges"]}, {e["kind"] for e in vis["legend"]}
+
+
+def test_a_kind_left_out_is_not_drawn_nor_its_links_nor_its_legend_entry_and_comes_back():
+    state = _small_ring()
+    v0 = state.version
+    state.show_kinds(["Account", "Device", "EmailDomain"])  # IPs left out
+    assert state.version > v0 and state.hidden_kinds == {"IP"}
+    nodes, links, legend = _drawn(state)
+    assert "IP:10.0.0.1" not in nodes and all("IP:10.0.0.1" not in pair for pair in links)
+    assert ("Account:a-1", "Device:dev-1") in links and "IP" not in legend and "Device" in legend
+    assert "IP:10.0.0.1" in state.nodes and state.hidden_reason("IP:10.0.0.1") == "kind filtered out"
+    rows = {r["node"]: r for r in state.table()}
+    assert rows["IP:10.0.0.1"]["drawn"] == "kind filtered out" and rows["Account:a-1"]["drawn"] == ""
+    v1 = state.version
+    state.show_kinds(["Account", "Device", "EmailDomain"])  # the same choice: nothing to redraw
+    assert state.version == v1
+    state.show_kinds(list(graph_view.KINDS))
+    assert _drawn(state)[0] == set(state.nodes) and "drawn" not in state.table()[0]
+
+
+def test_a_hidden_node_goes_with_its_links_survives_expansions_and_is_shown_again():
+    state = _small_ring()
+    state.hide("Device:dev-1")
+    nodes, links, _ = _drawn(state)
+    assert "Device:dev-1" not in nodes and not [p for p in links if "Device:dev-1" in p]
+    assert state.hidden_reason("Device:dev-1") == "hidden"
+    # the graph goes on working underneath: expanding a drawn node still adds its neighbours
+    fetch = FakeGraph({"Account:a-10": ["Device:dev-1", "IP:10.9.9.9"]})
+    state.expand("Account:a-10", fetch)
+    nodes, _, _ = _drawn(state)
+    assert "IP:10.9.9.9" in nodes and "Device:dev-1" not in nodes
+    state.selected = "Device:dev-1"
+    assert state.vis_data()["selected"] is None  # a hidden node is not selected in the drawing
+    state.unhide("Device:dev-1")
+    assert "Device:dev-1" in _drawn(state)[0]
+    state.hide("Account:a-1")
+    state.hide("Account:b-2")
+    state.unhide()
+    assert _drawn(state)[0] == set(state.nodes)
+
+
+def test_find_on_screen_ranks_exact_then_prefix_then_names_and_brings_the_node_into_view():
+    from ringscope.app import graph_panel
+    state = _small_ring()
+    assert state.find("A-1") == ["Account:a-1", "Account:a-10"]  # exact key first, any case
+    assert state.find("a-") == ["Account:a-1", "Account:a-10"]
+    assert state.find("mallory") == ["Account:a-1"]  # display name
+    assert state.find("evil.io") == ["EmailDomain:evil.io", "Account:b-2"]  # the domain's key, then b-2's e-mail
+    assert state.find("  ") == [] and state.find("zzz") == []
+    state.show_kinds(["Device"])
+    state.hide("Account:a-10")
+    nid, message = graph_panel.find_on_screen(state, " a-10 ")
+    assert nid == "Account:a-10" and message == "Found account a-10."
+    assert "Account:a-10" in _drawn(state)[0]  # found: drawn again, its kind too
+    assert state.selected == "Account:a-10" and state.vis_data()["centre"] == {"id": "Account:a-10", "n": 1}
+    nid, message = graph_panel.find_on_screen(state, "a-")
+    assert nid == "Account:a-1" and "2 matches" in message and state.vis_data()["centre"]["n"] == 2
+    nid, message = graph_panel.find_on_screen(state, "x\u202ey")
+    assert nid is None and message == "Nothing on the graph matches 'x⟨U+202E⟩y'."

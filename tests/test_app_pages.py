@@ -890,6 +890,50 @@ def test_the_ring_graph_draws_marked_nodes_and_their_legend(app, world):  # noqa
     assert "✗ marked known bad" not in {e["title"] for e in state.vis_data()["legend"]}
 
 
+
+def test_the_graph_panel_filters_kinds_hides_nodes_and_finds_one_on_screen(app, world):  # noqa: F811
+    """Issue 14: filter by node type, hide nodes, find a node on screen: Streamlit controls
+    beside the graph that change what the server sends to the drawing."""
+    at = _open(app, "ring", ring="ring-a")
+    key = "ring-graph::ring-a::250::2::50"
+    state = at.session_state[key]
+    drawn = lambda: {n["id"] for n in state.vis_data()["nodes"]}  # noqa: E731
+    everything = set(state.nodes)
+    assert drawn() == everything
+    kinds = at.multiselect(key=f"{key}::kinds")
+    assert set(kinds.value) == {"Account", "PaymentInstrument", "Device", "IP", "PromptTemplate", "EmailDomain"}
+    kinds.set_value(["Account", "PaymentInstrument", "Device"]).run()
+    assert not at.exception
+    state = at.session_state[key]
+    assert drawn() == {n for n in everything if n.split(":")[0] in ("Account", "PaymentInstrument", "Device")}
+    assert any("nodes drawn" in c.value and "3 kind(s) left out" in c.value for c in at.caption)
+    assert {e["kind"] for e in state.vis_data()["legend"]} >= {"Account", "Device"}
+    assert "IP" not in {e["kind"] for e in state.vis_data()["legend"]}
+    # hide one node from the side panel, then show it again
+    at.selectbox(key=f"{key}::pick").set_value("Device:dev-A1").run()
+    [hide] = [b for b in at.button if b.key == f"{key}::hide"]
+    assert hide.label == "Hide from the graph"
+    hide.click().run()
+    state = at.session_state[key]
+    assert "Device:dev-A1" not in drawn() and "Device:dev-A1" in state.nodes
+    assert [b for b in at.button if b.label == "Show 1 hidden"]
+    [b for b in at.button if b.label == "Show 1 hidden"][0].click().run()
+    assert "Device:dev-A1" in drawn()
+    # find on screen: by id, then by display name (a hidden kind comes back with it)
+    at.text_input(key=f"{key}::find").set_value("a-05").run()
+    state = at.session_state[key]
+    assert state.selected == "Account:a-05" and state.vis_data()["centre"]["id"] == "Account:a-05"
+    assert at.selectbox(key=f"{key}::pick").value == "Account:a-05"
+    assert any(_plain(c.value) == "Found account a-05." for c in at.caption)
+    at.text_input(key=f"{key}::find").set_value("203.0.113").run()
+    assert any(_plain(w.value).startswith("Nothing on the graph matches") for w in at.warning)
+    at.text_input(key=f"{key}::find").set_value("10.1.2.3").run()
+    state = at.session_state[key]
+    assert "IP:10.1.2.3" in drawn() and state.selected == "IP:10.1.2.3"
+    assert "IP" in at.multiselect(key=f"{key}::kinds").value  # its kind is drawn again
+    _no_raw_markup(at)
+
+
 def test_a_viewer_sees_marks_but_no_mark_form(app, world, monkeypatch):  # noqa: F811
     from auth_people import person
     from ringscope.app import ui as app_ui
