@@ -10,6 +10,7 @@ panel is a fragment: a click reruns only the graph, not the whole page.
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Callable
 
 import pandas as pd
@@ -199,6 +200,41 @@ def _on_show_hidden(state_key: str) -> None:
         state.unhide()
 
 
+def _window_key(state_key: str) -> str:
+    return f"{state_key}::window"
+
+
+def _on_window(state_key: str) -> None:
+    state = st.session_state.get(state_key)
+    value = st.session_state.get(_window_key(state_key))
+    if not isinstance(state, GraphState) or not value:
+        return
+    span = state.time_span()
+    start, end = (d.isoformat() for d in value)
+    state.set_window(None if span is None or (start, end) == span else start, end)
+
+
+def time_slider(state_key: str, state: GraphState) -> None:
+    """Bloom's slicer: a range of UTC days; the graph draws the accounts and links active in it
+    (GraphState.set_window), from the dates the ring's query already returned."""
+    span = state.time_span()
+    if span is None:
+        st.caption("Nothing on the graph is dated: no time slider.")
+        return
+    lo, hi = (dt.date.fromisoformat(d) for d in span)
+    if lo == hi:
+        st.caption(f"Everything on the graph happened on {lo.isoformat()} (UTC).")
+        return
+    start, end = state.window or span
+    value = (min(max(dt.date.fromisoformat(start), lo), hi), max(min(dt.date.fromisoformat(end), hi), lo))
+    st.session_state[_window_key(state_key)] = value
+    st.slider("Active between (UTC days)", min_value=lo, max_value=hi, key=_window_key(state_key),
+              format="YYYY-MM-DD", on_change=_on_window, args=(state_key,),
+              help="Draw only the accounts and links active in these days: a link when the days it was "
+                   "seen overlap them, an account when its span (sign-up to last activity) does, an "
+                   "identifier when an active account reached it then.")
+
+
 def _filters(state_key: str, state: GraphState) -> None:
     """Above the graph: which kinds are drawn, and "find on screen". Both work on the state the
     server keeps, so what is drawn, the legend and the table agree."""
@@ -219,8 +255,10 @@ def _filters(state_key: str, state: GraphState) -> None:
 
 
 @st.fragment
-def graph_panel(state_key: str, *, height: int = 620, cypher: tuple[str, dict[str, Any]] | None = None) -> None:
-    """Draw the GraphState stored at `state_key` (build it with get_state first)."""
+def graph_panel(state_key: str, *, height: int = 620, cypher: tuple[str, dict[str, Any]] | None = None,
+                with_time_slider: bool = False) -> None:
+    """Draw the GraphState stored at `state_key` (build it with get_state first); with
+    `with_time_slider`, a range of days above it filters the graph to what was active then."""
     state = st.session_state.get(state_key)
     if not isinstance(state, GraphState):
         st.info("Nothing to draw.")
@@ -232,6 +270,8 @@ def graph_panel(state_key: str, *, height: int = 620, cypher: tuple[str, dict[st
         if not state.nodes:
             st.info("No nodes to draw.")
         else:
+            if with_time_slider:
+                time_slider(state_key, state)
             _filters(state_key, state)
             vis = state.vis_data()
             render_graph(vis, key=component_key, height=height, hint=HINT,
@@ -239,8 +279,9 @@ def graph_panel(state_key: str, *, height: int = 620, cypher: tuple[str, dict[st
             drawn, hidden = len(vis["nodes"]), len(state.hidden & set(state.nodes))
             if drawn < len(state.nodes):
                 c1, c2 = st.columns([3, 1], vertical_alignment="center")
-                c1.caption(f"{drawn} of {len(state.nodes)} nodes drawn, {len(vis['edges'])} of {len(state.edges)} "
-                           f"relationships; {hidden} hidden by hand, "
+                window = (f", active {state.window[0]} to {state.window[1]}" if state.window else "")
+                c1.caption(f"{drawn} of {len(state.nodes)} nodes drawn{window}, {len(vis['edges'])} of "
+                           f"{len(state.edges)} relationships; {hidden} hidden by hand, "
                            f"{len(state.hidden_kinds)} kind(s) left out; {len(state.expansions)} expanded.")
                 if hidden:
                     c2.button(f"Show {hidden} hidden", key=f"{state_key}::unhide_all", width="stretch",

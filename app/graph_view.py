@@ -386,6 +386,23 @@ VIS_OPTIONS: dict[str, Any] = {
 }
 
 
+def _day(value: Any) -> str | None:
+    """The UTC day of a time as the app holds it (ISO text from the query or plain()), or None."""
+    text = str(value or "")
+    return text[:10] if len(text) >= 10 and text[4:5] == "-" and text[7:8] == "-" else None
+
+
+def _account_days(n: GNode) -> Iterable[str]:
+    for name in ("created_at", "first_exchange", "last_exchange"):
+        day = _day(n.props.get(name))
+        if day:
+            yield day
+
+
+def _link_days(e: GEdge) -> tuple[str | None, str | None]:
+    return _day(e.props.get("first_seen")), _day(e.props.get("last_seen"))
+
+
 # --------------------------------------------------------------------------- layout
 
 
@@ -539,10 +556,15 @@ class GraphState:
     #: as before); they and their links are only left out of what is drawn.
     hidden_kinds: set[str] = field(default_factory=set)
     hidden: set[str] = field(default_factory=set)
+    #: The time slider (ring view, Bloom's slicer): draw only the accounts and links active
+    #: between these two UTC days (ISO dates, both included); None draws all of them.
+    window: tuple[str, str] | None = None
     #: A node to bring into view once ("find a node on screen"): (node id, request number).
     centre: tuple[str, int] | None = None
     #: edge id -> (type, width, tooltip): edges never change once drawn, so each is built once.
     _edge_items: dict[str, tuple[str, float, str]] = field(default_factory=dict, repr=False)
+    #: (version, window) -> (nodes, edges) active in the window: computed once per change.
+    _in_window: tuple[Any, tuple[set[str], set[str]]] | None = field(default=None, repr=False)
 
     @classmethod
     def from_graph(cls, graph_id: str, nodes: dict[str, GNode], edges: dict[str, GEdge], *,
@@ -682,19 +704,85 @@ class GraphState:
             self.version += 1
 
     def hidden_reason(self, nid: str) -> str | None:
-        """Why a node on the graph is not drawn ('hidden', 'kind filtered out'), None when drawn."""
+        """Why a node on the graph is not drawn ('hidden', 'kind filtered out', 'outside the time
+        window'), None when drawn."""
         if nid in self.hidden:
             return "hidden"
         n = self.nodes.get(nid)
         if n is not None and n.kind in self.hidden_kinds:
             return "kind filtered out"
+        if self.window is not None and nid in self.nodes and nid not in self._active()[0]:
+            return "outside the time window"
         return None
 
     def visible(self) -> set[str]:
-        """The nodes drawn: every node, less those hidden by hand or by kind."""
-        if not self.hidden and not self.hidden_kinds:
+        """The nodes drawn: every node, less those hidden by hand, by kind or by the time window."""
+        if not self.hidden and not self.hidden_kinds and self.window is None:
             return set(self.nodes)
-        return {nid for nid, n in self.nodes.items() if nid not in self.hidden and n.kind not in self.hidden_kinds}
+        active = self._active()[0] if self.window is not None else self.nodes
+        return {nid for nid, n in self.nodes.items()
+                if nid not in self.hidden and n.kind not in self.hidden_kinds and nid in active}
+
+    # -- time ----------------------------------------------------------------------
+
+    def time_span(self) -> tuple[str, str] | None:
+        """The first and last UTC day of anything dated on the graph (accounts' sign-up, first and
+        last exchange; links' first and last seen), None when nothing is dated."""
+        days = [d for n in self.nodes.values() if n.kind == "Account" for d in _account_days(n)]
+        days += [d for e in self.edges.values() for d in _link_days(e) if d]
+        return (min(days), max(days)) if days else None
+
+    def set_window(self, start: str | None, end: str | None = None) -> None:
+        """Draw only what was active from day `start` to day `end` (ISO dates, included);
+        set_window(None) draws everything again."""
+        window = None if start is None else (str(start)[:10], str(end or start)[:10])
+        if window is not None and window[0] > window[1]:
+            window = (window[1], window[0])
+        if window != self.window:
+            self.window = window
+            self.version += 1
+
+    def _active(self) -> tuple[set[str], set[str]]:
+        """(nodes, edges) active in the window. A link is active when the days it was seen
+        overlap the window (a link without dates, an e-mail domain or org, always is); an
+        account when its span (sign-up or first seen to its last exchange or last link) does;
+        an identifier when an active account reached it over an active link (one without dated
+        links: over any link). Nodes and links not dated at all are kept."""
+        key = (self.version, self.window)
+        if self._in_window is not None and self._in_window[0] == key:
+            return self._in_window[1]
+        start, end = self.window or ("", "9999")
+
+        def overlaps(days: list[str]) -> bool:
+            return not days or (min(days) <= end and max(days) >= start)
+
+        link_days = {eid: [d for d in _link_days(e) if d] for eid, e in self.edges.items()}
+        by_account: dict[str, list[str]] = {}
+        for eid, e in self.edges.items():
+            by_account.setdefault(e.source, []).extend(link_days[eid])
+        nodes: set[str] = set()
+        for nid, n in self.nodes.items():
+            if n.kind == "Account" and overlaps(list(_account_days(n)) + by_account.get(nid, [])):
+                nodes.add(nid)
+        edges: set[str] = set()
+        timed: set[str] = set()  # identifiers with at least one dated link
+        for eid, e in self.edges.items():
+            days = link_days[eid]
+            if days:
+                timed.add(e.target)
+            if overlaps(days) and (e.source in nodes or e.source not in self.nodes
+                                   or self.nodes[e.source].kind != "Account"):
+                edges.add(eid)
+        reached = {self.edges[eid].target for eid in edges
+                   if link_days[eid] or self.edges[eid].target not in timed}
+        targets = {e.target for e in self.edges.values()}
+        for nid, n in self.nodes.items():
+            # an identifier no account reaches on screen (or a ring, whose links start at it) is kept
+            if n.kind != "Account" and (nid in reached or nid not in targets):
+                nodes.add(nid)
+        edges = {eid for eid in edges if self.edges[eid].target in nodes and self.edges[eid].source in nodes}
+        self._in_window = (key, (nodes, edges))
+        return nodes, edges
 
     def find(self, text: str) -> list[str]:
         """Nodes on the graph (drawn or not) whose key, display name or e-mail holds `text`
@@ -726,6 +814,8 @@ class GraphState:
             raise KeyError(f"{nid} is not on the graph")
         self.hidden.discard(nid)
         self.hidden_kinds.discard(self.nodes[nid].kind)
+        if self.window is not None and nid not in self._active()[0]:
+            self.window = None  # found outside the time window: the whole time range again
         self.selected = nid
         self.centre = (nid, (self.centre[1] + 1) if self.centre else 1)
         self.version += 1
@@ -751,9 +841,12 @@ class GraphState:
             for n in drawn_nodes
         ]
         index = {n["id"]: i for i, n in enumerate(nodes)}
+        active_edges = self._active()[1] if self.window is not None else None
         edges = []
         for e in self.edges.values():
             if e.source not in index or e.target not in index:
+                continue
+            if active_edges is not None and e.id not in active_edges:
                 continue
             item = self._edge_items.get(e.id)
             if item is None:

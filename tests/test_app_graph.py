@@ -373,3 +373,74 @@ def test_find_on_screen_ranks_exact_then_prefix_then_names_and_brings_the_node_i
     assert nid == "Account:a-1" and "2 matches" in message and state.vis_data()["centre"]["n"] == 2
     nid, message = graph_panel.find_on_screen(state, "x\u202ey")
     assert nid is None and message == "Nothing on the graph matches 'x⟨U+202E⟩y'."
+
+
+# --------------------------------------------------------------------------- time slider
+
+
+def _dated_ring() -> GraphState:
+    nodes = {n.id: n for n in (
+        _node("Account", "a-1", created_at="2025-03-01T02:00Z", last_exchange="2025-03-03T10:00:00Z"),
+        _node("Account", "a-2", created_at="2025-03-10T00:00:00Z", last_exchange="2025-03-12T23:59:59.5Z"),
+        _node("PaymentInstrument", "card-1"), _node("IP", "10.0.0.1"), _node("Device", "dev-1"),
+        _node("EmailDomain", "evil.io"), _node("Org", "org-lonely"))}
+    edges = {e.id: e for e in (
+        edge("PAID_WITH", "Account:a-1", "PaymentInstrument:card-1",
+             {"first_seen": "2025-03-01T02:05Z", "last_seen": "2025-03-02T00:00Z"}),
+        edge("USED_IP", "Account:a-1", "IP:10.0.0.1", {"first_seen": "2025-03-03T01:00Z", "last_seen": "2025-03-03T02:00Z"}),
+        edge("PAID_WITH", "Account:a-2", "PaymentInstrument:card-1",
+             {"first_seen": "2025-03-10T00:00Z", "last_seen": "2025-03-11T00:00Z"}),
+        edge("USED_DEVICE", "Account:a-2", "Device:dev-1"),  # no dates on this link
+        edge("HAS_EMAIL_DOMAIN", "Account:a-1", "EmailDomain:evil.io"),
+        edge("HAS_EMAIL_DOMAIN", "Account:a-2", "EmailDomain:evil.io"))}
+    return GraphState.from_graph("g", nodes, edges)
+
+
+def test_the_time_window_draws_the_accounts_and_links_active_in_it():
+    """Issue 14 (Bloom's slicer): from the dates the ring's query returns (accounts' sign-up and
+    exchanges, links' first and last seen), only what was active in the chosen days is drawn."""
+    state = _dated_ring()
+    assert state.time_span() == ("2025-03-01", "2025-03-12")
+    everything = set(state.nodes)
+    v0 = state.version
+    state.set_window("2025-03-01", "2025-03-02")
+    assert state.version > v0 and state.window == ("2025-03-01", "2025-03-02")
+    nodes, links, legend = _drawn(state)
+    # a-1 and the card it paid with then, its e-mail domain (undated link); the org is on no link
+    assert nodes == {"Account:a-1", "PaymentInstrument:card-1", "EmailDomain:evil.io", "Org:org-lonely"}
+    assert links == {("Account:a-1", "PaymentInstrument:card-1"), ("Account:a-1", "EmailDomain:evil.io")}
+    assert "IP" not in legend and "Device" not in legend
+    assert state.hidden_reason("IP:10.0.0.1") == "outside the time window"  # a-1 used the IP on the 3rd
+    assert state.hidden_reason("Account:a-2") == "outside the time window"
+    assert {r["node"]: r["drawn"] for r in state.table()}["Account:a-2"] == "outside the time window"
+
+    state.set_window("2025-03-03", "2025-03-03")
+    nodes, links, _ = _drawn(state)
+    assert nodes >= {"Account:a-1", "IP:10.0.0.1"} and "PaymentInstrument:card-1" not in nodes
+    assert ("Account:a-1", "IP:10.0.0.1") in links
+
+    state.set_window("2025-03-12", "2025-03-10")  # either order
+    nodes, links, _ = _drawn(state)
+    assert state.window == ("2025-03-10", "2025-03-12")
+    assert nodes == {"Account:a-2", "PaymentInstrument:card-1", "Device:dev-1", "EmailDomain:evil.io", "Org:org-lonely"}
+    assert ("Account:a-2", "PaymentInstrument:card-1") in links and ("Account:a-1", "PaymentInstrument:card-1") not in links
+
+    state.set_window("2025-03-05", "2025-03-08")  # nobody was active: only what is dated nowhere stays
+    assert _drawn(state)[0] == {"Org:org-lonely"}
+    # found outside the window: the whole time range is drawn again, and the node is selected
+    state.bring_into_view("Account:a-2")
+    assert state.window is None and _drawn(state)[0] == everything
+    state.set_window("2025-03-01", "2025-03-02")
+    state.set_window(None)
+    assert _drawn(state)[0] == everything
+    # a kind filter and the window together
+    state.set_window("2025-03-10", "2025-03-12")
+    state.show_kinds(["Account", "Device"])
+    assert _drawn(state)[0] == {"Account:a-2", "Device:dev-1"}
+
+
+def test_a_graph_without_dates_has_no_time_span():
+    state = _small_ring()
+    assert state.time_span() is None
+    state.set_window("2025-01-01", "2025-01-02")  # undated nodes and links are kept
+    assert _drawn(state)[0] == set(state.nodes)

@@ -934,6 +934,47 @@ def test_the_graph_panel_filters_kinds_hides_nodes_and_finds_one_on_screen(app, 
     _no_raw_markup(at)
 
 
+
+def test_the_ring_views_time_slider_draws_what_was_active_in_the_chosen_days(app, world):  # noqa: F811
+    """Issue 14 (Bloom's slicer): a range of days above the ring graph; the graph keeps the
+    accounts and links active in it, from the dates ring_graph already returns."""
+    import datetime as dt
+    db.run_write("MATCH (a:Account) WHERE a.account_id IN ['a-07', 'a-08'] "
+                 "SET a.created_at = datetime('2025-04-01T00:00:00Z'), a.first_exchange = datetime('2025-04-01T01:00:00Z'), "
+                 "a.last_exchange = datetime('2025-04-03T00:00:00Z') "
+                 "WITH a MATCH (a)-[r:PAID_WITH]->() "
+                 "SET r.first_seen = datetime('2025-04-01T00:00:00Z'), r.last_seen = datetime('2025-04-02T00:00:00Z')",
+                 settings=world["settings"])
+    at = _open(app, "ring", ring="ring-a")
+    key = "ring-graph::ring-a::250::2::50"
+    slider = at.slider(key=f"{key}::window")
+    assert slider.value == (dt.date(2025, 3, 1), dt.date(2025, 4, 3))  # the ring's whole time span
+    state = at.session_state[key]
+    everything = set(state.nodes)
+    slider.set_value((dt.date(2025, 4, 1), dt.date(2025, 4, 3))).run()
+    assert not at.exception
+    state = at.session_state[key]
+    assert state.window == ("2025-04-01", "2025-04-03")
+    drawn = {n["id"] for n in state.vis_data()["nodes"]}
+    assert {n for n in drawn if n.startswith("Account:")} == {"Account:a-07", "Account:a-08"}
+    assert "PaymentInstrument:pi-A2" in drawn and "PaymentInstrument:pi-A1" not in drawn  # pi-A1: a-01..a-05 in March
+    assert "Device:dev-A1" in drawn and "IP:10.1.2.3" not in drawn
+    assert any("active 2025-04-01 to 2025-04-03" in c.value for c in at.caption)
+    # the window and the kind filter work together; the whole span again draws everything
+    at.slider(key=f"{key}::window").set_value((dt.date(2025, 3, 1), dt.date(2025, 4, 3))).run()
+    state = at.session_state[key]
+    assert state.window is None and {n["id"] for n in state.vis_data()["nodes"]} == everything
+    # the window survives an expansion (the slider keeps its days)
+    at.slider(key=f"{key}::window").set_value((dt.date(2025, 3, 1), dt.date(2025, 3, 4))).run()
+    at.selectbox(key=f"{key}::pick").set_value("Account:a-01").run()
+    [b for b in at.button if b.key == f"{key}::expand"][0].click().run()
+    assert not at.exception
+    state = at.session_state[key]
+    assert state.window == ("2025-03-01", "2025-03-04") and "Account:a-01" in state.expansions
+    assert at.slider(key=f"{key}::window").value == (dt.date(2025, 3, 1), dt.date(2025, 3, 4))
+    assert "Account:a-08" not in {n["id"] for n in state.vis_data()["nodes"]}
+
+
 def test_a_viewer_sees_marks_but_no_mark_form(app, world, monkeypatch):  # noqa: F811
     from auth_people import person
     from ringscope.app import ui as app_ui
