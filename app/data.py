@@ -165,9 +165,21 @@ def marks_by_id(mark_ids: tuple[str, ...]) -> dict[str, tuple[str, str]]:
     return {mid: (m.verdict, m.describe()) for mid, m in marks.marks_by_id(list(mark_ids)).items()}
 
 
+#: Seconds a graph on screen trusts the marks it looked up (marks saved in this app apply at
+#: once, see marks_generation; this bounds how long another investigator's take).
+MARKS_TTL = _TAGGED_TTL
+_marks_generation = [0]
+
+
+def marks_generation() -> int:
+    """Bumped whenever this app saves a mark (clear_mark_caches): graphs look their marks up again."""
+    return _marks_generation[0]
+
+
 def clear_mark_caches() -> None:
     mark_of.clear()
     marks_by_id.clear()
+    _marks_generation[0] += 1
 
 
 def clear_ring_caches() -> None:

@@ -11,6 +11,7 @@ panel is a fragment: a click reruns only the graph, not the whole page.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any, Callable
 
 import pandas as pd
@@ -135,14 +136,25 @@ def _kind_buttons(state_key: str, nid: str, account_id: str, exp) -> None:
 
 
 def draw_marks(state: GraphState) -> None:
-    """Look up the marks of every node on screen (one cached round trip) so the graph draws
-    known-bad and known-good nodes distinctly; a failed lookup draws the graph without them."""
-    by_mark = {mid: nid for nid, mid in ((nid, node_mark_id(n)) for nid, n in state.nodes.items()) if mid}
+    """Look up the marks of the nodes on screen so the graph draws known-bad and known-good
+    nodes distinctly: all of them when the graph is new, when a mark was saved in this app
+    (data.marks_generation) or after data.MARKS_TTL seconds (another investigator's marks);
+    otherwise only the nodes an expansion added, so a click costs no lookup of the nodes
+    already checked. A failed lookup draws the graph without new marks."""
+    generation, now = data.marks_generation(), time.monotonic()
+    checked = state.marks_checked_at
+    if checked is None or checked[0] != generation or now - checked[1] > data.MARKS_TTL:
+        state.marks, state.marks_checked, state.marks_checked_at = {}, set(), (generation, now)
+    todo = [nid for nid in state.nodes if nid not in state.marks_checked]
+    if not todo:
+        return
+    by_mark = {mid: nid for nid, mid in ((nid, node_mark_id(state.nodes[nid])) for nid in todo) if mid}
     try:
         found = data.marks_by_id(tuple(sorted(by_mark))) if by_mark else {}
     except RingScopeError:
         return
-    state.marks = {by_mark[mid]: mark for mid, mark in found.items() if mid in by_mark}
+    state.marks.update({by_mark[mid]: mark for mid, mark in found.items() if mid in by_mark})
+    state.marks_checked.update(todo)
 
 
 def _kinds_key(state_key: str) -> str:

@@ -551,6 +551,10 @@ class GraphState:
     #: node id -> (verdict, description) of the marks on the nodes on screen (set by the panel
     #: from one lookup of every node's mark before drawing; ringscope.marks).
     marks: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Nodes whose mark was looked up, and (marks generation, monotonic time) of the lookup
+    #: that started this set (graph_panel.draw_marks).
+    marks_checked: set[str] = field(default_factory=set)
+    marks_checked_at: tuple[int, float] | None = None
     #: Node labels the investigator chose not to see (the panel's kind filter), and nodes hidden
     #: one by one. Hidden nodes stay in the state (an expansion, collapse or "show more" works
     #: as before); they and their links are only left out of what is drawn.
@@ -563,6 +567,8 @@ class GraphState:
     centre: tuple[str, int] | None = None
     #: edge id -> (type, width, tooltip): edges never change once drawn, so each is built once.
     _edge_items: dict[str, tuple[str, float, str]] = field(default_factory=dict, repr=False)
+    #: version -> the graph's time span: computed once per change.
+    _span: tuple[int, tuple[str, str] | None] | None = field(default=None, repr=False)
     #: (version, window) -> (nodes, edges) active in the window: computed once per change.
     _in_window: tuple[Any, tuple[set[str], set[str]]] | None = field(default=None, repr=False)
 
@@ -728,9 +734,13 @@ class GraphState:
     def time_span(self) -> tuple[str, str] | None:
         """The first and last UTC day of anything dated on the graph (accounts' sign-up, first and
         last exchange; links' first and last seen), None when nothing is dated."""
+        if self._span is not None and self._span[0] == self.version:
+            return self._span[1]
         days = [d for n in self.nodes.values() if n.kind == "Account" for d in _account_days(n)]
         days += [d for e in self.edges.values() for d in _link_days(e) if d]
-        return (min(days), max(days)) if days else None
+        span = (min(days), max(days)) if days else None
+        self._span = (self.version, span)
+        return span
 
     def set_window(self, start: str | None, end: str | None = None) -> None:
         """Draw only what was active from day `start` to day `end` (ISO dates, included);

@@ -890,6 +890,29 @@ def test_the_ring_graph_draws_marked_nodes_and_their_legend(app, world):  # noqa
     assert "✗ marked known bad" not in {e["title"] for e in state.vis_data()["legend"]}
 
 
+def test_a_click_looks_up_only_the_marks_of_the_nodes_it_added(app, world, monkeypatch):  # noqa: F811
+    """The marks of the nodes already checked are not looked up again on every click (the
+    expand round trip stays as fast as before marks were drawn); a new mark on a node an
+    expansion brings in is drawn."""
+    from ringscope import marks
+    marks.set_mark("ip", SUPERNODE_IP, "known_bad", "proxy exit", by=LOCAL, settings=world["settings"])
+    looked_up: list[list[str]] = []
+    real = marks.marks_by_id
+    monkeypatch.setattr(marks, "marks_by_id", lambda ids, **kw: looked_up.append(sorted(ids)) or real(ids, **kw))
+    at = _open(app, "ring", ring="ring-a")
+    key = "ring-graph::ring-a::250::2::50"
+    assert len(looked_up) == 1 and "account:a-01" in looked_up[0] and "device:dev-A1" in looked_up[0]
+    at.selectbox(key=f"{key}::pick").set_value("Account:a-08").run()
+    assert len(looked_up) == 1  # nothing new on screen: no lookup
+    [b for b in at.button if b.key == f"{key}::expand"][0].click().run()
+    assert not at.exception
+    assert len(looked_up) == 2 and looked_up[1] == [f"ip:{SUPERNODE_IP}"]  # only what the expansion added
+    state = at.session_state[key]
+    assert state.marks[f"IP:{SUPERNODE_IP}"][0] == "known_bad"
+    vis = {n["id"]: n for n in state.vis_data()["nodes"]}
+    assert vis[f"IP:{SUPERNODE_IP}"]["label"].startswith("✗")
+
+
 
 def test_the_graph_panel_filters_kinds_hides_nodes_and_finds_one_on_screen(app, world):  # noqa: F811
     """Issue 14: filter by node type, hide nodes, find a node on screen: Streamlit controls
