@@ -36,7 +36,11 @@ def get_state(state_key: str, build: Callable[[], GraphState]) -> GraphState:
 
 
 def reset_state(state_key: str) -> None:
-    st.session_state.pop(state_key, None)
+    """Forget the graph and what its controls held (found node, search text, kinds, time window):
+    the next run builds and draws it afresh."""
+    for key in (state_key, _found_key(state_key), _find_key(state_key), _kinds_key(state_key),
+                _window_key(state_key)):
+        st.session_state.pop(key, None)
 
 
 def _error_key(state_key: str) -> str:

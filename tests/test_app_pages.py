@@ -955,6 +955,14 @@ def test_the_graph_panel_filters_kinds_hides_nodes_and_finds_one_on_screen(app, 
     assert "IP:10.1.2.3" in drawn() and state.selected == "IP:10.1.2.3"
     assert "IP" in at.multiselect(key=f"{key}::kinds").value  # its kind is drawn again
     _no_raw_markup(at)
+    # Reset graph forgets the filters and the search with the expansions
+    at.multiselect(key=f"{key}::kinds").set_value(["Account"]).run()
+    [b for b in at.button if b.label == "Reset graph"][0].click().run()
+    assert not at.exception
+    state = at.session_state[key]
+    assert not state.hidden_kinds and {n["id"] for n in state.vis_data()["nodes"]} == everything
+    assert at.text_input(key=f"{key}::find").value == ""
+    assert not any(_plain(c.value).startswith("Found") for c in at.caption)
 
 
 
