@@ -156,8 +156,30 @@ def mark_of(label: str, key: str) -> Any:
     return marks.mark_of(kind, key) if kind else None
 
 
+@st.cache_data(ttl=_TAGGED_TTL, show_spinner=False, max_entries=256)
+def marks_by_id(mark_ids: tuple[str, ...]) -> dict[str, tuple[str, str]]:
+    """mark id -> (verdict, description) for the marked ones among `mark_ids` (the nodes on a
+    graph: one round trip for all of them); cleared by clear_mark_caches after a mark is saved."""
+    from ringscope import marks
+
+    return {mid: (m.verdict, m.describe()) for mid, m in marks.marks_by_id(list(mark_ids)).items()}
+
+
+#: Seconds a graph on screen trusts the marks it looked up (marks saved in this app apply at
+#: once, see marks_generation; this bounds how long another investigator's take).
+MARKS_TTL = _TAGGED_TTL
+_marks_generation = [0]
+
+
+def marks_generation() -> int:
+    """Bumped whenever this app saves a mark (clear_mark_caches): graphs look their marks up again."""
+    return _marks_generation[0]
+
+
 def clear_mark_caches() -> None:
     mark_of.clear()
+    marks_by_id.clear()
+    _marks_generation[0] += 1
 
 
 def clear_ring_caches() -> None:

@@ -54,6 +54,7 @@ function drawLegend(legendEl, legend, hint) {
     if (entry.shape === 'dot' || entry.shape === 'ellipse') chip.style.borderRadius = '50%';
     if (entry.border) chip.style.border = entry.border;      // case membership marks
     if (entry.opacity) chip.style.opacity = entry.opacity;
+    if (entry.glow) chip.style.boxShadow = `0 0 4px 2px ${entry.glow}`;   // marked known bad / good
     item.appendChild(chip);
     item.appendChild(document.createTextNode(entry.title));
     legendEl.appendChild(item);
@@ -99,18 +100,27 @@ function sync(dataset, sent, items) {
   // Only what changed since the last version: an expansion touches a few items of hundreds.
   const wanted = new Set();
   const changed = [];
+  const replaced = [];
   for (const item of items) {
     wanted.add(item.id);
     const text = JSON.stringify(item);
-    if (sent.get(item.id) !== text) {
+    const before = sent.get(item.id);
+    if (before !== text) {
       sent.set(item.id, text);
-      changed.push(item);
+      // vis merges an update into the item: a style the node lost (a cleared mark's glow, a
+      // case border) would stay, so such a node is replaced instead.
+      if (before !== undefined && Object.keys(JSON.parse(before)).some((k) => !(k in item))) replaced.push(item);
+      else changed.push(item);
     }
   }
   const gone = [];
   for (const id of sent.keys()) if (!wanted.has(id)) gone.push(id);
   for (const id of gone) sent.delete(id);
   if (gone.length) dataset.remove(gone);
+  if (replaced.length) {
+    dataset.remove(replaced.map((item) => item.id));
+    dataset.add(replaced);
+  }
   if (changed.length) dataset.update(changed);
 }
 
@@ -135,6 +145,7 @@ export default function (component) {
     const edges = new globalThis.vis.DataSet();
     const network = new globalThis.vis.Network(graphEl, { nodes, edges }, {});
     inst = { wrap, legendEl, graphEl, nodes, edges, network, graphId: null, version: null, pending: null, sent: 0,
+             centred: null,
              sentNodes: new Map(), sentEdges: new Map() };
     instances.set(parentElement, inst);
     network.on('click', (params) => {
@@ -171,12 +182,20 @@ export default function (component) {
     syncEdges(inst.edges, inst.sentEdges, edgeItems(data));
     inst.network.fit({ animation: false });
     inst.graphId = data.graph_id;
+    inst.centred = null;
   } else {
     sync(inst.nodes, inst.sentNodes, data.nodes);
     syncEdges(inst.edges, inst.sentEdges, edgeItems(data));
   }
   if (data.selected && inst.nodes.get(data.selected)) {
     inst.network.selectNodes([data.selected]);
+  }
+  // "Find on screen": centre on the node found, once per request (later versions leave the view alone).
+  if (data.centre && data.centre.n !== inst.centred && inst.nodes.get(data.centre.id)) {
+    inst.centred = data.centre.n;
+    inst.network.selectNodes([data.centre.id]);
+    inst.network.focus(data.centre.id, { scale: 1.4, animation: false });
+    inst.graphEl.setAttribute('data-rs-centred', String(data.centre.id));
   }
   inst.version = marker;
   inst.pending = { version: data.version, started };

@@ -10,6 +10,8 @@ panel is a fragment: a click reruns only the graph, not the whole page.
 """
 from __future__ import annotations
 
+import datetime as dt
+import time
 from typing import Any, Callable
 
 import pandas as pd
@@ -20,7 +22,7 @@ from ringscope.errors import RingScopeError
 
 from . import data, ui
 from .graph_component import clicked_node, render_graph
-from .graph_view import KINDS, PAGE_SIZE, GraphState, parse_node_id
+from .graph_view import KINDS, PAGE_SIZE, GraphState, node_mark_id, parse_node_id
 
 HINT = "Click a node to expand its neighbours; click it again to collapse them."
 
@@ -34,7 +36,11 @@ def get_state(state_key: str, build: Callable[[], GraphState]) -> GraphState:
 
 
 def reset_state(state_key: str) -> None:
-    st.session_state.pop(state_key, None)
+    """Forget the graph and what its controls held (found node, search text, kinds, time window):
+    the next run builds and draws it afresh."""
+    for key in (state_key, _found_key(state_key), _find_key(state_key), _kinds_key(state_key),
+                _window_key(state_key)):
+        st.session_state.pop(key, None)
 
 
 def _error_key(state_key: str) -> str:
@@ -88,6 +94,8 @@ def _on_click(state_key: str, component_key: str) -> None:
 def _node_caption(state: GraphState, nid: str) -> str:
     n = state.nodes[nid]
     mark = " (expanded)" if nid in state.expansions else ""
+    why = state.hidden_reason(nid)
+    mark += f" ({why})" if why else ""
     return display.neutral(f"{KINDS[n.kind].title} · {n.key}{mark}")
 
 
@@ -131,23 +139,172 @@ def _kind_buttons(state_key: str, nid: str, account_id: str, exp) -> None:
                            help="Only these identifiers of the account, the ones most accounts share first.")
 
 
+def draw_marks(state: GraphState) -> None:
+    """Look up the marks of the nodes on screen so the graph draws known-bad and known-good
+    nodes distinctly: all of them when the graph is new, when a mark was saved in this app
+    (data.marks_generation) or after data.MARKS_TTL seconds (another investigator's marks);
+    otherwise only the nodes an expansion added, so a click costs no lookup of the nodes
+    already checked. A failed lookup draws the graph without new marks."""
+    generation, now = data.marks_generation(), time.monotonic()
+    checked = state.marks_checked_at
+    if checked is None or checked[0] != generation or now - checked[1] > data.MARKS_TTL:
+        state.marks, state.marks_checked, state.marks_checked_at = {}, set(), (generation, now)
+    todo = [nid for nid in state.nodes if nid not in state.marks_checked]
+    if not todo:
+        return
+    by_mark = {mid: nid for nid, mid in ((nid, node_mark_id(state.nodes[nid])) for nid in todo) if mid}
+    try:
+        found = data.marks_by_id(tuple(sorted(by_mark))) if by_mark else {}
+    except RingScopeError:
+        return
+    state.marks.update({by_mark[mid]: mark for mid, mark in found.items() if mid in by_mark})
+    state.marks_checked.update(todo)
+
+
+def _kinds_key(state_key: str) -> str:
+    return f"{state_key}::kinds"
+
+
+def _find_key(state_key: str) -> str:
+    return f"{state_key}::find"
+
+
+def _found_key(state_key: str) -> str:
+    return f"{state_key}::found"
+
+
+def _on_kinds(state_key: str) -> None:
+    state = st.session_state.get(state_key)
+    if isinstance(state, GraphState):
+        state.show_kinds(st.session_state.get(_kinds_key(state_key)) or [])
+
+
+def find_on_screen(state: GraphState, text: str) -> tuple[str | None, str]:
+    """Bring the best match for `text` into view; (node id or None, one line saying what happened)."""
+    text = " ".join(str(text or "").split())
+    if not text:
+        return None, ""
+    matches = state.find(text)
+    if not matches:
+        return None, f"Nothing on the graph matches {display.neutral(text)!r}."
+    nid = matches[0]
+    state.bring_into_view(nid)
+    n = state.nodes[nid]
+    more = f" ({len(matches)} matches; the others are in the Node list)" if len(matches) > 1 else ""
+    return nid, display.neutral(f"Found {KINDS[n.kind].title.lower()} {n.key}{more}.")
+
+
+def _on_find(state_key: str) -> None:
+    state = st.session_state.get(state_key)
+    if not isinstance(state, GraphState):
+        return
+    nid, message = find_on_screen(state, st.session_state.get(_find_key(state_key), ""))
+    st.session_state[_found_key(state_key)] = (nid is not None, message)
+    if nid is not None:
+        st.session_state[_pick_key(state_key)] = nid
+
+
+def _on_hide(state_key: str, nid: str, hide: bool) -> None:
+    state = st.session_state.get(state_key)
+    if isinstance(state, GraphState):
+        state.hide(nid) if hide else state.unhide(nid)
+
+
+def _on_show_hidden(state_key: str) -> None:
+    state = st.session_state.get(state_key)
+    if isinstance(state, GraphState):
+        state.unhide()
+
+
+def _window_key(state_key: str) -> str:
+    return f"{state_key}::window"
+
+
+def _on_window(state_key: str) -> None:
+    state = st.session_state.get(state_key)
+    value = st.session_state.get(_window_key(state_key))
+    if not isinstance(state, GraphState) or not value:
+        return
+    span = state.time_span()
+    start, end = (d.isoformat() for d in value)
+    state.set_window(None if span is None or (start, end) == span else start, end)
+
+
+def time_slider(state_key: str, state: GraphState) -> None:
+    """Bloom's slicer: a range of UTC days; the graph draws the accounts and links active in it
+    (GraphState.set_window), from the dates the ring's query already returned."""
+    span = state.time_span()
+    if span is None:
+        st.caption("Nothing on the graph is dated: no time slider.")
+        return
+    lo, hi = (dt.date.fromisoformat(d) for d in span)
+    if lo == hi:
+        st.caption(f"Everything on the graph happened on {lo.isoformat()} (UTC).")
+        return
+    start, end = state.window or span
+    value = (min(max(dt.date.fromisoformat(start), lo), hi), max(min(dt.date.fromisoformat(end), hi), lo))
+    st.session_state[_window_key(state_key)] = value
+    st.slider("Active between (UTC days)", min_value=lo, max_value=hi, key=_window_key(state_key),
+              format="YYYY-MM-DD", on_change=_on_window, args=(state_key,),
+              help="Draw only the accounts and links active in these days: a link when the days it was "
+                   "seen overlap them, an account when its span (sign-up to last activity) does, an "
+                   "identifier when an active account reached it then.")
+
+
+def _filters(state_key: str, state: GraphState) -> None:
+    """Above the graph: which kinds are drawn, and "find on screen". Both work on the state the
+    server keeps, so what is drawn, the legend and the table agree."""
+    present = [k for k in KINDS if any(n.kind == k for n in state.nodes.values())]
+    f1, f2 = st.columns([3, 2], vertical_alignment="bottom")
+    st.session_state[_kinds_key(state_key)] = [k for k in present if k not in state.hidden_kinds]
+    f1.multiselect("Node kinds drawn", present, key=_kinds_key(state_key), format_func=lambda k: KINDS[k].title,
+                   on_change=_on_kinds, args=(state_key,),
+                   help="Leave a kind out to see the rest more clearly; its nodes and links stay on the graph, "
+                        "undrawn, until you add it back.")
+    f2.text_input("Find on screen", key=_find_key(state_key), on_change=_on_find, args=(state_key,),
+                  placeholder="id, name or e-mail",
+                  help="Selects the node whose id (or display name, or e-mail) matches, draws it if it was hidden, "
+                       "and centres the graph on it.")
+    found = st.session_state.get(_found_key(state_key))
+    if found:
+        (st.caption if found[0] else st.warning)(ui.md(found[1]))
+
+
 @st.fragment
-def graph_panel(state_key: str, *, height: int = 620, cypher: tuple[str, dict[str, Any]] | None = None) -> None:
-    """Draw the GraphState stored at `state_key` (build it with get_state first)."""
+def graph_panel(state_key: str, *, height: int = 620, cypher: tuple[str, dict[str, Any]] | None = None,
+                with_time_slider: bool = False) -> None:
+    """Draw the GraphState stored at `state_key` (build it with get_state first); with
+    `with_time_slider`, a range of days above it filters the graph to what was active then."""
     state = st.session_state.get(state_key)
     if not isinstance(state, GraphState):
         st.info("Nothing to draw.")
         return
     component_key = f"{state_key}::component"
+    draw_marks(state)
     graph_col, side = st.columns([3, 1])
     with graph_col:
         if not state.nodes:
             st.info("No nodes to draw.")
         else:
-            render_graph(state.vis_data(), key=component_key, height=height, hint=HINT,
+            if with_time_slider:
+                time_slider(state_key, state)
+            _filters(state_key, state)
+            vis = state.vis_data()
+            render_graph(vis, key=component_key, height=height, hint=HINT,
                          on_click=lambda: _on_click(state_key, component_key))
-        st.caption(f"{len(state.nodes)} nodes, {len(state.edges)} relationships on screen; "
-                   f"{len(state.expansions)} expanded.")
+            drawn, hidden = len(vis["nodes"]), len(state.hidden & set(state.nodes))
+            if drawn < len(state.nodes):
+                c1, c2 = st.columns([3, 1], vertical_alignment="center")
+                window = (f", active {state.window[0]} to {state.window[1]}" if state.window else "")
+                c1.caption(f"{drawn} of {len(state.nodes)} nodes drawn{window}, {len(vis['edges'])} of "
+                           f"{len(state.edges)} relationships; {hidden} hidden by hand, "
+                           f"{len(state.hidden_kinds)} kind(s) left out; {len(state.expansions)} expanded.")
+                if hidden:
+                    c2.button(f"Show {hidden} hidden", key=f"{state_key}::unhide_all", width="stretch",
+                              on_click=_on_show_hidden, args=(state_key,))
+            else:
+                st.caption(f"{len(state.nodes)} nodes, {len(state.edges)} relationships on screen; "
+                           f"{len(state.expansions)} expanded.")
     with side:
         error = st.session_state.get(_error_key(state_key))
         if error:
@@ -182,6 +339,12 @@ def graph_panel(state_key: str, *, height: int = 620, cypher: tuple[str, dict[st
             mark = data.mark_of(kind, key)
             if mark is not None:
                 (st.warning if mark.verdict == "known_bad" else st.info)(ui.md(mark.describe()))
+            hidden_by_hand = picked in state.hidden
+            st.button("Show on the graph" if hidden_by_hand else "Hide from the graph", key=f"{state_key}::hide",
+                      width="stretch", on_click=_on_hide, args=(state_key, picked, not hidden_by_hand),
+                      help="Hidden nodes stay on the graph, undrawn with their links, until shown again.")
+            if state.hidden_reason(picked) == "kind filtered out":
+                st.caption("Not drawn: its kind is left out above.")
             if st.button("Open entity view", key=f"{state_key}::open", width="stretch",
                          help="Its properties, rings and marks; mark it known-bad or known-good there."):
                 ui.open_entity(kind, key)

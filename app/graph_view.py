@@ -305,13 +305,49 @@ def case_legend(states: Iterable[str]) -> list[dict[str, str]]:
             for s, (label, _, border, opacity) in CASE_STYLES.items() if s in wanted]
 
 
+#: How a marked node is drawn (ringscope.marks: an investigator's verdict on the node itself):
+#: a glow round it in the verdict's colour (a channel no kind and no case mark uses, so a
+#: known-bad account added by hand still shows both) and a sign before its label, which reads
+#: without colour. verdict -> (legend title, label sign, glow colour).
+MARK_STYLES: dict[str, tuple[str, str, str]] = {
+    "known_bad": ("marked known bad", "\u2717", "#d00000"),    # ✗
+    "known_good": ("marked known good", "\u2713", "#1565c0"),  # ✓
+}
+
+#: How an expanded node is drawn (a thick dark border), for the legend.
+EXPANDED_BORDER = "#111111"
+
+
+def node_mark_id(n: GNode) -> str | None:
+    """The key of the (:Mark) that would mark this node (`device:dev-17`), None for kinds that
+    cannot be marked (orgs, rings)."""
+    kind = domain.KINDS_BY_LABEL.get(n.kind)
+    if kind is None or kind.name not in domain.MARK_KINDS:
+        return None
+    return domain.mark_id(kind.name, n.key)
+
+
+def mark_legend(verdicts: Iterable[str]) -> list[dict[str, str]]:
+    """Legend entries for the marks on screen."""
+    wanted = set(verdicts)
+    return [{"kind": f"mark:{v}", "title": f"{sign} {title}", "shape": "dot", "colour": "#ffffff", "glow": glow,
+             "border": f"2px solid {glow}"}
+            for v, (title, sign, glow) in MARK_STYLES.items() if v in wanted]
+
+
 def vis_node(n: GNode, pos: tuple[float, float] | None, *, expanded: bool = False, focus: bool = False,
-             case: str | None = None) -> dict[str, Any]:
+             case: str | None = None, mark: tuple[str, str] | None = None) -> dict[str, Any]:
     """One node for vis-network. Shape and colour come from its group (VIS_OPTIONS["groups"]),
-    so a 500-node graph stays a small payload; only expanded and focused nodes, and accounts
-    marked by their place in the case (`case`, a CASE_STYLES key), differ."""
+    so a 500-node graph stays a small payload; only expanded and focused nodes, accounts
+    marked by their place in the case (`case`, a CASE_STYLES key) and marked nodes (`mark`:
+    (verdict, description), a MARK_STYLES key) differ."""
     k = KINDS[n.kind]
     node: dict[str, Any] = {"id": n.id, "label": node_label(n), "title": node_tooltip(n), "group": n.kind}
+    if mark is not None and mark[0] in MARK_STYLES:
+        _, sign, glow = MARK_STYLES[mark[0]]
+        node["label"] = f"{sign} {node['label']}"
+        node["shadow"] = {"enabled": True, "color": glow, "size": 16, "x": 0, "y": 0}
+        node["title"] += f"\n{short(mark[1], TOOLTIP_VALUE_CHARS)}"
     if case in CASE_STYLES and case != "detected":
         label, style, _, _ = CASE_STYLES[case]
         node.update({key: (dict(value) if isinstance(value, dict) else value) for key, value in style.items()})
@@ -321,7 +357,7 @@ def vis_node(n: GNode, pos: tuple[float, float] | None, *, expanded: bool = Fals
     if expanded:
         node["borderWidth"] = 4
         node["color"] = {**node.get("color", {}), "background": node.get("color", {}).get("background", k.colour),
-                         "border": "#111111"}
+                         "border": EXPANDED_BORDER}
     if focus:
         node["size"] = k.size + 8
     if pos is not None:
@@ -348,6 +384,23 @@ VIS_OPTIONS: dict[str, Any] = {
         for k in KINDS.values()
     },
 }
+
+
+def _day(value: Any) -> str | None:
+    """The UTC day of a time as the app holds it (ISO text from the query or plain()), or None."""
+    text = str(value or "")
+    return text[:10] if len(text) >= 10 and text[4:5] == "-" and text[7:8] == "-" else None
+
+
+def _account_days(n: GNode) -> Iterable[str]:
+    for name in ("created_at", "first_exchange", "last_exchange"):
+        day = _day(n.props.get(name))
+        if day:
+            yield day
+
+
+def _link_days(e: GEdge) -> tuple[str | None, str | None]:
+    return _day(e.props.get("first_seen")), _day(e.props.get("last_seen"))
 
 
 # --------------------------------------------------------------------------- layout
@@ -495,8 +548,29 @@ class GraphState:
     #: Ring view only: account_id -> "detected", "added" or "removed" (the ring's HAS_MEMBER
     #: relationships); an account on screen that is not in it is drawn "outside". None: no case.
     case: dict[str, str] | None = None
+    #: node id -> (verdict, description) of the marks on the nodes on screen (set by the panel
+    #: from one lookup of every node's mark before drawing; ringscope.marks).
+    marks: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Nodes whose mark was looked up, and (marks generation, monotonic time) of the lookup
+    #: that started this set (graph_panel.draw_marks).
+    marks_checked: set[str] = field(default_factory=set)
+    marks_checked_at: tuple[int, float] | None = None
+    #: Node labels the investigator chose not to see (the panel's kind filter), and nodes hidden
+    #: one by one. Hidden nodes stay in the state (an expansion, collapse or "show more" works
+    #: as before); they and their links are only left out of what is drawn.
+    hidden_kinds: set[str] = field(default_factory=set)
+    hidden: set[str] = field(default_factory=set)
+    #: The time slider (ring view, Bloom's slicer): draw only the accounts and links active
+    #: between these two UTC days (ISO dates, both included); None draws all of them.
+    window: tuple[str, str] | None = None
+    #: A node to bring into view once ("find a node on screen"): (node id, request number).
+    centre: tuple[str, int] | None = None
     #: edge id -> (type, width, tooltip): edges never change once drawn, so each is built once.
     _edge_items: dict[str, tuple[str, float, str]] = field(default_factory=dict, repr=False)
+    #: version -> the graph's time span: computed once per change.
+    _span: tuple[int, tuple[str, str] | None] | None = field(default=None, repr=False)
+    #: (version, window) -> (nodes, edges) active in the window: computed once per change.
+    _in_window: tuple[Any, tuple[set[str], set[str]]] | None = field(default=None, repr=False)
 
     @classmethod
     def from_graph(cls, graph_id: str, nodes: dict[str, GNode], edges: dict[str, GEdge], *,
@@ -610,6 +684,152 @@ class GraphState:
         self.expand(nid, fetch)
         return "expanded"
 
+    # -- filters ---------------------------------------------------------------------
+
+    def show_kinds(self, kinds: Iterable[str]) -> None:
+        """Draw only nodes of these labels (the others, and their links, are left out)."""
+        wanted = {k for k in kinds if k in KINDS}
+        hidden = {n.kind for n in self.nodes.values()} - wanted
+        if hidden != self.hidden_kinds:
+            self.hidden_kinds = hidden
+            self.version += 1
+
+    def hide(self, nid: str) -> None:
+        if nid in self.nodes and nid not in self.hidden:
+            self.hidden.add(nid)
+            self.version += 1
+
+    def unhide(self, nid: str | None = None) -> None:
+        """Show one hidden node again, or (None) every node hidden by hand."""
+        before = len(self.hidden)
+        if nid is None:
+            self.hidden.clear()
+        else:
+            self.hidden.discard(nid)
+        if len(self.hidden) != before:
+            self.version += 1
+
+    def hidden_reason(self, nid: str) -> str | None:
+        """Why a node on the graph is not drawn ('hidden', 'kind filtered out', 'outside the time
+        window'), None when drawn."""
+        if nid in self.hidden:
+            return "hidden"
+        n = self.nodes.get(nid)
+        if n is not None and n.kind in self.hidden_kinds:
+            return "kind filtered out"
+        if self.window is not None and nid in self.nodes and nid not in self._active()[0]:
+            return "outside the time window"
+        return None
+
+    def visible(self) -> set[str]:
+        """The nodes drawn: every node, less those hidden by hand, by kind or by the time window."""
+        if not self.hidden and not self.hidden_kinds and self.window is None:
+            return set(self.nodes)
+        active = self._active()[0] if self.window is not None else self.nodes
+        return {nid for nid, n in self.nodes.items()
+                if nid not in self.hidden and n.kind not in self.hidden_kinds and nid in active}
+
+    # -- time ----------------------------------------------------------------------
+
+    def time_span(self) -> tuple[str, str] | None:
+        """The first and last UTC day of anything dated on the graph (accounts' sign-up, first and
+        last exchange; links' first and last seen), None when nothing is dated."""
+        if self._span is not None and self._span[0] == self.version:
+            return self._span[1]
+        days = [d for n in self.nodes.values() if n.kind == "Account" for d in _account_days(n)]
+        days += [d for e in self.edges.values() for d in _link_days(e) if d]
+        span = (min(days), max(days)) if days else None
+        self._span = (self.version, span)
+        return span
+
+    def set_window(self, start: str | None, end: str | None = None) -> None:
+        """Draw only what was active from day `start` to day `end` (ISO dates, included);
+        set_window(None) draws everything again."""
+        window = None if start is None else (str(start)[:10], str(end or start)[:10])
+        if window is not None and window[0] > window[1]:
+            window = (window[1], window[0])
+        if window != self.window:
+            self.window = window
+            self.version += 1
+
+    def _active(self) -> tuple[set[str], set[str]]:
+        """(nodes, edges) active in the window. A link is active when the days it was seen
+        overlap the window (a link without dates, an e-mail domain or org, always is); an
+        account when its span (sign-up or first seen to its last exchange or last link) does;
+        an identifier when an active account reached it over an active link (one without dated
+        links: over any link). Nodes and links not dated at all are kept."""
+        key = (self.version, self.window)
+        if self._in_window is not None and self._in_window[0] == key:
+            return self._in_window[1]
+        start, end = self.window or ("", "9999")
+
+        def overlaps(days: list[str]) -> bool:
+            return not days or (min(days) <= end and max(days) >= start)
+
+        link_days = {eid: [d for d in _link_days(e) if d] for eid, e in self.edges.items()}
+        by_account: dict[str, list[str]] = {}
+        for eid, e in self.edges.items():
+            by_account.setdefault(e.source, []).extend(link_days[eid])
+        nodes: set[str] = set()
+        for nid, n in self.nodes.items():
+            if n.kind == "Account" and overlaps(list(_account_days(n)) + by_account.get(nid, [])):
+                nodes.add(nid)
+        edges: set[str] = set()
+        timed: set[str] = set()  # identifiers with at least one dated link
+        for eid, e in self.edges.items():
+            days = link_days[eid]
+            if days:
+                timed.add(e.target)
+            if overlaps(days) and (e.source in nodes or e.source not in self.nodes
+                                   or self.nodes[e.source].kind != "Account"):
+                edges.add(eid)
+        reached = {self.edges[eid].target for eid in edges
+                   if link_days[eid] or self.edges[eid].target not in timed}
+        targets = {e.target for e in self.edges.values()}
+        for nid, n in self.nodes.items():
+            # an identifier no account reaches on screen (or a ring, whose links start at it) is kept
+            if n.kind != "Account" and (nid in reached or nid not in targets):
+                nodes.add(nid)
+        edges = {eid for eid in edges if self.edges[eid].target in nodes and self.edges[eid].source in nodes}
+        self._in_window = (key, (nodes, edges))
+        return nodes, edges
+
+    def find(self, text: str) -> list[str]:
+        """Nodes on the graph (drawn or not) whose key, display name or e-mail holds `text`
+        (any case): an exact key first, then keys starting with it, then the rest, each by id."""
+        needle = " ".join(str(text or "").split()).casefold()
+        if not needle:
+            return []
+        ranked = []
+        for nid, n in self.nodes.items():
+            key = n.key.casefold()
+            names = " ".join(str(n.props.get(f) or "") for f in ("display_name", "email")).casefold()
+            if key == needle:
+                rank = 0
+            elif key.startswith(needle):
+                rank = 1
+            elif needle in key:
+                rank = 2
+            elif needle in names:
+                rank = 3
+            else:
+                continue
+            ranked.append((rank, nid))
+        return [nid for _, nid in sorted(ranked)]
+
+    def bring_into_view(self, nid: str) -> None:
+        """Select a node, draw it even if it was hidden (by hand or by kind), and have the
+        graph centre on it once."""
+        if nid not in self.nodes:
+            raise KeyError(f"{nid} is not on the graph")
+        self.hidden.discard(nid)
+        self.hidden_kinds.discard(self.nodes[nid].kind)
+        if self.window is not None and nid not in self._active()[0]:
+            self.window = None  # found outside the time window: the whole time range again
+        self.selected = nid
+        self.centre = (nid, (self.centre[1] + 1) if self.centre else 1)
+        self.version += 1
+
     # -- output ----------------------------------------------------------------------
 
     def vis_data(self) -> dict[str, Any]:
@@ -621,15 +841,23 @@ class GraphState:
                 return None
             return self.case.get(n.key, "outside")
 
-        cases = {n.id: case_of(n) for n in self.nodes.values()}
+        shown = self.visible()
+        drawn_nodes = [n for n in self.nodes.values() if n.id in shown]
+        cases = {n.id: case_of(n) for n in drawn_nodes}
+        marks = {nid: m for nid, m in self.marks.items() if nid in shown}
         nodes = [
             vis_node(n, self.positions.get(n.id), expanded=n.id in self.expansions, focus=n.id == self.focus,
-                     case=cases[n.id])
-            for n in self.nodes.values()
+                     case=cases[n.id], mark=marks.get(n.id))
+            for n in drawn_nodes
         ]
         index = {n["id"]: i for i, n in enumerate(nodes)}
+        active_edges = self._active()[1] if self.window is not None else None
         edges = []
         for e in self.edges.values():
+            if e.source not in index or e.target not in index:
+                continue
+            if active_edges is not None and e.id not in active_edges:
+                continue
             item = self._edge_items.get(e.id)
             if item is None:
                 item = self._edge_items[e.id] = (e.type, _edge_width(e), edge_tooltip(e))
@@ -639,9 +867,15 @@ class GraphState:
             "version": self.version,
             "nodes": nodes,
             "edges": edges,
-            "legend": legend({n.kind for n in self.nodes.values()}) + case_legend(c for c in cases.values() if c),
+            "legend": (legend({n.kind for n in drawn_nodes}) + case_legend(c for c in cases.values() if c)
+                       + mark_legend(m[0] for m in marks.values())
+                       + ([{"kind": "expanded", "title": "expanded (click again to collapse)", "shape": "dot",
+                            "colour": "#ffffff", "border": f"3px solid {EXPANDED_BORDER}"}]
+                          if shown.intersection(self.expansions) else [])),
             "options": VIS_OPTIONS,
-            "selected": self.selected,
+            "selected": self.selected if self.selected in shown else None,
+            "centre": ({"id": self.centre[0], "n": self.centre[1]}
+                       if self.centre and self.centre[0] in shown else None),
         }
 
     def table(self) -> list[dict[str, Any]]:
@@ -651,6 +885,7 @@ class GraphState:
             links[e.source] = links.get(e.source, 0) + 1
             links[e.target] = links.get(e.target, 0) + 1
         rows = []
+        shown = self.visible()
         for n in self.nodes.values():
             exp = self.expansions.get(n.id)
             rows.append({
@@ -659,7 +894,10 @@ class GraphState:
                 "name": n.props.get("display_name") if n.kind == "Account" else None,
                 **({"case": (CASE_STYLES[self.case.get(n.key, "outside")][0] if n.kind == "Account" else "")}
                    if self.case is not None else {}),
+                **({"mark": MARK_STYLES[self.marks[n.id][0]][0] if n.id in self.marks else ""} if self.marks else {}),
                 "links on screen": links.get(n.id, 0),
+                **({"drawn": "" if n.id in shown else self.hidden_reason(n.id) or "no"}
+                   if len(shown) < len(self.nodes) else {}),
                 "expanded": f"{exp.shown} of {exp.total}" if exp else "",
                 "node": n.id,
             })

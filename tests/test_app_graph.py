@@ -244,3 +244,203 @@ def test_display_neutralises_exactly_the_bidi_controls():
     n = graph_view.GNode("Account:a", "Account", "a\u202eb", {"display_name": "n\u2067"})
     drawn = graph_view.vis_node(n, None)
     assert "\u202e" not in drawn["label"] + drawn["title"] and "⟨U+202E⟩" in drawn["label"]
+
+
+# --------------------------------------------------------------------------- marks on the graph
+
+
+def test_marked_nodes_are_drawn_distinctly_and_the_legend_names_only_what_is_on_screen():
+    """Issue 14: a known-bad node glows red with ✗ before its label, a known-good one blue with
+    ✓; the tooltip says why (bidi neutralised); the legend lists each kind, case mark, mark
+    and expansion on screen and nothing else."""
+    nodes = {n.id: n for n in (_node("Account", "a-1"), _node("Account", "a-2"), _node("Device", "dev-1"),
+                               _node("Org", "org-1"), _node("EmailDomain", "evil.io"))}
+    edges = {e.id: e for e in (edge("USED_DEVICE", "Account:a-1", "Device:dev-1"),
+                               edge("USED_DEVICE", "Account:a-2", "Device:dev-1"))}
+    state = GraphState.from_graph("g", nodes, edges)
+    assert graph_view.node_mark_id(nodes["Device:dev-1"]) == "device:dev-1"
+    assert graph_view.node_mark_id(nodes["EmailDomain:evil.io"]) == "email_domain:evil.io"
+    assert graph_view.node_mark_id(nodes["Org:org-1"]) is None  # orgs cannot be marked
+    plain = state.vis_data()
+    assert all("shadow" not in n and not n["label"].startswith(("✗", "✓")) for n in plain["nodes"])
+    assert not [e for e in plain["legend"] if e["kind"].startswith("mark:") or e["kind"] == "expanded"]
+
+    state.marks = {"Device:dev-1": ("known_bad", "Known bad: device dev-1 -- VM image \u202eexe.pdf (alice)"),
+                   "Account:a-2": ("known_good", "Known good: account a-2 -- our QA team"),
+                   "Account:gone": ("known_bad", "not on screen")}
+    drawn = state.vis_data()
+    vis = {n["id"]: n for n in drawn["nodes"]}
+    bad, good, other = vis["Device:dev-1"], vis["Account:a-2"], vis["Account:a-1"]
+    assert bad["label"] == "✗ dev-1" and bad["shadow"]["enabled"] and bad["shadow"]["color"] == "#d00000"
+    assert good["label"] == "✓ a-2" and good["shadow"]["color"] == "#1565c0"
+    assert "shadow" not in other and other["label"] == "a-1"
+    assert "VM image ⟨U+202E⟩exe.pdf" in bad["title"] and "\u202e" not in bad["title"]
+    assert "our QA team" in good["title"]
+    legend = [e["title"] for e in drawn["legend"]]
+    assert "✗ marked known bad" in legend and "✓ marked known good" in legend
+    assert {e["title"] for e in drawn["legend"] if not e["kind"].startswith("mark:")} == {
+        graph_view.KINDS[k].title for k in ("Account", "Device", "Org", "EmailDomain")}
+    # the table says which are marked
+    rows = {r["node"]: r for r in state.table()}
+    assert rows["Device:dev-1"]["mark"] == "marked known bad" and rows["Account:a-1"]["mark"] == ""
+
+    # a mark on a case account keeps both marks (a glow and a border are different channels)
+    state.case = {"a-2": "added"}
+    vis = {n["id"]: n for n in state.vis_data()["nodes"]}
+    assert vis["Account:a-2"]["borderWidth"] == 4 and vis["Account:a-2"]["shadow"]["color"] == "#1565c0"
+    # only the verdicts on screen are in the legend; an expanded node adds its entry
+    state.marks = {"Account:a-2": ("known_good", "Known good")}
+    state.expansions["Device:dev-1"] = graph_view.Expansion("Device:dev-1")
+    legend = {e["kind"] for e in state.vis_data()["legend"]}
+    assert "mark:known_good" in legend and "mark:known_bad" not in legend and "expanded" in legend
+
+
+# --------------------------------------------------------------------------- filter, hide, find
+
+
+def _small_ring() -> GraphState:
+    nodes = {n.id: n for n in (_node("Account", "a-1", display_name="Mallory Ops"), _node("Account", "a-10"),
+                               _node("Account", "b-2", email="ops@evil.io"), _node("Device", "dev-1"),
+                               _node("IP", "10.0.0.1"), _node("EmailDomain", "evil.io"))}
+    edges = {e.id: e for e in (edge("USED_DEVICE", "Account:a-1", "Device:dev-1"),
+                               edge("USED_DEVICE", "Account:a-10", "Device:dev-1"),
+                               edge("USED_IP", "Account:a-1", "IP:10.0.0.1"),
+                               edge("USED_IP", "Account:b-2", "IP:10.0.0.1"),
+                               edge("HAS_EMAIL_DOMAIN", "Account:b-2", "EmailDomain:evil.io"))}
+    return GraphState.from_graph("g", nodes, edges)
+
+
+def _drawn(state: GraphState) -> tuple[set[str], set[tuple[str, str]], set[str]]:
+    vis = state.vis_data()
+    ids = [n["id"] for n in vis["nodes"]]
+    return set(ids), {(ids[f], ids[t]) for f, t, *_ in vis["edges"]}, {e["kind"] for e in vis["legend"]}
+
+
+def test_a_kind_left_out_is_not_drawn_nor_its_links_nor_its_legend_entry_and_comes_back():
+    state = _small_ring()
+    v0 = state.version
+    state.show_kinds(["Account", "Device", "EmailDomain"])  # IPs left out
+    assert state.version > v0 and state.hidden_kinds == {"IP"}
+    nodes, links, legend = _drawn(state)
+    assert "IP:10.0.0.1" not in nodes and all("IP:10.0.0.1" not in pair for pair in links)
+    assert ("Account:a-1", "Device:dev-1") in links and "IP" not in legend and "Device" in legend
+    assert "IP:10.0.0.1" in state.nodes and state.hidden_reason("IP:10.0.0.1") == "kind filtered out"
+    rows = {r["node"]: r for r in state.table()}
+    assert rows["IP:10.0.0.1"]["drawn"] == "kind filtered out" and rows["Account:a-1"]["drawn"] == ""
+    v1 = state.version
+    state.show_kinds(["Account", "Device", "EmailDomain"])  # the same choice: nothing to redraw
+    assert state.version == v1
+    state.show_kinds(list(graph_view.KINDS))
+    assert _drawn(state)[0] == set(state.nodes) and "drawn" not in state.table()[0]
+
+
+def test_a_hidden_node_goes_with_its_links_survives_expansions_and_is_shown_again():
+    state = _small_ring()
+    state.hide("Device:dev-1")
+    nodes, links, _ = _drawn(state)
+    assert "Device:dev-1" not in nodes and not [p for p in links if "Device:dev-1" in p]
+    assert state.hidden_reason("Device:dev-1") == "hidden"
+    # the graph goes on working underneath: expanding a drawn node still adds its neighbours
+    fetch = FakeGraph({"Account:a-10": ["Device:dev-1", "IP:10.9.9.9"]})
+    state.expand("Account:a-10", fetch)
+    nodes, _, _ = _drawn(state)
+    assert "IP:10.9.9.9" in nodes and "Device:dev-1" not in nodes
+    state.selected = "Device:dev-1"
+    assert state.vis_data()["selected"] is None  # a hidden node is not selected in the drawing
+    state.unhide("Device:dev-1")
+    assert "Device:dev-1" in _drawn(state)[0]
+    state.hide("Account:a-1")
+    state.hide("Account:b-2")
+    state.unhide()
+    assert _drawn(state)[0] == set(state.nodes)
+
+
+def test_find_on_screen_ranks_exact_then_prefix_then_names_and_brings_the_node_into_view():
+    from ringscope.app import graph_panel
+    state = _small_ring()
+    assert state.find("A-1") == ["Account:a-1", "Account:a-10"]  # exact key first, any case
+    assert state.find("a-") == ["Account:a-1", "Account:a-10"]
+    assert state.find("mallory") == ["Account:a-1"]  # display name
+    assert state.find("evil.io") == ["EmailDomain:evil.io", "Account:b-2"]  # the domain's key, then b-2's e-mail
+    assert state.find("  ") == [] and state.find("zzz") == []
+    state.show_kinds(["Device"])
+    state.hide("Account:a-10")
+    nid, message = graph_panel.find_on_screen(state, " a-10 ")
+    assert nid == "Account:a-10" and message == "Found account a-10."
+    assert "Account:a-10" in _drawn(state)[0]  # found: drawn again, its kind too
+    assert state.selected == "Account:a-10" and state.vis_data()["centre"] == {"id": "Account:a-10", "n": 1}
+    nid, message = graph_panel.find_on_screen(state, "a-")
+    assert nid == "Account:a-1" and "2 matches" in message and state.vis_data()["centre"]["n"] == 2
+    nid, message = graph_panel.find_on_screen(state, "x\u202ey")
+    assert nid is None and message == "Nothing on the graph matches 'x⟨U+202E⟩y'."
+
+
+# --------------------------------------------------------------------------- time slider
+
+
+def _dated_ring() -> GraphState:
+    nodes = {n.id: n for n in (
+        _node("Account", "a-1", created_at="2025-03-01T02:00Z", last_exchange="2025-03-03T10:00:00Z"),
+        _node("Account", "a-2", created_at="2025-03-10T00:00:00Z", last_exchange="2025-03-12T23:59:59.5Z"),
+        _node("PaymentInstrument", "card-1"), _node("IP", "10.0.0.1"), _node("Device", "dev-1"),
+        _node("EmailDomain", "evil.io"), _node("Org", "org-lonely"))}
+    edges = {e.id: e for e in (
+        edge("PAID_WITH", "Account:a-1", "PaymentInstrument:card-1",
+             {"first_seen": "2025-03-01T02:05Z", "last_seen": "2025-03-02T00:00Z"}),
+        edge("USED_IP", "Account:a-1", "IP:10.0.0.1", {"first_seen": "2025-03-03T01:00Z", "last_seen": "2025-03-03T02:00Z"}),
+        edge("PAID_WITH", "Account:a-2", "PaymentInstrument:card-1",
+             {"first_seen": "2025-03-10T00:00Z", "last_seen": "2025-03-11T00:00Z"}),
+        edge("USED_DEVICE", "Account:a-2", "Device:dev-1"),  # no dates on this link
+        edge("HAS_EMAIL_DOMAIN", "Account:a-1", "EmailDomain:evil.io"),
+        edge("HAS_EMAIL_DOMAIN", "Account:a-2", "EmailDomain:evil.io"))}
+    return GraphState.from_graph("g", nodes, edges)
+
+
+def test_the_time_window_draws_the_accounts_and_links_active_in_it():
+    """Issue 14 (Bloom's slicer): from the dates the ring's query returns (accounts' sign-up and
+    exchanges, links' first and last seen), only what was active in the chosen days is drawn."""
+    state = _dated_ring()
+    assert state.time_span() == ("2025-03-01", "2025-03-12")
+    everything = set(state.nodes)
+    v0 = state.version
+    state.set_window("2025-03-01", "2025-03-02")
+    assert state.version > v0 and state.window == ("2025-03-01", "2025-03-02")
+    nodes, links, legend = _drawn(state)
+    # a-1 and the card it paid with then, its e-mail domain (undated link); the org is on no link
+    assert nodes == {"Account:a-1", "PaymentInstrument:card-1", "EmailDomain:evil.io", "Org:org-lonely"}
+    assert links == {("Account:a-1", "PaymentInstrument:card-1"), ("Account:a-1", "EmailDomain:evil.io")}
+    assert "IP" not in legend and "Device" not in legend
+    assert state.hidden_reason("IP:10.0.0.1") == "outside the time window"  # a-1 used the IP on the 3rd
+    assert state.hidden_reason("Account:a-2") == "outside the time window"
+    assert {r["node"]: r["drawn"] for r in state.table()}["Account:a-2"] == "outside the time window"
+
+    state.set_window("2025-03-03", "2025-03-03")
+    nodes, links, _ = _drawn(state)
+    assert nodes >= {"Account:a-1", "IP:10.0.0.1"} and "PaymentInstrument:card-1" not in nodes
+    assert ("Account:a-1", "IP:10.0.0.1") in links
+
+    state.set_window("2025-03-12", "2025-03-10")  # either order
+    nodes, links, _ = _drawn(state)
+    assert state.window == ("2025-03-10", "2025-03-12")
+    assert nodes == {"Account:a-2", "PaymentInstrument:card-1", "Device:dev-1", "EmailDomain:evil.io", "Org:org-lonely"}
+    assert ("Account:a-2", "PaymentInstrument:card-1") in links and ("Account:a-1", "PaymentInstrument:card-1") not in links
+
+    state.set_window("2025-03-05", "2025-03-08")  # nobody was active: only what is dated nowhere stays
+    assert _drawn(state)[0] == {"Org:org-lonely"}
+    # found outside the window: the whole time range is drawn again, and the node is selected
+    state.bring_into_view("Account:a-2")
+    assert state.window is None and _drawn(state)[0] == everything
+    state.set_window("2025-03-01", "2025-03-02")
+    state.set_window(None)
+    assert _drawn(state)[0] == everything
+    # a kind filter and the window together
+    state.set_window("2025-03-10", "2025-03-12")
+    state.show_kinds(["Account", "Device"])
+    assert _drawn(state)[0] == {"Account:a-2", "Device:dev-1"}
+
+
+def test_a_graph_without_dates_has_no_time_span():
+    state = _small_ring()
+    assert state.time_span() is None
+    state.set_window("2025-01-01", "2025-01-02")  # undated nodes and links are kept
+    assert _drawn(state)[0] == set(state.nodes)

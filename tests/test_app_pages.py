@@ -176,6 +176,8 @@ def test_ring_view_explains_draws_and_times_the_ring_safely(app):
     for name in ("ring_graph", "ring_summary", "ring_signups", "ring_daily_exchanges", "ring_hour_profile", "ring_members"):
         assert f"// name: {name}" not in codes  # the header stays out; the runnable part is shown
     assert ":param ring_id => 'ring-a'" in codes and "HAS_MEMBER" in codes
+    # and the same graph for Neo4j Browser, as nodes and relationships (issue 14)
+    assert "RETURN ring, members, memberships, identifiers, links" in codes
 
 
 def test_signals_read_as_words_and_times_as_utc(app, world):  # noqa: F811
@@ -858,6 +860,150 @@ def test_the_entity_view_marks_an_identifier_and_shows_it_on_its_accounts(app, w
     pick = [sb for sb in at.selectbox if str(sb.key).startswith("ring-graph::ring-a") and str(sb.key).endswith("::pick")]
     pick[0].set_value("Device:dev-A1").run()
     assert not any("Known bad" in _plain(w.value) for w in at.warning)
+
+
+
+def test_the_ring_graph_draws_marked_nodes_and_their_legend(app, world):  # noqa: F811
+    """Issue 14: known-bad and known-good nodes are drawn distinctly in the ring graph, the
+    legend names them, and a cleared mark goes from the drawing at the next run."""
+    from ringscope import marks
+    marks.set_mark("instrument", "pi-A1", "known_bad", "stolen card \u202eexe", by=LOCAL, settings=world["settings"])
+    marks.set_mark("account", "a-03", "known_good", "our red team", by=LOCAL, settings=world["settings"])
+    at = _open(app, "ring", ring="ring-a")
+    state = _ring_graph_state(at, "ring-a")
+    assert {k: v[0] for k, v in state.marks.items()} == {"PaymentInstrument:pi-A1": "known_bad",
+                                                         "Account:a-03": "known_good"}
+    drawn = state.vis_data()
+    vis = {n["id"]: n for n in drawn["nodes"]}
+    assert vis["PaymentInstrument:pi-A1"]["label"].startswith("✗") and vis["PaymentInstrument:pi-A1"]["shadow"]["enabled"]
+    assert "stolen card ⟨U+202E⟩exe" in vis["PaymentInstrument:pi-A1"]["title"]
+    assert vis["Account:a-03"]["label"].startswith("✓") and "shadow" not in vis["Account:a-02"]
+    titles = {e["title"] for e in drawn["legend"]}
+    assert {"✗ marked known bad", "✓ marked known good"} <= titles
+    # cleared where marks are set (the entity view clears the caches after a save): gone at once
+    marks.clear_mark("instrument", "pi-A1", "wrong card", by=LOCAL, settings=world["settings"])
+    data.clear_mark_caches()
+    at.run()
+    state = _ring_graph_state(at, "ring-a")
+    assert set(state.marks) == {"Account:a-03"}
+    assert "shadow" not in {n["id"]: n for n in state.vis_data()["nodes"]}["PaymentInstrument:pi-A1"]
+    assert "✗ marked known bad" not in {e["title"] for e in state.vis_data()["legend"]}
+
+
+def test_a_click_looks_up_only_the_marks_of_the_nodes_it_added(app, world, monkeypatch):  # noqa: F811
+    """The marks of the nodes already checked are not looked up again on every click (the
+    expand round trip stays as fast as before marks were drawn); a new mark on a node an
+    expansion brings in is drawn."""
+    from ringscope import marks
+    marks.set_mark("ip", SUPERNODE_IP, "known_bad", "proxy exit", by=LOCAL, settings=world["settings"])
+    looked_up: list[list[str]] = []
+    real = marks.marks_by_id
+    monkeypatch.setattr(marks, "marks_by_id", lambda ids, **kw: looked_up.append(sorted(ids)) or real(ids, **kw))
+    at = _open(app, "ring", ring="ring-a")
+    key = "ring-graph::ring-a::250::2::50"
+    assert len(looked_up) == 1 and "account:a-01" in looked_up[0] and "device:dev-A1" in looked_up[0]
+    at.selectbox(key=f"{key}::pick").set_value("Account:a-08").run()
+    assert len(looked_up) == 1  # nothing new on screen: no lookup
+    [b for b in at.button if b.key == f"{key}::expand"][0].click().run()
+    assert not at.exception
+    assert len(looked_up) == 2 and looked_up[1] == [f"ip:{SUPERNODE_IP}"]  # only what the expansion added
+    state = at.session_state[key]
+    assert state.marks[f"IP:{SUPERNODE_IP}"][0] == "known_bad"
+    vis = {n["id"]: n for n in state.vis_data()["nodes"]}
+    assert vis[f"IP:{SUPERNODE_IP}"]["label"].startswith("✗")
+
+
+
+def test_the_graph_panel_filters_kinds_hides_nodes_and_finds_one_on_screen(app, world):  # noqa: F811
+    """Issue 14: filter by node type, hide nodes, find a node on screen: Streamlit controls
+    beside the graph that change what the server sends to the drawing."""
+    at = _open(app, "ring", ring="ring-a")
+    key = "ring-graph::ring-a::250::2::50"
+    state = at.session_state[key]
+    drawn = lambda: {n["id"] for n in state.vis_data()["nodes"]}  # noqa: E731
+    everything = set(state.nodes)
+    assert drawn() == everything
+    kinds = at.multiselect(key=f"{key}::kinds")
+    assert set(kinds.value) == {"Account", "PaymentInstrument", "Device", "IP", "PromptTemplate", "EmailDomain"}
+    kinds.set_value(["Account", "PaymentInstrument", "Device"]).run()
+    assert not at.exception
+    state = at.session_state[key]
+    assert drawn() == {n for n in everything if n.split(":")[0] in ("Account", "PaymentInstrument", "Device")}
+    assert any("nodes drawn" in c.value and "3 kind(s) left out" in c.value for c in at.caption)
+    assert {e["kind"] for e in state.vis_data()["legend"]} >= {"Account", "Device"}
+    assert "IP" not in {e["kind"] for e in state.vis_data()["legend"]}
+    # hide one node from the side panel, then show it again
+    at.selectbox(key=f"{key}::pick").set_value("Device:dev-A1").run()
+    [hide] = [b for b in at.button if b.key == f"{key}::hide"]
+    assert hide.label == "Hide from the graph"
+    hide.click().run()
+    state = at.session_state[key]
+    assert "Device:dev-A1" not in drawn() and "Device:dev-A1" in state.nodes
+    assert [b for b in at.button if b.label == "Show 1 hidden"]
+    [b for b in at.button if b.label == "Show 1 hidden"][0].click().run()
+    assert "Device:dev-A1" in drawn()
+    # find on screen: by id, then by display name (a hidden kind comes back with it)
+    at.text_input(key=f"{key}::find").set_value("a-05").run()
+    state = at.session_state[key]
+    assert state.selected == "Account:a-05" and state.vis_data()["centre"]["id"] == "Account:a-05"
+    assert at.selectbox(key=f"{key}::pick").value == "Account:a-05"
+    assert any(_plain(c.value) == "Found account a-05." for c in at.caption)
+    at.text_input(key=f"{key}::find").set_value("203.0.113").run()
+    assert any(_plain(w.value).startswith("Nothing on the graph matches") for w in at.warning)
+    at.text_input(key=f"{key}::find").set_value("10.1.2.3").run()
+    state = at.session_state[key]
+    assert "IP:10.1.2.3" in drawn() and state.selected == "IP:10.1.2.3"
+    assert "IP" in at.multiselect(key=f"{key}::kinds").value  # its kind is drawn again
+    _no_raw_markup(at)
+    # Reset graph forgets the filters and the search with the expansions
+    at.multiselect(key=f"{key}::kinds").set_value(["Account"]).run()
+    [b for b in at.button if b.label == "Reset graph"][0].click().run()
+    assert not at.exception
+    state = at.session_state[key]
+    assert not state.hidden_kinds and {n["id"] for n in state.vis_data()["nodes"]} == everything
+    assert at.text_input(key=f"{key}::find").value == ""
+    assert not any(_plain(c.value).startswith("Found") for c in at.caption)
+
+
+
+def test_the_ring_views_time_slider_draws_what_was_active_in_the_chosen_days(app, world):  # noqa: F811
+    """Issue 14 (Bloom's slicer): a range of days above the ring graph; the graph keeps the
+    accounts and links active in it, from the dates ring_graph already returns."""
+    import datetime as dt
+    db.run_write("MATCH (a:Account) WHERE a.account_id IN ['a-07', 'a-08'] "
+                 "SET a.created_at = datetime('2025-04-01T00:00:00Z'), a.first_exchange = datetime('2025-04-01T01:00:00Z'), "
+                 "a.last_exchange = datetime('2025-04-03T00:00:00Z') "
+                 "WITH a MATCH (a)-[r:PAID_WITH]->() "
+                 "SET r.first_seen = datetime('2025-04-01T00:00:00Z'), r.last_seen = datetime('2025-04-02T00:00:00Z')",
+                 settings=world["settings"])
+    at = _open(app, "ring", ring="ring-a")
+    key = "ring-graph::ring-a::250::2::50"
+    slider = at.slider(key=f"{key}::window")
+    assert slider.value == (dt.date(2025, 3, 1), dt.date(2025, 4, 3))  # the ring's whole time span
+    state = at.session_state[key]
+    everything = set(state.nodes)
+    slider.set_value((dt.date(2025, 4, 1), dt.date(2025, 4, 3))).run()
+    assert not at.exception
+    state = at.session_state[key]
+    assert state.window == ("2025-04-01", "2025-04-03")
+    drawn = {n["id"] for n in state.vis_data()["nodes"]}
+    assert {n for n in drawn if n.startswith("Account:")} == {"Account:a-07", "Account:a-08"}
+    assert "PaymentInstrument:pi-A2" in drawn and "PaymentInstrument:pi-A1" not in drawn  # pi-A1: a-01..a-05 in March
+    assert "Device:dev-A1" in drawn and "IP:10.1.2.3" not in drawn
+    assert any("active 2025-04-01 to 2025-04-03" in c.value for c in at.caption)
+    # the window and the kind filter work together; the whole span again draws everything
+    at.slider(key=f"{key}::window").set_value((dt.date(2025, 3, 1), dt.date(2025, 4, 3))).run()
+    state = at.session_state[key]
+    assert state.window is None and {n["id"] for n in state.vis_data()["nodes"]} == everything
+    # the window survives an expansion (the slider keeps its days)
+    at.slider(key=f"{key}::window").set_value((dt.date(2025, 3, 1), dt.date(2025, 3, 4))).run()
+    at.selectbox(key=f"{key}::pick").set_value("Account:a-01").run()
+    [b for b in at.button if b.key == f"{key}::expand"][0].click().run()
+    assert not at.exception
+    state = at.session_state[key]
+    assert state.window == ("2025-03-01", "2025-03-04") and "Account:a-01" in state.expansions
+    assert at.slider(key=f"{key}::window").value == (dt.date(2025, 3, 1), dt.date(2025, 3, 4))
+    assert "Account:a-08" not in {n["id"] for n in state.vis_data()["nodes"]}
 
 
 def test_a_viewer_sees_marks_but_no_mark_form(app, world, monkeypatch):  # noqa: F811

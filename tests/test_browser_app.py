@@ -219,6 +219,59 @@ def test_investigator_opens_a_ring_expands_a_node_and_tags_it(app_url, page, wor
     assert page.external_requests == [], f"the app reached outside this machine: {page.external_requests}"
 
 
+
+def test_marks_find_on_screen_and_collapse_are_drawn_by_the_component(app_url, page, world):  # noqa: F811
+    """Issue 14, what only a browser shows: a known-bad node glows with its sign and the legend
+    names the mark (its chip glows too); "Find on screen" centres and selects the node; a node
+    that loses a style (collapsed: no thick border) is drawn without it (vis merges updates)."""
+    from ringscope import marks
+    marks.set_mark("instrument", "pi-A1", "known_bad", "stolen card", by=auth.local_identity(),
+                   settings=world["settings"])
+    page.goto(f"{app_url}/ring?ring=ring-a")
+    page.get_by_role("heading", name="Ring ring-a").wait_for()
+    wait_idle(page)
+    key = "ring-graph::ring-a::250::2::50::component"
+    first = wait_drawn(page, key)
+    node = "([k, id]) => { const n = globalThis.__ringscope.networks[k].body.nodes[id];" \
+           " return {shadow: n.options.shadow.enabled, colour: n.options.shadow.color, label: n.options.label," \
+           " border: n.options.borderWidth}; }"
+    bad = page.evaluate(node, [key, "PaymentInstrument:pi-A1"])
+    assert bad["shadow"] and bad["colour"] == "#d00000" and bad["label"].startswith("\u2717")
+    assert not page.evaluate(node, [key, "PaymentInstrument:pi-A2"])["shadow"]
+    legend = page.locator(".rs-legend").first
+    assert "\u2717 marked known bad" in legend.inner_text()
+    chip = legend.locator("span", has_text="marked known bad").locator(".rs-chip")
+    assert "rgb(208, 0, 0)" in chip.evaluate("c => getComputedStyle(c).boxShadow")
+    shot(page, "06-marked")
+
+    # find on screen: the node is selected and the view centred on it
+    box = page.get_by_role("textbox", name="Find on screen")
+    box.fill("a-05")
+    box.press("Enter")
+    found = wait_drawn(page, key, first["version"])
+    page.locator("[data-testid=rs-graph][data-rs-centred='Account:a-05']").wait_for()  # (inside a shadow root)
+    assert page.evaluate("(k) => globalThis.__ringscope.networks[k].getSelectedNodes()", key) == ["Account:a-05"]
+    centre = page.evaluate("(k) => { const n = globalThis.__ringscope.networks[k];"
+                           " const p = n.getPositions(['Account:a-05'])['Account:a-05'];"
+                           " const v = n.getViewPosition(); return Math.hypot(p.x - v.x, p.y - v.y); }", key)
+    assert centre < 1.0
+    wait_idle(page)
+    page.get_by_text("Found account a-05.").wait_for()
+
+    # expand a-08 with a click (thick border), collapse it with another: the border goes
+    page.evaluate("(k) => globalThis.__ringscope.networks[k].fit({animation: false})", key)  # a-08 back in view
+    x, y = node_point(page, key, "Account:a-08")
+    page.mouse.click(x, y)
+    expanded = wait_drawn(page, key, found["version"])
+    assert page.evaluate(node, [key, "Account:a-08"])["border"] == 4
+    wait_idle(page)
+    x, y = node_point(page, key, "Account:a-08")
+    page.mouse.click(x, y)
+    wait_drawn(page, key, expanded["version"])
+    assert page.evaluate(node, [key, "Account:a-08"])["border"] == 1
+    assert page.dialogs == [] and page.external_requests == []
+
+
 def test_hostile_names_render_as_text(app_url, page):
     page.goto(f"{app_url}/entity?kind=Account&key=a-01")
     wait_idle(page)

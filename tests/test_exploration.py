@@ -228,6 +228,63 @@ def test_ring_graph_keeps_within_the_link_budget_and_counts_what_it_left_out(cle
     assert view(0) == ([], 0, 3)
 
 
+
+def test_ring_graph_browser_returns_the_same_graph_as_nodes_and_relationships(clean_db):
+    """Neo4j Browser draws nodes and relationships, not maps: the ring's graph as graph values,
+    the same members and identifiers as the ring view's ring_graph (link budget included)."""
+    from neo4j.graph import Node, Relationship
+
+    w = World()
+    members = ["m1", "m2", "m3", "m4", "m5"]
+    for a in members:
+        w.account(a)
+    for a in members[:4]:
+        w.device(a, "shared-vm")  # 4 links
+    for a in members[:3]:
+        w.card(a, "shared-card")  # 3 links
+    for a in members[:2]:
+        w.ip(a, "192.0.2.1")  # 2 links
+    w.ip("m1", "192.0.2.99")  # one member only: not drawn with min_shared 2
+    w.device("m5", "shared-vm")  # m5 is taken out of the case: its link is not drawn
+    w.write(clean_db)
+    db.run_write("CREATE (r:Ring {ring_id: 'R-9', score: 0.8}) WITH r MATCH (a:Account) "
+                 "CREATE (r)-[:HAS_MEMBER {score: 0.5, removed: a.account_id = 'm5'}]->(a)", settings=clean_db)
+    query = get_query("ring_graph_browser")
+    assert query.category == "triage" and query.mode == "read"
+
+    def view(max_links):
+        params = {"ring_id": "R-9", "min_shared": 2, "max_members": 10, "max_identifiers": 10, "max_per_kind": 10,
+                  "max_links": max_links}
+        keys, rows = db.run_graph("ring_graph_browser", params, settings=clean_db)
+        [row] = [dict(zip(keys, r)) for r in rows]
+        [maps] = run_query("ring_graph", params, settings=clean_db)
+        return row, maps
+
+    row, maps = view(100)
+    assert isinstance(row["ring"], Node) and row["ring"]["ring_id"] == "R-9"
+    assert all(isinstance(n, Node) for n in row["members"] + row["identifiers"])
+    assert all(isinstance(r, Relationship) for r in row["memberships"] + row["links"])
+    assert sorted(n["account_id"] for n in row["members"]) == ["m1", "m2", "m3", "m4"]
+    assert {r.type for r in row["memberships"]} == {"HAS_MEMBER"}
+    assert {r.end_node["account_id"] for r in row["memberships"]} == {"m1", "m2", "m3", "m4"}
+    keys = sorted(n.get("device_id") or n.get("instrument_id") or n.get("address") or n.get("domain")
+                  for n in row["identifiers"])
+    assert keys == sorted(x["key"] for x in maps["identifiers"])
+    assert "192.0.2.99" not in keys and "shared-vm" in keys
+    drawn = {n.element_id for n in row["members"] + row["identifiers"]}
+    # every link joins two drawn nodes (Browser draws no dangling relationship), as many as ring_graph's
+    assert all(r.start_node.element_id in drawn and r.end_node.element_id in drawn for r in row["links"])
+    assert len(row["links"]) == len(maps["links"])
+    assert sorted((r.start_node["account_id"], r.type) for r in row["links"]) == \
+        sorted((link[0], link[1]) for link in maps["links"])
+    # the same link budget as the ring view
+    row, maps = view(6)
+    assert len(row["links"]) == len(maps["links"]) == 6
+    assert sorted(n.get("device_id") or n.get("address") for n in row["identifiers"]) == ["192.0.2.1", "shared-vm"]
+    # an unknown ring: no row (Browser says "no records")
+    assert db.run_graph("ring_graph_browser", {"ring_id": "nope"}, settings=clean_db)[1] == []
+
+
 def _path(settings, a, b, **params):
     query = get_query("shortest_path")
     keys, rows = db.run_read_graph(query.cypher, query.bind({"from_account": a, "to_account": b, **params}),

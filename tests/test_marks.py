@@ -190,3 +190,16 @@ def test_cli_output_cannot_drive_the_terminal(clean_db):
     listed = invoke("mark", "--list").output
     assert "\x1b" not in listed and "\u202e" not in listed
     assert "dev-?[31mred⟨U+202E⟩" in listed and "x?[2J" in listed
+
+
+def test_marks_by_id_looks_up_many_entities_at_once_and_leaves_out_cleared_ones(graph):
+    """The graph on screen asks for the marks of all its nodes in one round trip."""
+    marks.set_mark("device", "dev-1", "bad", "VM image", by=person("alice"), settings=graph)
+    marks.set_mark("account", "a2", "good", "our QA account", by=person("alice"), settings=graph)
+    marks.set_mark("ip", "203.0.113.7", "bad", "proxy exit", by=person("alice"), settings=graph)
+    marks.clear_mark("ip", "203.0.113.7", "wrong exit", by=person("bob"), settings=graph)
+    found = marks.marks_by_id(["device:dev-1", "account:a2", "account:a1", "ip:203.0.113.7", "account:nobody",
+                               "device:dev-1"], settings=graph)
+    assert {k: m.verdict for k, m in found.items()} == {"device:dev-1": "known_bad", "account:a2": "known_good"}
+    assert found["device:dev-1"].reason == "VM image" and found["device:dev-1"].by == "alice"
+    assert marks.marks_by_id([], settings=graph) == {}

@@ -326,7 +326,8 @@ def test_tagging_queries_are_described():
         assert len(q.description) > 40, q.name
         assert all(p.help for p in q.params), q.name
         assert q.mode == ("read" if q.name in ("ring_history", "ring_tags", "account_removals", "ring_comments",
-                                               "entity_marks", "list_marks", "mark_history", "mark_of") else "write")
+                                               "entity_marks", "list_marks", "mark_history", "mark_of",
+                                               "marks_by_id") else "write")
 
 
 def test_a_combined_save_is_one_transaction_all_or_nothing(clean_db):

@@ -116,7 +116,11 @@ with ui.errors_as_one_line():
                      "shared ones, or click an account to see all of its identifiers.")
     if shown:
         st.caption(" ".join(shown))
-    graph_panel.graph_panel(state_key, cypher=("ring_graph", params))
+    graph_panel.graph_panel(state_key, cypher=("ring_graph", params), with_time_slider=True)
+    # ring_graph returns maps (fast to decode for the app), which Browser shows as a table: this
+    # one returns the same graph as nodes and relationships, so Browser draws it.
+    ui.show_cypher("ring_graph_browser", params, label="Cypher for Neo4j Browser: the ring drawn as a graph",
+                   key=f"browser::{ring_id}")
 
     # Lazy (drawn when opened): the detail's tables would delay the graph by ~0.3 s on every
     # load, and the headline above already says why the ring was flagged.
