@@ -261,6 +261,23 @@ def test_a_shared_e_mail_stem_alone_never_makes_a_strong_link():
     assert strong_mask(pairs, RingParams()).tolist() == [False, True, True]
 
 
+def test_a_sign_up_burst_on_one_e_mail_domain_alone_never_makes_a_strong_link():
+    """Field report (incident world, after the stem fix): the last 4 false rings were
+    households joined by three or four strangers signing up on mail.ru, 163.com or
+    gmx.de within the hour (a burst link of 0.43-0.5 alone). A burst on a shared card
+    has that card agreeing and stays strong."""
+    from ringscope.detection.links import PairTable
+    from ringscope.detection.registry import FAMILIES, FAMILY_INDEX
+    from ringscope.detection.rings import strong_mask
+
+    scores = np.zeros((2, len(FAMILIES)), np.float32)
+    scores[0, FAMILY_INDEX["burst"]] = 0.5  # three sign-ups on one webmail domain within the hour
+    scores[1, FAMILY_INDEX["burst"]] = 0.3  # a batch of sign-ups on one card
+    scores[1, FAMILY_INDEX["instrument"]] = 0.3
+    pairs = PairTable(np.array([0, 2]), np.array([1, 3]), scores)
+    assert strong_mask(pairs, RingParams()).tolist() == [False, True]
+
+
 def test_a_big_block_pairs_members_with_their_most_similar_mixes():
     """A dense block holding two rings (FRAUDAR keeps both: their union is as dense as
     each) proposes pairs inside each ring, not random pairs across them."""

@@ -108,10 +108,12 @@ class Signal:
     #: set), so it never joins rings
     identity: bool = False
     #: what strangers share by chance, more often the bigger the world: two accounts
-    #: met on one exit within a day, or two people whose addresses share a name stem
+    #: met on one exit within a day, two people whose addresses share a name stem
     #: ("harnold3@", "harnold7@"; on a million accounts, households of one surname
-    #: met on stems alone and 44 of them came back as rings). Such a family confirms
-    #: a link another family starts and never makes a strong link alone (`rings.strong_mask`)
+    #: met on stems alone and 44 of them came back as rings), three people signing up
+    #: on mail.ru within the hour (4 more). Such a family confirms a link another
+    #: family starts and never makes a strong link alone (`rings.strong_mask`); a
+    #: burst on a shared card or device has that card or device agreeing anyway
     confirms_only: bool = False
     derive: Callable[[Sequence[Group], AccountIndex], list[Group]] | None = None
 
@@ -251,7 +253,7 @@ SIGNALS: tuple[Signal, ...] = (
         "burst", "signup_bursts",
         lambda c: {"min_accounts": c.params.burst_min_accounts, "gap_minutes": c.params.burst_gap_minutes,
                    "max_accounts": c.supernode_cap * 10},
-        _burst, needs=("signups",), weight=0.5, free=2.0, identity=True,
+        _burst, needs=("signups",), weight=0.5, free=2.0, identity=True, confirms_only=True,
         meaning="signed up in the same burst as accounts sharing its card, device or e-mail domain",
     ),
     Signal(
