@@ -5,10 +5,10 @@
 //   Ledger: the batch key is checked first and recorded last, in the same transaction as the
 //   writes, so batches of one file can be written by several sessions at once (the entry is
 //   locked only at the end; the SET reads the list under that lock, so no key is lost).
-//   Each (account, IP) pair occurs once per file, so a missing relationship is
-//   created without MERGE's lock-and-recheck (no other batch of the file can create it).
 //   Rows carry `a` and `n`: the elementIds of the account and of the other node, which the
-//   loader got from the ingest_nodes_* query of the same batch (ingest/load.py).
+//   loader got from the ingest_nodes_* query of the same batch (ingest/load.py). The link is a
+//   MERGE, never OPTIONAL MATCH + CREATE: while another session adds links to the same node, a
+//   plain read can miss an existing one (read committed); MERGE locks both ends and looks again.
 // category: ingest
 // mode: write
 // version: 2
@@ -28,12 +28,10 @@ CALL () {
   MATCH (a:Account) WHERE elementId(a) = row.a
   MATCH (i:IP) WHERE elementId(i) = row.n
   WITH a, i, row, fs, ls
-  OPTIONAL MATCH (a)-[r:USED_IP]->(i)
-  FOREACH (_ IN CASE WHEN r IS NULL THEN [1] ELSE [] END |
-    CREATE (a)-[:USED_IP {logins: row.logins, first_seen: fs, last_seen: ls}]->(i))
-  FOREACH (_ IN CASE WHEN r IS NULL THEN [] ELSE [1] END |
-    SET r.logins = coalesce(r.logins, 0) + row.logins,
+  MERGE (a)-[r:USED_IP]->(i)
+  ON CREATE SET r.logins = row.logins, r.first_seen = fs, r.last_seen = ls
+  ON MATCH SET r.logins = coalesce(r.logins, 0) + row.logins,
         r.first_seen = CASE WHEN r.first_seen IS NULL OR fs < r.first_seen THEN fs ELSE r.first_seen END,
-        r.last_seen = CASE WHEN r.last_seen IS NULL OR ls > r.last_seen THEN ls ELSE r.last_seen END)
+        r.last_seen = CASE WHEN r.last_seen IS NULL OR ls > r.last_seen THEN ls ELSE r.last_seen END
 }
 SET f.batches_done = f.batches_done + [$batch]
