@@ -9,7 +9,7 @@ A stage that declares a `lock_key` (aggregate.py) may be written by several
 sessions at once (`workers`): the batches are cut exactly as the one-session path
 cuts them (same keys `stage:n`, so a file resumed with another worker count applies
 exactly the missing batches), each batch's rows are sorted by the shared node they
-lock (template, IP, instrument, e-mail domain) so concurrent transactions take those
+lock (template, IP, instrument) so concurrent transactions take those
 locks in one order, and the ledger entry is locked only at the end of each
 transaction (see the queries). A deadlock the server still detects (an account cut
 between two batches) is a transient error: the driver retries that transaction.
