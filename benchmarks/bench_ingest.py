@@ -272,10 +272,10 @@ def _world_dir(name: str, cache: Path) -> Path:
     return out
 
 
-def _ingest_child(world: str, batch_size: int, bulk: str) -> None:
+def _ingest_child(world: str, batch_size: int, bulk: str, workers: int) -> None:
     from ringscope.ingest import ingest_world
 
-    s = ingest_world(world, batch_size=batch_size, bulk=bulk,
+    s = ingest_world(world, batch_size=batch_size, bulk=bulk, workers=workers,
                      rejects_dir=Path(os.environ.get("TMPDIR", "/tmp")) / "bench-rejects")
     print(json.dumps({
         "wall": s.wall_seconds, "rows_read": s.rows_read, "rows_rejected": s.rows_rejected, "rows_written": s.rows_written,
@@ -446,7 +446,8 @@ def cmd_worlds(args) -> None:
         world = _world_dir(name, cache)
         print(f"\n== {name}: {world}", flush=True)
         _empty(settings)
-        data, rss, wall = _child(["_ingest", str(world), str(args.batch_size), args.bulk])
+        load0 = os.getloadavg()[0]
+        data, rss, wall = _child(["_ingest", str(world), str(args.batch_size), args.bulk, str(args.workers)])
         store = local.store_size_bytes(local.ServerPaths(settings.local.home)) if settings.uses_local_server else 0
         ex = data["exchanges_seconds"]
         ex_rows = data["exchanges_rows"]
@@ -460,7 +461,8 @@ def cmd_worlds(args) -> None:
                 f"{k} {v:.1f}s" + (f" = {ex_rows / v:,.0f} rows/s" if v and k != 'load' else "") for k, v in ex.items()))
         how = data["path"] + (f" (import files {data['bulk']['write_csv_s']:.1f}s, neo4j-admin import {data['bulk']['import_s']:.1f}s, "
                               f"server stop/start included)" if data["bulk"] else "")
-        print(f"load path: {how}")
+        print(f"load path: {how}" + ("" if data["bulk"] else f", {args.workers} session(s) per stage"))
+        print(f"load average (1 min) {load0:.1f} before, {os.getloadavg()[0]:.1f} after: the machine is shared")
         print(f"total wall {wall:.1f}s (job {data['wall']:.1f}s); ingest peak RSS {mb(rss)}; Neo4j store {mb(store)}", flush=True)
         naive = naive_loader(world, args.naive_sample, settings)
         print(f"naive row-at-a-time MERGE on {args.naive_sample:,} raw exchanges: {naive:,.0f} rows/s "
@@ -491,7 +493,7 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "_engine":
         return _engine_child(sys.argv[2], sys.argv[3])
     if len(sys.argv) > 1 and sys.argv[1] == "_ingest":
-        return _ingest_child(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+        return _ingest_child(sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]))
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
     e = sub.add_parser("engines", help="compare exchange aggregation engines on a synthetic Parquet file")
@@ -503,6 +505,7 @@ def main() -> None:
     w.add_argument("--worlds", default="demo,medium", help="comma-separated: demo, medium, incident")
     w.add_argument("--batch-size", type=int, default=5000, help="ingest batch size")
     w.add_argument("--bulk", choices=("auto", "always", "never"), default="auto", help="ingest's --bulk")
+    w.add_argument("--workers", type=int, default=2, help="ingest's --workers (sessions per stage on the Bolt path)")
     w.add_argument("--naive-sample", type=int, default=2000, help="raw exchanges the naive loader writes")
     w.add_argument("--no-import", action="store_true", help="skip the neo4j-admin import ceiling")
     w.add_argument("--cache", default="/tmp/ringscope-bench", help="where generated worlds and scratch stores go")

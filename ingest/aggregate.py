@@ -33,6 +33,16 @@ class Stage:
     total: int      # rows the stage will write
     rows: Callable[[int], Iterator[list[dict]]]  # batch size -> batches, in key order
     table: str = ""  # the DuckDB table holding the rows (the bulk path merges these)
+    #: The row field naming the shared node a batch locks (template, IP, ...): set when the
+    #: stage's batches may be written by several sessions at once (load.py sorts each batch
+    #: by it). None: one session, rows in key order (devices: a user-agent tie goes to the
+    #: row written last, which needs one order).
+    lock_key: str | None = None
+    #: A link stage: the query merging its other node (`ingest_nodes_*`, keyed by `lock_key`),
+    #: whose elementIds the link query matches by (load.py); `node_field` rides along with
+    #: the key (the node's attributes: IP intel, instrument props).
+    nodes: str | None = None
+    node_field: str | None = None
 
 
 def _materialise(engine: Engine, name: str, sql: str, order: str) -> tuple[int, Callable[[int], Iterator[list[dict]]]]:
@@ -98,6 +108,8 @@ def accounts(engine: Engine, extras: list[str]) -> list[Stage]:
                 })
             yield out
 
+    # one session: with two, the medium accounts file took 130-160 s instead of 61 s (every account
+    # locks its e-mail domain and org, a few shared by thousands; README, Fast Bolt path)
     return [Stage("accounts", "ingest_accounts", total, rows, "stage_accounts")]
 
 
@@ -136,7 +148,8 @@ def payment_instruments(engine: Engine, extras: list[str]) -> list[Stage]:
                 for r in batch
             ]
 
-    return [Stage("instruments", "ingest_payment_instruments", total, rows, "stage_instruments")]
+    return [Stage("instruments", "ingest_payment_instruments", total, rows, "stage_instruments",
+                  lock_key="instrument_id", nodes="ingest_nodes_instruments", node_field="props")]
 
 
 # ---------------------------------------------------------------- IP rows (logins and exchanges)
@@ -176,7 +189,8 @@ def _ip_stage(engine: Engine, intel: IntelTable, name: str, query: str, count_co
                 for r in batch
             ]
 
-    return Stage(name, query, total, rows, f"stage_{name}")
+    return Stage(name, query, total, rows, f"stage_{name}", lock_key="address", nodes="ingest_nodes_ips",
+                 node_field="intel")
 
 
 # ---------------------------------------------------------------- logins
@@ -240,8 +254,10 @@ def exchanges(engine: Engine, intel: IntelTable, rejected: int = 0) -> list[Stag
     for table in ("ex_day", "ex_hour", "ex_template", "ex_ip"):
         engine.con.execute(f"DROP TABLE {table}")
     return [
-        Stage("accounts", "ingest_exchange_accounts", accounts_total, account_rows, "stage_exchange_accounts"),
-        Stage("templates", "ingest_exchange_templates", template_total, template_rows, "stage_templates"),
+        Stage("accounts", "ingest_exchange_accounts", accounts_total, account_rows, "stage_exchange_accounts",
+              lock_key="account_id"),
+        Stage("templates", "ingest_exchange_templates", template_total, template_rows, "stage_templates",
+              lock_key="fingerprint", nodes="ingest_nodes_templates"),
         ips,
     ]
 

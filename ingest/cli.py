@@ -21,9 +21,12 @@ from ..progress import ProgressBars
 @click.option("--force", is_flag=True,
               help="Load every file even when the ledger holds its bytes or its rows already (a deliberate re-load: "
                    "its counts add again).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Sessions writing a stage's batches at once on the Bolt path [default: 2; 1 = one session, "
+                   "batches in order].")
 @click.option("--quiet", is_flag=True, help="No progress bars; print only the summary.")
 def ingest(world_dir: str, batch_size: int, rejects_dir: str | None, memory_limit: str, bulk: str, force: bool,
-           quiet: bool) -> None:
+           workers: int | None, quiet: bool) -> None:
     """Load every interchange file in WORLD_DIR (CSV, CSV.gz or Parquet) into Neo4j.
 
     Files are validated against the contract (docs/interchange.md): bad rows go to
@@ -39,7 +42,8 @@ def ingest(world_dir: str, batch_size: int, rejects_dir: str | None, memory_limi
     bars = ProgressBars(not quiet)
     try:
         summary = ingest_world(world_dir, settings, bars, batch_size=batch_size,
-                               rejects_dir=rejects_dir, memory_limit=memory_limit, bulk=bulk, force=force)
+                               rejects_dir=rejects_dir, memory_limit=memory_limit, bulk=bulk, force=force,
+                               workers=workers)
     finally:
         bars.close()
     click.echo(summary.table())

@@ -67,8 +67,12 @@ def ingest_world(
     memory_limit: str = "1GB",
     bulk: str = "auto",
     force: bool = False,
+    workers: int | None = None,
 ) -> IngestSummary:
     """Load every interchange file of a world into the graph (see README, Ingest).
+
+    `workers`: sessions writing one stage's batches at once on the Bolt path (default
+    load.DEFAULT_WORKERS; 1 writes every batch in order through one session).
 
     `force`: load every file even when the ledger says its bytes or its rows were
     loaded before (a deliberate re-load: its counts add again).
@@ -81,6 +85,9 @@ def ingest_world(
     settings = settings or load_settings()
     if batch_size < 1:
         raise RingScopeError(f"batch size must be at least 1, not {batch_size}")
+    workers = load.DEFAULT_WORKERS if workers is None else workers
+    if workers < 1:
+        raise RingScopeError(f"workers must be at least 1, not {workers}")
     if bulk not in ("auto", "always", "never"):
         raise RingScopeError(f"bulk must be auto, always or never, not {bulk!r}")
     world = discover(path)
@@ -116,7 +123,7 @@ def ingest_world(
             sink = BulkSink(BulkLoad(engine, settings, IntelTable(), batch_size))
             summary.path = "bulk"
         else:
-            sink = BoltSink(settings)
+            sink = BoltSink(settings, workers)
         run = _Run(world, headers, engine, settings, summary, seen, batch_size, rejects_root, tell, sink, force)
         run.ip_intel()
         for f in world.files:

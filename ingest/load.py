@@ -4,14 +4,33 @@ Each batch is one managed write transaction (the driver retries transient
 errors) running a stored query from `cypher/ingest/` with the file's sha256 and
 the batch key `stage:n` (`db.run_batched(..., ledger_key=stage)`), so the ledger
 guard in the query makes the batch apply at most once (see ledger.py).
+
+A stage that declares a `lock_key` (aggregate.py) may be written by several
+sessions at once (`workers`): the batches are cut exactly as the one-session path
+cuts them (same keys `stage:n`, so a file resumed with another worker count applies
+exactly the missing batches), each batch's rows are sorted by the shared node they
+lock (template, IP, instrument) so concurrent transactions take those
+locks in one order, and the ledger entry is locked only at the end of each
+transaction (see the queries). A deadlock the server still detects (an account cut
+between two batches) is a transient error: the driver retries that transaction.
+
+A link stage (`Stage.nodes`: account x template, x IP, x instrument) first merges the
+nodes its batch names and gets their elementIds (`ingest_nodes_*`, no ledger: merging a
+node is idempotent; ids kept for the rest of the stage), then writes the links matching
+both ends by id: half the server's work of looking each end up by its key per row.
 """
 from __future__ import annotations
 
-from typing import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Callable, Iterable, Iterator
 
 from .. import db
 from ..config import Settings
 from .aggregate import Stage
+
+#: Sessions writing one stage at once by default: measured on the 2-core machine
+#: (README, Ingest: the fast Bolt path), where the server's two cores are the limit.
+DEFAULT_WORKERS = 2
 
 
 def write_stage(
@@ -21,10 +40,89 @@ def write_stage(
     batch_size: int,
     settings: Settings | None,
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> int:
-    """Write every batch of a stage; returns the rows handed to Neo4j."""
-    return db.run_batched(stage.query, stage.rows(batch_size), params={"sha": sha}, ledger_key=stage.name,
-                          settings=settings, progress=progress)
+    """Write every batch of a stage; returns the rows handed to Neo4j. With `workers` > 1
+    and a stage that declares a `lock_key`, that many sessions write its batches at once."""
+    batches = _with_node_ids(stage, stage.rows(batch_size), settings) if stage.nodes else stage.rows(batch_size)
+    if workers <= 1 or not stage.lock_key:
+        return db.run_batched(stage.query, batches, params={"sha": sha}, ledger_key=stage.name,
+                              settings=settings, progress=progress)
+    return _write_parallel(stage, batches, sha=sha, settings=settings, progress=progress, workers=workers)
+
+
+def _with_node_ids(stage: Stage, batches: Iterable[list[dict]], settings: Settings | None) -> Iterator[list[dict]]:
+    """The stage's batches (same cuts, same order), each row given `a` and `n`: the elementIds
+    of its account and of its other node, merged first by the stage's node query (only keys
+    not met earlier in the stage; a node's attributes come with its first row: the same on
+    every row of it within a file)."""
+    key, extra = stage.lock_key, stage.node_field
+    accounts: dict[str, str] = {}
+    others: dict[str, str] = {}
+    for batch in batches:
+        rows = list(batch)
+        new_accounts = sorted({r["account_id"] for r in rows if r["account_id"] not in accounts})
+        if new_accounts:
+            found = db.run("ingest_nodes_accounts", {"rows": [{"key": k} for k in new_accounts]}, mode=db.WRITE,
+                           settings=settings)
+            accounts.update((r["key"], r["id"]) for r in found)
+        new_nodes: dict[str, dict] = {}
+        for r in rows:
+            k = r[key]
+            if k not in others and k not in new_nodes:
+                new_nodes[k] = {"key": k, extra: r[extra]} if extra else {"key": k}
+        if new_nodes:
+            found = db.run(stage.nodes, {"rows": [new_nodes[k] for k in sorted(new_nodes)]}, mode=db.WRITE,
+                           settings=settings)
+            others.update((r["key"], r["id"]) for r in found)
+        for r in rows:
+            r["a"], r["n"] = accounts[r["account_id"]], others[r[key]]
+            if extra:
+                del r[extra]  # written with the node, not sent again with each link
+        yield rows
+
+
+def _lock_order(key: str) -> Callable[[dict], tuple]:
+    return lambda row: (row[key] is None, row[key] or "")
+
+
+def _write_parallel(stage: Stage, batches: Iterable[list[dict]], *, sha: str, settings: Settings | None,
+                    progress: Callable[[int], None] | None, workers: int) -> int:
+    order = _lock_order(stage.lock_key)
+
+    def write(number: int, rows: list[dict]) -> int:
+        rows.sort(key=order)
+        db.run(stage.query, {"sha": sha, "batch": f"{stage.name}:{number}", "rows": rows}, mode=db.WRITE,
+               settings=settings)
+        return len(rows)
+
+    written = 0
+    pending: set[Future] = set()
+
+    def collect(done: set[Future]) -> None:
+        nonlocal written
+        for future in done:
+            n = future.result()  # raises the batch's error (RingScopeError from the runner)
+            written += n
+            if progress:
+                progress(n)
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"ingest-{stage.name}")
+    try:
+        # numbered like db.run_batched: every batch counts, an empty one is skipped
+        for number, batch in enumerate(batches):
+            rows = list(batch)
+            if not rows:
+                continue
+            pending.add(pool.submit(write, number, rows))
+            if len(pending) >= 2 * workers:  # at most two batches waiting per session
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                collect(done)
+        done, pending = wait(pending)
+        collect(done)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return written
 
 
 def read_query(name: str, settings: Settings | None, params: dict | None = None) -> list[dict]:

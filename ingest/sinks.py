@@ -51,8 +51,9 @@ class BoltSink:
 
     reapplies_intel = True
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, workers: int = 1):
         self.settings = settings
+        self.workers = workers
 
     def begin(self, f, *, sha, content, world, batch_size, force) -> int:
         entry = ledger.begin(self.settings, sha=sha, path=f.name, kind=f.kind, size_bytes=f.size,
@@ -74,7 +75,8 @@ class BoltSink:
                 tell(done, stage.total, f"{f.name}: load {stage.name}")
 
             tell(0, stage.total, f"{f.name}: load {stage.name}")
-            written += load.write_stage(stage, sha=sha, batch_size=batch_size, settings=self.settings, progress=step)
+            written += load.write_stage(stage, sha=sha, batch_size=batch_size, settings=self.settings, progress=step,
+                                        workers=self.workers)
         return written
 
     def finish(self, f, *, sha, content, world, batch_size, rows_read, rows_loaded, rows_rejected, rejects_file) -> None:

@@ -2,9 +2,16 @@
 // title: Load account-instrument links
 // description: One row per account x payment instrument: the instrument node with kind, bin and
 //   issuer country, and PAID_WITH whose count adds up and whose first_seen / last_seen widen.
+//   Ledger: the batch key is checked first and recorded last, in the same transaction as the
+//   writes, so batches of one file can be written by several sessions at once (the entry is
+//   locked only at the end; the SET reads the list under that lock, so no key is lost).
+//   Rows carry `a` and `n`: the elementIds of the account and of the other node, which the
+//   loader got from the ingest_nodes_* query of the same batch (ingest/load.py). The link is a
+//   MERGE, never OPTIONAL MATCH + CREATE: while another session adds links to the same node, a
+//   plain read can miss an existing one (read committed); MERGE locks both ends and looks again.
 // category: ingest
 // mode: write
-// version: 1
+// version: 2
 // param: sha = ""    -- sha256 of the source file: its (:IngestedFile) ledger entry must exist
 // param: batch = ""  -- batch key (stage:number); a key already on the ledger entry is skipped, so a re-run never adds twice
 // param: rows = []   -- the batch rows (see ingest/aggregate.py)
@@ -15,16 +22,18 @@
 // :param rows => []
 MATCH (f:IngestedFile {sha256: $sha})
 WHERE NOT $batch IN f.batches_done
+CALL () {
+  UNWIND $rows AS row
+  WITH row,
+       CASE WHEN row.first_seen IS NULL THEN null ELSE datetime({epochMillis: row.first_seen}) END AS fs,
+       CASE WHEN row.last_seen IS NULL THEN null ELSE datetime({epochMillis: row.last_seen}) END AS ls
+  MATCH (a:Account) WHERE elementId(a) = row.a
+  MATCH (p:PaymentInstrument) WHERE elementId(p) = row.n
+  WITH a, p, row, fs, ls
+  MERGE (a)-[r:PAID_WITH]->(p)
+  ON CREATE SET r.count = row.count, r.first_seen = fs, r.last_seen = ls
+  ON MATCH SET r.count = coalesce(r.count, 0) + row.count,
+        r.first_seen = CASE WHEN r.first_seen IS NULL OR fs < r.first_seen THEN coalesce(fs, r.first_seen) ELSE r.first_seen END,
+        r.last_seen = CASE WHEN r.last_seen IS NULL OR ls > r.last_seen THEN coalesce(ls, r.last_seen) ELSE r.last_seen END
+}
 SET f.batches_done = f.batches_done + [$batch]
-WITH f
-UNWIND $rows AS row
-WITH row,
-     CASE WHEN row.first_seen IS NULL THEN null ELSE datetime({epochMillis: row.first_seen}) END AS fs,
-     CASE WHEN row.last_seen IS NULL THEN null ELSE datetime({epochMillis: row.last_seen}) END AS ls
-MERGE (a:Account {account_id: row.account_id})
-MERGE (p:PaymentInstrument {instrument_id: row.instrument_id})
-SET p += row.props
-MERGE (a)-[r:PAID_WITH]->(p)
-SET r.count = coalesce(r.count, 0) + row.count,
-    r.first_seen = CASE WHEN r.first_seen IS NULL OR fs < r.first_seen THEN coalesce(fs, r.first_seen) ELSE r.first_seen END,
-    r.last_seen = CASE WHEN r.last_seen IS NULL OR ls > r.last_seen THEN coalesce(ls, r.last_seen) ELSE r.last_seen END

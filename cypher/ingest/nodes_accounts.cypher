@@ -1,0 +1,17 @@
+// name: ingest_nodes_accounts
+// title: Accounts a batch of links names
+// description: The accounts of a batch of link rows (they exist: validation rejects links to
+//   unknown accounts; MERGE keeps a link from ever pointing nowhere).
+//   No ledger: merging a node and setting its attributes is idempotent. Each row is
+//   {key, ...}; the answer maps each key to its node's elementId, which the link
+//   queries then match by (ingest/load.py), cheaper than a second index lookup per link.
+// category: ingest
+// mode: write
+// version: 1
+// param: rows = []   -- {key: ...} per distinct node of a batch, sorted by key
+//
+// In Neo4j Browser or cypher-shell, set the parameters first:
+// :param rows => []
+UNWIND $rows AS row
+MERGE (a:Account {account_id: row.key})
+RETURN row.key AS key, elementId(a) AS id
