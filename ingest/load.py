@@ -28,9 +28,11 @@ from .. import db
 from ..config import Settings
 from .aggregate import Stage
 
-#: Sessions writing one stage at once by default: measured on the 2-core machine
-#: (README, Ingest: the fast Bolt path), where the server's two cores are the limit.
-DEFAULT_WORKERS = 2
+#: Sessions writing one stage at once by default. One: on the 2-core machine two
+#: sessions were no faster over a whole medium world (317 s against 308 s; README,
+#: Ingest: the fast Bolt path) and add retried deadlocks; pass --workers on a server
+#: with cores to spare.
+DEFAULT_WORKERS = 1
 
 
 def write_stage(
