@@ -22,8 +22,8 @@ from ..progress import ProgressBars
               help="Load every file even when the ledger holds its bytes or its rows already (a deliberate re-load: "
                    "its counts add again).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Sessions writing a stage's batches at once on the Bolt path [default: 2; 1 = one session, "
-                   "batches in order].")
+              help="Sessions writing a link stage's batches at once on the Bolt path [default: 1, one session, "
+                   "batches in order; more only helps a server with cores to spare].")
 @click.option("--quiet", is_flag=True, help="No progress bars; print only the summary.")
 def ingest(world_dir: str, batch_size: int, rejects_dir: str | None, memory_limit: str, bulk: str, force: bool,
            workers: int | None, quiet: bool) -> None:
