@@ -200,8 +200,9 @@ def find_blocks(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3, 
     are extracted one after another (each one's accounts removed) until one has fewer
     than `min_rows` accounts, fewer than 2 columns or a density under `min_density`,
     or `max_blocks` were tried; blocks whose purity (the share of their columns'
-    accounts inside them) is under `min_purity` are passed over. `lift` reports the block's density over the whole
-    matrix's, for the evidence."""
+    accounts inside them) is under `min_purity` are passed over. Each block returned is
+    one connected piece of what a search kept, with its own density, purity and `lift`
+    (its density over the whole matrix's, for the evidence)."""
     if not groups:
         return []
     sizes = np.array([g.size for g in groups], dtype=np.int64)
@@ -236,7 +237,6 @@ def find_blocks(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3, 
         hood = np.flatnonzero(live & on_block[rows])
         r_mask, c_mask, g = densest_block(rows[hood], cols[hood], weight[hood], n_accounts, n_cols, step)
         r_idx, c_idx = np.flatnonzero(r_mask), np.flatnonzero(c_mask)
-        lift = g / base if base > 0 else 0.0
         if len(r_idx) < min_rows or len(c_idx) < 2 or g < min_density:
             break
         # the median column's share of its accounts inside the block: a few popular
