@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from .catalog import run_query
 from .config import Settings, load_settings
+from .domain import AuditEvent, decode_json
 from .errors import RingScopeError
 
 if TYPE_CHECKING:
@@ -263,14 +264,8 @@ def get_alert(alert_id: str, settings: Settings | None = None) -> Alert:
 
 
 @dataclass(frozen=True)
-class AlertEvent:
-    event_id: str
-    seq: int
-    at: str
-    by: str
-    action: str
-    before: Any
-    after: Any
+class AlertEvent(AuditEvent):
+    """One event of an alert's audit trail."""
 
 
 def history(alert_id: str, *, settings: Settings | None = None) -> list[AlertEvent]:
@@ -279,15 +274,8 @@ def history(alert_id: str, *, settings: Settings | None = None) -> list[AlertEve
     if not rows:
         raise _no_alert(alert_id)
     return [AlertEvent(r["event_id"], r["seq"], iso(r["at"]), r["by"], r["action"],
-                       _decode(r["before"]), _decode(r["after"]))
+                       decode_json(r["before"]), decode_json(r["after"]))
             for r in rows if r["event_id"] is not None]
-
-
-def _decode(text: Any) -> Any:
-    try:
-        return json.loads(text) if text is not None else None
-    except (TypeError, ValueError):
-        return text
 
 
 def _no_alert(alert_id: str) -> AlertError:

@@ -247,6 +247,20 @@ def is_datetime_text(text: Any) -> bool:
     return isinstance(text, str) and _parse_iso_datetime(text) is not None
 
 
+@dataclass(frozen=True)
+class AuditEvent:
+    """One `(:AuditEvent)` of an alert's or a mark's trail: `at` ISO-8601 UTC, `seq` its
+    position in the trail, `before` / `after` the changed values decoded (`decode_json`)."""
+
+    event_id: str
+    seq: int
+    at: str
+    by: str
+    action: str
+    before: Any
+    after: Any
+
+
 def decode_json(text: Any) -> Any:
     """JSON text stored on a node (evidence, an audit event's before/after) as Python; text
     that is not JSON is returned unchanged (evidence is never silently dropped), and a

@@ -25,7 +25,7 @@ from . import display
 from .auth import Identity
 from .catalog import run_query
 from .config import Settings
-from .domain import MARK_KINDS, MARK_VERDICTS, KINDS, KINDS_BY_LABEL, decode_json, iso_utc, mark_id
+from .domain import MARK_KINDS, MARK_VERDICTS, KINDS, KINDS_BY_LABEL, AuditEvent, decode_json, iso_utc, mark_id
 from .errors import RingScopeError
 from .tagging import acting
 
@@ -97,16 +97,8 @@ class MarkChange:
 
 
 @dataclass(frozen=True)
-class MarkEvent:
+class MarkEvent(AuditEvent):
     """One event of a mark's audit trail."""
-
-    event_id: str
-    seq: int
-    at: str
-    by: str
-    action: str
-    before: Any
-    after: Any
 
     def describe(self) -> str:
         def text(v: Any) -> str:
