@@ -81,22 +81,110 @@ def densest_block(rows: np.ndarray, cols: np.ndarray, weight: np.ndarray, n_rows
     least, and keeps the densest set seen. We peel the lightest `step` share of the
     remaining nodes per pass (at least one): the same order up to ties within a pass,
     in ``O(log n / step)`` vectorised passes instead of one heap update per edge."""
-    alive_r = np.zeros(n_rows, bool)
-    alive_c = np.zeros(n_cols, bool)
-    alive_r[rows] = True
-    alive_c[cols] = True
-    best = (alive_r.copy(), alive_c.copy(), -1.0)
-    while len(rows):
-        r_ids = np.flatnonzero(alive_r)
-        c_ids = np.flatnonzero(alive_c)
+    # the passes work on local ids: a pass costs O(edges), not O(all accounts), so a
+    # search in a small core of a million-account world is as cheap as its core
+    r_ids_all, rows = _local_ids(rows, n_rows)
+    c_ids_all, cols = _local_ids(cols, n_cols)
+    r, c, g = _peel(rows, cols, weight, len(r_ids_all), len(c_ids_all), step)
+    r_out = np.zeros(n_rows, bool)
+    c_out = np.zeros(n_cols, bool)
+    r_out[r_ids_all[r]] = True
+    c_out[c_ids_all[c]] = True
+    return r_out, c_out, g
+
+
+def _local_ids(ids: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct ids present, sorted; each entry's position among them), in O(len + n)."""
+    present = np.zeros(n, bool)
+    present[ids] = True
+    distinct = np.flatnonzero(present)
+    local = np.zeros(n, np.int64)
+    local[distinct] = np.arange(len(distinct))
+    return distinct, local[ids]
+
+
+class _Incidence:
+    """A bipartite edge list (dense local ids) with its rows' and columns' edges
+    indexed, so that removing nodes costs the edges they had, not a pass over all
+    edges: a greedy peel or a core costs O(edges + passes x nodes) in all."""
+
+    def __init__(self, rows: np.ndarray, cols: np.ndarray, weight: np.ndarray, n_rows: int, n_cols: int) -> None:
+        self.rows, self.cols, self.weight = rows, cols, weight
+        self.n_rows, self.n_cols = n_rows, n_cols
+        self.r_order = np.argsort(rows)  # any order within a node will do
+        self.c_order = np.argsort(cols)
+        self.r_ptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=n_rows))]
+        self.c_ptr = np.r_[0, np.cumsum(np.bincount(cols, minlength=n_cols))]
+        self.deg_r = np.bincount(rows, weights=weight, minlength=n_rows)
+        self.deg_c = np.bincount(cols, weights=weight, minlength=n_cols)
+        self.cnt_r = np.bincount(rows, minlength=n_rows)
+        self.cnt_c = np.bincount(cols, minlength=n_cols)
+        self.alive_r = self.cnt_r > 0
+        self.alive_c = self.cnt_c > 0
+        self.edge = np.ones(len(rows), bool)
+        self.f = float(weight.sum())
+
+    @staticmethod
+    def _edges_of(order: np.ndarray, ptr: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+        starts = ptr[nodes]
+        lens = ptr[nodes + 1] - starts
+        total = int(lens.sum())
+        if total == 0:
+            return np.empty(0, np.int64)
+        at = np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(total)
+        return order[at]
+
+    def remove(self, drop_r: np.ndarray, drop_c: np.ndarray) -> None:
+        """Remove these rows and columns with their edges; nodes left without an edge go too."""
+        self.alive_r[drop_r] = False
+        self.alive_c[drop_c] = False
+        e_r = self._edges_of(self.r_order, self.r_ptr, drop_r)
+        e_r = e_r[self.edge[e_r]]
+        self.edge[e_r] = False
+        # an edge between a dropped row and a dropped column is gone already
+        e_c = self._edges_of(self.c_order, self.c_ptr, drop_c)
+        e_c = e_c[self.edge[e_c]]
+        self.edge[e_c] = False
+        e = np.concatenate([e_r, e_c])
+        if not len(e):
+            return
+        er, ec, ew = self.rows[e], self.cols[e], self.weight[e]
+        self.f -= float(ew.sum())
+        self.deg_r -= np.bincount(er, weights=ew, minlength=self.n_rows)
+        self.deg_c -= np.bincount(ec, weights=ew, minlength=self.n_cols)
+        self.cnt_r -= np.bincount(er, minlength=self.n_rows)
+        self.cnt_c -= np.bincount(ec, minlength=self.n_cols)
+        self.alive_r &= self.cnt_r > 0
+        self.alive_c &= self.cnt_c > 0
+
+    def core(self, c: float) -> None:
+        """Remove every node whose remaining weight is under `c`, repeatedly: what
+        is left is the weighted `c`-core (unique, whatever the order of removal)."""
+        while True:
+            # rounded: a degree kept by subtraction must not fall under c by a rounding error
+            dr = np.flatnonzero(self.alive_r & (np.round(self.deg_r, 9) < c))
+            dc = np.flatnonzero(self.alive_c & (np.round(self.deg_c, 9) < c))
+            if not len(dr) and not len(dc):
+                return
+            self.remove(dr, dc)
+
+
+def _peel(rows: np.ndarray, cols: np.ndarray, weight: np.ndarray, n_rows: int, n_cols: int,
+          step: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """`densest_block` on ids already dense (every row and column id has an edge)."""
+    inc = _Incidence(rows, cols, weight, n_rows, n_cols)
+    best = (inc.alive_r.copy(), inc.alive_c.copy(), -1.0)
+    while True:
+        r_ids = np.flatnonzero(inc.alive_r)
+        c_ids = np.flatnonzero(inc.alive_c)
         size = len(r_ids) + len(c_ids)
-        f = float(weight.sum())
-        g = f / size
+        if size == 0:
+            break
+        g = inc.f / size
         if g > best[2]:
-            best = (alive_r.copy(), alive_c.copy(), g)
-        pr = np.bincount(rows, weights=weight, minlength=n_rows)[r_ids]
-        pc = np.bincount(cols, weights=weight, minlength=n_cols)[c_ids]
-        prio = np.concatenate([pr, pc])
+            best = (inc.alive_r.copy(), inc.alive_c.copy(), g)
+        # rounded so that equal degrees stay tied whatever order their weights were summed in
+        prio = np.round(np.concatenate([inc.deg_r[r_ids], inc.deg_c[c_ids]]), 9)
         k = max(1, int(np.ceil(step * size)))
         if k >= size:
             break
@@ -106,31 +194,9 @@ def densest_block(rows: np.ndarray, cols: np.ndarray, weight: np.ndarray, n_rows
             where = np.flatnonzero(drop)
             drop[:] = False
             drop[where[:k]] = True
-        alive_r[r_ids[drop[: len(r_ids)]]] = False
-        alive_c[c_ids[drop[len(r_ids):]]] = False
-        keep = alive_r[rows] & alive_c[cols]
-        rows, cols, weight = rows[keep], cols[keep], weight[keep]
-        # nodes left without edges are gone too
-        alive_r[:] = False
-        alive_c[:] = False
-        alive_r[rows] = True
-        alive_c[cols] = True
+        inc.remove(r_ids[drop[: len(r_ids)]], c_ids[drop[len(r_ids):]])
     r, c, g = best
     return r, c, max(g, 0.0)
-
-
-def weighted_core(edges: np.ndarray, rows: np.ndarray, cols: np.ndarray, weight: np.ndarray,
-                  n_rows: int, n_cols: int, c: float) -> np.ndarray:
-    """The weighted `c`-core of the edges given (indices into rows / cols / weight):
-    the edges left once every row and column whose weight sum is under `c` is
-    removed, repeatedly. Returns edge indices (sorted)."""
-    while len(edges):
-        r, k, w = rows[edges], cols[edges], weight[edges]
-        keep = (np.bincount(r, weights=w, minlength=n_rows)[r] >= c) & (np.bincount(k, weights=w, minlength=n_cols)[k] >= c)
-        if keep.all():
-            break
-        edges = edges[keep]
-    return edges
 
 
 #: the cores a block search starts from, each twice the one below it
@@ -140,13 +206,16 @@ CORE_LADDER_STEP = 2.0
 def core_ladder(rows: np.ndarray, cols: np.ndarray, weight: np.ndarray, n_rows: int, n_cols: int,
                 lowest: float) -> list[tuple[float, np.ndarray]]:
     """Nested weighted cores ``(c, edge indices)`` for ``c = lowest * 2**j``, from the
-    highest non-empty one down to `lowest`. Each is computed from the one below it (a
-    core of a subgraph lies inside the subgraph's core)."""
+    highest non-empty one down to `lowest`. Each is peeled on from the one below it (a
+    core of a subgraph lies inside the subgraph's core), in one pass over the edges."""
     ladder: list[tuple[float, np.ndarray]] = []
-    edges = np.arange(len(rows))
+    r_ids, r_local = _local_ids(rows, n_rows)
+    c_ids, c_local = _local_ids(cols, n_cols)
+    inc = _Incidence(r_local, c_local, weight, len(r_ids), len(c_ids))
     c = lowest
     while True:
-        edges = weighted_core(edges, rows, cols, weight, n_rows, n_cols, c)
+        inc.core(c)
+        edges = np.flatnonzero(inc.edge)
         if not len(edges):
             break
         ladder.append((c, edges))
