@@ -339,3 +339,37 @@ def test_a_ring_sending_parts_of_one_private_set_is_linked_inside_its_block():
     lone, lone_mask = strong(outside)
     assert lone.in_block is None
     assert not (lone_mask & (lone.total < RingParams().strong_link)).any()
+
+
+def _two_rings_and_a_bridge(order: list[str]) -> tuple[AccountIndex, list[list[str]]]:
+    """Two 20-account rings (a clique each, cards in pairs) touching through one weak
+    link, with accounts indexed in `order`: the split must not depend on it."""
+    from ringscope.detection.rings import StrongLinks, split_clean
+    idx = AccountIndex()
+    idx.add(order)
+    pairs = []
+    for tag in ("a", "b"):
+        names = [f"{tag}{i:02d}" for i in range(20)]
+        pairs += [(x, y, 1.0 + 0.01 * ((i * 7 + j) % 5)) for i, x in enumerate(names) for j, y in enumerate(names) if i < j]
+    pairs.append(("a00", "b00", 0.8))
+    links = StrongLinks(np.array([idx.get(x) for x, _, _ in pairs]), np.array([idx.get(y) for _, y, _ in pairs]),
+                        np.array([w for _, _, w in pairs]))
+    members = np.sort(np.array([idx.get(x) for x in order]))
+    parts = split_clean(members, links, RingParams(min_size=3), idx.rank())
+    return idx, sorted(sorted(idx.ids[i] for i in p) for p in parts)
+
+
+def test_clean_split_does_not_depend_on_the_order_accounts_were_read():
+    names = [f"{t}{i:02d}" for t in "ab" for i in range(20)]
+    _, first = _two_rings_and_a_bridge(names)
+    _, second = _two_rings_and_a_bridge(names[::-1])
+    assert first == second == [names[:20], names[20:]]
+
+
+def test_a_homogeneous_ring_is_not_split():
+    from ringscope.detection.rings import StrongLinks, split_clean
+    idx = AccountIndex()
+    ring = idx.add([f"r{i:02d}" for i in range(40)])
+    a, b = np.array(list(itertools.combinations(ring.tolist(), 2))).T
+    links = StrongLinks(a, b, np.ones(len(a)))
+    assert [p.tolist() for p in split_clean(np.sort(ring), links, RingParams(min_size=3), idx.rank())] == [sorted(ring.tolist())]

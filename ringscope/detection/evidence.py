@@ -224,30 +224,26 @@ def assess(families: dict[str, dict[str, float]], behaviour: float | None, thres
 MIN_MEMBER_TIE = 2.0
 
 
-def member_ties(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_accounts: int,
+def member_ties(candidates: Sequence[np.ndarray], groups: "Sequence[Group] | _GroupTable", n_accounts: int,
                 org_of: np.ndarray | None = None) -> np.ndarray:
     """Per account index: the sum over the identifiers it shares with at least one
     other member of its candidate group of character x concentration (0 outside
-    candidates; families weighing nothing in the evidence, such as blocks, left out)."""
+    candidates; families weighing nothing in the evidence, such as blocks, left out).
+    A member's ties depend on its own group's members only."""
     tie = np.zeros(n_accounts)
+    flat = groups if isinstance(groups, _GroupTable) else _GroupTable.for_ties(groups)
+    if not len(flat.acc) or not candidates:
+        return tie
     owner = np.full(n_accounts, -1, dtype=np.int64)
     for r, members in enumerate(candidates):
         owner[members] = r
-    counted = [g for g in groups if WEIGHT.get(g.family, 1.0) > 0 and combine_of(g.family) != "context"]
-    if not counted or not candidates:
-        return tie
-    sizes = np.array([g.size for g in counted], dtype=np.int64)
-    gid = np.repeat(np.arange(len(counted)), sizes)
-    acc = np.concatenate([g.members for g in counted]).astype(np.int64)
-    own = owner[acc]
+    own = owner[flat.acc]
     keep = own >= 0
-    gid, acc, own = gid[keep], acc[keep], own[keep]
+    gid, acc, own = flat.gid[keep], flat.acc[keep], own[keep]
     key = gid * np.int64(max(1, len(candidates))) + own
     uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
     inside = counts[inverse] >= 2
-    total = np.array([int(g.meta.get("accounts") or g.size) for g in counted], dtype=float)
-    character = np.array([g.character for g in counted], dtype=float)
-    value = character[gid] * np.minimum(1.0, counts[inverse] / np.maximum(total[gid], counts[inverse]))
+    value = flat.character[gid] * np.minimum(1.0, counts[inverse] / np.maximum(flat.total[gid], counts[inverse]))
     value[org_explained(key, acc, org_of)] = 0.0
     np.add.at(tie, acc[inside], value[inside])
     return tie
@@ -259,26 +255,38 @@ MERGE_MIN_CONCENTRATION = 0.5
 
 
 @dataclass
-class _IdentityTable:
-    """The identity groups (registry `Signal.identity`) as flat arrays, built once
-    per detection: group index and account index per membership, accounts per group."""
+class _GroupTable:
+    """Signal groups as flat arrays, built once per detection: group index and
+    account index per membership, accounts and character per group."""
 
     groups: list[Group]
     gid: np.ndarray
     acc: np.ndarray
     total: np.ndarray
+    character: np.ndarray
 
     @classmethod
-    def of(cls, groups: Sequence[Group]) -> "_IdentityTable":
-        kept = [g for g in groups if g.family in IDENTITY_FAMILIES and g.size >= 2]
+    def of(cls, groups: Sequence[Group]) -> "_GroupTable":
+        kept = list(groups)
         sizes = np.array([g.size for g in kept], dtype=np.int64)
         gid = np.repeat(np.arange(len(kept)), sizes)
         acc = np.concatenate([g.members for g in kept]).astype(np.int64) if kept else np.empty(0, np.int64)
         total = np.array([float(g.meta.get("accounts") or g.size) for g in kept], dtype=float)
-        return cls(kept, gid, acc, total)
+        character = np.array([g.character for g in kept], dtype=float)
+        return cls(kept, gid, acc, total, character)
+
+    @classmethod
+    def for_ties(cls, groups: Sequence[Group]) -> "_GroupTable":
+        """The groups member ties count: families weighing something in the evidence."""
+        return cls.of([g for g in groups if WEIGHT.get(g.family, 1.0) > 0 and combine_of(g.family) != "context"])
+
+    @classmethod
+    def for_identity(cls, groups: Sequence[Group]) -> "_GroupTable":
+        """The identity groups (registry `Signal.identity`) of at least two accounts."""
+        return cls.of([g for g in groups if g.family in IDENTITY_FAMILIES and g.size >= 2])
 
 
-def group_ties(candidates: Sequence[np.ndarray], groups: "Sequence[Group] | _IdentityTable", n_accounts: int,
+def group_ties(candidates: Sequence[np.ndarray], groups: "Sequence[Group] | _GroupTable", n_accounts: int,
                min_concentration: float = MERGE_MIN_CONCENTRATION) -> dict[tuple[int, int], float]:
     """Per pair of candidate groups (r < s): what the identifiers used by at least two
     members of *each* are worth: per family, the sum of character x concentration
@@ -299,7 +307,7 @@ def group_ties(candidates: Sequence[np.ndarray], groups: "Sequence[Group] | _Ide
     owner = np.full(n_accounts, -1, dtype=np.int64)
     for r, members in enumerate(candidates):
         owner[members] = r
-    flat = groups if isinstance(groups, _IdentityTable) else _IdentityTable.of(groups)
+    flat = groups if isinstance(groups, _GroupTable) else _GroupTable.for_identity(groups)
     best: dict[tuple[int, int, int], float] = {}
     if len(flat.acc):
         own = owner[flat.acc]
@@ -347,7 +355,7 @@ def merge_networks(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_
     few identifiers (a proxy exit here and there) stay apart: a cut is clean when
     fewer than two identifiers' worth of shared practice crosses it."""
     current = [np.asarray(c, dtype=np.int64) for c in candidates]
-    table = _IdentityTable.of(groups)
+    table = _GroupTable.for_identity(groups)
     while True:
         joins = [pair for pair, w in group_ties(current, table, n_accounts).items() if w >= min_tie]
         if not joins:
@@ -364,12 +372,24 @@ def trim(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_accounts: 
          min_tie: float = MIN_MEMBER_TIE, min_size: int = 3, org_of: np.ndarray | None = None) -> list[np.ndarray]:
     """Peel members tied to their group by less than `min_tie` (see MIN_MEMBER_TIE),
     recomputing after each pass (a member's ties depend on who is left), and drop
-    groups that fall under `min_size`."""
-    current = [np.asarray(c, dtype=np.int64) for c in candidates]
-    while True:
-        tie = member_ties(current, groups, n_accounts, org_of)
-        nxt = [c[tie[c] >= min_tie] for c in current]
-        nxt = [c for c in nxt if len(c) >= min_size]
-        if sum(len(c) for c in nxt) == sum(len(c) for c in current) and len(nxt) == len(current):
-            return nxt
-        current = nxt
+    groups that fall under `min_size`. Groups are disjoint; a pass recomputes only the
+    groups the last one changed (a member's ties depend on its own group alone)."""
+    table = _GroupTable.for_ties(groups)
+    current: list[np.ndarray | None] = [np.asarray(c, dtype=np.int64) for c in candidates]
+    changed = [r for r, c in enumerate(current) if len(c) >= min_size]
+    for r, c in enumerate(current):
+        if len(c) < min_size:
+            current[r] = None
+    while changed:
+        tie = member_ties([current[r] for r in changed], table, n_accounts, org_of)
+        again = []
+        for r in changed:
+            c = current[r]
+            kept = c[tie[c] >= min_tie]
+            if len(kept) == len(c):
+                continue
+            current[r] = kept if len(kept) >= min_size else None
+            if current[r] is not None:
+                again.append(r)
+        changed = again
+    return [c for c in current if c is not None]

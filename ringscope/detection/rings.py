@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-import networkx as nx
+import igraph
 import numpy as np
 
 from .behaviour import COMPONENTS
@@ -137,6 +138,23 @@ def components(n: int, links: StrongLinks, params: RingParams, rank: np.ndarray 
     return sorted(groups, key=key)
 
 
+def louvain_membership(n_nodes: int, a: np.ndarray, b: np.ndarray, w: np.ndarray, seed: int) -> np.ndarray:
+    """Louvain communities (Blondel, Guillaume, Lambiotte, Lefebvre, "Fast unfolding of
+    communities in large networks", J. Stat. Mech. 2008) of a weighted graph on nodes
+    ``0..n_nodes-1``: the community of each node at the level of highest modularity
+    (resolution 1). igraph's C implementation (``community_multilevel``), seeded, so
+    one input always gives one partition: networkx's took two thirds of the incident
+    world's grouping."""
+    graph = igraph.Graph(n=n_nodes, edges=np.column_stack([a, b]).tolist())
+    # igraph draws its node order from the RNG set here (process-wide): seed it for
+    # this call, then give igraph back Python's own generator
+    igraph.set_random_number_generator(random.Random(seed))
+    try:
+        return np.asarray(graph.community_multilevel(weights=w.tolist()).membership, dtype=np.int64)
+    finally:
+        igraph.set_random_number_generator(random)
+
+
 def split_clean(members: np.ndarray, links: StrongLinks, params: RingParams, rank: np.ndarray | None = None) -> list[np.ndarray]:
     """Louvain communities of one component, kept apart only where the cut between
     them is clean (at most `max_conductance` of the smaller side's link weight
@@ -148,44 +166,45 @@ def split_clean(members: np.ndarray, links: StrongLinks, params: RingParams, ran
     spurious cuts inside a homogeneous ring are no cleaner than before."""
     inside = np.isin(links.a, members) & np.isin(links.b, members)
     a, b, w = links.a[inside], links.b[inside], links.w[inside] ** params.split_weight_power
-    if rank is not None and len(a):
-        # insertion order decides Louvain's visiting order: make it depend on the
-        # accounts (their hash rank), not on the order the queries returned them
+    if not len(a):
+        return [members]
+    nodes = np.unique(np.concatenate([a, b]))
+    local = np.arange(len(nodes))
+    if rank is not None:
+        # node ids and edge order decide Louvain's visiting order: make them depend on
+        # the accounts (their hash rank), not on the order the queries returned them
+        by_rank = np.argsort(rank[nodes], kind="stable")
+        local[by_rank] = np.arange(len(nodes))
         ra, rb = rank[a], rank[b]
         order = np.lexsort((np.maximum(ra, rb), np.minimum(ra, rb)))
         a, b, w = a[order], b[order], w[order]
-    sub = nx.Graph()
-    sub.add_weighted_edges_from(zip(a.tolist(), b.tolist(), w.tolist()))
-    communities = [set(c) for c in nx.community.louvain_communities(sub, weight="weight", seed=params.seed, resolution=1.0)]
-    if len(communities) <= 1:
+    la = local[np.searchsorted(nodes, a)]
+    lb = local[np.searchsorted(nodes, b)]
+    nodes = nodes[np.argsort(local)]  # nodes[local id] = account index
+    membership = louvain_membership(len(nodes), la, lb, w, params.seed)
+    k = int(membership.max()) + 1
+    if k <= 1:
         return [members]
     # Louvain happily cuts a homogeneous ring in halves; merge communities back, the
     # most entangled pair first, until every remaining pair is cleanly separated:
     # the weight between them is at most `max_conductance` of the smaller one's volume
-    k = len(communities)
-    where = {node: c for c, com in enumerate(communities) for node in com}
+    cx, cy = membership[la], membership[lb]
+    vol = np.bincount(cx, weights=w, minlength=k) + np.bincount(cy, weights=w, minlength=k)
     between = np.zeros((k, k))
-    vol = np.zeros(k)
-    for x, y, w in sub.edges(data="weight"):
-        cx, cy = where[x], where[y]
-        vol[cx] += w
-        vol[cy] += w
-        if cx != cy:
-            between[cx, cy] += w
-            between[cy, cx] += w
+    cross = cx != cy
+    np.add.at(between, (cx[cross], cy[cross]), w[cross])
+    between = between + between.T
     alive = list(range(k))
     while len(alive) > 1:
-        best, pair = -1.0, None
-        for ii, i in enumerate(alive):
-            for j in alive[ii + 1:]:
-                denom = min(vol[i], vol[j])
-                ratio = between[i, j] / denom if denom > 0 else 0.0
-                if ratio > best:
-                    best, pair = ratio, (i, j)
-        if pair is None or best <= params.max_conductance:
+        idx = np.asarray(alive)
+        denom = np.minimum.outer(vol[idx], vol[idx])
+        ratio = np.divide(between[np.ix_(idx, idx)], denom, out=np.zeros_like(denom), where=denom > 0)
+        ratio[np.tril_indices(len(idx))] = -1.0  # each pair once; the first of equals wins
+        flat = int(np.argmax(ratio))
+        i, j = int(idx[flat // len(idx)]), int(idx[flat % len(idx)])
+        if ratio.flat[flat] <= params.max_conductance:
             break
-        i, j = pair
-        communities[i] |= communities[j]
+        membership[membership == j] = i
         vol[i] += vol[j]
         between[i, :] += between[j, :]
         between[:, i] += between[:, j]
@@ -193,7 +212,8 @@ def split_clean(members: np.ndarray, links: StrongLinks, params: RingParams, ran
         alive.remove(j)
     if len(alive) == 1:
         return [members]
-    return [np.array(sorted(communities[i]), dtype=np.int64) for i in alive if len(communities[i]) >= params.min_size]
+    parts = [np.sort(nodes[membership == i]) for i in alive]
+    return [p for p in parts if len(p) >= params.min_size]
 
 
 def candidate_groups(
