@@ -8,6 +8,7 @@ signal's record in `registry` turns its rows into groups.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -51,6 +52,8 @@ class SignalParams:
     #: third of a strong link, and a ring's hub that large is rarely its only tie.
     ip_sample_above: int | None = 256
     unknown_kind_weight: float = UNKNOWN_KIND_WEIGHT
+    #: signal queries sent to Neo4j at a time (each runs on one server core)
+    query_workers: int = 2
 
     def supernode_cap(self, accounts: int) -> int:
         cap = max(self.supernode_min, int(math.ceil(self.supernode_share * accounts)))
@@ -104,7 +107,7 @@ def fetch_groups(
     """Run the registered signals (`registry.SIGNALS`, or the given ones) and return
     their groups, with how many each family gave and the derived parameters. Given
     `data` (the `data_kinds` counts), signals whose data is absent are not run and
-    are listed in `skipped`."""
+    are listed in `skipped`. `params.query_workers` queries run at a time."""
     accounts = int(stats.get("accounts") or 0)
     cap = params.supernode_cap(accounts)
     median_per_day = float(stats.get("per_day_p50") or 1.0)
@@ -127,16 +130,30 @@ def fetch_groups(
                 skipped[signal.query] = lacking
         chosen = [s for s in chosen if s.query not in skipped]
     limit = 100_000_000
-    for k, signal in enumerate(chosen):
-        if progress:
-            progress(k, len(chosen), f"signal: {signal.query}")
-        if signal.derive is not None:  # made from the groups of the signals before it
-            made = [g for g in signal.derive(groups, index) if g.size >= 2]
-        else:
-            rows = run_query(signal.query, {**signal.params(ctx), "limit": limit}, settings=settings)
-            made = [g for g in (signal.to_group(r, index) for r in rows) if g is not None and g.size >= 2]
-        groups.extend(made)
-        counts[signal.family] = counts.get(signal.family, 0) + len(made)
+    # the queries run `query_workers` at a time (Community Neo4j runs one query on one core,
+    # and Python waits meanwhile); their rows become groups here, one signal after
+    # another in registry order, so account indices do not depend on which query
+    # finished first
+    with ThreadPoolExecutor(max_workers=max(1, params.query_workers)) as pool:
+        pending = {
+            k: pool.submit(run_query, signal.query, {**signal.params(ctx), "limit": limit}, settings=settings)
+            for k, signal in enumerate(chosen) if signal.derive is None
+        }
+        try:
+            for k, signal in enumerate(chosen):
+                if progress:
+                    progress(k, len(chosen), f"signal: {signal.query}")
+                if signal.derive is not None:  # made from the groups of the signals before it
+                    made = [g for g in signal.derive(groups, index) if g.size >= 2]
+                else:
+                    rows = pending.pop(k).result()
+                    made = [g for g in (signal.to_group(r, index) for r in rows) if g is not None and g.size >= 2]
+                    del rows
+                groups.extend(made)
+                counts[signal.family] = counts.get(signal.family, 0) + len(made)
+        finally:
+            for future in pending.values():
+                future.cancel()
     if progress:
         progress(len(chosen), len(chosen), "signals fetched")
     return SignalResult(groups, counts, used, skipped)
