@@ -20,7 +20,7 @@ import streamlit as st
 from ringscope import display, domain
 from ringscope.errors import RingScopeError
 
-from . import data, ui
+from . import data, timing, ui
 from .graph_component import clicked_node, render_graph
 from .graph_view import KINDS, PAGE_SIZE, GraphState, node_mark_id, parse_node_id
 
@@ -88,6 +88,8 @@ def _pick_key(state_key: str) -> str:
 
 
 def _on_click(state_key: str, component_key: str) -> None:
+    if timing.enabled():
+        st.session_state["_timing::click"] = timing.now()
     _run_action(state_key, "toggle", clicked_node(component_key))
 
 
@@ -275,6 +277,16 @@ def graph_panel(state_key: str, *, height: int = 620, cypher: tuple[str, dict[st
                 with_time_slider: bool = False) -> None:
     """Draw the GraphState stored at `state_key` (build it with get_state first); with
     `with_time_slider`, a range of days above it filters the graph to what was active then."""
+    clicked = st.session_state.pop("_timing::click", None)
+    try:
+        _graph_panel(state_key, height=height, cypher=cypher, with_time_slider=with_time_slider)
+    finally:
+        if clicked is not None:  # benchmarks: a click's server time, callback to the end of this run
+            timing.record("expand", clicked, session=timing.session())
+
+
+def _graph_panel(state_key: str, *, height: int, cypher: tuple[str, dict[str, Any]] | None,
+                 with_time_slider: bool) -> None:
     state = st.session_state.get(state_key)
     if not isinstance(state, GraphState):
         st.info("Nothing to draw.")
