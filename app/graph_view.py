@@ -336,15 +336,16 @@ def mark_legend(verdicts: Iterable[str]) -> list[dict[str, str]]:
 
 
 def vis_node(n: GNode, pos: tuple[float, float] | None, *, expanded: bool = False, focus: bool = False,
-             case: str | None = None, mark: tuple[str, str] | None = None, labelled: bool = True) -> dict[str, Any]:
+             case: str | None = None, mark: tuple[str, str] | None = None, labelled: bool = True,
+             texts: tuple[str, str] | None = None) -> dict[str, Any]:
     """One node for vis-network. Shape and colour come from its group (VIS_OPTIONS["groups"]),
     so a 500-node graph stays a small payload; only expanded and focused nodes, accounts
     marked by their place in the case (`case`, a CASE_STYLES key) and marked nodes (`mark`:
     (verdict, description), a MARK_STYLES key) differ."""
     k = KINDS[n.kind]
     # labelled=False: the label would cover another (labels_that_fit); the tooltip still names it
-    node: dict[str, Any] = {"id": n.id, "label": node_label(n) if labelled else "", "title": node_tooltip(n),
-                            "group": n.kind}
+    label, tip = texts if texts is not None else (node_label(n), node_tooltip(n))
+    node: dict[str, Any] = {"id": n.id, "label": label if labelled else "", "title": tip, "group": n.kind}
     if mark is not None and mark[0] in MARK_STYLES:
         _, sign, glow = MARK_STYLES[mark[0]]
         node["label"] = f"{sign} {node['label']}".rstrip()
@@ -678,6 +679,20 @@ class Expansion:
         return self.pages * PAGE_SIZE, ""
 
 
+@dataclass(frozen=True)
+class GraphTexts:
+    """What every session draws the same for a graph: node (label, tooltip) and edge
+    (type, width, tooltip) by id."""
+
+    nodes: dict[str, tuple[str, str]]
+    edges: dict[str, tuple[str, float, str]]
+
+
+def graph_texts(nodes: dict[str, GNode], edges: dict[str, GEdge]) -> GraphTexts:
+    return GraphTexts({nid: (node_label(n), node_tooltip(n)) for nid, n in nodes.items()},
+                      {eid: (e.type, _edge_width(e), edge_tooltip(e)) for eid, e in edges.items()})
+
+
 @dataclass
 class GraphState:
     """The graph on screen: a base (ring or entity) plus expansions, in the order made."""
@@ -715,6 +730,8 @@ class GraphState:
     unlabelled: set[str] = field(default_factory=set)
     #: edge id -> (type, width, tooltip): edges never change once drawn, so each is built once.
     _edge_items: dict[str, tuple[str, float, str]] = field(default_factory=dict, repr=False)
+    #: node id -> (label, tooltip): a node's text never changes, so each is built once.
+    _texts: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
     #: version -> the graph's time span: computed once per change.
     _span: tuple[int, tuple[str, str] | None] | None = field(default=None, repr=False)
     #: (version, window) -> (nodes, edges) active in the window: computed once per change.
@@ -723,12 +740,16 @@ class GraphState:
     @classmethod
     def from_graph(cls, graph_id: str, nodes: dict[str, GNode], edges: dict[str, GEdge], *,
                    focus: str | None = None, positions: dict[str, tuple[float, float]] | None = None,
-                   labelled: set[str] | None = None) -> "GraphState":
-        """`labelled`: the nodes whose label fits (labels_that_fit); None labels every node."""
+                   labelled: set[str] | None = None, texts: "GraphTexts | None" = None) -> "GraphState":
+        """`labelled`: the nodes whose label fits (labels_that_fit); None labels every node.
+        `texts`: node labels and tooltips and edge items built once (graph_texts) and shared by
+        every session drawing this graph."""
         pos = positions if positions is not None else layout(nodes, ((e.source, e.target) for e in edges.values()))
         state = cls(graph_id=graph_id, nodes=dict(nodes), edges=dict(edges), positions=dict(pos),
                     base_nodes=set(nodes), focus=focus,
                     unlabelled=set() if labelled is None else set(nodes) - set(labelled))
+        if texts is not None:
+            state._texts, state._edge_items = dict(texts.nodes), dict(texts.edges)
         return state
 
     # -- expansion -----------------------------------------------------------------
@@ -983,6 +1004,12 @@ class GraphState:
 
     # -- output ----------------------------------------------------------------------
 
+    def _node_texts(self, n: GNode) -> tuple[str, str]:
+        texts = self._texts.get(n.id)
+        if texts is None:
+            texts = self._texts[n.id] = (node_label(n), node_tooltip(n))
+        return texts
+
     def vis_data(self) -> dict[str, Any]:
         """What the component draws. Edges go compact, as [from index, to index, type, width,
         tooltip] into the node list: a 500-node ring view has thousands of them and is resent
@@ -998,7 +1025,8 @@ class GraphState:
         marks = {nid: m for nid, m in self.marks.items() if nid in shown}
         nodes = [
             vis_node(n, self.positions.get(n.id), expanded=n.id in self.expansions, focus=n.id == self.focus,
-                     case=cases[n.id], mark=marks.get(n.id), labelled=n.id not in self.unlabelled)
+                     case=cases[n.id], mark=marks.get(n.id), labelled=n.id not in self.unlabelled,
+                     texts=self._node_texts(n))
             for n in drawn_nodes
         ]
         index = {n["id"]: i for i, n in enumerate(nodes)}

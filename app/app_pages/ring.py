@@ -101,10 +101,10 @@ with ui.errors_as_one_line():
 
     def build() -> GraphState:
         # query and layout shared by every session on this ring and view (data.ring_view)
-        nodes, edges, left_out, positions, labelled = data.ring_view(ring_id, max_members, max_identifiers,
-                                                                     min_shared, per_kind)
+        nodes, edges, left_out, positions, labelled, texts = data.ring_view(ring_id, max_members, max_identifiers,
+                                                                            min_shared, per_kind)
         st.session_state[f"{state_key}::left_out"] = left_out
-        return GraphState.from_graph(state_key, nodes, edges, positions=positions, labelled=labelled)
+        return GraphState.from_graph(state_key, nodes, edges, positions=positions, labelled=labelled, texts=texts)
 
     state = graph_panel.get_state(state_key, build)
     state.case = tagging_panel.case_membership(ring_id, summary)
