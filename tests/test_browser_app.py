@@ -357,6 +357,28 @@ def test_the_right_click_menu_expands_by_kind_hides_adds_to_the_case_marks_and_o
     assert page.dialogs == [] and page.external_requests == []
 
 
+def test_back_on_a_ring_in_the_same_session_the_graph_is_drawn_whole_again(app_url, page, world):  # noqa: F811
+    """The server sends a graph once and then only what changed; a component drawn afresh in the
+    same session (the investigator went to an entity view and came back) holds nothing, so it asks
+    for the whole graph (the resync trigger) instead of staying empty."""
+    page.goto(f"{app_url}/ring?ring=ring-a")
+    page.get_by_role("heading", name="Ring ring-a").wait_for()
+    wait_idle(page)
+    key = "ring-graph::ring-a::250::2::50::component"
+    first = wait_drawn(page, key)
+    assert first["nodes"] == 14
+    page.get_by_role("button", name="Open entity view").click()
+    page.get_by_role("heading", name="Account a-01").wait_for()
+    wait_idle(page)
+    page.get_by_role("button", name="Open ring").click()
+    page.get_by_role("heading", name="Ring ring-a").wait_for()
+    again = wait_drawn(page, key, first["version"])
+    assert again["nodes"] == 14
+    assert page.evaluate("() => globalThis.__ringscope.resyncs") == 1  # it asked once
+    page.locator("[data-testid=rs-graph][data-rs-nodes='14']").wait_for()
+    assert page.dialogs == []
+
+
 def test_hostile_names_render_as_text(app_url, page):
     page.goto(f"{app_url}/entity?kind=Account&key=a-01")
     wait_idle(page)
