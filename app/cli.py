@@ -31,6 +31,8 @@ def streamlit_command(port: int, address: str = "127.0.0.1", *, headless: bool =
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
         "--client.toolbarMode", "minimal",
+        # app/static: the favicon and vis-network, which the graph loads once and the browser caches
+        "--server.enableStaticServing", "true",
         "--secrets.files", str(secrets_file) if secrets_file else str(MAIN.parent / "no-secrets.toml"),
     ]
 

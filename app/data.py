@@ -17,7 +17,8 @@ from ringscope import db, domain
 from ringscope import search as search_logic
 from ringscope.config import load_settings
 
-from .graph_view import KINDS, GEdge, GNode, graph_from_maps, graph_from_values, node_id, plain
+from .graph_view import (KINDS, GEdge, GNode, GraphTexts, graph_from_maps, graph_from_values, graph_texts, node_id,
+                         plain, ring_view_layout)
 
 #: Short-lived cache for data investigators change; long for data only ingest changes.
 _TAGGED_TTL = 30
@@ -136,6 +137,20 @@ def ring_graph(ring_id: str, max_members: int = 250, max_identifiers: int = 250,
     return read_ring_graph(ring_graph_params(ring_id, max_members, max_identifiers, min_shared, max_per_kind, max_links))
 
 
+@st.cache_resource(ttl=_TAGGED_TTL, max_entries=32, show_spinner=False)
+def ring_view(ring_id: str, max_members: int = 250, max_identifiers: int = 250, min_shared: int = 2,
+              max_per_kind: int = 50) -> tuple[dict[str, GNode], dict[str, GEdge], int, dict[str, tuple[float, float]],
+                                               frozenset[str], GraphTexts]:
+    """A ring view's graph (`ring_graph`) with its layout, the nodes whose label fits
+    (graph_view.ring_view_layout) and its labels and tooltips (graph_texts), built once for every session that opens the ring with these
+    parameters: eight investigators on one ring cost one query and one layout, not eight.
+    Shared, so read-only: GraphState copies the dicts it changes and never changes a node or
+    an edge. Kept briefly (cleared with the ring caches after a tag)."""
+    nodes, edges, left_out = ring_graph(ring_id, max_members, max_identifiers, min_shared, max_per_kind)
+    positions, labelled = ring_view_layout(nodes, edges.values())
+    return nodes, edges, left_out, positions, frozenset(labelled), graph_texts(nodes, edges)
+
+
 def read_ring_graph(params: dict[str, Any]) -> tuple[dict[str, GNode], dict[str, GEdge], int]:
     # raw record values: no per-value transform of thousands of links
     keys, rows = _read_graph("ring_graph", params)
@@ -185,7 +200,7 @@ def clear_mark_caches() -> None:
 def clear_ring_caches() -> None:
     """After a tag: the queue, summary, members, graph and history show the change at once."""
     for reader in (ring_queue, ring_filter_options, ring_summary, ring_members, ring_signups,
-                   ring_daily_exchanges, ring_hour_profile, recent_audit_events, ring_graph, entity):
+                   ring_daily_exchanges, ring_hour_profile, recent_audit_events, ring_graph, ring_view, entity):
         reader.clear()
 
 

@@ -1,10 +1,12 @@
 """The interactive graph: vis-network in a Streamlit custom component (components v2).
 
 A click on a node is sent back to Python (`node_click` trigger), so expanding a
-node is one click. The vis-network build pyvis ships (9.1.2) is inlined into the
-component's JavaScript: nothing is fetched from a CDN. The component keeps one
-vis `Network` per mounted instance and updates its DataSets when Python sends a
-new version of the graph, so an expansion does not redraw the whole graph.
+node is one click. The vis-network build pyvis ships (9.1.2) is one of the app's
+static files (app/static), loaded once by the browser and cached: nothing is fetched
+from a CDN, and the library no longer travels with every version of the graph. The
+component keeps one vis `Network` per mounted instance; the server sends the whole
+graph once and then only what changed (`wire`: nodes added, changed or removed,
+links added or removed), so an expansion sends a page of nodes, not the ring again.
 
 Untrusted text (display names, e-mails, user agents) only ever reaches the page
 as text: labels are drawn on the canvas, tooltips are plain strings that
@@ -17,6 +19,7 @@ find the network and know when a version has been drawn.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
@@ -32,6 +35,13 @@ _CSS = """
 .rs-legend span.rs-chip { display: inline-block; width: 11px; height: 11px; margin-right: 5px;
   vertical-align: -1px; border-radius: 2px; }
 .rs-legend .rs-hint { color: #6b7280; }
+.rs-menu { position: absolute; z-index: 20; min-width: 220px; max-width: 320px; padding: 4px 0; background: #ffffff;
+  border: 1px solid #c3c8cf; border-radius: 6px; box-shadow: 2px 3px 10px rgba(0,0,0,0.18); }
+.rs-menu-head { padding: 3px 12px 5px 12px; color: #6b7280; font-size: 12px; overflow-wrap: anywhere;
+  border-bottom: 1px solid #eceef1; margin-bottom: 2px; }
+.rs-menu button { display: block; width: 100%; text-align: left; padding: 5px 12px; border: 0; background: none;
+  font: inherit; color: #111827; cursor: pointer; }
+.rs-menu button:hover, .rs-menu button:focus { background: #eef2f7; outline: none; }
 .vis-tooltip { position: absolute; visibility: hidden; padding: 6px 8px; white-space: pre-line; overflow-wrap: anywhere; max-width: 420px;
   font-size: 12px; color: #111827; background: #fffbe6; border: 1px solid #c9b458; border-radius: 4px;
   box-shadow: 2px 2px 6px rgba(0,0,0,0.2); pointer-events: none; z-index: 10; max-width: 420px;
@@ -40,9 +50,28 @@ _CSS = """
 
 _JS = r"""
 const instances = new WeakMap();
+const latest = new WeakMap();   // parentElement -> the newest render call, while vis-network loads
 
 // Tooltips stay plain strings: vis-network 9.1.2 puts a string title into its popup with
 // innerText, which never parses HTML (only pyvis's own page template switches to HTML popups).
+
+// vis-network is a static file of the app (app/static, served by Streamlit with an ETag), loaded
+// once per page with a script element: the browser caches it, and it never travels with the
+// graph's data again (it used to be inlined: 469 kB on every click).
+function loadVis(src) {
+  if (globalThis.vis && globalThis.vis.Network) return Promise.resolve();
+  if (!globalThis.__ringscopeVis) {
+    globalThis.__ringscopeVis = new Promise((resolve, reject) => {
+      const script = document.createElement('script');
+      script.src = src;
+      script.async = true;
+      script.onload = () => resolve();
+      script.onerror = () => { globalThis.__ringscopeVis = null; reject(new Error(`could not load ${src}`)); };
+      document.head.appendChild(script);
+    });
+  }
+  return globalThis.__ringscopeVis;
+}
 
 function drawLegend(legendEl, legend, hint) {
   legendEl.replaceChildren();
@@ -67,19 +96,21 @@ function drawLegend(legendEl, legend, hint) {
   }
 }
 
-function edgeItems(data) {
-  // [from index, to index, type, width, tooltip] -> vis edges (ids as Python makes them)
+function edgeItem(from, to, type, width, title) {
+  const e = { id: `${from}|${type}|${to}`, from, to, title };
+  if (width !== 1) e.width = width;
+  if (type === 'HAS_EMAIL_DOMAIN') e.dashes = true;
+  return e;
+}
+
+function fullEdgeItems(data) {
+  // [from index, to index, type, width, tooltip] into data.nodes -> vis edges
   const ids = data.nodes.map((n) => n.id);
-  return data.edges.map(([f, t, type, width, title]) => {
-    const e = { id: `${ids[f]}|${type}|${ids[t]}`, from: ids[f], to: ids[t], title };
-    if (width !== 1) e.width = width;
-    if (type === 'HAS_EMAIL_DOMAIN') e.dashes = true;
-    return e;
-  });
+  return data.edges.map(([f, t, type, width, title]) => edgeItem(ids[f], ids[t], type, width, title));
 }
 
 function syncEdges(dataset, sent, items) {
-  // An edge never changes once drawn: only additions and removals travel to vis.
+  // The whole graph: an edge never changes once drawn, so only additions and removals reach vis.
   const wanted = new Set();
   const added = [];
   for (const item of items) {
@@ -96,27 +127,19 @@ function syncEdges(dataset, sent, items) {
   if (added.length) dataset.add(added);
 }
 
-function sync(dataset, sent, items) {
-  // Only what changed since the last version: an expansion touches a few items of hundreds.
-  const wanted = new Set();
+function putNodes(dataset, sent, items) {
+  // Nodes added or changed. vis merges an update into the item: a style the node lost (a
+  // cleared mark's glow, a case border) would stay, so such a node is replaced instead.
   const changed = [];
   const replaced = [];
   for (const item of items) {
-    wanted.add(item.id);
     const text = JSON.stringify(item);
     const before = sent.get(item.id);
-    if (before !== text) {
-      sent.set(item.id, text);
-      // vis merges an update into the item: a style the node lost (a cleared mark's glow, a
-      // case border) would stay, so such a node is replaced instead.
-      if (before !== undefined && Object.keys(JSON.parse(before)).some((k) => !(k in item))) replaced.push(item);
-      else changed.push(item);
-    }
+    if (before === text) continue;
+    sent.set(item.id, text);
+    if (before !== undefined && Object.keys(JSON.parse(before)).some((k) => !(k in item))) replaced.push(item);
+    else changed.push(item);
   }
-  const gone = [];
-  for (const id of sent.keys()) if (!wanted.has(id)) gone.push(id);
-  for (const id of gone) sent.delete(id);
-  if (gone.length) dataset.remove(gone);
   if (replaced.length) {
     dataset.remove(replaced.map((item) => item.id));
     dataset.add(replaced);
@@ -124,9 +147,78 @@ function sync(dataset, sent, items) {
   if (changed.length) dataset.update(changed);
 }
 
-export default function (component) {
+function dropNodes(dataset, sent, ids) {
+  const gone = ids.filter((id) => sent.delete(id));
+  if (gone.length) dataset.remove(gone);
+}
+
+function applyFull(inst, data) {
+  const wanted = new Set(data.nodes.map((n) => n.id));
+  dropNodes(inst.nodes, inst.sentNodes, [...inst.sentNodes.keys()].filter((id) => !wanted.has(id)));
+  putNodes(inst.nodes, inst.sentNodes, data.nodes);
+  syncEdges(inst.edges, inst.sentEdges, fullEdgeItems(data));
+}
+
+function applyDelta(inst, data) {
+  // Only what changed since the version this instance holds (data.base): an expansion adds
+  // a page of nodes and links to hundreds, a collapse names the ones it takes away.
+  const goneEdges = data.remove_edges.filter((id) => inst.sentEdges.delete(id));
+  if (goneEdges.length) inst.edges.remove(goneEdges);
+  dropNodes(inst.nodes, inst.sentNodes, data.remove_nodes);
+  putNodes(inst.nodes, inst.sentNodes, data.put_nodes);
+  const added = [];
+  for (const [from, to, type, width, title] of data.add_edges) {
+    const item = edgeItem(from, to, type, width, title);
+    if (!inst.sentEdges.has(item.id)) {
+      inst.sentEdges.set(item.id, true);
+      added.push(item);
+    }
+  }
+  if (added.length) inst.edges.add(added);
+}
+
+function closeMenu(inst) {
+  inst.menuEl.hidden = true;
+  inst.menuEl.replaceChildren();
+  inst.menuFor = null;
+}
+
+function openMenu(inst, id, at) {
+  // The right-click menu of one node: what the server said this kind of node offers, as
+  // buttons with their titles as text. A choice goes to Python as the `node_menu` trigger.
+  const kind = id.split(':', 1)[0];
+  const items = (inst.menu && inst.menu[kind]) || [];
+  inst.menuEl.replaceChildren();
+  const head = document.createElement('div');
+  head.className = 'rs-menu-head';
+  head.textContent = (inst.nodes.get(id) || {}).title ? inst.nodes.get(id).title.split('\n', 1)[0] : id;
+  inst.menuEl.appendChild(head);
+  for (const [action, title] of items) {
+    const expanded = inst.expanded.has(id);   // an expanded node offers to collapse instead
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.setAttribute('role', 'menuitem');
+    button.dataset.action = action === 'expand' && expanded ? 'collapse' : action;
+    button.textContent = action === 'expand' && expanded ? 'Collapse (remove what it added)' : title;
+    button.addEventListener('click', (event) => {
+      event.stopPropagation();
+      closeMenu(inst);
+      inst.menuSent += 1;
+      inst.setTriggerValue('node_menu', { node: id, action: button.dataset.action, n: inst.menuSent });
+    });
+    inst.menuEl.appendChild(button);
+  }
+  const box = inst.graphEl.getBoundingClientRect();
+  inst.menuEl.style.left = `${Math.max(0, Math.min(at.x, box.width - 240))}px`;
+  inst.menuEl.style.top = `${inst.graphEl.offsetTop + Math.max(0, Math.min(at.y, box.height - 40))}px`;
+  inst.menuEl.hidden = false;
+  inst.menuFor = id;
+  const first = inst.menuEl.querySelector('button');
+  if (first) first.focus({ preventScroll: true });
+}
+
+function mount(component) {
   const { data, parentElement, setTriggerValue } = component;
-  if (!data || !globalThis.vis) return;
   const registry = (globalThis.__ringscope = globalThis.__ringscope || { networks: {}, drawn: {}, mounted: {} });
   let inst = instances.get(parentElement);
   if (!inst) {
@@ -138,20 +230,39 @@ export default function (component) {
     const graphEl = document.createElement('div');
     graphEl.className = 'rs-graph';
     graphEl.setAttribute('data-testid', 'rs-graph');
+    const menuEl = document.createElement('div');
+    menuEl.className = 'rs-menu';
+    menuEl.setAttribute('role', 'menu');
+    menuEl.setAttribute('data-testid', 'rs-menu');
+    menuEl.hidden = true;
     wrap.appendChild(legendEl);
     wrap.appendChild(graphEl);
+    wrap.appendChild(menuEl);
     parentElement.appendChild(wrap);
     const nodes = new globalThis.vis.DataSet();
     const edges = new globalThis.vis.DataSet();
     const network = new globalThis.vis.Network(graphEl, { nodes, edges }, {});
-    inst = { wrap, legendEl, graphEl, nodes, edges, network, graphId: null, version: null, pending: null, sent: 0,
-             centred: null,
+    inst = { wrap, legendEl, graphEl, menuEl, nodes, edges, network, graphId: null, seq: null, pending: null, sent: 0,
+             centred: null, resyncs: 0, setTriggerValue, menu: {}, expanded: new Set(), menuSent: 0, menuFor: null,
              sentNodes: new Map(), sentEdges: new Map() };
     instances.set(parentElement, inst);
+    // Right-click: the node's menu instead of the browser's (Escape or a click elsewhere closes it).
+    graphEl.addEventListener('contextmenu', (event) => event.preventDefault());
+    network.on('oncontext', (params) => {
+      if (params.event && params.event.preventDefault) params.event.preventDefault();
+      const id = network.getNodeAt(params.pointer.DOM);
+      if (id === undefined || id === null) { closeMenu(inst); return; }
+      network.selectNodes([id]);
+      openMenu(inst, String(id), params.pointer.DOM);
+    });
+    menuEl.addEventListener('keydown', (event) => { if (event.key === 'Escape') closeMenu(inst); });
+    network.on('dragStart', () => closeMenu(inst));
+    network.on('zoom', () => closeMenu(inst));
     network.on('click', (params) => {
+      if (!inst.menuEl.hidden) { closeMenu(inst); return; }   // a click that closes the menu expands nothing
       if (params.nodes && params.nodes.length) {
         inst.sent += 1;
-        setTriggerValue('node_click', { node: String(params.nodes[0]), n: inst.sent });
+        inst.setTriggerValue('node_click', { node: String(params.nodes[0]), n: inst.sent });
       }
     });
     network.on('afterDrawing', () => {
@@ -165,27 +276,39 @@ export default function (component) {
     });
   }
   inst.key = data.key;
+  inst.setTriggerValue = setTriggerValue;
+  inst.menu = data.menu || {};
+  inst.expanded = new Set(data.expanded || []);
   registry.networks[data.key] = inst.network;
   inst.graphEl.style.height = `${data.height || 600}px`;
   drawLegend(inst.legendEl, data.legend, data.hint);
-  const marker = `${data.graph_id}#${data.version}`;
-  if (inst.version === marker) return;
+  if (inst.graphId === data.graph_id && inst.seq === data.seq) return;   // nothing new
+  if (data.mode !== 'full' && (inst.graphId !== data.graph_id || inst.seq !== data.base)) {
+    // A delta for a version this instance does not hold (the page was drawn afresh, or a
+    // version was skipped): ask the server for the whole graph once.
+    inst.resyncs += 1;
+    registry.resyncs = (registry.resyncs || 0) + 1;   // (for the browser test)
+    inst.setTriggerValue('resync', { graph: data.graph_id, seq: data.seq, n: inst.resyncs });
+    return;
+  }
   const started = performance.now();
   inst.pending = null;
-  if (inst.graphId !== data.graph_id) {
-    inst.network.setOptions(data.options || {});
-    inst.nodes.clear();
-    inst.edges.clear();
-    inst.sentNodes.clear();
-    inst.sentEdges.clear();
-    sync(inst.nodes, inst.sentNodes, data.nodes);
-    syncEdges(inst.edges, inst.sentEdges, edgeItems(data));
-    inst.network.fit({ animation: false });
-    inst.graphId = data.graph_id;
-    inst.centred = null;
+  if (data.mode === 'full') {
+    if (inst.graphId !== data.graph_id) {
+      inst.network.setOptions(data.options || {});
+      inst.nodes.clear();
+      inst.edges.clear();
+      inst.sentNodes.clear();
+      inst.sentEdges.clear();
+      applyFull(inst, data);
+      inst.network.fit({ animation: false });
+      inst.graphId = data.graph_id;
+      inst.centred = null;
+    } else {
+      applyFull(inst, data);
+    }
   } else {
-    sync(inst.nodes, inst.sentNodes, data.nodes);
-    syncEdges(inst.edges, inst.sentEdges, edgeItems(data));
+    applyDelta(inst, data);
   }
   if (data.selected && inst.nodes.get(data.selected)) {
     inst.network.selectNodes([data.selected]);
@@ -197,37 +320,129 @@ export default function (component) {
     inst.network.focus(data.centre.id, { scale: 1.4, animation: false });
     inst.graphEl.setAttribute('data-rs-centred', String(data.centre.id));
   }
-  inst.version = marker;
-  inst.pending = { version: data.version, started };
+  inst.seq = data.seq;
+  inst.pending = { version: data.seq, started };
   inst.network.redraw();
+}
+
+export default function (component) {
+  const { data, parentElement } = component;
+  if (!data) return;
+  if (globalThis.vis && globalThis.vis.Network) {
+    mount(component);
+    return;
+  }
+  latest.set(parentElement, component);
+  loadVis(data.lib).then(() => {
+    const newest = latest.get(parentElement);
+    latest.delete(parentElement);
+    if (newest) mount(newest);
+  }).catch((err) => {
+    const note = document.createElement('div');
+    note.textContent = `The graph cannot be drawn: ${err.message}. Reload the page.`;
+    parentElement.replaceChildren(note);
+  });
 }
 """
 
 
-@lru_cache(maxsize=1)
-def vis_network_js() -> str:
-    """The vis-network build shipped inside the pyvis package (UMD: defines globalThis.vis)."""
-    import pyvis
+#: vis-network 9.1.2 (the build pyvis ships, byte for byte: tests/test_app_graph.py checks),
+#: served by Streamlit's static file serving from app/static (`streamlit_command` turns it on).
+#: The version is in the name, so a new build is a new URL and never a stale cached copy.
+VIS_FILE = "vis-network-9.1.2.min.js"
+VIS_PATH = Path(__file__).resolve().parent / "static" / VIS_FILE
 
-    path = Path(pyvis.__file__).resolve().parent / "lib" / "vis-9.1.2" / "vis-network.min.js"
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:  # pragma: no cover - a broken pyvis install
-        raise RuntimeError(f"cannot read vis-network from the pyvis package ({path}): reinstall pyvis==0.3.2") from exc
+
+def vis_network_js() -> str:
+    """The vis-network build the app serves (UMD: defines globalThis.vis)."""
+    return VIS_PATH.read_text(encoding="utf-8")
+
+
+def vis_url() -> str:
+    """Where the browser loads vis-network from: the app's static files, under Streamlit's
+    base URL path when one is set."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}/app/static/{VIS_FILE}" if base else f"/app/static/{VIS_FILE}"
 
 
 @lru_cache(maxsize=1)
 def _component():
-    return st.components.v2.component(COMPONENT_NAME, js=vis_network_js() + "\n" + _JS, css=_CSS)
+    return st.components.v2.component(COMPONENT_NAME, js=_JS, css=_CSS)
+
+
+@dataclass
+class Sent:
+    """What one browser component holds (as far as the server knows): the graph it drew,
+    the wire sequence number it is at, and the items it received."""
+
+    graph_id: str
+    seq: int
+    nodes: dict[str, dict[str, Any]]
+    edges: set[str]
+    extras: dict[str, Any]
+
+
+_EXTRAS = ("legend", "selected", "centre", "expanded")
+
+
+def wire(vis: dict[str, Any], sent: Sent | None, seq: int) -> tuple[dict[str, Any], Sent]:
+    """What travels to the browser for `vis` (GraphState.vis_data()) when the component last
+    received `sent`, and what it holds afterwards. The whole graph the first time (or for a
+    new graph, or after the browser asked for it); else only the nodes added or changed,
+    the nodes and links removed and the links added ("delta", against `sent.seq`), or
+    nothing when nothing changed ("same"). `seq` numbers the new version; the component
+    applies a delta only on top of the version it was made from and otherwise asks for the
+    whole graph (the `resync` trigger)."""
+    ids = [n["id"] for n in vis["nodes"]]
+    nodes = {n["id"]: n for n in vis["nodes"]}
+    edges = {f"{ids[f]}|{t}|{ids[to]}": (f, to, t, w, title) for f, to, t, w, title in vis["edges"]}
+    extras = {k: vis.get(k) for k in _EXTRAS}
+    head = {"graph_id": vis["graph_id"], **extras}
+    if sent is None or sent.graph_id != vis["graph_id"]:
+        payload = {**head, "mode": "full", "seq": seq, "nodes": vis["nodes"], "edges": vis["edges"],
+                   "options": vis.get("options") or {}}
+        return payload, Sent(vis["graph_id"], seq, nodes, set(edges), extras)
+    put = [n for nid, n in nodes.items() if sent.nodes.get(nid) != n]
+    removed = [nid for nid in sent.nodes if nid not in nodes]
+    add_edges = [[ids[f], ids[to], t, w, title] for eid, (f, to, t, w, title) in edges.items() if eid not in sent.edges]
+    remove_edges = [eid for eid in sent.edges if eid not in edges]
+    if not (put or removed or add_edges or remove_edges) and extras == sent.extras:
+        return {**head, "mode": "same", "seq": sent.seq, "base": sent.seq}, sent
+    payload = {**head, "mode": "delta", "seq": seq, "base": sent.seq, "put_nodes": put, "remove_nodes": removed,
+               "add_edges": add_edges, "remove_edges": remove_edges}
+    return payload, Sent(vis["graph_id"], seq, nodes, set(edges), extras)
+
+
+def _sent_key(key: str) -> str:
+    return f"{key}::sent"
+
+
+def _seq_key(key: str) -> str:
+    return f"{key}::seq"
+
+
+def forget_sent(key: str) -> None:
+    """The next draw of component `key` sends the whole graph (after a reset, or when the
+    browser asks for it)."""
+    st.session_state.pop(_sent_key(key), None)
 
 
 def render_graph(data: dict[str, Any], *, key: str, height: int = 620,
-                 on_click: Callable[[], None] | None = None, hint: str = "") -> Any:
+                 on_click: Callable[[], None] | None = None, hint: str = "",
+                 menu: dict[str, list[list[str]]] | None = None, on_menu: Callable[[], None] | None = None) -> Any:
     """Draw `data` (from `GraphState.vis_data()`); a node click calls `on_click`, which reads
-    the clicked node id with `clicked_node(key)`."""
-    payload = {**data, "key": key, "height": height, "hint": hint}
+    the clicked node id with `clicked_node(key)`. `menu`: the right-click menu per node kind
+    ([action, title] pairs); a choice calls `on_menu`, which reads it with `menu_choice(key)`.
+    Only what changed since the browser's version travels (`wire`)."""
+    seq = st.session_state.get(_seq_key(key), 0) + 1
+    payload, sent = wire(data, st.session_state.get(_sent_key(key)), seq)
+    st.session_state[_sent_key(key)] = sent
+    st.session_state[_seq_key(key)] = sent.seq
+    payload.update(key=key, height=height, hint=hint, lib=vis_url(), menu=menu or {})
     return _component()(key=key, data=payload, height="content",
-                        on_node_click_change=on_click or (lambda: None))
+                        on_node_click_change=on_click or (lambda: None),
+                        on_node_menu_change=on_menu or (lambda: None),
+                        on_resync_change=lambda: forget_sent(key))
 
 
 def clicked_node(key: str) -> str | None:
@@ -240,3 +455,12 @@ def clicked_node(key: str) -> str | None:
         node = value.get("node")
         return str(node) if node is not None else None
     return None
+
+
+def menu_choice(key: str) -> tuple[str | None, str]:
+    """(node id, action) of the right-click menu choice that triggered this run (inside on_menu)."""
+    state = st.session_state.get(key)
+    value = state.get("node_menu") if state and hasattr(state, "get") else None
+    if isinstance(value, dict) and value.get("node") is not None:
+        return str(value["node"]), str(value.get("action") or "")
+    return None, ""

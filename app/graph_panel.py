@@ -17,14 +17,15 @@ from typing import Any, Callable
 import pandas as pd
 import streamlit as st
 
-from ringscope import display, domain
+from ringscope import display, domain, tagging
 from ringscope.errors import RingScopeError
 
-from . import data, ui
-from .graph_component import clicked_node, render_graph
+from . import data, marks_panel, tagging_panel, timing, ui
+from .graph_component import clicked_node, menu_choice, render_graph
 from .graph_view import KINDS, PAGE_SIZE, GraphState, node_mark_id, parse_node_id
 
-HINT = "Click a node to expand its neighbours; click it again to collapse them."
+HINT = ("Click a node to expand its neighbours; click it again to collapse them. Right-click a node for more "
+        "(expand one kind, hide, add to the case, open, mark).")
 
 
 def get_state(state_key: str, build: Callable[[], GraphState]) -> GraphState:
@@ -87,7 +88,127 @@ def _pick_key(state_key: str) -> str:
     return f"{state_key}::pick"
 
 
+def _task_key(state_key: str) -> str:
+    return f"{state_key}::task"
+
+
+#: What the right-click menu and the side panel's buttons can ask of a node besides a graph
+#: action: open its entity view, add it to the ring's case, mark it. Each sets the same task,
+#: which the side panel then carries out (a form where a reason is needed).
+TASKS = ("open", "case", "mark")
+
+
+def _set_task(state_key: str, task: str, nid: str) -> None:
+    st.session_state[_task_key(state_key)] = (task, nid)
+    st.session_state[_pick_key(state_key)] = nid
+    state = st.session_state.get(state_key)
+    if isinstance(state, GraphState):
+        state.selected = nid
+
+
+def _on_menu(state_key: str, component_key: str) -> None:
+    """A choice in the graph's right-click menu: the same functions as the side panel's buttons
+    (expand, expand one kind, collapse, hide: _run_action and _on_hide; open, add to case,
+    mark: the side panel's task). Writes are checked where they happen (ringscope.tagging and
+    ringscope.marks check the role), so a forged choice changes nothing a role may not."""
+    nid, action = menu_choice(component_key)
+    state = st.session_state.get(state_key)
+    if not nid or not isinstance(state, GraphState) or nid not in state.nodes:
+        return
+    st.session_state.pop(_task_key(state_key), None)
+    if action in ("expand", "collapse") or action.startswith("link:"):
+        st.session_state[_pick_key(state_key)] = nid
+        _run_action(state_key, action, nid)
+    elif action == "hide":
+        _on_hide(state_key, nid, True)
+    elif action in TASKS:
+        _set_task(state_key, action, nid)
+
+
+def node_menu(state: GraphState, ring_id: str | None) -> dict[str, list[list[str]]]:
+    """The right-click menu of each kind of node on screen, as [action, title] pairs: what the
+    signed-in person may do (the functions check again). "expand" shows as "Collapse" on an
+    expanded node (the component knows which are)."""
+    me = ui.current()
+    menus: dict[str, list[list[str]]] = {}
+    for kind in {n.kind for n in state.nodes.values()}:
+        items = [["expand", f"Expand (first {PAGE_SIZE} neighbours)"]]
+        if kind == "Account":
+            items += [[f"link:{link}", f"Expand: only its {many}"] for link, (_, many) in domain.LINK_NOUNS.items()]
+        items.append(["hide", "Hide from the graph"])
+        if kind == "Account" and ring_id and me.can("edit_members"):
+            items.append(["case", f"Add to ring {display.neutral(ring_id)}'s case..."])
+        items.append(["open", "Open entity view"])
+        if domain.KINDS_BY_LABEL.get(kind) and domain.KINDS_BY_LABEL[kind].name in domain.MARK_KINDS \
+                and me.can("mark_identifiers"):
+            items.append(["mark", "Mark known bad / known good..."])
+        menus[kind] = items
+    return menus
+
+
+def _case_task(state_key: str, ring_id: str, account_id: str) -> None:
+    """Add one account to the ring's case, with the reason the export cites: the Accounts tab's
+    path (tagging.add_members through tagging_panel.apply_member_change)."""
+    where = f"graph-task::{ring_id}"
+    me = ui.current()
+    if not me.can("edit_members"):
+        ui.role_note("edit_members")
+        return
+    with st.form(f"{state_key}::case_form"):
+        st.markdown(ui.md(f"Add account {account_id} to ring {ring_id}'s case"))
+        why = st.text_input("Why it belongs in the case", key=f"{state_key}::case_why",
+                            max_chars=tagging.MAX_REASON_CHARS, placeholder="same card as a-01",
+                            help="The export's enforcement actions cite this reason (and who added it).")
+        add = st.form_submit_button("Add to case", type="primary")
+    if add:
+        if not (why or "").strip():
+            st.warning("Say why this account belongs in the case: the export's enforcement actions cite it.")
+            return
+        st.session_state.pop(_task_key(state_key), None)
+        tagging_panel.apply_member_change(
+            ring_id, where, lambda: tagging.add_members(ring_id, [account_id], by=me, reason=why),
+            "added to", clear=(f"{state_key}::case_why",))
+
+
+def _side_tasks(state_key: str, state: GraphState, picked: str, ring_id: str | None) -> None:
+    """The side panel's "Add to case" and "Mark" buttons, and the task the right-click menu or
+    a button asked for."""
+    kind, key = parse_node_id(picked)
+    me = ui.current()
+    mark_kind = domain.KINDS_BY_LABEL[kind].name if kind in domain.KINDS_BY_LABEL else None
+    can_case = kind == "Account" and bool(ring_id) and me.can("edit_members")
+    can_mark = mark_kind in domain.MARK_KINDS and me.can("mark_identifiers")
+    if can_case or can_mark:
+        t1, t2 = st.columns(2)
+        if can_case:
+            t1.button("Add to case...", key=f"{state_key}::task_case", width="stretch",
+                      on_click=_set_task, args=(state_key, "case", picked),
+                      help="Put this account into the ring's case, with the reason the export cites.")
+        if can_mark:
+            t2.button("Mark...", key=f"{state_key}::task_mark", width="stretch",
+                      on_click=_set_task, args=(state_key, "mark", picked),
+                      help="Mark it known-bad or known-good, with a reason (audited).")
+    if ring_id:
+        ui.show_flash(f"graph-task::{ring_id}")
+    ui.show_flash(f"graph-task::{state_key}")
+    task = st.session_state.get(_task_key(state_key))
+    if not task or task[1] != picked:
+        return
+    if task[0] == "open":
+        st.session_state.pop(_task_key(state_key), None)
+        ui.open_entity(kind, key)
+    elif task[0] == "case" and kind == "Account" and ring_id:
+        _case_task(state_key, ring_id, key)
+    elif task[0] == "mark" and mark_kind in domain.MARK_KINDS:
+        mark = data.mark_of(kind, key)
+        marks_panel.mark_form(mark_kind, key, state.nodes[picked].props,
+                              mark.verdict if mark is not None and mark.verdict else "clear",
+                              where=f"graph-task::{state_key}", form_key=state_key)
+
+
 def _on_click(state_key: str, component_key: str) -> None:
+    if timing.enabled():
+        st.session_state["_timing::click"] = timing.now()
     _run_action(state_key, "toggle", clicked_node(component_key))
 
 
@@ -272,9 +393,20 @@ def _filters(state_key: str, state: GraphState) -> None:
 
 @st.fragment
 def graph_panel(state_key: str, *, height: int = 620, cypher: tuple[str, dict[str, Any]] | None = None,
-                with_time_slider: bool = False) -> None:
+                with_time_slider: bool = False, ring_id: str | None = None) -> None:
     """Draw the GraphState stored at `state_key` (build it with get_state first); with
-    `with_time_slider`, a range of days above it filters the graph to what was active then."""
+    `with_time_slider`, a range of days above it filters the graph to what was active then;
+    with `ring_id` (the ring view), accounts can be added to that ring's case from the graph."""
+    clicked = st.session_state.pop("_timing::click", None)
+    try:
+        _graph_panel(state_key, height=height, cypher=cypher, with_time_slider=with_time_slider, ring_id=ring_id)
+    finally:
+        if clicked is not None:  # benchmarks: a click's server time, callback to the end of this run
+            timing.record("expand", clicked, session=timing.session())
+
+
+def _graph_panel(state_key: str, *, height: int, cypher: tuple[str, dict[str, Any]] | None,
+                 with_time_slider: bool, ring_id: str | None) -> None:
     state = st.session_state.get(state_key)
     if not isinstance(state, GraphState):
         st.info("Nothing to draw.")
@@ -291,7 +423,8 @@ def graph_panel(state_key: str, *, height: int = 620, cypher: tuple[str, dict[st
             _filters(state_key, state)
             vis = state.vis_data()
             render_graph(vis, key=component_key, height=height, hint=HINT,
-                         on_click=lambda: _on_click(state_key, component_key))
+                         on_click=lambda: _on_click(state_key, component_key),
+                         menu=node_menu(state, ring_id), on_menu=lambda: _on_menu(state_key, component_key))
             drawn, hidden = len(vis["nodes"]), len(state.hidden & set(state.nodes))
             if drawn < len(state.nodes):
                 c1, c2 = st.columns([3, 1], vertical_alignment="center")
@@ -305,6 +438,10 @@ def graph_panel(state_key: str, *, height: int = 620, cypher: tuple[str, dict[st
             else:
                 st.caption(f"{len(state.nodes)} nodes, {len(state.edges)} relationships on screen; "
                            f"{len(state.expansions)} expanded.")
+            quiet = len(state.unlabelled.intersection(n["id"] for n in vis["nodes"]))
+            if quiet:
+                st.caption(f"Labels are drawn where they fit: {quiet} node(s) without one (they would cover "
+                           "another); hover a node or pick it in the Node list to see what it is.")
     with side:
         error = st.session_state.get(_error_key(state_key))
         if error:
@@ -345,9 +482,10 @@ def graph_panel(state_key: str, *, height: int = 620, cypher: tuple[str, dict[st
                       help="Hidden nodes stay on the graph, undrawn with their links, until shown again.")
             if state.hidden_reason(picked) == "kind filtered out":
                 st.caption("Not drawn: its kind is left out above.")
-            if st.button("Open entity view", key=f"{state_key}::open", width="stretch",
-                         help="Its properties, rings and marks; mark it known-bad or known-good there."):
-                ui.open_entity(kind, key)
+            st.button("Open entity view", key=f"{state_key}::open", width="stretch",
+                      on_click=_set_task, args=(state_key, "open", picked),
+                      help="Its properties, rings and marks, and its mark's history.")
+            _side_tasks(state_key, state, picked, ring_id)
             with st.container(height=260, border=False):
                 st.markdown(_properties(state, picked))
     # Built only on request: thousands of rows would be serialised again on every click.

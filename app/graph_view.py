@@ -336,16 +336,19 @@ def mark_legend(verdicts: Iterable[str]) -> list[dict[str, str]]:
 
 
 def vis_node(n: GNode, pos: tuple[float, float] | None, *, expanded: bool = False, focus: bool = False,
-             case: str | None = None, mark: tuple[str, str] | None = None) -> dict[str, Any]:
+             case: str | None = None, mark: tuple[str, str] | None = None, labelled: bool = True,
+             texts: tuple[str, str] | None = None) -> dict[str, Any]:
     """One node for vis-network. Shape and colour come from its group (VIS_OPTIONS["groups"]),
     so a 500-node graph stays a small payload; only expanded and focused nodes, accounts
     marked by their place in the case (`case`, a CASE_STYLES key) and marked nodes (`mark`:
     (verdict, description), a MARK_STYLES key) differ."""
     k = KINDS[n.kind]
-    node: dict[str, Any] = {"id": n.id, "label": node_label(n), "title": node_tooltip(n), "group": n.kind}
+    # labelled=False: the label would cover another (labels_that_fit); the tooltip still names it
+    label, tip = texts if texts is not None else (node_label(n), node_tooltip(n))
+    node: dict[str, Any] = {"id": n.id, "label": label if labelled else "", "title": tip, "group": n.kind}
     if mark is not None and mark[0] in MARK_STYLES:
         _, sign, glow = MARK_STYLES[mark[0]]
-        node["label"] = f"{sign} {node['label']}"
+        node["label"] = f"{sign} {node['label']}".rstrip()
         node["shadow"] = {"enabled": True, "color": glow, "size": 16, "x": 0, "y": 0}
         node["title"] += f"\n{short(mark[1], TOOLTIP_VALUE_CHARS)}"
     if case in CASE_STYLES and case != "detected":
@@ -463,6 +466,150 @@ def layout(nodes: Iterable[str], edges: Iterable[tuple[str, str]], *, seed: int 
     return {nid: (float(pos[i, 0]), float(pos[i, 1])) for i, nid in enumerate(ids)}
 
 
+GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
+
+#: Room each node of a ring layout gets: identifiers on the spiral, accounts along a circle.
+RING_STEP = 30.0
+ACCOUNT_GAP = 30.0
+ACCOUNT_BAND = 46.0
+
+
+def ring_layout(nodes: dict[str, "GNode"], edges: Iterable["GEdge"]) -> dict[str, tuple[float, float]]:
+    """A ring view's positions, accounts kept apart from the identifiers they share (issue 14:
+    a 79-account ring was a hairball, a 7-account ring's accounts were stacked in the centre).
+
+    The identifiers fill a disc on a sunflower (Vogel) spiral, the most shared at the centre
+    (as the export's graph.html); the accounts stand round it on one or more circles, each in
+    the direction of the identifiers it uses, so the accounts sharing a card or a device are
+    neighbours and their links run inwards. Deterministic: depends only on the input.
+    Nodes that are neither (a ring node) go with the identifiers.
+    """
+    edges = list(edges)
+    accounts = sorted(nid for nid, n in nodes.items() if n.kind == "Account")
+    shared: dict[str, int] = {}
+    for e in edges:
+        if e.source in nodes and e.target in nodes and nodes[e.source].kind == "Account":
+            shared[e.target] = shared.get(e.target, 0) + 1
+    others = sorted((nid for nid, n in nodes.items() if n.kind != "Account"),
+                    key=lambda nid: (-shared.get(nid, 0), nodes[nid].kind, nid))
+    pos: dict[str, tuple[float, float]] = {}
+    # few identifiers get more room (their labels fit); many pack at RING_STEP
+    step = max(RING_STEP, min(2 * RING_STEP, 460.0 / math.sqrt(max(len(others), 1))))
+    for k, nid in enumerate(others):
+        radius = step * math.sqrt(k + 0.5) if len(others) > 1 else 0.0
+        angle = k * GOLDEN_ANGLE - math.pi / 2
+        pos[nid] = (radius * math.cos(angle), radius * math.sin(angle))
+    if not accounts:
+        return pos
+    disc = step * math.sqrt(len(others)) if len(others) > 1 else 0.0
+    pull: dict[str, list[float]] = {}
+    for e in edges:
+        if e.source in pos or e.target not in pos or e.source not in nodes:
+            continue
+        x, y = pos[e.target]
+        weight = 1.0 / max(1, shared.get(e.target, 1))  # a rare identifier says more about where it belongs
+        acc = pull.setdefault(e.source, [0.0, 0.0])
+        acc[0] += x * weight
+        acc[1] += y * weight
+
+    def direction(nid: str) -> tuple[float, str]:
+        x, y = pull.get(nid, (0.0, 0.0))
+        if abs(x) < 1e-9 and abs(y) < 1e-9:
+            return (10.0, nid)  # no pull either way: after every real angle
+        return (math.atan2(y, x), nid)
+
+    ordered = sorted(accounts, key=direction)
+    # circles from just outside the disc outwards, each holding what fits at ACCOUNT_GAP apart
+    slots: list[tuple[float, float]] = []  # (angle, radius)
+    radius = max(disc + 110.0, 150.0 if len(accounts) > 1 else 0.0)
+    if len(accounts) == 1 and not others:
+        return {accounts[0]: (0.0, 0.0)}
+    left, band = len(ordered), 0
+    while left > 0:
+        capacity = max(1, int(2 * math.pi * radius / ACCOUNT_GAP))
+        take = min(capacity, left)
+        # every circle spreads its accounts round the whole circle (the last one too), each
+        # turned half a step from the one inside it
+        slots.extend((-math.pi / 2 + 2 * math.pi * (i + 0.5 * (band % 2)) / take, radius) for i in range(take))
+        left -= take
+        radius += ACCOUNT_BAND
+        band += 1
+    start = direction(ordered[0])[0] if direction(ordered[0])[0] < 10 else -math.pi / 2
+    slots.sort(key=lambda s: ((s[0] - start) % (2 * math.pi), s[1]))
+    for nid, (angle, r) in zip(ordered, slots):
+        pos[nid] = (r * math.cos(angle), r * math.sin(angle))
+    return pos
+
+
+#: Label boxes at layout scale (vis draws labels at font size 11 under the node; labels and
+#: positions scale together when the view zooms, so what does not overlap here never does).
+LABEL_CHAR_PX = 6.2
+LABEL_HEIGHT_PX = 14.0
+
+
+def labels_that_fit(nodes: dict[str, "GNode"], positions: dict[str, tuple[float, float]],
+                    priority: Iterable[str] | None = None) -> set[str]:
+    """The nodes whose label can be drawn without covering another label or node: the rest
+    keep their label in the tooltip, the side panel and the table. Greedy in `priority`
+    order (default: identifiers before accounts, then by id)."""
+    order = list(priority) if priority is not None else sorted(
+        positions, key=lambda nid: (nodes[nid].kind == "Account", nid) if nid in nodes else (True, nid))
+    cell = 64.0
+    grid: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
+
+    def cells(box):
+        x0, y0, x1, y1 = box
+        for gx in range(int(math.floor(x0 / cell)), int(math.floor(x1 / cell)) + 1):
+            for gy in range(int(math.floor(y0 / cell)), int(math.floor(y1 / cell)) + 1):
+                yield gx, gy
+
+    def clear(box, skip=None) -> bool:
+        for c in cells(box):
+            for other in grid.get(c, ()):
+                if other is skip:
+                    continue
+                if box[0] < other[2] and other[0] < box[2] and box[1] < other[3] and other[1] < box[3]:
+                    return False
+        return True
+
+    def put(box) -> None:
+        for c in cells(box):
+            grid.setdefault(c, []).append(box)
+
+    bodies = {}
+    for nid, (x, y) in positions.items():
+        if nid not in nodes:
+            continue
+        r = KINDS[nodes[nid].kind].size
+        bodies[nid] = (x - r, y - r, x + r, y + r)
+        put(bodies[nid])
+    fits: set[str] = set()
+    for nid in order:
+        if nid not in bodies:
+            continue
+        x, y = positions[nid]
+        text = node_label(nodes[nid])
+        half = (len(text) * LABEL_CHAR_PX + 4) / 2
+        top = bodies[nid][3] + 2
+        box = (x - half, top, x + half, top + LABEL_HEIGHT_PX)
+        if clear(box):
+            put(box)
+            fits.add(nid)
+    return fits
+
+
+def ring_view_layout(nodes: dict[str, "GNode"], edges: Iterable["GEdge"]) -> tuple[dict[str, tuple[float, float]], set[str]]:
+    """What the ring view draws a ring with: its positions (ring_layout) and the nodes whose
+    label fits (labels_that_fit; identifiers first, the most shared first, then accounts)."""
+    edges = list(edges)
+    positions = ring_layout(nodes, edges)
+    shared: dict[str, int] = {}
+    for e in edges:
+        shared[e.target] = shared.get(e.target, 0) + 1
+    priority = sorted(positions, key=lambda nid: (nodes[nid].kind == "Account", -shared.get(nid, 0), nid))
+    return positions, labels_that_fit(nodes, positions, priority)
+
+
 def ring_around(center: tuple[float, float], count: int, *, page: int = 0, start_radius: float = 110.0,
                 away_from: tuple[float, float] | None = None) -> list[tuple[float, float]]:
     """Positions for `count` nodes an expansion adds, round the expanded node, each page one
@@ -532,6 +679,20 @@ class Expansion:
         return self.pages * PAGE_SIZE, ""
 
 
+@dataclass(frozen=True)
+class GraphTexts:
+    """What every session draws the same for a graph: node (label, tooltip) and edge
+    (type, width, tooltip) by id."""
+
+    nodes: dict[str, tuple[str, str]]
+    edges: dict[str, tuple[str, float, str]]
+
+
+def graph_texts(nodes: dict[str, GNode], edges: dict[str, GEdge]) -> GraphTexts:
+    return GraphTexts({nid: (node_label(n), node_tooltip(n)) for nid, n in nodes.items()},
+                      {eid: (e.type, _edge_width(e), edge_tooltip(e)) for eid, e in edges.items()})
+
+
 @dataclass
 class GraphState:
     """The graph on screen: a base (ring or entity) plus expansions, in the order made."""
@@ -565,8 +726,12 @@ class GraphState:
     window: tuple[str, str] | None = None
     #: A node to bring into view once ("find a node on screen"): (node id, request number).
     centre: tuple[str, int] | None = None
+    #: Nodes drawn without their label, which would cover another (labels_that_fit; ring view).
+    unlabelled: set[str] = field(default_factory=set)
     #: edge id -> (type, width, tooltip): edges never change once drawn, so each is built once.
     _edge_items: dict[str, tuple[str, float, str]] = field(default_factory=dict, repr=False)
+    #: node id -> (label, tooltip): a node's text never changes, so each is built once.
+    _texts: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
     #: version -> the graph's time span: computed once per change.
     _span: tuple[int, tuple[str, str] | None] | None = field(default=None, repr=False)
     #: (version, window) -> (nodes, edges) active in the window: computed once per change.
@@ -574,10 +739,17 @@ class GraphState:
 
     @classmethod
     def from_graph(cls, graph_id: str, nodes: dict[str, GNode], edges: dict[str, GEdge], *,
-                   focus: str | None = None, positions: dict[str, tuple[float, float]] | None = None) -> "GraphState":
+                   focus: str | None = None, positions: dict[str, tuple[float, float]] | None = None,
+                   labelled: set[str] | None = None, texts: "GraphTexts | None" = None) -> "GraphState":
+        """`labelled`: the nodes whose label fits (labels_that_fit); None labels every node.
+        `texts`: node labels and tooltips and edge items built once (graph_texts) and shared by
+        every session drawing this graph."""
         pos = positions if positions is not None else layout(nodes, ((e.source, e.target) for e in edges.values()))
         state = cls(graph_id=graph_id, nodes=dict(nodes), edges=dict(edges), positions=dict(pos),
-                    base_nodes=set(nodes), focus=focus)
+                    base_nodes=set(nodes), focus=focus,
+                    unlabelled=set() if labelled is None else set(nodes) - set(labelled))
+        if texts is not None:
+            state._texts, state._edge_items = dict(texts.nodes), dict(texts.edges)
         return state
 
     # -- expansion -----------------------------------------------------------------
@@ -832,6 +1004,12 @@ class GraphState:
 
     # -- output ----------------------------------------------------------------------
 
+    def _node_texts(self, n: GNode) -> tuple[str, str]:
+        texts = self._texts.get(n.id)
+        if texts is None:
+            texts = self._texts[n.id] = (node_label(n), node_tooltip(n))
+        return texts
+
     def vis_data(self) -> dict[str, Any]:
         """What the component draws. Edges go compact, as [from index, to index, type, width,
         tooltip] into the node list: a 500-node ring view has thousands of them and is resent
@@ -847,7 +1025,8 @@ class GraphState:
         marks = {nid: m for nid, m in self.marks.items() if nid in shown}
         nodes = [
             vis_node(n, self.positions.get(n.id), expanded=n.id in self.expansions, focus=n.id == self.focus,
-                     case=cases[n.id], mark=marks.get(n.id))
+                     case=cases[n.id], mark=marks.get(n.id), labelled=n.id not in self.unlabelled,
+                     texts=self._node_texts(n))
             for n in drawn_nodes
         ]
         index = {n["id"]: i for i, n in enumerate(nodes)}
@@ -874,6 +1053,7 @@ class GraphState:
                           if shown.intersection(self.expansions) else [])),
             "options": VIS_OPTIONS,
             "selected": self.selected if self.selected in shown else None,
+            "expanded": sorted(shown.intersection(self.expansions)),
             "centre": ({"id": self.centre[0], "n": self.centre[1]}
                        if self.centre and self.centre[0] in shown else None),
         }

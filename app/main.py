@@ -9,7 +9,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from ringscope.app import ui
+from ringscope.app import timing, ui
+
+_started = timing.now()
 
 # A local favicon: without one Streamlit uses the page's Material icon, which the browser
 # fetches from fonts.gstatic.com, and the app must not reach out.
@@ -43,4 +45,8 @@ if me.can("manage_roles"):
 page = st.navigation(pages)
 ui.sidebar(me)
 ui.local_banner(me)
-page.run()
+try:
+    page.run()
+finally:  # st.stop / st.rerun end a run with an exception: timed all the same
+    if timing.enabled():
+        timing.record("page", _started, page=page.url_path, session=timing.session())

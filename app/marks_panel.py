@@ -49,45 +49,54 @@ def panel(label: str, key: str, node_props: dict) -> None:
         st.dataframe(ui.table(marks_frame(found)), hide_index=True, width="stretch")
     ui.show_cypher("entity_marks", {"kind": kind, "key": key, "limit": 200})
 
-    me = ui.current()
-    if not me.can("mark_identifiers"):
-        ui.role_note("mark_identifiers")
-    else:
-        targets = {f"this {MARK_KINDS[kind].lower()}": (kind, key)}
-        if kind == "account" and node_props.get("email"):
-            targets[f"its e-mail address {display.neutral(node_props['email'])}"] = ("email", str(node_props["email"]))
-        with st.form(f"mark_form::{kind}::{key}"):
-            target = st.selectbox("Mark", list(targets), key=f"mark_target::{kind}::{key}") if len(targets) > 1 \
-                else next(iter(targets))
-            current = own.verdict if own else "clear"
-            choice = st.radio("Verdict", list(CHOICES), index=list(CHOICES).index(current), horizontal=True,
-                              format_func=CHOICES.get, key=f"mark_verdict::{kind}::{key}")
-            reason = st.text_input("Reason", key=f"mark_reason::{kind}::{key}", max_chars=marks.MAX_REASON_CHARS,
-                                   placeholder="VM image of the March ring",
-                                   help="Kept with the mark and in its history. A known-bad identifier makes "
-                                        "the recidivism alert report new accounts that use it.")
-            submitted = st.form_submit_button("Save mark", type="primary")
-        if submitted:
-            what_kind, what_key = targets[target]
-            try:
-                if choice == "clear":
-                    change = marks.clear_mark(what_kind, what_key, reason, by=me)
-                else:
-                    change = marks.set_mark(what_kind, what_key, choice, reason, by=me)
-            except RingScopeError as exc:
-                ui.flash(f"Nothing was saved: {exc}", "error", where=where)
-            else:
-                shown = CHOICES[change.after["verdict"] or "clear"]
-                ui.flash(f"Marked {change.mark_id}: {shown}." if change.changed else "Nothing changed.",
-                         "success" if change.changed else "info", where=where)
-                for k in (f"mark_reason::{kind}::{key}", f"mark_verdict::{kind}::{key}"):
-                    st.session_state.pop(k, None)
-            finally:
-                data.clear_mark_caches()  # graphs' side panels show the mark at once
-            st.rerun()
-        ui.show_flash(where)
+    mark_form(kind, key, node_props, own.verdict if own else "clear", where=where)
+    ui.show_flash(where)
     events = marks.history(kind, key)
     if events:
         with st.expander(f"History of its mark ({len(events)})"):
             for event in events:
                 st.markdown(ui.md(event.describe()))
+
+
+def mark_form(kind: str, key: str, node_props: dict, current: str, *, where: str, form_key: str = "") -> None:
+    """The form that marks one entity (kind: a MARK_KINDS name) known-bad or known-good with a
+    reason, or clears its mark; `current` is its verdict now ("clear": none). The entity view
+    and the graph's side panel (and so its right-click "Mark...") both use it. Saving calls
+    `ringscope.marks`, which checks the role and audits in the same transaction; the outcome
+    is shown at `where` (ui.show_flash). A role that may not mark gets a note instead."""
+    me = ui.current()
+    if not me.can("mark_identifiers"):
+        ui.role_note("mark_identifiers")
+        return
+    suffix = f"{form_key}::{kind}::{key}" if form_key else f"{kind}::{key}"
+    targets = {f"this {MARK_KINDS[kind].lower()}": (kind, key)}
+    if kind == "account" and node_props.get("email"):
+        targets[f"its e-mail address {display.neutral(node_props['email'])}"] = ("email", str(node_props["email"]))
+    with st.form(f"mark_form::{suffix}"):
+        target = st.selectbox("Mark", list(targets), key=f"mark_target::{suffix}") if len(targets) > 1 \
+            else next(iter(targets))
+        choice = st.radio("Verdict", list(CHOICES), index=list(CHOICES).index(current if current in CHOICES else "clear"),
+                          horizontal=True, format_func=CHOICES.get, key=f"mark_verdict::{suffix}")
+        reason = st.text_input("Reason", key=f"mark_reason::{suffix}", max_chars=marks.MAX_REASON_CHARS,
+                               placeholder="VM image of the March ring",
+                               help="Kept with the mark and in its history. A known-bad identifier makes "
+                                    "the recidivism alert report new accounts that use it.")
+        submitted = st.form_submit_button("Save mark", type="primary")
+    if submitted:
+        what_kind, what_key = targets[target]
+        try:
+            if choice == "clear":
+                change = marks.clear_mark(what_kind, what_key, reason, by=me)
+            else:
+                change = marks.set_mark(what_kind, what_key, choice, reason, by=me)
+        except RingScopeError as exc:
+            ui.flash(f"Nothing was saved: {exc}", "error", where=where)
+        else:
+            shown = CHOICES[change.after["verdict"] or "clear"]
+            ui.flash(f"Marked {change.mark_id}: {shown}." if change.changed else "Nothing changed.",
+                     "success" if change.changed else "info", where=where)
+            for k in (f"mark_reason::{suffix}", f"mark_verdict::{suffix}"):
+                st.session_state.pop(k, None)
+        finally:
+            data.clear_mark_caches()  # graphs' side panels show the mark at once
+        st.rerun()

@@ -233,7 +233,7 @@ def members(ring_id: str, summary: dict[str, Any]) -> None:
             _case_changed(ring_id)
             st.rerun()
         if yes:
-            _apply(ring_id, where, lambda: tagging.remove_members(ring_id, pending, by=me), "removed from")
+            apply_member_change(ring_id, where, lambda: tagging.remove_members(ring_id, pending, by=me), "removed from")
     if add:
         ids = split_ids(add_text)
         if not ids:
@@ -241,13 +241,13 @@ def members(ring_id: str, summary: dict[str, Any]) -> None:
         elif not (add_why or "").strip():
             st.warning("Say why these accounts belong in the case: the export's enforcement actions cite it.")
         else:
-            _apply(ring_id, where, lambda: tagging.add_members(ring_id, ids, by=me, reason=add_why), "added to",
+            apply_member_change(ring_id, where, lambda: tagging.add_members(ring_id, ids, by=me, reason=add_why), "added to",
                    clear=(f"add_ids::{ring_id}", f"add_why::{ring_id}"))
     ui.show_flash(where)
 
 
-def _apply(ring_id: str, where: str, change_fn, verb: str, clear: tuple[str, ...] = ()) -> None:
-    """Run a member change; on every path clear the caches and the selection, leave the
+def apply_member_change(ring_id: str, where: str, change_fn, verb: str, clear: tuple[str, ...] = ()) -> None:
+    """Run a member change (the Accounts tab's forms, the graph's "Add to case"); on every path clear the caches and the selection, leave the
     outcome next to the forms, and rerun so the table shows what the graph holds."""
     try:
         change = change_fn()

@@ -169,6 +169,76 @@ def test_component_code_never_parses_data_as_html():
     assert "vis-network" in graph_component.vis_network_js()[:200]
 
 
+def test_vis_network_is_a_static_file_of_the_app_and_pyvis_s_own_build():
+    """Issue 14: the library is served once from app/static (cached by the browser), not inlined
+    into every version of the graph; it is pyvis's build byte for byte, and the app is started
+    with static serving on."""
+    from pathlib import Path
+
+    import pyvis
+
+    from ringscope.app import graph_component
+    from ringscope.app.cli import streamlit_command
+
+    shipped = Path(pyvis.__file__).resolve().parent / "lib" / "vis-9.1.2" / "vis-network.min.js"
+    assert graph_component.VIS_PATH.read_bytes() == shipped.read_bytes()
+    assert graph_component.VIS_PATH.parent.name == "static"
+    assert "@copyright" not in graph_component._JS and len(graph_component._JS) < 30_000  # the library is not inlined
+    command = streamlit_command(8501)
+    assert command[command.index("--server.enableStaticServing") + 1] == "true"
+
+
+def _vis(state: GraphState) -> dict:
+    return state.vis_data()
+
+
+def test_the_wire_sends_the_graph_once_then_only_what_changed():
+    """Issue 14: an expansion travels as the nodes and links it adds (a collapse as the ids it
+    removes), not as the whole graph; a run that changed nothing sends nothing; a new graph
+    is sent whole; applying each delta to what the browser holds gives the graph."""
+    from ringscope.app.graph_component import wire
+
+    state, fake = _base()
+    first, sent = wire(_vis(state), None, 1)
+    assert first["mode"] == "full" and first["seq"] == 1 and len(first["nodes"]) == len(state.nodes)
+    same, sent2 = wire(_vis(state), sent, 2)
+    assert same["mode"] == "same" and same["seq"] == 1 and sent2 is sent
+
+    held_nodes = {n["id"]: n for n in first["nodes"]}
+    ids = [n["id"] for n in first["nodes"]]
+    held_edges = {f"{ids[f]}|{t}|{ids[to]}" for f, to, t, *_ in first["edges"]}
+
+    def apply(delta):
+        for nid in delta["remove_nodes"]:
+            held_nodes.pop(nid)
+        held_nodes.update({n["id"]: n for n in delta["put_nodes"]})
+        held_edges.difference_update(delta["remove_edges"])
+        held_edges.update(f"{f}|{t}|{to}" for f, to, t, *_ in delta["add_edges"])
+
+    def truth():
+        vis = _vis(state)
+        names = [n["id"] for n in vis["nodes"]]
+        return {n["id"]: n for n in vis["nodes"]}, {f"{names[f]}|{t}|{names[to]}" for f, to, t, *_ in vis["edges"]}
+
+    state.expand("IP:10.0.0.1", fake)
+    delta, sent = wire(_vis(state), sent, 2)
+    assert delta["mode"] == "delta" and delta["base"] == 1 and delta["seq"] == 2
+    # the page of accounts it added, and the IP itself (now drawn expanded): not the 2 nodes before
+    assert len(delta["put_nodes"]) == PAGE_SIZE - 1 + 1 and delta["remove_nodes"] == []
+    assert len(delta["add_edges"]) == PAGE_SIZE - 1
+    apply(delta)
+    assert (held_nodes, held_edges) == truth()
+
+    state.collapse("IP:10.0.0.1")
+    delta, sent = wire(_vis(state), sent, 3)
+    assert delta["base"] == 2 and len(delta["remove_nodes"]) == PAGE_SIZE - 1 and len(delta["put_nodes"]) == 1
+    apply(delta)
+    assert (held_nodes, held_edges) == truth()
+
+    other = GraphState.from_graph("another", dict(state.nodes), dict(state.edges))
+    assert wire(_vis(other), sent, 4)[0]["mode"] == "full"
+
+
 def test_markdown_escaping_makes_markup_inert():
     assert ui.md("<img src=x onerror=alert(1)>") == r"\<img src\=x onerror\=alert\(1\)\>"
     assert ui.md("[x](javascript:alert(1))").startswith(r"\[x\]\(javascript\:")
@@ -444,3 +514,79 @@ def test_a_graph_without_dates_has_no_time_span():
     assert state.time_span() is None
     state.set_window("2025-01-01", "2025-01-02")  # undated nodes and links are kept
     assert _drawn(state)[0] == set(state.nodes)
+
+
+def _ring_world(n_accounts: int, groups: int = 6) -> tuple[dict, dict]:
+    """A ring of `n_accounts` accounts in `groups` households: each household shares a card and a
+    device, everyone shares some of 20 IPs and 8 templates, as detection's rings do."""
+    nodes, edges = {}, {}
+    accounts = [_node("Account", f"acc-{i:03d}") for i in range(n_accounts)]
+    nodes.update({a.id: a for a in accounts})
+    for g in range(groups):
+        for kind, prefix, rel in (("PaymentInstrument", "pi", "PAID_WITH"), ("Device", "dev", "USED_DEVICE")):
+            ident = _node(kind, f"{prefix}-{g}")
+            nodes[ident.id] = ident
+            for a in accounts[g::groups]:
+                e = edge(rel, a.id, ident.id)
+                edges[e.id] = e
+    for i, a in enumerate(accounts):
+        for ident, rel in ((_node("IP", f"10.0.0.{i % 20}"), "USED_IP"),
+                           (_node("PromptTemplate", f"tpl-{(i * 7) % 8:02d}aa"), "SENT_TEMPLATE")):
+            nodes[ident.id] = ident
+            e = edge(rel, a.id, ident.id)
+            edges[e.id] = e
+    return nodes, edges
+
+
+def _radius(p) -> float:
+    return math.hypot(p[0], p[1])
+
+
+@pytest.mark.parametrize("n_accounts", [7, 79, 250])
+def test_a_ring_layout_keeps_accounts_apart_from_the_identifiers_they_share(n_accounts):
+    """Issue 14: a 79-account ring was a hairball, a 7-account ring's accounts were stacked in the
+    centre. Identifiers fill the middle, accounts stand round them; no two nodes touch. (The
+    force-directed layout the ring view used before fails every one of these.)"""
+    nodes, edges = _ring_world(n_accounts)
+    pos, labelled = graph_view.ring_view_layout(nodes, edges.values())
+    assert set(pos) == set(nodes)
+    cx = sum(p[0] for p in pos.values()) / len(pos)
+    cy = sum(p[1] for p in pos.values()) / len(pos)
+    centred = {nid: (x - cx, y - cy) for nid, (x, y) in pos.items()}
+    accounts = [nid for nid in nodes if nid.startswith("Account:")]
+    identifiers = [nid for nid in nodes if not nid.startswith("Account:")]
+    assert min(_radius(centred[a]) for a in accounts) > max(_radius(centred[i]) for i in identifiers)
+    ids = sorted(pos)
+    for i, a in enumerate(ids):
+        for b in ids[i + 1:]:
+            gap = math.dist(pos[a], pos[b]) - graph_view.KINDS[nodes[a].kind].size - graph_view.KINDS[nodes[b].kind].size
+            assert gap >= 0, (a, b, gap)
+    # labels only where they fit: no drawn label covers another label or a node
+    boxes = []
+    for nid in labelled:
+        x, y = pos[nid]
+        half = (len(graph_view.node_label(nodes[nid])) * graph_view.LABEL_CHAR_PX + 4) / 2
+        top = y + graph_view.KINDS[nodes[nid].kind].size + 2
+        boxes.append((nid, (x - half, top, x + half, top + graph_view.LABEL_HEIGHT_PX)))
+    def overlap(p, q):
+        return p[0] < q[2] and q[0] < p[2] and p[1] < q[3] and q[1] < p[3]
+    for i, (a, box) in enumerate(boxes):
+        for b, other in boxes[i + 1:]:
+            assert not overlap(box, other), (a, b)
+        for nid, (x, y) in pos.items():
+            r = graph_view.KINDS[nodes[nid].kind].size
+            assert nid == a or not overlap(box, (x - r, y - r, x + r, y + r)), (a, nid)
+    assert labelled, "some labels always fit"
+    if n_accounts == 7:  # a small ring: every account labelled, and most identifiers
+        assert set(accounts) <= labelled and len(labelled) >= 0.75 * len(nodes)
+
+
+def test_unlabelled_nodes_keep_their_name_in_the_tooltip_and_the_legend_names_every_kind():
+    nodes, edges = _ring_world(79)
+    pos, labelled = graph_view.ring_view_layout(nodes, edges.values())
+    state = GraphState.from_graph("g", nodes, edges, positions=pos, labelled=labelled)
+    vis = state.vis_data()
+    quiet = [n for n in vis["nodes"] if n["label"] == ""]
+    assert quiet and all(n["title"] for n in quiet)
+    assert {n["id"] for n in quiet} == set(nodes) - labelled
+    assert {entry["kind"] for entry in vis["legend"]} >= {"Account", "PaymentInstrument", "Device", "IP", "PromptTemplate"}

@@ -39,6 +39,7 @@ def served_on_loopback():
 def app(world):  # noqa: F811
     """A fresh AppTest of the whole app (entry file, navigation, sidebar) on the world."""
     st.cache_data.clear()  # caches are per process: never serve one test's graph to the next
+    data.ring_view.clear()  # (the ring view's shared graph and layout: a resource cache)
     at = AppTest.from_file(MAIN, default_timeout=90)
     return at
 
@@ -1166,3 +1167,66 @@ def test_the_console_saves_loads_shares_and_imports_queries(app, world):  # noqa
     at.selectbox(key="console_saved").set_value("rings_over_copy").run()
     _submit(at, "Delete this saved query")
     assert [q.name for q in saved_queries.list_saved(settings=settings)] == ["rings_over"]
+
+
+# --------------------------------------------------------------------------- layout and the right-click menu
+
+
+def test_the_ring_view_draws_accounts_round_the_identifiers_they_share(app):
+    """Issue 14: the ring's accounts stand round the identifiers they share (the force-directed
+    layout stacked a small ring's accounts in the middle), every label fits on a small ring,
+    and the legend names every kind on screen."""
+    import math
+
+    at = _open(app, "ring", ring="ring-a")
+    state = at.session_state["ring-graph::ring-a::250::2::50"]
+    pos = state.positions
+    cx = sum(p[0] for p in pos.values()) / len(pos)
+    cy = sum(p[1] for p in pos.values()) / len(pos)
+    radius = {nid: math.hypot(x - cx, y - cy) for nid, (x, y) in pos.items()}
+    accounts = [nid for nid in state.nodes if nid.startswith("Account:")]
+    identifiers = [nid for nid in state.nodes if not nid.startswith("Account:")]
+    assert min(radius[a] for a in accounts) > max(radius[i] for i in identifiers)
+    assert state.unlabelled == set()
+    vis = state.vis_data()
+    assert {e["kind"] for e in vis["legend"]} >= {n.kind for n in state.nodes.values()}
+
+
+def test_the_side_panel_adds_an_account_to_the_case_with_a_reason_as_the_menu_does(app, world):  # noqa: F811
+    """The graph's "Add to case..." (a side panel button, and the right-click menu's item: the same
+    task) asks why, then writes through tagging.add_members: the member and its reason in Neo4j."""
+    settings = world["settings"]
+    at = _open(app, "ring", ring="ring-b")
+    key = "ring-graph::ring-b::250::2::50"
+    menu = graph_panel.node_menu(at.session_state[key], "ring-b")
+    assert ["case", "Add to ring ring-b's case..."] in menu["Account"] and "case" not in {a for a, _ in menu["IP"]}
+    at.selectbox(key=f"{key}::pick").set_value("Account:b-01").run()
+    at.button(key=f"{key}::link::PAID_WITH").click().run()
+    at.selectbox(key=f"{key}::pick").set_value("PaymentInstrument:pi-B1").run()
+    at.button(key=f"{key}::expand").click().run()
+    at.selectbox(key=f"{key}::pick").set_value("Account:l-000").run()
+    at.button(key=f"{key}::task_case").click().run()
+    at.text_input(key=f"{key}::case_why").input("same card as b-01")
+    [b for b in at.button if b.label == "Add to case"][0].click().run()
+    assert not at.exception
+    rows = db.run_read("MATCH (:Ring {ring_id: 'ring-b'})-[m:HAS_MEMBER]->(:Account {account_id: 'l-000'}) "
+                       "RETURN m.added_reason AS why, m.removed AS removed", settings=settings)
+    assert rows == [{"why": "same card as b-01", "removed": False}]
+    assert any("1 account(s) added to the case: l-000." in _plain(s.value) for s in at.success)
+
+
+def test_a_viewer_gets_no_write_in_the_menu_and_a_forged_task_writes_nothing(app, world, monkeypatch):  # noqa: F811
+    from auth_people import person
+    from ringscope.app import ui as app_ui
+    monkeypatch.setattr(app_ui, "identity", lambda: person("vic", role="viewer"))
+    at = _open(app, "ring", ring="ring-a")
+    key = "ring-graph::ring-a::250::2::50"
+    menu = graph_panel.node_menu(at.session_state[key], "ring-a")
+    actions = {a for items in menu.values() for a, _ in items}
+    assert "case" not in actions and "mark" not in actions and {"expand", "hide", "open"} <= actions
+    assert not [b for b in at.button if b.key in (f"{key}::task_case", f"{key}::task_mark")]
+    # a task set behind the page's back (a forged menu choice) shows no form
+    at.session_state[f"{key}::task"] = ("case", "Account:a-01")
+    at.selectbox(key=f"{key}::pick").set_value("Account:a-01").run()
+    assert not [b for b in at.button if b.label == "Add to case"]
+    assert any("cannot" in _plain(c.value) for c in at.caption)

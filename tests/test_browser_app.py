@@ -272,6 +272,113 @@ def test_marks_find_on_screen_and_collapse_are_drawn_by_the_component(app_url, p
     assert page.dialogs == [] and page.external_requests == []
 
 
+def right_click_menu(pg, key: str, node: str):
+    """Right-click a node on the canvas; the component's menu for it (a locator)."""
+    pg.evaluate("(k) => globalThis.__ringscope.networks[k].fit({animation: false})", key)
+    x, y = node_point(pg, key, node)
+    pg.mouse.click(x, y, button="right")
+    menu = pg.locator("[data-testid=rs-menu]").first
+    menu.wait_for(state="visible")
+    return menu
+
+
+def test_the_right_click_menu_expands_by_kind_hides_adds_to_the_case_marks_and_opens(app_url, page, world):  # noqa: F811
+    """Issue 14: a context menu on graph nodes (right-click) with the side panel's actions, through
+    the same functions: expand one kind, hide, add to the case (with its reason), mark, open the
+    entity view. Every write lands in Neo4j with its audit trail; the browser's own menu never shows."""
+    settings = world["settings"]
+    page.goto(f"{app_url}/ring?ring=ring-a")
+    page.get_by_role("heading", name="Ring ring-a").wait_for()
+    wait_idle(page)
+    key = "ring-graph::ring-a::250::2::50::component"
+    first = wait_drawn(page, key)
+    has = "([k, id]) => globalThis.__ringscope.networks[k].body.data.nodes.get(id) !== null"
+
+    # expand one kind: a-08's IPs only (the crowd's IP comes, its card does not come again)
+    menu = right_click_menu(page, key, "Account:a-08")
+    titles = menu.get_by_role("menuitem").all_inner_texts()
+    assert "Expand: only its IPs" in titles and "Hide from the graph" in titles and "Open entity view" in titles
+    assert "Add to ring ring-a's case..." in titles and "Mark known bad / known good..." in titles
+    shot(page, "10-context-menu")
+    menu.get_by_role("menuitem", name="Expand: only its IPs").click()
+    expanded = wait_drawn(page, key, first["version"])
+    assert page.evaluate(has, [key, f"IP:{SUPERNODE_IP}"])
+    wait_idle(page)
+
+    # the crowd's IP: expand it, then put one of the crowd into the case with a reason
+    menu = right_click_menu(page, key, f"IP:{SUPERNODE_IP}")
+    assert "Add to ring ring-a's case..." not in menu.get_by_role("menuitem").all_inner_texts()  # not an account
+    menu.get_by_role("menuitem", name="Expand (first 50 neighbours)").click()
+    crowd = wait_drawn(page, key, expanded["version"])
+    assert page.evaluate(has, [key, "Account:l-000"])
+    wait_idle(page)
+    right_click_menu(page, key, "Account:l-000").get_by_role("menuitem", name="Add to ring ring-a's case...").click()
+    wait_idle(page)
+    why = page.get_by_role("textbox", name="Why it belongs in the case")
+    why.fill("same IP as a-08, seen in the burst")
+    page.get_by_role("button", name="Add to case", exact=True).click()
+    page.get_by_text("1 account(s) added to the case: l-000.").wait_for()
+    wait_idle(page)
+    member = db.run_read("MATCH (:Ring {ring_id: 'ring-a'})-[m:HAS_MEMBER]->(:Account {account_id: 'l-000'}) "
+                         "RETURN m.added_by AS by, m.added_reason AS reason, m.removed AS removed", settings=settings)
+    assert member and member[0]["reason"] == "same IP as a-08, seen in the burst" and not member[0]["removed"]
+    assert member[0]["by"] == auth.local_identity().label
+
+    # the case changed: the graph is drawn again from Neo4j (a new key), l-000 now in the case
+    key = "ring-graph::ring-a::250::2::50::case1::component"
+    now = wait_drawn(page, key)
+    assert page.evaluate(has, [key, "Account:l-000"])
+
+    # hide a node from the menu: it leaves the drawing
+    right_click_menu(page, key, "Account:a-03").get_by_role("menuitem", name="Hide from the graph").click()
+    wait_drawn(page, key, now["version"])
+    assert not page.evaluate(has, [key, "Account:a-03"])
+    wait_idle(page)
+
+    # mark a card known bad from the menu: the side panel's mark form, then Neo4j holds the mark
+    right_click_menu(page, key, "PaymentInstrument:pi-A2").get_by_role(
+        "menuitem", name="Mark known bad / known good...").click()
+    wait_idle(page)
+    form = page.locator("[data-testid=stForm]").filter(has=page.get_by_role("button", name="Save mark"))
+    form.wait_for()
+    form.get_by_text("known bad", exact=False).first.click()
+    form.get_by_role("textbox", name="Reason").fill("card of the March ring")
+    form.get_by_role("button", name="Save mark").click()
+    page.get_by_text("Marked instrument:pi-A2", exact=False).wait_for()
+    mark = db.run_read("MATCH (m:Mark {mark_id: 'instrument:pi-A2'}) RETURN m.verdict AS v, m.reason AS r",
+                       settings=settings)
+    assert mark == [{"v": "known_bad", "r": "card of the March ring"}]
+    wait_idle(page)
+
+    # open the entity view from the menu
+    right_click_menu(page, key, "Account:a-05").get_by_role("menuitem", name="Open entity view").click()
+    page.get_by_role("heading", name="Account a-05").wait_for()
+    assert "/entity" in page.url
+    assert page.dialogs == [] and page.external_requests == []
+
+
+def test_back_on_a_ring_in_the_same_session_the_graph_is_drawn_whole_again(app_url, page, world):  # noqa: F811
+    """The server sends a graph once and then only what changed; a component drawn afresh in the
+    same session (the investigator went to an entity view and came back) holds nothing, so it asks
+    for the whole graph (the resync trigger) instead of staying empty."""
+    page.goto(f"{app_url}/ring?ring=ring-a")
+    page.get_by_role("heading", name="Ring ring-a").wait_for()
+    wait_idle(page)
+    key = "ring-graph::ring-a::250::2::50::component"
+    first = wait_drawn(page, key)
+    assert first["nodes"] == 14
+    page.get_by_role("button", name="Open entity view").click()
+    page.get_by_role("heading", name="Account a-01").wait_for()
+    wait_idle(page)
+    page.get_by_role("button", name="Open ring").click()
+    page.get_by_role("heading", name="Ring ring-a").wait_for()
+    again = wait_drawn(page, key, first["version"])
+    assert again["nodes"] == 14
+    assert page.evaluate("() => globalThis.__ringscope.resyncs") == 1  # it asked once
+    page.locator("[data-testid=rs-graph][data-rs-nodes='14']").wait_for()
+    assert page.dialogs == []
+
+
 def test_hostile_names_render_as_text(app_url, page):
     page.goto(f"{app_url}/entity?kind=Account&key=a-01")
     wait_idle(page)

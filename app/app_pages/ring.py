@@ -100,9 +100,11 @@ with ui.errors_as_one_line():
     params = data.ring_graph_params(ring_id, max_members, max_identifiers, min_shared, per_kind)
 
     def build() -> GraphState:
-        nodes, edges, left_out = data.ring_graph(ring_id, max_members, max_identifiers, min_shared, per_kind)
+        # query and layout shared by every session on this ring and view (data.ring_view)
+        nodes, edges, left_out, positions, labelled, texts = data.ring_view(ring_id, max_members, max_identifiers,
+                                                                            min_shared, per_kind)
         st.session_state[f"{state_key}::left_out"] = left_out
-        return GraphState.from_graph(state_key, nodes, edges)
+        return GraphState.from_graph(state_key, nodes, edges, positions=positions, labelled=labelled, texts=texts)
 
     state = graph_panel.get_state(state_key, build)
     state.case = tagging_panel.case_membership(ring_id, summary)
@@ -116,7 +118,7 @@ with ui.errors_as_one_line():
                      "shared ones, or click an account to see all of its identifiers.")
     if shown:
         st.caption(" ".join(shown))
-    graph_panel.graph_panel(state_key, cypher=("ring_graph", params), with_time_slider=True)
+    graph_panel.graph_panel(state_key, cypher=("ring_graph", params), with_time_slider=True, ring_id=ring_id)
     # ring_graph returns maps (fast to decode for the app), which Browser shows as a table: this
     # one returns the same graph as nodes and relationships, so Browser draws it.
     ui.show_cypher("ring_graph_browser", params, label="Cypher for Neo4j Browser: the ring drawn as a graph",

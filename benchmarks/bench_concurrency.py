@@ -1,0 +1,214 @@
+"""Many investigators at once: N headless Chromium sessions on one app, server time split
+from client time.
+
+Starts the app (`streamlit run`, as `ringscope app` does) with server-side timings on
+(`RINGSCOPE_APP_TIMINGS`, see app/timing.py), then for each N in --sessions runs N
+investigators at once, each in its own browser context (its own Streamlit session, cookies
+and HTTP cache) of one headless Debian chromium, driven by Playwright. Each investigator
+opens the ring view --views times and, on each, clicks --clicks accounts on the canvas
+(expand, then collapse on the next click of the same node). Reported per N:
+
+* ring view, server: the page's script run (app/timing.py "page" lines for /ring);
+* ring view, client: navigation start to the graph drawn, in the browser;
+* expand, server: a click's callback to the end of the graph fragment's run ("expand");
+* expand, client: the click until the component drew the new version;
+* bytes the browser received per click (websocket frames) and per ring view (all responses).
+
+Targets (issue 14): 8 investigators, ring view p95 <= 2 s and expand p95 <= 0.5 s server-side.
+
+    python benchmarks/bench_concurrency.py                       # largest ring, N = 1 2 4 8
+    python benchmarks/bench_concurrency.py --ring R-... --sessions 1 8 --views 3 --clicks 4
+
+The browsers run on the same machine as the app and Neo4j here, so client times include
+their fight for the CPU; the server times are the comparable ones.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from ringscope import db
+from ringscope.app.cli import streamlit_command
+from ringscope.config import load_settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def largest_ring() -> str:
+    rows = db.run_read("MATCH (r:Ring)-[m:HAS_MEMBER]->() WHERE NOT coalesce(m.removed, false) "
+                       "RETURN r.ring_id AS ring, count(*) AS n ORDER BY n DESC, ring LIMIT 1")
+    if not rows:
+        sys.exit("no rings in the graph: ingest and detect a world first")
+    return rows[0]["ring"]
+
+
+def pct(values: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, min(len(ordered), int(-(-p * len(ordered) // 100))))
+    return ordered[rank - 1]
+
+
+def fmt(values: list[float], unit: str = "ms") -> str:
+    if not values:
+        return "no samples"
+    return (f"p50 {pct(values, 50):8.1f} {unit}  p95 {pct(values, 95):8.1f} {unit}  "
+            f"max {max(values):8.1f} {unit}  (n={len(values)})")
+
+
+def wait_health(port: int, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"streamlit exited with {proc.returncode}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+            return
+        except OSError:
+            time.sleep(0.5)
+    sys.exit("streamlit did not answer within 90 s")
+
+
+async def investigator(browser, url: str, key: str, who: int, views: int, clicks: int, out: dict) -> None:
+    context = await browser.new_context(viewport={"width": 1500, "height": 1100})
+    page = await context.new_page()
+    page.set_default_timeout(180_000)
+    received = {"ws": 0, "http": 0}
+
+    def on_ws(ws):
+        ws.on("framereceived", lambda payload: received.__setitem__("ws", received["ws"] + len(payload)))
+
+    async def on_response(response):
+        try:
+            received["http"] += len(await response.body())
+        except Exception:  # redirects, aborted responses
+            pass
+
+    page.on("websocket", on_ws)
+    page.on("response", lambda r: asyncio.ensure_future(on_response(r)))
+    idle = "[data-testid=stApp][data-test-script-state=notRunning]"
+    for view in range(views):
+        received["ws"] = received["http"] = 0
+        await page.goto(url)
+        await page.wait_for_function("(k) => globalThis.__ringscope && globalThis.__ringscope.drawn[k]", arg=key)
+        drawn = await page.evaluate("(k) => globalThis.__ringscope.drawn[k]", key)
+        out["view_client"].append(drawn["at"])  # performance.now() at the draw: from navigation start
+        await page.wait_for_selector(idle)
+        out["view_bytes"].append(received["ws"] + received["http"])
+        accounts = await page.evaluate(
+            "(k) => globalThis.__ringscope.networks[k].body.data.nodes.getIds().filter((i) => i.startsWith('Account:')).sort()",
+            key)
+        for c in range(clicks):
+            target = accounts[(who * 7 + view * 3 + c // 2) % len(accounts)]  # expand, then collapse it
+            graph = page.locator("[data-testid=rs-graph]").first
+            await graph.scroll_into_view_if_needed()
+            box = await graph.bounding_box()
+            pos = await page.evaluate("([k, id]) => { const n = globalThis.__ringscope.networks[k];"
+                                      " return n.canvasToDOM(n.getPositions([id])[id]); }", [key, target])
+            before = await page.evaluate("(k) => globalThis.__ringscope.drawn[k].version", key)
+            received["ws"] = 0
+            started = time.perf_counter()
+            await page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
+            await page.wait_for_function("([k, v]) => globalThis.__ringscope.drawn[k].version > v", arg=[key, before])
+            out["expand_client"].append((time.perf_counter() - started) * 1000)
+            await page.wait_for_selector(idle)
+            out["click_bytes"].append(received["ws"])
+    await context.close()
+
+
+async def phase(url: str, key: str, n: int, views: int, clicks: int) -> dict:
+    from playwright.async_api import async_playwright
+
+    out = {"view_client": [], "expand_client": [], "view_bytes": [], "click_bytes": []}
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        await asyncio.gather(*(investigator(browser, url, key, who, views, clicks, out) for who in range(n)))
+        await browser.close()
+    return out
+
+
+def server_times(path: Path, offset: int) -> tuple[list[float], list[float], int]:
+    with open(path, encoding="utf-8") as f:
+        f.seek(offset)
+        lines = f.read()
+        end = f.tell()
+    views, expands = [], []
+    for line in lines.splitlines():
+        row = json.loads(line)
+        if row["what"] == "page" and row.get("page") == "ring":
+            views.append(row["ms"])
+        elif row["what"] == "expand":
+            expands.append(row["ms"])
+    return views, expands, end
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--ring", help="ring_id every investigator opens (default: the largest ring)")
+    ap.add_argument("--sessions", type=int, nargs="+", default=[1, 2, 4, 8], help="investigators at once (1 2 4 8)")
+    ap.add_argument("--views", type=int, default=3, help="ring views per investigator (3)")
+    ap.add_argument("--clicks", type=int, default=4, help="clicks on accounts per ring view (4)")
+    ap.add_argument("--port", type=int, default=8620, help="port for the app under test (8620)")
+    args = ap.parse_args()
+    if not CHROMIUM.exists():
+        sys.exit("/usr/bin/chromium is missing: apt-get install chromium")
+
+    settings = load_settings()
+    info = db.server_info(settings)
+    ring_id = args.ring or largest_ring()
+    size = db.run_read("MATCH (:Ring {ring_id: $r})-[m:HAS_MEMBER]->() WHERE NOT coalesce(m.removed, false) "
+                       "RETURN count(*) AS n", {"r": ring_id})[0]["n"]
+    print(f"graph: {info['nodes']:,} nodes, {info['relationships']:,} relationships at {settings.uri}; "
+          f"ring {ring_id} ({size} accounts); {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+    timings = Path(tempfile.mkstemp(prefix="ringscope-timings-", suffix=".jsonl")[1])
+    env = dict(os.environ, RINGSCOPE_APP_TIMINGS=str(timings))
+    proc = subprocess.Popen(streamlit_command(args.port), env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_health(args.port, proc)
+        url = f"http://127.0.0.1:{args.port}/ring?" + urllib.parse.urlencode({"ring": ring_id})
+        key = f"ring-graph::{ring_id}::250::2::50::component"
+        # one investigator first, not counted: the app's first run imports and compiles, and
+        # the ring's query results enter the shared caches
+        asyncio.run(phase(url, key, 1, 1, 2))
+        offset = timings.stat().st_size
+        for n in args.sessions:
+            load0 = os.getloadavg()[0]
+            started = time.perf_counter()
+            out = asyncio.run(phase(url, key, n, args.views, args.clicks))
+            wall = time.perf_counter() - started
+            views, expands, offset = server_times(timings, offset)
+            print(f"\nN={n}: {n * args.views} ring views, {n * args.views * args.clicks} clicks in {wall:.1f} s "
+                  f"(load average {load0:.1f} -> {os.getloadavg()[0]:.1f})")
+            print(f"  ring view, server  {fmt(views)}   target p95 <= 2000 ms")
+            print(f"  ring view, client  {fmt(out['view_client'])}")
+            print(f"  expand, server     {fmt(expands)}   target p95 <= 500 ms")
+            print(f"  expand, client     {fmt(out['expand_client'])}")
+            print(f"  received per ring view {statistics.median(out['view_bytes']) / 1024:8.1f} kB (median), "
+                  f"per click {statistics.median(out['click_bytes']) / 1024:8.1f} kB (median)")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        timings.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    main()
