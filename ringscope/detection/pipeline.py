@@ -3,7 +3,7 @@
 Heavy lifting stays in Neo4j: each stored signal query aggregates the graph into
 compact groups (identifier -> accounts), and only accounts already tied by strong
 links are profiled. Python holds the candidate pairs as numpy arrays and only the
-strong links (as numpy arrays; networkx only to split a component that could hold rings).
+strong links (as numpy arrays; igraph's Louvain only to split a component that could hold rings).
 """
 from __future__ import annotations
 
