@@ -60,11 +60,16 @@ FRESH: dict[str, tuple[str, str]] = {
     "ingest_accounts": ("ingest_accounts_new", "Account"),
     "ingest_payment_instruments": ("ingest_payment_instruments_new", "PAID_WITH"),
     "ingest_login_devices": ("ingest_login_devices_new", "USED_DEVICE"),
-    "ingest_login_ips": ("ingest_login_ips_new", "USED_IP"),
     "ingest_exchange_accounts": ("ingest_exchange_accounts_new", "exchange aggregates"),
     "ingest_exchange_templates": ("ingest_exchange_templates_new", "SENT_TEMPLATE"),
-    "ingest_exchange_ips": ("ingest_exchange_ips_new", "USED_IP"),
 }
+
+#: USED_IP is written by logins and by exchanges, so a fresh run proves it new pair by pair: it
+#: keeps the (account, address) pairs its IP stages wrote (up to IP_PAIRS_MAX, beyond which the
+#: later IP stages take the MERGE query) and flags each row `new` when its pair is not among
+#: them; the `_new` IP queries CREATE a new pair's link and MERGE (adding) the others.
+IP_QUERIES = {"ingest_login_ips": "ingest_login_ips_new", "ingest_exchange_ips": "ingest_exchange_ips_new"}
+IP_PAIRS_MAX = 5_000_000
 
 
 class BoltSink:
@@ -78,6 +83,7 @@ class BoltSink:
         self.workers = workers
         self.fresh = fresh
         self.written: set[str] = set()  # kinds of FRESH written so far in this run
+        self.ip_pairs: set[tuple[str, str]] | None = set() if fresh else None  # USED_IP pairs written (IP_QUERIES)
         #: (file, stage, rows, seconds) per stage written: where the load time goes
         self.timings: list[tuple[str, str, int, float]] = []
 
@@ -97,6 +103,8 @@ class BoltSink:
             variant, kind = FRESH.get(stage.query, (None, None))
             if self.fresh and variant and kind not in self.written:
                 stage = replace(stage, query=variant)
+            elif stage.query in IP_QUERIES and self.ip_pairs is not None:
+                stage = replace(stage, query=IP_QUERIES[stage.query], rows=self._flag_new_pairs(stage.rows))
             self.written.update({"Account", kind} - {None})
 
             def step(n: int, stage=stage) -> None:
@@ -111,6 +119,23 @@ class BoltSink:
             self.timings.append((f.name, stage.name, n, time.perf_counter() - t0))
             written += n
         return written
+
+    def _flag_new_pairs(self, rows):
+        """The stage's batches with `new` on each row: no USED_IP link for its pair yet (the run
+        is fresh and no IP stage of it wrote the pair). Rows are one per pair within a stage."""
+        pairs = self.ip_pairs
+
+        def flagged(batch_size: int):
+            for batch in rows(batch_size):
+                for r in batch:
+                    pair = (r["account_id"], r["address"])
+                    r["new"] = pair not in pairs
+                    pairs.add(pair)
+                if len(pairs) > IP_PAIRS_MAX:  # later IP stages: MERGE (this one is still right)
+                    self.ip_pairs = None
+                yield batch
+
+        return flagged
 
     def finish(self, f, *, sha, content, world, batch_size, rows_read, rows_loaded, rows_rejected, rejects_file) -> None:
         ledger.finish(self.settings, sha=sha, rows_read=rows_read, rows_loaded=rows_loaded,

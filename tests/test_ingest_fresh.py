@@ -58,7 +58,8 @@ def test_fresh_load_gives_the_merge_path_graph_and_rebuilds_the_lookup_indexes(c
 def test_second_files_of_a_kind_add_to_what_the_first_fresh_file_wrote(clean_db, tmp_path):
     """Split files in an empty database: only each kind's first file is proved new; the
     second accounts file re-declares an account, the second logins and exchanges files
-    repeat pairs of the first (links whose counts must add, not be written twice)."""
+    repeat pairs of the first, and some exchanges come from login IPs (links whose counts must
+add, not be written twice)."""
     settings = clean_db
     world = _world(tmp_path / "world", accounts=70, exchanges=1200, seed=23)
     for kind in ("accounts", "logins", "exchanges"):
@@ -69,13 +70,22 @@ def test_second_files_of_a_kind_add_to_what_the_first_fresh_file_wrote(clean_db,
         (world / f"{kind}_1.csv").write_text("\n".join([head, *body[:half]]) + "\n")
         # the second file: its own half plus a few rows of the first (same pairs again)
         (world / f"{kind}_2.csv").write_text("\n".join([head, *body[half:], *body[:5]]) + "\n")
+    # exchanges from the IPs some logins came from (USED_IP is written by both kinds)
+    logins = (world / "logins_1.csv").read_text().splitlines()[1:6]
+    with (world / "exchanges_2.csv").open("a") as fh:
+        for line in logins:
+            account, ts, ip = line.split(",")[:3]
+            fh.write(f"{account},{ts},{ip},1,2,tpl-1\n")
 
     fresh = ingest_world(world, settings, rejects_dir=tmp_path / "fresh", batch_size=13)
     assert fresh.deferred_indexes
     graph = dump(settings)
     assert _duplicate_links(settings) == 0
     total = db.run_read("MATCH (a:Account) RETURN sum(a.exchanges) AS n", settings=settings)[0]["n"]
-    assert total == 1200 + 5  # five exchange rows given twice, in two files: counted twice, on purpose
+    assert total == 1200 + 5 + 5  # five exchange rows given twice (counted twice, on purpose), five from login IPs
+    shared = db.run_read("MATCH ()-[r:USED_IP]->() WHERE r.logins > 0 AND r.exchanges > 0 RETURN count(r) AS n",
+                         settings=settings)[0]["n"]
+    assert shared >= 5  # one link holds both counts
 
     empty_database(settings)
     _merge_path(world, settings, tmp_path, batch_size=13)
