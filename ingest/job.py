@@ -147,9 +147,20 @@ def ingest_world(
             summary.stage_seconds["load"] += time.perf_counter() - t0
             summary.deferred_indexes_seconds = time.perf_counter() - t0
             rebuilt = True
-        if any(f.status == LOADED for f in summary.files):
+        # Totals: of what this run's rows named, or of the whole graph when a run before this one
+        # stopped between its writes and its refresh (ledger `totals_pending`), on the bulk path,
+        # when the run named more than TOUCHED_MAX identifiers, or into an empty database (all is new).
+        pending = any(e.get("totals_pending") for e in seen.values())
+        if pending or any(f.status == LOADED for f in summary.files):
             t0 = time.perf_counter()
-            load.refresh_totals(settings, progress=lambda n: tell(n, None, "refreshing per-identifier totals"))
+            touched = getattr(sink, "touched", None)
+            if touched is None or pending or use_bulk or getattr(sink, "fresh", False):
+                load.refresh_totals(settings, progress=lambda n: tell(n, None, "refreshing per-identifier totals"))
+                summary.totals_refreshed = "all"
+            else:
+                load.refresh_totals_of(touched, settings, progress=lambda n: tell(n, None, "refreshing per-identifier totals"))
+                summary.totals_refreshed = "touched"
+            load.totals_refreshed(settings)
             summary.stage_seconds["finalise"] += time.perf_counter() - t0
     finally:
         engine.close()

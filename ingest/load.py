@@ -176,6 +176,29 @@ def _write_parallel(stage: Stage, batches: Iterable[list[dict]], *, sha: str, se
     return written
 
 
+def refresh_totals_of(touched: dict[str, set[str]], settings: Settings | None, batch_size: int = 10_000,
+                      progress: Callable[[int], None] | None = None) -> int:
+    """Recompute the per-identifier totals of the given keys only ({"templates": ..., "ips": ...,
+    "devices": ..., "instruments": ...}), `batch_size` keys of each kind a transaction; returns
+    the keys refreshed. ingest_world takes it instead of refresh_totals when no earlier run left
+    its totals pending."""
+    lists = {name: sorted(keys) for name, keys in touched.items()}
+    longest = max((len(v) for v in lists.values()), default=0)
+    done = 0
+    for start in range(0, longest, batch_size):
+        chunk = {name: keys[start:start + batch_size] for name, keys in lists.items()}
+        db.run("ingest_refresh_totals_of", chunk, mode=db.WRITE, settings=settings)
+        done += sum(len(v) for v in chunk.values())
+        if progress:
+            progress(done)
+    return done
+
+
+def totals_refreshed(settings: Settings | None) -> None:
+    """Clear the ledger's `totals_pending` marks (set when a file starts loading)."""
+    db.run("ingest_totals_refreshed", mode=db.WRITE, settings=settings)
+
+
 def defer_lookup_indexes(settings: Settings) -> list[str]:
     """For a Bolt load into an empty database: drop the secondary (lookup) indexes of the labels
     ingest writes, so the run's writes do not update them row by row; ingest_world re-creates

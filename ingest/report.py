@@ -62,6 +62,8 @@ class IngestSummary:
     #: (load.defer_lookup_indexes), and the seconds their re-creation took (counted as load)
     deferred_indexes: list[str] = field(default_factory=list)
     deferred_indexes_seconds: float = 0.0
+    #: which per-identifier totals the run refreshed: "all", "touched" (those its rows named) or ""
+    totals_refreshed: str = ""
     #: Bolt path: (file, stage, rows, seconds) of every stage written
     load_stages: list[tuple[str, str, int, float]] = field(default_factory=list)
 

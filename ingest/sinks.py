@@ -68,6 +68,17 @@ FRESH: dict[str, tuple[str, str]] = {
 #: keeps the (account, address) pairs its IP stages wrote (up to IP_PAIRS_MAX, beyond which the
 #: later IP stages take the MERGE query) and flags each row `new` when its pair is not among
 #: them; the `_new` IP queries CREATE a new pair's link and MERGE (adding) the others.
+#: The write queries whose rows name an identifier with per-identifier totals, and its field:
+#: the run refreshes those totals only (load.refresh_totals_of), up to TOUCHED_MAX keys.
+TOUCHES = {
+    "ingest_exchange_templates": ("templates", "fingerprint"),
+    "ingest_login_ips": ("ips", "address"),
+    "ingest_exchange_ips": ("ips", "address"),
+    "ingest_login_devices": ("devices", "device_id"),
+    "ingest_payment_instruments": ("instruments", "instrument_id"),
+}
+TOUCHED_MAX = 2_000_000
+
 IP_QUERIES = {"ingest_login_ips": "ingest_login_ips_new", "ingest_exchange_ips": "ingest_exchange_ips_new"}
 IP_PAIRS_MAX = 5_000_000
 
@@ -84,6 +95,8 @@ class BoltSink:
         self.fresh = fresh
         self.written: set[str] = set()  # kinds of FRESH written so far in this run
         self.ip_pairs: set[tuple[str, str]] | None = set() if fresh else None  # USED_IP pairs written (IP_QUERIES)
+        #: keys of identifiers whose totals the run's rows may change (TOUCHES); None: too many, refresh all
+        self.touched: dict[str, set[str]] | None = {name: set() for name, _ in TOUCHES.values()}
         #: (file, stage, rows, seconds) per stage written: where the load time goes
         self.timings: list[tuple[str, str, int, float]] = []
 
@@ -100,6 +113,8 @@ class BoltSink:
         written = 0
         for stage in stages:
             done = 0
+            if stage.query in TOUCHES:
+                stage = replace(stage, rows=self._note_touched(stage.rows, *TOUCHES[stage.query]))
             variant, kind = FRESH.get(stage.query, (None, None))
             if self.fresh and variant and kind not in self.written:
                 stage = replace(stage, query=variant)
@@ -119,6 +134,19 @@ class BoltSink:
             self.timings.append((f.name, stage.name, n, time.perf_counter() - t0))
             written += n
         return written
+
+    def _note_touched(self, rows, name: str, field: str):
+        """The stage's batches unchanged, their identifiers' keys noted in self.touched."""
+
+        def noted(batch_size: int):
+            for batch in rows(batch_size):
+                if self.touched is not None:
+                    self.touched[name].update(r[field] for r in batch)
+                    if sum(len(v) for v in self.touched.values()) > TOUCHED_MAX:
+                        self.touched = None
+                yield batch
+
+        return noted
 
     def _flag_new_pairs(self, rows):
         """The stage's batches with `new` on each row: no USED_IP link for its pair yet (the run
