@@ -95,8 +95,9 @@ class BoltSink:
         self.fresh = fresh
         self.written: set[str] = set()  # kinds of FRESH written so far in this run
         self.ip_pairs: set[tuple[str, str]] | None = set() if fresh else None  # USED_IP pairs written (IP_QUERIES)
-        #: keys of identifiers whose totals the run's rows may change (TOUCHES); None: too many, refresh all
-        self.touched: dict[str, set[str]] | None = {name: set() for name, _ in TOUCHES.values()}
+        #: keys of identifiers whose totals the run's rows may change (TOUCHES); None: refresh all (a
+        #: fresh run, whose every identifier is new, or too many keys)
+        self.touched: dict[str, set[str]] | None = None if fresh else {name: set() for name, _ in TOUCHES.values()}
         #: (file, stage, rows, seconds) per stage written: where the load time goes
         self.timings: list[tuple[str, str, int, float]] = []
 
@@ -113,7 +114,7 @@ class BoltSink:
         written = 0
         for stage in stages:
             done = 0
-            if stage.query in TOUCHES:
+            if stage.query in TOUCHES and self.touched is not None:
                 stage = replace(stage, rows=self._note_touched(stage.rows, *TOUCHES[stage.query]))
             variant, kind = FRESH.get(stage.query, (None, None))
             if self.fresh and variant and kind not in self.written:
