@@ -53,6 +53,27 @@ def _maxrss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def _server_cpu(settings) -> float:
+    """CPU seconds (user + system) the local Neo4j process has used so far; 0 when unknown.
+    Divided by rows, less sensitive to a shared machine's load than wall time."""
+    from ringscope.server import local
+
+    pid = local.read_pid(local.ServerPaths(settings.local.home)) if settings.uses_local_server else None
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def mb(n: float) -> str:
     return f"{n / 2**20:,.0f} MB"
 
@@ -283,7 +304,8 @@ def _ingest_child(world: str, batch_size: int, bulk: str, workers: int) -> None:
         "exchanges_rows": sum(f.rows_read for f in s.files if f.kind == "exchanges"),
         "exchanges_seconds": {k: sum(f.seconds[k] for f in s.files if f.kind == "exchanges") for k in ("read", "validate", "aggregate", "load")},
         "nodes": sum(s.nodes_created.values()), "relationships": sum(s.relationships_created.values()),
-        "path": s.path, "bulk": s.bulk,
+        "path": s.path, "bulk": s.bulk, "load_stages": s.load_stages,
+        "deferred_indexes": len(s.deferred_indexes), "deferred_indexes_seconds": s.deferred_indexes_seconds,
         "maxrss": _maxrss(),
     }))
 
@@ -447,7 +469,9 @@ def cmd_worlds(args) -> None:
         print(f"\n== {name}: {world}", flush=True)
         _empty(settings)
         load0 = os.getloadavg()[0]
+        server0, client0 = _server_cpu(settings), _children_cpu()
         data, rss, wall = _child(["_ingest", str(world), str(args.batch_size), args.bulk, str(args.workers)])
+        server_s, client_s = _server_cpu(settings) - server0, _children_cpu() - client0
         store = local.store_size_bytes(local.ServerPaths(settings.local.home)) if settings.uses_local_server else 0
         ex = data["exchanges_seconds"]
         ex_rows = data["exchanges_rows"]
@@ -462,7 +486,14 @@ def cmd_worlds(args) -> None:
         how = data["path"] + (f" (import files {data['bulk']['write_csv_s']:.1f}s, neo4j-admin import {data['bulk']['import_s']:.1f}s, "
                               f"server stop/start included)" if data["bulk"] else "")
         print(f"load path: {how}" + ("" if data["bulk"] else f", {args.workers} session(s) per stage"))
+        for file, stage, n, secs in data.get("load_stages", []):
+            print(f"  load {file} {stage}: {n:,} rows in {secs:.1f}s = {n / max(secs, 1e-9):,.0f} rows/s")
+        if data.get("deferred_indexes"):
+            print(f"  {data['deferred_indexes']} lookup indexes built after the load: {data['deferred_indexes_seconds']:.1f}s (in load)")
         print(f"load average (1 min) {load0:.1f} before, {os.getloadavg()[0]:.1f} after: the machine is shared")
+        if server_s and not data["bulk"]:
+            print(f"CPU over the whole run: Neo4j {server_s:.1f}s ({1e6 * server_s / max(data['rows_written'], 1):.0f} us per row "
+                  f"written), ingest process {client_s:.1f}s (read, validate, aggregate and the Bolt client)")
         print(f"total wall {wall:.1f}s (job {data['wall']:.1f}s); ingest peak RSS {mb(rss)}; Neo4j store {mb(store)}", flush=True)
         naive = naive_loader(world, args.naive_sample, settings)
         print(f"naive row-at-a-time MERGE on {args.naive_sample:,} raw exchanges: {naive:,.0f} rows/s "

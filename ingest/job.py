@@ -115,6 +115,7 @@ def ingest_world(
     nodes_before, rels_before = _counts(settings)
     seen = ledger.done_files(settings)
     engine = Engine(memory_limit=memory_limit)
+    rebuilt = False
     try:
         engine.add_known([r["account_id"] for r in load.read_query("ingest_known_accounts", settings)])
         if use_bulk:
@@ -123,23 +124,51 @@ def ingest_world(
             sink = BulkSink(BulkLoad(engine, settings, IntelTable(), batch_size))
             summary.path = "bulk"
         else:
-            sink = BoltSink(settings, workers)
+            from .bulk import database_is_empty
+
+            fresh = database_is_empty(settings)  # before anything of this run is written
+            sink = BoltSink(settings, workers, fresh=fresh)
+            summary.deferred_indexes = load.defer_lookup_indexes(settings) if fresh else []
         run = _Run(world, headers, engine, settings, summary, seen, batch_size, rejects_root, tell, sink, force)
         run.ip_intel()
         for f in world.files:
             if f.kind != "ip_intel":
                 run.file(f)
+        summary.load_stages = getattr(sink, "timings", [])
         t0 = time.perf_counter()
         imported = sink.close(run.intel, tell)
         if imported is not None:
             summary.bulk = imported
             summary.stage_seconds["load"] += time.perf_counter() - t0
-        if any(f.status == LOADED for f in summary.files):
+        if summary.deferred_indexes:  # built now, counted as load time (it is the writes' cost)
             t0 = time.perf_counter()
-            load.refresh_totals(settings, progress=lambda n: tell(n, None, "refreshing per-identifier totals"))
+            tell(0, None, f"building {len(summary.deferred_indexes)} lookup indexes")
+            schema.migrate(settings)
+            summary.stage_seconds["load"] += time.perf_counter() - t0
+            summary.deferred_indexes_seconds = time.perf_counter() - t0
+            rebuilt = True
+        # Totals: of what this run's rows named, or of the whole graph when a run before this one
+        # stopped between its writes and its refresh (ledger `totals_pending`), on the bulk path,
+        # when the run named more than TOUCHED_MAX identifiers, or into an empty database (all is new).
+        pending = any(e.get("totals_pending") for e in seen.values())
+        if pending or any(f.status == LOADED for f in summary.files):
+            t0 = time.perf_counter()
+            touched = getattr(sink, "touched", None)
+            if touched is None or pending or use_bulk or getattr(sink, "fresh", False):
+                load.refresh_totals(settings, progress=lambda n: tell(n, None, "refreshing per-identifier totals"))
+                summary.totals_refreshed = "all"
+            else:
+                load.refresh_totals_of(touched, settings, progress=lambda n: tell(n, None, "refreshing per-identifier totals"))
+                summary.totals_refreshed = "touched"
+            load.totals_refreshed(settings)
             summary.stage_seconds["finalise"] += time.perf_counter() - t0
     finally:
         engine.close()
+        if summary.deferred_indexes and not rebuilt:
+            try:  # a failed run: put the lookup indexes back if the server answers (else the next run does)
+                schema.migrate(settings)
+            except Exception:  # noqa: BLE001 - the run's own error is the one to report
+                pass
     nodes_after, rels_after = _counts(settings)
     summary.nodes_created = {k: nodes_after.get(k, 0) - nodes_before.get(k, 0) for k in nodes_after}
     summary.relationships_created = {k: rels_after.get(k, 0) - rels_before.get(k, 0) for k in rels_after}

@@ -21,6 +21,8 @@ both ends by id: half the server's work of looking each end up by its key per ro
 """
 from __future__ import annotations
 
+import queue
+import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Callable, Iterable, Iterator
 
@@ -46,11 +48,58 @@ def write_stage(
 ) -> int:
     """Write every batch of a stage; returns the rows handed to Neo4j. With `workers` > 1
     and a stage that declares a `lock_key`, that many sessions write its batches at once."""
-    batches = _with_node_ids(stage, stage.rows(batch_size), settings) if stage.nodes else stage.rows(batch_size)
+    raw = prefetched(stage.rows(batch_size))
+    batches = _with_node_ids(stage, raw, settings) if stage.nodes else raw
     if workers <= 1 or not stage.lock_key:
         return db.run_batched(stage.query, batches, params={"sha": sha}, ledger_key=stage.name,
                               settings=settings, progress=progress)
     return _write_parallel(stage, batches, sha=sha, settings=settings, progress=progress, workers=workers)
+
+
+def prefetched(batches: Iterable[list[dict]], depth: int = 2) -> Iterator[list[dict]]:
+    """The same batches in the same order, built by a background thread up to `depth` ahead:
+    reading a stage table (DuckDB) and building the row dicts (Python) then overlap with
+    the server writing the previous batch, instead of adding to it. An error in the
+    producer is raised here, where the batch it failed on would have been taken; a consumer
+    that stops early (an error while writing) stops the producer at its next batch."""
+    box: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                item = list(batch)
+                while not stop.is_set():
+                    try:
+                        box.put(("batch", item), timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put(("end", done))
+        except BaseException as exc:  # handed to the consumer
+            box.put(("error", exc))
+
+    worker = threading.Thread(target=produce, name="ingest-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, item = box.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # drain so a blocked put wakes up, then let the thread end
+            try:
+                box.get(timeout=0.2)
+            except queue.Empty:
+                pass
+        worker.join()
 
 
 def _with_node_ids(stage: Stage, batches: Iterable[list[dict]], settings: Settings | None) -> Iterator[list[dict]]:
@@ -125,6 +174,41 @@ def _write_parallel(stage: Stage, batches: Iterable[list[dict]], *, sha: str, se
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return written
+
+
+def refresh_totals_of(touched: dict[str, set[str]], settings: Settings | None, batch_size: int = 10_000,
+                      progress: Callable[[int], None] | None = None) -> int:
+    """Recompute the per-identifier totals of the given keys only ({"templates": ..., "ips": ...,
+    "devices": ..., "instruments": ...}), `batch_size` keys of each kind a transaction; returns
+    the keys refreshed. ingest_world takes it instead of refresh_totals when no earlier run left
+    its totals pending."""
+    lists = {name: sorted(keys) for name, keys in touched.items()}
+    longest = max((len(v) for v in lists.values()), default=0)
+    done = 0
+    for start in range(0, longest, batch_size):
+        chunk = {name: keys[start:start + batch_size] for name, keys in lists.items()}
+        db.run("ingest_refresh_totals_of", chunk, mode=db.WRITE, settings=settings)
+        done += sum(len(v) for v in chunk.values())
+        if progress:
+            progress(done)
+    return done
+
+
+def totals_refreshed(settings: Settings | None) -> None:
+    """Clear the ledger's `totals_pending` marks (set when a file starts loading)."""
+    db.run("ingest_totals_refreshed", mode=db.WRITE, settings=settings)
+
+
+def defer_lookup_indexes(settings: Settings) -> list[str]:
+    """For a Bolt load into an empty database: drop the secondary (lookup) indexes of the labels
+    ingest writes, so the run's writes do not update them row by row; ingest_world re-creates
+    them at the end (schema.migrate). Constraints stay: every MERGE needs them. Returns the
+    dropped names. (A delta run into a database with data keeps its indexes: its readers may
+    need them while it runs, and it writes few new nodes.)"""
+    names = [r["name"] for r in read_query("ingest_deferred_indexes", settings)]
+    for name in names:
+        db.run("admin_drop_index", {"name": name}, mode=db.WRITE, settings=settings)
+    return names
 
 
 def read_query(name: str, settings: Settings | None, params: dict | None = None) -> list[dict]:

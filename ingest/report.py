@@ -58,6 +58,14 @@ class IngestSummary:
     #: "transactional" (batched UNWIND + MERGE) or "bulk" (neo4j-admin import into the empty database)
     path: str = "transactional"
     bulk: dict = field(default_factory=dict)
+    #: lookup indexes dropped before a Bolt load into an empty database and re-created after it
+    #: (load.defer_lookup_indexes), and the seconds their re-creation took (counted as load)
+    deferred_indexes: list[str] = field(default_factory=list)
+    deferred_indexes_seconds: float = 0.0
+    #: which per-identifier totals the run refreshed: "all", "touched" (those its rows named) or ""
+    totals_refreshed: str = ""
+    #: Bolt path: (file, stage, rows, seconds) of every stage written
+    load_stages: list[tuple[str, str, int, float]] = field(default_factory=list)
 
     @property
     def rows_read(self) -> int:

@@ -11,6 +11,8 @@ Both give the same graph and the same ledger: tests/test_ingest_bulk.py checks i
 """
 from __future__ import annotations
 
+import time
+from dataclasses import replace
 from typing import Callable, Protocol
 
 from ..config import Settings
@@ -46,14 +48,58 @@ class Sink(Protocol):
         """End of the run: the bulk import (its timings), or None when already written."""
 
 
+#: A write query -> its variant for rows the run has proved new, and what must not have been
+#: written before for that proof: the `_new` queries CREATE where the originals MERGE (and set
+#: where they add), which is the same graph only when nothing of the kind exists yet. A fresh
+#: run (the database empty when it began, so no earlier run's writes, not even a crashed one's)
+#: takes the variant for a stage until any stage of the run has written that kind; every stage
+#: counts as writing accounts (its link rows merge them). A resumed run is not fresh (the
+#: database holds what the crashed one wrote) and takes the originals; the batch keys are the
+#: same (`stage:n`), so the ledger still applies each batch once.
+FRESH: dict[str, tuple[str, str]] = {
+    "ingest_accounts": ("ingest_accounts_new", "Account"),
+    "ingest_payment_instruments": ("ingest_payment_instruments_new", "PAID_WITH"),
+    "ingest_login_devices": ("ingest_login_devices_new", "USED_DEVICE"),
+    "ingest_exchange_accounts": ("ingest_exchange_accounts_new", "exchange aggregates"),
+    "ingest_exchange_templates": ("ingest_exchange_templates_new", "SENT_TEMPLATE"),
+}
+
+#: USED_IP is written by logins and by exchanges, so a fresh run proves it new pair by pair: it
+#: keeps the (account, address) pairs its IP stages wrote (up to IP_PAIRS_MAX, beyond which the
+#: later IP stages take the MERGE query) and flags each row `new` when its pair is not among
+#: them; the `_new` IP queries CREATE a new pair's link and MERGE (adding) the others.
+#: The write queries whose rows name an identifier with per-identifier totals, and its field:
+#: the run refreshes those totals only (load.refresh_totals_of), up to TOUCHED_MAX keys.
+TOUCHES = {
+    "ingest_exchange_templates": ("templates", "fingerprint"),
+    "ingest_login_ips": ("ips", "address"),
+    "ingest_exchange_ips": ("ips", "address"),
+    "ingest_login_devices": ("devices", "device_id"),
+    "ingest_payment_instruments": ("instruments", "instrument_id"),
+}
+TOUCHED_MAX = 2_000_000
+
+IP_QUERIES = {"ingest_login_ips": "ingest_login_ips_new", "ingest_exchange_ips": "ingest_exchange_ips_new"}
+IP_PAIRS_MAX = 5_000_000
+
+
 class BoltSink:
-    """Writes as the run goes, through the runner (ledger.py, load.py)."""
+    """Writes as the run goes, through the runner (ledger.py, load.py). `fresh`: the database
+    was empty when the run began (see FRESH)."""
 
     reapplies_intel = True
 
-    def __init__(self, settings: Settings, workers: int = 1):
+    def __init__(self, settings: Settings, workers: int = 1, fresh: bool = False):
         self.settings = settings
         self.workers = workers
+        self.fresh = fresh
+        self.written: set[str] = set()  # kinds of FRESH written so far in this run
+        self.ip_pairs: set[tuple[str, str]] | None = set() if fresh else None  # USED_IP pairs written (IP_QUERIES)
+        #: keys of identifiers whose totals the run's rows may change (TOUCHES); None: refresh all (a
+        #: fresh run, whose every identifier is new, or too many keys)
+        self.touched: dict[str, set[str]] | None = None if fresh else {name: set() for name, _ in TOUCHES.values()}
+        #: (file, stage, rows, seconds) per stage written: where the load time goes
+        self.timings: list[tuple[str, str, int, float]] = []
 
     def begin(self, f, *, sha, content, world, batch_size, force) -> int:
         entry = ledger.begin(self.settings, sha=sha, path=f.name, kind=f.kind, size_bytes=f.size,
@@ -68,6 +114,14 @@ class BoltSink:
         written = 0
         for stage in stages:
             done = 0
+            if stage.query in TOUCHES and self.touched is not None:
+                stage = replace(stage, rows=self._note_touched(stage.rows, *TOUCHES[stage.query]))
+            variant, kind = FRESH.get(stage.query, (None, None))
+            if self.fresh and variant and kind not in self.written:
+                stage = replace(stage, query=variant)
+            elif stage.query in IP_QUERIES and self.ip_pairs is not None:
+                stage = replace(stage, query=IP_QUERIES[stage.query], rows=self._flag_new_pairs(stage.rows))
+            self.written.update({"Account", kind} - {None})
 
             def step(n: int, stage=stage) -> None:
                 nonlocal done
@@ -75,9 +129,42 @@ class BoltSink:
                 tell(done, stage.total, f"{f.name}: load {stage.name}")
 
             tell(0, stage.total, f"{f.name}: load {stage.name}")
-            written += load.write_stage(stage, sha=sha, batch_size=batch_size, settings=self.settings, progress=step,
-                                        workers=self.workers)
+            t0 = time.perf_counter()
+            n = load.write_stage(stage, sha=sha, batch_size=batch_size, settings=self.settings, progress=step,
+                                 workers=self.workers)
+            self.timings.append((f.name, stage.name, n, time.perf_counter() - t0))
+            written += n
         return written
+
+    def _note_touched(self, rows, name: str, field: str):
+        """The stage's batches unchanged, their identifiers' keys noted in self.touched."""
+
+        def noted(batch_size: int):
+            for batch in rows(batch_size):
+                if self.touched is not None:
+                    self.touched[name].update(r[field] for r in batch)
+                    if sum(len(v) for v in self.touched.values()) > TOUCHED_MAX:
+                        self.touched = None
+                yield batch
+
+        return noted
+
+    def _flag_new_pairs(self, rows):
+        """The stage's batches with `new` on each row: no USED_IP link for its pair yet (the run
+        is fresh and no IP stage of it wrote the pair). Rows are one per pair within a stage."""
+        pairs = self.ip_pairs
+
+        def flagged(batch_size: int):
+            for batch in rows(batch_size):
+                for r in batch:
+                    pair = (r["account_id"], r["address"])
+                    r["new"] = pair not in pairs
+                    pairs.add(pair)
+                if len(pairs) > IP_PAIRS_MAX:  # later IP stages: MERGE (this one is still right)
+                    self.ip_pairs = None
+                yield batch
+
+        return flagged
 
     def finish(self, f, *, sha, content, world, batch_size, rows_read, rows_loaded, rows_rejected, rejects_file) -> None:
         ledger.finish(self.settings, sha=sha, rows_read=rows_read, rows_loaded=rows_loaded,

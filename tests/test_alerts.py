@@ -82,7 +82,8 @@ POPULAR = ["pop-1", "pop-2", "pop-3"]
 
 def test_recidivism_on_cards_devices_and_a_template_set_not_on_supernodes(clean_db):
     """The ring's own identifiers count; a supernode card and templates mostly sent by
-    others (the ring uses popular templates too) do not."""
+    others (the ring uses popular templates too) do not, nor a heavy user whose templates
+    include a few of the ring's set (issue 16: 3 of 3,000 legitimate accounts at seed 22)."""
     ring = ["r1", "r2", "r3"]
     set_ = ["t-1", "t-2", "t-3", "t-4"]
     graph(clean_db, members=ring,
@@ -90,6 +91,8 @@ def test_recidivism_on_cards_devices_and_a_template_set_not_on_supernodes(clean_
           devices={"r1": ["vm-1"], "r2": ["vm-1"], "new-dev": ["vm-1"]},
           templates={"r1": set_ + POPULAR, "r2": set_ + POPULAR, "r3": set_ + POPULAR, "new-3tpl": set_[:3],
                      "new-2tpl": set_[:2], "popular-user": POPULAR,
+                     # a heavy user: three of the set among its thirteen templates (chance, not the set)
+                     "power-user": set_[:3] + [f"own-{i}" for i in range(10)],
                      **{f"other{i}": POPULAR for i in range(5)}})
     # card-busy is on far more accounts than the supernode cap: sharing it says nothing
     db.run_write("MATCH (p:PaymentInstrument {instrument_id: 'card-busy'}) SET p.accounts = 5000", settings=clean_db)

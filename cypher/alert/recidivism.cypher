@@ -4,7 +4,9 @@
 //   enforcement: accounts no alert about the ring mentions yet (and that investigators did
 //   not put into or take out of its case) that share the ring's own identifiers with its
 //   reported accounts: a payment instrument, a device, or at least $min_templates prompt
-//   templates (each sent by two or more of them). An identifier is the ring's own when at
+//   templates (each sent by two or more of them) that are at least $min_own_share of the
+//   account's own templates (a power user or a service account sending hundreds of templates
+//   shares a few of a ring's by chance; a returning operator's account sends mostly the set). An identifier is the ring's own when at
 //   least $min_ring_share of the accounts using it are the ring's reported accounts: a
 //   popular template or a shared office device that the ring also uses says nothing.
 //   Identifiers on more than max($cap_floor, $cap_share x all accounts) accounts are
@@ -17,10 +19,11 @@
 //   with every such account and what it shares. Read-only.
 // category: alert
 // mode: read
-// version: 2
+// version: 3
 // param: statuses = ["confirmed", "escalated"]  -- ring statuses whose identifiers are watched (exported rings always are)
 // param: min_templates = 3      -- shared prompt templates that count as the ring's template set
 // param: min_ring_share = 0.5   -- share of an identifier's accounts that must be the ring's for it to be the ring's own
+// param: min_own_share = 0.5    -- share of the account's own prompt templates that must be the ring's set (a heavy user shares a few by chance)
 // param: cap_floor = 200        -- identifiers on more accounts than this (or cap_share of all) are ignored
 // param: cap_share = 0.002      -- share of all accounts above which an identifier is a supernode
 // param: limit = 10000          -- alerts returned at most
@@ -29,6 +32,7 @@
 // :param statuses => ['confirmed', 'escalated']
 // :param min_templates => 3
 // :param min_ring_share => 0.5
+// :param min_own_share => 0.5
 // :param cap_floor => 200
 // :param cap_share => 0.002
 // :param limit => 10000
@@ -83,6 +87,7 @@ CALL (r, cap, known, sources) {
     AND NOT EXISTS { (t)<-[:MARKS]-(m:Mark) WHERE m.verdict IS NOT NULL }
   MATCH (t)<-[:SENT_TEMPLATE]-(c:Account) WHERE NOT c IN known
   WITH c, count(DISTINCT t) AS templates WHERE templates >= $min_templates
+    AND templates >= $min_own_share * COUNT { (c)-[:SENT_TEMPLATE]->() }
   RETURN c, toString(templates) + ' of its prompt templates' AS shared
 }
 WITH r, c, collect(shared) AS shared ORDER BY c.account_id

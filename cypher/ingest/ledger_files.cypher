@@ -14,6 +14,6 @@ MATCH (f:IngestedFile)
 RETURN f.sha256 AS sha256, f.path AS path, f.kind AS kind, f.status AS status,
        f.rows_read AS rows_read, f.rows_loaded AS rows_loaded, f.rows_rejected AS rows_rejected,
        f.attempts AS attempts, toString(f.started_at) AS started_at, toString(f.finished_at) AS finished_at,
-       f.content AS content, f.world AS world, f.same_as AS same_as
+       f.content AS content, f.world AS world, f.same_as AS same_as, coalesce(f.totals_pending, false) AS totals_pending
 ORDER BY f.first_started_at, f.path
 LIMIT $limit
