@@ -36,7 +36,9 @@ def main() -> None:
     ap.add_argument("--min-size", type=int, default=3)
     args = ap.parse_args()
     labels = pd.read_csv(args.labels, keep_default_na=False, dtype=str)
-    kind = {r.account_id: (r.ring_id.split("-", 2)[-1] if r.ring_id else r.role) for r in labels.itertuples()}
+    # honest accounts by persona: the held-out generator's `role`, `ringscope seed`'s `cohort`
+    persona = labels["cohort"] if "cohort" in labels.columns else labels["role"]
+    kind = {a: (r.split("-", 2)[-1] if r else p) for a, r, p in zip(labels["account_id"], labels["ring_id"], persona)}
 
     res = detect(write=False)
     ids = res.index.ids
