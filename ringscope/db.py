@@ -311,7 +311,9 @@ def run(
     query = _checked(name, mode)
     bound = query.bind(params)
     if not query.is_write:
-        return _read(query.cypher, bound, settings, timeout, lambda result: _first_rows(result, max_rows, lambda r: r.data()),
+        # a query whose rows hold only values needs no conversion (catalog.ROWS)
+        row = dict if query.values_only else (lambda r: r.data())
+        return _read(query.cypher, bound, settings, timeout, lambda result: _first_rows(result, max_rows, row),
                      metadata=_metadata(query), interactive=interactive)
     settings = settings or load_settings()
     try:

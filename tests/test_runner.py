@@ -186,3 +186,21 @@ def test_an_interactive_read_gives_up_on_a_silent_server_while_a_patient_one_wai
     waiting.join(db.PATIENT["connection_timeout"] + 5)
     assert patient and isinstance(patient[0], db.DatabaseUnavailable)
     db.close_all()
+
+
+def test_values_rows_come_back_as_the_same_dicts_without_conversion(clean_db, stored):
+    stored("make_account", "CREATE (:Account {account_id: 'a1', created_at: datetime('2026-01-02T03:04:05Z')})")
+    db.run("make_account", mode=db.WRITE)
+    body = "MATCH (a:Account) RETURN a.account_id AS id, [a.account_id, 'x'] AS ids, {at: a.created_at} AS m, [1, 2] AS n"
+    stored("as_graph", body, mode="read", category="detection")
+    stored("as_values", body, mode="read", category="detection", extra="// rows: values\n")
+    graph_rows = db.run("as_graph", mode=db.READ)
+    value_rows = db.run("as_values", mode=db.READ)
+    assert value_rows == graph_rows and value_rows[0]["ids"] == ["a1", "x"] and value_rows[0]["n"] == [1, 2]
+    assert type(value_rows[0]) is dict
+
+
+def test_a_rows_header_other_than_graph_or_values_is_refused(stored):
+    stored("odd_rows", "RETURN 1 AS x", mode="read", category="detection", extra="// rows: nodes\n")
+    with pytest.raises(CatalogError, match="rows must be graph or values"):
+        db.run("odd_rows", mode=db.READ)

@@ -13,6 +13,7 @@
 //   ring builder uses it only inside groups already tied by shared identifiers.
 // category: detection
 // mode: read
+// rows: values
 // version: 1
 // param: account_ids = null   -- accounts to profile; null: every account passing the thresholds
 // param: min_exchanges = 50   -- accounts with fewer exchanges are left out (null account_ids only)

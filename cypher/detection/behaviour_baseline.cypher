@@ -6,6 +6,7 @@
 //   detector reads a small trial export and a month of production traffic alike.
 // category: detection
 // mode: read
+// rows: values
 // version: 1
 // param: min_exchanges = 1   -- accounts with fewer exchanges are left out
 //

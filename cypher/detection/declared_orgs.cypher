@@ -9,6 +9,7 @@
 //   mixed identifiers counting.
 // category: detection
 // mode: read
+// rows: values
 // version: 1
 // param: min_accounts = 2     -- accounts an org must be declared by at least
 // param: max_accounts = 5000  -- orgs declared by more accounts are listed too, up to this many accounts each

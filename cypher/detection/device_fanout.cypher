@@ -6,6 +6,7 @@
 //   supernodes and carry no pairwise evidence; the ring builder weighs the rest by rarity.
 // category: detection
 // mode: read
+// rows: values
 // version: 2
 // param: min_accounts = 2     -- accounts a device must be seen on at least
 // param: max_accounts = 500   -- devices seen on more accounts are left out (supernodes)

@@ -8,6 +8,7 @@
 //   (a common name with a birth year at a big provider) are left out.
 // category: detection
 // mode: read
+// rows: values
 // version: 2
 // param: min_accounts = 2       -- patterned addresses a cluster must hold at least
 // param: min_stem_length = 4    -- shorter stems are too common to mean anything

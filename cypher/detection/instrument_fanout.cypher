@@ -8,6 +8,7 @@
 //   one shared by fifty.
 // category: detection
 // mode: read
+// rows: values
 // version: 2
 // param: min_accounts = 2     -- accounts an instrument must fund at least
 // param: max_accounts = 500   -- instruments funding more accounts are left out (supernodes)

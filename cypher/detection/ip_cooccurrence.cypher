@@ -13,6 +13,7 @@
 //   still shares dozens in the sample, while the work per address stays bounded.
 // category: detection
 // mode: read
+// rows: values
 // version: 2
 // param: min_accounts = 2     -- accounts an address must be used by at least
 // param: max_accounts = 500   -- addresses used by more accounts are supernodes and left out

@@ -9,6 +9,7 @@
 //   signal among several, weighed by the ring builder.
 // category: detection
 // mode: read
+// rows: values
 // version: 2
 // param: min_accounts = 3     -- accounts a burst must hold at least
 // param: gap_minutes = 60     -- a longer gap between two sign-ups ends the burst

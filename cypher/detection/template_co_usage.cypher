@@ -12,6 +12,7 @@
 //   after each load.
 // category: detection
 // mode: read
+// rows: values
 // version: 3
 // param: min_accounts = 2                 -- accounts a template must be sent by at least
 // param: max_accounts = 2000              -- templates sent by more accounts are public
