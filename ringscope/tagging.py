@@ -34,7 +34,7 @@ from . import display
 from .auth import Identity, PermissionDenied
 from .catalog import run_query
 from .config import Settings
-from .domain import STATUSES, decode_json  # ring statuses are declared in domain.py; importable from here too
+from .domain import STATUSES, AuditEvent, decode_json  # ring statuses are declared in domain.py; importable from here too
 from .errors import RingScopeError
 
 #: Other spellings people type, mapped to the stored value (after lower-casing and
@@ -104,20 +104,10 @@ class MemberChange:
 
 
 @dataclass(frozen=True)
-class AuditEntry:
-    """One event of a ring's audit trail."""
+class AuditEntry(AuditEvent):
+    """One event of a ring's audit trail (`domain.AuditEvent`; `by` as a history view shows
+    it: e-mail, or name with OS user for the CLI)."""
 
-    event_id: str
-    #: Position in the ring's trail (1 = first event); orders events within the same millisecond.
-    seq: int
-    #: ISO-8601 UTC time of the change.
-    at: str
-    #: Who, as a history view shows it (e-mail, or name with OS user for the CLI).
-    by: str
-    action: str
-    #: The changed value(s) before and after, decoded from the stored JSON text.
-    before: Any
-    after: Any
     #: The identity's stable subject and verified e-mail (None on events written before sign-in existed).
     by_subject: str | None = None
     by_email: str | None = None
