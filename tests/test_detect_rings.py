@@ -293,3 +293,87 @@ def test_write_back_cuts_batches_by_members_through_the_runner(clean_db):
     assert sorted(m["n"] for m in members) == [3, 3, 3, 3]
     again = write_rings(rings, settings=clean_db, batch_members=5)
     assert again.ring_ids == summary.ring_ids and (again.created, again.kept) == (0, 4)
+
+
+def test_an_account_on_a_card_the_ring_owns_joins_it_a_resident_on_its_exit_does_not(clean_db):
+    w = World()
+    add_population(w)
+    operator_ring(w, OPERATOR)
+    household(w)
+    # human-looking, shares only the ring's prepaid card (four of its five users are members)
+    w.account("late0", email="late0@homemail.net", use=usage(**PERSON))
+    w.card("late0", "prepaid-x-0")
+    # lives on one of the ring's proxy exits: an address never brings anyone in
+    w.account("resident", email="resident@homemail.net", use=usage(**PERSON))
+    w.ip("resident", "77.0.120.9", kind="residential", asn=65100)
+    w.write(clean_db)
+    result = detect(clean_db, progress=None)
+    [op] = [r for r in result.rings if "op0" in r.members]
+    assert sorted(op.members) == sorted(OPERATOR + ["late0"])
+    assert op.evidence["attached"] == {"late0": {"family": "instrument", "identifier": "prepaid-x-0",
+                                                 "inside": 4, "accounts": 5}}
+    assert op.evidence["summary"]["attached_members"] == 1
+    assert op.member_scores["late0"] < min(op.member_scores[a] for a in OPERATOR)
+    from ringscope.detection.why import explain
+    got = {x["account_id"]: x for x in explain(["late0", "resident"], result)}
+    assert got["late0"]["verdict"] == "attached" and "prepaid-x-0" in got["late0"]["reason"]
+    assert got["resident"]["verdict"] != "attached" and "resident" not in op.members
+
+
+CREW = [f"crew{i}" for i in range(6)]
+
+
+def crew(w: World) -> None:
+    """Six human-looking accounts on one VM image, paying with three cards shared in
+    threes and a pair: one family beyond ordinary (cards, 0.75), under the threshold."""
+    names = ["amelia.r", "bruno_k", "chen.wei", "dana.m", "emeka.o", "fatima.z"]
+    for i, a in enumerate(CREW):
+        w.account(a, created=T0 - dt.timedelta(days=30 + 9 * i), email=f"{names[i]}@homemail.net", use=usage(**PERSON))
+        w.device(a, "crew-vm")
+        w.card(a, "crew-card-a" if i < 3 else "crew-card-b")
+    w.card("crew2", "crew-card-c")
+    w.card("crew3", "crew-card-c")
+
+
+def test_investigators_marks_feed_detection(clean_db):
+    from ringscope import marks
+    from ringscope.detection.why import explain
+
+    w = World()
+    add_population(w)
+    operator_ring(w, OPERATOR)
+    team(w)
+    crew(w)
+    w.write(clean_db)
+    lead = person("lead", role="investigator")
+
+    def crew_group(result):
+        return [j for j in result.judged if "crew0" in j.ids]
+
+    before = detect(clean_db, write=False)
+    [group] = crew_group(before)
+    assert not group.evidence.is_ring and group.evidence.marks == 0
+    assert 0.7 < group.evidence.structure < 1.0
+
+    # a known-bad verdict on what the group shares is evidence of its own kind ...
+    marks.set_mark("device", "crew-vm", "known_bad", "VM image of an enforced ring", by=lead, settings=clean_db)
+    # ... and never makes a ring alone: the team's corporate card counts nothing more
+    marks.set_mark("instrument", "acme-corporate-card", "known_bad", "chargebacks", by=lead, settings=clean_db)
+    marked = detect(clean_db, write=False)
+    [ring] = [r for r in marked.rings if "crew0" in r.members]
+    assert sorted(ring.members) == CREW
+    assert ring.evidence["decision"]["marked"] == ["device:crew-vm"] and "marks" in ring.evidence["decision"]["kinds"]
+    assert not any("team0" in r.members for r in marked.rings)
+    [team_group] = [j for j in marked.judged if "team0" in j.ids]
+    assert team_group.evidence.marks == 1.0 and not team_group.evidence.is_ring
+
+    # known-good: the device links no one, and a cleared account is never a member
+    marks.set_mark("device", "crew-vm", "known_good", "shared lab machine", by=lead, settings=clean_db)
+    marks.set_mark("account", "op3", "known_good", "our red team", by=lead, settings=clean_db)
+    cleared = detect(clean_db, write=False)
+    assert not crew_group(cleared) and not [g for g in cleared.groups if g.identifier == "crew-vm"]
+    [op] = [r for r in cleared.rings if "op0" in r.members]
+    assert sorted(op.members) == sorted(set(OPERATOR) - {"op3"})
+    [why] = explain(["op3"], cleared)
+    assert why["verdict"] == "known_good" and "lead" in why["reason"]
+    assert cleared.stats["marks"] == {"known_bad": 1, "known_good": 2, "accounts_cleared": 1}

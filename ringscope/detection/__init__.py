@@ -14,6 +14,8 @@ The flow, one module each:
                family, with rarity weights and time windows (pure numpy, unit-tested).
 - `rings`      groups accounts over strong links, splits at clean cuts, peels weakly
                tied members, judges each group on its evidence and explains it.
+- `attach`     after judging: accounts whose card, device or e-mail stem a ring owns
+               (most of its users are members) join that ring.
 - `evidence`   the decision rule: structure beyond what ordinary sharing explains plus
                behaviour, no single family a veto.
 - `behaviour`  how script-like each candidate account's usage is, against the graph's
@@ -27,6 +29,6 @@ The flow, one module each:
 """
 from __future__ import annotations
 
-DETECTION_VERSION = "2.0"
+DETECTION_VERSION = "2.1"
 
 __all__ = ["DETECTION_VERSION"]

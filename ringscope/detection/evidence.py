@@ -11,7 +11,9 @@ The rule (README "Detection", *The decision rule*), for a candidate group G:
     e_f   = weight_f x (1 - 2 ** -((R_f - free_f) / scale_f))   when R_f > free_f, else 0
     S     = sum_f e_f                                       (structure, one term per family)
     B     = clip((median operator-likeness - 0.25) / 0.5, 0, 1)   (behaviour; 0 when no exchanges)
-    ring  <=>  S + B >= THRESHOLD (1.75; in a world without exchanges, the same share
+    M     = 1 when an investigator marked a member, or an identifier two members share,
+            known-bad (`verdicts`), else 0
+    ring  <=>  S + B + M >= THRESHOLD (1.75; in a world without exchanges, the same share
                                    of what its data can show at most)
 
 Why each part:
@@ -54,6 +56,7 @@ import numpy as np
 
 from .groups import Group, component_labels
 from .registry import FAMILIES, FREE, IDENTITY_FAMILIES, SCALE, WEIGHT, combine_of
+from .verdicts import MARK_EVIDENCE
 
 #: S + B a ring needs: more than one family's full evidence (<= 1) plus the
 #: incidental extra a household or a team with an employee's family reaches (a
@@ -97,10 +100,13 @@ class Evidence:
     behaviour_evidence: float
     threshold: float = THRESHOLD
     notes: list[str] = field(default_factory=list)
+    #: known-bad marks the group reaches (`verdicts`), as kind:key, and what they add (M)
+    marked: list[str] = field(default_factory=list)
+    marks: float = 0.0
 
     @property
     def total(self) -> float:
-        return self.structure + self.behaviour_evidence
+        return self.structure + self.behaviour_evidence + self.marks
 
     @property
     def is_ring(self) -> bool:
@@ -112,15 +118,19 @@ class Evidence:
         out = [f for f in FAMILIES if self.families.get(f, {}).get("evidence", 0.0) > 0]
         if self.behaviour_evidence > 0:
             out.append("behaviour")
+        if self.marks > 0:
+            out.append("marks")
         return out
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "rule": "ring when S + B >= threshold; S = sum over families of 1 - 2^-(R - free), R = sum of character x concentration",
+            "rule": "ring when S + B + M >= threshold; S = sum over families of 1 - 2^-(R - free), R = sum of character x concentration; M = 1 when an investigator marked a member or a shared identifier known-bad",
             "families": {f: {k: round(v, 3) for k, v in d.items()} for f, d in self.families.items()},
             "structure": round(self.structure, 3),
             "behaviour_median": None if self.behaviour is None else round(self.behaviour, 3),
             "behaviour": round(self.behaviour_evidence, 3),
+            "marks": round(self.marks, 3),
+            **({"marked": list(self.marked)} if self.marked else {}),
             "total": round(self.total, 3),
             "threshold": self.threshold,
             "kinds": self.kinds,
@@ -212,9 +222,12 @@ def redundancy(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_acco
 
 
 def assess(families: dict[str, dict[str, float]], behaviour: float | None, threshold: float = THRESHOLD,
-           notes: list[str] | None = None) -> Evidence:
+           notes: list[str] | None = None, marked: Sequence[str] = ()) -> Evidence:
+    """The evidence of one group: S from its families, B from its behaviour, M = 1 when
+    it reaches an investigator's known-bad mark (`verdicts`)."""
     structure = float(sum(d.get("evidence", 0.0) for d in families.values()))
-    return Evidence(families, structure, behaviour, behaviour_evidence(behaviour), threshold, list(notes or []))
+    return Evidence(families, structure, behaviour, behaviour_evidence(behaviour), threshold, list(notes or []),
+                    marked=list(marked), marks=MARK_EVIDENCE if marked else 0.0)
 
 
 #: a member must be tied to the rest of its group by identifiers worth this much

@@ -20,7 +20,9 @@ from ..catalog import run_query
 from ..config import Settings
 from . import DETECTION_VERSION
 from .behaviour import Baseline, score_accounts
+from .attach import attach_owned
 from .evidence import effective_threshold
+from .verdicts import Verdicts
 from .registry import SIGNALS, combine_of
 from .links import AccountIndex, LinkBuilder
 from .rings import DetectedRing, Judged, RingParams, candidate_groups, explain, judge
@@ -68,6 +70,8 @@ class DetectionResult:
     #: what this run changed, as recorded on its (:DetectionRun): new, grew, weakened,
     #: no_longer_found, found_again -> rings (empty when nothing was written)
     changes: dict[str, int] = field(default_factory=dict)
+    #: the investigators' marks this run read
+    verdicts: Verdicts = field(default_factory=Verdicts)
 
     @property
     def flagged_accounts(self) -> int:
@@ -96,7 +100,10 @@ def detect(
     stats = graph_stats(settings)
     data = data_kinds(settings)
     index = AccountIndex()
-    signals = fetch_groups(index, stats, params.signals, settings=settings, progress=progress, data=data)
+    # investigators' verdicts: known-good identifiers link no one (see `verdicts`)
+    verdicts = Verdicts.load(settings)
+    signals = fetch_groups(index, stats, params.signals, settings=settings, progress=progress, data=data,
+                           drop=verdicts.is_known_good if verdicts.good else None)
     lap("signals")
 
     builder = LinkBuilder(index, max_clique=params.max_clique, successors=params.successors,
@@ -118,6 +125,9 @@ def detect(
     rank = index.rank()
     org_index = declared_org_index(signals.groups, len(index))
     candidates, links = candidate_groups(pairs, judge_params, rank, len(index), signals.groups)
+    good = verdicts.good_accounts(index)
+    if good.any():  # a known-good account is never a member; its group is judged on the rest
+        candidates = [c for c in (c[~good[c]] for c in candidates) if len(c) >= judge_params.min_size]
     lap("grouping")
 
     ids = sorted({index.ids[i] for members in candidates for i in members.tolist()})
@@ -141,8 +151,10 @@ def detect(
     lap("profiling")
 
     judged = judge(candidates, links, index, behaviour, judge_params, signals.groups,
-                   org_of=org_of, org_accounts=org_accounts, org_index=org_index)
-    rings = explain([j for j in judged if j.evidence.is_ring], signals.groups, index, behaviour, profiles, pairs, params.rings)
+                   org_of=org_of, org_accounts=org_accounts, org_index=org_index,
+                   mark_hits=verdicts.bad_hits(candidates, signals.groups, index))
+    owned = attach_owned([j for j in judged if j.evidence.is_ring], signals.groups, index, exclude=good)
+    rings = explain(owned, signals.groups, index, behaviour, profiles, pairs, params.rings)
     lap("judging")
 
     summary = None
@@ -158,6 +170,8 @@ def detect(
         "not_judged": not_judged(data, signals.skipped),
         "threshold": threshold,
         "orgs_as_context": len(org_accounts),
+        "marks": {"known_bad": len(verdicts.bad), "known_good": len(verdicts.good),
+                  "accounts_cleared": int(good.sum())},
         "accounts": stats.get("accounts"),
         "groups": signals.counts,
         "parameters": signals.params,
@@ -172,7 +186,7 @@ def detect(
     }
     return DetectionResult(rings=rings, ring_ids=ring_ids, stats=out_stats, timings=timings, write=summary, judged=judged,
                            index=index, groups=signals.groups, pairs=pairs, behaviour=behaviour, params=params,
-                           org_index=org_index, changes=changes)
+                           org_index=org_index, changes=changes, verdicts=verdicts)
 
 
 #: what a run can do to a ring, as counted on its (:DetectionRun)

@@ -115,6 +115,10 @@ class Signal:
     #: family starts and never makes a strong link alone (`rings.strong_mask`); a
     #: burst on a shared card or device has that card or device agreeing anyway
     confirms_only: bool = False
+    #: an identifier of who the account is that a ring can *own*: when most of its
+    #: users are members of one ring, its other users join that ring
+    #: (`attach.attach_owned`). Bursts do not: a stranger signs up in the same hour
+    attaches: bool = False
     derive: Callable[[Sequence[Group], AccountIndex], list[Group]] | None = None
 
 
@@ -226,13 +230,13 @@ SIGNALS: tuple[Signal, ...] = (
     Signal(
         "instrument", "instrument_fanout",
         lambda c: {"min_accounts": 2, "max_accounts": c.supernode_cap},
-        _instrument, needs=("payments",), identity=True,
+        _instrument, needs=("payments",), identity=True, attaches=True,
         meaning="pays with the same card, wallet or bank account",
     ),
     Signal(
         "device", "device_fanout",
         lambda c: {"min_accounts": 2, "max_accounts": c.supernode_cap},
-        _device, needs=("devices",), identity=True,
+        _device, needs=("devices",), identity=True, attaches=True,
         meaning="signs in from the same device fingerprint",
     ),
     Signal(
@@ -246,7 +250,7 @@ SIGNALS: tuple[Signal, ...] = (
     Signal(
         "email", "email_pattern_clusters",
         lambda c: {"min_accounts": 2, "min_stem_length": c.params.email_min_stem, "max_accounts": c.supernode_cap},
-        _email, needs=("emails",), free=0.0, identity=True, confirms_only=True,
+        _email, needs=("emails",), free=0.0, identity=True, confirms_only=True, attaches=True,
         meaning="has an e-mail address built from the same stem (plus-tag or counter)",
     ),
     Signal(
@@ -291,6 +295,8 @@ SCALE = {s.family: s.scale for s in SIGNALS}
 CONFIRMING_FAMILIES: frozenset[str] = frozenset(s.family for s in SIGNALS if s.confirms_only)
 #: families whose shared identifiers can join pieces of one network (see Signal.identity)
 IDENTITY_FAMILIES: frozenset[str] = frozenset(s.family for s in SIGNALS if s.identity)
+#: families whose identifiers a ring can own (see Signal.attaches)
+ATTACHING_FAMILIES: frozenset[str] = frozenset(s.family for s in SIGNALS if s.attaches)
 if sum(1 for m in _COMBINE.values() if m == "cosine") > 1:  # pragma: no cover - a registry edit
     raise RuntimeError("only one cosine family is supported by LinkBuilder")
 

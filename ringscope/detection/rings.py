@@ -269,6 +269,9 @@ class Judged:
     member_scores: dict[int, float]
     org_context: dict[str, Any] = field(default_factory=dict)
     ids: list[str] = field(default_factory=list)  # account ids of `members`, same order
+    #: accounts the ring's own identifiers brought in after judging (`attach`):
+    #: account index -> {family, identifier, inside, accounts}
+    attached: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def behaviour(self) -> float:
@@ -291,13 +294,15 @@ def judge(
     org_of: dict[str, str] | None = None,
     org_accounts: dict[str, Sequence[str]] | None = None,
     org_index: np.ndarray | None = None,
+    mark_hits: Sequence[Sequence[str]] | None = None,
 ) -> list[Judged]:
     """Every candidate group with its evidence (`evidence.assess`); the rings are those
     with ``evidence.is_ring``.
 
     Structure comes from the groups (shared identifiers) its members share; behaviour
     is the median operator-likeness of its *active* members (dormant accounts have no
-    behaviour to judge). When at least half of its members declare one org, that org's
+    behaviour to judge); `mark_hits` (per candidate, `verdicts.Verdicts.bad_hits`) the
+    investigators' known-bad marks it reaches. When at least half of its members declare one org, that org's
     other accounts are judged with it: a company's service accounts are part of a
     company of ordinary people, while an operator's front org holds only the ring.
     """
@@ -306,8 +311,9 @@ def judge(
     plain = redundancy(candidates, groups, len(index))
     by_org = redundancy(candidates, groups, len(index), org_index) if org_index is not None else plain
     best_tie = strongest_ties(candidates, links, len(index))
+    hits = list(mark_hits) if mark_hits is not None else [()] * len(candidates)
     out = []
-    for members, families, org_families in zip(candidates, plain, by_org):
+    for members, families, org_families, marked in zip(candidates, plain, by_org, hits):
         ids = [index.ids[i] for i in members]
         judged = set(ids)
         context: dict[str, Any] = {}
@@ -334,7 +340,7 @@ def judge(
             if org_families != families:
                 notes.append("identifiers shared only among one declared org's accounts are the org's own: not counted")
             families = org_families
-        ev = assess(families, typical, params.threshold, notes)
+        ev = assess(families, typical, params.threshold, notes, marked=marked)
         ties = {i: float(best_tie[i]) for i in members.tolist()}
         coordination = float(np.mean(list(ties.values()))) if ties else 0.0
         strength = min(1.0, ev.total / (2.0 * params.threshold))
@@ -452,6 +458,9 @@ def explain(
             },
             "signals": evidence_signals,
         }
+        if judged.attached:
+            evidence["summary"]["attached_members"] = len(judged.attached)
+            evidence["attached"] = {index.ids[a]: why for a, why in sorted(judged.attached.items())}
         out.append(
             DetectedRing(
                 members=sorted(ids),

@@ -103,11 +103,14 @@ def fetch_groups(
     progress: Progress | None = None,
     signals: Sequence[Signal] | None = None,
     data: dict[str, int] | None = None,
+    drop: Callable[[Group], bool] | None = None,
 ) -> SignalResult:
     """Run the registered signals (`registry.SIGNALS`, or the given ones) and return
     their groups, with how many each family gave and the derived parameters. Given
     `data` (the `data_kinds` counts), signals whose data is absent are not run and
-    are listed in `skipped`. `params.query_workers` queries run at a time."""
+    are listed in `skipped`. `params.query_workers` queries run at a time. Groups
+    for which `drop` says True (identifiers an investigator marked known-good) are
+    left out before derived signals see them."""
     accounts = int(stats.get("accounts") or 0)
     cap = params.supernode_cap(accounts)
     median_per_day = float(stats.get("per_day_p50") or 1.0)
@@ -149,6 +152,8 @@ def fetch_groups(
                     rows = pending.pop(k).result()
                     made = [g for g in (signal.to_group(r, index) for r in rows) if g is not None and g.size >= 2]
                     del rows
+                    if drop is not None:
+                        made = [g for g in made if not drop(g)]
                 groups.extend(made)
                 counts[signal.family] = counts.get(signal.family, 0) + len(made)
         finally:

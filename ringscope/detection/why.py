@@ -6,11 +6,15 @@ family, and whether the link is strong), its behaviour, and a verdict:
 
 - ``ring``        it is a member: the ring's evidence (`evidence.Evidence`) and its
                   own ties to the other members;
+- ``attached``    a member the ring's own card, device or e-mail stem brought in
+                  after judging (`attach`): which identifier, and how many of its
+                  users are the ring's;
 - ``peeled``      its links reach a candidate group but it is tied to the members by
                   less than `min_member_tie` identifiers' worth;
 - ``group``       its group was judged and fell short of the threshold: the evidence
                   per family and what it lacked;
 - ``weak_links``  it has links, none strong enough (below `strong_link`);
+- ``known_good``  an investigator marked it known-good (`verdicts`): never a member;
 - ``no_links``    it shares nothing with another account that a signal counts;
 - ``unknown``     the id is not in the graph's signals at all (not an account, or one
                   with no shared identifier).
@@ -66,9 +70,24 @@ def explain(account_ids: Sequence[str], result) -> list[dict[str, Any]]:
             continue
         item["identifiers"] = _identifiers(i, result.groups)
         item["links"] = _links(i, result)
+        verdicts = getattr(result, "verdicts", None)
+        if verdicts is not None and ("account", acc) in verdicts.good:
+            who = verdicts.by.get(("account", acc)) or "an investigator"
+            item.update(verdict="known_good", reason=f"marked known-good by {who}: never a ring member")
+            out.append(item)
+            continue
         ring = ring_of.get(acc)
         judged = judged_of.get(acc)
-        if ring is not None:
+        attached = ring.evidence.get("attached", {}).get(acc) if ring is not None else None
+        if attached is not None:
+            ev = ring.evidence.get("decision", {})
+            item.update(verdict="attached", reason=(
+                f"brought into a ring of {ring.size} by its {attached['family']} {attached['identifier']}: "
+                f"{attached['inside']} of that identifier's {attached['accounts']} accounts are the ring's members, "
+                f"so the ring owns it (the ring itself stands on evidence {ev.get('total')} >= {ev.get('threshold')})"),
+                ring={"members": ring.size, "score": ring.score, "signals": ring.signals, "decision": ev},
+                attached=attached)
+        elif ring is not None:
             ev = ring.evidence.get("decision", {})
             item.update(verdict="ring", reason=(
                 f"member of a ring of {ring.size}: evidence {ev.get('total')} >= {ev.get('threshold')} "
@@ -102,13 +121,22 @@ def explain(account_ids: Sequence[str], result) -> list[dict[str, Any]]:
                     f"partners by {tie:.2f}, {'under' if tie < min_tie else 'not under'} the {min_tie} a member needs)"))
             elif item["links"]:
                 best = item["links"][0]
-                item.update(verdict="weak_links", reason=(
-                    f"its strongest link ({best['total']:.2f}, to {best['account_id']}) is under the strong-link "
-                    f"threshold {strong}"))
+                item.update(verdict="weak_links", reason=_weak_reason(best, strong))
             else:
                 item.update(verdict="no_links", reason="it shares identifiers, but with no account a signal pairs it with")
         out.append(item)
     return out
+
+
+def _weak_reason(best: dict[str, Any], strong: float) -> str:
+    """Why an account's strongest link is not strong: under the threshold, or made
+    by one confirming family alone (registry ``confirms_only``)."""
+    head = f"its strongest link ({best['total']:.2f}, to {best['account_id']}) "
+    if best["total"] < strong:
+        return head + f"is under the strong-link threshold {strong}"
+    families = sorted(best["families"])
+    return head + (f"comes from {', '.join(families)} alone, which only confirms a link that a card, device, "
+                   "burst or template mix starts (strangers share addresses and name stems by chance)")
 
 
 def _identifiers(i: int, groups) -> dict[str, list[dict[str, Any]]]:
