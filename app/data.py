@@ -334,3 +334,10 @@ def console_frame(keys: list[str], rows: list[list[Any]]) -> pd.DataFrame:
         if len(types) > 1:
             frame[col] = frame[col].map(lambda v: None if v is None else str(v))
     return frame
+
+
+def detection_state() -> dict[str, Any]:
+    """The graph's account and relationship counts and its latest detection run (id,
+    finish time): what a detection result kept by the app depends on (`why_panel`)."""
+    rows = _read("detection_state")
+    return rows[0] if rows else {}

@@ -552,6 +552,42 @@ def test_identifiers_shared_by_accounts(app):
     assert {(k, key) for k, key in zip(shared["kind"], shared["key"])} >= {("PaymentInstrument", "pi-A1"), ("Device", "dev-A1")}
 
 
+def test_the_entity_view_says_why_an_account_is_or_is_not_in_a_ring(app, world):  # noqa: F811
+    """Issue 11: `ringscope explain` in the entity view, through the same function as the
+    CLI, on a detection result kept for every session; the hostile account's text stays inert."""
+    from ringscope.app import why_panel
+    from ringscope.detection.why import explain_accounts
+
+    why_panel._result.clear()
+    at = _open(app, "entity", kind="Account", key="a-01")
+    assert "Why (not) in a ring?" in [s.value for s in at.subheader]
+    assert not [m for m in list(at.info) + list(at.success) if "a-01" in m.value]   # nothing runs until asked
+    at.button(key="why_button::a-01").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    [cli] = explain_accounts(["a-01"], settings=world["settings"])
+    shown = [_plain(m.value) for m in list(at.info) + list(at.success)]
+    title = why_panel.VERDICT_TITLES[cli["verdict"]]
+    assert [t for t in shown if t.startswith(title + ":") and " ".join(cli["reason"].split()) in t], shown
+    ids = [d.value for d in at.dataframe if "identifier" in d.value.columns]
+    assert ids and {"pi-A1", "dev-A1"} <= set(ids[0]["identifier"])
+    _no_raw_markup(at)
+    # a crowd account on the busy address alone: not in a ring, and the page says so
+    at = _open(at, "entity", kind="Account", key="l-005")
+    at.button(key="why_button::l-005").click().run()
+    [crowd] = explain_accounts(["l-005"], settings=world["settings"])
+    assert crowd["verdict"] not in ("ring", "attached")
+    assert any(_plain(m.value).startswith(why_panel.VERDICT_TITLES[crowd["verdict"]]) for m in at.info)
+
+
+def test_on_a_big_graph_the_why_panel_points_to_the_cli_instead_of_running(app, monkeypatch):
+    from ringscope.app import why_panel
+
+    monkeypatch.setattr(why_panel, "MAX_ACCOUNTS", 10)
+    at = _open(app, "entity", kind="Account", key="a-02")
+    assert not [b for b in at.button if b.key == "why_button::a-02"]
+    assert any("ringscope explain a-02" in _plain(c.value) for c in at.caption)
+
+
 # --------------------------------------------------------------------------- console
 
 

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from ringscope import display, tagging
-from ringscope.app import data, graph_panel, marks_panel, ui
+from ringscope.app import data, graph_panel, marks_panel, ui, why_panel
 from ringscope.app.graph_view import KINDS, PAGE_SIZE, GraphState, node_id
 
 kind = (st.query_params.get("kind") or "").strip()
@@ -65,6 +65,11 @@ with ui.errors_as_one_line():
     # Known-bad / known-good, with a reason (ringscope.marks, the same as `ringscope mark`).
     with ui.errors_as_one_line():
         marks_panel.panel(kind, key, node.props)
+
+    if kind == "Account":
+        # `ringscope explain` on this page: why the account is, or is not, in a ring (issue 11)
+        with ui.errors_as_one_line():
+            why_panel.panel(key)
 
     st.subheader("Neighbourhood")
     centre = node_id(kind, key)
