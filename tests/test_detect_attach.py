@@ -72,3 +72,13 @@ def test_an_account_joins_one_ring_the_one_owning_more_of_the_identifier():
     excluded[13] = True
     e, f = attach_owned([first, second], groups, index, exclude=excluded)
     assert 13 not in e.attached and 12 in f.attached
+
+
+def test_rings_whose_members_share_no_card_or_device_are_returned_as_they_are():
+    """Field report (matrix run): a world whose rings' members use no card or device
+    that another account shares crashed the attachment (an empty index array)."""
+    index = _world()
+    ring = _ring([0, 1, 2], index)
+    groups = [_group("device", [10, 11]), _group("ip", [0, 1, 2, 12])]
+    assert attach_owned([ring], groups, index) == [ring]
+    assert attach_owned([ring], [], index) == [ring]

@@ -79,7 +79,7 @@ def attach_owned(rings: Sequence[Any], groups: Sequence[Group], index: AccountIn
         key, counts = np.unique(gid[ins] * len(rings) + owner[ins], return_counts=True)
         g_of, r_of = key // len(rings), key % len(rings)
         order = np.lexsort((r_of, -counts, g_of))  # per group: most members first
-        first = order[np.r_[True, g_of[order][1:] != g_of[order][:-1]]]
+        first = order[np.r_[True, g_of[order][1:] != g_of[order][:-1]]] if len(key) else order
         for k, r, c in zip(g_of[first].tolist(), r_of[first].tolist(), counts[first].tolist()):
             g = sel[k]
             users = max(int(g.meta.get("accounts") or g.size), g.size)
