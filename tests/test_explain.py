@@ -41,3 +41,14 @@ def test_explain_cli(tradecraft_world):  # noqa: F811
     assert "shares instrument:" in out.output
     js = runner.invoke(cli, ["explain", "hs00", "--json", "--no-progress"], catch_exceptions=False)
     assert json.loads(js.output)[0]["verdict"] == "ring"
+
+
+def test_a_link_from_addresses_alone_is_not_called_under_the_threshold():
+    """Field report: `explain` said a 0.63 link made by one shared address alone was
+    "under the strong-link threshold 0.4"; it is not strong because addresses only confirm."""
+    from ringscope.detection.why import _weak_reason
+
+    ip_only = {"account_id": "acc_4c25831659a3", "total": 0.631, "families": {"ip": 0.631}}
+    reason = _weak_reason(ip_only, 0.4)
+    assert "under" not in reason and "ip alone" in reason and "only confirms" in reason
+    assert "under the strong-link threshold 0.4" in _weak_reason({**ip_only, "total": 0.3}, 0.4)

@@ -19,8 +19,8 @@ import numpy as np
 from ..catalog import run_query
 from ..config import Settings
 from . import DETECTION_VERSION
-from .behaviour import Baseline, score_accounts
 from .attach import attach_owned
+from .behaviour import Baseline, score_accounts
 from .evidence import effective_threshold
 from .verdicts import Verdicts
 from .registry import SIGNALS, combine_of

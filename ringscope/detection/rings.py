@@ -301,10 +301,11 @@ def judge(
 
     Structure comes from the groups (shared identifiers) its members share; behaviour
     is the median operator-likeness of its *active* members (dormant accounts have no
-    behaviour to judge); `mark_hits` (per candidate, `verdicts.Verdicts.bad_hits`) the
-    investigators' known-bad marks it reaches. When at least half of its members declare one org, that org's
-    other accounts are judged with it: a company's service accounts are part of a
-    company of ordinary people, while an operator's front org holds only the ring.
+    behaviour to judge); `mark_hits` (per candidate, `verdicts.Verdicts.bad_hits`) are
+    the investigators' known-bad marks it reaches. When at least half of its members
+    declare one org, that org's other accounts are judged with it: a company's service
+    accounts are part of a company of ordinary people, while an operator's front org
+    holds only the ring.
     """
     org_of = org_of or {}
     org_accounts = org_accounts or {}

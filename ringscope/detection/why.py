@@ -6,14 +6,14 @@ family, and whether the link is strong), its behaviour, and a verdict:
 
 - ``ring``        it is a member: the ring's evidence (`evidence.Evidence`) and its
                   own ties to the other members;
-- ``attached``    a member the ring's own card, device or e-mail stem brought in
-                  after judging (`attach`): which identifier, and how many of its
+- ``attached``    a member the ring's own card or device brought in after judging (`attach`): which identifier, and how many of its
                   users are the ring's;
 - ``peeled``      its links reach a candidate group but it is tied to the members by
                   less than `min_member_tie` identifiers' worth;
 - ``group``       its group was judged and fell short of the threshold: the evidence
                   per family and what it lacked;
-- ``weak_links``  it has links, none strong enough (below `strong_link`);
+- ``weak_links``  it has links, none strong (below `strong_link`, or made by one
+                  confirming family alone: addresses, stems, bursts);
 - ``known_good``  an investigator marked it known-good (`verdicts`): never a member;
 - ``no_links``    it shares nothing with another account that a signal counts;
 - ``unknown``     the id is not in the graph's signals at all (not an account, or one
