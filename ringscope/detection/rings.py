@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -138,6 +139,10 @@ def components(n: int, links: StrongLinks, params: RingParams, rank: np.ndarray 
     return sorted(groups, key=key)
 
 
+#: igraph's random number generator is one per process (see louvain_membership)
+_IGRAPH_RNG = threading.Lock()
+
+
 def louvain_membership(n_nodes: int, a: np.ndarray, b: np.ndarray, w: np.ndarray, seed: int) -> np.ndarray:
     """Louvain communities (Blondel, Guillaume, Lambiotte, Lefebvre, "Fast unfolding of
     communities in large networks", J. Stat. Mech. 2008) of a weighted graph on nodes
@@ -147,12 +152,15 @@ def louvain_membership(n_nodes: int, a: np.ndarray, b: np.ndarray, w: np.ndarray
     world's grouping."""
     graph = igraph.Graph(n=n_nodes, edges=np.column_stack([a, b]).tolist())
     # igraph draws its node order from the RNG set here (process-wide): seed it for
-    # this call, then give igraph back Python's own generator
-    igraph.set_random_number_generator(random.Random(seed))
-    try:
-        return np.asarray(graph.community_multilevel(weights=w.tolist()).membership, dtype=np.int64)
-    finally:
-        igraph.set_random_number_generator(random)
+    # this call, then give igraph back Python's own generator. The lock keeps two
+    # detection runs in one process (the app's sessions) from drawing from each
+    # other's seed
+    with _IGRAPH_RNG:
+        igraph.set_random_number_generator(random.Random(seed))
+        try:
+            return np.asarray(graph.community_multilevel(weights=w.tolist()).membership, dtype=np.int64)
+        finally:
+            igraph.set_random_number_generator(random)
 
 
 def split_clean(members: np.ndarray, links: StrongLinks, params: RingParams, rank: np.ndarray | None = None) -> list[np.ndarray]:
