@@ -18,16 +18,16 @@ from pathlib import Path
 import pytest
 
 from ringscope import auth, db, schema
+from ringscope.app import headless
 from ringscope.app.cli import streamlit_command
 from ringscope.server import local
 
 from test_app_world import SUPERNODE_IP, XSS_EMAIL, XSS_NAME, build_world
 from test_server import _scratch_home
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = headless.CHROMIUM
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = headless.ARGS
 
 pytestmark = [
     pytest.mark.browser,
