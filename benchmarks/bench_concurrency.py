@@ -86,10 +86,11 @@ def wait_health(port: int, proc: subprocess.Popen) -> None:
     sys.exit("streamlit did not answer within 90 s")
 
 
-async def investigator(browser, url: str, key: str, who: int, views: int, clicks: int, out: dict) -> None:
+async def investigator(browser, url: str, key: str, who: int, views: int, clicks: int, out: dict,
+                       timeout_ms: int) -> None:
     context = await browser.new_context(viewport={"width": 1500, "height": 1100})
     page = await context.new_page()
-    page.set_default_timeout(180_000)
+    page.set_default_timeout(timeout_ms)
     received = {"ws": 0, "http": 0}
 
     def on_ws(ws):
@@ -133,13 +134,18 @@ async def investigator(browser, url: str, key: str, who: int, views: int, clicks
     await context.close()
 
 
-async def phase(url: str, key: str, n: int, views: int, clicks: int, executable: Path) -> dict:
+async def phase(url: str, key: str, n: int, views: int, clicks: int, executable: Path,
+                timeout_ms: int = 600_000) -> dict:
     from playwright.async_api import async_playwright
 
-    out = {"view_client": [], "expand_client": [], "view_bytes": [], "click_bytes": []}
+    out = {"view_client": [], "expand_client": [], "view_bytes": [], "click_bytes": [], "failed": []}
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=str(executable), args=headless.ARGS)
-        await asyncio.gather(*(investigator(browser, url, key, who, views, clicks, out) for who in range(n)))
+        results = await asyncio.gather(*(investigator(browser, url, key, who, views, clicks, out, timeout_ms)
+                                         for who in range(n)), return_exceptions=True)
+        # an investigator whose browser gave up (a starved low-priority renderer) is reported,
+        # and the server times of everyone's runs are still counted
+        out["failed"] = [f"{type(r).__name__}: {str(r).splitlines()[0]}" for r in results if isinstance(r, BaseException)]
         await browser.close()
     return out
 
@@ -217,6 +223,8 @@ def main() -> None:
     ap.add_argument("--browser-nice", type=int, default=headless.LOW_NICE,
                     help=f"nice of the browsers' scheduler group and processes ({headless.LOW_NICE}; the app "
                          "and Neo4j keep theirs), so the server is measured as if the browsers ran elsewhere")
+    ap.add_argument("--client-timeout", type=int, default=600,
+                    help="seconds a browser may take for one step (600: low-priority browsers wait for the CPU)")
     ap.add_argument("--browser-cpus", help="pin the browsers to these CPUs (a taskset list, e.g. 1)")
     ap.add_argument("--profile", type=int, default=0, metavar="ROWS",
                     help="run every timed server run under cProfile and print, per N, the ROWS functions with "
@@ -262,7 +270,7 @@ def main() -> None:
             load0 = os.getloadavg()[0]
             cpu0 = cpu_seconds(server_pids)
             started = time.perf_counter()
-            out = asyncio.run(phase(url, key, n, args.views, args.clicks, executable))
+            out = asyncio.run(phase(url, key, n, args.views, args.clicks, executable, args.client_timeout * 1000))
             wall = time.perf_counter() - started
             cpu = cpu_seconds(server_pids) - cpu0
             server, offset = server_times(timings, offset)
@@ -274,8 +282,11 @@ def main() -> None:
             print(f"  expand, server     {fmt(server['expand'])}   target p95 <= 500 ms")
             print(f"    of which CPU     {fmt(server['expand_cpu'])}")
             print(f"  expand, client     {fmt(out['expand_client'])}")
-            print(f"  received per ring view {statistics.median(out['view_bytes']) / 1024:8.1f} kB (median), "
-                  f"per click {statistics.median(out['click_bytes']) / 1024:8.1f} kB (median)")
+            if out["view_bytes"] and out["click_bytes"]:
+                print(f"  received per ring view {statistics.median(out['view_bytes']) / 1024:8.1f} kB (median), "
+                      f"per click {statistics.median(out['click_bytes']) / 1024:8.1f} kB (median)")
+            for failure in out["failed"]:
+                print(f"  an investigator's browser stopped: {failure}")
             if args.profile:
                 print_profiles(profiles, args.profile)
                 clear_profiles(profiles)
