@@ -8,7 +8,7 @@
 // mode: read
 // version: 1
 // rows: values
-// param: ring_id = ''  -- one ring's ring_id; empty for the largest ring
+// param: ring_id = ""  -- one ring's ring_id; empty for the largest ring
 //
 // In Neo4j Browser or cypher-shell, set the parameters first:
 // :param ring_id => ''
