@@ -11,7 +11,8 @@ identifiers to reach the target, within the app's link budget of 4,000 links):
 3. expand round trip: a real click on a node until the graph with its neighbours
    is drawn (an account: a few identifiers; an identifier: a page of 50 accounts).
 
-Targets (issue 6): render at most 2 s, expand at most 500 ms.
+Targets (issue 6): render at most 2 s, expand at most 500 ms; issue 14: expand p95 <= 300 ms on
+the incident world. One browser at normal priority: these are the times an investigator sees.
 
     python benchmarks/bench_app.py                 # largest ring, ~500 nodes, 5 rounds
     python benchmarks/bench_app.py --ring R-... --nodes 500 --rounds 10
@@ -83,7 +84,9 @@ def choose_params(ring_id: str, target: int) -> tuple[dict, GraphState, dict]:
 def fmt(seconds: list[float]) -> str:
     ms = sorted(s * 1000 for s in seconds)
     p90 = ms[min(len(ms) - 1, int(round(0.9 * (len(ms) - 1))))]
-    return f"median {statistics.median(ms):7.1f} ms   p90 {p90:7.1f} ms   max {ms[-1]:7.1f} ms   (n={len(ms)})"
+    p95 = ms[max(1, min(len(ms), -(-95 * len(ms) // 100))) - 1]  # nearest rank (the target is a p95)
+    return (f"median {statistics.median(ms):7.1f} ms   p90 {p90:7.1f} ms   p95 {p95:7.1f} ms   "
+            f"max {ms[-1]:7.1f} ms   (n={len(ms)})")
 
 
 def browser_part(ring_id: str, params: dict, state: GraphState, rounds: int, port: int) -> None:
