@@ -8,7 +8,8 @@ and HTTP cache) of one headless Debian chromium, driven by Playwright. Each inve
 opens the ring view --views times and, on each, clicks --clicks accounts on the canvas
 (expand, then collapse on the next click of the same node). Reported per N:
 
-* ring view, server: the page's script run (app/timing.py "page" lines for /ring);
+* ring view, server: the page's script run (app/timing.py "page" lines for /ring), its wall time
+  and the CPU time of the run's thread (what the app itself computed, without waits);
 * ring view, client: navigation start to the graph drawn, in the browser;
 * expand, server: a click's callback to the end of the graph fragment's run ("expand");
 * expand, client: the click until the component drew the new version;
@@ -18,6 +19,7 @@ Targets (issue 14): 8 investigators, ring view p95 <= 2 s and expand p95 <= 0.5 
 
     python benchmarks/bench_concurrency.py                       # largest ring, N = 1 2 4 8
     python benchmarks/bench_concurrency.py --ring R-... --sessions 1 8 --views 3 --clicks 4
+    python benchmarks/bench_concurrency.py --sessions 8 --views 2 --clicks 3 --profile 40
 
 The browsers run on the same machine as the app and Neo4j here. By default they run at the
 lowest priority (nice 19 for their scheduler autogroup and their processes,
