@@ -627,3 +627,35 @@ def test_collapse_removes_every_link_to_the_nodes_it_removes_in_one_pass():
     removed = state.collapse("IP:10.0.0.1")
     assert removed == len(before - set(state.nodes))
     assert all(e.source in state.nodes and e.target in state.nodes for e in state.edges.values())
+
+
+def test_a_timed_run_records_its_wall_and_cpu_time_and_its_profile(tmp_path, monkeypatch):
+    """bench_concurrency tells the app's own work from waiting for a core by `cpu_ms` (the run's
+    thread), and sums the per-run profiles that RINGSCOPE_APP_PROFILE asks for (issue 14)."""
+    import json
+    import pstats
+    import time
+
+    from ringscope.app import timing
+
+    timings, profiles = tmp_path / "t.jsonl", tmp_path / "prof"
+    profiles.mkdir()
+    monkeypatch.setenv("RINGSCOPE_APP_TIMINGS", str(timings))
+    monkeypatch.setenv("RINGSCOPE_APP_PROFILE", str(profiles))
+    timing._target.cache_clear()
+    timing._profile_folder.cache_clear()
+    try:
+        started = timing.now()
+        timing.profile_start()
+        busy = time.thread_time() + 0.05
+        while time.thread_time() < busy:
+            pass
+        time.sleep(0.1)  # waiting: wall time, not CPU time
+        timing.record("expand", started, session="s")
+    finally:
+        timing._target.cache_clear()
+        timing._profile_folder.cache_clear()
+    row = json.loads(timings.read_text())
+    assert row["what"] == "expand" and row["ms"] >= 150 and 45 <= row["cpu_ms"] < row["ms"] - 80
+    (prof,) = profiles.glob("expand-*.prof")
+    assert pstats.Stats(str(prof)).total_tt < 0.1  # CPU time: the 0.1 s sleep is not in it
