@@ -102,6 +102,14 @@ def ring_members(ring_id: str, include_removed: bool = False, skip: int = 0, lim
                          "removed"])
 
 
+@st.cache_data(ttl=_TAGGED_TTL, show_spinner=False, max_entries=64)
+def ring_case(ring_id: str) -> list[tuple[str, str | None, bool]]:
+    """(account_id, added_by, removed) of every account the ring's case holds or held: what the
+    ring graph marks accounts by on every run (ring_case reads three values per account; the
+    members table's query, with its times, cost ~2 s of CPU for a 900-account ring)."""
+    return [(str(r["account_id"]), r["added_by"], bool(r["removed"])) for r in _read("ring_case", {"ring_id": ring_id})]
+
+
 @st.cache_data(ttl=_TAGGED_TTL, show_spinner=False)
 def ring_signups(ring_id: str, bucket: str = "day") -> pd.DataFrame:
     return _frame(_read("ring_signups", {"ring_id": ring_id, "bucket": bucket}), ["bucket", "signups"])
@@ -199,7 +207,7 @@ def clear_mark_caches() -> None:
 
 def clear_ring_caches() -> None:
     """After a tag: the queue, summary, members, graph and history show the change at once."""
-    for reader in (ring_queue, ring_filter_options, ring_summary, ring_members, ring_signups,
+    for reader in (ring_queue, ring_filter_options, ring_summary, ring_members, ring_case, ring_signups,
                    ring_daily_exchanges, ring_hour_profile, recent_audit_events, ring_graph, ring_view, entity):
         reader.clear()
 

@@ -209,6 +209,7 @@ def _side_tasks(state_key: str, state: GraphState, picked: str, ring_id: str | N
 def _on_click(state_key: str, component_key: str) -> None:
     if timing.enabled():
         st.session_state["_timing::click"] = timing.now()
+        timing.profile_start()
     _run_action(state_key, "toggle", clicked_node(component_key))
 
 

@@ -406,6 +406,19 @@ def _link_days(e: GEdge) -> tuple[str | None, str | None]:
     return _day(e.props.get("first_seen")), _day(e.props.get("last_seen"))
 
 
+def span_of(nodes: Iterable[GNode], edges: Iterable[GEdge]) -> tuple[str, str] | None:
+    """The first and last UTC day of anything dated among `nodes` (accounts' sign-up, first
+    and last exchange) and `edges` (first and last seen); None when nothing is dated."""
+    days = [d for n in nodes if n.kind == "Account" for d in _account_days(n)]
+    days += [d for e in edges for d in _link_days(e) if d]
+    return (min(days), max(days)) if days else None
+
+
+def merge_spans(*spans: tuple[str, str] | None) -> tuple[str, str] | None:
+    known = [s for s in spans if s is not None]
+    return (min(s[0] for s in known), max(s[1] for s in known)) if known else None
+
+
 # --------------------------------------------------------------------------- layout
 
 
@@ -682,15 +695,17 @@ class Expansion:
 @dataclass(frozen=True)
 class GraphTexts:
     """What every session draws the same for a graph: node (label, tooltip) and edge
-    (type, width, tooltip) by id."""
+    (type, width, tooltip) by id, and the graph's time span (span_of)."""
 
     nodes: dict[str, tuple[str, str]]
     edges: dict[str, tuple[str, float, str]]
+    span: tuple[str, str] | None = None
 
 
 def graph_texts(nodes: dict[str, GNode], edges: dict[str, GEdge]) -> GraphTexts:
     return GraphTexts({nid: (node_label(n), node_tooltip(n)) for nid, n in nodes.items()},
-                      {eid: (e.type, _edge_width(e), edge_tooltip(e)) for eid, e in edges.items()})
+                      {eid: (e.type, _edge_width(e), edge_tooltip(e)) for eid, e in edges.items()},
+                      span_of(nodes.values(), edges.values()))
 
 
 @dataclass
@@ -734,6 +749,9 @@ class GraphState:
     _texts: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
     #: version -> the graph's time span: computed once per change.
     _span: tuple[int, tuple[str, str] | None] | None = field(default=None, repr=False)
+    #: The base graph's time span ([span] once known): the base never loses a node or a link, so
+    #: the span after expansions is this merged with what the expansions added.
+    _base_span: list[tuple[str, str] | None] | None = field(default=None, repr=False)
     #: (version, window) -> (nodes, edges) active in the window: computed once per change.
     _in_window: tuple[Any, tuple[set[str], set[str]]] | None = field(default=None, repr=False)
 
@@ -750,6 +768,7 @@ class GraphState:
                     unlabelled=set() if labelled is None else set(nodes) - set(labelled))
         if texts is not None:
             state._texts, state._edge_items = dict(texts.nodes), dict(texts.edges)
+        state._base_span = [texts.span if texts is not None else span_of(state.nodes.values(), state.edges.values())]
         return state
 
     # -- expansion -----------------------------------------------------------------
@@ -833,17 +852,19 @@ class GraphState:
         for eid in exp.edges:
             self.edges.pop(eid, None)
             self._edge_items.pop(eid, None)
+        gone = set()
         for child in exp.nodes:
             if child in self.base_nodes or child not in self.nodes:
                 continue
             del self.nodes[child]
             self.positions.pop(child, None)
-            removed += 1
-            # edges another expansion drew to this node go with it
-            for eid in [eid for eid, e in self.edges.items() if child in (e.source, e.target)]:
-                del self.edges[eid]
+            gone.add(child)
             if self.selected == child:
                 self.selected = nid
+        removed += len(gone)
+        if gone:  # edges another expansion drew to these nodes go with them (one pass over the links)
+            for eid in [eid for eid, e in self.edges.items() if e.source in gone or e.target in gone]:
+                del self.edges[eid]
         self.version += 1
         return removed
 
@@ -908,9 +929,12 @@ class GraphState:
         last exchange; links' first and last seen), None when nothing is dated."""
         if self._span is not None and self._span[0] == self.version:
             return self._span[1]
-        days = [d for n in self.nodes.values() if n.kind == "Account" for d in _account_days(n)]
-        days += [d for e in self.edges.values() for d in _link_days(e) if d]
-        span = (min(days), max(days)) if days else None
+        if self._base_span is None:  # not made by from_graph: look at everything
+            span = span_of(self.nodes.values(), self.edges.values())
+        else:  # the base's span (shared by every session on a ring) and what expansions added
+            added = [self.nodes[nid] for exp in self.expansions.values() for nid in exp.nodes if nid in self.nodes]
+            links = [self.edges[eid] for exp in self.expansions.values() for eid in exp.edges if eid in self.edges]
+            span = merge_spans(self._base_span[0], span_of(added, links))
         self._span = (self.version, span)
         return span
 

@@ -12,6 +12,7 @@ import streamlit as st
 from ringscope.app import timing, ui
 
 _started = timing.now()
+timing.profile_start()
 
 # A local favicon: without one Streamlit uses the page's Material icon, which the browser
 # fetches from fonts.gstatic.com, and the app must not reach out.

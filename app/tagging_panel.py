@@ -151,12 +151,9 @@ def case_generation(ring_id: str) -> int:
 def case_membership(ring_id: str, summary: dict[str, Any]) -> dict[str, str]:
     """account_id -> "detected", "added" (by an investigator) or "removed" for every account
     the ring's case holds or held: how the ring graph marks accounts."""
-    frame = data.ring_members(ring_id, True, 0, max(500, int(summary["members"]) + int(summary["removed"])))
-    out: dict[str, str] = {}
-    for account_id, added_by, removed in zip(frame["account_id"], frame["added_by"], frame["removed"]):
-        out[str(account_id)] = ("removed" if bool(removed) else
-                                "detected" if (added_by or tagging.DETECT) == tagging.DETECT else "added")
-    return out
+    return {account_id: ("removed" if removed else
+                         "detected" if (added_by or tagging.DETECT) == tagging.DETECT else "added")
+            for account_id, added_by, removed in data.ring_case(ring_id)}
 
 
 def chosen_ids(frame: pd.DataFrame, rows: list[int]) -> list[str]:

@@ -590,3 +590,72 @@ def test_unlabelled_nodes_keep_their_name_in_the_tooltip_and_the_legend_names_ev
     assert quiet and all(n["title"] for n in quiet)
     assert {n["id"] for n in quiet} == set(nodes) - labelled
     assert {entry["kind"] for entry in vis["legend"]} >= {"Account", "PaymentInstrument", "Device", "IP", "PromptTemplate"}
+
+
+def test_the_time_span_after_expansions_is_the_span_of_everything_on_the_graph():
+    """Issue 14: a click used to recompute the time span over every node and link (70 ms of a
+    4,000-link ring's expand); it is the base's span (shared by the sessions on a ring) merged
+    with what expansions added. It must equal the span of everything on screen throughout."""
+    state = _dated_ring()
+    texts = graph_view.graph_texts(state.nodes, state.edges)
+    assert texts.span == ("2025-03-01", "2025-03-12")
+    shared = GraphState.from_graph("g2", state.nodes, state.edges, texts=texts)
+    late = _node("Account", "a-9", created_at="2025-04-02T10:00:00Z")
+    early_link = edge("USED_IP", "Account:a-9", "IP:10.0.0.1", {"first_seen": "2025-02-20T00:00Z"})
+
+    def fetch(kind, key, skip, limit, after="", link=""):
+        return ([late], [early_link], 1) if key == "10.0.0.1" else ([], [], 0)
+
+    def everything():
+        return graph_view.span_of(shared.nodes.values(), shared.edges.values())
+
+    assert shared.time_span() == everything() == ("2025-03-01", "2025-03-12")
+    shared.expand("IP:10.0.0.1", fetch)
+    assert shared.time_span() == everything() == ("2025-02-20", "2025-04-02")
+    shared.collapse("IP:10.0.0.1")
+    assert shared.time_span() == everything() == ("2025-03-01", "2025-03-12")
+
+
+def test_collapse_removes_every_link_to_the_nodes_it_removes_in_one_pass():
+    """The links another expansion drew to a removed node go with it (collapse now collects the
+    removed nodes first and reads the links once, not once per node)."""
+    state, fetch = _base(ip_accounts=60)
+    state.expand("IP:10.0.0.1", fetch)
+    state.expand("Account:acc-000", fetch)  # Device:dev-1 and its link
+    state.expand("Device:dev-1", fetch)  # acc-900, linked to dev-1
+    before = set(state.nodes)
+    removed = state.collapse("IP:10.0.0.1")
+    assert removed == len(before - set(state.nodes))
+    assert all(e.source in state.nodes and e.target in state.nodes for e in state.edges.values())
+
+
+def test_a_timed_run_records_its_wall_and_cpu_time_and_its_profile(tmp_path, monkeypatch):
+    """bench_concurrency tells the app's own work from waiting for a core by `cpu_ms` (the run's
+    thread), and sums the per-run profiles that RINGSCOPE_APP_PROFILE asks for (issue 14)."""
+    import json
+    import pstats
+    import time
+
+    from ringscope.app import timing
+
+    timings, profiles = tmp_path / "t.jsonl", tmp_path / "prof"
+    profiles.mkdir()
+    monkeypatch.setenv("RINGSCOPE_APP_TIMINGS", str(timings))
+    monkeypatch.setenv("RINGSCOPE_APP_PROFILE", str(profiles))
+    timing._target.cache_clear()
+    timing._profile_folder.cache_clear()
+    try:
+        started = timing.now()
+        timing.profile_start()
+        busy = time.thread_time() + 0.05
+        while time.thread_time() < busy:
+            pass
+        time.sleep(0.1)  # waiting: wall time, not CPU time
+        timing.record("expand", started, session="s")
+    finally:
+        timing._target.cache_clear()
+        timing._profile_folder.cache_clear()
+    row = json.loads(timings.read_text())
+    assert row["what"] == "expand" and row["ms"] >= 150 and 45 <= row["cpu_ms"] < row["ms"] - 80
+    (prof,) = profiles.glob("expand-*.prof")
+    assert pstats.Stats(str(prof)).total_tt < 0.1  # CPU time: the 0.1 s sleep is not in it

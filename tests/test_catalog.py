@@ -205,3 +205,24 @@ def test_the_catalog_is_read_as_package_data():
     folder = resources.files("ringscope.cypher")
     assert (folder / "schema" / "001_keys.cypher").is_file()
     assert get_query("instrument_fanout").path.read_text() == (folder / "detection" / "instrument_fanout.cypher").read_text()
+
+
+def test_largest_ring_without_parameters_names_the_ring_with_most_current_members(clean_db):
+    """The app benchmarks' stored query (it was inline text in both): removed members do not
+    count, ties go by ring_id, and a named ring gives its own count. Its empty default must be
+    the empty string (a default written '' bound the two-quote text and found no ring)."""
+    from ringscope import db
+
+    db.run_write("UNWIND range(1, 5) AS i CREATE (:Account {account_id: 'a-' + i})", settings=clean_db)
+    db.run_write(
+        "CREATE (big:Ring {ring_id: 'R-big'}), (tie:Ring {ring_id: 'R-a'}), (small:Ring {ring_id: 'R-small'}) "
+        "WITH big, tie, small MATCH (a:Account) "
+        "CREATE (big)-[:HAS_MEMBER {removed: a.account_id IN ['a-4', 'a-5']}]->(a) "
+        "FOREACH (_ IN CASE WHEN a.account_id IN ['a-1', 'a-2', 'a-3'] THEN [1] ELSE [] END | "
+        "  CREATE (tie)-[:HAS_MEMBER {removed: false}]->(a)) "
+        "FOREACH (_ IN CASE WHEN a.account_id = 'a-1' THEN [1] ELSE [] END | CREATE (small)-[:HAS_MEMBER]->(a))",
+        settings=clean_db)
+    assert get_query("largest_ring").bind({}) == {"ring_id": ""}
+    assert db.run("largest_ring", {}, mode=db.READ, settings=clean_db) == [{"ring_id": "R-a", "accounts": 3}]
+    assert db.run("largest_ring", {"ring_id": "R-small"}, mode=db.READ, settings=clean_db) == \
+        [{"ring_id": "R-small", "accounts": 1}]

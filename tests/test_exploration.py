@@ -48,7 +48,9 @@ def test_a_busy_identifier_pages_in_key_order_whichever_path_reads_it(clean_db):
     for skip in range(0, 24, 3):
         rows = _page(clean_db, "Device", "vm-image", skip, 3)
         assert all(row[3] == 20 for row in rows)  # total
-        assert all(row[0]["device_id"] == "vm-image" and row[1].type == "USED_DEVICE" for row in rows)
+        # the node itself on the first row only (neighbourhood v5): the driver decodes it once
+        assert all(row[0]["device_id"] == "vm-image" if i == 0 else row[0] is None for i, row in enumerate(rows))
+        assert all(row[1].type == "USED_DEVICE" and row[1].end_node["device_id"] == "vm-image" for row in rows)
         seen += [row[2]["account_id"] for row in rows]
     assert seen == sorted(SHARERS)
     one_page = [row[2]["account_id"] for row in _page(clean_db, "Device", "vm-image", 0, 50)]
@@ -316,3 +318,20 @@ def test_shortest_path_does_not_go_through_skipped_kinds_or_busy_identifiers(cle
     assert [r["hops"] for r in _path(clean_db, "p1", "p2", max_accounts=14)] == [2]
     assert [r["hops"] for r in _path(clean_db, "p1", "p2", skip_kinds=["Org"], max_accounts=13)] == [2]  # the domain
     assert _path(clean_db, "p1", "p4", skip_kinds=["Device", "EmailDomain"]) == []
+
+
+def test_the_node_comes_once_and_every_link_of_the_page_still_reaches_it(clean_db):
+    """neighbourhood v5 returns the expanded node on the first row only: repeated on every row,
+    its properties (an account's times and daily series) were decoded once per neighbour, most
+    of an expand's CPU under eight investigators (issue 14). The app's page is unchanged."""
+    from ringscope.app import data
+
+    _evidence_graph(clean_db)
+    query = get_query("neighbourhood")
+    _, rows = db.run_read_graph(query.cypher, query.bind({"kind": "Account", "key": "ev-1"}), settings=clean_db)
+    assert len(rows) == 16 and rows[0][0]["account_id"] == "ev-1" and all(row[0] is None for row in rows[1:])
+    assert all(row[1].start_node["account_id"] == "ev-1" for row in rows)  # the whole node, through the link
+    neighbours, links, total = data.neighbourhood("Account", "ev-1", 0, 50)
+    assert total == 16 and len(neighbours) == 16 and len(links) == 16
+    assert {e.source for e in links} == {"Account:ev-1"}
+    assert [n.key for n in neighbours][:4] == ["card-b", "card-a", "dev-a", "dev-b"]  # evidence first, as before

@@ -65,3 +65,37 @@ def test_the_integration_marker_is_set_in_one_place():
     mark = "mark." + "integration"  # spelt apart so that this file does not match itself
     marking = sorted(p.name for p in tests.glob("test_*.py") if mark in p.read_text(encoding="utf-8"))
     assert not marking, f"drop the integration marks (conftest.py sets them from the fixtures used): {marking}"
+
+
+#: Benchmarks that still hold Cypher text of their own (a synthetic world written and removed
+#: by the benchmark itself); every other benchmark reads through stored queries.
+INLINE_CYPHER_ALLOWED = {"benchmarks/bench_export.py"}
+#: A Cypher clause inside a Python string literal.
+INLINE_CYPHER = re.compile(r"""["'](?:[^"'\n]*\s)?(?:MATCH|MERGE|CREATE|UNWIND|OPTIONAL MATCH|CALL)\s*[\(\{]""")
+
+
+def test_the_benchmarks_read_through_stored_queries_not_inline_cypher():
+    """bench_app.py and bench_concurrency.py each held the same inline `largest_ring` text:
+    it is cypher/evaluation/largest_ring.cypher now, with its header, run by db.run."""
+    offenders = []
+    for path in sorted((PROJECT_ROOT / "benchmarks").glob("*.py")):
+        name = path.relative_to(PROJECT_ROOT).as_posix()
+        text = path.read_text(encoding="utf-8")
+        if name not in INLINE_CYPHER_ALLOWED and INLINE_CYPHER.search(text):
+            offenders.append(name)
+    assert not offenders, f"move this Cypher into a .cypher file with a header and run it by name: {offenders}"
+    stale = sorted(name for name in INLINE_CYPHER_ALLOWED
+                   if not INLINE_CYPHER.search((PROJECT_ROOT / name).read_text(encoding="utf-8")))
+    assert not stale, f"take these off INLINE_CYPHER_ALLOWED: {stale}"
+
+
+def test_the_chromium_arguments_are_declared_once():
+    """The browser tests and both app benchmarks launch Chromium with ringscope.app.headless.ARGS
+    (a module that imports nothing of Streamlit), not a copy each."""
+    needle = '"--disable' + '-gpu"'  # not spelled out here, or this file would count
+    copies = []
+    for folder in ("tests", "benchmarks", "app"):
+        for path in sorted((PROJECT_ROOT / folder).rglob("*.py")):
+            if needle in path.read_text(encoding="utf-8"):
+                copies.append(path.relative_to(PROJECT_ROOT).as_posix())
+    assert copies == ["app/headless.py"], copies
