@@ -7,9 +7,11 @@
         `ingest`, the product path (DuckDB validation + aggregation + the
         stage tables). Each runs in a fresh process; rows/s and peak RSS.
 
-    python benchmarks/bench_ingest.py worlds --worlds demo,medium[,incident] --yes
+    python benchmarks/bench_ingest.py worlds --worlds demo,medium[,incident] --yes [--warm]
         For each world (seed_data/demo, or generated with `ringscope seed` into
-        --cache): empty the configured database (--yes confirms), run
+        --cache): empty the configured database (--yes confirms; with --warm, load and
+        delete the demo world next, so the server's code is compiled as on a running
+        server), run
         `ingest_world` in a child process and report rows/s per stage, wall time,
         the child's peak RSS and the Neo4j store size; then, side by side, a naive
         row-at-a-time MERGE loader on a sample of raw exchanges, and
@@ -65,6 +67,34 @@ def _server_cpu(settings) -> float:
     except (OSError, TypeError):
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _server_threads_cpu(settings) -> dict[str, float]:
+    """CPU seconds of the local Neo4j process by kind of thread (from /proc/PID/task): the
+    Bolt workers running the queries, the garbage collector, the JIT compilers, the rest.
+    Empty when unknown. The JIT's share is a restarted server's warm-up (a running
+    production server has compiled its code already)."""
+    from ringscope.server import local
+
+    pid = local.read_pid(local.ServerPaths(settings.local.home)) if settings.uses_local_server else None
+    kinds = {"query workers (Bolt)": ("neo4j.BoltWorke", "neo4j.BoltNetwo"), "garbage collector": ("GC Thread", "G1 "),
+             "JIT compiler": ("C1 CompilerThre", "C2 CompilerThre")}
+    out: dict[str, float] = {}
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except (OSError, TypeError):
+        return out
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as fh:
+                text = fh.read()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        kind = next((k for k, prefixes in kinds.items() if name.startswith(prefixes)), "other")
+        out[kind] = out.get(kind, 0.0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
 
 
 def _children_cpu() -> float:
@@ -453,6 +483,20 @@ def _empty(settings) -> None:
     db.close_all()
 
 
+def _warm_up(settings, args) -> None:
+    """Load the demo world into the emptied database, then delete it without restarting the
+    server: the measured run then finds the JVM's compiled code in place, as a running
+    production server would (on a just-restarted server the JIT compilers took a third of
+    Neo4j's CPU over a medium load)."""
+    from queries import run_bench_write
+
+    t0 = time.perf_counter()
+    _child(["_ingest", str(ROOT / "seed_data" / "demo"), str(args.batch_size), "never", str(args.workers)])
+    while run_bench_write("ingest_bench_delete_some", {"limit": 10_000}, settings=settings)[0]["n"]:
+        pass
+    print(f"warm-up: the demo world loaded and deleted in {time.perf_counter() - t0:.0f}s (server not restarted)", flush=True)
+
+
 def cmd_worlds(args) -> None:
     if not args.yes:
         raise SystemExit("`worlds` empties the configured Neo4j database for each world: add --yes")
@@ -468,10 +512,13 @@ def cmd_worlds(args) -> None:
         world = _world_dir(name, cache)
         print(f"\n== {name}: {world}", flush=True)
         _empty(settings)
+        if args.warm:
+            _warm_up(settings, args)
         load0 = os.getloadavg()[0]
-        server0, client0 = _server_cpu(settings), _children_cpu()
+        server0, client0, threads0 = _server_cpu(settings), _children_cpu(), _server_threads_cpu(settings)
         data, rss, wall = _child(["_ingest", str(world), str(args.batch_size), args.bulk, str(args.workers)])
         server_s, client_s = _server_cpu(settings) - server0, _children_cpu() - client0
+        threads = {k: v - threads0.get(k, 0.0) for k, v in _server_threads_cpu(settings).items()}
         store = local.store_size_bytes(local.ServerPaths(settings.local.home)) if settings.uses_local_server else 0
         ex = data["exchanges_seconds"]
         ex_rows = data["exchanges_rows"]
@@ -494,6 +541,10 @@ def cmd_worlds(args) -> None:
         if server_s and not data["bulk"]:
             print(f"CPU over the whole run: Neo4j {server_s:.1f}s ({1e6 * server_s / max(data['rows_written'], 1):.0f} us per row "
                   f"written), ingest process {client_s:.1f}s (read, validate, aggregate and the Bolt client)")
+            if threads:
+                rows = max(data['rows_written'], 1)
+                print("  Neo4j CPU by thread: " + ", ".join(f"{k} {v:.1f}s ({1e6 * v / rows:.0f} us/row)"
+                                                         for k, v in sorted(threads.items(), key=lambda kv: -kv[1])))
         print(f"total wall {wall:.1f}s (job {data['wall']:.1f}s); ingest peak RSS {mb(rss)}; Neo4j store {mb(store)}", flush=True)
         naive = naive_loader(world, args.naive_sample, settings)
         print(f"naive row-at-a-time MERGE on {args.naive_sample:,} raw exchanges: {naive:,.0f} rows/s "
@@ -541,6 +592,8 @@ def main() -> None:
     w.add_argument("--no-import", action="store_true", help="skip the neo4j-admin import ceiling")
     w.add_argument("--cache", default="/tmp/ringscope-bench", help="where generated worlds and scratch stores go")
     w.add_argument("--yes", action="store_true", help="confirm: the configured database is emptied")
+    w.add_argument("--warm", action="store_true",
+                   help="before each measured load, load and delete the demo world (a warm server, as in production)")
     args = p.parse_args()
     {"engines": cmd_engines, "worlds": cmd_worlds}[args.cmd](args)
 

@@ -8,10 +8,10 @@
 //   locked only at the end; the SET reads the list under that lock, so no key is lost).
 // category: ingest
 // mode: write
-// version: 2
+// version: 3
 // param: sha = ""    -- sha256 of the source file: its (:IngestedFile) ledger entry must exist
 // param: batch = ""  -- batch key (stage:number); a key already on the ledger entry is skipped, so a re-run never adds twice
-// param: rows = []   -- the batch rows (see ingest/aggregate.py)
+// param: rows = []   -- the batch rows (see ingest/aggregate.py); `daily_days` are days since 1970-01-01
 //
 // In Neo4j Browser or cypher-shell, set the parameters first:
 // :param sha => ''
@@ -24,7 +24,7 @@ CALL () {
   MERGE (a:Account {account_id: row.account_id})
   WITH a, row,
        datetime({epochMillis: row.first_exchange}) AS fe, datetime({epochMillis: row.last_exchange}) AS le,
-       coalesce(a.daily_dates, []) + row.daily_dates AS ds,
+       coalesce(a.daily_dates, []) + [d IN row.daily_days | date(datetime.fromepochmillis(d * 86400000))] AS ds,
        coalesce(a.daily_counts, []) + row.daily_counts AS cs
   CALL (ds, cs) {
     UNWIND range(0, size(ds) - 1) AS k

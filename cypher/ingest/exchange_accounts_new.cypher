@@ -10,10 +10,10 @@
 //   Ledger: the batch key is checked first and recorded last, in the same transaction as the writes.
 // category: ingest
 // mode: write
-// version: 1
+// version: 2
 // param: sha = ""    -- sha256 of the source file: its (:IngestedFile) ledger entry must exist
 // param: batch = ""  -- batch key (stage:number); a key already on the ledger entry is skipped, so a re-run never adds twice
-// param: rows = []   -- the batch rows (see ingest/aggregate.py)
+// param: rows = []   -- the batch rows (see ingest/aggregate.py); `daily_days` are days since 1970-01-01
 //
 // In Neo4j Browser or cypher-shell, set the parameters first:
 // :param sha => ''
@@ -30,8 +30,8 @@ CALL () {
       a.first_exchange = datetime({epochMillis: row.first_exchange}),
       a.last_exchange = datetime({epochMillis: row.last_exchange}),
       a.hour_profile = row.hour_profile,
-      a.daily_dates = row.daily_dates,
+      a.daily_dates = [d IN row.daily_days | date(datetime.fromepochmillis(d * 86400000))],
       a.daily_counts = row.daily_counts,
-      a.active_days = size(row.daily_dates)
+      a.active_days = size(row.daily_days)
 }
 SET f.batches_done = f.batches_done + [$batch]

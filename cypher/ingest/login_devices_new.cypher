@@ -10,7 +10,7 @@
 //   Ledger: the batch key is checked first and recorded last, in the same transaction as the writes.
 // category: ingest
 // mode: write
-// version: 1
+// version: 2
 // param: sha = ""    -- sha256 of the source file: its (:IngestedFile) ledger entry must exist
 // param: batch = ""  -- batch key (stage:number); a key already on the ledger entry is skipped, so a re-run never adds twice
 // param: rows = []   -- the batch rows (see ingest/aggregate.py)
@@ -23,15 +23,16 @@ MATCH (f:IngestedFile {sha256: $sha})
 WHERE NOT $batch IN f.batches_done
 CALL () {
   UNWIND $rows AS row
-  WITH row, datetime({epochMillis: row.first_seen}) AS fs, datetime({epochMillis: row.last_seen}) AS ls,
-       CASE WHEN row.user_agent_seen IS NULL THEN null ELSE datetime({epochMillis: row.user_agent_seen}) END AS uas
+  WITH row, datetime.fromepochmillis(row.first_seen) AS fs, datetime.fromepochmillis(row.last_seen) AS ls,
+       CASE WHEN row.user_agent_seen IS NULL THEN null ELSE datetime.fromepochmillis(row.user_agent_seen) END AS uas
   MERGE (a:Account {account_id: row.account_id})
   MERGE (d:Device {device_id: row.device_id})
+  // a new device takes the row's values (what the CASEs below give on a node with none)
+  ON CREATE SET d.user_agent = row.user_agent, d.user_agent_seen = uas, d.last_seen = ls
   // the agent of the latest login that carried one (a tie goes to the row written last)
-  SET d.user_agent = CASE WHEN uas IS NOT NULL AND (d.user_agent_seen IS NULL OR uas >= d.user_agent_seen) THEN row.user_agent ELSE d.user_agent END,
+  ON MATCH SET d.user_agent = CASE WHEN uas IS NOT NULL AND (d.user_agent_seen IS NULL OR uas >= d.user_agent_seen) THEN row.user_agent ELSE d.user_agent END,
       d.user_agent_seen = CASE WHEN uas IS NOT NULL AND (d.user_agent_seen IS NULL OR uas >= d.user_agent_seen) THEN uas ELSE d.user_agent_seen END,
       d.last_seen = CASE WHEN d.last_seen IS NULL OR ls > d.last_seen THEN ls ELSE d.last_seen END
-  CREATE (a)-[r:USED_DEVICE]->(d)
-  SET r.logins = row.logins, r.first_seen = fs, r.last_seen = ls
+  CREATE (a)-[:USED_DEVICE {logins: row.logins, first_seen: fs, last_seen: ls}]->(d)
 }
 SET f.batches_done = f.batches_done + [$batch]

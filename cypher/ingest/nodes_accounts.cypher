@@ -3,15 +3,16 @@
 // description: The accounts of a batch of link rows (they exist: validation rejects links to
 //   unknown accounts; MERGE keeps a link from ever pointing nowhere).
 //   No ledger: merging a node and setting its attributes is idempotent. Each row is
-//   {key, ...}; the answer maps each key to its node's elementId, which the link
-//   queries then match by (ingest/load.py), cheaper than a second index lookup per link.
+//   {key, ...}; the answer is one row, each key with its node's elementId at the same
+//   position (two lists: the client decodes two lists, not a record per node), which the
+//   link queries then match by (ingest/load.py), cheaper than a second index lookup per link.
 // category: ingest
 // mode: write
-// version: 1
+// version: 2
 // param: rows = []   -- {key: ...} per distinct node of a batch, sorted by key
 //
 // In Neo4j Browser or cypher-shell, set the parameters first:
 // :param rows => []
 UNWIND $rows AS row
 MERGE (a:Account {account_id: row.key})
-RETURN row.key AS key, elementId(a) AS id
+RETURN collect(row.key) AS keys, collect(elementId(a)) AS ids
