@@ -38,7 +38,7 @@ from ringscope import db
 from ringscope.app import data, headless
 from ringscope.app.cli import streamlit_command
 from ringscope.app.graph_view import GraphState, graph_from_maps, ring_view_layout
-from ringscope.config import load_settings
+from ringscope.config import env_for_child, load_settings
 
 
 def largest_ring() -> str:
@@ -95,8 +95,10 @@ def browser_part(ring_id: str, params: dict, state: GraphState, rounds: int, por
         return
     from playwright.sync_api import sync_playwright
 
+    # the app reads the same .env as this script (it starts in the repository, which may
+    # hold another .env: the server part and the browser part then measured two servers)
     proc = subprocess.Popen(streamlit_command(port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            cwd=Path(__file__).resolve().parent.parent)
+                            cwd=Path(__file__).resolve().parent.parent, env=env_for_child())
     try:
         for _ in range(120):
             try:

@@ -46,7 +46,7 @@ from pathlib import Path
 from ringscope import db
 from ringscope.app import headless
 from ringscope.app.cli import streamlit_command
-from ringscope.config import load_settings
+from ringscope.config import env_for_child, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -249,7 +249,7 @@ def main() -> None:
     timings.touch()
     executable = (headless.CHROMIUM if nice is None
                   else headless.low_priority_executable(work, nice, args.browser_cpus))
-    env = dict(os.environ, RINGSCOPE_APP_TIMINGS=str(timings))
+    env = dict(env_for_child(), RINGSCOPE_APP_TIMINGS=str(timings))  # the app reads this script's .env
     profiles = work / "profiles"
     if args.profile:
         profiles.mkdir()

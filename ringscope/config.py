@@ -41,6 +41,16 @@ def _env_file_values(path: str, inode: int, mtime_ns: int, size: int) -> tuple[t
     return tuple((k, v) for k, v in dotenv_values(path).items() if v is not None)
 
 
+def env_for_child() -> dict[str, str]:
+    """This process's environment with RINGSCOPE_ENV_FILE naming the `.env` it reads, so a
+    child started in another directory (a benchmark's app) talks to the same server."""
+    env = dict(os.environ)
+    env_file = os.environ.get("RINGSCOPE_ENV_FILE") or find_dotenv(usecwd=True)
+    if env_file:
+        env["RINGSCOPE_ENV_FILE"] = str(Path(env_file).resolve())
+    return env
+
+
 def _env_layers() -> dict[str, str]:
     """`.env` values overlaid with the real environment (environment wins)."""
     values: dict[str, str] = {}

@@ -129,3 +129,25 @@ def test_the_env_file_is_parsed_once_per_version_of_it(env):
     assert load_settings().password == "second-value"
     monkeypatch.setenv("NEO4J_PASSWORD", "from-env")  # the environment is read every time
     assert load_settings().password == "from-env"
+
+
+def test_a_child_started_elsewhere_reads_this_processs_env_file(monkeypatch, tmp_path):
+    """Field report: bench_app started the app in the repository, whose .env named another
+    server than the bench's own; the browser part waited on an app that could not connect."""
+    import subprocess
+    import sys
+
+    from ringscope.config import env_for_child
+
+    here, there = tmp_path / "world", tmp_path / "repo"
+    here.mkdir()
+    there.mkdir()
+    (here / ".env").write_text("NEO4J_PASSWORD=the-bench-one\n")
+    (there / ".env").write_text("NEO4J_PASSWORD=another-one\n")
+    monkeypatch.delenv("RINGSCOPE_ENV_FILE", raising=False)
+    monkeypatch.delenv("NEO4J_PASSWORD", raising=False)
+    monkeypatch.chdir(here)
+    show = "from ringscope.config import load_settings; print(load_settings().password)"
+    child = subprocess.run([sys.executable, "-c", show], cwd=there, env=env_for_child(),
+                           capture_output=True, text=True, check=True)
+    assert child.stdout.strip() == "the-bench-one"
