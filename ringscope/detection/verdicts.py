@@ -33,6 +33,8 @@ from .groups import AccountIndex, Group
 #: mark kind -> the signal family whose group identifiers are that kind's keys
 FAMILY_OF_KIND = {"instrument": "instrument", "device": "device", "ip": "ip", "template": "template"}
 
+_KIND_OF_FAMILY = {f: k for k, f in FAMILY_OF_KIND.items()}
+
 #: the evidence a known-bad verdict adds to a group it reaches (one family's full worth)
 MARK_EVIDENCE = 1.0
 
@@ -58,7 +60,7 @@ class Verdicts:
         return out
 
     def _of(self, g: Group) -> tuple[str, str] | None:
-        kind = next((k for k, f in FAMILY_OF_KIND.items() if f == g.family), None)
+        kind = _KIND_OF_FAMILY.get(g.family)
         return None if kind is None else (kind, g.identifier)
 
     def is_known_good(self, g: Group) -> bool:
