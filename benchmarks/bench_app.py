@@ -33,12 +33,17 @@ import urllib.request
 from pathlib import Path
 
 import neo4j
+import streamlit.logger
 
-from ringscope import db
-from ringscope.app import data, headless
-from ringscope.app.cli import streamlit_command
-from ringscope.app.graph_view import GraphState, graph_from_maps, ring_view_layout
-from ringscope.config import env_for_child, load_settings
+# the app's cached functions are used here without a Streamlit server: each would warn
+# "No runtime found" at import, a page of warnings before --help
+streamlit.logger.set_log_level("error")
+
+from ringscope import db  # noqa: E402
+from ringscope.app import data, headless  # noqa: E402
+from ringscope.app.cli import streamlit_command  # noqa: E402
+from ringscope.app.graph_view import GraphState, graph_from_maps, ring_view_layout  # noqa: E402
+from ringscope.config import env_for_child, load_settings  # noqa: E402
 
 
 def largest_ring() -> str:
