@@ -2,7 +2,8 @@
 
 It runs detection without writing (`ringscope.detection.why`, the same function as the
 CLI) and keeps the result, shared by every session, until the graph's size, the
-latest detection run or a mark saved here changes (`detection_state.cypher`). On a
+latest detection run or a mark saved here changes (`detection_state.cypher`; a mark
+set from the CLI changes the relationship count too: every change adds its audit event). On a
 graph of more than MAX_ACCOUNTS accounts a run takes minutes and gigabytes, so the
 panel says to use the CLI instead of starting one from a page.
 """

@@ -571,6 +571,16 @@ def test_the_entity_view_says_why_an_account_is_or_is_not_in_a_ring(app, world):
     ids = [d.value for d in at.dataframe if "identifier" in d.value.columns]
     assert ids and {"pi-A1", "dev-A1"} <= set(ids[0]["identifier"])
     _no_raw_markup(at)
+    # a mark set from the CLI (not through this app) is seen: its audit event changes the
+    # relationship count, so the kept result is computed again
+    from ringscope import marks
+    marks.set_mark("account", "a-01", "known_good", "our red team", by=LOCAL, settings=world["settings"])
+    try:
+        at.button(key="why_button::a-01").click().run()
+        assert any(_plain(m.value).startswith(why_panel.VERDICT_TITLES["known_good"]) for m in at.info), \
+            [m.value for m in at.info]
+    finally:
+        marks.clear_mark("account", "a-01", "cleared after the test", by=LOCAL, settings=world["settings"])
     # a crowd account on the busy address alone: not in a ring, and the page says so
     at = _open(at, "entity", kind="Account", key="l-005")
     at.button(key="why_button::l-005").click().run()
