@@ -3,9 +3,9 @@
 It runs detection without writing (`ringscope.detection.why`, the same function as the
 CLI) and keeps the result, shared by every session, until the graph's size, the
 latest detection run or a mark saved here changes (`detection_state.cypher`; a mark
-set from the CLI changes the relationship count too: every change adds its audit event). On a
-graph of more than MAX_ACCOUNTS accounts a run takes minutes and gigabytes, so the
-panel says to use the CLI instead of starting one from a page.
+set from the CLI changes the relationship count too: every change adds its audit
+event). On a graph of more than MAX_ACCOUNTS accounts a run takes minutes and
+gigabytes, so the panel says to use the CLI instead of starting one from a page.
 """
 from __future__ import annotations
 
@@ -47,9 +47,10 @@ def _state() -> tuple:
             data.marks_generation())
 
 
-def explain_account(account_id: str) -> dict[str, Any]:
-    """`why.explain` for one account, on the shared result (computed when needed)."""
-    [item] = explain([account_id], _result(_state()))
+def explain_account(account_id: str, state: tuple | None = None) -> dict[str, Any]:
+    """`why.explain` for one account, on the shared result for `state` (the graph now
+    when not given; computed when needed)."""
+    [item] = explain([account_id], _result(state if state is not None else _state()))
     return item
 
 
@@ -70,7 +71,7 @@ def panel(account_id: str) -> None:
     if not st.session_state.get(asked):
         return
     with st.spinner("Running detection without writing..."):
-        item = explain_account(account_id)
+        item = explain_account(account_id, state)
     title = VERDICT_TITLES.get(item["verdict"], item["verdict"])
     (st.success if item["verdict"] in ("ring", "attached") else st.info)(ui.md(f"{title}: {item['reason']}"))
     rows = [{"signal": fam, "identifier": x.get("id", f"{x.get('more')} more"), "accounts": x.get("accounts")}

@@ -41,7 +41,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .groups import AccountIndex, Group
+from .groups import AccountIndex, Group, owner_of
 from .registry import ATTACHING_FAMILIES
 
 #: ring members that must use an identifier before it can bring others in: two is
@@ -61,9 +61,7 @@ def attach_owned(rings: Sequence[Any], groups: Sequence[Group], index: AccountIn
     those an investigator marked known-good, are never attached. Rings are returned
     in the same order; nothing else changes."""
     n = len(index)
-    ring_of = np.full(n, -1, dtype=np.int64)
-    for r, judged in enumerate(rings):
-        ring_of[judged.members] = r
+    ring_of = owner_of([j.members for j in rings], n)
     if exclude is not None:
         ring_of[exclude[:n]] = -2  # never attached, and not counted as inside
     # per attaching group, vectorised (a million-account world has ~10^6 of them): the

@@ -54,7 +54,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .groups import Group, component_labels
+from .groups import Group, component_labels, owner_of
 from .registry import FAMILIES, FREE, IDENTITY_FAMILIES, SCALE, WEIGHT, combine_of
 from .verdicts import MARK_EVIDENCE
 
@@ -177,9 +177,7 @@ def redundancy(candidates: Sequence[np.ndarray], groups: Sequence[Group], n_acco
     out: list[dict[str, dict[str, float]]] = [dict() for _ in candidates]
     if not candidates or not groups:
         return out
-    owner = np.full(n_accounts, -1, dtype=np.int64)
-    for r, members in enumerate(candidates):
-        owner[members] = r
+    owner = owner_of(candidates, n_accounts)
     groups = [g for g in groups if combine_of(g.family) != "context"]
     if not groups:
         return out
@@ -247,9 +245,7 @@ def member_ties(candidates: Sequence[np.ndarray], groups: "Sequence[Group] | _Gr
     flat = groups if isinstance(groups, _GroupTable) else _GroupTable.for_ties(groups)
     if not len(flat.acc) or not candidates:
         return tie
-    owner = np.full(n_accounts, -1, dtype=np.int64)
-    for r, members in enumerate(candidates):
-        owner[members] = r
+    owner = owner_of(candidates, n_accounts)
     own = owner[flat.acc]
     keep = own >= 0
     gid, acc, own = flat.gid[keep], flat.acc[keep], own[keep]
@@ -317,9 +313,7 @@ def group_ties(candidates: Sequence[np.ndarray], groups: "Sequence[Group] | _Gro
     out: dict[tuple[int, int], float] = {}
     if len(candidates) < 2:
         return out
-    owner = np.full(n_accounts, -1, dtype=np.int64)
-    for r, members in enumerate(candidates):
-        owner[members] = r
+    owner = owner_of(candidates, n_accounts)
     flat = groups if isinstance(groups, _GroupTable) else _GroupTable.for_identity(groups)
     best: dict[tuple[int, int, int], float] = {}
     if len(flat.acc):

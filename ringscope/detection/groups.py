@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -70,6 +70,15 @@ class Group:
     @property
     def size(self) -> int:
         return int(len(self.members))
+
+
+def owner_of(groups: Sequence[np.ndarray], n_accounts: int) -> np.ndarray:
+    """Per account index, the position in `groups` (disjoint arrays of account indices)
+    of the group holding it, or -1."""
+    owner = np.full(n_accounts, -1, dtype=np.int64)
+    for r, members in enumerate(groups):
+        owner[members] = r
+    return owner
 
 
 def component_labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -26,7 +26,7 @@ import igraph
 import numpy as np
 
 from .behaviour import COMPONENTS
-from .groups import component_labels
+from .groups import component_labels, owner_of
 from .links import FAMILIES, FAMILY_INDEX, AccountIndex, Group, PairTable
 from .evidence import BEHAVIOUR_ZERO, MIN_MEMBER_TIE, THRESHOLD, Evidence, assess, merge_networks, redundancy, trim
 from .registry import CONFIRMING_FAMILIES, SIGNAL_NAMES
@@ -362,9 +362,7 @@ def strongest_ties(candidates: Sequence[np.ndarray], links: StrongLinks, n_accou
     """Per account index: its strongest link to another member of its own candidate
     group, scaled so 1.5 (three families at half strength) counts as fully tied (0
     outside candidates). One pass over the links for every group at once."""
-    owner = np.full(n_accounts, -1, dtype=np.int64)
-    for r, members in enumerate(candidates):
-        owner[members] = r
+    owner = owner_of(candidates, n_accounts)
     best = np.zeros(n_accounts)
     if len(links.a):
         same = (owner[links.a] >= 0) & (owner[links.a] == owner[links.b])
@@ -383,9 +381,7 @@ def explain(
     params: RingParams,
 ) -> list[DetectedRing]:
     """Turn judged groups into `DetectedRing`s with per-signal evidence."""
-    ring_of = np.full(len(index), -1, dtype=np.int64)
-    for r, judged in enumerate(rings):
-        ring_of[judged.members] = r
+    ring_of = owner_of([j.members for j in rings], len(index))
     shared: dict[int, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for g in groups:
         owners = ring_of[g.members]

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..catalog import run_query
 from ..config import Settings
-from .groups import AccountIndex, Group
+from .groups import AccountIndex, Group, owner_of
 
 #: mark kind -> the signal family whose group identifiers are that kind's keys
 FAMILY_OF_KIND = {"instrument": "instrument", "device": "device", "ip": "ip", "template": "template"}
@@ -46,9 +46,6 @@ class Verdicts:
     bad: set[tuple[str, str]] = field(default_factory=set)
     good: set[tuple[str, str]] = field(default_factory=set)
     by: dict[tuple[str, str], str] = field(default_factory=dict)
-
-    def __bool__(self) -> bool:
-        return bool(self.bad or self.good)
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> "Verdicts":
@@ -84,9 +81,7 @@ class Verdicts:
         out: list[list[str]] = [[] for _ in candidates]
         if not self.bad or not candidates:
             return out
-        owner = np.full(len(index), -1, dtype=np.int64)
-        for r, members in enumerate(candidates):
-            owner[members] = r
+        owner = owner_of(candidates, len(index))
         for kind, key in sorted(self.bad):
             if kind == "account":
                 i = index.get(key)

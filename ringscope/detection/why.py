@@ -6,8 +6,8 @@ family, and whether the link is strong), its behaviour, and a verdict:
 
 - ``ring``        it is a member: the ring's evidence (`evidence.Evidence`) and its
                   own ties to the other members;
-- ``attached``    a member the ring's own card or device brought in after judging (`attach`): which identifier, and how many of its
-                  users are the ring's;
+- ``attached``    a member the ring's own card or device brought in after judging
+                  (`attach`): which identifier, and how many of its users are the ring's;
 - ``peeled``      its links reach a candidate group but it is tied to the members by
                   less than `min_member_tie` identifiers' worth;
 - ``group``       its group was judged and fell short of the threshold: the evidence
@@ -70,9 +70,8 @@ def explain(account_ids: Sequence[str], result) -> list[dict[str, Any]]:
             continue
         item["identifiers"] = _identifiers(i, result.groups)
         item["links"] = _links(i, result)
-        verdicts = getattr(result, "verdicts", None)
-        if verdicts is not None and ("account", acc) in verdicts.good:
-            who = verdicts.by.get(("account", acc)) or "an investigator"
+        if ("account", acc) in result.verdicts.good:
+            who = result.verdicts.by.get(("account", acc)) or "an investigator"
             item.update(verdict="known_good", reason=f"marked known-good by {who}: never a ring member")
             out.append(item)
             continue
