@@ -242,6 +242,41 @@ def test_a_shared_proxy_exit_alone_never_makes_a_strong_link():
     assert strong_mask(pairs, RingParams()).tolist() == [False, True, True]
 
 
+def test_addresses_shared_on_three_networks_link_accounts_without_template_mixes():
+    """Field report (matrix cell "standard without templates", F1 0.96 -> 0.77 once
+    addresses only confirmed): careful rings with a card and a device per account
+    and no templates to compare were tied by nothing else than the exits of three
+    proxy networks their accounts rotate through within a day, and 2-3 rings of 6
+    were lost each seed. Meeting on a third network is a shared route, not chance;
+    when both accounts send templates their mixes decide (six template-only rings
+    renting one pool must stay six)."""
+    from ringscope.detection.rings import strong_mask
+
+    def pairs(networks: int, templates: bool):
+        idx = AccountIndex()
+        a, b, c, d = idx.add(["a", "b", "c", "d"])
+        lb = LinkBuilder(idx, ip_window_s=86_400)
+        for k in range(networks):
+            lb.add(Group("ip", f"10.{k}.0.1", np.array([a, b]), 0.4, first_s=np.array([0, 60]),
+                         last_s=np.array([3600, 3600]), network=f"AS{k}"))
+        if templates:  # a and b each send their own private template; c and d another
+            lb.add(Group("template", "tpl-a", np.array([a, c]), 0.5, volume=np.array([40.0, 40.0])))
+            lb.add(Group("template", "tpl-b", np.array([b, d]), 0.5, volume=np.array([40.0, 40.0])))
+        t = lb.build()
+        k = int(np.flatnonzero((t.a == min(a, b)) & (t.b == max(a, b)))[0])
+        return t, k
+
+    t, k = pairs(3, templates=False)
+    assert t.networks[k] == 3 and t.mixed is None
+    assert strong_mask(t, RingParams())[k]
+    assert not strong_mask(t, RingParams(min_networks_alone=0))[k]  # the rule off: addresses only confirm
+    t, k = pairs(2, templates=False)
+    assert t.networks[k] == 2 and not strong_mask(t, RingParams())[k]  # two networks: still chance
+    t, k = pairs(3, templates=True)
+    assert t.mixed[k] and t.family("template")[k] == 0.0
+    assert not strong_mask(t, RingParams())[k]  # the mixes were compared and disagree
+
+
 def test_a_shared_e_mail_stem_alone_never_makes_a_strong_link():
     """Field report (incident world, 1M accounts): households of one surname met on
     numbered stems alone (harnold3@ and harnold7@gmail.com, link 0.43) and 44 groups

@@ -52,3 +52,7 @@ def test_a_link_from_addresses_alone_is_not_called_under_the_threshold():
     reason = _weak_reason(ip_only, 0.4)
     assert "under" not in reason and "ip alone" in reason and "only confirms" in reason
     assert "under the strong-link threshold 0.4" in _weak_reason({**ip_only, "total": 0.3}, 0.4)
+    # addresses alone do link accounts on 3 networks when no template mixes were compared: say so
+    on_one = _weak_reason({**ip_only, "networks": 1, "mixed": False}, 0.4, 3)
+    assert on_one.endswith("on 3 or more networks between accounts without template mixes to compare (this pair: 1 network(s))")
+    assert _weak_reason({**ip_only, "networks": 4, "mixed": True}, 0.4, 3).endswith("4 network(s), both send templates)")

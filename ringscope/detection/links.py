@@ -82,6 +82,12 @@ class PairTable:
     #: per pair: both accounts are members of one pure dense block (family ``lift``);
     #: None when no block proposed any pair
     in_block: np.ndarray | None = None
+    #: per pair: distinct networks (registry ``per_network`` families) the two share
+    #: an address in within the window, up to 255; None when no such family ran
+    networks: np.ndarray | None = None
+    #: per pair: both accounts send templates, so the template family has judged the
+    #: pair (its cosine, agreeing or not); None when no template data was seen
+    mixed: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(len(self.a))
@@ -148,6 +154,8 @@ class _FamilyAccumulator:
         self.subs: list[np.ndarray] = []
         self.vals: list[np.ndarray] = []
         self.size = 0
+        #: after `result`: (pair keys, distinct networks per pair) of a per-network family
+        self.network_counts: tuple[np.ndarray, np.ndarray] | None = None
 
     def add(self, keys: np.ndarray, weights: np.ndarray, sub: np.ndarray) -> None:
         self.keys.append(keys)
@@ -178,6 +186,7 @@ class _FamilyAccumulator:
             return np.empty(0, np.int64), np.empty(0)
         keys, vals = self.keys[0], self.vals[0]
         if self.per_network:
+            self.network_counts = _sum_per(keys, np.ones(len(keys)))
             keys, vals = _sum_per(keys, _log_miss(vals))
         return keys, 1.0 - np.exp(vals)
 
@@ -361,6 +370,20 @@ class LinkBuilder:
             scores[pos, FAMILY_INDEX[fam]] = w
         a = all_keys // _MODULUS
         b = all_keys % _MODULUS
+        networks = None
+        for acc in self._acc.values():
+            if acc.network_counts is not None and len(acc.network_counts[0]):
+                keys, counts = acc.network_counts
+                if networks is None:
+                    networks = np.zeros(len(all_keys), np.uint8)  # one byte a pair: counted up to 255
+                at = np.searchsorted(all_keys, keys)  # a family's keys are distinct
+                networks[at] = np.maximum(networks[at], np.minimum(counts, 255).astype(np.uint8))
+        mixed = None
+        if self._template_entries and len(a):
+            deg = self._mix_index()[4]
+            inside = (a < len(deg)) & (b < len(deg))
+            mixed = np.zeros(len(a), bool)
+            mixed[inside] = (deg[a[inside]] > 0) & (deg[b[inside]] > 0)
         lifted = np.zeros(len(a), bool)
         for fam in FAMILIES:
             if combine_of(fam) == "lift":
@@ -373,7 +396,7 @@ class LinkBuilder:
                 if combine_of(fam) == "cosine":
                     cos = self.template_cosine(a, b)
                     scores[:, FAMILY_INDEX[fam]] = np.where(lifted, cos, np.minimum(cos, self.template_cap))
-        return PairTable(a, b, scores, lifted if lifted.any() else None)
+        return PairTable(a, b, scores, lifted if lifted.any() else None, networks, mixed)
 
     def _mix_index(self) -> tuple:
         """Every (account, template) entry sorted by account then template, with the

@@ -112,7 +112,8 @@ class Signal:
     #: ("harnold3@", "harnold7@"; on a million accounts, households of one surname
     #: met on stems alone and 44 of them came back as rings), three people signing up
     #: on mail.ru within the hour (4 more). Such a family confirms a link another
-    #: family starts and never makes a strong link alone (`rings.strong_mask`); a
+    #: family starts and never makes a strong link alone (`rings.strong_mask`; one
+    #: exception, addresses on several networks: `RingParams.min_networks_alone`); a
     #: burst on a shared card or device has that card or device agreeing anyway
     confirms_only: bool = False
     #: an identifier of who the account is that a ring can *own*: when most of its

@@ -49,6 +49,14 @@ class RingParams:
     #: part of its set meet at a cosine of about the share they send (0.3-0.5), under
     #: `strong_link`, and the ring came apart into pieces too small to judge
     block_link: float = 0.25
+    #: shared addresses alone make a strong link when the two accounts met on exits of
+    #: this many distinct networks within the window and the template family cannot
+    #: judge them (one of them sends no templates). Two residents of one proxy pool meet
+    #: on one network by chance; meeting again on a second and a third network, each
+    #: within a day, is a route the two share: an operator rotating its accounts through
+    #: the same pools. When both send templates, their mixes decide instead (a pool that
+    #: separate rings rent together must not merge them). 0: never
+    min_networks_alone: int = 3
     #: families that must each score >= family_floor on a strong link (1: any)
     min_families: int = 1
     family_floor: float = 0.1
@@ -97,11 +105,17 @@ def strong_mask(pairs: PairTable, params: RingParams) -> np.ndarray:
     accounts on one exit of a busy proxy pool within a day is what separate rings
     renting the same pool (and residents living on its exits) meet on by chance, and
     two people of one surname on a numbered stem what households meet on; they
-    confirm a link that a card, device, burst or template mix (or each other) starts."""
+    confirm a link that a card, device, burst or template mix (or each other) starts.
+    One exception: addresses shared on `min_networks_alone` distinct networks, for a
+    pair the template family cannot judge (see RingParams), make a link alone."""
     agreeing = pairs.scores >= params.family_floor
     count = agreeing.sum(axis=1)
     confirming = [FAMILY_INDEX[f] for f in CONFIRMING_FAMILIES if f in FAMILY_INDEX]
     alone = (count == 1) & agreeing[:, confirming].any(axis=1) if confirming else np.zeros(len(count), bool)
+    if params.min_networks_alone and pairs.networks is not None and "ip" in FAMILY_INDEX:
+        unjudged = ~pairs.mixed if pairs.mixed is not None else np.ones(len(count), bool)
+        alone &= ~((pairs.networks >= params.min_networks_alone)
+                   & (pairs.family("ip") >= params.family_floor) & unjudged)
     strong = (pairs.total >= params.strong_link) & (count >= params.min_families) & ~alone
     if pairs.in_block is not None:
         strong |= pairs.in_block & (pairs.family("template") >= params.block_link)

@@ -120,22 +120,29 @@ def explain(account_ids: Sequence[str], result) -> list[dict[str, Any]]:
                     f"partners by {tie:.2f}, {'under' if tie < min_tie else 'not under'} the {min_tie} a member needs)"))
             elif item["links"]:
                 best = item["links"][0]
-                item.update(verdict="weak_links", reason=_weak_reason(best, strong))
+                item.update(verdict="weak_links", reason=_weak_reason(best, strong, params.min_networks_alone if params else 0))
             else:
                 item.update(verdict="no_links", reason="it shares identifiers, but with no account a signal pairs it with")
         out.append(item)
     return out
 
 
-def _weak_reason(best: dict[str, Any], strong: float) -> str:
+def _weak_reason(best: dict[str, Any], strong: float, min_networks: int = 0) -> str:
     """Why an account's strongest link is not strong: under the threshold, or made
-    by one confirming family alone (registry ``confirms_only``)."""
+    by one confirming family alone (registry ``confirms_only``; for addresses, on
+    fewer than `min_networks` networks or between two accounts whose template
+    mixes were compared: `rings.RingParams.min_networks_alone`)."""
     head = f"its strongest link ({best['total']:.2f}, to {best['account_id']}) "
     if best["total"] < strong:
         return head + f"is under the strong-link threshold {strong}"
     families = sorted(best["families"])
-    return head + (f"comes from {', '.join(families)} alone, which only confirms a link that a card, device, "
-                   "burst or template mix starts (strangers share addresses and name stems by chance)")
+    reason = head + (f"comes from {', '.join(families)} alone, which only confirms a link that a card, device, "
+                     "burst or template mix starts (strangers share addresses and name stems by chance)")
+    if min_networks and families == ["ip"]:
+        reason += (f"; addresses alone make a link on {min_networks} or more networks between accounts without "
+                   f"template mixes to compare (this pair: {best.get('networks', 0)} network(s)"
+                   f"{', both send templates' if best.get('mixed') else ''})")
+    return reason
 
 
 def _identifiers(i: int, groups) -> dict[str, list[dict[str, Any]]]:
@@ -169,8 +176,11 @@ def _links(i: int, result) -> list[dict[str, Any]]:
     total = scores.sum(axis=1)
     is_strong = _strong(result)[mask]
     order = np.argsort(-total)[:TOP_LINKS]
+    networks = pairs.networks[mask] if pairs.networks is not None else np.zeros(len(other), np.int32)
+    mixed = pairs.mixed[mask] if pairs.mixed is not None else np.zeros(len(other), bool)
     return [{"account_id": result.index.ids[int(other[k])], "total": round(float(total[k]), 3), "strong": bool(is_strong[k]),
-             "families": {f: round(float(v), 3) for f, v in zip(FAMILIES, scores[k]) if v > 0}} for k in order]
+             "families": {f: round(float(v), 3) for f, v in zip(FAMILIES, scores[k]) if v > 0},
+             "networks": int(networks[k]), "mixed": bool(mixed[k])} for k in order]
 
 
 def _tie(i: int, judged, result) -> float:
