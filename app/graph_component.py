@@ -217,9 +217,31 @@ function openMenu(inst, id, at) {
   if (first) first.focus({ preventScroll: true });
 }
 
+function registryOf() {
+  return (globalThis.__ringscope = globalThis.__ringscope ||
+          { networks: {}, drawn: {}, mounted: {}, clicked: {}, draws: {}, panels: {}, panelAsks: {} });
+}
+
+function askPanel(inst, data) {
+  // A click or a menu choice reran only the graph's fragment (graph_panel._drawing). Once its
+  // version is drawn and painted, ask for the enclosing fragment's run (the side panel, the
+  // captions, the filters) through the panel element (`render_panel_sync`), whose trigger
+  // belongs to that fragment.
+  if (!data.panel || data.panel === inst.panelAsked) return;
+  inst.panelAsked = data.panel;
+  const registry = registryOf();
+  const key = inst.key;
+  requestAnimationFrame(() => setTimeout(() => {
+    const ask = registry.panels[key];
+    if (!ask) return;
+    registry.panelAsks[key] = data.panel;   // (for the browser test and the benchmark)
+    ask('panel', { n: data.panel });
+  }, 0));
+}
+
 function mount(component) {
   const { data, parentElement, setTriggerValue } = component;
-  const registry = (globalThis.__ringscope = globalThis.__ringscope || { networks: {}, drawn: {}, mounted: {}, clicked: {}, draws: {} });
+  const registry = registryOf();
   let inst = instances.get(parentElement);
   if (!inst) {
     registry.mounted[data.key] = performance.now();
@@ -285,7 +307,10 @@ function mount(component) {
   registry.networks[data.key] = inst.network;
   inst.graphEl.style.height = `${data.height || 600}px`;
   drawLegend(inst.legendEl, data.legend, data.hint);
-  if (inst.graphId === data.graph_id && inst.seq === data.seq) return;   // nothing new
+  if (inst.graphId === data.graph_id && inst.seq === data.seq) {   // nothing new to draw
+    askPanel(inst, data);
+    return;
+  }
   if (data.mode !== 'full' && (inst.graphId !== data.graph_id || inst.seq !== data.base)) {
     // A delta for a version this instance does not hold (the page was drawn afresh, or a
     // version was skipped): ask the server for the whole graph once.
@@ -345,11 +370,19 @@ function mount(component) {
   inst.pending = { version: data.seq, started, applied: performance.now() };
   inst.network.redraw();
   if (inst.pending) inst.pending.redrawn = performance.now();
+  askPanel(inst, data);
 }
 
 export default function (component) {
   const { data, parentElement } = component;
   if (!data) return;
+  if (data.panel_for) {   // the panel element (render_panel_sync): draws nothing
+    const registry = registryOf();
+    registry.panels[data.panel_for] = component.setTriggerValue;
+    registry.panelDone = registry.panelDone || {};
+    registry.panelDone[data.panel_for] = data.done;
+    return;
+  }
   if (globalThis.vis && globalThis.vis.Network) {
     mount(component);
     return;
@@ -443,6 +476,32 @@ def _seq_key(key: str) -> str:
     return f"{key}::seq"
 
 
+def _panel_key(key: str) -> str:
+    return f"{key}::panel"
+
+
+def _panels_key(key: str) -> str:
+    return f"{key}::panels"
+
+
+def panel_after_this_run(key: str) -> None:
+    """Called by a click's or a menu choice's callback: once the browser has drawn this run's
+    version of component `key`, it asks for the enclosing fragment's run (render_panel_sync).
+    The requests are numbered (the component asks once per number)."""
+    n = st.session_state.get(_panels_key(key), 0) + 1
+    st.session_state[_panels_key(key)] = st.session_state[_panel_key(key)] = n
+
+
+def render_panel_sync(key: str) -> None:
+    """An element that draws nothing, in the fragment that holds the side panel, for the graph
+    component `key` (itself in a fragment of its own, graph_panel._drawing): when a click's version
+    is drawn, the graph's code calls this element's `panel` trigger, and the trigger reruns the
+    fragment this element belongs to."""
+    # `done`: the requests this run answers (the benchmark and the browser test wait for it)
+    _component()(key=f"{key}::panel_sync", data={"panel_for": key, "done": st.session_state.get(_panels_key(key), 0)},
+                 height="content", on_panel_change=lambda: None)
+
+
 def forget_sent(key: str) -> None:
     """The next draw of component `key` sends the whole graph (after a reset, or when the
     browser asks for it)."""
@@ -460,7 +519,8 @@ def render_graph(data: dict[str, Any], *, key: str, height: int = 620,
     payload, sent = wire(data, st.session_state.get(_sent_key(key)), seq)
     st.session_state[_sent_key(key)] = sent
     st.session_state[_seq_key(key)] = sent.seq
-    payload.update(key=key, height=height, hint=hint, lib=vis_url(), menu=menu or {})
+    payload.update(key=key, height=height, hint=hint, lib=vis_url(), menu=menu or {},
+                   panel=st.session_state.pop(_panel_key(key), 0))
     return _component()(key=key, data=payload, height="content",
                         on_node_click_change=on_click or (lambda: None),
                         on_node_menu_change=on_menu or (lambda: None),
