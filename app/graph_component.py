@@ -177,6 +177,25 @@ function applyDelta(inst, data) {
   if (added.length) inst.edges.add(added);
 }
 
+function hold(inst) {
+  // From a click until the server's answer is drawn, vis draws nothing: its own frame for the
+  // click (the node selected, not yet expanded: 4,000 links drawn once more) came before
+  // Streamlit sent the click (its send waits for a timer, which ran after that frame), so
+  // the click reached the server later. The answer's draw shows the selection with the
+  // expansion; without an answer the graph is drawn again after 1.5 s (release).
+  release(inst, false);
+  inst.network.body.emitter.emit('_blockRedraw');
+  inst.holding = setTimeout(() => release(inst, true), 1500);
+}
+
+function release(inst, redraw) {
+  if (inst.holding === null || inst.holding === undefined) return;
+  clearTimeout(inst.holding);
+  inst.holding = null;
+  inst.network.body.emitter.emit('_allowRedraw');
+  if (redraw) inst.network.redraw();
+}
+
 function closeMenu(inst) {
   inst.menuEl.hidden = true;
   inst.menuEl.replaceChildren();
@@ -285,6 +304,7 @@ function mount(component) {
       if (params.nodes && params.nodes.length) {
         registry.clicked[inst.key] = performance.now();
         inst.sent += 1;
+        hold(inst);
         inst.setTriggerValue('node_click', { node: String(params.nodes[0]), n: inst.sent });
       }
     });
@@ -308,6 +328,7 @@ function mount(component) {
   inst.graphEl.style.height = `${data.height || 600}px`;
   drawLegend(inst.legendEl, data.legend, data.hint);
   if (inst.graphId === data.graph_id && inst.seq === data.seq) {   // nothing new to draw
+    release(inst, true);
     askPanel(inst, data);
     return;
   }
@@ -316,11 +337,13 @@ function mount(component) {
     // version was skipped): ask the server for the whole graph once.
     inst.resyncs += 1;
     registry.resyncs = (registry.resyncs || 0) + 1;   // (for the browser test)
+    release(inst, true);
     inst.setTriggerValue('resync', { graph: data.graph_id, seq: data.seq, n: inst.resyncs });
     return;
   }
   const started = performance.now();
   inst.pending = null;
+  release(inst, false);   // (the draw below shows the answer to a click)
   // Every change to vis's data sets draws the whole canvas at once (with physics off, vis's
   // startSimulation emits a synchronous "_redraw"): a delta touching nodes and links drew 4,000
   // links four or five times before the final draw. Redraws are held back while the data sets
@@ -328,6 +351,16 @@ function mount(component) {
   // internals: tests/test_browser_app.py counts the draws), and the graph is drawn once below.
   const emitter = inst.network.body.emitter;
   const fresh = data.mode === 'full' && inst.graphId !== data.graph_id;
+  // Each data-set operation (nodes added, changed, removed; links added, removed) also makes vis
+  // re-derive its whole state (reconnect every link, clusters, visible indices, value ranges:
+  // "_dataChanged"), up to five times per delta on 4,000 links: those passes are held back too and
+  // run once, after the last operation (they rebuild from the data sets, whatever changed).
+  const emit = emitter.emit;
+  let dataChanged = false;
+  emitter.emit = function (name, ...rest) {
+    if (name === '_dataChanged') { dataChanged = true; return this; }
+    return emit.call(this, name, ...rest);
+  };
   emitter.emit('_blockRedraw');
   try {
     if (fresh) {
@@ -343,6 +376,8 @@ function mount(component) {
       applyDelta(inst, data);
     }
   } finally {
+    emitter.emit = emit;
+    if (dataChanged) emitter.emit('_dataChanged');
     emitter.emit('_allowRedraw');
   }
   if (fresh) {
