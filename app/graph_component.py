@@ -246,15 +246,20 @@ function askPanel(inst, data) {
   // version is drawn and painted, ask for the enclosing fragment's run (the side panel, the
   // captions, the filters) through the panel element (`render_panel_sync`), whose trigger
   // belongs to that fragment.
-  if (!data.panel || data.panel === inst.panelAsked) return;
-  inst.panelAsked = data.panel;
+  // A request the server sent with a version this instance could not apply (a resync follows)
+  // is kept and asked once the whole graph is drawn.
+  if (data.panel && data.panel > (inst.panelOwed || 0)) inst.panelOwed = data.panel;
+  if (!inst.panelOwed || inst.panelOwed === inst.panelAsked) return;
+  const n = (inst.panelAsked = inst.panelOwed);
   const registry = registryOf();
   const key = inst.key;
   requestAnimationFrame(() => setTimeout(() => {
     const ask = registry.panels[key];
     if (!ask) return;
-    registry.panelAsks[key] = data.panel;   // (for the browser test and the benchmark)
-    ask('panel', { n: data.panel });
+    registry.panelAsks[key] = n;   // (for the browser test and the benchmark)
+    registry.panelAskedAt = registry.panelAskedAt || {};
+    registry.panelAskedAt[key] = performance.now();
+    ask('panel', { n });
   }, 0));
 }
 
@@ -316,7 +321,8 @@ function mount(component) {
       graphEl.setAttribute('data-rs-nodes', String(inst.nodes.length));
       graphEl.setAttribute('data-rs-drawn-ms', String(ms));
       registry.drawn[inst.key] = { version: inst.pending.version, ms, nodes: inst.nodes.length, at: performance.now(),
-                                   applied: inst.pending.applied, redrawn: inst.pending.redrawn, started: inst.pending.started };
+                                   applied: inst.pending.applied, redrawn: inst.pending.redrawn, started: inst.pending.started,
+                                   mode: inst.pending.mode };
       inst.pending = null;
     });
   }
@@ -335,6 +341,7 @@ function mount(component) {
   if (data.mode !== 'full' && (inst.graphId !== data.graph_id || inst.seq !== data.base)) {
     // A delta for a version this instance does not hold (the page was drawn afresh, or a
     // version was skipped): ask the server for the whole graph once.
+    if (data.panel && data.panel > (inst.panelOwed || 0)) inst.panelOwed = data.panel;
     inst.resyncs += 1;
     registry.resyncs = (registry.resyncs || 0) + 1;   // (for the browser test)
     release(inst, true);
@@ -402,7 +409,7 @@ function mount(component) {
     emitter.emit('_allowRedraw');
   }
   inst.seq = data.seq;
-  inst.pending = { version: data.seq, started, applied: performance.now() };
+  inst.pending = { version: data.seq, started, applied: performance.now(), mode: data.mode };
   inst.network.redraw();
   if (inst.pending) inst.pending.redrawn = performance.now();
   askPanel(inst, data);

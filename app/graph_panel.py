@@ -81,11 +81,24 @@ def _run_action(state_key: str, action: str, nid: str | None) -> None:
     except (RingScopeError, ValueError, KeyError) as exc:
         st.session_state[_error_key(state_key)] = str(exc).splitlines()[0]
     if state.selected in state.nodes:
-        st.session_state[_pick_key(state_key)] = state.selected
+        _pick(state_key, state.selected)
 
 
 def _pick_key(state_key: str) -> str:
     return f"{state_key}::pick"
+
+
+def _picked_key(state_key: str) -> str:
+    return f"{state_key}::picked"
+
+
+def _pick(state_key: str, nid: str) -> None:
+    """Choose `nid` in the side panel's Node list at the panel's next run. Not the widget's own
+    key: a click on the graph reruns only the graph's fragment (`_drawing`), in which the Node
+    list is not drawn, so the browser still holds the list's old choice and sends it back with
+    the side panel's run, where it would win over a value set here; the panel's run applies
+    this one before it draws the list (`_graph_panel`)."""
+    st.session_state[_picked_key(state_key)] = nid
 
 
 def _task_key(state_key: str) -> str:
@@ -100,7 +113,7 @@ TASKS = ("open", "case", "mark")
 
 def _set_task(state_key: str, task: str, nid: str) -> None:
     st.session_state[_task_key(state_key)] = (task, nid)
-    st.session_state[_pick_key(state_key)] = nid
+    _pick(state_key, nid)
     state = st.session_state.get(state_key)
     if isinstance(state, GraphState):
         state.selected = nid
@@ -118,7 +131,7 @@ def _on_menu(state_key: str, component_key: str) -> None:
         return
     st.session_state.pop(_task_key(state_key), None)
     if action in ("expand", "collapse") or action.startswith("link:"):
-        st.session_state[_pick_key(state_key)] = nid
+        _pick(state_key, nid)
         _run_action(state_key, action, nid)
     elif action == "hide":
         _on_hide(state_key, nid, True)
@@ -325,7 +338,7 @@ def _on_find(state_key: str) -> None:
     nid, message = find_on_screen(state, st.session_state.get(_find_key(state_key), ""))
     st.session_state[_found_key(state_key)] = (nid is not None, message)
     if nid is not None:
-        st.session_state[_pick_key(state_key)] = nid
+        _pick(state_key, nid)
 
 
 def _on_hide(state_key: str, nid: str, hide: bool) -> None:
@@ -474,6 +487,9 @@ def _graph_panel(state_key: str, *, height: int, cypher: tuple[str, dict[str, An
             ui.error(error)
         ids = sorted(state.nodes, key=lambda nid: (state.nodes[nid].kind != "Account", nid))
         if ids:
+            wanted = st.session_state.pop(_picked_key(state_key), None)
+            if wanted in state.nodes:
+                st.session_state[_pick_key(state_key)] = wanted
             if st.session_state.get(_pick_key(state_key)) not in state.nodes:
                 st.session_state[_pick_key(state_key)] = state.selected if state.selected in state.nodes else ids[0]
             picked = st.selectbox("Node", ids, key=_pick_key(state_key),
