@@ -177,6 +177,25 @@ function applyDelta(inst, data) {
   if (added.length) inst.edges.add(added);
 }
 
+function hold(inst) {
+  // From a click until the server's answer is drawn, vis draws nothing: its own frame for the
+  // click (the node selected, not yet expanded: 4,000 links drawn once more) came before
+  // Streamlit sent the click (its send waits for a timer, which ran after that frame), so
+  // the click reached the server later. The answer's draw shows the selection with the
+  // expansion; without an answer the graph is drawn again after 1.5 s (release).
+  release(inst, false);
+  inst.network.body.emitter.emit('_blockRedraw');
+  inst.holding = setTimeout(() => release(inst, true), 1500);
+}
+
+function release(inst, redraw) {
+  if (inst.holding === null || inst.holding === undefined) return;
+  clearTimeout(inst.holding);
+  inst.holding = null;
+  inst.network.body.emitter.emit('_allowRedraw');
+  if (redraw) inst.network.redraw();
+}
+
 function closeMenu(inst) {
   inst.menuEl.hidden = true;
   inst.menuEl.replaceChildren();
@@ -217,9 +236,36 @@ function openMenu(inst, id, at) {
   if (first) first.focus({ preventScroll: true });
 }
 
+function registryOf() {
+  return (globalThis.__ringscope = globalThis.__ringscope ||
+          { networks: {}, drawn: {}, mounted: {}, clicked: {}, draws: {}, panels: {}, panelAsks: {} });
+}
+
+function askPanel(inst, data) {
+  // A click or a menu choice reran only the graph's fragment (graph_panel._drawing). Once its
+  // version is drawn and painted, ask for the enclosing fragment's run (the side panel, the
+  // captions, the filters) through the panel element (`render_panel_sync`), whose trigger
+  // belongs to that fragment.
+  // A request the server sent with a version this instance could not apply (a resync follows)
+  // is kept and asked once the whole graph is drawn.
+  if (data.panel && data.panel > (inst.panelOwed || 0)) inst.panelOwed = data.panel;
+  if (!inst.panelOwed || inst.panelOwed === inst.panelAsked) return;
+  const n = (inst.panelAsked = inst.panelOwed);
+  const registry = registryOf();
+  const key = inst.key;
+  requestAnimationFrame(() => setTimeout(() => {
+    const ask = registry.panels[key];
+    if (!ask) return;
+    registry.panelAsks[key] = n;   // (for the browser test and the benchmark)
+    registry.panelAskedAt = registry.panelAskedAt || {};
+    registry.panelAskedAt[key] = performance.now();
+    ask('panel', { n });
+  }, 0));
+}
+
 function mount(component) {
   const { data, parentElement, setTriggerValue } = component;
-  const registry = (globalThis.__ringscope = globalThis.__ringscope || { networks: {}, drawn: {}, mounted: {} });
+  const registry = registryOf();
   let inst = instances.get(parentElement);
   if (!inst) {
     registry.mounted[data.key] = performance.now();
@@ -261,17 +307,22 @@ function mount(component) {
     network.on('click', (params) => {
       if (!inst.menuEl.hidden) { closeMenu(inst); return; }   // a click that closes the menu expands nothing
       if (params.nodes && params.nodes.length) {
+        registry.clicked[inst.key] = performance.now();
         inst.sent += 1;
+        hold(inst);
         inst.setTriggerValue('node_click', { node: String(params.nodes[0]), n: inst.sent });
       }
     });
     network.on('afterDrawing', () => {
+      registry.draws[inst.key] = (registry.draws[inst.key] || 0) + 1;   // every draw (the browser test counts them)
       if (inst.pending === null) return;
       const ms = Math.round(performance.now() - inst.pending.started);
       graphEl.setAttribute('data-rs-version', String(inst.pending.version));
       graphEl.setAttribute('data-rs-nodes', String(inst.nodes.length));
       graphEl.setAttribute('data-rs-drawn-ms', String(ms));
-      registry.drawn[inst.key] = { version: inst.pending.version, ms, nodes: inst.nodes.length, at: performance.now() };
+      registry.drawn[inst.key] = { version: inst.pending.version, ms, nodes: inst.nodes.length, at: performance.now(),
+                                   applied: inst.pending.applied, redrawn: inst.pending.redrawn, started: inst.pending.started,
+                                   mode: inst.pending.mode };
       inst.pending = null;
     });
   }
@@ -282,52 +333,98 @@ function mount(component) {
   registry.networks[data.key] = inst.network;
   inst.graphEl.style.height = `${data.height || 600}px`;
   drawLegend(inst.legendEl, data.legend, data.hint);
-  if (inst.graphId === data.graph_id && inst.seq === data.seq) return;   // nothing new
+  if (inst.graphId === data.graph_id && inst.seq === data.seq) {   // nothing new to draw
+    release(inst, true);
+    askPanel(inst, data);
+    return;
+  }
   if (data.mode !== 'full' && (inst.graphId !== data.graph_id || inst.seq !== data.base)) {
     // A delta for a version this instance does not hold (the page was drawn afresh, or a
     // version was skipped): ask the server for the whole graph once.
+    if (data.panel && data.panel > (inst.panelOwed || 0)) inst.panelOwed = data.panel;
     inst.resyncs += 1;
     registry.resyncs = (registry.resyncs || 0) + 1;   // (for the browser test)
+    release(inst, true);
     inst.setTriggerValue('resync', { graph: data.graph_id, seq: data.seq, n: inst.resyncs });
     return;
   }
   const started = performance.now();
   inst.pending = null;
-  if (data.mode === 'full') {
-    if (inst.graphId !== data.graph_id) {
+  release(inst, false);   // (the draw below shows the answer to a click)
+  // Every change to vis's data sets draws the whole canvas at once (with physics off, vis's
+  // startSimulation emits a synchronous "_redraw"): a delta touching nodes and links drew 4,000
+  // links four or five times before the final draw. Redraws are held back while the data sets
+  // change (vis-network 9.1.2's own _blockRedraw / _allowRedraw events, the pinned build's
+  // internals: tests/test_browser_app.py counts the draws), and the graph is drawn once below.
+  const emitter = inst.network.body.emitter;
+  const fresh = data.mode === 'full' && inst.graphId !== data.graph_id;
+  // Each data-set operation (nodes added, changed, removed; links added, removed) also makes vis
+  // re-derive its whole state (reconnect every link, clusters, visible indices, value ranges:
+  // "_dataChanged"), up to five times per delta on 4,000 links: those passes are held back too and
+  // run once, after the last operation (they rebuild from the data sets, whatever changed).
+  const emit = emitter.emit;
+  let dataChanged = false;
+  emitter.emit = function (name, ...rest) {
+    if (name === '_dataChanged') { dataChanged = true; return this; }
+    return emit.call(this, name, ...rest);
+  };
+  emitter.emit('_blockRedraw');
+  try {
+    if (fresh) {
       inst.network.setOptions(data.options || {});
       inst.nodes.clear();
       inst.edges.clear();
       inst.sentNodes.clear();
       inst.sentEdges.clear();
       applyFull(inst, data);
-      inst.network.fit({ animation: false });
-      inst.graphId = data.graph_id;
-      inst.centred = null;
-    } else {
+    } else if (data.mode === 'full') {
       applyFull(inst, data);
+    } else {
+      applyDelta(inst, data);
     }
-  } else {
-    applyDelta(inst, data);
+  } finally {
+    emitter.emit = emit;
+    if (dataChanged) emitter.emit('_dataChanged');
+    emitter.emit('_allowRedraw');
   }
-  if (data.selected && inst.nodes.get(data.selected)) {
-    inst.network.selectNodes([data.selected]);
+  if (fresh) {
+    inst.network.redraw();   // fit needs the nodes' sizes, which a draw measures
+    inst.network.fit({ animation: false });
+    inst.graphId = data.graph_id;
+    inst.centred = null;
   }
-  // "Find on screen": centre on the node found, once per request (later versions leave the view alone).
-  if (data.centre && data.centre.n !== inst.centred && inst.nodes.get(data.centre.id)) {
-    inst.centred = data.centre.n;
-    inst.network.selectNodes([data.centre.id]);
-    inst.network.focus(data.centre.id, { scale: 1.4, animation: false });
-    inst.graphEl.setAttribute('data-rs-centred', String(data.centre.id));
+  emitter.emit('_blockRedraw');   // a selection or a focus would queue draws of their own
+  try {
+    if (data.selected && inst.nodes.get(data.selected)) {
+      inst.network.selectNodes([data.selected]);
+    }
+    // "Find on screen": centre on the node found, once per request (later versions leave the view alone).
+    if (data.centre && data.centre.n !== inst.centred && inst.nodes.get(data.centre.id)) {
+      inst.centred = data.centre.n;
+      inst.network.selectNodes([data.centre.id]);
+      inst.network.focus(data.centre.id, { scale: 1.4, animation: false });
+      inst.graphEl.setAttribute('data-rs-centred', String(data.centre.id));
+    }
+  } finally {
+    emitter.emit('_allowRedraw');
   }
   inst.seq = data.seq;
-  inst.pending = { version: data.seq, started };
+  inst.pending = { version: data.seq, started, applied: performance.now(), mode: data.mode };
   inst.network.redraw();
+  if (inst.pending) inst.pending.redrawn = performance.now();
+  askPanel(inst, data);
 }
 
 export default function (component) {
   const { data, parentElement } = component;
   if (!data) return;
+  if (data.panel_for) {   // the panel element (render_panel_sync): draws nothing
+    const registry = registryOf();
+    registry.panels[data.panel_for] = component.setTriggerValue;
+    registry.panelDone = registry.panelDone || {};
+    registry.panelDone[data.panel_for] = data.done;
+    return;
+  }
   if (globalThis.vis && globalThis.vis.Network) {
     mount(component);
     return;
@@ -421,6 +518,32 @@ def _seq_key(key: str) -> str:
     return f"{key}::seq"
 
 
+def _panel_key(key: str) -> str:
+    return f"{key}::panel"
+
+
+def _panels_key(key: str) -> str:
+    return f"{key}::panels"
+
+
+def panel_after_this_run(key: str) -> None:
+    """Called by a click's or a menu choice's callback: once the browser has drawn this run's
+    version of component `key`, it asks for the enclosing fragment's run (render_panel_sync).
+    The requests are numbered (the component asks once per number)."""
+    n = st.session_state.get(_panels_key(key), 0) + 1
+    st.session_state[_panels_key(key)] = st.session_state[_panel_key(key)] = n
+
+
+def render_panel_sync(key: str) -> None:
+    """An element that draws nothing, in the fragment that holds the side panel, for the graph
+    component `key` (itself in a fragment of its own, graph_panel._drawing): when a click's version
+    is drawn, the graph's code calls this element's `panel` trigger, and the trigger reruns the
+    fragment this element belongs to."""
+    # `done`: the requests this run answers (the benchmark and the browser test wait for it)
+    _component()(key=f"{key}::panel_sync", data={"panel_for": key, "done": st.session_state.get(_panels_key(key), 0)},
+                 height="content", on_panel_change=lambda: None)
+
+
 def forget_sent(key: str) -> None:
     """The next draw of component `key` sends the whole graph (after a reset, or when the
     browser asks for it)."""
@@ -438,7 +561,8 @@ def render_graph(data: dict[str, Any], *, key: str, height: int = 620,
     payload, sent = wire(data, st.session_state.get(_sent_key(key)), seq)
     st.session_state[_sent_key(key)] = sent
     st.session_state[_seq_key(key)] = sent.seq
-    payload.update(key=key, height=height, hint=hint, lib=vis_url(), menu=menu or {})
+    payload.update(key=key, height=height, hint=hint, lib=vis_url(), menu=menu or {},
+                   panel=st.session_state.pop(_panel_key(key), 0))
     return _component()(key=key, data=payload, height="content",
                         on_node_click_change=on_click or (lambda: None),
                         on_node_menu_change=on_menu or (lambda: None),

@@ -21,7 +21,7 @@ from ringscope import display, domain, tagging
 from ringscope.errors import RingScopeError
 
 from . import data, marks_panel, tagging_panel, timing, ui
-from .graph_component import clicked_node, menu_choice, render_graph
+from .graph_component import clicked_node, menu_choice, panel_after_this_run, render_graph, render_panel_sync
 from .graph_view import KINDS, PAGE_SIZE, GraphState, node_mark_id, parse_node_id
 
 HINT = ("Click a node to expand its neighbours; click it again to collapse them. Right-click a node for more "
@@ -81,11 +81,24 @@ def _run_action(state_key: str, action: str, nid: str | None) -> None:
     except (RingScopeError, ValueError, KeyError) as exc:
         st.session_state[_error_key(state_key)] = str(exc).splitlines()[0]
     if state.selected in state.nodes:
-        st.session_state[_pick_key(state_key)] = state.selected
+        _pick(state_key, state.selected)
 
 
 def _pick_key(state_key: str) -> str:
     return f"{state_key}::pick"
+
+
+def _picked_key(state_key: str) -> str:
+    return f"{state_key}::picked"
+
+
+def _pick(state_key: str, nid: str) -> None:
+    """Choose `nid` in the side panel's Node list at the panel's next run. Not the widget's own
+    key: a click on the graph reruns only the graph's fragment (`_drawing`), in which the Node
+    list is not drawn, so the browser still holds the list's old choice and sends it back with
+    the side panel's run, where it would win over a value set here; the panel's run applies
+    this one before it draws the list (`_graph_panel`)."""
+    st.session_state[_picked_key(state_key)] = nid
 
 
 def _task_key(state_key: str) -> str:
@@ -100,7 +113,7 @@ TASKS = ("open", "case", "mark")
 
 def _set_task(state_key: str, task: str, nid: str) -> None:
     st.session_state[_task_key(state_key)] = (task, nid)
-    st.session_state[_pick_key(state_key)] = nid
+    _pick(state_key, nid)
     state = st.session_state.get(state_key)
     if isinstance(state, GraphState):
         state.selected = nid
@@ -112,12 +125,13 @@ def _on_menu(state_key: str, component_key: str) -> None:
     mark: the side panel's task). Writes are checked where they happen (ringscope.tagging and
     ringscope.marks check the role), so a forged choice changes nothing a role may not."""
     nid, action = menu_choice(component_key)
+    panel_after_this_run(component_key)
     state = st.session_state.get(state_key)
     if not nid or not isinstance(state, GraphState) or nid not in state.nodes:
         return
     st.session_state.pop(_task_key(state_key), None)
     if action in ("expand", "collapse") or action.startswith("link:"):
-        st.session_state[_pick_key(state_key)] = nid
+        _pick(state_key, nid)
         _run_action(state_key, action, nid)
     elif action == "hide":
         _on_hide(state_key, nid, True)
@@ -210,6 +224,7 @@ def _on_click(state_key: str, component_key: str) -> None:
     if timing.enabled():
         st.session_state["_timing::click"] = timing.now()
         timing.profile_start()
+    panel_after_this_run(component_key)
     _run_action(state_key, "toggle", clicked_node(component_key))
 
 
@@ -323,7 +338,7 @@ def _on_find(state_key: str) -> None:
     nid, message = find_on_screen(state, st.session_state.get(_find_key(state_key), ""))
     st.session_state[_found_key(state_key)] = (nid is not None, message)
     if nid is not None:
-        st.session_state[_pick_key(state_key)] = nid
+        _pick(state_key, nid)
 
 
 def _on_hide(state_key: str, nid: str, hide: bool) -> None:
@@ -397,12 +412,37 @@ def graph_panel(state_key: str, *, height: int = 620, cypher: tuple[str, dict[st
                 with_time_slider: bool = False, ring_id: str | None = None) -> None:
     """Draw the GraphState stored at `state_key` (build it with get_state first); with
     `with_time_slider`, a range of days above it filters the graph to what was active then;
-    with `ring_id` (the ring view), accounts can be added to that ring's case from the graph."""
+    with `ring_id` (the ring view), accounts can be added to that ring's case from the graph.
+
+    Two fragments: this one (the controls, the graph, the side panel, the table) and, inside
+    it, `_drawing` (the graph alone). A click or a right-click menu choice on the graph reruns
+    only `_drawing`: the server sends the graph's delta and nothing else, so the browser draws
+    it without first re-rendering the side panel's widgets (which doubled the time from a click
+    to the graph drawn on the incident world). Once that version is drawn and painted, the
+    component asks for this fragment's run (`render_panel_sync`), which brings the side panel,
+    the captions, the kind filter and the time slider up to date; the graph it sends then is
+    "same" (nothing is drawn again)."""
+    _graph_panel(state_key, height=height, cypher=cypher, with_time_slider=with_time_slider, ring_id=ring_id)
+
+
+@st.fragment
+def _drawing(state_key: str, height: int, ring_id: str | None, out: dict[str, Any]) -> None:
+    """The graph alone (see graph_panel): marks of new nodes, the drawing data, the component.
+    `out` receives what was drawn (the enclosing run's captions read it)."""
     clicked = st.session_state.pop("_timing::click", None)
     try:
-        _graph_panel(state_key, height=height, cypher=cypher, with_time_slider=with_time_slider, ring_id=ring_id)
+        state = st.session_state.get(state_key)
+        if not isinstance(state, GraphState):
+            return
+        component_key = f"{state_key}::component"
+        draw_marks(state)
+        vis = state.vis_data()
+        out["vis"] = vis
+        render_graph(vis, key=component_key, height=height, hint=HINT,
+                     on_click=lambda: _on_click(state_key, component_key),
+                     menu=node_menu(state, ring_id), on_menu=lambda: _on_menu(state_key, component_key))
     finally:
-        if clicked is not None:  # benchmarks: a click's server time, callback to the end of this run
+        if clicked is not None:  # benchmarks: a click's server time, callback to the end of the graph's run
             timing.record("expand", clicked, session=timing.session())
 
 
@@ -413,7 +453,6 @@ def _graph_panel(state_key: str, *, height: int, cypher: tuple[str, dict[str, An
         st.info("Nothing to draw.")
         return
     component_key = f"{state_key}::component"
-    draw_marks(state)
     graph_col, side = st.columns([3, 1])
     with graph_col:
         if not state.nodes:
@@ -422,10 +461,9 @@ def _graph_panel(state_key: str, *, height: int, cypher: tuple[str, dict[str, An
             if with_time_slider:
                 time_slider(state_key, state)
             _filters(state_key, state)
-            vis = state.vis_data()
-            render_graph(vis, key=component_key, height=height, hint=HINT,
-                         on_click=lambda: _on_click(state_key, component_key),
-                         menu=node_menu(state, ring_id), on_menu=lambda: _on_menu(state_key, component_key))
+            drawing: dict[str, Any] = {}
+            _drawing(state_key, height, ring_id, drawing)
+            vis = drawing.get("vis") or state.vis_data()
             drawn, hidden = len(vis["nodes"]), len(state.hidden & set(state.nodes))
             if drawn < len(state.nodes):
                 c1, c2 = st.columns([3, 1], vertical_alignment="center")
@@ -449,6 +487,9 @@ def _graph_panel(state_key: str, *, height: int, cypher: tuple[str, dict[str, An
             ui.error(error)
         ids = sorted(state.nodes, key=lambda nid: (state.nodes[nid].kind != "Account", nid))
         if ids:
+            wanted = st.session_state.pop(_picked_key(state_key), None)
+            if wanted in state.nodes:
+                st.session_state[_pick_key(state_key)] = wanted
             if st.session_state.get(_pick_key(state_key)) not in state.nodes:
                 st.session_state[_pick_key(state_key)] = state.selected if state.selected in state.nodes else ids[0]
             picked = st.selectbox("Node", ids, key=_pick_key(state_key),
@@ -489,6 +530,8 @@ def _graph_panel(state_key: str, *, height: int, cypher: tuple[str, dict[str, An
             _side_tasks(state_key, state, picked, ring_id)
             with st.container(height=260, border=False):
                 st.markdown(_properties(state, picked))
+    with side:
+        render_panel_sync(component_key)   # draws nothing (see graph_panel); last, so it adds no gap between widgets
     # Built only on request: thousands of rows would be serialised again on every click.
     if st.toggle("Show the graph as a table", key=f"{state_key}::table"):
         st.dataframe(ui.table(pd.DataFrame(state.table())), hide_index=True, width="stretch")

@@ -23,10 +23,12 @@ Debian's chromium for the browser part (skipped with a message otherwise).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -101,9 +103,13 @@ def browser_part(ring_id: str, params: dict, state: GraphState, rounds: int, por
     from playwright.sync_api import sync_playwright
 
     # the app reads the same .env as this script (it starts in the repository, which may
-    # hold another .env: the server part and the browser part then measured two servers)
+    # hold another .env: the server part and the browser part then measured two servers);
+    # it writes its server timings (ringscope.app.timing) to a file of this run
+    timings = Path(tempfile.mkdtemp(prefix="bench-app-")) / "timings.jsonl"
+    env = env_for_child()
+    env["RINGSCOPE_APP_TIMINGS"] = str(timings)
     proc = subprocess.Popen(streamlit_command(port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            cwd=Path(__file__).resolve().parent.parent, env=env_for_child())
+                            cwd=Path(__file__).resolve().parent.parent, env=env)
     try:
         for _ in range(120):
             try:
@@ -123,6 +129,7 @@ def browser_part(ring_id: str, params: dict, state: GraphState, rounds: int, por
         hub = max((nid for nid in state.nodes if not nid.startswith("Account:")), key=lambda nid: degree.get(nid, 0))
 
         loads, draws, expand_account, expand_hub = [], [], [], []
+        split = {"to_data": [], "apply_draw": [], "panel": []}  # per click, in the browser's clock
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(headless.CHROMIUM), args=headless.ARGS)
             # One browser profile, as an investigator's: the first load fetches and compiles
@@ -154,7 +161,15 @@ def browser_part(ring_id: str, params: dict, state: GraphState, rounds: int, por
                         page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
                         page.wait_for_function("([k, v]) => globalThis.__ringscope.drawn[k].version > v", arg=[key, before])
                         bucket.append(time.perf_counter() - t)
+                        # the page at rest before the next click: the side panel's run that follows a
+                        # drawn click (graph_component.render_panel_sync) has answered, nothing runs
+                        page.wait_for_function("(k) => { const r = globalThis.__ringscope; return r.panelAsks[k] !== undefined"
+                                               " && r.panelDone && r.panelDone[k] >= r.panelAsks[k]; }", arg=key)
+                        split["panel"].append(time.perf_counter() - t)
                         page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]")
+                        got = page.evaluate("(k) => ({d: globalThis.__ringscope.drawn[k], c: globalThis.__ringscope.clicked[k]})", key)
+                        split["to_data"].append((got["d"]["started"] - got["c"]) / 1000.0)
+                        split["apply_draw"].append((got["d"]["at"] - got["d"]["started"]) / 1000.0)
                 page.close()
             browser.close()
         print(f"browser render, cold browser cache:  navigation start -> graph drawn {loads[0] * 1000:7.1f} ms")
@@ -162,6 +177,16 @@ def browser_part(ring_id: str, params: dict, state: GraphState, rounds: int, por
         print(f"  of which vis-network draw in the component:          {fmt(draws[1:])}")
         print(f"expand round trip, click an account -> drawn:      {fmt(expand_account)}   target <= 500 ms")
         print(f"expand round trip, click {hub[:24]:<24} -> drawn: {fmt(expand_hub)}   target <= 500 ms")
+        print(f"expand, both kinds, click -> drawn:                  {fmt(expand_account + expand_hub)}   "
+              "target (issue 14) p95 <= 300 ms")
+        server = [json.loads(line)["ms"] / 1000.0 for line in timings.read_text().splitlines()
+                  if json.loads(line)["what"] == "expand"] if timings.exists() else []
+        print("where a click's time goes (every click above):")
+        print(f"  server: the click's callback to the end of the graph's run: {fmt(server)}")
+        print(f"  browser: click handler -> the answer reaches the component:  {fmt(split['to_data'])}")
+        print("    (the send, the server's run, the transfer, Streamlit's frontend)")
+        print(f"  browser: the answer applied to vis and drawn:               {fmt(split['apply_draw'])}")
+        print(f"  click -> the side panel's run done (after the draw):        {fmt(split['panel'])}")
     finally:
         proc.terminate()
         proc.wait(timeout=20)

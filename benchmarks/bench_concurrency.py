@@ -131,6 +131,10 @@ async def investigator(browser, url: str, key: str, who: int, views: int, clicks
             await page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
             await page.wait_for_function("([k, v]) => globalThis.__ringscope.drawn[k].version > v", arg=[key, before])
             out["expand_client"].append((time.perf_counter() - started) * 1000)
+            # at rest before the next click: the side panel's run that follows a drawn click
+            # (graph_component.render_panel_sync) has answered too (as in bench_app.py)
+            await page.wait_for_function("(k) => { const r = globalThis.__ringscope; return r.panelAsks[k] !== undefined"
+                                         " && r.panelDone && r.panelDone[k] >= r.panelAsks[k]; }", arg=key)
             await page.wait_for_selector(idle)
             out["click_bytes"].append(received["ws"])
     await context.close()

@@ -186,6 +186,9 @@ def test_vis_network_is_a_static_file_of_the_app_and_pyvis_s_own_build():
     assert "@copyright" not in graph_component._JS and len(graph_component._JS) < 30_000  # the library is not inlined
     command = streamlit_command(8501)
     assert command[command.index("--server.enableStaticServing") + 1] == "true"
+    # issue 14: no full garbage collection after every run (it held the interpreter ~70 ms
+    # between a click's run and the sending of its graph delta on the incident world)
+    assert command[command.index("--runner.postScriptGC") + 1] == "false"
 
 
 def _vis(state: GraphState) -> dict:

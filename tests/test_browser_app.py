@@ -8,6 +8,7 @@ go to tests/artifacts/ (git-ignored).
 """
 from __future__ import annotations
 
+import math
 import os
 import socket
 import subprocess
@@ -234,6 +235,72 @@ def test_investigator_opens_a_ring_expands_a_node_and_tags_it(app_url, page, wor
     assert page.dialogs == [], f"a script from the data ran: {page.dialogs}"
     assert page.external_requests == [], f"the app reached outside this machine: {page.external_requests}"
 
+
+
+def settle(pg) -> None:
+    """Two animation frames: whatever vis-network had queued is drawn."""
+    pg.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def wait_panel(pg, key: str) -> None:
+    """The side panel's run that follows a drawn click (graph_component.render_panel_sync) is done."""
+    pg.wait_for_function("(k) => { const r = globalThis.__ringscope; return r.panelAsks[k] !== undefined"
+                         " && r.panelDone && r.panelDone[k] >= r.panelAsks[k]; }", arg=key)
+    wait_idle(pg)
+
+
+def test_a_click_is_drawn_as_a_delta_once_and_the_side_panel_follows(app_url, page, world):  # noqa: F811
+    """Issue 14 (expand p95 <= 300 ms end to end): a click reruns only the graph's fragment
+    (graph_panel._drawing); the component applies the answer as a delta to the vis network it
+    already holds (the same network, physics off, every node on screen where it was, the new ones
+    round the clicked node), draws it exactly once (vis drew 4,000 links once per data-set change
+    and once for the click's own selection frame), and only then asks for the side panel's run,
+    which draws nothing again. A collapse is the same path backwards."""
+    page.goto(f"{app_url}/ring?ring=ring-a")
+    page.get_by_role("heading", name="Ring ring-a").wait_for()
+    wait_idle(page)
+    key = "ring-graph::ring-a::250::2::50::component"
+    first = wait_drawn(page, key)
+    assert first["mode"] == "full" and first["nodes"] == 14
+    page.evaluate("(k) => { globalThis.__ringscope.networks[k].__probe = 'the first network'; }", key)
+    positions = "(k) => globalThis.__ringscope.networks[k].getPositions()"
+    before = page.evaluate(positions, key)
+    count = "(k) => globalThis.__ringscope.draws[k]"
+
+    x, y = node_point(page, key, "Account:a-08")
+    page.mouse.move(x, y)  # vis draws the hover now, not during the click
+    settle(page)
+    draws = page.evaluate(count, key)
+    page.mouse.click(x, y)
+    expanded = wait_drawn(page, key, first["version"])
+    assert expanded["mode"] == "delta" and expanded["nodes"] == 15
+    page.get_by_text("5 of 5 neighbours shown").wait_for()  # the side panel follows the click...
+    wait_panel(page, key)
+    r = page.evaluate("(k) => ({asked: globalThis.__ringscope.panelAskedAt[k], probe: globalThis.__ringscope.networks[k].__probe,"
+                      " physics: globalThis.__ringscope.networks[k].physics.options.enabled})", key)
+    assert r["asked"] >= expanded["at"]  # ...after the graph was drawn
+    settle(page)
+    assert page.evaluate(count, key) == draws + 1  # one draw: the answer's (the panel's run drew nothing)
+    assert r["probe"] == "the first network" and r["physics"] is False
+    after = page.evaluate(positions, key)
+    assert {nid: after[nid] for nid in before} == before  # nothing on screen moved
+    new, centre = after[f"IP:{SUPERNODE_IP}"], after["Account:a-08"]
+    assert 0 < math.hypot(new["x"] - centre["x"], new["y"] - centre["y"]) < 300  # placed round a-08
+    assert page.evaluate("([k, id]) => globalThis.__ringscope.networks[k].getSelectedNodes()",
+                         [key, "Account:a-08"]) == ["Account:a-08"]
+
+    # collapse: a delta that takes the IP away, one draw, nothing else moves
+    settle(page)
+    draws = page.evaluate(count, key)
+    page.mouse.click(x, y)
+    collapsed = wait_drawn(page, key, expanded["version"])
+    assert collapsed["mode"] == "delta" and collapsed["nodes"] == 14
+    wait_panel(page, key)
+    settle(page)
+    assert page.evaluate(count, key) == draws + 1
+    assert page.evaluate(positions, key) == before
+    page.get_by_role("button", name="Expand", exact=True).wait_for()  # the side panel offers to expand it again
+    assert page.dialogs == [] and page.external_requests == []
 
 
 def test_marks_find_on_screen_and_collapse_are_drawn_by_the_component(app_url, page, world):  # noqa: F811
