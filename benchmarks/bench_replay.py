@@ -22,10 +22,13 @@ stale) and found again;
 
 and for accounts labelled with --returning-role (operators back with fresh accounts),
 how many were alerted before their 100th exchange; and how many alerts named a
-legitimate account. Figures, not a test.
+legitimate account. Figures, not a test. `--without-operators` replays the same world
+with every labelled ring account's rows left out: the legitimate population alone, on
+which every alert is a false alarm.
 
     python benchmarks/bench_replay.py seed_data/demo --yes            # EMPTIES the configured database
     python benchmarks/bench_replay.py /tmp/medium --last-day 2025-03-20 --json out/replay.json --yes
+    python benchmarks/bench_replay.py /tmp/rw --without-operators --yes   # the control: no alert expected
 """
 from __future__ import annotations
 
@@ -60,16 +63,20 @@ class Slices:
     legit: set[str] = field(default_factory=set)
 
 
-def slice_world(world: Path, out: Path, *, last_day: dt.date | None = None) -> Slices:
+def slice_world(world: Path, out: Path, *, last_day: dt.date | None = None,
+                without_operators: bool = False) -> Slices:
     """Write `<kind>_<day>.<ext>` files into `out`, one set per replayed day
-    (`seed_data.daily.split_daily`), and read the labels."""
-    days, con, found = split_daily(world, out, last_day=last_day)
+    (`seed_data.daily.split_daily`), and read the labels. `without_operators`: no row of
+    a labelled ring account is delivered, and `rings` stays empty."""
+    days, con, found = split_daily(world, out, last_day=last_day, without_operators=without_operators)
     for path in found["ip_intel"]:
         shutil.copy(path, out / ("ip_intel" + "".join(path.suffixes)))
     slices = Slices(days=days, out=out)
     if found["labels"]:
         for account_id, ring_id, role in con.execute(
                 "SELECT account_id, nullif(trim(CAST(ring_id AS VARCHAR)), ''), CAST(role AS VARCHAR) FROM src_labels").fetchall():
+            if ring_id and without_operators:
+                continue
             slices.roles[account_id] = role or ""
             if ring_id:
                 slices.rings.setdefault(ring_id, set()).add(account_id)
@@ -160,6 +167,9 @@ def main() -> None:
     parser.add_argument("--enforce", action="store_true",
                         help="act as an investigator: the day a labelled ring is flagged, confirm the detected ring "
                              "and export it (so recidivism and actioned-account alerts can fire)")
+    parser.add_argument("--without-operators", action="store_true",
+                        help="leave out every row of a labelled ring account: the same legitimate population "
+                             "alone, on which no alert should name anyone")
     parser.add_argument("--keep", type=Path, help="keep the sliced daily files in this folder")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args()
@@ -172,7 +182,7 @@ def main() -> None:
     inbox = work / "inbox"
     inbox.mkdir()
     t0 = time.perf_counter()
-    slices = slice_world(args.world, daily, last_day=args.last_day)
+    slices = slice_world(args.world, daily, last_day=args.last_day, without_operators=args.without_operators)
     slice_s = time.perf_counter() - t0
     con = slices.con  # type: ignore[attr-defined]
     schema.reset(settings)

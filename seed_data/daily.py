@@ -8,6 +8,10 @@ normally), and no row arrives before its account; everything before the first da
 arrives with day 1 (the initial export). ip_intel and labels are not time-sliced (the
 caller copies them). `ringscope seed --daily` writes its world this way, and
 `benchmarks/bench_replay.py` replays any world (whole or daily) through it.
+
+`without_operators=True` leaves out every row of an account that `labels` puts in a
+ring: the same legitimate population with its operators removed, the control on which
+a daily cycle must raise no alert (issue 16).
 """
 from __future__ import annotations
 
@@ -45,18 +49,29 @@ def reader(paths: list[Path]) -> str:
 
 
 def split_daily(world: Path, out: Path, *, last_day: dt.date | None = None,
-                con: duckdb.DuckDBPyConnection | None = None) -> tuple[list[dt.date], duckdb.DuckDBPyConnection, dict]:
+                con: duckdb.DuckDBPyConnection | None = None,
+                without_operators: bool = False) -> tuple[list[dt.date], duckdb.DuckDBPyConnection, dict]:
     """Write `<kind>_<day>.<ext>` files into `out`, one set per day; returns the days, the
     DuckDB connection (views `src_<kind>` over the source files, table `account_day`) and
-    the source files found per kind (ip_intel and labels included)."""
+    the source files found per kind (ip_intel and labels included). With
+    `without_operators`, the `src_<kind>` views of the four time-sliced kinds hold no row
+    of a labelled ring account (SystemExit when the world has no labels file)."""
     con = con or duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     found = {kind: find_files(world, kind) for kind in (*TIME_COLUMN, "ip_intel", "labels")}
     if not found["exchanges"] or not found["accounts"]:
         raise SystemExit(f"{world}: needs accounts and exchanges files")
+    if without_operators and not found["labels"]:
+        raise SystemExit(f"{world}: --without-operators needs labels.csv (which accounts are operators)")
+    keep = ""
+    if without_operators:
+        con.execute(f"CREATE TABLE operator_accounts AS SELECT DISTINCT CAST(account_id AS VARCHAR) AS account_id "
+                    f"FROM {reader(found['labels'])} WHERE nullif(trim(CAST(ring_id AS VARCHAR)), '') IS NOT NULL")
+        keep = " WHERE CAST(account_id AS VARCHAR) NOT IN (SELECT account_id FROM operator_accounts)"
     for kind, paths in found.items():
         if paths:
-            con.execute(f"CREATE VIEW src_{kind} AS SELECT * FROM {reader(paths)}")
+            where = keep if kind in TIME_COLUMN else ""
+            con.execute(f"CREATE VIEW src_{kind} AS SELECT * FROM {reader(paths)}{where}")
     # day 1 is the first exchange day
     first, last = con.execute("SELECT min(CAST(ts AS TIMESTAMPTZ))::DATE, max(CAST(ts AS TIMESTAMPTZ))::DATE FROM src_exchanges").fetchone()
     last = min(last, last_day) if last_day else last

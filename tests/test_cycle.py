@@ -266,3 +266,24 @@ def test_the_replay_benchmark_cuts_a_world_into_days_without_losing_a_row(tmp_pa
         f"JOIN read_csv('{out}/accounts_*.csv', all_varchar=true, filename=true) a USING (account_id) "
         f"WHERE a.filename > e.filename.replace('exchanges_', 'accounts_')").fetchall()[0][0]
     assert late == 0
+
+
+def test_the_replay_benchmark_without_operators_delivers_every_legitimate_row_and_no_operator_row(tmp_path):
+    """`bench_replay.py --without-operators`: the control world is the same people alone."""
+    import importlib.util
+
+    import duckdb
+
+    spec = importlib.util.spec_from_file_location("bench_replay", Path(__file__).parent.parent / "benchmarks" / "bench_replay.py")
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules["bench_replay"] = bench
+    spec.loader.exec_module(bench)
+    out = tmp_path / "daily"
+    slices = bench.slice_world(WORLD, out, without_operators=True)
+    assert slices.rings == {} and slices.legit == PEOPLE
+    operators = RING_A | GROWN | RETURNING
+    for kind in ("exchanges", "logins", "accounts", "payment_instruments"):
+        src = duckdb.sql(f"SELECT account_id FROM read_csv('{WORLD}/{kind}_*.csv', all_varchar=true)").fetchall()
+        cut = duckdb.sql(f"SELECT account_id FROM read_csv('{out}/{kind}_*.csv', all_varchar=true)").fetchall()
+        assert not {a for (a,) in cut} & operators, kind
+        assert len(cut) == sum(1 for (a,) in src if a not in operators) > 0, kind
