@@ -377,3 +377,34 @@ def test_investigators_marks_feed_detection(clean_db):
     [why] = explain(["op3"], cleared)
     assert why["verdict"] == "known_good" and "lead" in why["reason"]
     assert cleared.stats["marks"] == {"known_bad": 1, "known_good": 2, "accounts_cleared": 1}
+
+
+def test_a_declared_orgs_own_templates_are_not_systematic_behaviour(clean_db):
+    """Field report: replaying `ringscope seed --preset demo --seed 3 --accounts 8000 --days
+    28` without its operators, a company of six employees and three service accounts was a
+    ring on days 5-7 (9 legitimate accounts in a new_ring alert): on a few days of data two
+    employees working mostly on the company's internal templates counted as script-like,
+    five script-like accounts were more than an org's own automation, and the org's
+    identifiers counted. Templates only one declared org's accounts send are the org's
+    workflow, not a systematic set: they add nothing to `systematic`. A ring's private
+    set still does, and a front org made of the ring is still a ring on the rest of its
+    behaviour."""
+    w = World()
+    add_population(w)
+    operator_ring(w, OPERATOR)
+    front_ring(w, FRONT)
+    staff = [f"pilot{i}" for i in range(9)]
+    for i, a in enumerate(staff):
+        service = i < 3
+        w.account(a, email=f"{a}@pilot-works.com", org_id="org-pilot", use=usage(**(SCRIPT if service else PERSON)))
+        w.card(a, "pilot-corporate-card")
+        w.ip(a, "99.7.7.1", kind="corporate", asn=65601)
+        for t in range(4):
+            w.template(a, f"pilot-internal-{t}", 1000 if service else 3, output_per_exchange=700)
+    w.write(clean_db)
+    result = detect(clean_db, write=False, progress=None)
+    systematic = {a: parts["systematic"] for a, (_score, parts) in result.behaviour.items()}
+    assert {systematic[a] for a in staff} == {0.0}
+    assert min(systematic[a] for a in OPERATOR) > 0.5
+    assert {systematic[a] for a in FRONT} == {0.0}
+    assert sorted(sorted(r.members) for r in result.rings) == [sorted(FRONT), sorted(OPERATOR)]

@@ -475,11 +475,21 @@ class LinkBuilder:
             lo = hi
         return out
 
-    def template_share(self, n_accounts: int, min_mean_volume: float = 0.0) -> np.ndarray:
+    def template_share(self, n_accounts: int, min_mean_volume: float = 0.0,
+                       org_of: np.ndarray | None = None) -> np.ndarray:
         """Exchanges each account sent on shared templates whose senders average at
-        least `min_mean_volume` exchanges on them (heavily sent: for behaviour)."""
+        least `min_mean_volume` exchanges on them (heavily sent: for behaviour), shape
+        (n_accounts,). With `org_of` (per account index, a declared org's code, -1 for
+        none), a template whose every sender declares one org is left out: a company's
+        internal templates are its own workflow, as the org rule reads every identifier
+        its accounts share only among themselves (`evidence.org_explained`)."""
         out = np.zeros(n_accounts)
-        for members, volume, _w in self._template_entries:
-            if len(volume) and float(np.mean(volume)) >= min_mean_volume:
-                np.add.at(out, members, volume)
+        for (members, volume, _w), accounts in zip(self._template_entries, self._template_accounts):
+            if not len(volume) or float(np.mean(volume)) < min_mean_volume:
+                continue
+            if org_of is not None and accounts <= len(members):
+                orgs = org_of[members]
+                if orgs[0] >= 0 and bool(np.all(orgs == orgs[0])):
+                    continue
+            np.add.at(out, members, volume)
         return out

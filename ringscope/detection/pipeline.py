@@ -145,7 +145,8 @@ def detect(
             org_accounts[row["org_id"]] = row["accounts"]
         extra = sorted({a for accs in org_accounts.values() for a in accs} - set(profiles))
         profiles.update(_profiles(extra, settings, progress))
-    share = builder.template_share(len(index), float(signals.params["heavy_template_exchanges_per_account"]))
+    share = builder.template_share(len(index), float(signals.params["heavy_template_exchanges_per_account"]),
+                                   org_of=org_index)
     systematic = {a: float(share[index.get(a)]) for a in profiles if index.get(a) is not None}
     behaviour = score_accounts(profiles.values(), Baseline.from_stats(stats), systematic)
     lap("profiling")
