@@ -69,6 +69,14 @@ def test_cli_values_take_the_type_of_the_default(tmp_path):
     assert coerce_cli_value(q, "kinds", '["vpn"]') == ["vpn"]
 
 
+def test_a_quoted_cli_value_of_a_required_parameter_is_the_text_inside_the_quotes(tmp_path):
+    # `--param`'s help offers JSON "text"; the quotes must not become part of the id
+    q = parse_file(write(tmp_path, GOOD))
+    assert coerce_cli_value(q, "account_id", '"acc_1"') == "acc_1"
+    assert coerce_cli_value(q, "account_id", '"00123"') == "00123"
+    assert coerce_cli_value(q, "account_id", "00123") == "00123"
+
+
 def test_param_lines_are_valid_browser_commands(tmp_path):
     q = parse_file(write(tmp_path, GOOD))
     lines = q.param_lines({"account_id": "it's"})
