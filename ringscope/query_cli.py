@@ -116,7 +116,11 @@ def emit_rows(rows: list[dict[str, Any]], fmt: str) -> None:
         for row in rows:
             writer.writerow([_cell(row.get(k)) for k in keys])
         return
-    cells = [[_cell(row.get(k)) for k in keys] for row in rows]
+    from .display import terminal
+
+    # a terminal table shows data from the graph inert (bidi controls, escape sequences);
+    # csv and json keep it exact
+    cells = [[terminal(_cell(row.get(k))) for k in keys] for row in rows]
     widths = [min(60, max(len(k), *(len(c[i]) for c in cells))) for i, k in enumerate(keys)]
     click.echo("  ".join(k.ljust(w) for k, w in zip(keys, widths)))
     click.echo("  ".join("-" * w for w in widths))
