@@ -151,3 +151,21 @@ def test_a_child_started_elsewhere_reads_this_processs_env_file(monkeypatch, tmp
     child = subprocess.run([sys.executable, "-c", show], cwd=there, env=env_for_child(),
                            capture_output=True, text=True, check=True)
     assert child.stdout.strip() == "the-bench-one"
+
+
+def test_the_private_test_server_takes_its_ports_from_dotenv(env):
+    """README, Configuration: RINGSCOPE_TEST_BOLT_PORT / _HTTP_PORT / _HOME may sit in `.env`
+    like every other variable; the tests used to read them from the environment only and
+    went for port 17687 (someone else's server on a shared machine) regardless."""
+    from conftest import _test_env
+
+    monkeypatch, dotenv = env
+    for key in ("RINGSCOPE_TEST_NEO4J_URI", "RINGSCOPE_TEST_BOLT_PORT", "RINGSCOPE_TEST_HTTP_PORT", "RINGSCOPE_TEST_HOME"):
+        monkeypatch.delenv(key, raising=False)
+    dotenv.write_text("RINGSCOPE_TEST_BOLT_PORT=29687\nRINGSCOPE_TEST_HTTP_PORT=29474\nRINGSCOPE_TEST_HOME=/tmp/rs-test\n")
+    values, start_local = _test_env()
+    assert start_local
+    assert values["RINGSCOPE_BOLT_PORT"] == "29687" and values["NEO4J_URI"] == "bolt://127.0.0.1:29687"
+    assert values["RINGSCOPE_HTTP_PORT"] == "29474" and values["RINGSCOPE_HOME"] == "/tmp/rs-test"
+    monkeypatch.setenv("RINGSCOPE_TEST_BOLT_PORT", "29688")  # the environment still wins
+    assert _test_env()[0]["RINGSCOPE_BOLT_PORT"] == "29688"
