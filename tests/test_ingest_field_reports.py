@@ -6,6 +6,7 @@ into a live Neo4j and pins the values the graph must hold.
 from __future__ import annotations
 
 import gzip
+import io
 import shutil
 from datetime import datetime, timezone
 
@@ -288,3 +289,27 @@ def test_identifiers_keep_one_canonical_form(clean_db, tmp_path):
     assert devices == [{"d": "dev-1"}]  # a NBSP-only device id is a missing one
     assert summary.file("logins.csv").ignored_columns == ["session_color"]
     assert "columns ignored (not in the contract): logins.csv: session_color" in summary.table()
+
+
+def test_file_names_from_the_world_are_shown_inert_on_the_terminal(clean_db, tmp_path):
+    """A file name is the exporter's (or an attacker's) text: in the summary table, the
+    ignored-file line and the progress lines an escape sequence or a direction override in it
+    must not recolour or reorder the terminal."""
+    from click.testing import CliRunner
+
+    from ringscope.cli import cli
+    from ringscope.progress import ProgressBars
+
+    hostile = "\x1b[2J\x1b[31mX\u202e"
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "accounts.csv").write_text("account_id,created_at\nacc-1,2025-03-01T00:00:00Z\n")
+    (world / f"logins_{hostile}.csv").write_text("account_id,ts,ip\nacc-1,2025-03-01T00:00:00Z,1.2.3.4\nacc-1,bad,1.2.3.4\n")
+    (world / f"notes{hostile}.txt").write_text("x")
+    result = CliRunner().invoke(cli, ["ingest", str(world), "--rejects-dir", str(tmp_path / "rej")], color=True)
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\u202e" not in result.output
+    assert "logins_\\x1b[2J\\x1b[31mX\\u202e.csv" in result.output  # still tells which file
+    lines = io.StringIO()
+    ProgressBars(stream=lines, interactive=False)(1, 2, f"logins_{hostile}.csv: read")
+    assert "\x1b" not in lines.getvalue() and "\u202e" not in lines.getvalue()
