@@ -210,6 +210,16 @@ def marks_on(kind: str, key: str, *, settings: Settings | None = None) -> list[M
     return [_mark(r) for r in rows]
 
 
+def in_graph(kind: str, key: str, *, settings: Settings | None = None) -> bool:
+    """Whether the account or identifier is a node of the graph (an e-mail address is not a
+    node: it always exists, as for set_mark)."""
+    kind = normalize_kind(kind)
+    if kind == "email":
+        return True
+    params = {"kind": KINDS[kind].label, "key": _key(kind, key), "max_rings": 0, "max_walk": 0}
+    return bool(run_query("entity_lookup", params, settings=settings))
+
+
 def mark_of(kind: str, key: str, *, settings: Settings | None = None) -> Mark | None:
     """The mark in force on the entity itself (one index lookup), None when it has none."""
     kind = normalize_kind(kind)

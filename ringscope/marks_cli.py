@@ -67,6 +67,9 @@ def mark(kind: str | None, key: str | None, verdict: str | None, reason: str | N
         _echo(f"{shown}: {before} -> {after}" if change.changed else f"{shown}: unchanged ({after})")
         return
     on = marks.marks_on(kind, key, settings=settings)
+    if not on and not marks.in_graph(kind, key, settings=settings):
+        raise marks.MarkError(f"no {MARK_KINDS[marks.normalize_kind(kind)].lower()} {display.terminal(key)!r} "
+                              "in the graph: search for it first")
     if not on:
         _echo("no mark on it" + (" or on what it uses" if marks.normalize_kind(kind) == "account" else ""))
     for m in on:

@@ -203,3 +203,16 @@ def test_marks_by_id_looks_up_many_entities_at_once_and_leaves_out_cleared_ones(
     assert {k: m.verdict for k, m in found.items()} == {"device:dev-1": "known_bad", "account:a2": "known_good"}
     assert found["device:dev-1"].reason == "VM image" and found["device:dev-1"].by == "alice"
     assert marks.marks_by_id([], settings=graph) == {}
+
+
+def test_cli_showing_marks_of_an_entity_not_in_the_graph_says_so(graph):
+    """`ringscope mark account TYPO` answered "no mark on it or on what it uses", exit 0, as
+    if the account existed; setting a mark on it is refused, and showing should be too."""
+    typo = invoke("mark", "account", "acc-typo")
+    assert typo.exit_code == 1 and isinstance(typo.exception, marks.MarkError)
+    assert "no account 'acc-typo' in the graph" in str(typo.exception)
+    assert invoke("mark", "device", "no-such-device").exit_code == 1
+    unmarked = invoke("mark", "device", "dev-1")  # in the graph, unmarked: fine as before
+    assert unmarked.exit_code == 0 and unmarked.output.strip() == "no mark on it"
+    address = invoke("mark", "email", "nobody@example.com")  # an address always exists
+    assert address.exit_code == 0 and address.output.strip() == "no mark on it"
