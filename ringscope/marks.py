@@ -142,6 +142,14 @@ def _key(kind: str, key: str) -> str:
         if found is None:
             raise MarkError(f"{display.neutral(text)!r} is not an e-mail {'address' if kind == 'email' else 'domain'}")
         text = found
+    if kind == "ip":
+        # as ingest keys it: IPv6 compressed lower case, an IPv4-mapped address as its IPv4
+        from .ingest.ipintel import normalise
+
+        found = normalise(text)
+        if found is None:
+            raise MarkError(f"{display.neutral(text)!r} is not an IP address")
+        text = found
     return text
 
 

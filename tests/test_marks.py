@@ -216,3 +216,16 @@ def test_cli_showing_marks_of_an_entity_not_in_the_graph_says_so(graph):
     assert unmarked.exit_code == 0 and unmarked.output.strip() == "no mark on it"
     address = invoke("mark", "email", "nobody@example.com")  # an address always exists
     assert address.exit_code == 0 and address.output.strip() == "no mark on it"
+
+
+def test_an_ip_is_marked_by_the_address_ingest_keys_it_by(graph):
+    """`mark ip` took the text as typed: `::ffff:203.0.113.7` (the same client seen by a
+    dual-stack server) or an upper-case IPv6 was "not in the graph", although ingest stores
+    both as the one node it names (README, Ingest: IPs)."""
+    db.run_write("CREATE (:IP {address: '2001:db8::1', accounts: 0})", settings=graph)
+    change = marks.set_mark("ip", "::FFFF:CB00:7107", "known-bad", "proxy exit", by=person("alice"), settings=graph)
+    assert change.mark_id == "ip:203.0.113.7"
+    assert marks.set_mark("ip", "2001:DB8:0::1", "known-bad", "proxy exit", by=person("alice"),
+                          settings=graph).mark_id == "ip:2001:db8::1"
+    with pytest.raises(MarkError, match="is not an IP address"):
+        marks.set_mark("ip", "010.1.2.3", "known-bad", "x", by=person("alice"), settings=graph)
