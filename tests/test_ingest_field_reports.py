@@ -313,3 +313,19 @@ def test_file_names_from_the_world_are_shown_inert_on_the_terminal(clean_db, tmp
     lines = io.StringIO()
     ProgressBars(stream=lines, interactive=False)(1, 2, f"logins_{hostile}.csv: read")
     assert "\x1b" not in lines.getvalue() and "\u202e" not in lines.getvalue()
+
+
+def test_a_non_utf8_byte_in_a_data_row_is_not_blamed_on_the_header(clean_db, tmp_path):
+    """A Latin-1 `é` in the first data row was reported as "cannot read the CSV header"
+    (the text reader decodes a whole block): the header was fine. The refusal must name the
+    data, and a header that really is not UTF-8 still says so."""
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "accounts.csv").write_bytes(b"account_id,created_at,display_name\nacc-1,2025-03-01T00:00:00Z,Ren\xe9e\n")
+    with pytest.raises(RingScopeError) as refused:
+        run(world, clean_db, tmp_path)
+    assert "header" not in str(refused.value) and "invalid UTF8" in str(refused.value)
+    (world / "accounts.csv").write_bytes(b"account_id,created_at,n\xe9\nacc-1,2025-03-01T00:00:00Z,1\n")
+    with pytest.raises(RingScopeError, match="cannot read the CSV header"):
+        run(world, clean_db, tmp_path, "again")
+    assert db.run_read("MATCH (n:Account|IngestedFile) RETURN count(n) AS n", settings=clean_db)[0]["n"] == 0
