@@ -162,6 +162,10 @@ def ingest_world(
                 summary.totals_refreshed = "touched"
             load.totals_refreshed(settings)
             summary.stage_seconds["finalise"] += time.perf_counter() - t0
+    except duckdb.OutOfMemoryException:
+        raise RingScopeError(
+            f"the aggregation engine ran out of memory (--memory-limit {memory_limit}): raise --memory-limit "
+            "and re-run; batches already written are not written again") from None
     finally:
         engine.close()
         if summary.deferred_indexes and not rebuilt:
@@ -348,7 +352,9 @@ class _Run:
         return self.sink.begin(f, sha=report.sha256, content=report.content, world=self.world_key,
                                batch_size=self.batch_size, force=self.force)
 
-    def _damaged(self, f: SourceFile, exc: Exception) -> RingScopeError:
+    def _damaged(self, f: SourceFile, exc: Exception) -> Exception:
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            return exc  # not the file's fault: ingest_world says to raise --memory-limit
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return RingScopeError(
             f"{f.name}: cannot be read ({first[:200]}): the file is damaged or not what its name says; nothing from it "

@@ -329,3 +329,16 @@ def test_a_non_utf8_byte_in_a_data_row_is_not_blamed_on_the_header(clean_db, tmp
     with pytest.raises(RingScopeError, match="cannot read the CSV header"):
         run(world, clean_db, tmp_path, "again")
     assert db.run_read("MATCH (n:Account|IngestedFile) RETURN count(n) AS n", settings=clean_db)[0]["n"] == 0
+
+
+def test_a_bad_or_too_small_memory_limit_is_one_line_not_a_traceback(clean_db, tmp_path):
+    """`ringscope ingest W --memory-limit bogus` (or a limit DuckDB cannot work in) ended in a
+    DuckDB traceback; both are one-line RingScopeErrors."""
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "accounts.csv").write_text("account_id,created_at\nacc-1,2025-03-01T00:00:00Z\n")
+    with pytest.raises(RingScopeError, match="--memory-limit 'bogus' is not a size"):
+        run(world, clean_db, tmp_path, memory_limit="bogus")
+    with pytest.raises(RingScopeError, match=r"ran out of memory \(--memory-limit 1KB\): raise --memory-limit"):
+        run(world, clean_db, tmp_path, "small", memory_limit="1KB")
+    assert run(world, clean_db, tmp_path, "fine").rows_loaded == 1  # nothing half-done in the way
