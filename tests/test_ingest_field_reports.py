@@ -342,3 +342,17 @@ def test_a_bad_or_too_small_memory_limit_is_one_line_not_a_traceback(clean_db, t
     with pytest.raises(RingScopeError, match=r"ran out of memory \(--memory-limit 1KB\): raise --memory-limit"):
         run(world, clean_db, tmp_path, "small", memory_limit="1KB")
     assert run(world, clean_db, tmp_path, "fine").rows_loaded == 1  # nothing half-done in the way
+
+
+def test_a_rejects_dir_that_cannot_be_written_is_one_line(clean_db, tmp_path):
+    """`ringscope ingest W --rejects-dir FILE/sub` ended in a NotADirectoryError traceback
+    when the first reject was written; it is a one-line error and the re-run loads the file."""
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "accounts.csv").write_text("account_id,created_at\nacc-1,2025-03-01T00:00:00Z\nacc-2,bad\n")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(RingScopeError, match=r"cannot write rejected rows to .*a-file/rejects \(Not a directory\)"):
+        ingest_world(world, clean_db, rejects_dir=blocker / "rejects")
+    again = run(world, clean_db, tmp_path)
+    assert (again.rows_loaded, again.rows_rejected) == (1, 1)
