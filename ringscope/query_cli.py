@@ -83,7 +83,7 @@ def _parse_params(q, pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.argument("name")
 @click.option("--param", "-p", "pairs", multiple=True, metavar="K=V", help="A parameter (JSON values: 3, 0.5, true, \"text\", [1,2]); repeatable.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True, help="Output format.")
-@click.option("--limit-rows", default=1000, show_default=True, help="Print at most this many rows.")
+@click.option("--limit-rows", default=1000, show_default=True, type=click.IntRange(min=1), help="Print at most this many rows.")
 @click.option("--timeout", default=60.0, show_default=True, help="Seconds before the server cancels a read query.")
 @click.option("--write", "allow_write", is_flag=True, help="Allow a query declared `mode: write` to run.")
 def run(name: str, pairs: tuple[str, ...], fmt: str, limit_rows: int, timeout: float, allow_write: bool) -> None:

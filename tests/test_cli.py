@@ -59,3 +59,10 @@ def test_an_error_quoting_data_shows_it_inert(clean_db, tmp_path, capsys):
     assert err.startswith("error: accounts.csv refused: header lacks required column created_at") and err.count("\n") == 1
     assert "\x1b" not in err and "\x07" not in err and "\u202e" not in err
     assert "?]0;pwned?col⟨U+202E⟩" in err
+
+
+@pytest.mark.parametrize("limit", ["0", "-5"])
+def test_query_run_refuses_a_row_limit_below_one(limit):
+    """`query run NAME --limit-rows -5` printed "(no rows)" although the query had rows."""
+    result = CliRunner().invoke(cli, ["query", "run", "search_account", "-p", "q=a", "--limit-rows", limit])
+    assert result.exit_code == 2 and "--limit-rows" in result.output
