@@ -103,6 +103,13 @@ def get_driver(settings: Settings | None = None, *, interactive: bool = False) -
             ) from None
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
             raise _unreachable(settings, exc) from None
+        except Neo4jError as exc:
+            if "AuthenticationRateLimit" not in (exc.code or ""):
+                raise
+            raise DatabaseUnavailable(
+                f"Neo4j at {settings.uri} refuses user {settings.user!r} for a few seconds after several wrong "
+                "passwords: check NEO4J_USER / NEO4J_PASSWORD in .env, then retry"
+            ) from None
         except (ConfigurationError, ValueError) as exc:
             raise DatabaseUnavailable(f"NEO4J_URI={settings.uri!r} is not usable: {_first_line(exc)}") from None
         _drivers[key] = driver
