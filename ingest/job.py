@@ -374,6 +374,20 @@ class _Run:
             ).fetchall()
             report.placeholders += [(col, value, n) for value, n in rows if looks_like_placeholder(value)]
 
+    def _repeated_accounts(self, f: SourceFile, report: FileReport) -> None:
+        """An accounts file that declares an account on several rows keeps the last row's
+        values (aggregate.accounts): say so, so the earlier rows' values do not vanish unseen."""
+        if f.kind != "accounts":
+            return
+        ids, rows, example = self.engine.con.execute(
+            "SELECT count(*), sum(n), min(account_id) FROM "
+            "(SELECT account_id, count(*) AS n FROM valid GROUP BY account_id HAVING count(*) > 1)"
+        ).fetchone()
+        if ids:
+            note = (f"{ids:,} account id(s) appear on more than one row ({rows:,} rows, e.g. {example!r}): "
+                    "the last row of each gives the account's values")
+            report.note = f"{report.note}; {note}" if report.note else note
+
     # ------------------------------------------------------------ ip_intel
     def ip_intel(self) -> None:
         """Build the longest-prefix table from every ip_intel file in the world (loaded
@@ -473,6 +487,7 @@ class _Run:
                 self.tell(0, None, f"{f.name}: aggregate")
                 if f.kind not in STAGES_OF_KIND:  # pragma: no cover - contract and job out of step
                     raise RingScopeError(f"no loader for file kind {f.kind!r}")
+                self._repeated_accounts(f, report)  # before the stages open their readers
                 stages = STAGES_OF_KIND[f.kind](self.engine, aggregate.kept_extras(kind, self.headers[f]), self.intel)
                 self._placeholders(f, report)
                 self.tell(report.rows_read, report.rows_read, f"{f.name}: aggregate")

@@ -356,3 +356,20 @@ def test_a_rejects_dir_that_cannot_be_written_is_one_line(clean_db, tmp_path):
         ingest_world(world, clean_db, rejects_dir=blocker / "rejects")
     again = run(world, clean_db, tmp_path)
     assert (again.rows_loaded, again.rows_rejected) == (1, 1)
+
+
+def test_an_account_declared_on_several_rows_of_one_file_is_named_in_the_summary(clean_db, tmp_path):
+    """Two rows for one account_id in an accounts file: the last row's values are kept and
+    both rows counted as loaded, and the first row's e-mail vanished without a word. The
+    summary now says which ids repeat and which row won."""
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "accounts.csv").write_text(
+        "account_id,created_at,email\nacc-1,2025-03-01T00:00:00Z,first@example.com\n"
+        "acc-2,2025-03-01T00:00:00Z,b@example.com\nacc-1,2025-03-02T00:00:00Z,last@example.com\n")
+    summary = run(world, clean_db, tmp_path)
+    assert summary.rows_loaded == 3
+    note = summary.file("accounts.csv").note
+    assert note == "1 account id(s) appear on more than one row (2 rows, e.g. 'acc-1'): the last row of each gives the account's values"
+    assert f"accounts.csv: {note}" in summary.table()
+    assert one(clean_db, "MATCH (a:Account {account_id: 'acc-1'}) RETURN a.email AS e")["e"] == "last@example.com"
