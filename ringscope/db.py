@@ -157,6 +157,9 @@ def _translate(exc: Exception, settings: Settings | None = None) -> RingScopeErr
         code = exc.code or ""
         if code.endswith("AccessMode") or "WriteOnReadOnlyAccessDbException" in code:
             return QueryFailed("this query writes, and this path is read-only: run it as a declared write query")
+        if code.endswith("DatabaseNotFound"):
+            return DatabaseUnavailable(f"Neo4j has no such database ({_first_line(exc)}): fix NEO4J_DATABASE in .env "
+                                       "(Community edition serves one database, neo4j)")
         if "TransactionTimedOut" in code or "TransactionTimedOutClientConfiguration" in code:
             return QueryFailed("the query ran past its time limit: add a LIMIT or narrow it")
         return QueryFailed(f"{code.split('.')[-1] or 'query failed'}: {_first_line(exc)}")

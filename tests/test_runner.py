@@ -229,3 +229,13 @@ def test_sign_ins_locked_after_wrong_passwords_say_what_to_do(neo4j_settings):
     locked = [m for m in messages if "for a few seconds after several wrong passwords" in m]
     assert locked, messages
     assert all("check NEO4J_USER / NEO4J_PASSWORD in .env" in m and "\n" not in m for m in messages)
+
+
+def test_a_database_the_server_lacks_says_to_fix_neo4j_database(neo4j_settings):
+    """NEO4J_DATABASE naming no database gave the bare "DatabaseNotFound: Graph not found:
+    nope"; the line now says what to fix."""
+    wrong = replace(neo4j_settings, database="nope")
+    for read in (lambda: db.run_read("RETURN 1 AS x", settings=wrong),
+                 lambda: catalog.run_query("admin_account_count", {}, settings=wrong)):
+        with pytest.raises(db.DatabaseUnavailable, match=r"no such database \(.*nope\): fix NEO4J_DATABASE in \.env"):
+            read()
