@@ -266,3 +266,18 @@ def test_the_replay_benchmark_cuts_a_world_into_days_without_losing_a_row(tmp_pa
         f"JOIN read_csv('{out}/accounts_*.csv', all_varchar=true, filename=true) a USING (account_id) "
         f"WHERE a.filename > e.filename.replace('exchanges_', 'accounts_')").fetchall()[0][0]
     assert late == 0
+
+
+def test_a_file_changed_since_it_was_loaded_is_named_in_the_cycle_summary(clean_db, tmp_path):
+    """A day's file exported again with other rows is refused by ingest ("changed since
+    loaded"); the cycle's screen said only "0 new file(s) ... N already loaded" and the file
+    fell out of the count, so a scheduler's log never showed that its rows were left out."""
+    inbox = tmp_path / "export"
+    deliver(inbox, DAYS[0])
+    run_cycle(inbox, clean_db, jsonl="", webhook_url="")
+    logins = inbox / f"logins_{DAYS[0]}.csv"
+    logins.write_text(logins.read_text() + "p000,2026-03-01T23:59:00Z,198.51.100.99,,\n")
+    report = run_cycle(inbox, clean_db, jsonl="", webhook_url="")
+    assert report.files_loaded == 0 and [name for name, _ in report.files_refused] == [logins.name]
+    assert f"  refused  {logins.name}: was loaded on " in report.summary()
+    assert report.as_dict()["ingest"]["files_refused"][0]["file"] == logins.name
