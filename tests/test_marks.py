@@ -229,3 +229,14 @@ def test_an_ip_is_marked_by_the_address_ingest_keys_it_by(graph):
                           settings=graph).mark_id == "ip:2001:db8::1"
     with pytest.raises(MarkError, match="is not an IP address"):
         marks.set_mark("ip", "010.1.2.3", "known-bad", "x", by=person("alice"), settings=graph)
+
+
+def test_cli_refuses_two_verdicts_at_once(graph):
+    """`ringscope mark ip X --good --bad` marked it known-bad (the last flag won) without a
+    word; two verdicts are refused and nothing is written."""
+    result = invoke("mark", "device", "dev-1", "--good", "--bad", "--reason", "which?", "--by", "alice")
+    assert result.exit_code == 2 and "give one of --bad, --good or --clear" in result.output
+    assert mark_events(graph, "device:dev-1") == []
+    assert invoke("mark", "device", "dev-1", "--bad", "--reason", "VM image", "--by", "alice").exit_code == 0
+    assert invoke("mark", "device", "dev-1", "--clear", "--good", "--reason", "x", "--by", "alice").exit_code == 2
+    assert len(mark_events(graph, "device:dev-1")) == 1
