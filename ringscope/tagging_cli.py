@@ -31,8 +31,8 @@ _STATUS_HELP = (
               help="Take one account out of the ring's case (repeat for several; it stays in history).")
 @click.option("--file", "accounts_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV file with an account_id column: accounts to add (--add) or remove (--remove) in bulk.")
-@click.option("--add", "bulk_mode", flag_value="add", help="With --file: put the file's accounts into the case.")
-@click.option("--remove", "bulk_mode", flag_value="remove", help="With --file: take the file's accounts out of the case.")
+@click.option("--add", "bulk_add", is_flag=True, help="With --file: put the file's accounts into the case.")
+@click.option("--remove", "bulk_remove", is_flag=True, help="With --file: take the file's accounts out of the case.")
 @click.option("--reason", metavar="TEXT",
               help="With --add-account or --file --add: why the accounts belong in the case (the export's "
                    "enforcement actions cite it instead of the ring's detection signals).")
@@ -54,7 +54,8 @@ def tag(
     add_accounts: tuple[str, ...],
     remove_accounts: tuple[str, ...],
     accounts_file: Path | None,
-    bulk_mode: str | None,
+    bulk_add: bool,
+    bulk_remove: bool,
     reason: str | None,
     comment: str | None,
     assignee: str | None,
@@ -78,6 +79,9 @@ def tag(
     if ring_id and ring_option and ring_id != ring_option:
         raise click.UsageError(f"RING_ID {ring_id!r} and --ring {ring_option!r} disagree: give one")
     ring = ring_id or ring_option
+    if bulk_add and bulk_remove:  # each its own flag: the last one given must not silently win
+        raise click.UsageError("--add and --remove: give one")
+    bulk_mode = "add" if bulk_add else "remove" if bulk_remove else None
     if not ring:
         raise click.UsageError("which ring? give RING_ID or --ring (`ringscope rings` lists them)")
     if accounts_file is not None and bulk_mode is None:
