@@ -24,6 +24,7 @@ from typing import Iterator
 import duckdb
 import pyarrow as pa
 
+from ..errors import RingScopeError
 from .contract import IDENTIFIER, MAX_TOKENS, NULL_SPELLINGS, TIMESTAMP, TIMESTAMP_PATTERN, TOKENS, FileKind
 from .files import SourceFile
 
@@ -89,7 +90,12 @@ class Engine:
         self.work = Path(self._tmp.name)
         self.con = duckdb.connect(config={"threads": threads or max(1, os.cpu_count() or 1)})
         self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute(f"SET memory_limit = {quote_literal(memory_limit)}")
+        try:
+            self.con.execute(f"SET memory_limit = {quote_literal(memory_limit)}")
+        except duckdb.Error:
+            self.close()
+            raise RingScopeError(f"--memory-limit {memory_limit!r} is not a size: give a number and a unit, "
+                                 "e.g. 1GB or 512MB") from None
         self.con.execute(f"SET temp_directory = {quote_literal(str(self.work / 'spill'))}")
         self.con.execute("SET preserve_insertion_order = false")
         self.con.execute("CREATE TABLE known (account_id VARCHAR PRIMARY KEY)")

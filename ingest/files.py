@@ -173,6 +173,22 @@ def damaged_gzip(source: SourceFile) -> RingScopeError | None:
     return None
 
 
+def _header_decoded_alone(source: SourceFile, first_error: UnicodeDecodeError) -> list[str]:
+    """The header record decoded line by line, so bytes after it play no part."""
+    opener = gzip.open if source.path.name.endswith(".gz") else open
+
+    def lines():
+        with opener(source.path, "rb") as fh:
+            for i, raw in enumerate(fh):
+                yield raw.decode("utf-8-sig" if i == 0 else "utf-8")
+
+    try:
+        return next(csv.reader(lines()), [])
+    except UnicodeDecodeError:
+        raise RingScopeError(
+            f"{source.name}: cannot read the CSV header ({first_error}): check the file is UTF-8 CSV") from None
+
+
 def header(source: SourceFile) -> list[str]:
     """Column names of a file (empty list for an empty file)."""
     if is_empty(source):
@@ -185,7 +201,11 @@ def header(source: SourceFile) -> list[str]:
     try:
         with _open_text(source.path) as fh:
             row = next(csv.reader(fh), [])
-    except (OSError, UnicodeDecodeError, EOFError, zlib.error) as exc:
+    except UnicodeDecodeError as exc:
+        # The text reader decodes a whole block: the byte may sit in a data row, which the
+        # staging step then names by its row; only a header that is not UTF-8 stops here.
+        row = _header_decoded_alone(source, exc)
+    except (OSError, EOFError, zlib.error) as exc:
         raise (damaged_gzip(source) or RingScopeError(
             f"{source.name}: cannot read the CSV header ({exc}): check the file is UTF-8 CSV")) from None
     return [c.strip() for c in row]

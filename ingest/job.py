@@ -162,6 +162,10 @@ def ingest_world(
                 summary.totals_refreshed = "touched"
             load.totals_refreshed(settings)
             summary.stage_seconds["finalise"] += time.perf_counter() - t0
+    except duckdb.OutOfMemoryException:
+        raise RingScopeError(
+            f"the aggregation engine ran out of memory (--memory-limit {memory_limit}): raise --memory-limit "
+            "and re-run; batches already written are not written again") from None
     finally:
         engine.close()
         if summary.deferred_indexes and not rebuilt:
@@ -348,7 +352,9 @@ class _Run:
         return self.sink.begin(f, sha=report.sha256, content=report.content, world=self.world_key,
                                batch_size=self.batch_size, force=self.force)
 
-    def _damaged(self, f: SourceFile, exc: Exception) -> RingScopeError:
+    def _damaged(self, f: SourceFile, exc: Exception) -> Exception:
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            return exc  # not the file's fault: ingest_world says to raise --memory-limit
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return RingScopeError(
             f"{f.name}: cannot be read ({first[:200]}): the file is damaged or not what its name says; nothing from it "
@@ -367,6 +373,20 @@ class _Run:
                 f"HAVING count(DISTINCT account_id) >= {PLACEHOLDER_ACCOUNTS} ORDER BY n DESC, {key}"
             ).fetchall()
             report.placeholders += [(col, value, n) for value, n in rows if looks_like_placeholder(value)]
+
+    def _repeated_accounts(self, f: SourceFile, report: FileReport) -> None:
+        """An accounts file that declares an account on several rows keeps the last row's
+        values (aggregate.accounts): say so, so the earlier rows' values do not vanish unseen."""
+        if f.kind != "accounts":
+            return
+        ids, rows, example = self.engine.con.execute(
+            "SELECT count(*), sum(n), min(account_id) FROM "
+            "(SELECT account_id, count(*) AS n FROM valid GROUP BY account_id HAVING count(*) > 1)"
+        ).fetchone()
+        if ids:
+            note = (f"{ids:,} account id(s) appear on more than one row ({rows:,} rows, e.g. {example!r}): "
+                    "the last row of each gives the account's values")
+            report.note = f"{report.note}; {note}" if report.note else note
 
     # ------------------------------------------------------------ ip_intel
     def ip_intel(self) -> None:
@@ -467,6 +487,7 @@ class _Run:
                 self.tell(0, None, f"{f.name}: aggregate")
                 if f.kind not in STAGES_OF_KIND:  # pragma: no cover - contract and job out of step
                     raise RingScopeError(f"no loader for file kind {f.kind!r}")
+                self._repeated_accounts(f, report)  # before the stages open their readers
                 stages = STAGES_OF_KIND[f.kind](self.engine, aggregate.kept_extras(kind, self.headers[f]), self.intel)
                 self._placeholders(f, report)
                 self.tell(report.rows_read, report.rows_read, f"{f.name}: aggregate")

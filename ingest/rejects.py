@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 from typing import Iterable
 
+from ..errors import RingScopeError
+
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
@@ -43,12 +45,20 @@ class RejectWriter:
         """rows: (row number, reason, offending value)."""
         for row, reason, value in rows:
             if self._writer is None:
-                self.directory.mkdir(parents=True, exist_ok=True)
-                self._fh = self.path.open("w", newline="", encoding="utf-8")
-                self._writer = csv.writer(self._fh)
-                self._writer.writerow(self.HEADER)
+                self._open()
             self._writer.writerow((self.source_name, "" if row is None else row, reason, _safe(value)))
             self.count += 1
+
+    def _open(self) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._fh = self.path.open("w", newline="", encoding="utf-8")
+        except OSError as exc:
+            raise RingScopeError(
+                f"cannot write rejected rows to {self.directory} ({exc.strerror or exc}): pass a writable "
+                "--rejects-dir and re-run; batches already written are not written again") from None
+        self._writer = csv.writer(self._fh)
+        self._writer.writerow(self.HEADER)
 
     def close(self) -> None:
         if self._fh is not None:

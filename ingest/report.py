@@ -102,13 +102,13 @@ class IngestSummary:
 
     def table(self) -> str:
         """The closing summary as plain text (the CLI prints it)."""
-        lines = [f"world {self.world}"]
+        lines = [f"world {_printable(self.world)}"]
         head = f"{'file':<34} {'status':<30} {'read':>11} {'loaded':>11} {'rejected':>9} {'seconds':>8}"
         lines += [head, "-" * len(head)]
         for f in self.files:
             secs = sum(f.seconds.values())
             lines.append(
-                f"{_cut(f.name, 34):<34} {_cut(f.status, 30):<30} {f.rows_read:>11,} {f.rows_loaded:>11,} "
+                f"{_cut(_printable(f.name), 34):<34} {_cut(f.status, 30):<30} {f.rows_read:>11,} {f.rows_loaded:>11,} "
                 f"{f.rows_rejected:>9,} {secs:>8.1f}"
             )
         lines.append("-" * len(head))
@@ -117,23 +117,23 @@ class IngestSummary:
         )
         for f in self.files:
             if f.note:
-                lines.append(f"  {f.name}: {f.note}")
+                lines.append(f"  {_printable(f.name)}: {_printable(f.note)}")
         if self.missing:
             lines.append(f"missing (no file found): {', '.join(self.missing)}")
         for label, attr in (("columns kept as properties", "kept_columns"), ("columns ignored (not in the contract)", "ignored_columns")):
-            per_file = [f"{f.name}: {', '.join(_printable(c) for c in getattr(f, attr))}" for f in self.files if getattr(f, attr)]
+            per_file = [f"{_printable(f.name)}: {', '.join(_printable(c) for c in getattr(f, attr))}" for f in self.files if getattr(f, attr)]
             if per_file:
                 lines.append(f"{label}: " + "; ".join(per_file))
-        spelled = [f"{f.name}: " + ", ".join(f"{col} {n:,}" for col, n in f.null_spellings.items())
+        spelled = [f"{_printable(f.name)}: " + ", ".join(f"{_printable(col)} {n:,}" for col, n in f.null_spellings.items())
                    for f in self.files if f.null_spellings]
         if spelled:
             lines.append("null spellings read as missing (NULL, \\N, None, nan, N/A, blank): " + "; ".join(spelled))
         for f in self.files:
             for col, value, n in f.placeholders:
-                lines.append(f"possible placeholder: {f.name} {col} {_printable(value)!r} links {n:,} accounts; "
+                lines.append(f"possible placeholder: {_printable(f.name)} {col} {_printable(value)!r} links {n:,} accounts; "
                              "if the exporter wrote it for 'no value', export an empty cell instead and reload")
         if self.ignored:
-            lines.append(f"ignored (not an interchange file): {', '.join(self.ignored)}")
+            lines.append(f"ignored (not an interchange file): {', '.join(_printable(name) for name in self.ignored)}")
         created = ", ".join(f"{k} {v:,}" for k, v in sorted(self.nodes_created.items()) if v) or "none"
         lines.append(f"nodes created: {created}")
         created = ", ".join(f"{k} {v:,}" for k, v in sorted(self.relationships_created.items()) if v) or "none"
@@ -145,10 +145,10 @@ class IngestSummary:
                      + (f": import files {self.bulk['write_csv_s']:.1f}s, neo4j-admin import {self.bulk['import_s']:.1f}s" if self.bulk else "")
                      + ")")
         if self.rows_rejected:
-            lines.append(f"rejected rows: {self.rejects_dir}/")
+            lines.append(f"rejected rows: {_printable(self.rejects_dir)}/")
             for f in self.files:
                 for reason, n in sorted(f.reject_reasons.items()):
-                    lines.append(f"  {f.name}: {n:,} x {reason}")
+                    lines.append(f"  {_printable(f.name)}: {n:,} x {_printable(reason)}")
         return "\n".join(lines)
 
 

@@ -202,9 +202,10 @@ def coerce_cli_value(query: StoredQuery, name: str, raw: str) -> Any:
     """`--param k=v` text, typed after the parameter's default where it has one."""
     param = next((p for p in query.params if p.name == name), None)
     value = parse_literal(raw)
-    if param is not None and param.required and not isinstance(value, (list, dict)):
-        # Identifiers are opaque strings ("00123" and "123" both): only a
-        # list or map is parsed for a parameter that has no typed default.
+    if param is not None and param.required and not isinstance(value, (list, dict, str)):
+        # Identifiers are opaque strings ("00123" and "123" both): only a list,
+        # a map or a quoted JSON string is parsed for a parameter that has no
+        # typed default (`-p q='"acc"'` means acc, as --param's help says).
         return raw
     if param is not None and isinstance(param.default, str) and not isinstance(value, str):
         return raw

@@ -57,6 +57,14 @@ def cli() -> None:
     """
 
 
+def _error_line(exc: RingScopeError) -> str:
+    """`error: ...` with the data an error quotes (a column name, a file name, an id) shown
+    inert: an escape sequence or a direction override in it must not reach the terminal."""
+    from .display import terminal
+
+    return "\n".join(terminal(line) for line in f"error: {exc}".splitlines())
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="ringscope", standalone_mode=False)
@@ -67,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except RingScopeError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(_error_line(exc), err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)

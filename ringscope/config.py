@@ -117,6 +117,18 @@ def _int(values: dict[str, str], key: str, default: int) -> int:
         raise ConfigError(f"{key}={raw!r} is not a whole number: fix it in .env or the environment") from None
 
 
+#: The schemes the driver speaks Bolt on (README, Configuration: "any Bolt URI").
+BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+
+def _bolt_uri(values: dict[str, str]) -> str:
+    uri = values.get("NEO4J_URI") or ""
+    if uri and uri.split("://", 1)[0].lower() not in BOLT_SCHEMES:
+        raise ConfigError(f"NEO4J_URI={uri!r} is not a Bolt URI: use bolt://, neo4j:// or neo4j+s://HOST:PORT "
+                          "(port 7687 by default; 7474 serves Neo4j Browser), in .env or the environment")
+    return uri
+
+
 def _folder(values: dict[str, str], key: str, default: Path) -> Path:
     raw = values.get(key) or ""
     return (Path(raw).expanduser() if raw else default).resolve()
@@ -142,7 +154,7 @@ def load_settings() -> Settings:
         heap=values.get("RINGSCOPE_NEO4J_HEAP") or "4g",
         pagecache=values.get("RINGSCOPE_NEO4J_PAGECACHE") or "4g",
     )
-    uri = values.get("NEO4J_URI") or ""
+    uri = _bolt_uri(values)
     local_uris = {f"{scheme}://{host}:{local.bolt_port}" for scheme in ("bolt", "neo4j") for host in ("127.0.0.1", "localhost")}
     return Settings(
         uri=uri or local.bolt_uri,

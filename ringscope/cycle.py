@@ -54,6 +54,9 @@ class CycleReport:
     finished_at: str = ""
     files_loaded: int = 0
     files_skipped: int = 0
+    #: (file, why) for files ingest refused (e.g. changed since loaded): their rows are not in
+    #: the graph until someone acts, so the summary names them
+    files_refused: list[tuple[str, str]] = field(default_factory=list)
     rows_loaded: int = 0
     rows_rejected: int = 0
     rejects_dir: str = ""
@@ -78,6 +81,7 @@ class CycleReport:
         return {
             "run_id": self.run_id, "world": self.world, "started_at": self.started_at, "finished_at": self.finished_at,
             "ingest": {"files_loaded": self.files_loaded, "files_skipped": self.files_skipped,
+                       "files_refused": [{"file": name, "why": why} for name, why in self.files_refused],
                        "rows_loaded": self.rows_loaded, "rows_rejected": self.rows_rejected,
                        "rejects_dir": self.rejects_dir},
             "detection": self.detection, "rings": self.rings, "ring_changes": self.ring_changes,
@@ -95,6 +99,8 @@ class CycleReport:
                      f"{self.rows_rejected:,} rejected; {self.files_skipped} file(s) already loaded")
         if self.rows_rejected and self.rejects_dir:
             lines.append(f"           rejects: {safe(self.rejects_dir)}")
+        for name, why in self.files_refused:
+            lines.append(f"  refused  {safe(name)}: {safe(why)}")
         if self.detection == "ran":
             ch = self.ring_changes
             lines.append(f"  detect   {self.rings} ring(s): {ch.get('created', 0)} new, {ch.get('kept', 0)} kept their id "
@@ -206,6 +212,7 @@ def run_cycle(
         loaded = [f for f in summary.files if f.status == "loaded"]
         report.files_loaded = len(loaded)
         report.files_skipped = sum(1 for f in summary.files if f.status.startswith("skipped"))
+        report.files_refused = [(f.name, f.note or f.status) for f in summary.files if f.status.startswith("refused")]
         report.rows_loaded = summary.rows_loaded
         report.rows_rejected = summary.rows_rejected
         report.rejects_dir = str(summary.rejects_dir) if summary.rows_rejected else ""

@@ -103,6 +103,13 @@ def get_driver(settings: Settings | None = None, *, interactive: bool = False) -
             ) from None
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
             raise _unreachable(settings, exc) from None
+        except Neo4jError as exc:
+            if "AuthenticationRateLimit" not in (exc.code or ""):
+                raise
+            raise DatabaseUnavailable(
+                f"Neo4j at {settings.uri} refuses user {settings.user!r} for a few seconds after several wrong "
+                "passwords: check NEO4J_USER / NEO4J_PASSWORD in .env, then retry"
+            ) from None
         except (ConfigurationError, ValueError) as exc:
             raise DatabaseUnavailable(f"NEO4J_URI={settings.uri!r} is not usable: {_first_line(exc)}") from None
         _drivers[key] = driver
@@ -150,6 +157,9 @@ def _translate(exc: Exception, settings: Settings | None = None) -> RingScopeErr
         code = exc.code or ""
         if code.endswith("AccessMode") or "WriteOnReadOnlyAccessDbException" in code:
             return QueryFailed("this query writes, and this path is read-only: run it as a declared write query")
+        if code.endswith("DatabaseNotFound"):
+            return DatabaseUnavailable(f"Neo4j has no such database ({_first_line(exc)}): fix NEO4J_DATABASE in .env "
+                                       "(Community edition serves one database, neo4j)")
         if "TransactionTimedOut" in code or "TransactionTimedOutClientConfiguration" in code:
             return QueryFailed("the query ran past its time limit: add a LIMIT or narrow it")
         return QueryFailed(f"{code.split('.')[-1] or 'query failed'}: {_first_line(exc)}")

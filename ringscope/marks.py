@@ -142,6 +142,14 @@ def _key(kind: str, key: str) -> str:
         if found is None:
             raise MarkError(f"{display.neutral(text)!r} is not an e-mail {'address' if kind == 'email' else 'domain'}")
         text = found
+    if kind == "ip":
+        # as ingest keys it: IPv6 compressed lower case, an IPv4-mapped address as its IPv4
+        from .ingest.ipintel import normalise
+
+        found = normalise(text)
+        if found is None:
+            raise MarkError(f"{display.neutral(text)!r} is not an IP address")
+        text = found
     return text
 
 
@@ -208,6 +216,16 @@ def marks_on(kind: str, key: str, *, settings: Settings | None = None) -> list[M
     kind = normalize_kind(kind)
     rows = run_query("entity_marks", {"kind": kind, "key": _key(kind, key)}, settings=settings)
     return [_mark(r) for r in rows]
+
+
+def in_graph(kind: str, key: str, *, settings: Settings | None = None) -> bool:
+    """Whether the account or identifier is a node of the graph (an e-mail address is not a
+    node: it always exists, as for set_mark)."""
+    kind = normalize_kind(kind)
+    if kind == "email":
+        return True
+    params = {"kind": KINDS[kind].label, "key": _key(kind, key), "max_rings": 0, "max_walk": 0}
+    return bool(run_query("entity_lookup", params, settings=settings))
 
 
 def mark_of(kind: str, key: str, *, settings: Settings | None = None) -> Mark | None:

@@ -15,18 +15,27 @@ def _echo(text: str) -> None:
     click.echo(display.terminal(text))
 
 
+def _verdict(bad: bool, good: bool, clear: bool) -> str | None:
+    """known_bad, known_good, clear or None; two of the flags at once are refused rather
+    than the last one silently winning."""
+    given = [v for v, on in (("known_bad", bad), ("known_good", good), ("clear", clear)) if on]
+    if len(given) > 1:
+        raise click.UsageError("give one of --bad, --good or --clear")
+    return given[0] if given else None
+
+
 @click.command()
 @click.argument("kind", required=False, metavar="KIND")
 @click.argument("key", required=False, metavar="KEY")
-@click.option("--bad", "verdict", flag_value="known_bad", help="Mark it known-bad.")
-@click.option("--good", "verdict", flag_value="known_good", help="Mark it known-good.")
-@click.option("--clear", "verdict", flag_value="clear", help="Take its mark away (the mark's history stays).")
+@click.option("--bad", is_flag=True, help="Mark it known-bad.")
+@click.option("--good", is_flag=True, help="Mark it known-good.")
+@click.option("--clear", is_flag=True, help="Take its mark away (the mark's history stays).")
 @click.option("--reason", metavar="TEXT", help="Why (required with --bad, --good and --clear).")
 @click.option("--by", metavar="NAME", help="Your name for the audit trail (default: RINGSCOPE_INVESTIGATOR from .env); "
                                          "the operating-system user running the command is recorded with it.")
 @click.option("--list", "list_all", is_flag=True, help="List every mark in force (with --bad or --good: only those).")
-def mark(kind: str | None, key: str | None, verdict: str | None, reason: str | None, by: str | None,
-         list_all: bool) -> None:
+def mark(kind: str | None, key: str | None, bad: bool, good: bool, clear: bool, reason: str | None,
+         by: str | None, list_all: bool) -> None:
     """Mark an account or identifier known-bad or known-good, with a reason.
 
     KIND is one of: account, instrument (card), device, ip, template, email_domain,
@@ -41,6 +50,7 @@ def mark(kind: str | None, key: str | None, verdict: str | None, reason: str | N
       ringscope mark device dev-17          # its marks and history
       ringscope mark --list --bad           # every known-bad mark
     """
+    verdict = _verdict(bad, good, clear)
     settings = load_settings()
     if list_all:
         if kind or key:
@@ -67,6 +77,9 @@ def mark(kind: str | None, key: str | None, verdict: str | None, reason: str | N
         _echo(f"{shown}: {before} -> {after}" if change.changed else f"{shown}: unchanged ({after})")
         return
     on = marks.marks_on(kind, key, settings=settings)
+    if not on and not marks.in_graph(kind, key, settings=settings):
+        raise marks.MarkError(f"no {MARK_KINDS[marks.normalize_kind(kind)].lower()} {display.terminal(key)!r} "
+                              "in the graph: search for it first")
     if not on:
         _echo("no mark on it" + (" or on what it uses" if marks.normalize_kind(kind) == "account" else ""))
     for m in on:

@@ -9,6 +9,8 @@ import sys
 import time
 from typing import IO
 
+from .display import terminal
+
 #: Seconds between two plain progress lines of the same step.
 LINE_INTERVAL = 10.0
 
@@ -35,6 +37,7 @@ class ProgressBars:
     def __call__(self, done: int, total: int | None, message: str) -> None:
         if not self.enabled:
             return
+        message = terminal(message)  # messages name files and stages: a file name can hold escapes
         if not self.interactive:
             self._line(done, total, message)
             return

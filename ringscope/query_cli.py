@@ -83,7 +83,7 @@ def _parse_params(q, pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.argument("name")
 @click.option("--param", "-p", "pairs", multiple=True, metavar="K=V", help="A parameter (JSON values: 3, 0.5, true, \"text\", [1,2]); repeatable.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True, help="Output format.")
-@click.option("--limit-rows", default=1000, show_default=True, help="Print at most this many rows.")
+@click.option("--limit-rows", default=1000, show_default=True, type=click.IntRange(min=1), help="Print at most this many rows.")
 @click.option("--timeout", default=60.0, show_default=True, help="Seconds before the server cancels a read query.")
 @click.option("--write", "allow_write", is_flag=True, help="Allow a query declared `mode: write` to run.")
 def run(name: str, pairs: tuple[str, ...], fmt: str, limit_rows: int, timeout: float, allow_write: bool) -> None:
@@ -116,7 +116,11 @@ def emit_rows(rows: list[dict[str, Any]], fmt: str) -> None:
         for row in rows:
             writer.writerow([_cell(row.get(k)) for k in keys])
         return
-    cells = [[_cell(row.get(k)) for k in keys] for row in rows]
+    from .display import terminal
+
+    # a terminal table shows data from the graph inert (bidi controls, escape sequences);
+    # csv and json keep it exact
+    cells = [[terminal(_cell(row.get(k))) for k in keys] for row in rows]
     widths = [min(60, max(len(k), *(len(c[i]) for c in cells))) for i, k in enumerate(keys)]
     click.echo("  ".join(k.ljust(w) for k, w in zip(keys, widths)))
     click.echo("  ".join("-" * w for w in widths))

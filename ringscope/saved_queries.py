@@ -211,14 +211,17 @@ def export_files(out_dir: str | Path, names: Iterable[str] | None = None,
                  settings: Settings | None = None) -> list[Path]:
     """Write every saved query (or those named) as `<name>.cypher` under `out_dir`."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     wanted = set(names) if names else None
     written = []
-    for query in list_saved(settings):
-        if wanted is None or query.name in wanted:
-            path = out / f"{query.name}.cypher"
-            path.write_text(to_cypher_file(query), encoding="utf-8")
-            written.append(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for query in list_saved(settings):
+            if wanted is None or query.name in wanted:
+                path = out / f"{query.name}.cypher"
+                path.write_text(to_cypher_file(query), encoding="utf-8")
+                written.append(path)
+    except OSError as exc:
+        raise SavedQueryError(f"cannot write to {out} ({exc.strerror or exc}): choose a folder you can write to") from None
     if wanted:
         missing = sorted(wanted - {p.stem for p in written})
         if missing:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from . import auth, tagging
+from . import auth, display, tagging
 from .config import load_settings
 from .tagging import STATUSES, MemberChange, TagChange
 
@@ -31,8 +31,8 @@ _STATUS_HELP = (
               help="Take one account out of the ring's case (repeat for several; it stays in history).")
 @click.option("--file", "accounts_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV file with an account_id column: accounts to add (--add) or remove (--remove) in bulk.")
-@click.option("--add", "bulk_mode", flag_value="add", help="With --file: put the file's accounts into the case.")
-@click.option("--remove", "bulk_mode", flag_value="remove", help="With --file: take the file's accounts out of the case.")
+@click.option("--add", "bulk_add", is_flag=True, help="With --file: put the file's accounts into the case.")
+@click.option("--remove", "bulk_remove", is_flag=True, help="With --file: take the file's accounts out of the case.")
 @click.option("--reason", metavar="TEXT",
               help="With --add-account or --file --add: why the accounts belong in the case (the export's "
                    "enforcement actions cite it instead of the ring's detection signals).")
@@ -54,7 +54,8 @@ def tag(
     add_accounts: tuple[str, ...],
     remove_accounts: tuple[str, ...],
     accounts_file: Path | None,
-    bulk_mode: str | None,
+    bulk_add: bool,
+    bulk_remove: bool,
     reason: str | None,
     comment: str | None,
     assignee: str | None,
@@ -78,6 +79,9 @@ def tag(
     if ring_id and ring_option and ring_id != ring_option:
         raise click.UsageError(f"RING_ID {ring_id!r} and --ring {ring_option!r} disagree: give one")
     ring = ring_id or ring_option
+    if bulk_add and bulk_remove:  # each its own flag: the last one given must not silently win
+        raise click.UsageError("--add and --remove: give one")
+    bulk_mode = "add" if bulk_add else "remove" if bulk_remove else None
     if not ring:
         raise click.UsageError("which ring? give RING_ID or --ring (`ringscope rings` lists them)")
     if accounts_file is not None and bulk_mode is None:
@@ -113,41 +117,47 @@ def tag(
             _echo_tag(tagging.assign(ring, who, by=investigator, settings=settings))
         if comment is not None:
             added = tagging.comment(ring, comment, by=investigator, settings=settings)
-            click.echo(f"{ring}: comment #{added.seq} added")
+            _say(f"{ring}: comment #{added.seq} added")
     if show_history or not wants_change:
         _echo_history(ring, settings)
+
+
+def _say(line: str, err: bool = False) -> None:
+    """One line to the terminal with the graph's and the user's text inert: ring ids, notes,
+    labels, reasons and account ids may hold bidi controls or escape sequences."""
+    click.echo(display.terminal(line), err=err)
 
 
 def _echo_tag(change: TagChange) -> None:
     what = change.action.replace("_", " ")
     if not change.changed:
-        click.echo(f"{change.ring_id}: {what}: unchanged ({tagging.describe_value(change.after)})")
+        _say(f"{change.ring_id}: {what}: unchanged ({tagging.describe_value(change.after)})")
         return
-    click.echo(f"{change.ring_id}: {what}: {tagging.describe_value(change.before)} -> {tagging.describe_value(change.after)}")
+    _say(f"{change.ring_id}: {what}: {tagging.describe_value(change.before)} -> {tagging.describe_value(change.after)}")
 
 
 def _echo_members(change: MemberChange, source: Path | None = None) -> None:
     verb = "added to" if change.action == "add_members" else "removed from"
     origin = f" (from {source})" if source else ""
-    click.echo(f"{change.ring_id}: {len(change.changed)} account(s) {verb} the case{origin}"
-               + (f", {len(change.unchanged)} already so" if change.unchanged else ""))
+    _say(f"{change.ring_id}: {len(change.changed)} account(s) {verb} the case{origin}"
+         + (f", {len(change.unchanged)} already so" if change.unchanged else ""))
     if change.unknown:
         shown = ", ".join(change.unknown[:10]) + (f" and {len(change.unknown) - 10} more" if len(change.unknown) > 10 else "")
-        click.echo(f"warning: {len(change.unknown)} unknown account id(s), not in the graph, skipped: {shown}", err=True)
+        _say(f"warning: {len(change.unknown)} unknown account id(s), not in the graph, skipped: {shown}", err=True)
 
 
 def _echo_history(ring: str, settings) -> None:
     tags = tagging.ring_tags(ring, settings)
-    click.echo(f"ring {tags.ring_id}: status {tags.status}; labels: {', '.join(tags.labels) or '-'}; "
-               f"{tags.members} account(s) in the case ({tags.removed_members} removed, {tags.added_members} added by investigators)")
-    if tags.note:
-        click.echo(f"note: {tags.note}")
+    _say(f"ring {tags.ring_id}: status {tags.status}; labels: {', '.join(tags.labels) or '-'}; "
+         f"{tags.members} account(s) in the case ({tags.removed_members} removed, {tags.added_members} added by investigators)")
+    for i, line in enumerate((tags.note or "").splitlines()):  # a note may run over several lines
+        _say(f"{'note: ' if i == 0 else '      '}{line}")
     if tags.assignee:
-        click.echo(f"assigned to {tags.assignee} since {tags.assigned_at}")
+        _say(f"assigned to {tags.assignee} since {tags.assigned_at}")
     events = tagging.history(ring, settings=settings)
     if not events:
-        click.echo("history: none yet")
+        _say("history: none yet")
         return
-    click.echo("history (newest first):")
+    _say("history (newest first):")
     for event in events:
-        click.echo(f"  {event.describe()}")
+        _say(f"  {event.describe()}")

@@ -18,31 +18,34 @@ import os
 import pytest
 
 from ringscope import db, schema
-from ringscope.config import PROJECT_ROOT, load_settings
+from ringscope.config import PROJECT_ROOT, _env_layers, load_settings
 from ringscope.server import local
 
 TEST_PASSWORD = "ringscope-test-pw"
 
 
 def _test_env() -> tuple[dict[str, str], bool]:
-    """Environment that points every RingScope entry point at the test server."""
-    uri = os.environ.get("RINGSCOPE_TEST_NEO4J_URI")
+    """Environment that points every RingScope entry point at the test server. The
+    RINGSCOPE_TEST_* values come from the environment or the developer's `.env` (README,
+    Configuration), read here before RINGSCOPE_ENV_FILE is pointed away from it."""
+    configured = _env_layers()
+    uri = configured.get("RINGSCOPE_TEST_NEO4J_URI")
     env = {"RINGSCOPE_ENV_FILE": str(PROJECT_ROOT / ".env.tests-none")}  # never read a developer's .env
     if uri:
         env.update(
             NEO4J_URI=uri,
-            NEO4J_USER=os.environ.get("RINGSCOPE_TEST_NEO4J_USER", "neo4j"),
-            NEO4J_PASSWORD=os.environ.get("RINGSCOPE_TEST_NEO4J_PASSWORD", TEST_PASSWORD),
-            NEO4J_DATABASE=os.environ.get("RINGSCOPE_TEST_NEO4J_DATABASE", "neo4j"),
+            NEO4J_USER=configured.get("RINGSCOPE_TEST_NEO4J_USER", "neo4j"),
+            NEO4J_PASSWORD=configured.get("RINGSCOPE_TEST_NEO4J_PASSWORD", TEST_PASSWORD),
+            NEO4J_DATABASE=configured.get("RINGSCOPE_TEST_NEO4J_DATABASE", "neo4j"),
         )
         return env, False
-    bolt = os.environ.get("RINGSCOPE_TEST_BOLT_PORT", "17687")
+    bolt = configured.get("RINGSCOPE_TEST_BOLT_PORT", "17687")
     env.update(
-        RINGSCOPE_HOME=os.environ.get("RINGSCOPE_TEST_HOME", str(PROJECT_ROOT / ".ringscope" / "test")),
+        RINGSCOPE_HOME=configured.get("RINGSCOPE_TEST_HOME", str(PROJECT_ROOT / ".ringscope" / "test")),
         RINGSCOPE_BOLT_PORT=bolt,
-        RINGSCOPE_HTTP_PORT=os.environ.get("RINGSCOPE_TEST_HTTP_PORT", "17474"),
-        RINGSCOPE_NEO4J_HEAP=os.environ.get("RINGSCOPE_TEST_HEAP", "1g"),
-        RINGSCOPE_NEO4J_PAGECACHE=os.environ.get("RINGSCOPE_TEST_PAGECACHE", "512m"),
+        RINGSCOPE_HTTP_PORT=configured.get("RINGSCOPE_TEST_HTTP_PORT", "17474"),
+        RINGSCOPE_NEO4J_HEAP=configured.get("RINGSCOPE_TEST_HEAP", "1g"),
+        RINGSCOPE_NEO4J_PAGECACHE=configured.get("RINGSCOPE_TEST_PAGECACHE", "512m"),
         NEO4J_URI=f"bolt://127.0.0.1:{bolt}",
         NEO4J_USER="neo4j",
         NEO4J_PASSWORD=TEST_PASSWORD,

@@ -1,6 +1,7 @@
 """The stored-query catalog: headers, parameters, and every query run on a live server."""
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 
@@ -67,6 +68,14 @@ def test_cli_values_take_the_type_of_the_default(tmp_path):
     assert coerce_cli_value(q, "account_id", "123") == "123"  # identifiers stay opaque strings
     assert coerce_cli_value(q, "account_id", '["a", "b"]') == ["a", "b"]
     assert coerce_cli_value(q, "kinds", '["vpn"]') == ["vpn"]
+
+
+def test_a_quoted_cli_value_of_a_required_parameter_is_the_text_inside_the_quotes(tmp_path):
+    # `--param`'s help offers JSON "text"; the quotes must not become part of the id
+    q = parse_file(write(tmp_path, GOOD))
+    assert coerce_cli_value(q, "account_id", '"acc_1"') == "acc_1"
+    assert coerce_cli_value(q, "account_id", '"00123"') == "00123"
+    assert coerce_cli_value(q, "account_id", "00123") == "00123"
 
 
 def test_param_lines_are_valid_browser_commands(tmp_path):
@@ -226,3 +235,21 @@ def test_largest_ring_without_parameters_names_the_ring_with_most_current_member
     assert db.run("largest_ring", {}, mode=db.READ, settings=clean_db) == [{"ring_id": "R-a", "accounts": 3}]
     assert db.run("largest_ring", {"ring_id": "R-small"}, mode=db.READ, settings=clean_db) == \
         [{"ring_id": "R-small", "accounts": 1}]
+
+
+def test_query_run_table_shows_hostile_text_inert(clean_db):
+    """A display name with a direction override and an escape sequence must not reorder or
+    recolour the analyst's terminal in `query run`'s table; csv and json keep it exact."""
+    from click.testing import CliRunner
+
+    from ringscope.cli import cli
+
+    hostile = "evil\u202egnp.exe \x1b[2J\x1b[31mred"
+    db.run_write("CREATE (:Account {account_id: 'qa-1', display_name: $name})", {"name": hostile}, settings=clean_db)
+    runner = CliRunner()
+    table = runner.invoke(cli, ["query", "run", "search_account", "-p", "q=qa-"], color=True)
+    assert table.exit_code == 0, table.output
+    assert "\u202e" not in table.output and "\x1b" not in table.output
+    assert "evil⟨U+202E⟩gnp.exe ?[2J?[31mred" in table.output
+    as_json = runner.invoke(cli, ["query", "run", "search_account", "-p", "q=qa-", "--format", "json"], color=True)
+    assert json.loads(as_json.output)[0]["name"] == hostile

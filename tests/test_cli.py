@@ -41,3 +41,28 @@ def test_an_unknown_subcommand_is_refused():
     result = CliRunner().invoke(cli, ["frobnicate"])
     assert result.exit_code != 0
     assert "No such command" in result.output
+
+
+def test_an_error_quoting_data_shows_it_inert(clean_db, tmp_path, capsys):
+    """An error line quotes the data it refused (here a column name from the file's header):
+    a terminal control sequence (OSC: retitle the window) or a direction override in it must
+    not reach the terminal. The error stays one line and the exit non-zero."""
+    from ringscope.cli import main
+
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "accounts.csv").write_text("account_id,\x1b]0;pwned\x07col\u202e\nacc-1,x\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as stop:
+        main(["ingest", str(world)])
+    assert stop.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: accounts.csv refused: header lacks required column created_at") and err.count("\n") == 1
+    assert "\x1b" not in err and "\x07" not in err and "\u202e" not in err
+    assert "?]0;pwned?col⟨U+202E⟩" in err
+
+
+@pytest.mark.parametrize("limit", ["0", "-5"])
+def test_query_run_refuses_a_row_limit_below_one(limit):
+    """`query run NAME --limit-rows -5` printed "(no rows)" although the query had rows."""
+    result = CliRunner().invoke(cli, ["query", "run", "search_account", "-p", "q=a", "--limit-rows", limit])
+    assert result.exit_code == 2 and "--limit-rows" in result.output

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from ringscope.config import load_settings
+from ringscope.errors import RingScopeError
 
 KEYS = ["NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE", "RINGSCOPE_BOLT_PORT", "RINGSCOPE_HOME",
         "RINGSCOPE_EXPORT_DIR", "RINGSCOPE_INVESTIGATOR"]
@@ -151,3 +152,38 @@ def test_a_child_started_elsewhere_reads_this_processs_env_file(monkeypatch, tmp
     child = subprocess.run([sys.executable, "-c", show], cwd=there, env=env_for_child(),
                            capture_output=True, text=True, check=True)
     assert child.stdout.strip() == "the-bench-one"
+
+
+def test_the_private_test_server_takes_its_ports_from_dotenv(env):
+    """README, Configuration: RINGSCOPE_TEST_BOLT_PORT / _HTTP_PORT / _HOME may sit in `.env`
+    like every other variable; the tests used to read them from the environment only and
+    went for port 17687 (someone else's server on a shared machine) regardless."""
+    from conftest import _test_env
+
+    monkeypatch, dotenv = env
+    for key in ("RINGSCOPE_TEST_NEO4J_URI", "RINGSCOPE_TEST_BOLT_PORT", "RINGSCOPE_TEST_HTTP_PORT", "RINGSCOPE_TEST_HOME"):
+        monkeypatch.delenv(key, raising=False)
+    dotenv.write_text("RINGSCOPE_TEST_BOLT_PORT=29687\nRINGSCOPE_TEST_HTTP_PORT=29474\nRINGSCOPE_TEST_HOME=/tmp/rs-test\n")
+    values, start_local = _test_env()
+    assert start_local
+    assert values["RINGSCOPE_BOLT_PORT"] == "29687" and values["NEO4J_URI"] == "bolt://127.0.0.1:29687"
+    assert values["RINGSCOPE_HTTP_PORT"] == "29474" and values["RINGSCOPE_HOME"] == "/tmp/rs-test"
+    monkeypatch.setenv("RINGSCOPE_TEST_BOLT_PORT", "29688")  # the environment still wins
+    assert _test_env()[0]["RINGSCOPE_BOLT_PORT"] == "29688"
+
+
+@pytest.mark.parametrize("uri", ["http://localhost:7474", "https://x.databases.neo4j.io", "localhost:7687"])
+def test_a_neo4j_uri_that_is_not_bolt_is_refused_in_one_line(env, uri):
+    """NEO4J_URI=http://... reached the driver, whose HTTP support answered "No module named
+    'aiohttp'"; the README promises Bolt URIs, so anything else is refused saying so."""
+    monkeypatch, dotenv = env
+    monkeypatch.setenv("NEO4J_URI", uri)
+    with pytest.raises(RingScopeError, match=r"is not a Bolt URI: use bolt://, neo4j:// or neo4j\+s://"):
+        load_settings()
+
+
+@pytest.mark.parametrize("uri", ["bolt://h:7687", "neo4j://h", "neo4j+s://x.databases.neo4j.io", "bolt+ssc://h:1"])
+def test_every_bolt_scheme_is_taken_unchanged(env, uri):
+    monkeypatch, dotenv = env
+    monkeypatch.setenv("NEO4J_URI", uri)
+    assert load_settings().uri == uri

@@ -287,3 +287,18 @@ def test_the_replay_benchmark_without_operators_delivers_every_legitimate_row_an
         cut = duckdb.sql(f"SELECT account_id FROM read_csv('{out}/{kind}_*.csv', all_varchar=true)").fetchall()
         assert not {a for (a,) in cut} & operators, kind
         assert len(cut) == sum(1 for (a,) in src if a not in operators) > 0, kind
+
+
+def test_a_file_changed_since_it_was_loaded_is_named_in_the_cycle_summary(clean_db, tmp_path):
+    """A day's file exported again with other rows is refused by ingest ("changed since
+    loaded"); the cycle's screen said only "0 new file(s) ... N already loaded" and the file
+    fell out of the count, so a scheduler's log never showed that its rows were left out."""
+    inbox = tmp_path / "export"
+    deliver(inbox, DAYS[0])
+    run_cycle(inbox, clean_db, jsonl="", webhook_url="")
+    logins = inbox / f"logins_{DAYS[0]}.csv"
+    logins.write_text(logins.read_text() + "p000,2026-03-01T23:59:00Z,198.51.100.99,,\n")
+    report = run_cycle(inbox, clean_db, jsonl="", webhook_url="")
+    assert report.files_loaded == 0 and [name for name, _ in report.files_refused] == [logins.name]
+    assert f"  refused  {logins.name}: was loaded on " in report.summary()
+    assert report.as_dict()["ingest"]["files_refused"][0]["file"] == logins.name

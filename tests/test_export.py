@@ -488,3 +488,15 @@ def test_the_bundle_lists_the_marks_reaching_the_case(world, tmp_path):
     # deterministic: the same graph gives the same evidence.json
     [again] = export_rings(tmp_path / "again", ring_id="R1", by=person("carol"), settings=world)
     assert (again.path / "evidence.json").read_bytes() == (info.path / "evidence.json").read_bytes()
+
+
+def test_an_out_folder_that_cannot_be_made_is_one_line_and_nothing_is_recorded(world, tmp_path):
+    """`ringscope export --out FILE/sub` (a parent that is a file) ended in a
+    NotADirectoryError traceback; it is refused in one line before any ring is read."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(RingScopeError, match=r"cannot create --out .*a-file/bundles \(Not a directory\)"):
+        export_rings(blocker / "bundles", by=person("carol"), settings=world)
+    assert list_exports(settings=world) == []
+    result = CliRunner().invoke(cli, ["export", "--out", str(blocker / "bundles"), "--by", "carol"])
+    assert result.exit_code == 1 and isinstance(result.exception, RingScopeError)

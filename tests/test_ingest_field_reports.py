@@ -6,6 +6,7 @@ into a live Neo4j and pins the values the graph must hold.
 from __future__ import annotations
 
 import gzip
+import io
 import shutil
 from datetime import datetime, timezone
 
@@ -288,3 +289,87 @@ def test_identifiers_keep_one_canonical_form(clean_db, tmp_path):
     assert devices == [{"d": "dev-1"}]  # a NBSP-only device id is a missing one
     assert summary.file("logins.csv").ignored_columns == ["session_color"]
     assert "columns ignored (not in the contract): logins.csv: session_color" in summary.table()
+
+
+def test_file_names_from_the_world_are_shown_inert_on_the_terminal(clean_db, tmp_path):
+    """A file name is the exporter's (or an attacker's) text: in the summary table, the
+    ignored-file line and the progress lines an escape sequence or a direction override in it
+    must not recolour or reorder the terminal."""
+    from click.testing import CliRunner
+
+    from ringscope.cli import cli
+    from ringscope.progress import ProgressBars
+
+    hostile = "\x1b[2J\x1b[31mX\u202e"
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "accounts.csv").write_text("account_id,created_at\nacc-1,2025-03-01T00:00:00Z\n")
+    (world / f"logins_{hostile}.csv").write_text("account_id,ts,ip\nacc-1,2025-03-01T00:00:00Z,1.2.3.4\nacc-1,bad,1.2.3.4\n")
+    (world / f"notes{hostile}.txt").write_text("x")
+    result = CliRunner().invoke(cli, ["ingest", str(world), "--rejects-dir", str(tmp_path / "rej")], color=True)
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\u202e" not in result.output
+    assert "logins_\\x1b[2J\\x1b[31mX\\u202e.csv" in result.output  # still tells which file
+    lines = io.StringIO()
+    ProgressBars(stream=lines, interactive=False)(1, 2, f"logins_{hostile}.csv: read")
+    assert "\x1b" not in lines.getvalue() and "\u202e" not in lines.getvalue()
+
+
+def test_a_non_utf8_byte_in_a_data_row_is_not_blamed_on_the_header(clean_db, tmp_path):
+    """A Latin-1 `é` in the first data row was reported as "cannot read the CSV header"
+    (the text reader decodes a whole block): the header was fine. The refusal must name the
+    data, and a header that really is not UTF-8 still says so."""
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "accounts.csv").write_bytes(b"account_id,created_at,display_name\nacc-1,2025-03-01T00:00:00Z,Ren\xe9e\n")
+    with pytest.raises(RingScopeError) as refused:
+        run(world, clean_db, tmp_path)
+    assert "header" not in str(refused.value) and "invalid UTF8" in str(refused.value)
+    (world / "accounts.csv").write_bytes(b"account_id,created_at,n\xe9\nacc-1,2025-03-01T00:00:00Z,1\n")
+    with pytest.raises(RingScopeError, match="cannot read the CSV header"):
+        run(world, clean_db, tmp_path, "again")
+    assert db.run_read("MATCH (n:Account|IngestedFile) RETURN count(n) AS n", settings=clean_db)[0]["n"] == 0
+
+
+def test_a_bad_or_too_small_memory_limit_is_one_line_not_a_traceback(clean_db, tmp_path):
+    """`ringscope ingest W --memory-limit bogus` (or a limit DuckDB cannot work in) ended in a
+    DuckDB traceback; both are one-line RingScopeErrors."""
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "accounts.csv").write_text("account_id,created_at\nacc-1,2025-03-01T00:00:00Z\n")
+    with pytest.raises(RingScopeError, match="--memory-limit 'bogus' is not a size"):
+        run(world, clean_db, tmp_path, memory_limit="bogus")
+    with pytest.raises(RingScopeError, match=r"ran out of memory \(--memory-limit 1KB\): raise --memory-limit"):
+        run(world, clean_db, tmp_path, "small", memory_limit="1KB")
+    assert run(world, clean_db, tmp_path, "fine").rows_loaded == 1  # nothing half-done in the way
+
+
+def test_a_rejects_dir_that_cannot_be_written_is_one_line(clean_db, tmp_path):
+    """`ringscope ingest W --rejects-dir FILE/sub` ended in a NotADirectoryError traceback
+    when the first reject was written; it is a one-line error and the re-run loads the file."""
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "accounts.csv").write_text("account_id,created_at\nacc-1,2025-03-01T00:00:00Z\nacc-2,bad\n")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(RingScopeError, match=r"cannot write rejected rows to .*a-file/rejects \(Not a directory\)"):
+        ingest_world(world, clean_db, rejects_dir=blocker / "rejects")
+    again = run(world, clean_db, tmp_path)
+    assert (again.rows_loaded, again.rows_rejected) == (1, 1)
+
+
+def test_an_account_declared_on_several_rows_of_one_file_is_named_in_the_summary(clean_db, tmp_path):
+    """Two rows for one account_id in an accounts file: the last row's values are kept and
+    both rows counted as loaded, and the first row's e-mail vanished without a word. The
+    summary now says which ids repeat and which row won."""
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "accounts.csv").write_text(
+        "account_id,created_at,email\nacc-1,2025-03-01T00:00:00Z,first@example.com\n"
+        "acc-2,2025-03-01T00:00:00Z,b@example.com\nacc-1,2025-03-02T00:00:00Z,last@example.com\n")
+    summary = run(world, clean_db, tmp_path)
+    assert summary.rows_loaded == 3
+    note = summary.file("accounts.csv").note
+    assert note == "1 account id(s) appear on more than one row (2 rows, e.g. 'acc-1'): the last row of each gives the account's values"
+    assert f"accounts.csv: {note}" in summary.table()
+    assert one(clean_db, "MATCH (a:Account {account_id: 'acc-1'}) RETURN a.email AS e")["e"] == "last@example.com"

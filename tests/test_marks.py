@@ -203,3 +203,40 @@ def test_marks_by_id_looks_up_many_entities_at_once_and_leaves_out_cleared_ones(
     assert {k: m.verdict for k, m in found.items()} == {"device:dev-1": "known_bad", "account:a2": "known_good"}
     assert found["device:dev-1"].reason == "VM image" and found["device:dev-1"].by == "alice"
     assert marks.marks_by_id([], settings=graph) == {}
+
+
+def test_cli_showing_marks_of_an_entity_not_in_the_graph_says_so(graph):
+    """`ringscope mark account TYPO` answered "no mark on it or on what it uses", exit 0, as
+    if the account existed; setting a mark on it is refused, and showing should be too."""
+    typo = invoke("mark", "account", "acc-typo")
+    assert typo.exit_code == 1 and isinstance(typo.exception, marks.MarkError)
+    assert "no account 'acc-typo' in the graph" in str(typo.exception)
+    assert invoke("mark", "device", "no-such-device").exit_code == 1
+    unmarked = invoke("mark", "device", "dev-1")  # in the graph, unmarked: fine as before
+    assert unmarked.exit_code == 0 and unmarked.output.strip() == "no mark on it"
+    address = invoke("mark", "email", "nobody@example.com")  # an address always exists
+    assert address.exit_code == 0 and address.output.strip() == "no mark on it"
+
+
+def test_an_ip_is_marked_by_the_address_ingest_keys_it_by(graph):
+    """`mark ip` took the text as typed: `::ffff:203.0.113.7` (the same client seen by a
+    dual-stack server) or an upper-case IPv6 was "not in the graph", although ingest stores
+    both as the one node it names (README, Ingest: IPs)."""
+    db.run_write("CREATE (:IP {address: '2001:db8::1', accounts: 0})", settings=graph)
+    change = marks.set_mark("ip", "::FFFF:CB00:7107", "known-bad", "proxy exit", by=person("alice"), settings=graph)
+    assert change.mark_id == "ip:203.0.113.7"
+    assert marks.set_mark("ip", "2001:DB8:0::1", "known-bad", "proxy exit", by=person("alice"),
+                          settings=graph).mark_id == "ip:2001:db8::1"
+    with pytest.raises(MarkError, match="is not an IP address"):
+        marks.set_mark("ip", "010.1.2.3", "known-bad", "x", by=person("alice"), settings=graph)
+
+
+def test_cli_refuses_two_verdicts_at_once(graph):
+    """`ringscope mark ip X --good --bad` marked it known-bad (the last flag won) without a
+    word; two verdicts are refused and nothing is written."""
+    result = invoke("mark", "device", "dev-1", "--good", "--bad", "--reason", "which?", "--by", "alice")
+    assert result.exit_code == 2 and "give one of --bad, --good or --clear" in result.output
+    assert mark_events(graph, "device:dev-1") == []
+    assert invoke("mark", "device", "dev-1", "--bad", "--reason", "VM image", "--by", "alice").exit_code == 0
+    assert invoke("mark", "device", "dev-1", "--clear", "--good", "--reason", "x", "--by", "alice").exit_code == 2
+    assert len(mark_events(graph, "device:dev-1")) == 1

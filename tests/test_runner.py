@@ -204,3 +204,38 @@ def test_a_rows_header_other_than_graph_or_values_is_refused(stored):
     stored("odd_rows", "RETURN 1 AS x", mode="read", category="detection", extra="// rows: nodes\n")
     with pytest.raises(CatalogError, match="rows must be graph or values"):
         db.run("odd_rows", mode=db.READ)
+
+
+def test_sign_ins_locked_after_wrong_passwords_say_what_to_do(neo4j_settings):
+    """After a few wrong passwords Neo4j refuses the user for a few seconds
+    (AuthenticationRateLimit); that surfaced as the server's bare text. It is one line that
+    says to check the password and retry."""
+    wrong = replace(neo4j_settings, password="not-the-password")
+    messages = []
+    try:
+        for _ in range(5):
+            with pytest.raises(db.DatabaseUnavailable) as refused:
+                db.run_read("RETURN 1 AS x", settings=wrong)
+            messages.append(str(refused.value))
+    finally:
+        deadline = time.monotonic() + 30  # the lock is the user's: let the other tests sign in again
+        while time.monotonic() < deadline:
+            try:
+                db.close_all()
+                db.run_read("RETURN 1 AS x", settings=neo4j_settings)
+                break
+            except db.DatabaseUnavailable:
+                time.sleep(1)
+    locked = [m for m in messages if "for a few seconds after several wrong passwords" in m]
+    assert locked, messages
+    assert all("check NEO4J_USER / NEO4J_PASSWORD in .env" in m and "\n" not in m for m in messages)
+
+
+def test_a_database_the_server_lacks_says_to_fix_neo4j_database(neo4j_settings):
+    """NEO4J_DATABASE naming no database gave the bare "DatabaseNotFound: Graph not found:
+    nope"; the line now says what to fix."""
+    wrong = replace(neo4j_settings, database="nope")
+    for read in (lambda: db.run_read("RETURN 1 AS x", settings=wrong),
+                 lambda: catalog.run_query("admin_account_count", {}, settings=wrong)):
+        with pytest.raises(db.DatabaseUnavailable, match=r"no such database \(.*nope\): fix NEO4J_DATABASE in \.env"):
+            read()

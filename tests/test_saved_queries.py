@@ -125,3 +125,12 @@ def test_cli_exports_imports_shows_and_deletes(clean_db, tmp_path):
     assert "saved strong_rings (v2)" in ok.output
     assert invoke("query", "saved", "delete", "strong_rings", "--by", "carol").exit_code == 0
     assert invoke("query", "saved").output.strip() == "no saved queries"
+
+
+def test_cli_export_to_a_folder_that_cannot_be_made_is_one_line(clean_db, tmp_path):
+    """`ringscope query saved export FILE/sub` ended in a NotADirectoryError traceback."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    result = invoke("query", "saved", "export", str(blocker / "queries"))
+    assert result.exit_code == 1 and isinstance(result.exception, saved_queries.SavedQueryError)
+    assert "cannot write to" in str(result.exception) and "(Not a directory)" in str(result.exception)

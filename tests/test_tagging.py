@@ -433,3 +433,34 @@ def test_cli_comments_and_assigns(clean_db):
     assert invoke("tag", "R1", "--unassign", "--by", "alice").exit_code == 0
     assert tagging.ring_tags("R1", settings=clean_db).assignee is None
     assert invoke("tag", "R1", "--assign", "x", "--unassign", "--by", "a").exit_code == 2
+
+
+def test_cli_history_shows_hostile_text_inert(clean_db):
+    """`ringscope tag RING` prints notes, comments and reasons from the graph: a direction
+    override or an escape sequence in them must not reorder or recolour the terminal."""
+    make_ring(clean_db)
+    hostile = "evil\u202egnp.exe \x1b[2J\x1b[31mred"
+    runner = CliRunner()
+    changed = runner.invoke(cli, ["tag", "R1", "--note", f"{hostile}\nsecond line", "--by", "alice"], color=True)
+    assert changed.exit_code == 0, changed.output
+    assert runner.invoke(cli, ["tag", "R1", "--comment", hostile, "--by", "alice"]).exit_code == 0
+    assert runner.invoke(cli, ["tag", "R1", "--add-account", "a4", "--reason", hostile, "--by", "alice"]).exit_code == 0
+    shown = runner.invoke(cli, ["tag", "R1"], color=True)
+    assert shown.exit_code == 0, shown.output
+    for output in (changed.output, shown.output):
+        assert "\u202e" not in output and "\x1b" not in output
+    assert "note: evil⟨U+202E⟩gnp.exe ?[2J?[31mred\n      second line\n" in shown.output
+    assert tagging.ring_tags("R1", settings=clean_db).note == f"{hostile}\nsecond line"  # stored as typed
+
+
+def test_cli_refuses_add_and_remove_together(clean_db, tmp_path):
+    """`tag --file F --ring R --add --remove` removed the file's accounts (the last flag won)
+    without a word; both at once are refused and nothing is written."""
+    make_ring(clean_db)
+    csv_file = tmp_path / "accounts.csv"
+    csv_file.write_text("account_id\na4\n", encoding="utf-8")
+    result = invoke("tag", "--file", str(csv_file), "--ring", "R1", "--add", "--remove", "--by", "carol")
+    assert result.exit_code == 2 and "--add and --remove: give one" in result.output
+    assert events(clean_db) == []
+    assert invoke("tag", "--file", str(csv_file), "--ring", "R1", "--add", "--by", "carol").exit_code == 0
+    assert json.loads(events(clean_db)[0]["after"]) == {"members": {"a4": "member"}}

@@ -409,6 +409,15 @@ def _check_target(folder: Path, force: bool) -> None:
                                        "another --out")
 
 
+def _make_out_dir(out: Path) -> None:
+    """Create --out before any ring is read, so a path that cannot be written is refused in
+    one line with nothing written."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"cannot create --out {out} ({exc.strerror or exc}): choose a folder you can write to") from None
+
+
 def write_bundle(folder: Path, files: dict[str, bytes], *, force: bool = False) -> None:
     """Write the files into a temporary sibling folder, then rename it into place, so a
     reader never sees half a bundle."""
@@ -533,6 +542,7 @@ def export_rings(
     folders = {rid: out / bundle_name(rid) for rid in ring_ids}
     for folder in folders.values():
         _check_target(folder, force)  # refuse before anything is written
+    _make_out_dir(out)
 
     queries = {name: get_query(name).version for name in CONTENT_QUERIES}
     exported_at = _now()
