@@ -56,3 +56,19 @@ def test_a_link_from_addresses_alone_is_not_called_under_the_threshold():
     on_one = _weak_reason({**ip_only, "networks": 1, "mixed": False}, 0.4, 3)
     assert on_one.endswith("on 3 or more networks between accounts without template mixes to compare (this pair: 1 network(s))")
     assert _weak_reason({**ip_only, "networks": 4, "mixed": True}, 0.4, 3).endswith("4 network(s), both send templates)")
+
+
+def test_explain_refuses_an_id_the_graph_lacks_before_running_detection(tradecraft_world, capsys):  # noqa: F811
+    """Field report (newcomer QA): `explain TYPO` ran the whole detection, then answered
+    "unknown" with exit 0; a hostile id's U+202E came out as `?`."""
+    import pytest
+
+    from ringscope.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["explain", "pp03", "nobody\u202eexe", "--no-progress"])
+    assert stop.value.code == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1, captured
+    assert captured.err.startswith("error: no account 'nobody\u27e8U+202E\u27e9exe' in the graph")
+    assert "nothing was run" in captured.err and "pp03" not in captured.err

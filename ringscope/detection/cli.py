@@ -9,8 +9,10 @@ from typing import Any
 
 import click
 
+from .. import display
 from ..catalog import run_query
 from ..config import load_settings
+from ..errors import RingScopeError
 from ..progress import ProgressBars
 from .matrix import matrix_options, run_cli as run_matrix_cli
 
@@ -167,9 +169,16 @@ def explain(account_ids: tuple[str, ...], as_json: bool, progress: bool) -> None
     from .pipeline import detect as run_detect
     from .why import explain as why
 
+    settings = load_settings()
+    present = {r["account_id"] for r in run_query("accounts_present", {"account_ids": list(account_ids)}, settings=settings)}
+    missing = [a for a in dict.fromkeys(account_ids) if a not in present]
+    if missing:
+        shown = ", ".join(repr(_clean(a)) for a in missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise RingScopeError(f"no account {shown} in the graph: check the id (`ringscope query run search_account -p "
+                             f"q=TEXT` finds accounts by id or name); nothing was run")
     bar = ProgressBars(progress, unit="", leave=False)
     try:
-        result = run_detect(load_settings(), progress=bar, write=False)
+        result = run_detect(settings, progress=bar, write=False)
     finally:
         bar.close()
     items = why(list(account_ids), result)
@@ -213,5 +222,6 @@ def _num(value: Any) -> str:
 
 
 def _clean(text: Any) -> str:
-    """Ids and names can be attacker-chosen: keep them on one line, no control chars."""
-    return "".join(ch if ch.isprintable() else "?" for ch in str(text))
+    """Ids and names can be attacker-chosen: one line, bidi controls shown as their code
+    point, other control characters as `?` (`display.terminal`)."""
+    return display.terminal(text)
