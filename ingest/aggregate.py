@@ -67,7 +67,7 @@ def kept_extras(kind: c.FileKind, header: list[str]) -> list[str]:
     if kind.name not in ("accounts", "payment_instruments"):
         return []
     reserved = set(c.ACCOUNT_AGGREGATES) | set(kind.columns) | {"accounts", "instrument_id"}
-    return [col for col in header if col not in reserved and _PROPERTY_NAME.match(col)]
+    return [col for col in header if col not in reserved and _PROPERTY_NAME.match(col) and header.count(col) == 1]
 
 
 def email_domain(email: str | None) -> str | None:

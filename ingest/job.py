@@ -25,7 +25,7 @@ from .ipintel import IntelTable, intel_properties, parse_network
 from .rejects import RejectWriter
 from .report import CHANGED, EMPTY, GROUND_TRUTH, LOADED, SAME_ROWS, SKIPPED, STAGES, FileReport, IngestSummary
 from .sinks import BoltSink, BulkSink, Progress, Sink
-from .validate import check_header, find_rejects, valid_rows_view
+from .validate import check_header, find_rejects, repeated_extras, valid_rows_view
 
 
 def default_rejects_dir(settings: Settings) -> Path:
@@ -388,6 +388,13 @@ class _Run:
                     "the last row of each gives the account's values")
             report.note = f"{report.note}; {note}" if report.note else note
 
+    def _repeated_columns(self, f: SourceFile, report: FileReport) -> None:
+        """Columns beyond the contract named twice in the header are ignored: say so."""
+        repeated = repeated_extras(c.KINDS[f.kind], self.headers[f])
+        if repeated:
+            note = f"column(s) {', '.join(map(repr, repeated))} appear more than once in the header: ignored"
+            report.note = f"{report.note}; {note}" if report.note else note
+
     # ------------------------------------------------------------ ip_intel
     def ip_intel(self) -> None:
         """Build the longest-prefix table from every ip_intel file in the world (loaded
@@ -488,6 +495,7 @@ class _Run:
                 if f.kind not in STAGES_OF_KIND:  # pragma: no cover - contract and job out of step
                     raise RingScopeError(f"no loader for file kind {f.kind!r}")
                 self._repeated_accounts(f, report)  # before the stages open their readers
+                self._repeated_columns(f, report)
                 stages = STAGES_OF_KIND[f.kind](self.engine, aggregate.kept_extras(kind, self.headers[f]), self.intel)
                 self._placeholders(f, report)
                 self.tell(report.rows_read, report.rows_read, f"{f.name}: aggregate")

@@ -373,3 +373,25 @@ def test_an_account_declared_on_several_rows_of_one_file_is_named_in_the_summary
     assert note == "1 account id(s) appear on more than one row (2 rows, e.g. 'acc-1'): the last row of each gives the account's values"
     assert f"accounts.csv: {note}" in summary.table()
     assert one(clean_db, "MATCH (a:Account {account_id: 'acc-1'}) RETURN a.email AS e")["e"] == "last@example.com"
+
+
+def test_an_extra_column_named_twice_is_ignored_a_contract_column_twice_is_refused(clean_db, tmp_path):
+    """Field report (newcomer QA): `comment,comment` in a header refused the whole file,
+    though the contract says columns beyond its own are never an error. Which of two
+    values is meant is unknown, so a repeated extra column is ignored (and said so); a
+    repeated contract column (which account_id?) still refuses the file."""
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "accounts.csv").write_text(
+        "account_id,created_at,comment,comment,team\nacc-1,2025-03-01T00:00:00Z,a,b,red\n")
+    summary = run(world, clean_db, tmp_path)
+    assert summary.rows_loaded == 1
+    assert summary.file("accounts.csv").note == "column(s) 'comment' appear more than once in the header: ignored"
+    props = one(clean_db, "MATCH (a:Account {account_id: 'acc-1'}) RETURN a.comment AS c, a.team AS t")
+    assert props == {"c": None, "t": "red"}
+    twice = tmp_path / "twice"
+    twice.mkdir()
+    (twice / "accounts.csv").write_text("account_id,created_at,email,email\nacc-2,2025-03-01T00:00:00Z,a@x.org,b@x.org\n")
+    with pytest.raises(RingScopeError, match="column 'email' appears more than once in the header"):
+        run(twice, clean_db, tmp_path, name="r2")
+    assert one(clean_db, "MATCH (a:Account {account_id: 'acc-2'}) RETURN count(a) AS n")["n"] == 0
