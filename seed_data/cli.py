@@ -60,12 +60,24 @@ from .variants import FAMILIES
               help="Write the world as daily export files (accounts_2026-03-14.csv, exchanges_2026-03-14.parquet, ...; "
                    "labels and ip_intel whole), the way `ringscope cycle` receives them (default: one file per kind).")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show a progress bar.")
+@click.option("--force", is_flag=True,
+              help="Write into OUT_DIR even when it holds interchange files without labels.csv (an export, "
+                   "not a generated world): they are overwritten.")
 def seed(out_dir: Path, preset: str, seed: int, progress: bool, scenario: str | None, tradecrafts: str | None,
-         drop_family: tuple[str, ...], **overrides) -> None:
+         drop_family: tuple[str, ...], force: bool, **overrides) -> None:
     """Generate a world into OUT_DIR: accounts, payment_instruments, logins,
-    exchanges, ip_intel and labels.csv (ground truth: ring_id, role, tradecraft)."""
+    exchanges, ip_intel and labels.csv (ground truth: ring_id, role, tradecraft).
+    A folder holding another generated world is written over; one holding an export
+    (interchange files, no labels.csv) is refused unless --force."""
     from .variants import drop_families
     from .world import generate
+
+    if not force:
+        export = foreign_export(out_dir)
+        if export:
+            raise RingScopeError(f"{out_dir} holds {', '.join(export[:3])}{' ...' if len(export) > 3 else ''} and no "
+                                 "labels.csv: an export, not a generated world, and seed would overwrite it; "
+                                 "choose an empty folder, or pass --force")
 
     if tradecrafts is not None:
         overrides["tradecrafts"] = tuple(t.strip() for t in tradecrafts.split(",") if t.strip())
@@ -82,6 +94,16 @@ def seed(out_dir: Path, preset: str, seed: int, progress: bool, scenario: str | 
         raise RingScopeError(f"could not write the world to {out_dir}: {exc.strerror or exc}; "
                              "check the directory is writable and the disk has space") from exc
     click.echo(format_summary(summary))
+
+
+def foreign_export(out_dir: Path) -> list[str]:
+    """Names of the interchange files in `out_dir` when it has no labels file (every world
+    seed writes has one), else []."""
+    from .daily import TIME_COLUMN, find_files
+
+    if not out_dir.is_dir() or find_files(out_dir, "labels"):
+        return []
+    return sorted(p.name for kind in (*TIME_COLUMN, "ip_intel") for p in find_files(out_dir, kind))
 
 
 def format_summary(s: dict) -> str:

@@ -130,6 +130,25 @@ def test_cli_writes_a_world_and_prints_a_summary(tmp_path):
     assert len(labels) == 560 and labels.loc[labels.ring_id != "", "ring_id"].nunique() == 6
 
 
+def test_cli_refuses_to_write_over_an_export_but_writes_over_a_generated_world(tmp_path):
+    """Field report (newcomer QA): `ringscope seed DIR` silently overwrote the accounts file
+    of an export in DIR. A folder with interchange files and no labels.csv is refused
+    (nothing written) unless --force; a generated world (it has labels) is regenerated."""
+    args = ["--preset", "demo", "--seed", "3", "--accounts", "300", "--operator-accounts", "30", "--rings", "5",
+            "--exchanges-scale", "0.05", "--no-progress"]
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "accounts.csv").write_text("account_id,created_at\nreal-1,2025-01-01T00:00:00Z\n")
+    with pytest.raises(RingScopeError, match="holds accounts.csv and no labels.csv: an export"):
+        seed.main([str(export), *args], standalone_mode=False)
+    assert (export / "accounts.csv").read_text().startswith("account_id,created_at\nreal-1")
+    assert sorted(p.name for p in export.iterdir()) == ["accounts.csv"]
+    forced = CliRunner().invoke(seed, [str(export), *args, "--force"])
+    assert forced.exit_code == 0, forced.output
+    again = CliRunner().invoke(seed, [str(export), *args])
+    assert again.exit_code == 0, again.output
+
+
 def test_every_cli_option_has_help():
     assert all(p.help for p in seed.params if p.param_type_name == "option")
 
