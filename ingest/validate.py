@@ -73,6 +73,10 @@ def _checks(kind: c.FileKind, padded: dict[str, int] | None = None) -> list[tupl
             checks.append((f"s.{raw} IS NOT NULL AND s.{q} IS NULL", f"{c.BAD_TOKENS}: {col}", f"s.{raw}"))
             checks.append((f"s.{q} < 0", f"{c.NEGATIVE_TOKENS}: {col}", f"s.{raw}"))
     if kind.links_account:
+        # an account whose own row an accounts file of this run rejected (a bad created_at):
+        # say so, rather than "unknown", so the one row to fix is found
+        checks.append(("s.account_id IN (SELECT account_id FROM unknown_accounts WHERE rejected)", c.REJECTED_ACCOUNT,
+                       "s.account_id"))
         checks.append(("s.account_id IN (SELECT account_id FROM unknown_accounts)", c.UNKNOWN_ACCOUNT, "s.account_id"))
     return checks
 
@@ -123,14 +127,20 @@ def find_rejects(engine: Engine, kind: c.FileKind, writer: RejectWriter, progres
     register_ips(engine, kind)
     register_emails(engine, kind)
     engine.con.execute("DROP TABLE IF EXISTS unknown_accounts")
+    # account ids whose accounts rows this run rejected (kept across the run's files)
+    engine.con.execute("CREATE TEMP TABLE IF NOT EXISTS rejected_accounts (account_id VARCHAR)")
     if kind.links_account:
         engine.con.execute(
-            "CREATE TEMP TABLE unknown_accounts AS SELECT account_id FROM "
+            "CREATE TEMP TABLE unknown_accounts AS SELECT account_id, "
+            "account_id IN (SELECT account_id FROM rejected_accounts) AS rejected FROM "
             "(SELECT DISTINCT account_id FROM src WHERE account_id IS NOT NULL) "
             "WHERE account_id NOT IN (SELECT account_id FROM known)"
         )
     engine.con.execute("DROP TABLE IF EXISTS rej")
     engine.con.execute(f"CREATE TEMP TABLE rej AS {_reject_sql(kind, engine.padded)}")
+    if kind.name == "accounts":
+        engine.con.execute("INSERT INTO rejected_accounts SELECT DISTINCT s.account_id FROM src s "
+                           "JOIN rej USING (__row) WHERE s.account_id IS NOT NULL")
     count = 0
     for rows in engine.reader("SELECT __row, reason, value FROM rej ORDER BY __row", 50_000):
         writer.write((r["__row"], r["reason"], r["value"]) for r in rows)

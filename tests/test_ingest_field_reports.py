@@ -395,3 +395,22 @@ def test_an_extra_column_named_twice_is_ignored_a_contract_column_twice_is_refus
     with pytest.raises(RingScopeError, match="column 'email' appears more than once in the header"):
         run(twice, clean_db, tmp_path, name="r2")
     assert one(clean_db, "MATCH (a:Account {account_id: 'acc-2'}) RETURN count(a) AS n")["n"] == 0
+
+
+def test_links_to_an_account_whose_own_row_was_rejected_say_so(clean_db, tmp_path):
+    """Field report (newcomer QA): one bad created_at rejected the account, and then each of
+    its logins and exchanges as "link to unknown account", which sent the reader looking
+    for an account missing from the export rather than the one row to fix."""
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "accounts.csv").write_text(
+        "account_id,created_at\nacc-1,2025-03-01T00:00:00Z\nacc-2,last tuesday\n")
+    (world / "logins.csv").write_text(
+        "account_id,ts,ip\nacc-1,2025-03-02T00:00:00Z,192.0.2.1\nacc-2,2025-03-02T00:00:00Z,192.0.2.2\n"
+        "acc-9,2025-03-02T00:00:00Z,192.0.2.3\n")
+    run(world, clean_db, tmp_path)
+    assert rejects(tmp_path / "rejects") == [
+        ("accounts.csv", 2, "unparsable timestamp: created_at", "last tuesday"),
+        ("logins.csv", 2, "link to an account whose own row was rejected", "acc-2"),
+        ("logins.csv", 3, "link to unknown account", "acc-9"),
+    ]
