@@ -61,6 +61,19 @@ def has_bidi(value: Any) -> bool:
     return isinstance(value, str) and _BIDI.search(value) is not None
 
 
+def compact(value: Any) -> str:
+    """A count short enough for a metric tile: 9,999 as is, then 10.1 k, 10.1 M, 10.1 B
+    (three significant figures); None -> "–". The tile's help gives the exact figure."""
+    if value is None:
+        return "–"
+    n = float(value)
+    for above, size, unit in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
+        if abs(n) >= above:
+            short = n / size
+            return f"{short:.3g} {unit}" if abs(short) < 1000 else f"{short:,.0f} {unit}"
+    return f"{int(n):,}"
+
+
 def when(value: Any) -> Any:
     """A date-time as an investigator reads it, in UTC to the second:
     `2025-03-01T10:00:05.123456789Z` -> "2025-03-01 10:00:05 UTC" (a Neo4j DateTime, a

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from neo4j.time import DateTime
 
-from ringscope import domain
+from ringscope import display, domain
 from ringscope.catalog import get_query
 
 
@@ -120,3 +120,12 @@ def test_times_read_in_utc_to_the_second():
         "2025-03-01 10:00:05 UTC"
     for other in ("b-01", "2025-03-01", 3, None, ["x"]):
         assert display.when(other) == other
+
+
+def test_compact_counts_fit_a_metric_tile():
+    """Field report (newcomer QA): the ring view cut a token count off ("10,119,…")."""
+    assert display.compact(9_999) == "9,999"
+    assert display.compact(10_119_385) == "10.1 M"
+    assert display.compact(44_800_000_000) == "44.8 B"
+    assert display.compact(123_456) == "123 k"
+    assert display.compact(None) == "–"

@@ -2,6 +2,7 @@
 tags and history."""
 import streamlit as st
 
+from ringscope import display
 from ringscope.app import data, evidence, graph_panel, ui
 from ringscope.app import tagging_panel
 from ringscope.app.graph_view import GraphState
@@ -58,8 +59,9 @@ with ui.errors_as_one_line():
     m[1].metric("Status", ui.status_title(summary["status"]))
     m[2].metric("Accounts", f"{summary['members']:,}",
                 help=f"{summary['removed']} removed by investigators" if summary["removed"] else None)
-    m[3].metric("Exchanges", f"{summary['exchanges']:,}")
-    m[4].metric("Tokens", f"{summary['tokens']:,}")
+    # compact figures: a million-account ring's token count does not fit a tile's width
+    m[3].metric("Exchanges", display.compact(summary["exchanges"]), help=f"{summary['exchanges'] or 0:,} exchanges")
+    m[4].metric("Tokens", display.compact(summary["tokens"]), help=f"{summary['tokens'] or 0:,} tokens")
     m[5].metric("Labels", len(summary["labels"]))
 
     if summary.get("weakened"):
