@@ -67,11 +67,15 @@ def compact(value: Any) -> str:
     if value is None:
         return "–"
     n = float(value)
-    for above, size, unit in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
-        if abs(n) >= above:
-            short = n / size
-            return f"{short:.3g} {unit}" if abs(short) < 1000 else f"{short:,.0f} {unit}"
-    return f"{int(n):,}"
+    if abs(n) < 1e4:
+        return f"{int(n):,}"
+    for size, unit in ((1e3, "k"), (1e6, "M"), (1e9, "B")):
+        short = float(f"{n / size:.3g}")  # rounded first: 999,999 is 1 M, not 1e+03 k
+        if abs(short) < 1000:
+            return f"{short:.3g} {unit}"
+        if unit == "B":
+            return f"{n / size:,.0f} B"
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def when(value: Any) -> Any:

@@ -129,3 +129,5 @@ def test_compact_counts_fit_a_metric_tile():
     assert display.compact(44_800_000_000) == "44.8 B"
     assert display.compact(123_456) == "123 k"
     assert display.compact(None) == "–"
+    assert display.compact(999_999) == "1 M" and display.compact(999_999_999) == "1 B"
+    assert display.compact(12_345_678_901_234) == "12,346 B"
