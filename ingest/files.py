@@ -236,9 +236,11 @@ def stage_csv(
     """Copy a CSV (or .csv.gz) into Parquet: every column as text, plus `__row`.
 
     Returns (rows staged, malformed rows). A malformed row (wrong number of
-    fields) is not staged; its row number is the data row it sat on (line - 1).
+    fields, or a field that is not UTF-8) is not staged; its row number is the data
+    row it sat on (line - 1).
     """
     malformed: list[MalformedRow] = []
+    undecodable: list[MalformedRow] = []  # rows pyarrow parsed, kept apart: they hold positions
 
     def on_invalid(row) -> str:
         number = row.number - 1 if row.number is not None else None
@@ -255,7 +257,8 @@ def stage_csv(
             # Serial parsing: only then does pyarrow know the line of a malformed row.
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=block_size, encoding="utf8", use_threads=False),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False),
+            # bytes first: a field that is not UTF-8 rejects its row (`_decoded`), not the file
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.binary() for n in names}, strings_can_be_null=False),
         )
     except (pa.ArrowInvalid, OSError, EOFError) as exc:
         if "Empty CSV file" in str(exc):
@@ -279,11 +282,36 @@ def stage_csv(
                 next_row = int(rows[-1]) + 1 if n else next_row
                 table = pa.Table.from_batches([batch]).rename_columns(columns)
                 table = table.add_column(0, "__row", pa.array(rows, pa.int64()))
-                writer.write_table(table.cast(schema))
-                staged += n
+                table = _decoded(table, schema, columns, undecodable)
+                writer.write_table(table)
+                staged += table.num_rows
                 if progress:
                     progress(n)
         except (pa.ArrowInvalid, UnicodeDecodeError, OSError, EOFError) as exc:
             raise (damaged_gzip(source) or RingScopeError(
                 f"{source.name}: CSV parse failed near data row {next_row} ({exc}): fix or re-export the file")) from None
-    return staged, malformed
+    return staged, sorted(malformed + undecodable, key=lambda m: (m.row is None, m.row or 0))
+
+
+def _decoded(table: pa.Table, schema: pa.Schema, columns: list[str], bad: list[MalformedRow]) -> pa.Table:
+    """`table` (`__row` and the columns as bytes) cast to `schema` (text). The cast checks
+    UTF-8 for the whole batch at once; only when it fails are the rows looked at one by one,
+    and each row holding bytes that are not UTF-8 goes to `bad` (with its field's name and
+    its text, the bytes escaped) instead of refusing the file."""
+    try:
+        return table.cast(schema)
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        pass
+    keep = np.ones(table.num_rows, dtype=bool)
+    data = {c: table.column(c).to_pylist() for c in columns}
+    numbers = table.column("__row").to_pylist()
+    for i in range(table.num_rows):
+        for c in columns:
+            try:
+                data[c][i].decode("utf-8")
+            except UnicodeDecodeError:
+                keep[i] = False
+                text = ",".join(data[k][i].decode("utf-8", "backslashreplace") for k in columns)
+                bad.append(MalformedRow(numbers[i], f"not UTF-8 in column {c}", text[:200]))
+                break
+    return table.filter(pa.array(keep)).cast(schema)

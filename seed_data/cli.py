@@ -56,6 +56,9 @@ from .variants import FAMILIES
               help="Rings whose operator is enforced against during the window (their accounts stop) and comes back "
                    "2-5 days later with fresh accounts (labels role `returning`, ring `<old ring id>_r`) reusing some "
                    "of the old ring's cards, devices or private templates (default 0: none).")
+@click.option("--returning-reuse", "returning_reuse", type=click.Choice(["some", "none"]), default=None,
+              help="What comebacks take from their old ring: some (default: at least one of its cards, devices or "
+                   "private template set) or none (everything fresh: only a new ring can give them away).")
 @click.option("--daily/--whole", "daily", default=None,
               help="Write the world as daily export files (accounts_2026-03-14.csv, exchanges_2026-03-14.parquet, ...; "
                    "labels and ip_intel whole), the way `ringscope cycle` receives them (default: one file per kind).")
@@ -115,7 +118,7 @@ def format_summary(s: dict) -> str:
         lines.append("  tradecraft knobs: " + "; ".join(s["knobs"]))
     for r in s.get("returning", []):
         lines.append(f"  returning: {r['ring_id']} enforced on day {r['enforced_day']:.1f}, back on day {r['back_day']:.1f} "
-                     f"as {r['returning_ring_id']} ({r['accounts']} accounts reusing {', '.join(r['reuses'])})")
+                     f"as {r['returning_ring_id']} ({r['accounts']} accounts reusing {', '.join(r['reuses']) or 'nothing'})")
     if s.get("daily"):
         lines.append(f"  written as daily export files: {s['daily']['days']} days, {s['daily']['first']} to {s['daily']['last']} "
                      "(the rows below, before cutting)")

@@ -167,7 +167,7 @@ def _returning(w: World, op_blocks: list[dict], ring_ids, k: int) -> list[tuple]
     operator signs up fresh accounts (a third to two thirds of the old ring's size, at
     least 5) that reuse some of what the old ring had -- its cards, its devices (VM
     images, laptops), its private template set; each comeback reuses at least one of the
-    three, and addresses are always new (a fresh proxy pool). The new accounts copy the
+    three (none with `returning_reuse = "none"`), and addresses are always new (a fresh proxy pool). The new accounts copy the
     old ring's traffic shape and tradecraft, are labelled role `returning`, and form a
     ring of their own (`<old ring id>_r`) run by the same operator. Drawn after every
     other ring, so the rest of the world is the one the same seed gives without them.
@@ -204,6 +204,8 @@ def _returning(w: World, op_blocks: list[dict], ring_ids, k: int) -> list[tuple]
         reuse = {"cards": rng.random() < 0.6, "devices": rng.random() < 0.5, "templates": rng.random() < 0.8}
         if not any(reuse.values()):
             reuse[str(rng.choice(list(reuse)))] = True
+        if w.cfg.returning_reuse == "none":  # drawn all the same: the rest of the world stays the one "some" gives
+            reuse = dict.fromkeys(reuse, False)
         new_idx = b["_base"] + np.arange(m)
         old_cards = np.unique(inst_links[np.isin(acct_links, idx)])
         if reuse["cards"] and len(old_cards):

@@ -38,6 +38,10 @@ class WorldConfig:
     #: and comes back days later with fresh accounts (labels role `returning`, ring id
     #: `<old ring id>_r`) reusing some of the old ring's cards, devices or private templates
     returning_rings: int = 0
+    #: what a comeback takes from its old ring: "some" (at least one of its cards, devices
+    #: or private template set) or "none" (fresh cards, devices and templates: only its
+    #: operator's habits, which detection can find only as a new ring)
+    returning_reuse: str = "some"
     #: write the world as daily export files (`exchanges_2026-03-14.parquet`, ...) instead
     #: of one file per kind (seed_data/daily.py)
     daily: bool = False
@@ -65,6 +69,8 @@ class WorldConfig:
             raise RingScopeError("--exchanges-format must be parquet or csv")
         if not 0 <= self.returning_rings <= self.rings:
             raise RingScopeError(f"--returning-rings must be between 0 and the number of rings ({self.rings})")
+        if self.returning_reuse not in ("some", "none"):
+            raise RingScopeError("--returning-reuse must be some or none")
         if self.returning_rings and self.days < 10:
             raise RingScopeError("--returning-rings needs a window of at least 10 days (--days): enforcement, "
                                  "a pause and the operator's return must fit in it")

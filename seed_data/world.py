@@ -191,7 +191,8 @@ def knobs(cfg: WorldConfig) -> list[str]:
     if not cfg.logins:
         out.append("no logins")
     if cfg.returning_rings:
-        out.append(f"{cfg.returning_rings} operator(s) back with fresh accounts after enforcement")
+        out.append(f"{cfg.returning_rings} operator(s) back with fresh accounts after enforcement"
+                   + (", reusing nothing of the old ring" if cfg.returning_reuse == "none" else ""))
     return out
 
 

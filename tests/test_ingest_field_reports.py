@@ -315,16 +315,21 @@ def test_file_names_from_the_world_are_shown_inert_on_the_terminal(clean_db, tmp
     assert "\x1b" not in lines.getvalue() and "\u202e" not in lines.getvalue()
 
 
-def test_a_non_utf8_byte_in_a_data_row_is_not_blamed_on_the_header(clean_db, tmp_path):
+def test_a_non_utf8_byte_in_a_data_row_rejects_that_row_not_the_file(clean_db, tmp_path):
     """A Latin-1 `é` in the first data row was reported as "cannot read the CSV header"
-    (the text reader decodes a whole block): the header was fine. The refusal must name the
-    data, and a header that really is not UTF-8 still says so."""
+    (the text reader decodes a whole block), and then, once that was fixed, refused the
+    whole file: the contract wants a row that breaks it rejected with its row number and
+    the rest loaded. A header that really is not UTF-8 still refuses the file."""
     world = tmp_path / "world"
     world.mkdir()
-    (world / "accounts.csv").write_bytes(b"account_id,created_at,display_name\nacc-1,2025-03-01T00:00:00Z,Ren\xe9e\n")
-    with pytest.raises(RingScopeError) as refused:
-        run(world, clean_db, tmp_path)
-    assert "header" not in str(refused.value) and "invalid UTF8" in str(refused.value)
+    (world / "accounts.csv").write_bytes(b"account_id,created_at,display_name\nacc-1,2025-03-01T00:00:00Z,Ren\xe9e\n"
+                                         b"acc-2,2025-03-01T00:00:00Z,Ren\xc3\xa9e\nacc-3,2025-03-01T00:00:00Z,x\n")
+    summary = run(world, clean_db, tmp_path)
+    assert summary.rows_loaded == 2
+    assert rejects(tmp_path / "rejects") == [
+        ("accounts.csv", 1, "malformed CSV row: not UTF-8 in column display_name", "acc-1,2025-03-01T00:00:00Z,Ren\\xe9e")]
+    assert one(clean_db, "MATCH (a:Account {account_id: 'acc-2'}) RETURN a.display_name AS n")["n"] == "Ren\u00e9e"
+    db.run_write("MATCH (n) DETACH DELETE n", settings=clean_db)
     (world / "accounts.csv").write_bytes(b"account_id,created_at,n\xe9\nacc-1,2025-03-01T00:00:00Z,1\n")
     with pytest.raises(RingScopeError, match="cannot read the CSV header"):
         run(world, clean_db, tmp_path, "again")

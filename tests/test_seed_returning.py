@@ -68,6 +68,34 @@ def test_returning_operators_come_back_after_enforcement_on_old_identifiers(worl
             assert shared[kind] == 0, (kind, shared)
 
 
+def test_comebacks_that_reuse_nothing_share_no_card_or_device_with_their_old_ring(tmp_path):
+    """`--returning-reuse none` (issue 16: operators who come back reusing nothing): the same
+    world and comebacks, but fresh cards, devices and templates."""
+    some = generate(cfg(), tmp_path / "some")
+    none = generate(cfg(returning_reuse="none"), tmp_path / "none")
+    assert [r["reuses"] for r in none["returning"]] == [[], []]
+    # the same rings come back (later comebacks' sizes follow draws the reuse took)
+    assert [r["ring_id"] for r in none["returning"]] == [r["ring_id"] for r in some["returning"]]
+    out = tmp_path / "none"
+    labels = f"read_csv('{out}/labels.csv', all_varchar=true)"
+    for r in none["returning"]:
+        old, new = r["ring_id"], r["returning_ring_id"]
+        # cards and devices: none in common; templates: a fresh private set (what is left in
+        # common are popular public templates, which a small world's honest accounts may
+        # not happen to send, so templates are not counted here)
+        for src, col in ((f"read_csv('{out}/payment_instruments.csv', all_varchar=true)", "instrument_id"),
+                         (f"read_csv('{out}/logins.csv', all_varchar=true)", "device_id")):
+            [(k,)] = q(f"SELECT count(DISTINCT a.{col}) FROM {src} a JOIN {labels} la USING (account_id) "
+                       f"JOIN {src} b ON a.{col} = b.{col} JOIN {labels} lb ON lb.account_id = b.account_id "
+                       f"WHERE la.ring_id = '{new}' AND lb.ring_id = '{old}'")
+            assert k == 0, (col, k)
+    result = CliRunner().invoke(seed, [str(tmp_path / "cli"), "--accounts", "800", "--operator-accounts", "160", "--rings",
+                                       "5", "--exchanges-scale", "0.2", "--returning-rings", "1", "--returning-reuse",
+                                       "none", "--seed", "11", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "accounts reusing nothing)" in result.output and "reusing nothing of the old ring" in result.output
+
+
 def test_without_returning_rings_the_world_is_the_same_one(tmp_path):
     # the comebacks are drawn after everything else: the rest of the world is untouched
     base = generate(cfg(returning_rings=0), tmp_path / "base")
