@@ -9,23 +9,12 @@ is written with a leading apostrophe.
 from __future__ import annotations
 
 import csv
-import re
 from pathlib import Path
 from typing import Iterable
 
+from ..display import spreadsheet_safe
 from ..errors import RingScopeError
 
-_FORMULA = re.compile(r"^[=+\-@\t\r]")
-_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
-
-
-def _safe(value) -> str:
-    if value is None:
-        return ""
-    text = str(value)
-    if _FORMULA.match(text) and not _NUMBER.match(text):
-        return "'" + text
-    return text
 
 
 class RejectWriter:
@@ -46,7 +35,7 @@ class RejectWriter:
         for row, reason, value in rows:
             if self._writer is None:
                 self._open()
-            self._writer.writerow((self.source_name, "" if row is None else row, reason, _safe(value)))
+            self._writer.writerow((self.source_name, "" if row is None else row, reason, spreadsheet_safe(value)))
             self.count += 1
 
     def _open(self) -> None:

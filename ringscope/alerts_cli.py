@@ -12,6 +12,7 @@ import click
 
 from . import alerts as al
 from .config import load_settings
+from .display import spreadsheet_safe
 
 _FIELDS = ("alert_id", "created_at", "severity", "kind", "status", "ring_id", "accounts", "reason", "status_by", "status_at")
 
@@ -64,8 +65,7 @@ def alerts(ctx: click.Context, status: str, kind: str | None, severity: str | No
 
 
 def _cell(value: str) -> str:
-    text = al.terminal_safe(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return spreadsheet_safe(al.terminal_safe(value))
 
 
 def _change(alert_id: str, status: str, by: str | None, note: str | None) -> None:

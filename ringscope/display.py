@@ -61,6 +61,21 @@ def has_bidi(value: Any) -> bool:
     return isinstance(value, str) and _BIDI.search(value) is not None
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def spreadsheet_safe(value: Any) -> str:
+    """A CSV cell a spreadsheet will not run: text starting with `= + - @`, a tab or a
+    carriage return gets a leading apostrophe (OWASP's CSV-injection defence:
+    `=HYPERLINK(...)` -> `'=HYPERLINK(...)`), except a plain number (`-5` stays -5);
+    None -> "". For every CSV a person may open: exports, alerts, rejects, query results."""
+    text = "" if value is None else str(value)
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def compact(value: Any) -> str:
     """A count short enough for a metric tile: 9,999 as is, then 10.1 k, 10.1 M, 10.1 B
     (three significant figures); None -> "–". The tile's help gives the exact figure."""

@@ -110,16 +110,17 @@ def emit_rows(rows: list[dict[str, Any]], fmt: str) -> None:
         click.echo("(no rows)", err=True)
         return
     keys = list(rows[0].keys())
+    from .display import spreadsheet_safe, terminal
+
     if fmt == "csv":
+        # cells a spreadsheet would run as formulas (`=HYPERLINK(...)` in a display name)
+        # get a leading apostrophe; json keeps every value exact
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(keys)
         for row in rows:
-            writer.writerow([_cell(row.get(k)) for k in keys])
+            writer.writerow([spreadsheet_safe(_cell(row.get(k))) for k in keys])
         return
-    from .display import terminal
-
-    # a terminal table shows data from the graph inert (bidi controls, escape sequences);
-    # csv and json keep it exact
+    # a terminal table shows data from the graph inert (bidi controls, escape sequences)
     cells = [[terminal(_cell(row.get(k))) for k in keys] for row in rows]
     widths = [min(60, max(len(k), *(len(c[i]) for c in cells))) for i, k in enumerate(keys)]
     click.echo("  ".join(k.ljust(w) for k, w in zip(keys, widths)))

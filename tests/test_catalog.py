@@ -239,7 +239,7 @@ def test_largest_ring_without_parameters_names_the_ring_with_most_current_member
 
 def test_query_run_table_shows_hostile_text_inert(clean_db):
     """A display name with a direction override and an escape sequence must not reorder or
-    recolour the analyst's terminal in `query run`'s table; csv and json keep it exact."""
+    recolour the analyst's terminal in `query run`'s table; json keeps it exact."""
     from click.testing import CliRunner
 
     from ringscope.cli import cli
@@ -253,3 +253,25 @@ def test_query_run_table_shows_hostile_text_inert(clean_db):
     assert "evil⟨U+202E⟩gnp.exe ?[2J?[31mred" in table.output
     as_json = runner.invoke(cli, ["query", "run", "search_account", "-p", "q=qa-", "--format", "json"], color=True)
     assert json.loads(as_json.output)[0]["name"] == hostile
+
+
+def test_query_run_csv_keeps_formulas_from_running_in_a_spreadsheet(clean_db):
+    """Field report (newcomer QA): `query run --format csv` wrote a display name
+    `=HYPERLINK(...)` as is, which a spreadsheet runs; exports, alerts and rejects already
+    quoted such cells (now through one function, `display.spreadsheet_safe`)."""
+    import csv
+    import io
+
+    from click.testing import CliRunner
+
+    from ringscope.cli import cli
+    from ringscope.display import spreadsheet_safe
+
+    formula = '=HYPERLINK("http://evil.test","click")'
+    db.run_write("CREATE (:Account {account_id: 'qa-2', display_name: $name})", {"name": formula}, settings=clean_db)
+    out = CliRunner().invoke(cli, ["query", "run", "search_account", "-p", "q=qa-2", "--format", "csv"])
+    assert out.exit_code == 0, out.output
+    [row] = list(csv.DictReader(io.StringIO(out.output)))
+    assert row["name"] == "'" + formula and "qa-2" in row.values()
+    assert [spreadsheet_safe(v) for v in ("-5", "+3.5", "@x", "\tx", "-x", "plain", None)] == \
+        ["-5", "+3.5", "'@x", "'\tx", "'-x", "plain", ""]

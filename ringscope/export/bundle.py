@@ -33,7 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from .. import __version__, domain
+from .. import __version__, display, domain
 from ..auth import Identity
 from ..catalog import get_query, run_query
 from ..config import Settings, load_settings
@@ -142,12 +142,6 @@ def _decode_json(text: Any) -> Any:
     return times_as_utc(domain.decode_json(text))
 
 
-def neutralise_formula(text: str) -> str:
-    """OWASP's CSV-injection defence: a cell a spreadsheet would run as a formula gets a
-    leading apostrophe (`=HYPERLINK(...)` -> `'=HYPERLINK(...)`)."""
-    return "'" + text if text and text[0] in "=+-@\t\r" else text
-
-
 def _cell(column: str, value: Any) -> str:
     value = plain(value)
     if value is None:
@@ -159,7 +153,7 @@ def _cell(column: str, value: Any) -> str:
     if isinstance(value, list):
         value = ";".join("" if v is None else str(v) for v in value)
     text = str(value)
-    return neutralise_formula(text) if column in FREE_TEXT_COLUMNS else text
+    return display.spreadsheet_safe(text) if column in FREE_TEXT_COLUMNS else text
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
