@@ -13,6 +13,7 @@ datetimes.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -66,8 +67,15 @@ def kept_extras(kind: c.FileKind, header: list[str]) -> list[str]:
     ingest computes."""
     if kind.name not in ("accounts", "payment_instruments"):
         return []
-    reserved = set(c.ACCOUNT_AGGREGATES) | set(kind.columns) | {"accounts", "instrument_id"}
-    return [col for col in header if col not in reserved and _PROPERTY_NAME.match(col) and header.count(col) == 1]
+    reserved = set(c.ACCOUNT_AGGREGATES) | set(kind.columns) | {"accounts", "instrument_id"} \
+        | set(repeated_extras(kind, header))
+    return [col for col in header if col not in reserved and _PROPERTY_NAME.match(col)]
+
+
+def repeated_extras(kind: c.FileKind, header: list[str]) -> list[str]:
+    """Columns beyond the contract that the header names more than once: never kept,
+    since nothing says which of the values is meant (the file's summary says so)."""
+    return sorted(col for col, n in Counter(header).items() if n > 1 and col not in kind.columns)
 
 
 def email_domain(email: str | None) -> str | None:

@@ -25,7 +25,7 @@ from .ipintel import IntelTable, intel_properties, parse_network
 from .rejects import RejectWriter
 from .report import CHANGED, EMPTY, GROUND_TRUTH, LOADED, SAME_ROWS, SKIPPED, STAGES, FileReport, IngestSummary
 from .sinks import BoltSink, BulkSink, Progress, Sink
-from .validate import check_header, find_rejects, repeated_extras, valid_rows_view
+from .validate import check_header, find_rejects, valid_rows_view
 
 
 def default_rejects_dir(settings: Settings) -> Path:
@@ -390,7 +390,7 @@ class _Run:
 
     def _repeated_columns(self, f: SourceFile, report: FileReport) -> None:
         """Columns beyond the contract named twice in the header are ignored: say so."""
-        repeated = repeated_extras(c.KINDS[f.kind], self.headers[f])
+        repeated = aggregate.repeated_extras(c.KINDS[f.kind], self.headers[f])
         if repeated:
             note = f"column(s) {', '.join(map(repr, repeated))} appear more than once in the header: ignored"
             report.note = f"{report.note}; {note}" if report.note else note

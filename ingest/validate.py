@@ -37,16 +37,10 @@ def check_header(kind: c.FileKind, source: SourceFile, header: list[str]) -> Non
             f"{', '.join(missing)} (has: {', '.join(header[:12])}); fix the export and re-run"
         )
     # a contract column twice is ambiguous (which account_id?); an extra column twice is
-    # only ignored (`repeated_extras`): the contract never refuses a file for its extras
+    # only ignored (`aggregate.repeated_extras`): the contract never refuses a file for its extras
     dupes = sorted(col for col, n in Counter(header).items() if n > 1 and col in kind.columns)
     if dupes:
         raise HeaderRefused(f"{source.name} refused: column {dupes[0]!r} appears more than once in the header; fix the export and re-run")
-
-
-def repeated_extras(kind: c.FileKind, header: list[str]) -> list[str]:
-    """Columns beyond the contract that the header names more than once: ignored, since
-    nothing says which of the values is meant."""
-    return sorted(col for col, n in Counter(header).items() if n > 1 and col not in kind.columns)
 
 
 def _checks(kind: c.FileKind, padded: dict[str, int] | None = None) -> list[tuple[str, str, str]]:
