@@ -195,3 +195,26 @@ def test_waiting_for_start_up_fails_fast_on_a_database_that_does_not_exist(neo4j
     with pytest.raises(local.ServerError, match="no database 'nosuchdb'.*fix NEO4J_DATABASE"):
         local._bolt_ready(replace(neo4j_settings, database="nosuchdb"), timeout=120, pid=local.read_pid(paths), paths=paths)
     assert time.monotonic() - began < 30
+
+
+def test_a_start_refused_by_the_password_leaves_no_server_running(neo4j_settings, tmp_path):
+    """Field report: `db start` with a wrong NEO4J_PASSWORD said so, but left the server it had
+    launched running, so "delete the store to start afresh" (what the message offers) was done
+    under a live server. A start that fails leaves nothing running."""
+    if not neo4j_settings.uses_local_server:
+        pytest.skip("needs the local server's jars")
+    home = _scratch_home(tmp_path, neo4j_settings)
+    paths = local.ServerPaths(home)
+    first = replace(neo4j_settings.with_local(home=home, bolt_port=free_port(), http_port=free_port(),
+                                              heap="256m", pagecache="64m"), password="first-password")
+    try:
+        local.start(first, timeout=180)
+        assert local.read_pid(paths) is not None
+        local.stop(first)
+        wrong = replace(first, password="another-password")
+        with pytest.raises(local.ServerError, match="refuses NEO4J_PASSWORD.*was stopped"):
+            local.start(wrong, timeout=180)
+        assert local.read_pid(paths) is None
+        assert local.start(first, timeout=180)["already_running"] is False  # the right password still works
+    finally:
+        local.stop(first)  # whatever this test left running (a pid file names it)

@@ -358,7 +358,16 @@ def start(settings: Settings, *, timeout: float = 180, echo=print) -> dict:
             start_new_session=True,  # survives the CLI; `db stop` ends it
         )
     paths.pid_file.write_text(str(proc.pid))
-    if not _bolt_ready(settings, timeout=timeout, pid=proc.pid, paths=paths):
+    try:
+        ready = _bolt_ready(settings, timeout=timeout, pid=proc.pid, paths=paths)
+    except ServerError as exc:
+        # the server answered but refuses our settings (password, database): a failed start
+        # leaves nothing running, so the fix the message asks for (edit .env, or delete the
+        # store) is made on a stopped server
+        if proc.poll() is None:
+            stop(settings)
+        raise ServerError(f"{exc} (the server this start launched was stopped)") from None
+    if not ready:
         if proc.poll() is None:
             stop(settings)
             raise ServerError(f"Neo4j did not answer on Bolt within {timeout:.0f}s: see {paths.console_log}")
