@@ -182,12 +182,14 @@ def run_cycle(
     bulk: str = "auto",
     rejects_dir: str | Path | None = None,
     memory_limit: str = "1GB",
+    workers: int | None = None,
     progress: Callable[[int, int | None, str], None] | None = None,
 ) -> CycleReport:
     """One idempotent pass: watch, ingest, detect, alert, notify, record (module docstring).
 
     `jsonl` / `webhook_url`: None takes RINGSCOPE_ALERT_JSONL / RINGSCOPE_ALERT_WEBHOOK_URL
-    from `.env`; "" turns the output off. An output that fails is reported in
+    from `.env`; "" turns the output off. `bulk`, `rejects_dir`, `memory_limit` and `workers`
+    are ingest's (`ingest_world`). An output that fails is reported in
     `CycleReport.outputs` (the alerts stay stored and pending); anything else that fails
     raises a RingScopeError with one line saying what to do.
     """
@@ -208,7 +210,8 @@ def run_cycle(
         report.seconds["watch"] = clock() - t0
 
         t0 = clock()
-        summary = ingest_world(world, settings, progress, rejects_dir=rejects_dir, memory_limit=memory_limit, bulk=bulk)
+        summary = ingest_world(world, settings, progress, rejects_dir=rejects_dir, memory_limit=memory_limit, bulk=bulk,
+                               workers=workers)
         loaded = [f for f in summary.files if f.status == "loaded"]
         report.files_loaded = len(loaded)
         report.files_skipped = sum(1 for f in summary.files if f.status.startswith("skipped"))

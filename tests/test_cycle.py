@@ -302,3 +302,19 @@ def test_a_file_changed_since_it_was_loaded_is_named_in_the_cycle_summary(clean_
     assert report.files_loaded == 0 and [name for name, _ in report.files_refused] == [logins.name]
     assert f"  refused  {logins.name}: was loaded on " in report.summary()
     assert report.as_dict()["ingest"]["files_refused"][0]["file"] == logins.name
+
+
+def test_the_cli_passes_workers_to_ingest_and_finds_the_same_ring(clean_db, tmp_path):
+    """`cycle --workers 2` (two sessions per link stage, for a server with cores to spare)
+    loads the same day as one session and raises the same alert; `--workers 0` is refused."""
+    inbox = tmp_path / "export"
+    deliver(inbox, DAYS[0])
+    refused = CliRunner().invoke(cli, ["cycle", str(inbox), "--workers", "0", "--no-progress"])
+    assert refused.exit_code == 2 and "--workers" in refused.output
+    result = CliRunner().invoke(cli, ["cycle", str(inbox), "--workers", "2", "--jsonl", "", "--no-webhook",
+                                      "--no-progress", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["ingest"]["files_loaded"] >= 5 and report["ingest"]["rows_rejected"] == 0
+    [raised] = report["alerts_raised"]
+    assert raised["kind"] == "new_ring" and set(raised["account_ids"]) == RING_A
