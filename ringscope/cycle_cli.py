@@ -29,7 +29,7 @@ from .progress import ProgressBars
               help="Memory ingest's aggregation engine (DuckDB) may use before it spills to disk.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Passed to ingest: sessions writing a link stage's batches at once on the Bolt path [default: 1; "
-                   "2 wrote 37-40k rows/s against ~30k on two free cores, README Fast Bolt path].")
+                   "more helps a server with cores to spare (README, Fast Bolt path)].")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's summary as one JSON object instead of text.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress on stderr [default: only when stderr is a terminal, so cron mail stays short].")
