@@ -47,12 +47,30 @@ def _has_migration_label(settings: Settings | None) -> bool:
     return bool(rows and rows[0]["n"])
 
 
-def reset(settings: Settings | None = None, *, progress: Callable[[int], None] | None = None) -> int:
+def reset(settings: Settings | None = None, *, progress: Callable[[int, int | None, str], None] | None = None) -> int:
     """Delete every node and relationship (in rounds of small transactions, so a large
     store does not need one huge transaction), drop the schema, then re-apply it.
-    Returns the number of nodes deleted."""
-    db.run_until_done("admin_delete_relationships", settings=settings)
-    deleted = db.run_until_done("admin_delete_nodes", settings=settings, progress=progress)
+    Returns the number of nodes deleted. `progress(done, total, message)` (a
+    `progress.ProgressBars`) follows the relationships, then the nodes: a graph of
+    millions takes minutes."""
+    size = db.run("admin_graph_size", mode=db.READ, settings=settings)[0] if progress else {}
+
+    def follow(message: str, total: int | None) -> Callable[[int], None] | None:
+        if progress is None:
+            return None
+        done = 0
+        progress(0, total, message)
+
+        def step(n: int) -> None:
+            nonlocal done
+            done += n
+            progress(done, total, message)
+        return step
+
+    db.run_until_done("admin_delete_relationships", settings=settings,
+                      progress=follow("deleting relationships", size.get("relationships")))
+    deleted = db.run_until_done("admin_delete_nodes", settings=settings,
+                                progress=follow("deleting nodes", size.get("nodes")))
     # Constraints first: dropping one also drops the index it owns.
     for row in db.run("admin_schema_constraints", mode=db.READ, settings=settings):
         db.run("admin_drop_constraint", {"name": row["name"]}, mode=db.WRITE, settings=settings)

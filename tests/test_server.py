@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -79,6 +80,11 @@ def test_reset_needs_yes_and_then_empties_the_database(clean_db):
     assert db.run_read("MATCH (n:Account) RETURN count(n) AS n")[0]["n"] == 50
     done = run_cli("db", "reset", "--yes")
     assert done.returncode == 0, done.stderr
+    # minutes on a graph of millions: it says how far it is (lines on stderr when not a terminal)
+    nodes = re.findall(r"^deleting nodes: ([\d,]+)/([\d,]+)", done.stderr, re.M)
+    assert nodes and nodes[-1][0] == nodes[-1][1] and int(nodes[-1][1].replace(",", "")) >= 50, done.stderr
+    assert "deleting relationships: 0/0" in done.stderr
+    assert "database emptied" in done.stdout
     assert db.run_read("MATCH (n) WHERE NOT n:SchemaMigration RETURN count(n) AS n")[0]["n"] == 0
     assert schema.applied_versions(clean_db), "reset re-applies the schema"
 

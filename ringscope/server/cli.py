@@ -7,6 +7,7 @@ from .. import db as database
 from .. import schema
 from ..config import load_settings
 from ..errors import RingScopeError
+from ..progress import ProgressBars
 from . import local
 
 
@@ -98,9 +99,16 @@ def migrate() -> None:
 @db.command()
 @click.option("--yes", is_flag=True, help="Confirm: delete every node and relationship.")
 def reset(yes: bool) -> None:
-    """Empty the database (all data, investigator tags included), then re-apply the schema."""
+    """Empty the database (all data, investigator tags included), then re-apply the schema.
+
+    Deletes in small transactions, relationships first, with progress on stderr: a graph of
+    millions takes minutes (the incident world's 23M nodes and relationships: several)."""
     if not yes:
         raise RingScopeError("`db reset` deletes every node, tag and audit record: add --yes to confirm")
     settings = load_settings()
-    deleted = schema.reset(settings)
+    bars = ProgressBars(unit="", leave=False)  # bars on a terminal, a line every few seconds otherwise
+    try:
+        deleted = schema.reset(settings, progress=bars)
+    finally:
+        bars.close()
     click.echo(f"database emptied ({deleted:,} nodes deleted); schema re-applied")
