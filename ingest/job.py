@@ -16,6 +16,7 @@ import duckdb
 from .. import schema
 from ..config import Settings, load_settings
 from ..errors import RingScopeError
+from ..progress import running_total
 from . import aggregate, ledger, load
 from . import contract as c
 from .engine import Engine
@@ -234,14 +235,8 @@ class _Run:
             staged = None
             if f.format == "csv":
                 staged = self.engine.work / f"staged-{len(self.summary.files)}.parquet"
-                done = 0
-
-                def step(n: int) -> None:
-                    nonlocal done
-                    done += n
-                    self.tell(done, None, f"{f.name}: read")
-
-                rows, malformed = stage_csv(f, self.headers[f], staged, progress=step)
+                rows, malformed = stage_csv(f, self.headers[f], staged,
+                                            progress=running_total(self.tell, None, f"{f.name}: read"))
                 report.rows_read = rows + len(malformed)
             else:
                 report.rows_read = parquet_rows(f)
@@ -386,14 +381,14 @@ class _Run:
         if ids:
             note = (f"{ids:,} account id(s) appear on more than one row ({rows:,} rows, e.g. {example!r}): "
                     "the last row of each gives the account's values")
-            report.note = f"{report.note}; {note}" if report.note else note
+            report.add_note(note)
 
     def _repeated_columns(self, f: SourceFile, report: FileReport) -> None:
         """Columns beyond the contract named twice in the header are ignored: say so."""
         repeated = aggregate.repeated_extras(c.KINDS[f.kind], self.headers[f])
         if repeated:
             note = f"column(s) {', '.join(map(repr, repeated))} appear more than once in the header: ignored"
-            report.note = f"{report.note}; {note}" if report.note else note
+            report.add_note(note)
 
     # ------------------------------------------------------------ ip_intel
     def ip_intel(self) -> None:

@@ -16,7 +16,6 @@ from ..display import spreadsheet_safe
 from ..errors import RingScopeError
 
 
-
 class RejectWriter:
     """Writes one source file's rejects; creates the file only when there is a reject."""
 

@@ -43,6 +43,10 @@ class FileReport:
     #: (column, value, accounts): identifiers that read like "no value" yet link many accounts
     placeholders: list[tuple[str, str, int]] = field(default_factory=list)
 
+    def add_note(self, note: str) -> None:
+        """Append one more remark to `note` ("; " between remarks)."""
+        self.note = f"{self.note}; {note}" if self.note else note
+
 
 @dataclass
 class IngestSummary:

@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Callable, Protocol
 
 from ..config import Settings
+from ..progress import running_total
 from . import ledger, load
 from .aggregate import Stage
 from .bulk import BulkLoad, LedgerRow
@@ -113,7 +114,6 @@ class BoltSink:
     def load(self, f, file_no, stages, *, sha, batch_size, tell) -> int:
         written = 0
         for stage in stages:
-            done = 0
             if stage.query in TOUCHES and self.touched is not None:
                 stage = replace(stage, rows=self._note_touched(stage.rows, *TOUCHES[stage.query]))
             variant, kind = FRESH.get(stage.query, (None, None))
@@ -123,12 +123,8 @@ class BoltSink:
                 stage = replace(stage, query=IP_QUERIES[stage.query], rows=self._flag_new_pairs(stage.rows))
             self.written.update({"Account", kind} - {None})
 
-            def step(n: int, stage=stage) -> None:
-                nonlocal done
-                done += n
-                tell(done, stage.total, f"{f.name}: load {stage.name}")
-
             tell(0, stage.total, f"{f.name}: load {stage.name}")
+            step = running_total(tell, stage.total, f"{f.name}: load {stage.name}")
             t0 = time.perf_counter()
             n = load.write_stage(stage, sha=sha, batch_size=batch_size, settings=self.settings, progress=step,
                                  workers=self.workers)

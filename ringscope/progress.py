@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import IO
+from typing import IO, Callable
 
 from .display import terminal
 
@@ -78,6 +78,20 @@ class ProgressBars:
             self.bar = None
         self.message = None
         self._line_state = None
+
+
+def running_total(progress: Callable[[int, int | None, str], None], total: int | None,
+                  message: str) -> Callable[[int], None]:
+    """A `step(n)` callback for work that reports each round's count (`db.run_batched`,
+    `db.run_until_done`, a staging reader): it adds `n` up and reports the running total
+    as `progress(done, total, message)`."""
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        progress(done, total, message)
+    return step
 
 
 def _is_terminal(stream: IO[str]) -> bool:

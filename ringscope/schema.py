@@ -13,6 +13,7 @@ from typing import Callable
 from . import db
 from .catalog import StoredQuery, queries_in
 from .config import Settings
+from .progress import running_total
 
 
 def migrations() -> list[StoredQuery]:
@@ -58,14 +59,8 @@ def reset(settings: Settings | None = None, *, progress: Callable[[int, int | No
     def follow(message: str, total: int | None) -> Callable[[int], None] | None:
         if progress is None:
             return None
-        done = 0
         progress(0, total, message)
-
-        def step(n: int) -> None:
-            nonlocal done
-            done += n
-            progress(done, total, message)
-        return step
+        return running_total(progress, total, message)
 
     db.run_until_done("admin_delete_relationships", settings=settings,
                       progress=follow("deleting relationships", size.get("relationships")))
