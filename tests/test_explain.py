@@ -72,3 +72,22 @@ def test_explain_refuses_an_id_the_graph_lacks_before_running_detection(tradecra
     assert captured.out == "" and captured.err.count("\n") == 1, captured
     assert captured.err.startswith("error: no account 'nobody\u27e8U+202E\u27e9exe' in the graph")
     assert "nothing was run" in captured.err and "pp03" not in captured.err
+
+
+def test_a_group_short_of_the_threshold_says_what_it_lacks():
+    """Field report (held-out world, seed 1): 42 accounts sending slices of one private
+    template set from carrier NAT, template evidence 1.00 and human-like behaviour, were
+    told "what its members share is what a household, team or class explains"; what kept
+    them out is the rule that one kind of evidence never carries a ring."""
+    from ringscope.detection.evidence import assess
+    from ringscope.detection.why import _short_of
+
+    templates_only = assess({"template": {"identifiers": 27, "redundancy": 9.4, "evidence": 1.0}}, 0.22)
+    reason = _short_of(templates_only)
+    assert "household" not in reason
+    assert reason.startswith("it has one kind of evidence (template 1.00)") and "second family" in reason
+    nothing = assess({"instrument": {"identifiers": 1, "redundancy": 1.0, "evidence": 0.0}}, 0.2)
+    assert "household, team or class" in _short_of(nothing)
+    two = assess({"instrument": {"identifiers": 2, "redundancy": 2.0, "evidence": 0.5},
+                  "device": {"identifiers": 2, "redundancy": 1.5, "evidence": 0.29}}, 0.6)
+    assert _short_of(two) == "its kinds of evidence (instrument 0.50, device 0.29, behaviour 0.70) fall 0.26 short together"

@@ -132,7 +132,7 @@ class Evidence:
             "marks": round(self.marks, 3),
             **({"marked": list(self.marked)} if self.marked else {}),
             "total": round(self.total, 3),
-            "threshold": self.threshold,
+            "threshold": round(self.threshold, 3),
             "kinds": self.kinds,
             "notes": self.notes,
         }

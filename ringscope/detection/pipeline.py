@@ -169,7 +169,7 @@ def detect(
     out_stats = {
         "data": data,
         "not_judged": not_judged(data, signals.skipped),
-        "threshold": threshold,
+        "threshold": round(threshold, 3),
         "orgs_as_context": len(org_accounts),
         "marks": {"known_bad": len(verdicts.bad), "known_good": len(verdicts.good),
                   "accounts_cleared": int(good.sum())},

@@ -98,9 +98,8 @@ def explain(account_ids: Sequence[str], result) -> list[dict[str, Any]]:
             lacking = [f"{f}: {d['identifiers']:.0f} shared, redundancy {d['redundancy']:.2f} gives {d['evidence']:.2f}"
                        for f, d in ev.families.items() if d.get("evidence", 0.0) < 0.5 and f in FAMILIES]
             item.update(verdict="group", reason=(
-                f"in a group of {len(judged.ids)} whose evidence {ev.total:.2f} is under the threshold {ev.threshold} "
-                f"(structure {ev.structure:.2f}, behaviour {ev.behaviour_evidence:.2f}): "
-                "what its members share is what a household, team or class explains"),
+                f"in a group of {len(judged.ids)} whose evidence {ev.total:.2f} is under the threshold {ev.threshold:.2f} "
+                f"(structure {ev.structure:.2f}, behaviour {ev.behaviour_evidence:.2f}): {_short_of(ev)}"),
                 group={"members": len(judged.ids), "decision": ev.as_dict(), "weak_families": lacking})
         else:
             strong_partners = [x for x in item["links"] if x["strong"]]
@@ -125,6 +124,25 @@ def explain(account_ids: Sequence[str], result) -> list[dict[str, Any]]:
                 item.update(verdict="no_links", reason="it shares identifiers, but with no account a signal pairs it with")
         out.append(item)
     return out
+
+
+def _short_of(ev) -> str:
+    """Why a judged group's evidence (`evidence.Evidence`) is not a ring's, in words:
+    nothing beyond ordinary sharing, one kind of evidence alone (the rule never lets one
+    carry a ring, however strong), or several kinds that together fall short."""
+    kinds = [(f, d["evidence"]) for f, d in ev.families.items() if f in FAMILIES and d.get("evidence", 0.0) > 0]
+    if ev.behaviour_evidence > 0:
+        kinds.append(("behaviour", ev.behaviour_evidence))
+    if ev.marks > 0:
+        kinds.append(("marks", ev.marks))
+    if not kinds:
+        return ("nothing its members share goes beyond what a household, team or class explains "
+                "(one card, one device, one burst, one template, two networks), and its behaviour is not script-like")
+    named = ", ".join(f"{f} {e:.2f}" for f, e in kinds)
+    if len(kinds) == 1:
+        return (f"it has one kind of evidence ({named}), and one kind alone never makes a ring however strong: "
+                "it needs a second family or script-like behaviour")
+    return f"its kinds of evidence ({named}) fall {ev.threshold - ev.total:.2f} short together"
 
 
 def _weak_reason(best: dict[str, Any], strong: float, min_networks: int = 0) -> str:
