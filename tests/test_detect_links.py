@@ -313,6 +313,30 @@ def test_a_sign_up_burst_on_one_e_mail_domain_alone_never_makes_a_strong_link():
     assert strong_mask(pairs, RingParams()).tolist() == [False, True]
 
 
+def test_a_faint_template_mix_does_not_start_a_link_that_a_burst_confirms():
+    """Field report (replay world rw22, seed 22): on three days a household account
+    joined a confirmed ring's case (ring_grew, then ring_weakened when it was dropped):
+    strangers signing up on gmail.com within the hour (burst 0.43) plus a template mix
+    of 0.11 from a few popular public templates made a strong link. A starting family
+    counts from `start_floor` (0.2); a similar mix beside an exit still starts one."""
+    from ringscope.detection.links import PairTable
+    from ringscope.detection.registry import FAMILIES, FAMILY_INDEX
+    from ringscope.detection.rings import strong_mask
+
+    scores = np.zeros((4, len(FAMILIES)), np.float32)
+    scores[0, FAMILY_INDEX["burst"]] = 0.431  # the field report's link
+    scores[0, FAMILY_INDEX["template"]] = 0.108
+    scores[1, FAMILY_INDEX["ip"]] = 0.2  # a shared exit and a similar mix
+    scores[1, FAMILY_INDEX["template"]] = 0.2
+    scores[2, FAMILY_INDEX["instrument"]] = 0.387  # a card of five, with a faint mix
+    scores[2, FAMILY_INDEX["template"]] = 0.108
+    scores[3, FAMILY_INDEX["burst"]] = 0.3  # two confirming families agree with each other
+    scores[3, FAMILY_INDEX["ip"]] = 0.3
+    pairs = PairTable(np.arange(0, 8, 2), np.arange(1, 8, 2), scores)
+    assert strong_mask(pairs, RingParams()).tolist() == [False, True, True, True]
+    assert strong_mask(pairs, RingParams(start_floor=0.0)).tolist() == [True, True, True, True]
+
+
 def test_a_big_block_pairs_members_with_their_most_similar_mixes():
     """A dense block holding two rings (FRAUDAR keeps both: their union is as dense as
     each) proposes pairs inside each ring, not random pairs across them."""

@@ -30,6 +30,10 @@ def test_members_groups_peeled_and_unlinked_accounts_are_explained(tradecraft_wo
     assert got["nobody"]["verdict"] == "unknown"
     # a heavy single account shares nothing: script-like traffic alone ties it to no one
     assert got["heavy"]["verdict"] == "unknown"
+    # field report (rw22 replay): an account with 104 exchanges was shown "behaviour: no
+    # exchanges"; only members of candidate groups are profiled, and it was in none
+    assert got["heavy"]["behaviour"] is None
+    assert got["heavy"]["behaviour_note"] == "not profiled: only members of a candidate group are"
 
 
 def test_explain_cli(tradecraft_world):  # noqa: F811
@@ -56,6 +60,11 @@ def test_a_link_from_addresses_alone_is_not_called_under_the_threshold():
     on_one = _weak_reason({**ip_only, "networks": 1, "mixed": False}, 0.4, 3)
     assert on_one.endswith("on 3 or more networks between accounts without template mixes to compare (this pair: 1 network(s))")
     assert _weak_reason({**ip_only, "networks": 4, "mixed": True}, 0.4, 3).endswith("4 network(s), both send templates)")
+    # a faint template mix beside a confirming family starts nothing (RingParams.start_floor)
+    burst_faint_mix = {"account_id": "acc_ff69221c5896", "total": 0.539, "families": {"burst": 0.431, "template": 0.108}}
+    reason = _weak_reason(burst_faint_mix, 0.4, 3, 0.2)
+    assert "comes from burst alone" in reason
+    assert reason.endswith("; template 0.11 is under the 0.2 a family needs to start a link")
 
 
 def test_explain_refuses_an_id_the_graph_lacks_before_running_detection(tradecraft_world, capsys):  # noqa: F811

@@ -191,7 +191,7 @@ def explain(account_ids: tuple[str, ...], as_json: bool, progress: bool) -> None
         if beh:
             click.echo(f"  behaviour: operator-likeness {beh['operator_likeness']}")
         else:
-            click.echo("  behaviour: no exchanges")
+            click.echo(f"  behaviour: {item.get('behaviour_note') or 'no exchanges'}")
         for fam, ids in (item.get("identifiers") or {}).items():
             shown = ", ".join(f"{_clean(x['id'])} ({x['accounts']} accounts)" if "id" in x else f"+{x['more']} more" for x in ids)
             click.echo(f"  shares {fam}: {shown}")

@@ -60,6 +60,12 @@ class RingParams:
     #: families that must each score >= family_floor on a strong link (1: any)
     min_families: int = 1
     family_floor: float = 0.1
+    #: a family that starts a link (not `confirms_only`) counts as agreeing from this
+    #: score: a faint template-mix overlap (two people sending a few popular public
+    #: templates, cosine ~0.1) starts nothing, and with a confirming family (strangers
+    #: signing up on one webmail domain within the hour) it pulled households into a
+    #: ring's group on the replay world rw22
+    start_floor: float = 0.2
     min_size: int = 3
     #: S + B a group needs to be a ring (see `evidence`)
     threshold: float = THRESHOLD
@@ -108,9 +114,11 @@ def strong_mask(pairs: PairTable, params: RingParams) -> np.ndarray:
     confirm a link that a card, device, burst or template mix (or each other) starts.
     One exception: addresses shared on `min_networks_alone` distinct networks, for a
     pair the template family cannot judge (see RingParams), make a link alone."""
-    agreeing = pairs.scores >= params.family_floor
-    count = agreeing.sum(axis=1)
     confirming = [FAMILY_INDEX[f] for f in CONFIRMING_FAMILIES if f in FAMILY_INDEX]
+    floor = np.full(pairs.scores.shape[1], max(params.family_floor, params.start_floor))
+    floor[confirming] = params.family_floor
+    agreeing = pairs.scores >= floor
+    count = agreeing.sum(axis=1)
     alone = (count == 1) & agreeing[:, confirming].any(axis=1) if confirming else np.zeros(len(count), bool)
     if params.min_networks_alone and pairs.networks is not None and "ip" in FAMILY_INDEX:
         unjudged = ~pairs.mixed if pairs.mixed is not None else np.ones(len(count), bool)

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..config import Settings
 from .evidence import member_ties
-from .registry import FAMILIES, signal_of
+from .registry import CONFIRMING_FAMILIES, FAMILIES, signal_of
 from .rings import RingParams, strong_mask
 
 TOP_LINKS = 5
@@ -56,6 +56,7 @@ def explain(account_ids: Sequence[str], result) -> list[dict[str, Any]]:
     min_tie = params.min_member_tie if params else 2.0
     ring_of = {a: r for r in result.rings for a in r.members}
     judged_of = {a: j for j in result.judged for a in j.ids}
+    exchanges = bool((result.stats.get("data") or {}).get("exchanges"))
     out = []
     for acc in account_ids:
         i = index.get(acc) if index is not None else None
@@ -63,6 +64,9 @@ def explain(account_ids: Sequence[str], result) -> list[dict[str, Any]]:
         beh = result.behaviour.get(acc)
         item["behaviour"] = None if beh is None else {"operator_likeness": round(beh[0], 3),
                                                       **{k: round(v, 3) for k, v in beh[1].items()}}
+        if beh is None:  # profiling reads only the members of candidate groups
+            item["behaviour_note"] = ("not profiled: only members of a candidate group are" if exchanges
+                                      else "no exchanges in the graph")
         if i is None:
             item.update(verdict="unknown", reason="no signal counts an identifier this account shares with another "
                         "account (or the id is not in the graph)", identifiers={}, links=[])
@@ -119,7 +123,8 @@ def explain(account_ids: Sequence[str], result) -> list[dict[str, Any]]:
                     f"partners by {tie:.2f}, {'under' if tie < min_tie else 'not under'} the {min_tie} a member needs)"))
             elif item["links"]:
                 best = item["links"][0]
-                item.update(verdict="weak_links", reason=_weak_reason(best, strong, params.min_networks_alone if params else 0))
+                item.update(verdict="weak_links", reason=_weak_reason(best, strong, params.min_networks_alone if params else 0,
+                                                                      params.start_floor if params else 0.0))
             else:
                 item.update(verdict="no_links", reason="it shares identifiers, but with no account a signal pairs it with")
         out.append(item)
@@ -145,17 +150,22 @@ def _short_of(ev) -> str:
     return f"its kinds of evidence ({named}) fall {ev.threshold - ev.total:.2f} short together"
 
 
-def _weak_reason(best: dict[str, Any], strong: float, min_networks: int = 0) -> str:
+def _weak_reason(best: dict[str, Any], strong: float, min_networks: int = 0, start_floor: float = 0.0) -> str:
     """Why an account's strongest link is not strong: under the threshold, or made
     by one confirming family alone (registry ``confirms_only``; for addresses, on
     fewer than `min_networks` networks or between two accounts whose template
-    mixes were compared: `rings.RingParams.min_networks_alone`)."""
+    mixes were compared: `rings.RingParams.min_networks_alone`), beside starting
+    families too faint to start it (under `start_floor`)."""
     head = f"its strongest link ({best['total']:.2f}, to {best['account_id']}) "
     if best["total"] < strong:
         return head + f"is under the strong-link threshold {strong}"
-    families = sorted(best["families"])
-    reason = head + (f"comes from {', '.join(families)} alone, which only confirms a link that a card, device, "
-                     "burst or template mix starts (strangers share addresses and name stems by chance)")
+    faint = {f: v for f, v in best["families"].items() if f not in CONFIRMING_FAMILIES and v < start_floor}
+    families = sorted(f for f in best["families"] if f not in faint)
+    reason = head + (f"comes from {', '.join(families)} alone, which only confirms a link that a card, device "
+                     "or template mix starts (strangers share addresses and name stems by chance)")
+    if faint:
+        reason += "; " + ", ".join(f"{f} {v:.2f}" for f, v in sorted(faint.items())) + (
+            f" is under the {start_floor} a family needs to start a link")
     if min_networks and families == ["ip"]:
         reason += (f"; addresses alone make a link on {min_networks} or more networks between accounts without "
                    f"template mixes to compare (this pair: {best.get('networks', 0)} network(s)"
