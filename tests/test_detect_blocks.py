@@ -88,3 +88,26 @@ def test_disjoint_households_are_not_one_block():
     for b in blocks:
         assert len({household_of.get(int(a), -1) for a in b.rows}) == 1, "a block never spans two households"
         assert len(b.rows) == 3
+
+
+def test_removing_few_edges_touches_only_their_nodes_with_the_same_sums():
+    """`_take`'s sparse path (few removed edges in a large core) must give the full
+    pass's degrees bit for bit: block search ties are broken on rounded degrees."""
+    from ringscope.detection.blocks import _take
+
+    rng = np.random.default_rng(5)
+    n = 10_000
+    deg0 = rng.random(n) * 7.0
+    cnt0 = rng.integers(1, 5, n)
+    ids = rng.integers(0, n, 40)  # 40 * 64 < n: the sparse path
+    ids[:4] = ids[4]  # repeated nodes sum in order
+    w = 1.0 / np.log(rng.integers(2, 900, len(ids)) + 5.0)
+    cnt0[ids] = np.bincount(ids, minlength=n)[ids]  # some nodes lose their last edge
+    sparse = (deg0.copy(), cnt0.copy(), np.ones(n, bool))
+    _take(*sparse, ids, w)
+    full_deg, full_cnt = deg0 - np.bincount(ids, weights=w, minlength=n), cnt0 - np.bincount(ids, minlength=n)
+    assert np.array_equal(sparse[0], full_deg) and np.array_equal(sparse[1], full_cnt)
+    assert np.array_equal(sparse[2], full_cnt > 0) and not sparse[2][ids].any()
+    dense = (deg0.copy(), cnt0.copy(), np.ones(n, bool))
+    _take(*dense, np.tile(ids, 300), np.tile(w, 300))  # many edges: the full pass
+    assert np.array_equal(dense[1], cnt0 - 300 * np.bincount(ids, minlength=n))

@@ -150,12 +150,8 @@ class _Incidence:
             return
         er, ec, ew = self.rows[e], self.cols[e], self.weight[e]
         self.f -= float(ew.sum())
-        self.deg_r -= np.bincount(er, weights=ew, minlength=self.n_rows)
-        self.deg_c -= np.bincount(ec, weights=ew, minlength=self.n_cols)
-        self.cnt_r -= np.bincount(er, minlength=self.n_rows)
-        self.cnt_c -= np.bincount(ec, minlength=self.n_cols)
-        self.alive_r &= self.cnt_r > 0
-        self.alive_c &= self.cnt_c > 0
+        _take(self.deg_r, self.cnt_r, self.alive_r, er, ew)
+        _take(self.deg_c, self.cnt_c, self.alive_c, ec, ew)
 
     def core(self, c: float) -> None:
         """Remove every node whose remaining weight is under `c`, repeatedly: what
@@ -167,6 +163,23 @@ class _Incidence:
             if not len(dr) and not len(dc):
                 return
             self.remove(dr, dc)
+
+
+def _take(deg: np.ndarray, cnt: np.ndarray, alive: np.ndarray, ids: np.ndarray, w: np.ndarray) -> None:
+    """Subtract removed edges (their endpoints `ids`, weights `w`) from the degrees and
+    counts, in place; a node left without an edge is no longer alive. A peeling pass
+    removes few edges of a large core: then only their nodes are touched, with the
+    same sums (bincount adds a node's weights in the same order either way), so the
+    result is bit for bit the full pass's."""
+    if len(ids) * 64 < len(deg):
+        nodes, at = np.unique(ids, return_inverse=True)
+        deg[nodes] -= np.bincount(at, weights=w, minlength=len(nodes))
+        cnt[nodes] -= np.bincount(at, minlength=len(nodes))
+        alive[nodes] &= cnt[nodes] > 0
+    else:
+        deg -= np.bincount(ids, weights=w, minlength=len(deg))
+        cnt -= np.bincount(ids, minlength=len(cnt))
+        alive &= cnt > 0
 
 
 def _peel(rows: np.ndarray, cols: np.ndarray, weight: np.ndarray, n_rows: int, n_cols: int,
@@ -283,9 +296,16 @@ def find_blocks(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3, 
     base = float(weight.sum()) / max(1, len(np.unique(rows)) + n_cols)
     out: list[Block] = []
     live = np.ones(len(rows), bool)
+    n_live = len(rows)
+    # each column's and each account's edges, so that a search touches the edges of its
+    # block's neighbourhood, not every edge of the matrix (edges are in column order)
+    c_order, c_ptr = np.arange(len(rows)), np.r_[0, np.cumsum(sizes)]
+    r_order = np.argsort(rows, kind="stable")
+    r_ptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=n_accounts))]
+    edges_of = _Incidence._edges_of
     ladder = core_ladder(rows, cols, weight, n_accounts, n_cols, min_density)
     tried = 0
-    while tried < max_blocks and live.any():
+    while tried < max_blocks and n_live:
         for c, core in ladder:
             # what is left of the core, not re-cored: peeling strips the nodes that fell
             # under c first, as coring would
@@ -301,16 +321,18 @@ def find_blocks(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3, 
         # its templates, with degree under c) is in its neighbourhood: every account on
         # the block's columns, with all of its columns. Peeling that keeps the fringe
         # members whole-matrix peeling keeps.
-        on_block = np.zeros(n_accounts, bool)
-        on_block[rows[live & c_mask[cols]]] = True
-        hood = np.flatnonzero(live & on_block[rows])
+        on_cols = edges_of(c_order, c_ptr, np.flatnonzero(c_mask))
+        on_block = np.unique(rows[on_cols[live[on_cols]]])
+        hood = np.sort(edges_of(r_order, r_ptr, on_block))  # in edge order, as a mask would give
+        hood = hood[live[hood]]
         r_mask, c_mask, g = densest_block(rows[hood], cols[hood], weight[hood], n_accounts, n_cols, step)
         r_idx, c_idx = np.flatnonzero(r_mask), np.flatnonzero(c_mask)
         if len(r_idx) < min_rows or len(c_idx) < 2 or g < min_density:
             break
         # the median column's share of its accounts inside the block: a few popular
-        # columns the ring adds as camouflage do not move it
-        in_block = live & r_mask[rows] & c_mask[cols]
+        # columns the ring adds as camouflage do not move it (the block's rows are
+        # neighbourhood rows, so its live edges are all in `hood`)
+        in_block = hood[r_mask[rows[hood]] & c_mask[cols[hood]]]
         share = np.bincount(cols[in_block], minlength=n_cols) / np.maximum(degree, 1.0)
         purity = float(np.median(share[c_idx])) if len(c_idx) else 0.0
         if purity >= min_purity:
@@ -318,12 +340,13 @@ def find_blocks(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3, 
             # ordinary account pulled in by the popular columns it shares with the
             # ring has most of its block weight elsewhere
             pure = share >= min_purity
-            on_pure = np.bincount(rows[in_block & pure[cols]], weights=weight[in_block & pure[cols]], minlength=n_accounts)
+            on_pure_edges = in_block[pure[cols[in_block]]]
+            on_pure = np.bincount(rows[on_pure_edges], weights=weight[on_pure_edges], minlength=n_accounts)
             on_all = np.bincount(rows[in_block], weights=weight[in_block], minlength=n_accounts)
             members = r_idx[on_pure[r_idx] >= 0.5 * on_all[r_idx]]
             member = np.zeros(n_accounts, bool)
             member[members] = True
-            sel = in_block & pure[cols] & member[rows]
+            sel = on_pure_edges[member[rows[on_pure_edges]]]
             # greedy peeling keeps disjoint dense pieces together (the density of a union
             # is their average): a thousand households, each alone on its home address,
             # peel as one "block". A block is one connected piece of it.
@@ -335,10 +358,11 @@ def find_blocks(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3, 
                 if p_purity >= min_purity:
                     out.append(Block(p_rows, p_cols, p_g, p_g / base if base > 0 else 0.0, p_purity))
         tried += 1
-        live &= ~(r_mask[rows] & c_mask[cols])
-        # the block's accounts are taken: a second, smaller block of the same ring
-        # would only repeat it
-        live &= ~r_mask[rows]
+        # the block's accounts are taken, with all their edges: a second, smaller block
+        # of the same ring would only repeat it
+        gone = edges_of(r_order, r_ptr, r_idx)
+        n_live -= int(live[gone].sum())
+        live[gone] = False
     return out
 
 
