@@ -5,6 +5,8 @@ area cannot take the others down.
 from __future__ import annotations
 
 import importlib
+import logging
+import re
 import sys
 
 import click
@@ -65,7 +67,38 @@ def _error_line(exc: RingScopeError) -> str:
     return "\n".join(terminal(line) for line in f"error: {exc}".splitlines())
 
 
+class _DriverNotes(logging.Handler):
+    """The Neo4j driver's warnings as one line each on stderr. Without a handler Python
+    prints the driver's whole record: a deadlock between two ingest sessions, which the
+    driver retries by itself, came out as a multi-line lock dump in cron mail."""
+
+    RETRY = re.compile(r"will be retried in ([0-9.]+)s.*?neo4j_code: ([A-Za-z.]+)", re.S)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from .display import terminal
+
+        try:
+            text = record.getMessage().strip()
+        except Exception:  # noqa: BLE001 - a malformed record must not stop the command
+            text = str(record.msg).strip()
+        retry = self.RETRY.search(text)
+        if retry:
+            line = (f"note: a Neo4j transaction met {retry.group(2)} and is retried in "
+                    f"{float(retry.group(1)):.1f} s (the driver retries it; nothing to do)")
+        else:
+            line = "neo4j: " + (text.splitlines()[0][:300] if text else record.levelname.lower())
+        click.echo(terminal(line), err=True)
+
+
+def driver_warnings_one_line() -> None:
+    """Route the `neo4j` logger's warnings through `_DriverNotes` (idempotent)."""
+    log = logging.getLogger("neo4j")
+    if not any(isinstance(h, _DriverNotes) for h in log.handlers):
+        log.addHandler(_DriverNotes(level=logging.WARNING))
+
+
 def main(argv: list[str] | None = None) -> None:
+    driver_warnings_one_line()
     try:
         cli.main(args=argv, prog_name="ringscope", standalone_mode=False)
     except click.exceptions.Abort:

@@ -66,3 +66,27 @@ def test_query_run_refuses_a_row_limit_below_one(limit):
     """`query run NAME --limit-rows -5` printed "(no rows)" although the query had rows."""
     result = CliRunner().invoke(cli, ["query", "run", "search_account", "-p", "q=a", "--limit-rows", limit])
     assert result.exit_code == 2 and "--limit-rows" in result.output
+
+
+def test_a_retried_deadlock_is_one_line_on_stderr(capsys):
+    """Field report (`ringscope cycle --workers 2` on the incident world): the driver's
+    retry of a deadlock between two ingest sessions printed a multi-line lock dump."""
+    import logging
+
+    from ringscope.cli import driver_warnings_one_line
+
+    driver_warnings_one_line()
+    driver_warnings_one_line()  # idempotent: one line, not two
+    logging.getLogger("neo4j.pool").warning(
+        "Transaction failed and will be retried in 1.034757902470695s ({neo4j_code: "
+        "Neo.TransientError.Transaction.DeadlockDetected} {message: ForsetiClient[transactionId=652, clientId=2] "
+        "can't acquire ExclusiveLock{owner=ForsetiClient[transactionId=649, clientId=33]} on "
+        "NODE_RELATIONSHIP_GROUP_DELETE(2312750) because holders of that lock are waiting.\n Wait list:ExclusiveLock[\n"
+        "Client[649] waits for [ForsetiClient[transactionId=652, clientId=2]]]} {gql_status: 50N05})")
+    logging.getLogger("neo4j").warning("first line\u202e\nsecond line")
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "note: a Neo4j transaction met Neo.TransientError.Transaction.DeadlockDetected and is retried in 1.0 s "
+        "(the driver retries it; nothing to do)",
+        "neo4j: first line\u27e8U+202E\u27e9",
+    ]
