@@ -65,6 +65,9 @@ def test_a_link_from_addresses_alone_is_not_called_under_the_threshold():
     reason = _weak_reason(burst_faint_mix, 0.4, 3, 0.2)
     assert "comes from burst alone" in reason
     assert reason.endswith("; template 0.11 is under the 0.2 a family needs to start a link")
+    three_faint = {"account_id": "x", "total": 0.57, "families": {"instrument": 0.19, "device": 0.19, "template": 0.19}}
+    assert _weak_reason(three_faint, 0.4, 3, 0.2).endswith(
+        "is made of families each too faint to start a link (device 0.19, instrument 0.19, template 0.19; each needs 0.2)")
 
 
 def test_explain_refuses_an_id_the_graph_lacks_before_running_detection(tradecraft_world, capsys):  # noqa: F811

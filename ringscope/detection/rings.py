@@ -111,9 +111,11 @@ def strong_mask(pairs: PairTable, params: RingParams) -> np.ndarray:
     accounts on one exit of a busy proxy pool within a day is what separate rings
     renting the same pool (and residents living on its exits) meet on by chance, and
     two people of one surname on a numbered stem what households meet on; they
-    confirm a link that a card, device, burst or template mix (or each other) starts.
-    One exception: addresses shared on `min_networks_alone` distinct networks, for a
-    pair the template family cannot judge (see RingParams), make a link alone."""
+    confirm a link that a card, device or template mix (or each other) starts; a
+    starting family agrees from `start_floor` (a faint mix starts nothing), so
+    starters that are all faint make no strong link either. One exception: addresses
+    shared on `min_networks_alone` distinct networks, for a pair the template family
+    cannot judge (see RingParams), make a link alone."""
     confirming = [FAMILY_INDEX[f] for f in CONFIRMING_FAMILIES if f in FAMILY_INDEX]
     floor = np.full(pairs.scores.shape[1], max(params.family_floor, params.start_floor))
     floor[confirming] = params.family_floor

@@ -161,11 +161,13 @@ def _weak_reason(best: dict[str, Any], strong: float, min_networks: int = 0, sta
         return head + f"is under the strong-link threshold {strong}"
     faint = {f: v for f, v in best["families"].items() if f not in CONFIRMING_FAMILIES and v < start_floor}
     families = sorted(f for f in best["families"] if f not in faint)
+    named = ", ".join(f"{f} {v:.2f}" for f, v in sorted(faint.items()))
+    if not families:
+        return head + f"is made of families each too faint to start a link ({named}; each needs {start_floor})"
     reason = head + (f"comes from {', '.join(families)} alone, which only confirms a link that a card, device "
                      "or template mix starts (strangers share addresses and name stems by chance)")
     if faint:
-        reason += "; " + ", ".join(f"{f} {v:.2f}" for f, v in sorted(faint.items())) + (
-            f" is under the {start_floor} a family needs to start a link")
+        reason += f"; {named} {'is' if len(faint) == 1 else 'are'} under the {start_floor} a family needs to start a link"
     if min_networks and families == ["ip"]:
         reason += (f"; addresses alone make a link on {min_networks} or more networks between accounts without "
                    f"template mixes to compare (this pair: {best.get('networks', 0)} network(s)"
