@@ -35,7 +35,8 @@ from .variants import FAMILIES
               help="Operator tradecraft preset: standard (classic mix), human_traffic (operators' volume, hours and "
                    "output lengths drawn from legit accounts'), own_cards_devices (no card or device shared inside a "
                    "ring), template_only (rings tied only by a private template set and a residential proxy pool), "
-                   "front_org (front org on part of the ring, cards in pairs, one hosting hub), identifiers_only (no "
+                   "front_org (front org on part of the ring, cards in pairs, one hosting hub), template_thin "
+                   "(template_only with each account on a thin slice of the set), identifiers_only (no "
                    "exchanges), identifiers_only_no_logins (no exchanges, no logins). The options below override it.")
 @click.option("--tradecrafts", default=None,
               help=f"Comma-separated ring tradecrafts to plan with, evenly mixed (from {', '.join(TRADECRAFT_NAMES)}); "
@@ -45,6 +46,10 @@ from .variants import FAMILIES
                    "(default: scripted, steady, round the clock).")
 @click.option("--own-cards-devices/--shared-cards-devices", "own_cards_devices", default=None,
               help="Give every ring account its own card and device: nothing shared inside a ring.")
+@click.option("--template-share", "template_share", default=None, metavar="LOW,HIGH",
+              callback=lambda ctx, param, value: _share(value),
+              help="Share of its ring's private template set each template_only account sends, drawn between "
+                   "LOW and HIGH (default 0.25,0.6; the template_thin scenario: 0.08,0.2).")
 @click.option("--exchanges/--no-exchanges", "exchanges", default=None,
               help="Write the exchanges file; --no-exchanges gives an identifier-only world.")
 @click.option("--logins/--no-logins", "logins", default=None,
@@ -97,6 +102,17 @@ def seed(out_dir: Path, preset: str, seed: int, progress: bool, scenario: str | 
         raise RingScopeError(f"could not write the world to {out_dir}: {exc.strerror or exc}; "
                              "check the directory is writable and the disk has space") from exc
     click.echo(format_summary(summary))
+
+
+def _share(value: str | None) -> tuple[float, float] | None:
+    """`--template-share LOW,HIGH` as two floats (checked with the rest of the config)."""
+    if value is None:
+        return None
+    try:
+        low, high = (float(x) for x in value.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: give LOW,HIGH, e.g. 0.08,0.2") from None
+    return (low, high)
 
 
 def foreign_export(out_dir: Path) -> list[str]:

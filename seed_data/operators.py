@@ -486,9 +486,11 @@ def _template_only(w: World, b: dict, cidx: np.ndarray) -> None:
     _names(w, b, 0.3)
     w.own_cards(idx, b["country"], E.PREPAID_BINS if rng.random() < 0.3 else E.REGULAR_BINS)
     w.personal_devices(b, 0.4)
-    # each account sends its own part (25-60%) of the ring's private set, evenly
+    # each account sends its own part (25-60% by default: --template-share) of the ring's
+    # private set, evenly
     ring_set = w.tpl.sets[-1]
-    k = np.maximum(3, (len(ring_set) * rng.uniform(0.25, 0.6, n)).astype(np.int64))
+    low, high = w.cfg.template_share
+    k = np.maximum(3, (len(ring_set) * rng.uniform(low, high, n)).astype(np.int64))
     for i in range(n):
         off, ln = w.tpl.add_set(rng.choice(ring_set, size=int(k[i]), replace=False))
         b["grp_off"][i], b["grp_len"][i] = off, ln

@@ -29,6 +29,9 @@ class WorldConfig:
     human_traffic: bool = False
     #: every ring account has its own card and device (nothing shared inside a ring)
     own_cards_devices: bool = False
+    #: the share of its ring's private set each template_only account sends (low, high):
+    #: two members sending shares s of one set meet at a template-mix cosine of about s
+    template_share: tuple[float, float] = (0.25, 0.6)
     #: write exchanges.parquet/csv; False gives an identifier-only world
     exchanges: bool = True
     #: write logins.csv (console sessions: devices and login addresses)
@@ -74,6 +77,9 @@ class WorldConfig:
         if self.returning_rings and self.days < 10:
             raise RingScopeError("--returning-rings needs a window of at least 10 days (--days): enforcement, "
                                  "a pause and the operator's return must fit in it")
+        low, high = self.template_share
+        if not 0 < low <= high <= 1:
+            raise RingScopeError("--template-share must be LOW,HIGH with 0 < LOW <= HIGH <= 1 (e.g. 0.08,0.2)")
         unknown = [t for t in self.tradecrafts if t not in TRADECRAFT_NAMES]
         if unknown:
             raise RingScopeError(f"unknown tradecraft {', '.join(unknown)}: choose from {', '.join(TRADECRAFT_NAMES)}")
@@ -108,6 +114,9 @@ SCENARIOS: dict[str, dict] = {
     "own_cards_devices": {"own_cards_devices": True},
     # rings tied only by a private template set and a residential proxy pool (failure 2)
     "template_only": {"tradecrafts": ("template_only",)},
+    # the same, each account sending a thin slice (8-20%) of its ring's private set: more
+    # accounts per set, and members' template mixes barely overlap pairwise
+    "template_thin": {"tradecrafts": ("template_only",), "template_share": (0.08, 0.2)},
     # a front org on part of the ring, cards shared in pairs, one hosting hub (failure 3)
     "front_org": {"tradecrafts": ("front_org",)},
     # sign-up and payment exports only (failure 4): accounts, cards, logins, ip_intel

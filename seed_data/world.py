@@ -186,6 +186,8 @@ def knobs(cfg: WorldConfig) -> list[str]:
         out.append("human-like operator traffic")
     if cfg.own_cards_devices:
         out.append("own cards and devices")
+    if tuple(cfg.template_share) != (0.25, 0.6):
+        out.append("template_only accounts on {:.0%}-{:.0%} of their ring's set".format(*cfg.template_share))
     if not cfg.exchanges:
         out.append("no exchanges")
     if not cfg.logins:

@@ -189,6 +189,30 @@ def test_own_cards_devices_nothing_shared_inside_a_ring(worlds):
 
 # ---- template-only rings -----------------------------------------------------------------------
 
+def test_template_thin_accounts_each_send_a_thin_slice_of_their_rings_set(worlds):
+    """The template_thin scenario (`--template-share 0.08,0.2`): the held-out medium
+    world's template-and-proxy ring, whose members' mixes barely overlap pairwise."""
+    share = {}
+    for scenario in ("template_only", "template_thin"):
+        w = worlds(scenario)
+        users = w.ex.groupby("prompt_fingerprint").account_id.nunique()
+        per_ring = []
+        for ring, members in w.rings().items():
+            ex = w.ex[w.ex.account_id.isin(members)]
+            ring_tpl = ex.groupby("prompt_fingerprint").account_id.nunique()
+            private = ring_tpl[(ring_tpl >= 2) & (users[ring_tpl.index] == ring_tpl)].index
+            per_acc = ex[ex.prompt_fingerprint.isin(private)].groupby("account_id").prompt_fingerprint.nunique()
+            per_ring.append(float((per_acc / len(private)).median()))
+        share[scenario] = float(np.median(per_ring))
+    assert 0.25 <= share["template_only"] <= 0.6
+    assert 0.05 <= share["template_thin"] < 0.2
+
+
+def test_template_share_is_checked():
+    with pytest.raises(RingScopeError, match="--template-share"):
+        resolve("demo", SEED, template_share=(0.3, 0.1))
+
+
 def test_template_only_rings_share_only_a_private_template_set_and_a_proxy_pool(worlds):
     w = worlds("template_only")
     legit_ex = w.ex[w.ex.account_id.map(w.ring) == ""]

@@ -38,7 +38,7 @@ from .evaluate import JACCARD_FOUND, Scores, evaluate_world, read_labels
 Log = Callable[[str], None]
 
 #: scenarios of `ringscope seed --scenario`, in table order
-SCENARIOS = ("standard", "human_traffic", "own_cards_devices", "template_only", "front_org",
+SCENARIOS = ("standard", "human_traffic", "own_cards_devices", "template_only", "template_thin", "front_org",
              "identifiers_only", "identifiers_only_no_logins")
 FAMILIES = ("cards", "devices", "ips", "templates", "emails")
 SEEDS = (1, 2, 3)
