@@ -114,8 +114,8 @@ SCENARIOS: dict[str, dict] = {
     "own_cards_devices": {"own_cards_devices": True},
     # rings tied only by a private template set and a residential proxy pool (failure 2)
     "template_only": {"tradecrafts": ("template_only",)},
-    # the same, each account sending a thin slice (8-20%) of its ring's private set: more
-    # accounts per set, and members' template mixes barely overlap pairwise
+    # the same, each account sending a thin slice (8-20%) of its ring's private set:
+    # members' template mixes barely overlap pairwise (the held-out medium world's ring)
     "template_thin": {"tradecrafts": ("template_only",), "template_share": (0.08, 0.2)},
     # a front org on part of the ring, cards shared in pairs, one hosting hub (failure 3)
     "front_org": {"tradecrafts": ("front_org",)},
