@@ -7,6 +7,10 @@ from dataclasses import dataclass, replace
 from ringscope.errors import RingScopeError
 
 
+#: the share of its ring's private template set a template_only account sends (low, high)
+DEFAULT_TEMPLATE_SHARE = (0.25, 0.6)
+
+
 @dataclass(frozen=True)
 class WorldConfig:
     name: str
@@ -31,7 +35,7 @@ class WorldConfig:
     own_cards_devices: bool = False
     #: the share of its ring's private set each template_only account sends (low, high):
     #: two members sending shares s of one set meet at a template-mix cosine of about s
-    template_share: tuple[float, float] = (0.25, 0.6)
+    template_share: tuple[float, float] = DEFAULT_TEMPLATE_SHARE
     #: write exchanges.parquet/csv; False gives an identifier-only world
     exchanges: bool = True
     #: write logins.csv (console sessions: devices and login addresses)

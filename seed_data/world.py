@@ -19,7 +19,7 @@ from .exchanges import (EXCHANGE_SCHEMA, LOGIN_SCHEMA, Streams, chunks, exchange
                         normalise_rates, profile_cdf)
 from .operators import build_operators
 from .population import World, build_legit
-from .presets import WorldConfig
+from .presets import DEFAULT_TEMPLATE_SHARE, WorldConfig
 from .util import DAY, WINDOW_START_S, arrow_strings, iso_seconds, unique_random_ids
 from .writers import CsvSink, ParquetSink, write_csv
 
@@ -186,7 +186,7 @@ def knobs(cfg: WorldConfig) -> list[str]:
         out.append("human-like operator traffic")
     if cfg.own_cards_devices:
         out.append("own cards and devices")
-    if tuple(cfg.template_share) != (0.25, 0.6):
+    if tuple(cfg.template_share) != DEFAULT_TEMPLATE_SHARE:
         out.append("template_only accounts on {:.0%}-{:.0%} of their ring's set".format(*cfg.template_share))
     if not cfg.exchanges:
         out.append("no exchanges")

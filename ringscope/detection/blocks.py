@@ -125,14 +125,16 @@ class _Incidence:
         self.f = float(weight.sum())
 
     @staticmethod
-    def _edges_of(order: np.ndarray, ptr: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    def _edges_of(order: np.ndarray | None, ptr: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+        """The edges of `nodes`: positions `ptr[v]..ptr[v+1]` of `order` (None: edges
+        already sorted by node, the positions are the edges)."""
         starts = ptr[nodes]
         lens = ptr[nodes + 1] - starts
         total = int(lens.sum())
         if total == 0:
             return np.empty(0, np.int64)
         at = np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(total)
-        return order[at]
+        return at if order is None else order[at]
 
     def remove(self, drop_r: np.ndarray, drop_c: np.ndarray) -> None:
         """Remove these rows and columns with their edges; nodes left without an edge go too."""
@@ -299,7 +301,7 @@ def find_blocks(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3, 
     n_live = len(rows)
     # each column's and each account's edges, so that a search touches the edges of its
     # block's neighbourhood, not every edge of the matrix (edges are in column order)
-    c_order, c_ptr = np.arange(len(rows)), np.r_[0, np.cumsum(sizes)]
+    c_ptr = np.r_[0, np.cumsum(sizes)]
     r_order = np.argsort(rows, kind="stable")
     r_ptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=n_accounts))]
     edges_of = _Incidence._edges_of
@@ -321,7 +323,7 @@ def find_blocks(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3, 
         # its templates, with degree under c) is in its neighbourhood: every account on
         # the block's columns, with all of its columns. Peeling that keeps the fringe
         # members whole-matrix peeling keeps.
-        on_cols = edges_of(c_order, c_ptr, np.flatnonzero(c_mask))
+        on_cols = edges_of(None, c_ptr, np.flatnonzero(c_mask))
         on_block = np.unique(rows[on_cols[live[on_cols]]])
         hood = np.sort(edges_of(r_order, r_ptr, on_block))  # in edge order, as a mask would give
         hood = hood[live[hood]]

@@ -135,11 +135,8 @@ def _short_of(ev) -> str:
     """Why a judged group's evidence (`evidence.Evidence`) is not a ring's, in words:
     nothing beyond ordinary sharing, one kind of evidence alone (the rule never lets one
     carry a ring, however strong), or several kinds that together fall short."""
-    kinds = [(f, d["evidence"]) for f, d in ev.families.items() if f in FAMILIES and d.get("evidence", 0.0) > 0]
-    if ev.behaviour_evidence > 0:
-        kinds.append(("behaviour", ev.behaviour_evidence))
-    if ev.marks > 0:
-        kinds.append(("marks", ev.marks))
+    other = {"behaviour": ev.behaviour_evidence, "marks": ev.marks}
+    kinds = [(k, other[k] if k in other else ev.families[k]["evidence"]) for k in ev.kinds]
     if not kinds:
         return ("nothing its members share goes beyond what a household, team or class explains "
                 "(one card, one device, one burst, one template, two networks), and its behaviour is not script-like")
