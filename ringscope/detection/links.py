@@ -88,6 +88,9 @@ class PairTable:
     #: per pair: both accounts send templates, so the template family has judged the
     #: pair (its cosine, agreeing or not); None when no template data was seen
     mixed: np.ndarray | None = None
+    #: per pair: both accounts are members of one private template set (family
+    #: ``private``); None when no set proposed any pair
+    in_private: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(len(self.a))
@@ -235,7 +238,7 @@ class LinkBuilder:
                 # the mix similarity is computed for every candidate pair anyway; a large
                 # template group only adds pairs no second family would confirm
                 return 0
-        if mode == "lift" and self.max_clique < group.size <= self.block_exact:
+        if mode in ("lift", "private") and self.max_clique < group.size <= self.block_exact:
             # a big block pairs each member with its most similar members, once every
             # template is known (`build`); bigger ones take the successor pairs below
             self._blocks.append(group)
@@ -384,19 +387,22 @@ class LinkBuilder:
             inside = (a < len(deg)) & (b < len(deg))
             mixed = np.zeros(len(a), bool)
             mixed[inside] = (deg[a[inside]] > 0) & (deg[b[inside]] > 0)
-        lifted = np.zeros(len(a), bool)
+        flags = {"lift": np.zeros(len(a), bool), "private": np.zeros(len(a), bool)}
         for fam in FAMILIES:
-            if combine_of(fam) == "lift":
-                # pairs inside a pure dense block: their similar mixes are the block's
-                # private set, not two users of the same tools; the marker adds nothing
-                lifted |= scores[:, FAMILY_INDEX[fam]] > 0
+            if combine_of(fam) in flags:
+                # pairs inside a pure dense block or private set: their similar mixes
+                # are its private templates, not two users of the same tools; the
+                # marker adds nothing
+                flags[combine_of(fam)] |= scores[:, FAMILY_INDEX[fam]] > 0
                 scores[:, FAMILY_INDEX[fam]] = 0.0
+        lifted = flags["lift"] | flags["private"]
         if self._template_entries:
             for fam in FAMILIES:
                 if combine_of(fam) == "cosine":
                     cos = self.template_cosine(a, b)
                     scores[:, FAMILY_INDEX[fam]] = np.where(lifted, cos, np.minimum(cos, self.template_cap))
-        return PairTable(a, b, scores, lifted if lifted.any() else None, networks, mixed)
+        return PairTable(a, b, scores, flags["lift"] if flags["lift"].any() else None, networks, mixed,
+                         flags["private"] if flags["private"].any() else None)
 
     def _mix_index(self) -> tuple:
         """Every (account, template) entry sorted by account then template, with the

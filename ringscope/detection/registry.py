@@ -20,6 +20,10 @@ Combination modes (per pair of accounts, one score in [0, 1] per family):
 - ``lift``        proposes the pairs inside each group and lifts the cosine family's
                   cap for them, with no score of its own (dense blocks: a similar mix
                   inside a pure block is the block's private set);
+- ``private``     the same for the communities of a block found over templates alone
+                  (a ring's private template set), and for their pairs the mix
+                  makes a strong link from a lower bar (`rings.RingParams.private_link`):
+                  thin slices of one private set overlap faintly;
 - ``context``     no link at all: the groups are context for the evidence (declared
                   orgs).
 
@@ -35,7 +39,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .blocks import block_groups
+from .blocks import block_groups, private_set_groups
 from .groups import AccountIndex, Group, rarity_weight
 
 #: Down-weighting of shared addresses by what ip_intel says they are: one carrier
@@ -277,6 +281,11 @@ SIGNALS: tuple[Signal, ...] = (
         "block", "dense_blocks", None, None, derive=lambda groups, index: block_groups(groups, index), combine="lift",
         needs=("templates",), weight=0.0, free=0.0,
         meaning="is in a dense block of accounts sharing rare templates and addresses (FRAUDAR)",
+    ),
+    Signal(
+        "private", "private_template_sets", None, None, derive=lambda groups, index: private_set_groups(groups, index),
+        combine="private", needs=("templates",), weight=0.0, free=0.0,
+        meaning="sends part of a private template set (a pure community of a dense template block)",
     ),
     Signal(
         "org", "declared_orgs", lambda c: {"min_accounts": 2, "max_accounts": c.params.supernode_max},

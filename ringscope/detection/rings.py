@@ -16,17 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
-import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-import igraph
 import numpy as np
 
 from .behaviour import COMPONENTS
-from .groups import component_labels, owner_of
+from .groups import component_labels, louvain_membership, owner_of
 from .links import FAMILIES, FAMILY_INDEX, AccountIndex, Group, PairTable
 from .evidence import BEHAVIOUR_ZERO, MIN_MEMBER_TIE, THRESHOLD, Evidence, assess, merge_networks, redundancy, trim
 from .registry import CONFIRMING_FAMILIES, SIGNAL_NAMES
@@ -49,6 +46,14 @@ class RingParams:
     #: part of its set meet at a cosine of about the share they send (0.3-0.5), under
     #: `strong_link`, and the ring came apart into pieces too small to judge
     block_link: float = 0.25
+    #: a pair inside one private template set (a pure Louvain community of a block
+    #: found over templates alone, `blocks.private_sets`) is strong from this mix
+    #: cosine: members each sending a thin slice (8-20 %) of the set meet at about the
+    #: slice, and the set's purity is the evidence that the slices are one set. At
+    #: 0.15 *inside a mixed block* (templates and addresses: a proxy pool's residents,
+    #: a class, power users) a household and four power users became a false ring;
+    #: a community of one pure set holds no such bystanders
+    private_link: float = 0.1
     #: shared addresses alone make a strong link when the two accounts met on exits of
     #: this many distinct networks within the window and the template family cannot
     #: judge them (one of them sends no templates). Two residents of one proxy pool meet
@@ -129,6 +134,8 @@ def strong_mask(pairs: PairTable, params: RingParams) -> np.ndarray:
     strong = (pairs.total >= params.strong_link) & (count >= params.min_families) & ~alone
     if pairs.in_block is not None:
         strong |= pairs.in_block & (pairs.family("template") >= params.block_link)
+    if pairs.in_private is not None:
+        strong |= pairs.in_private & (pairs.family("template") >= params.private_link)
     return strong
 
 
@@ -161,30 +168,6 @@ def components(n: int, links: StrongLinks, params: RingParams, rank: np.ndarray 
     groups = [np.sort(linked[s:e]) for s, e in zip(starts, ends) if e - s >= params.min_size]
     key = (lambda g: int(rank[g].min())) if rank is not None else (lambda g: int(g.min()))
     return sorted(groups, key=key)
-
-
-#: igraph's random number generator is one per process (see louvain_membership)
-_IGRAPH_RNG = threading.Lock()
-
-
-def louvain_membership(n_nodes: int, a: np.ndarray, b: np.ndarray, w: np.ndarray, seed: int) -> np.ndarray:
-    """Louvain communities (Blondel, Guillaume, Lambiotte, Lefebvre, "Fast unfolding of
-    communities in large networks", J. Stat. Mech. 2008) of a weighted graph on nodes
-    ``0..n_nodes-1``: the community of each node at the level of highest modularity
-    (resolution 1). igraph's C implementation (``community_multilevel``), seeded, so
-    one input always gives one partition: networkx's took two thirds of the incident
-    world's grouping."""
-    graph = igraph.Graph(n=n_nodes, edges=np.column_stack([a, b]).tolist())
-    # igraph draws its node order from the RNG set here (process-wide): seed it for
-    # this call, then give igraph back Python's own generator. The lock keeps two
-    # detection runs in one process (the app's sessions) from drawing from each
-    # other's seed
-    with _IGRAPH_RNG:
-        igraph.set_random_number_generator(random.Random(seed))
-        try:
-            return np.asarray(graph.community_multilevel(weights=w.tolist()).membership, dtype=np.int64)
-        finally:
-            igraph.set_random_number_generator(random)
 
 
 def split_clean(members: np.ndarray, links: StrongLinks, params: RingParams, rank: np.ndarray | None = None) -> list[np.ndarray]:
