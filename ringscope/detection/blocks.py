@@ -436,26 +436,22 @@ def private_sets(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3,
         c_ids, c_loc = np.unique(cols[e], return_inverse=True)
         n_r = len(r_ids)
         membership = louvain_membership(n_r + len(c_ids), r_loc, n_r + c_loc, weight[cols[e]], seed)
+        rest = np.ones(n_r, bool)  # the block's accounts in no pure community
         for k in np.unique(membership[:n_r]).tolist():
             in_comm_r = membership[:n_r] == k
-            in_comm_c = membership[n_r:] == k
-            own = in_comm_r[r_loc] & in_comm_c[c_loc]  # the community's edges
-            per_row = np.bincount(r_loc[own], minlength=n_r)
-            members = r_ids[in_comm_r & (per_row >= 2)]
-            if len(members) < min_rows:
-                continue
-            inside[members] = True
-            kept = own & inside[rows[e]]
-            inside[members] = False
-            c_kept = np.unique(c_loc[kept])
-            if len(c_kept) < 2:
-                continue
-            senders = np.bincount(c_loc[kept], minlength=len(c_ids))[c_kept]
-            purity = float(np.median(senders / degree[c_ids[c_kept]]))
-            if purity < min_purity:
-                continue
-            density = float(weight[cols[e[kept]]].sum()) / (len(members) + len(c_kept))
-            out.append(Block(np.sort(members), c_ids[c_kept], density, 0.0, purity))
+            found = _pure_set(in_comm_r, membership[n_r:] == k, r_ids, r_loc, c_ids, c_loc, e, rows, cols,
+                              degree, weight, inside, min_rows, min_purity)
+            if found is not None:
+                out.append(found)
+                rest &= ~in_comm_r
+        # one ring's set can be cut into pieces none of which is pure (its templates'
+        # senders spread over the pieces): what no pure community took is tried as one
+        # set, over all its templates
+        if rest.any():
+            found = _pure_set(rest, np.ones(len(c_ids), bool), r_ids, r_loc, c_ids, c_loc, e, rows, cols,
+                              degree, weight, inside, min_rows, min_purity)
+            if found is not None:
+                out.append(found)
     return out
 
 
@@ -472,3 +468,30 @@ def private_set_groups(groups: Sequence[Group], index: AccountIndex, **kwargs) -
                          meta={"accounts": int(len(b.rows)), "templates": int(len(b.cols)),
                                "density": round(b.density, 3), "purity": round(b.purity, 3)}))
     return out
+
+
+def _pure_set(in_r: np.ndarray, in_c: np.ndarray, r_ids: np.ndarray, r_loc: np.ndarray, c_ids: np.ndarray,
+              c_loc: np.ndarray, e: np.ndarray, rows: np.ndarray, cols: np.ndarray, degree: np.ndarray,
+              weight: np.ndarray, inside: np.ndarray, min_rows: int, min_purity: float) -> Block | None:
+    """The set of the block's accounts `in_r` over its templates `in_c` (masks over
+    `r_ids`, `c_ids`; `e` the block's edges, `r_loc`/`c_loc` their local ends) when
+    it is one: at least `min_rows` accounts with two or more of the templates, 2
+    templates, and a median template's share of its senders inside of `min_purity`.
+    `inside` is a scratch mask over all accounts, left all False."""
+    own = in_r[r_loc] & in_c[c_loc]
+    per_row = np.bincount(r_loc[own], minlength=len(r_ids))
+    members = r_ids[in_r & (per_row >= 2)]
+    if len(members) < min_rows:
+        return None
+    inside[members] = True
+    kept = own & inside[rows[e]]
+    inside[members] = False
+    c_kept = np.unique(c_loc[kept])
+    if len(c_kept) < 2:
+        return None
+    senders = np.bincount(c_loc[kept], minlength=len(c_ids))[c_kept]
+    purity = float(np.median(senders / degree[c_ids[c_kept]]))
+    if purity < min_purity:
+        return None
+    density = float(weight[cols[e[kept]]].sum()) / (len(members) + len(c_kept))
+    return Block(np.sort(members), c_ids[c_kept], density, 0.0, purity)
