@@ -432,3 +432,42 @@ def test_a_homogeneous_ring_is_not_split():
     a, b = np.array(list(itertools.combinations(ring.tolist(), 2))).T
     links = StrongLinks(a, b, np.ones(len(a)))
     assert [p.tolist() for p in split_clean(np.sort(ring), links, RingParams(min_size=3), idx.rank())] == [sorted(ring.tolist())]
+
+
+def test_thin_slices_of_a_private_set_link_inside_it_and_not_outside():
+    """template_thin: each member sends 15 % of its ring's private set, so two members'
+    mixes meet at a cosine of 0.1-0.25, under `block_link`. Inside a private set
+    (family ``private``) they link from `private_link`; the same mixes without the set
+    do not, and two rings' sets never link each other's members."""
+    from ringscope.detection.rings import strong_mask
+
+    rng = np.random.default_rng(13)
+    index = AccountIndex()
+    ring_a = index.add([f"a{i}" for i in range(25)])
+    ring_b = index.add([f"b{i}" for i in range(25)])
+    groups = []
+    for ring, name in ((ring_a, "ta"), (ring_b, "tb")):
+        parts = rng.random((len(ring), 40)) < 0.15
+        for k in range(40):
+            who = ring[parts[:, k]]
+            if len(who) >= 2:
+                groups.append(Group("template", f"{name}{k}", who, 0.2, volume=np.full(len(who), 3.0),
+                                    meta={"accounts": len(who)}))
+    outside = list(groups)
+    groups.append(Group("private", "private-set-1", ring_a, 0.25, meta={"accounts": 25}))
+    groups.append(Group("private", "private-set-2", ring_b, 0.25, meta={"accounts": 25}))
+
+    def strong(gs):
+        builder = LinkBuilder(index, max_clique=32, min_shared_templates=2, popular_above=200, template_cap=0.3)
+        builder.add_all(gs)
+        pairs = builder.build()
+        return pairs, strong_mask(pairs, RingParams())
+
+    pairs, mask = strong(groups)
+    assert pairs.in_private is not None and pairs.in_block is None
+    thin = mask & pairs.in_private & (pairs.family("template") < RingParams().block_link)
+    assert thin.sum() >= 50  # links neither the 0.4 bar nor a block's 0.25 would make
+    same_ring = (pairs.a < 25) == (pairs.b < 25)
+    assert same_ring[mask].all()
+    lone, lone_mask = strong(outside)
+    assert lone.in_private is None and not lone_mask.any()

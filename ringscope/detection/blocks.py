@@ -55,7 +55,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .groups import AccountIndex, Group, component_labels, louvain_membership
+from .groups import AccountIndex, Group, component_labels, louvain_membership, merge_entangled
 
 
 @dataclass
@@ -390,30 +390,41 @@ def block_groups(groups: Sequence[Group], index: AccountIndex, **kwargs) -> list
     return out
 
 
+#: two communities of a block are two private sets only when at most this share of
+#: the smaller one's edge weight crosses the cut between them (`groups.merge_entangled`):
+#: rings of one operator that share a few templates of their sets stay apart, while
+#: the pieces Louvain cuts a thin ring into (each template's senders spread over all
+#: of them) are merged back
+PRIVATE_SET_CUT = 0.1
+
+
 def private_sets(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3, min_purity: float = MIN_PURITY,
-                 seed: int = 7, **kwargs) -> list[Block]:
+                 max_conductance: float = PRIVATE_SET_CUT, seed: int = 7, **kwargs) -> list[Block]:
     """The private template sets inside the dense blocks of the account x template
-    matrix: each block split into Louvain communities of its bipartite graph, kept
-    when pure.
+    matrix: each block cut into Louvain communities of its bipartite graph where the
+    cut is clean, kept when pure.
 
     A ring that sends each of its private templates a few times from a thin slice of
     its accounts (each member 8-20 % of the set) leaves no pair of members with
     similar mixes (their cosine is about the slice, 0.1-0.2), but the set is still a
-    block, and blocks found over templates alone hold one ring's set, or several
-    rings' sets with a class's course templates, side by side (greedy peeling keeps
-    disjoint dense pieces together, and one shared popular column connects them).
-    Inside a block we cut along modularity: Louvain (Blondel et al. 2008, igraph's
-    ``community_multilevel``, seeded) on the bipartite graph of the block's accounts
-    and the templates at least two of them send, edges weighted by FRAUDAR's
-    column weight. Bipartite modularity is the plain one applied to both kinds of
-    node (Barber, "Modularity and community detection in bipartite networks", Phys.
-    Rev. E 2007, treats the bipartite null model; the plain one is what igraph
-    runs). A community is kept when it has at least `min_rows` accounts, each with
-    two or more of its templates, 2 templates, and a purity (median over its
-    templates of the share of their senders inside it) of at least `min_purity`: a
-    ring's set is sent by the ring alone, a class's course templates by other
-    classes and the campus too. `groups` are template groups; returns the
-    communities as blocks (rows, columns into `groups`, density, lift 0, purity)."""
+    block, and a block found over templates alone holds one ring's set, or several
+    rings' sets and a class's course templates side by side (greedy peeling keeps
+    disjoint dense pieces together, and popular columns connect them). Inside a block
+    we cut along modularity: Louvain (Blondel et al. 2008, igraph's
+    ``community_multilevel``, seeded; plain modularity on both kinds of node, cf.
+    Barber, "Modularity and community detection in bipartite networks", Phys. Rev. E
+    2007) on the bipartite graph of the block's accounts and the templates at least
+    two of them send and mostly they send (a share of senders inside the block of
+    `min_purity`: camouflage on popular templates ties everyone to everyone), edges
+    weighted by FRAUDAR's column weight. Communities joined by more than
+    `max_conductance` of the smaller one's weight are merged back, as `rings.split_clean`
+    does with a component's links. A community is kept when it has at least
+    `min_rows` accounts, each with two or more of its templates, 2 templates, and a
+    purity (median over its templates of the share of their senders inside it) of
+    at least `min_purity`: a ring's set is sent by the ring alone, a class's course
+    templates by other classes and the campus too. `groups` are template groups;
+    returns the sets as blocks (rows, columns into `groups`, density, lift 0,
+    purity)."""
     if not groups:
         return []
     sizes = np.array([g.size for g in groups], dtype=np.int64)
@@ -429,26 +440,17 @@ def private_sets(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3,
         e = np.flatnonzero(inside[rows])
         inside[block.rows] = False
         used = np.bincount(cols[e], minlength=n_cols)
-        e = e[used[cols[e]] >= 2]
+        e = e[(used[cols[e]] >= 2) & (used[cols[e]] >= min_purity * degree[cols[e]])]
         if not len(e):
             continue
         r_ids, r_loc = np.unique(rows[e], return_inverse=True)
         c_ids, c_loc = np.unique(cols[e], return_inverse=True)
         n_r = len(r_ids)
-        membership = louvain_membership(n_r + len(c_ids), r_loc, n_r + c_loc, weight[cols[e]], seed)
-        rest = np.ones(n_r, bool)  # the block's accounts in no pure community
-        for k in np.unique(membership[:n_r]).tolist():
-            in_comm_r = membership[:n_r] == k
-            found = _pure_set(in_comm_r, membership[n_r:] == k, r_ids, r_loc, c_ids, c_loc, e, rows, cols,
-                              degree, weight, inside, min_rows, min_purity)
-            if found is not None:
-                out.append(found)
-                rest &= ~in_comm_r
-        # one ring's set can be cut into pieces none of which is pure (its templates'
-        # senders spread over the pieces): what no pure community took is tried as one
-        # set, over all its templates
-        if rest.any():
-            found = _pure_set(rest, np.ones(len(c_ids), bool), r_ids, r_loc, c_ids, c_loc, e, rows, cols,
+        w = weight[cols[e]]
+        membership = louvain_membership(n_r + len(c_ids), r_loc, n_r + c_loc, w, seed)
+        membership, alive = merge_entangled(membership, membership[r_loc], membership[n_r + c_loc], w, max_conductance)
+        for k in alive:
+            found = _pure_set(membership[:n_r] == k, membership[n_r:] == k, r_ids, r_loc, c_ids, c_loc, e, rows, cols,
                               degree, weight, inside, min_rows, min_purity)
             if found is not None:
                 out.append(found)

@@ -130,3 +130,37 @@ def louvain_membership(n_nodes: int, a: np.ndarray, b: np.ndarray, w: np.ndarray
             return np.asarray(graph.community_multilevel(weights=w.tolist()).membership, dtype=np.int64)
         finally:
             igraph.set_random_number_generator(random)
+
+
+def merge_entangled(membership: np.ndarray, cx: np.ndarray, cy: np.ndarray, w: np.ndarray,
+                    max_conductance: float) -> tuple[np.ndarray, list[int]]:
+    """Merge communities back, the most entangled pair first, until every remaining
+    pair is cleanly separated: the weight of the edges between them is at most
+    `max_conductance` of the smaller one's volume. `membership` is per node, `cx`,
+    `cy` the communities of each edge's ends and `w` its weight. Returns the merged
+    membership (a copy) and the community numbers left. Louvain happily cuts a
+    homogeneous group in halves; a cut that only few edges cross is a real one."""
+    membership = membership.copy()
+    k = int(membership.max()) + 1 if len(membership) else 0
+    vol = np.bincount(cx, weights=w, minlength=k) + np.bincount(cy, weights=w, minlength=k)
+    between = np.zeros((k, k))
+    cross = cx != cy
+    np.add.at(between, (cx[cross], cy[cross]), w[cross])
+    between = between + between.T
+    alive = list(range(k))
+    while len(alive) > 1:
+        idx = np.asarray(alive)
+        denom = np.minimum.outer(vol[idx], vol[idx])
+        ratio = np.divide(between[np.ix_(idx, idx)], denom, out=np.zeros_like(denom), where=denom > 0)
+        ratio[np.tril_indices(len(idx))] = -1.0  # each pair once; the first of equals wins
+        flat = int(np.argmax(ratio))
+        i, j = int(idx[flat // len(idx)]), int(idx[flat % len(idx)])
+        if ratio.flat[flat] <= max_conductance:
+            break
+        membership[membership == j] = i
+        vol[i] += vol[j]
+        between[i, :] += between[j, :]
+        between[:, i] += between[:, j]
+        between[i, i] = 0.0
+        alive.remove(j)
+    return membership, alive

@@ -23,7 +23,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .behaviour import COMPONENTS
-from .groups import component_labels, louvain_membership, owner_of
+from .groups import component_labels, louvain_membership, merge_entangled, owner_of
 from .links import FAMILIES, FAMILY_INDEX, AccountIndex, Group, PairTable
 from .evidence import BEHAVIOUR_ZERO, MIN_MEMBER_TIE, THRESHOLD, Evidence, assess, merge_networks, redundancy, trim
 from .registry import CONFIRMING_FAMILIES, SIGNAL_NAMES
@@ -200,31 +200,9 @@ def split_clean(members: np.ndarray, links: StrongLinks, params: RingParams, ran
     k = int(membership.max()) + 1
     if k <= 1:
         return [members]
-    # Louvain happily cuts a homogeneous ring in halves; merge communities back, the
-    # most entangled pair first, until every remaining pair is cleanly separated:
-    # the weight between them is at most `max_conductance` of the smaller one's volume
-    cx, cy = membership[la], membership[lb]
-    vol = np.bincount(cx, weights=w, minlength=k) + np.bincount(cy, weights=w, minlength=k)
-    between = np.zeros((k, k))
-    cross = cx != cy
-    np.add.at(between, (cx[cross], cy[cross]), w[cross])
-    between = between + between.T
-    alive = list(range(k))
-    while len(alive) > 1:
-        idx = np.asarray(alive)
-        denom = np.minimum.outer(vol[idx], vol[idx])
-        ratio = np.divide(between[np.ix_(idx, idx)], denom, out=np.zeros_like(denom), where=denom > 0)
-        ratio[np.tril_indices(len(idx))] = -1.0  # each pair once; the first of equals wins
-        flat = int(np.argmax(ratio))
-        i, j = int(idx[flat // len(idx)]), int(idx[flat % len(idx)])
-        if ratio.flat[flat] <= params.max_conductance:
-            break
-        membership[membership == j] = i
-        vol[i] += vol[j]
-        between[i, :] += between[j, :]
-        between[:, i] += between[:, j]
-        between[i, i] = 0.0
-        alive.remove(j)
+    # Louvain happily cuts a homogeneous ring in halves: merge communities back
+    # until every remaining pair is cleanly separated
+    membership, alive = merge_entangled(membership, membership[la], membership[lb], w, params.max_conductance)
     if len(alive) == 1:
         return [members]
     parts = [np.sort(nodes[membership == i]) for i in alive]
