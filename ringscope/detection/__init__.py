@@ -9,7 +9,8 @@ The flow, one module each:
                pattern, sign-up burst, template, dense block, declared org) and the
                accounts sharing it; says which kinds of data the graph lacks.
 - `blocks`     dense account x (template, address) blocks: FRAUDAR column weights and
-               greedy peeling, kept by purity (a derived signal).
+               greedy peeling, kept by purity; private template sets, the clean
+               Louvain communities of blocks over templates alone (derived signals).
 - `links`      turns groups into weighted account-account links, one score per signal
                family, with rarity weights and time windows (pure numpy, unit-tested).
 - `rings`      groups accounts over strong links, splits at clean cuts, peels weakly
@@ -29,6 +30,6 @@ The flow, one module each:
 """
 from __future__ import annotations
 
-DETECTION_VERSION = "2.1"
+DETECTION_VERSION = "2.2"
 
 __all__ = ["DETECTION_VERSION"]

@@ -435,12 +435,17 @@ def private_sets(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3,
     n_cols = len(groups)
     out: list[Block] = []
     inside = np.zeros(n_accounts, bool)
+    # each account's entries, found through an index: thousands of blocks (most of them
+    # a company's few accounts) each scanning every entry took 28 s on the incident world
+    r_order = np.argsort(rows, kind="stable")
+    r_ptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=n_accounts))]
+    used = np.zeros(n_cols, np.int64)
     for block in find_blocks(groups, n_accounts, min_rows=min_rows, min_purity=min_purity, **kwargs):
-        inside[block.rows] = True
-        e = np.flatnonzero(inside[rows])
-        inside[block.rows] = False
-        used = np.bincount(cols[e], minlength=n_cols)
-        e = e[(used[cols[e]] >= 2) & (used[cols[e]] >= min_purity * degree[cols[e]])]
+        e = np.sort(_Incidence._edges_of(r_order, r_ptr, block.rows))
+        np.add.at(used, cols[e], 1)
+        keep = (used[cols[e]] >= 2) & (used[cols[e]] >= min_purity * degree[cols[e]])
+        used[cols[e]] = 0
+        e = e[keep]
         if not len(e):
             continue
         r_ids, r_loc = np.unique(rows[e], return_inverse=True)

@@ -112,7 +112,8 @@ def strong_mask(pairs: PairTable, params: RingParams) -> np.ndarray:
     """Links whose family scores add up to `strong_link`, from at least
     `min_families` families, and not from one confirming family alone
     (registry ``confirms_only``: shared addresses, shared e-mail stems), or pairs
-    inside one pure dense block whose template mixes reach `block_link`. Two
+    inside one pure dense block whose template mixes reach `block_link`, or inside one
+    private template set whose mixes reach `private_link`. Two
     accounts on one exit of a busy proxy pool within a day is what separate rings
     renting the same pool (and residents living on its exits) meet on by chance, and
     two people of one surname on a numbered stem what households meet on; they
