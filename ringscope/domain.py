@@ -156,6 +156,7 @@ SIGNAL_TITLES: dict[str, str] = {
     "signup_bursts": "Sign-up burst",
     "template_co_usage": "Shared prompt templates",
     "dense_blocks": "Dense block of rare templates and addresses",
+    "private_template_sets": "Parts of one private template set",
     "declared_orgs": "Same declared org",
     "automation_signature": "Script-like usage",
 }

@@ -399,7 +399,8 @@ PRIVATE_SET_CUT = 0.1
 
 
 def private_sets(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3, min_purity: float = MIN_PURITY,
-                 max_conductance: float = PRIVATE_SET_CUT, seed: int = 7, **kwargs) -> list[Block]:
+                 max_conductance: float = PRIVATE_SET_CUT, seed: int = 7, rank: np.ndarray | None = None,
+                 **kwargs) -> list[Block]:
     """The private template sets inside the dense blocks of the account x template
     matrix: each block cut into Louvain communities of its bipartite graph where the
     cut is clean, kept when pure.
@@ -423,8 +424,10 @@ def private_sets(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3,
     purity (median over its templates of the share of their senders inside it) of
     at least `min_purity`: a ring's set is sent by the ring alone, a class's course
     templates by other classes and the campus too. `groups` are template groups;
-    returns the sets as blocks (rows, columns into `groups`, density, lift 0,
-    purity)."""
+    `rank` (per account index, `AccountIndex.rank`) orders Louvain's nodes and edges
+    by account and template ids, not by the order the queries returned them (as
+    `rings.split_clean` does); returns the sets as blocks (rows, columns into
+    `groups`, density, lift 0, purity)."""
     if not groups:
         return []
     sizes = np.array([g.size for g in groups], dtype=np.int64)
@@ -440,6 +443,7 @@ def private_sets(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3,
     r_order = np.argsort(rows, kind="stable")
     r_ptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=n_accounts))]
     used = np.zeros(n_cols, np.int64)
+    col_rank = np.argsort(np.argsort(np.array([g.identifier for g in groups], dtype=object), kind="stable"), kind="stable")
     for block in find_blocks(groups, n_accounts, min_rows=min_rows, min_purity=min_purity, **kwargs):
         e = np.sort(_Incidence._edges_of(r_order, r_ptr, block.rows))
         np.add.at(used, cols[e], 1)
@@ -448,8 +452,12 @@ def private_sets(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3,
         e = e[keep]
         if not len(e):
             continue
-        r_ids, r_loc = np.unique(rows[e], return_inverse=True)
-        c_ids, c_loc = np.unique(cols[e], return_inverse=True)
+        if rank is not None:
+            # Louvain visits nodes and edges in id order: make the ids depend on the
+            # accounts and templates, not on the order the queries returned them
+            e = e[np.lexsort((col_rank[cols[e]], rank[rows[e]]))]
+        r_ids, r_loc = _first_seen(rows[e])
+        c_ids, c_loc = _first_seen(cols[e])
         n_r = len(r_ids)
         w = weight[cols[e]]
         membership = louvain_membership(n_r + len(c_ids), r_loc, n_r + c_loc, w, seed)
@@ -470,11 +478,21 @@ def private_set_groups(groups: Sequence[Group], index: AccountIndex, **kwargs) -
     score of its own; the template and address families count the evidence."""
     cols = [g for g in groups if g.family == "template"]
     out = []
-    for k, b in enumerate(private_sets(cols, len(index), **kwargs)):
+    for k, b in enumerate(private_sets(cols, len(index), rank=index.rank(), **kwargs)):
         out.append(Group("private", f"private-set-{k + 1}", b.rows, BLOCK_LINK * b.purity,
                          meta={"accounts": int(len(b.rows)), "templates": int(len(b.cols)),
                                "density": round(b.density, 3), "purity": round(b.purity, 3)}))
     return out
+
+
+def _first_seen(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values of `ids` in order of first appearance, and each entry's position
+    among them (`np.unique`'s pair, ordered by appearance instead of value)."""
+    distinct, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    position = np.empty(len(order), np.int64)
+    position[order] = np.arange(len(order))
+    return distinct[order], position[inverse]
 
 
 def _pure_set(in_r: np.ndarray, in_c: np.ndarray, r_ids: np.ndarray, r_loc: np.ndarray, c_ids: np.ndarray,

@@ -333,7 +333,8 @@ class LinkBuilder:
                                                 np.full(int(mine.sum()), group.weight), np.zeros(int(mine.sum()), np.int64))
 
     def _pair_blocks(self) -> None:
-        """Pairs of each big block (family ``lift``) of at most `block_exact` members:
+        """Pairs of each big block or private set (families ``lift``, ``private``) of at
+        most `block_exact` members:
         every member with its `block_neighbours` most similar members by template mix.
         A block can hold several rings at once (FRAUDAR's density of two disjoint
         blocks is their average, so peeling keeps both), and random pairs inside it
