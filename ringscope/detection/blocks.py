@@ -47,6 +47,11 @@ here are purely structural.
 
 Blocks propose account pairs to the link builder (family ``block``); the evidence
 of a ring built on them is counted by the template and IP families themselves.
+
+*Private template sets* (`private_sets`, family ``private``) are the clean Louvain
+communities of the blocks found over templates alone: one ring's set, where each
+member sends a thin slice of it, apart from the other rings' sets and a class's
+course templates in the same block.
 """
 from __future__ import annotations
 
@@ -415,7 +420,7 @@ def private_sets(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3,
     ``community_multilevel``, seeded; plain modularity on both kinds of node, cf.
     Barber, "Modularity and community detection in bipartite networks", Phys. Rev. E
     2007) on the bipartite graph of the block's accounts and the templates at least
-    two of them send and mostly they send (a share of senders inside the block of
+    two of them send and whose senders are mostly inside the block (a share of
     `min_purity`: camouflage on popular templates ties everyone to everyone), edges
     weighted by FRAUDAR's column weight. Communities joined by more than
     `max_conductance` of the smaller one's weight are merged back, as `rings.split_clean`
