@@ -281,7 +281,8 @@ def _connected_parts(rows: np.ndarray, cols: np.ndarray, weight: np.ndarray, *, 
 
 
 def find_blocks(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3, min_density: float = MIN_DENSITY,
-                min_purity: float = MIN_PURITY, max_blocks: int = 100, step: float = 0.05) -> list[Block]:
+                min_purity: float = MIN_PURITY, max_blocks: int = 100, step: float = 0.05,
+                rank: np.ndarray | None = None) -> list[Block]:
     """Dense blocks of accounts x columns, one column per group (template or address).
 
     Columns are weighted by FRAUDAR's ``1 / log(deg + 5)`` with ``deg`` the column's
@@ -291,22 +292,59 @@ def find_blocks(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3, 
     or `max_blocks` were tried; blocks whose purity (the share of their columns'
     accounts inside them) is under `min_purity` are passed over. Each block returned is
     one connected piece of what a search kept, with its own density, purity and `lift`
-    (its density over the whole matrix's, for the evidence)."""
+    (its density over the whole matrix's, for the evidence).
+
+    Peeling breaks ties between equally light nodes by position, and sums weights in
+    edge order: given `rank` (a permutation of the account indices,
+    `AccountIndex.rank`), the search runs on accounts numbered by rank and columns by
+    (family, identifier), edges in that order, so the blocks depend on the accounts and
+    identifiers, not on the order the signal queries returned their rows."""
     if not groups:
         return []
+    if rank is not None:
+        return _find_blocks_in_id_order(groups, n_accounts, rank, min_rows=min_rows, min_density=min_density,
+                                        min_purity=min_purity, max_blocks=max_blocks, step=step)
     sizes = np.array([g.size for g in groups], dtype=np.int64)
     rows = np.concatenate([g.members for g in groups]).astype(np.int64)
     cols = np.repeat(np.arange(len(groups)), sizes)
     degree = np.array([int(g.meta.get("accounts") or g.size) for g in groups], dtype=float)
+    return _search(rows, cols, degree, n_accounts, min_rows=min_rows, min_density=min_density,
+                   min_purity=min_purity, max_blocks=max_blocks, step=step)
+
+
+def _find_blocks_in_id_order(groups: Sequence[Group], n_accounts: int, rank: np.ndarray, **kwargs) -> list[Block]:
+    """`find_blocks` on accounts renumbered by `rank` and columns ordered by (family,
+    identifier), edges sorted by (column, account); blocks mapped back."""
+    col_order = np.array(sorted(range(len(groups)), key=lambda k: (groups[k].family, groups[k].identifier)),
+                         dtype=np.int64)  # new column -> group position
+    new_col = np.empty(len(groups), np.int64)
+    new_col[col_order] = np.arange(len(groups))
+    sizes = np.array([g.size for g in groups], dtype=np.int64)
+    rows = rank[np.concatenate([g.members for g in groups]).astype(np.int64)]
+    cols = new_col[np.repeat(np.arange(len(groups)), sizes)]
+    edge_order = np.lexsort((rows, cols))
+    rows, cols = rows[edge_order], cols[edge_order]
+    degree = np.array([int(g.meta.get("accounts") or g.size) for g in groups], dtype=float)[col_order]
+    account_of = np.argsort(rank)  # renumbered account -> account index
+    out = []
+    for b in _search(rows, cols, degree, n_accounts, **kwargs):
+        out.append(Block(np.sort(account_of[b.rows]), col_order[b.cols], b.density, b.lift, b.purity))
+    return out
+
+
+def _search(rows: np.ndarray, cols: np.ndarray, degree: np.ndarray, n_accounts: int, *, min_rows: int,
+            min_density: float, min_purity: float, max_blocks: int, step: float) -> list[Block]:
+    """The block search of `find_blocks` over an edge list (`rows` account, `cols`
+    column, sorted by column; `degree` per column)."""
     weight = fraudar_weights(degree)[cols]
-    n_cols = len(groups)
+    n_cols = len(degree)
     base = float(weight.sum()) / max(1, len(np.unique(rows)) + n_cols)
     out: list[Block] = []
     live = np.ones(len(rows), bool)
     n_live = len(rows)
     # each column's and each account's edges, so that a search touches the edges of its
     # block's neighbourhood, not every edge of the matrix (edges are in column order)
-    c_ptr = np.r_[0, np.cumsum(sizes)]
+    c_ptr = np.r_[0, np.cumsum(np.bincount(cols, minlength=n_cols))]
     r_order = np.argsort(rows, kind="stable")
     r_ptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=n_accounts))]
     edges_of = _Incidence._edges_of
@@ -384,7 +422,7 @@ def block_groups(groups: Sequence[Group], index: AccountIndex, **kwargs) -> list
     pool, part of a prompt set) stay apart where their mixes differ."""
 
     cols = [g for g in groups if g.family in ("template", "ip")]
-    blocks = find_blocks(cols, len(index), **kwargs)
+    blocks = find_blocks(cols, len(index), rank=index.rank(), **kwargs)
     out = []
     for k, b in enumerate(blocks):
         members = np.sort(b.rows)
@@ -449,7 +487,7 @@ def private_sets(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3,
     r_ptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=n_accounts))]
     used = np.zeros(n_cols, np.int64)
     col_rank = np.argsort(np.argsort(np.array([g.identifier for g in groups], dtype=object), kind="stable"), kind="stable")
-    for block in find_blocks(groups, n_accounts, min_rows=min_rows, min_purity=min_purity, **kwargs):
+    for block in find_blocks(groups, n_accounts, min_rows=min_rows, min_purity=min_purity, rank=rank, **kwargs):
         e = np.sort(_Incidence._edges_of(r_order, r_ptr, block.rows))
         np.add.at(used, cols[e], 1)
         keep = (used[cols[e]] >= 2) & (used[cols[e]] >= min_purity * degree[cols[e]])
