@@ -178,17 +178,12 @@ def test_a_big_thin_ring_cut_into_impure_pieces_is_one_set():
     assert set(best.rows.tolist()) <= set(ring.tolist())
 
 
-def test_private_sets_do_not_depend_on_the_order_accounts_were_read():
-    """Louvain visits nodes in id order, and account indices and the order of each
-    identifier's accounts follow the order the signal queries returned their rows:
-    given each account's own rank the sets are the same however the accounts were
-    numbered and listed (as `rings.split_clean`)."""
-    from ringscope.detection.blocks import private_sets
-
-    rng = np.random.default_rng(3)
+def _one_operators_rings(rng) -> tuple[int, list[Group]]:
+    """Four thin rings of one operator (two sharing a few templates of their sets)
+    among 300 ordinary templates on 3,000 accounts."""
     n = 3000
     groups, rings = [], []
-    for k in range(4):  # four thin rings of one operator, two sharing a few templates
+    for k in range(4):
         ring, more = _thin_ring(rng, 100 + 60 * k, int(rng.integers(10, 50)), 40, float(rng.uniform(0.1, 0.4)), f"r{k}-")
         rings.append(ring)
         groups += more
@@ -197,6 +192,18 @@ def test_private_sets_do_not_depend_on_the_order_accounts_were_read():
                                                       rng.choice(rings[1], 5, replace=False)], 1.0))
     for t in range(300):
         groups.append(Group("template", f"t{t}", np.unique(rng.integers(1000, n, rng.integers(2, 40))), 1.0))
+    return n, groups
+
+
+def test_private_sets_do_not_depend_on_the_order_accounts_were_read():
+    """Louvain visits nodes in id order, and account indices and the order of each
+    identifier's accounts follow the order the signal queries returned their rows:
+    given each account's own rank the sets are the same however the accounts were
+    numbered and listed (as `rings.split_clean`)."""
+    from ringscope.detection.blocks import private_sets
+
+    rng = np.random.default_rng(3)
+    n, groups = _one_operators_rings(rng)
     rng.shuffle(groups)
     rank = rng.permutation(n)
     before = sorted(tuple(s.rows.tolist()) for s in private_sets(groups, n, rank=rank))
@@ -219,17 +226,7 @@ def test_blocks_do_not_depend_on_the_order_accounts_and_identifiers_were_read():
     account and identifier order: the same blocks however they were read (a day's
     re-run on a reloaded store must not find other blocks in the same graph)."""
     rng = np.random.default_rng(11)  # a world where reading it in another order changed a block
-    n = 3000
-    groups, rings = [], []
-    for k in range(4):
-        ring, more = _thin_ring(rng, 100 + 60 * k, int(rng.integers(10, 50)), 40, float(rng.uniform(0.1, 0.4)), f"r{k}-")
-        rings.append(ring)
-        groups += more
-    for t in range(5):
-        groups.append(Group("template", f"x{t}", np.r_[rng.choice(rings[0], 5, replace=False),
-                                                      rng.choice(rings[1], 5, replace=False)], 1.0))
-    for t in range(300):
-        groups.append(Group("template", f"t{t}", np.unique(rng.integers(1000, n, rng.integers(2, 40))), 1.0))
+    n, groups = _one_operators_rings(rng)
     rank = rng.permutation(n)
     before = sorted(tuple(b.rows.tolist()) for b in find_blocks(groups, n, rank=rank))
     assert before

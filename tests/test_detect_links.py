@@ -359,6 +359,16 @@ def test_a_big_block_pairs_members_with_their_most_similar_mixes():
     assert partners.min() >= 8
 
 
+def _strong_links(index: AccountIndex, groups: list[Group]):
+    """The pair table of these groups as `detect` builds it, and its strong-link mask."""
+    from ringscope.detection.rings import strong_mask
+
+    builder = LinkBuilder(index, max_clique=32, min_shared_templates=2, popular_above=200, template_cap=0.3)
+    builder.add_all(groups)
+    pairs = builder.build()
+    return pairs, strong_mask(pairs, RingParams())
+
+
 def test_a_ring_sending_parts_of_one_private_set_is_linked_inside_its_block():
     """Held-out world, seed 1: a template-and-proxy ring of 65 accounts, each sending a
     different part of one private template set, sat in a pure dense block with two
@@ -366,8 +376,6 @@ def test_a_ring_sending_parts_of_one_private_set_is_linked_inside_its_block():
     link, and it came back as pieces of 8 and 4 (the 4 with a family: a false ring).
     Inside a block a pair is strong from `block_link`; the same mixes outside a block
     are not, and two rings sharing the block still do not link."""
-    from ringscope.detection.rings import strong_mask
-
     rng = np.random.default_rng(7)
     index = AccountIndex()
     ring_a = index.add([f"a{i}" for i in range(40)])
@@ -382,20 +390,14 @@ def test_a_ring_sending_parts_of_one_private_set_is_linked_inside_its_block():
     outside = [Group(g.family, g.identifier, g.members, g.weight, volume=g.volume, meta=g.meta) for g in groups]
     groups.append(Group("block", "block-1", np.r_[ring_a, ring_b], 0.25, meta={"accounts": 80}))
 
-    def strong(gs):
-        builder = LinkBuilder(index, max_clique=32, min_shared_templates=2, popular_above=200, template_cap=0.3)
-        builder.add_all(gs)
-        pairs = builder.build()
-        return pairs, strong_mask(pairs, RingParams())
-
-    pairs, mask = strong(groups)
+    pairs, mask = _strong_links(index, groups)
     assert pairs.in_block is not None
     inside = mask & pairs.in_block
     same_ring = (pairs.a < 40) == (pairs.b < 40)
     assert same_ring[inside].all()
     below = inside & (pairs.total < RingParams().strong_link)
     assert below.sum() >= 40  # links the 0.4 bar alone would have missed
-    lone, lone_mask = strong(outside)
+    lone, lone_mask = _strong_links(index, outside)
     assert lone.in_block is None
     assert not (lone_mask & (lone.total < RingParams().strong_link)).any()
 
@@ -439,8 +441,6 @@ def test_thin_slices_of_a_private_set_link_inside_it_and_not_outside():
     mixes meet at a cosine of 0.1-0.25, under `block_link`. Inside a private set
     (family ``private``) they link from `private_link`; the same mixes without the set
     do not, and two rings' sets never link each other's members."""
-    from ringscope.detection.rings import strong_mask
-
     rng = np.random.default_rng(13)
     index = AccountIndex()
     ring_a = index.add([f"a{i}" for i in range(25)])
@@ -457,17 +457,11 @@ def test_thin_slices_of_a_private_set_link_inside_it_and_not_outside():
     groups.append(Group("private", "private-set-1", ring_a, 0.25, meta={"accounts": 25}))
     groups.append(Group("private", "private-set-2", ring_b, 0.25, meta={"accounts": 25}))
 
-    def strong(gs):
-        builder = LinkBuilder(index, max_clique=32, min_shared_templates=2, popular_above=200, template_cap=0.3)
-        builder.add_all(gs)
-        pairs = builder.build()
-        return pairs, strong_mask(pairs, RingParams())
-
-    pairs, mask = strong(groups)
+    pairs, mask = _strong_links(index, groups)
     assert pairs.in_private is not None and pairs.in_block is None
     thin = mask & pairs.in_private & (pairs.family("template") < RingParams().block_link)
     assert thin.sum() >= 50  # links neither the 0.4 bar nor a block's 0.25 would make
     same_ring = (pairs.a < 25) == (pairs.b < 25)
     assert same_ring[mask].all()
-    lone, lone_mask = strong(outside)
+    lone, lone_mask = _strong_links(index, outside)
     assert lone.in_private is None and not lone_mask.any()
