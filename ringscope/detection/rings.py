@@ -52,9 +52,9 @@ class RingParams:
     #: slice, and the set's purity is the evidence that the slices are one set. At
     #: 0.15 *inside a mixed block* (templates and addresses: a proxy pool's residents,
     #: a class, power users) a household and four power users became a false ring;
-    #: a pure set's templates are sent mostly by its own accounts, which kept such
-    #: bystanders out on every world measured (the purity is over templates: an
-    #: account sending two of them is a member whatever else it sends)
+    #: a pure set's templates are sent mostly by its own accounts, which kept them
+    #: out there (the purity is over templates: an account sending two of them is a
+    #: member whatever else it sends, as one power user on template_only seed 3)
     private_link: float = 0.1
     #: shared addresses alone make a strong link when the two accounts met on exits of
     #: this many distinct networks within the window and the template family cannot
