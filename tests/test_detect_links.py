@@ -359,6 +359,21 @@ def test_a_big_block_pairs_members_with_their_most_similar_mixes():
     assert partners.min() >= 8
 
 
+def _parts_of_private_sets(rng, rings, *, set_size: int, share: float, min_senders: int = 0) -> list[Group]:
+    """Template groups of rings each sending parts of its own private set: every member
+    sends each of its ring's `set_size` templates with probability `share`, three
+    exchanges each; templates with fewer than `min_senders` senders are left out."""
+    groups = []
+    for ring, name in zip(rings, ("ta", "tb", "tc", "td")):
+        parts = rng.random((len(ring), set_size)) < share
+        for k in range(set_size):
+            who = ring[parts[:, k]]
+            if len(who) >= min_senders:
+                groups.append(Group("template", f"{name}{k}", who, 0.2, volume=np.full(len(who), 3.0),
+                                    meta={"accounts": len(who)}))
+    return groups
+
+
 def _strong_links(index: AccountIndex, groups: list[Group]):
     """The pair table of these groups as `detect` builds it, and its strong-link mask."""
     from ringscope.detection.rings import strong_mask
@@ -380,13 +395,8 @@ def test_a_ring_sending_parts_of_one_private_set_is_linked_inside_its_block():
     index = AccountIndex()
     ring_a = index.add([f"a{i}" for i in range(40)])
     ring_b = index.add([f"b{i}" for i in range(40)])
-    groups = []
-    for ring, name in ((ring_a, "ta"), (ring_b, "tb")):
-        parts = rng.random((len(ring), 16)) < 0.35  # each member sends about a third of the set
-        for k in range(16):
-            who = ring[parts[:, k]]
-            groups.append(Group("template", f"{name}{k}", who, 0.2, volume=np.full(len(who), 3.0),
-                                meta={"accounts": len(who)}))
+    # each member sends about a third of its ring's set
+    groups = _parts_of_private_sets(rng, (ring_a, ring_b), set_size=16, share=0.35)
     outside = [Group(g.family, g.identifier, g.members, g.weight, volume=g.volume, meta=g.meta) for g in groups]
     groups.append(Group("block", "block-1", np.r_[ring_a, ring_b], 0.25, meta={"accounts": 80}))
 
@@ -445,14 +455,7 @@ def test_thin_slices_of_a_private_set_link_inside_it_and_not_outside():
     index = AccountIndex()
     ring_a = index.add([f"a{i}" for i in range(25)])
     ring_b = index.add([f"b{i}" for i in range(25)])
-    groups = []
-    for ring, name in ((ring_a, "ta"), (ring_b, "tb")):
-        parts = rng.random((len(ring), 40)) < 0.15
-        for k in range(40):
-            who = ring[parts[:, k]]
-            if len(who) >= 2:
-                groups.append(Group("template", f"{name}{k}", who, 0.2, volume=np.full(len(who), 3.0),
-                                    meta={"accounts": len(who)}))
+    groups = _parts_of_private_sets(rng, (ring_a, ring_b), set_size=40, share=0.15, min_senders=2)
     outside = list(groups)
     groups.append(Group("private", "private-set-1", ring_a, 0.25, meta={"accounts": 25}))
     groups.append(Group("private", "private-set-2", ring_b, 0.25, meta={"accounts": 25}))

@@ -280,6 +280,17 @@ def _connected_parts(rows: np.ndarray, cols: np.ndarray, weight: np.ndarray, *, 
     return out
 
 
+def _edge_list(groups: Sequence[Group]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The account x column matrix of `groups` (one column per group, in their order):
+    per entry its account index and column, sorted by column, and per column its
+    account count in the whole graph (``meta['accounts']``, else the group's size)."""
+    sizes = np.array([g.size for g in groups], dtype=np.int64)
+    rows = np.concatenate([g.members for g in groups]).astype(np.int64)
+    cols = np.repeat(np.arange(len(groups)), sizes)
+    degree = np.array([int(g.meta.get("accounts") or g.size) for g in groups], dtype=float)
+    return rows, cols, degree
+
+
 def find_blocks(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3, min_density: float = MIN_DENSITY,
                 min_purity: float = MIN_PURITY, max_blocks: int = 100, step: float = 0.05,
                 rank: np.ndarray | None = None) -> list[Block]:
@@ -304,10 +315,7 @@ def find_blocks(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3, 
     if rank is not None:
         return _find_blocks_in_id_order(groups, n_accounts, rank, min_rows=min_rows, min_density=min_density,
                                         min_purity=min_purity, max_blocks=max_blocks, step=step)
-    sizes = np.array([g.size for g in groups], dtype=np.int64)
-    rows = np.concatenate([g.members for g in groups]).astype(np.int64)
-    cols = np.repeat(np.arange(len(groups)), sizes)
-    degree = np.array([int(g.meta.get("accounts") or g.size) for g in groups], dtype=float)
+    rows, cols, degree = _edge_list(groups)
     return _search(rows, cols, degree, n_accounts, min_rows=min_rows, min_density=min_density,
                    min_purity=min_purity, max_blocks=max_blocks, step=step)
 
@@ -319,12 +327,10 @@ def _find_blocks_in_id_order(groups: Sequence[Group], n_accounts: int, rank: np.
                          dtype=np.int64)  # new column -> group position
     new_col = np.empty(len(groups), np.int64)
     new_col[col_order] = np.arange(len(groups))
-    sizes = np.array([g.size for g in groups], dtype=np.int64)
-    rows = rank[np.concatenate([g.members for g in groups]).astype(np.int64)]
-    cols = new_col[np.repeat(np.arange(len(groups)), sizes)]
+    rows, cols, degree = _edge_list(groups)
+    rows, cols, degree = rank[rows], new_col[cols], degree[col_order]
     edge_order = np.lexsort((rows, cols))
     rows, cols = rows[edge_order], cols[edge_order]
-    degree = np.array([int(g.meta.get("accounts") or g.size) for g in groups], dtype=float)[col_order]
     account_of = np.argsort(rank)  # renumbered account -> account index
     out = []
     for b in _search(rows, cols, degree, n_accounts, **kwargs):
@@ -473,10 +479,7 @@ def private_sets(groups: Sequence[Group], n_accounts: int, *, min_rows: int = 3,
     `groups`, density, lift 0, purity)."""
     if not groups:
         return []
-    sizes = np.array([g.size for g in groups], dtype=np.int64)
-    rows = np.concatenate([g.members for g in groups]).astype(np.int64)
-    cols = np.repeat(np.arange(len(groups)), sizes)
-    degree = np.array([int(g.meta.get("accounts") or g.size) for g in groups], dtype=float)
+    rows, cols, degree = _edge_list(groups)
     weight = fraudar_weights(degree)
     n_cols = len(groups)
     out: list[Block] = []
