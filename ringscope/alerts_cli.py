@@ -65,7 +65,10 @@ def alerts(ctx: click.Context, status: str, kind: str | None, severity: str | No
 
 
 def _cell(value: str) -> str:
-    return spreadsheet_safe(al.terminal_safe(value))
+    # data, not a terminal line: ids stay as stored so they join back to the graph (an id
+    # with a bidi control came out with `?` in it), and only what a spreadsheet would run
+    # is guarded, as in `query run --format csv` and the export's CSVs
+    return spreadsheet_safe(value)
 
 
 def _change(alert_id: str, status: str, by: str | None, note: str | None) -> None:

@@ -30,7 +30,7 @@ CREATE (a1:Account {account_id: 'a1', email: $xss_email, display_name: $xss_name
                     tier: 'build', country: 'KR', org_id: 'o1', exchanges: 100, input_tokens: 1000, output_tokens: 5000,
                     first_exchange: datetime('2025-03-03T00:00:00Z'), last_exchange: datetime('2025-03-10T00:00:00Z')})
 CREATE (a2:Account {account_id: 'a2', email: 'b@example.test', display_name: $formula_name, created_at: datetime('2025-01-01T10:05:00Z'),
-                    tier: 'free', country: 'KR', exchanges: 50, input_tokens: 10, output_tokens: 20,
+                    tier: 'free', country: 'KR', org_id: '=org|x', exchanges: 50, input_tokens: 10, output_tokens: 20,
                     first_exchange: datetime('2025-03-04T00:00:00Z'), last_exchange: datetime('2025-03-05T00:00:00Z')})
 CREATE (a3:Account {account_id: 'a3', email: 'c@example.test', created_at: datetime('2025-01-01T10:07:00Z'), tier: 'free', country: 'NL'})
 CREATE (a4:Account {account_id: 'a4', email: 'd@example.test', created_at: datetime('2025-01-02T00:00:00Z')})
@@ -112,6 +112,9 @@ def test_bundle_contents_match_the_graph(world, tmp_path):
     assert (a1["first_activity"], a1["last_activity"]) == ("2025-02-20T00:00:00.000000Z", "2025-03-20T00:00:00.000000Z")
     assert (members[1]["first_activity"], members[1]["last_activity"]) == ("2025-03-01T00:00:00.000000Z", "2025-03-09T00:00:00.000000Z")
     assert members[1]["display_name"] == "'" + FORMULA_NAME  # neutralised for spreadsheets
+    # in every column, not only names and e-mails: the org id is the signer-up's choice too
+    # (a field report: `=org|x` went into members.csv as is)
+    assert members[1]["org_id"] == "'=org|x"
     assert (members[3]["added_by"], members[3]["member_score"]) == ("bob", "")
     assert members[0]["added_by"] == "detect" and members[0]["member_score"] == "0.9"
 
@@ -500,3 +503,18 @@ def test_an_out_folder_that_cannot_be_made_is_one_line_and_nothing_is_recorded(w
     assert list_exports(settings=world) == []
     result = CliRunner().invoke(cli, ["export", "--out", str(blocker / "bundles"), "--by", "carol"])
     assert result.exit_code == 1 and isinstance(result.exception, RingScopeError)
+
+
+def test_identifier_cells_a_spreadsheet_would_run_are_quoted():
+    """A field report: a card id `=pi_evil|calc` and a device id `=dev|calc` went into
+    identifiers.csv as they were (only e-mails, names and details were guarded); ids come
+    from whoever signed up. The bundle's CSVs guard every text cell; numbers stay numbers."""
+    from ringscope.export.bundle import IDENTIFIER_COLUMNS, csv_text
+
+    text = csv_text(IDENTIFIER_COLUMNS, [
+        {"kind": "instrument", "identifier": "=pi_evil|calc", "shared_by": 9, "members": ["=a1", "a2"], "details": "-x"},
+        {"kind": "device", "identifier": "@dev", "shared_by": -5, "members": ["a3"], "details": None},
+    ])
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["identifier"], r["members"], r["shared_by"], r["details"]) for r in rows] == [
+        ("'=pi_evil|calc", "'=a1;a2", "9", "'-x"), ("'@dev", "a3", "-5", "")]

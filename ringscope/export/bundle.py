@@ -59,8 +59,6 @@ MEMBER_COLUMNS = (
     "member_score", "added_by",
 )
 IDENTIFIER_COLUMNS = ("kind", "identifier", "shared_by", "members", "first_seen", "last_seen", "details")
-#: Attacker-chosen text: neutralised against spreadsheet formula injection in the CSVs.
-FREE_TEXT_COLUMNS = frozenset({"email", "display_name", "details"})
 #: The enforcement action proposed for each account of a ring with this status.
 ACTION_BY_STATUS = domain.ACTION_BY_STATUS
 #: Signals cited in an action's reason.
@@ -152,8 +150,10 @@ def _cell(column: str, value: Any) -> str:
         return repr(value)
     if isinstance(value, list):
         value = ";".join("" if v is None else str(v) for v in value)
-    text = str(value)
-    return display.spreadsheet_safe(text) if column in FREE_TEXT_COLUMNS else text
+    # every text cell, not only names and e-mails: an org id, a device id or an account id
+    # is chosen by whoever signed up, and a spreadsheet runs `=...` in any column (the
+    # exact values stay in evidence.json and actions.jsonl)
+    return display.spreadsheet_safe(str(value))
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
