@@ -1,9 +1,12 @@
 """`ringscope ingest WORLD_DIR`: load a world's interchange files into Neo4j."""
 from __future__ import annotations
 
+import sys
+
 import click
 
 from ..config import load_settings
+from ..display import terminal
 from ..progress import ProgressBars
 
 
@@ -47,3 +50,10 @@ def ingest(world_dir: str, batch_size: int, rejects_dir: str | None, memory_limi
     finally:
         bars.close()
     click.echo(summary.table())
+    refused = [f.name for f in summary.files if f.status.startswith("refused")]
+    if refused:
+        # the rest loaded, but a scheduler must not read this run as a success: those
+        # files' rows are not in the graph until someone acts (the table says why)
+        click.echo(f"error: {len(refused)} file(s) refused, their rows not loaded: {terminal(', '.join(refused[:5]))}"
+                   f"{' …' if len(refused) > 5 else ''}; see the table above for why and what to do", err=True)
+        sys.exit(2)

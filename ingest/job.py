@@ -286,7 +286,7 @@ class _Run:
                            f"({before.get('rows_read') or 0:,} then, {report.rows_read:,} now); loading it too would count "
                            "rows common to both twice: give new data a new name (e.g. "
                            f"{f.kind}_2{f.path.name[len(f.path.name.split('.')[0]):]}) or reload into an empty database; "
-                           "--force loads it anyway")
+                           "`ringscope ingest --force` loads it anyway")
             report.rows_read = 0
             return False
         self.run_content[report.content] = report

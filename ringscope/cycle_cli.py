@@ -8,6 +8,7 @@ import click
 
 from .config import load_settings
 from .cycle import DETECT_CHOICES, run_cycle
+from .display import terminal
 from .progress import ProgressBars
 
 
@@ -40,8 +41,9 @@ def cycle(world_dir: str, detect_mode: str, jsonl: str | None, webhook: bool, bu
     Made for cron or a systemd timer (README, Continuous operation): idempotent (a
     re-run on the same files loads nothing, skips detection and raises nothing) and
     one run at a time (a lock in $RINGSCOPE_HOME). Exit status 0 on success, 1 when
-    the cycle failed, 2 when it succeeded but an alert output (JSONL, webhook) failed:
-    those alerts stay pending and the next run sends them.
+    the cycle failed, 2 when it ran but an alert output (JSONL, webhook) failed (those
+    alerts stay pending and the next run sends them) or ingest refused a file (e.g.
+    changed since loaded: its rows are not in the graph until someone acts).
     """
     settings = load_settings()
     show = sys.stderr.isatty() if progress is None else progress
@@ -53,7 +55,12 @@ def cycle(world_dir: str, detect_mode: str, jsonl: str | None, webhook: bool, bu
     finally:
         bars.close()
     click.echo(json.dumps(report.as_dict(), indent=2, sort_keys=True) if as_json else report.summary())
-    if report.output_errors:
-        for line in report.output_errors:
-            click.echo(f"error: {line}", err=True)
+    problems = list(report.output_errors)
+    if report.files_refused:
+        names = [name for name, _ in report.files_refused]
+        problems.append(f"{len(names)} file(s) refused, their rows not loaded: {', '.join(names[:5])}"
+                        f"{' …' if len(names) > 5 else ''}; the summary above says why and what to do")
+    if problems:
+        for line in problems:
+            click.echo(f"error: {terminal(line)}", err=True)
         sys.exit(2)

@@ -302,6 +302,13 @@ def test_a_file_changed_since_it_was_loaded_is_named_in_the_cycle_summary(clean_
     assert report.files_loaded == 0 and [name for name, _ in report.files_refused] == [logins.name]
     assert f"  refused  {logins.name}: was loaded on " in report.summary()
     assert report.as_dict()["ingest"]["files_refused"][0]["file"] == logins.name
+    # and the commands say so to a scheduler: exit status 2, not 0 (a field report: cron saw
+    # success while a day's rows were left out), with a hint that names a real command
+    for command in (["cycle", str(inbox), "--jsonl", "", "--no-webhook", "--no-progress"], ["ingest", str(inbox), "--quiet"]):
+        result = CliRunner().invoke(cli, command)
+        assert result.exit_code == 2, (command, result.output)
+        assert f"error: 1 file(s) refused, their rows not loaded: {logins.name}" in result.stderr
+        assert "`ringscope ingest --force` loads it anyway" in result.stdout
 
 
 def test_the_cli_passes_workers_to_ingest_and_finds_the_same_ring(clean_db, tmp_path):
