@@ -248,7 +248,7 @@ class _Run:
         return malformed
 
     def _writer(self, f: SourceFile, report: FileReport, malformed: list) -> RejectWriter:
-        writer = RejectWriter(self.rejects_root, f.name)
+        writer = RejectWriter(self.rejects_root, f.name, f.kind)
         writer.write((m.row, f"{c.MALFORMED}: {m.reason}", m.text) for m in malformed)
         report.rows_rejected += len(malformed)
         if malformed:

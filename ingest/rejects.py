@@ -5,6 +5,14 @@ One CSV per source file, `<rejects dir>/<file name>.rejects.csv`, columns
 not counted; in a CSV without quoted line breaks it sits on line row + 1).
 Values are attacker-chosen text: a value a spreadsheet would run as a formula
 is written with a leading apostrophe.
+
+Beside it, the rejected rows themselves, whole and as the file had them, in
+`<rejects dir>/<kind>_rejected-<file name>.csv` (`rows_path`): a file of that
+kind by name, so once its rows are fixed it loads as one more part of the world
+(moved into the world's folder), and nothing a reject left out is lost. It holds
+the source's own cells, not spreadsheet-guarded: they are the data to load, and
+the export they came from holds the same text. Rows too malformed to split into
+columns are only in the rejects file (their text in `value`).
 """
 from __future__ import annotations
 
@@ -21,10 +29,14 @@ class RejectWriter:
 
     HEADER = ("source_file", "row", "reason", "value")
 
-    def __init__(self, directory: Path, source_name: str):
+    def __init__(self, directory: Path, source_name: str, kind: str | None = None):
         self.directory = directory
         self.source_name = source_name
         self.path = directory / (source_name.replace("/", "__") + ".rejects.csv")
+        stem = source_name.replace("/", "__").split(".")[0]
+        #: where the rejected rows go whole (see the module doc); None: not kept
+        self.rows_path = directory / f"{kind}_rejected-{stem}.csv" if kind else None
+        self.rows_kept = 0
         self.count = 0
         self._fh = None
         self._writer = None

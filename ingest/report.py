@@ -153,6 +153,8 @@ class IngestSummary:
             for f in self.files:
                 for reason, n in sorted(f.reject_reasons.items()):
                     lines.append(f"  {_printable(f.name)}: {n:,} x {_printable(reason)}")
+            lines.append("  each file's rejected rows are kept whole as <kind>_rejected-<file>.csv there: fix them "
+                         "and move the file into the world folder, and the next run loads them")
         return "\n".join(lines)
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Callable
 
+import duckdb
+
 from ..errors import RingScopeError
 from . import contract as c
 from .canonical import canonical_email
@@ -141,6 +143,14 @@ def find_rejects(engine: Engine, kind: c.FileKind, writer: RejectWriter, progres
         count += len(rows)
         if progress:
             progress(len(rows))
+    if count and getattr(writer, "rows_path", None) is not None:
+        # the rows whole, to fix and load again (a row left out for its account's own bad
+        # row could not be loaded any other way once its file was in the ledger)
+        try:
+            writer.rows_kept = engine.copy_rows_as_read("SELECT __row FROM rej", writer.rows_path)
+        except (OSError, duckdb.IOException) as exc:
+            raise RingScopeError(f"cannot write rejected rows to {writer.rows_path.parent} ({exc.strerror or exc}): "
+                                 "pass a writable --rejects-dir and re-run") from None
     return count
 
 

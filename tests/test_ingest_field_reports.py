@@ -419,3 +419,57 @@ def test_links_to_an_account_whose_own_row_was_rejected_say_so(clean_db, tmp_pat
         ("logins.csv", 2, "link to an account whose own row was rejected", "acc-2"),
         ("logins.csv", 3, "link to unknown account", "acc-9"),
     ]
+
+
+def test_rejected_rows_are_kept_whole_so_fixed_they_load_and_nothing_is_lost(clean_db, tmp_path):
+    """Field report (newcomer QA): a login left out because its account's own row was
+    rejected could never be loaded: after the accounts row was fixed, logins.csv was in the
+    ledger (skipped), an edited logins.csv was refused as changed, and the rejects file held
+    only the offending value. Rejected rows now go whole into `<kind>_rejected-<file>.csv`
+    beside the rejects: fixed and moved into the world, they load as one more part."""
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "accounts.csv").write_text(
+        "account_id,created_at,email\nacc-1,2025-03-01T00:00:00Z,a@x.org\nacc-2,yesterday,b@x.org\n")
+    (world / "logins.csv").write_text(
+        "account_id,ts,ip,device_id\nacc-1,2025-03-02T00:00:00Z,192.0.2.1,d1\n"
+        "acc-2,2025-03-02T00:00:00Z,192.0.2.2,d1\nacc-9,2025-03-03T00:00:00Z,192.0.2.3,\n")
+    run(world, clean_db, tmp_path)
+    kept = tmp_path / "rejects"
+    assert (kept / "accounts_rejected-accounts.csv").read_text() == "account_id,created_at,email\nacc-2,yesterday,b@x.org\n"
+    assert (kept / "logins_rejected-logins.csv").read_text() == (
+        "account_id,ts,ip,device_id\nacc-2,2025-03-02T00:00:00Z,192.0.2.2,d1\nacc-9,2025-03-03T00:00:00Z,192.0.2.3,\"\"\n")
+    # (an empty cell comes out as "", which the contract reads as empty too)
+    # the investigator fixes the two rows (and drops acc-9, unknown) and moves the files in
+    (world / "accounts_fixed.csv").write_text("account_id,created_at,email\nacc-2,2025-03-01T08:00:00Z,b@x.org\n")
+    (world / "logins_fixed.csv").write_text("account_id,ts,ip,device_id\nacc-2,2025-03-02T00:00:00Z,192.0.2.2,d1\n")
+    summary = run(world, clean_db, tmp_path, name="again")
+    assert summary.rows_rejected == 0 and summary.rows_loaded == 2
+    shared = one(clean_db, "MATCH (d:Device {device_id: 'd1'})<-[:USED_DEVICE]-(a:Account) "
+                           "RETURN collect(a.account_id) AS ids, d.accounts AS n")
+    assert sorted(shared["ids"]) == ["acc-1", "acc-2"] and shared["n"] == 2
+    assert not (tmp_path / "again").exists()  # a clean run leaves no reject files
+
+
+def test_rejected_rows_of_a_parquet_file_are_kept_as_csv_that_loads(clean_db, tmp_path):
+    """The same for a typed Parquet export: the rows come out as CSV the contract reads."""
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "accounts.csv").write_text("account_id,created_at\nacc-1,2025-03-01T00:00:00Z\n")
+    pq.write_table(pa.table({
+        "account_id": ["acc-1", "acc-7"],
+        "ts": [utc(2025, 3, 2, 10), utc(2025, 3, 2, 11)],
+        "ip": ["192.0.2.1", "192.0.2.1"],
+        "prompt_fingerprint": ["t1", "t1"],
+        "input_tokens": [10, 20], "output_tokens": [100, 200],
+    }), world / "exchanges.parquet")
+    run(world, clean_db, tmp_path)
+    rows = (tmp_path / "rejects" / "exchanges_rejected-exchanges.csv").read_text().splitlines()
+    assert rows[0] == "account_id,ts,ip,prompt_fingerprint,input_tokens,output_tokens" and len(rows) == 2
+    assert rows[1].startswith("acc-7,2025-03-02 11:00:00")
+    (world / "accounts_late.csv").write_text("account_id,created_at\nacc-7,2025-03-01T00:00:00Z\n")
+    shutil.copy(tmp_path / "rejects" / "exchanges_rejected-exchanges.csv", world / "exchanges_late.csv")
+    summary = run(world, clean_db, tmp_path, name="again")
+    assert summary.rows_rejected == 0
+    assert one(clean_db, "MATCH (a:Account {account_id: 'acc-7'}) RETURN a.exchanges AS n, a.output_tokens AS out") == \
+        {"n": 1, "out": 200}
