@@ -103,3 +103,17 @@ def test_a_group_short_of_the_threshold_says_what_it_lacks():
     two = assess({"instrument": {"identifiers": 2, "redundancy": 2.0, "evidence": 0.5},
                   "device": {"identifiers": 2, "redundancy": 1.5, "evidence": 0.29}}, 0.6)
     assert _short_of(two) == "its kinds of evidence (instrument 0.50, device 0.29, behaviour 0.70) fall 0.26 short together"
+
+
+def test_a_link_just_under_the_threshold_never_reads_as_the_threshold():
+    """Field report (newcomer QA): "its strongest link (0.40, to ...) is under the
+    strong-link threshold 0.4" for a 0.399 link; and a group 0.004 short read "0.00 short"."""
+    from ringscope.detection.evidence import assess
+    from ringscope.detection.why import _short_of, _weak_reason
+
+    near = {"account_id": "a", "total": 0.3996, "families": {"instrument": 0.3996}}
+    assert _weak_reason(near, 0.4).startswith("its strongest link (0.3996, to a) is under the strong-link threshold 0.4")
+    assert _weak_reason({**near, "total": 0.31}, 0.4).startswith("its strongest link (0.31, to a)")
+    close = assess({"instrument": {"identifiers": 3, "redundancy": 3.0, "evidence": 0.75},
+                    "device": {"identifiers": 2, "redundancy": 2.0, "evidence": 0.496}}, 0.5)
+    assert _short_of(close).endswith("fall 0.004 short together")

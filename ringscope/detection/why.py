@@ -68,8 +68,8 @@ def explain(account_ids: Sequence[str], result) -> list[dict[str, Any]]:
             item["behaviour_note"] = ("not profiled: only members of a candidate group are" if exchanges
                                       else "no exchanges in the graph")
         if i is None:
-            item.update(verdict="unknown", reason="no signal counts an identifier this account shares with another "
-                        "account (or the id is not in the graph)", identifiers={}, links=[])
+            item.update(verdict="unknown", reason="it shares no identifier that a signal counts with another account",
+                        identifiers={}, links=[])
             out.append(item)
             continue
         item["identifiers"] = _identifiers(i, result.groups)
@@ -144,7 +144,27 @@ def _short_of(ev) -> str:
     if len(kinds) == 1:
         return (f"it has one kind of evidence ({named}), and one kind alone never makes a ring however strong: "
                 "it needs a second family or script-like behaviour")
-    return f"its kinds of evidence ({named}) fall {ev.threshold - ev.total:.2f} short together"
+    return f"its kinds of evidence ({named}) fall {_short(ev.threshold - ev.total)} short together"
+
+
+def _under(value: float, bar: float) -> str:
+    """`value` to two decimals, or as many more as it takes not to read as `bar` when it
+    is under it (a field report: "its strongest link (0.40, ...) is under the threshold
+    0.4", the link being 0.399)."""
+    for digits in range(2, 7):
+        text = f"{value:.{digits}f}"
+        if value >= bar or float(text) < bar:
+            return text
+    return repr(value)
+
+
+def _short(gap: float) -> str:
+    """How far under a threshold, never shown as 0.00 while it is short at all."""
+    for digits in range(2, 7):
+        text = f"{gap:.{digits}f}"
+        if gap <= 0 or float(text) > 0:
+            return text
+    return repr(gap)
 
 
 def _weak_reason(best: dict[str, Any], strong: float, min_networks: int = 0, start_floor: float = 0.0) -> str:
@@ -153,7 +173,7 @@ def _weak_reason(best: dict[str, Any], strong: float, min_networks: int = 0, sta
     fewer than `min_networks` networks or between two accounts whose template
     mixes were compared: `rings.RingParams.min_networks_alone`), beside starting
     families too faint to start it (under `start_floor`)."""
-    head = f"its strongest link ({best['total']:.2f}, to {best['account_id']}) "
+    head = f"its strongest link ({_under(best['total'], strong)}, to {best['account_id']}) "
     if best["total"] < strong:
         return head + f"is under the strong-link threshold {strong}"
     faint = {f: v for f, v in best["families"].items() if f not in CONFIRMING_FAMILIES and v < start_floor}
