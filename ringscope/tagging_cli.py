@@ -69,12 +69,12 @@ def tag(
     before, after). Examples:
 
     \b
-      ringscope tag ring-0001 --status confirmed-operator --label proxy-farm --by alice
-      ringscope tag ring-0001 --note "same BIN range as March" --by alice
-      ringscope tag ring-0001 --remove-account acct-42 --by alice
-      ringscope tag --file accounts.csv --ring ring-0001 --add --by alice
-      ringscope tag ring-0001 --comment "payments team confirms the BIN" --assign me --by alice
-      ringscope tag ring-0001            # show tags and history
+      ringscope tag R-15661781c2 --status confirmed --label proxy-farm --by alice
+      ringscope tag R-15661781c2 --note "same BIN range as March" --by alice
+      ringscope tag R-15661781c2 --remove-account acct-42 --by alice
+      ringscope tag --file accounts.csv --ring R-15661781c2 --add --by alice
+      ringscope tag R-15661781c2 --comment "payments team confirms the BIN" --assign me --by alice
+      ringscope tag R-15661781c2            # show tags and history
     """
     if ring_id and ring_option and ring_id != ring_option:
         raise click.UsageError(f"RING_ID {ring_id!r} and --ring {ring_option!r} disagree: give one")

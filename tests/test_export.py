@@ -463,6 +463,8 @@ def test_a_bundle_zips_with_its_manifest_the_same_bytes_every_time(world, tmp_pa
         assert z.read("ring-R1/manifest.json") == (tmp_path / "ring-R1" / MANIFEST).read_bytes()
         z.extractall(tmp_path / "x")
     assert verify_bundle(tmp_path / "x" / "ring-R1").ok
+    # the zip itself is checked unzipped, and `verify` says so (a field report: "not a folder")
+    assert verify_bundle(archive).problems[0].endswith("(`unzip` it, then verify the folder)")
     assert bundle_zip(tmp_path / "ring-R1") == archive.read_bytes()
     (tmp_path / "ring-R1" / "actions.jsonl").write_text("{}\n")
     with pytest.raises(RingScopeError, match="does not match its manifest"):

@@ -222,4 +222,6 @@ def _profiles(ids: list[str], settings: Settings | None, progress: Progress | No
             progress(k, len(ids), "profiling candidate accounts")
         for row in run_query("automation_signature", {"account_ids": ids[k : k + PROFILE_CHUNK]}, settings=settings):
             profiles[row["account_id"]] = row
+    if progress:
+        progress(len(ids), len(ids), "profiling candidate accounts")
     return profiles

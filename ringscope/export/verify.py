@@ -101,7 +101,9 @@ def verify_bundle(path: str | Path, *, against_graph: bool = False, settings: Se
     """
     folder = Path(path)
     if not folder.is_dir():
-        return VerifyResult(path=folder, ok=False, problems=(f"missing: {folder} is not a folder",))
+        hint = (": a zipped bundle is checked unzipped (`unzip` it, then verify the folder)"
+                if folder.suffix.lower() == ".zip" and folder.is_file() else "")
+        return VerifyResult(path=folder, ok=False, problems=(f"missing: {folder} is not a folder{hint}",))
     manifest, manifest_sha, problem = _read_manifest(folder)
     if manifest is None:
         unexpected = tuple(sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.name != MANIFEST or p.parent != folder))
