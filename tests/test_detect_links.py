@@ -29,22 +29,46 @@ def test_rarity_weight():
 
 def test_small_groups_give_every_pair_large_groups_a_connected_linear_sample():
     rank = np.random.default_rng(1).permutation(1000)
+    hashes = np.random.default_rng(2).integers(0, 1 << 32, 1000).astype(np.uint64)
     members = np.arange(10)
-    i, j = group_pairs(members, rank, max_clique=32, successors=4)
+    i, j = group_pairs(members, hashes, rank, max_clique=32, successors=4)
     assert len(i) == 45
     members = np.arange(500)
-    i, j = group_pairs(members, rank, max_clique=32, successors=4, salt=17)
+    i, j = group_pairs(members, hashes, rank, max_clique=32, successors=4, salt=17)
     assert len(i) == 500 * 4
     g = nx.Graph(zip(members[i].tolist(), members[j].tolist()))
     assert nx.is_connected(g) and g.number_of_nodes() == 500
     assert len({tuple(sorted(p)) for p in zip(i.tolist(), j.tolist())}) == len(i)  # no duplicates
     # the same group in another order gives the same pairs; another identifier other pairs
     rev = members[::-1].copy()
-    i2, j2 = group_pairs(rev, rank, max_clique=32, successors=4, salt=17)
+    i2, j2 = group_pairs(rev, hashes, rank, max_clique=32, successors=4, salt=17)
     pairs = {frozenset((members[a], members[b])) for a, b in zip(i, j)}
     assert {frozenset((rev[a], rev[b])) for a, b in zip(i2, j2)} == pairs
-    i3, j3 = group_pairs(members, rank, max_clique=32, successors=4, salt=18)
+    i3, j3 = group_pairs(members, hashes, rank, max_clique=32, successors=4, salt=18)
     assert len(pairs & {frozenset((members[a], members[b])) for a, b in zip(i3, j3)}) < len(pairs) // 4
+
+
+def test_a_big_groups_pairs_do_not_move_when_accounts_are_added_elsewhere():
+    """Field report (newcomer QA): nine new accounts sharing nothing with anyone moved
+    accounts in and out of the demo's rings (10,264 strong links became 10,255) and raised
+    ring_weakened and ring_grew alerts: a big group's pairs were drawn from each member's
+    rank *position*, which every added account shifts. They are drawn from its own hash."""
+    ids = [f"acc-{k:04d}" for k in range(600)]
+    extra = [f"new-{k}" for k in range(40)]
+
+    def pairs(order):
+        index = AccountIndex()
+        index.add(order)
+        lb = LinkBuilder(index)
+        lb.add(Group("instrument", "card", index.add(ids[:300]), 0.1))
+        t = lb.build()
+        return {frozenset((index.ids[a], index.ids[b])) for a, b in zip(t.a.tolist(), t.b.tolist())}
+
+    before = pairs(ids)
+    assert len(before) == 300 * 4
+    mixed = [x for pair in zip(ids, extra + [None] * len(ids)) for x in pair if x is not None]
+    assert pairs(mixed) == before
+    assert pairs(extra + ids[::-1]) == before
 
 
 def test_families_combine_as_noisy_or_and_ip_counts_each_network_once():

@@ -44,8 +44,15 @@ class AccountIndex:
     def get(self, account_id: str) -> int | None:
         return self._index.get(account_id)
 
+    def hashes(self) -> np.ndarray:
+        """Each account's own hash (CRC-32 of its id), as uint64: unlike `rank`, a value
+        no other account changes, so what is drawn from it stays put when accounts are
+        added anywhere else in the graph."""
+        return np.asarray(self._hash, dtype=np.uint64)
+
     def rank(self) -> np.ndarray:
-        """Position of each account in a hash order independent of query order."""
+        """Position of each account in a hash order independent of query order. Use it
+        for *order* only: adding accounts shifts the positions (not the order) of the rest."""
         h = np.asarray(self._hash, dtype=np.int64)
         order = np.lexsort((np.asarray(self.ids, dtype=object).astype(str), h)) if len(h) else np.empty(0, np.int64)
         rank = np.empty(len(h), dtype=np.int64)

@@ -49,14 +49,19 @@ def _triu(n: int) -> tuple[np.ndarray, np.ndarray]:
     return _TRIU[n]
 
 
-def group_pairs(members: np.ndarray, rank: np.ndarray, max_clique: int, successors: int, salt: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def group_pairs(members: np.ndarray, hashes: np.ndarray, rank: np.ndarray, max_clique: int, successors: int,
+                salt: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Positions (into `members`) of the pairs a group contributes.
 
     Up to `max_clique` members: every pair. Beyond: members in an order drawn from
-    the account hashes and the group's own `salt`, each paired with its next
-    `successors` members (circularly): linear in the group size, connected, and a
-    different random-like graph per identifier, so the many identifiers a ring
-    shares add up to a well-mixed web with no artificial seams to cut along.
+    the account hashes (`AccountIndex.hashes`, per account index) and the group's own
+    `salt`, each paired with its next `successors` members (circularly): linear in the
+    group size, connected, and a different random-like graph per identifier, so the many
+    identifiers a ring shares add up to a well-mixed web with no artificial seams to cut
+    along. The draw reads each member's own hash, never its `rank` position (ties only):
+    positions shift when accounts are added anywhere in the graph, and nine new accounts
+    sharing nothing with anyone re-drew every big group's pairs and moved accounts in
+    and out of rings.
     """
     n = len(members)
     if n < 2:
@@ -64,7 +69,7 @@ def group_pairs(members: np.ndarray, rank: np.ndarray, max_clique: int, successo
     if n <= max_clique:
         i, j = _triu(n)
         return i, j
-    keys = ((rank[members].astype(np.uint64) ^ np.uint64(salt & 0xFFFFFFFF)) * np.uint64(2654435761)) % np.uint64(1 << 32)
+    keys = ((hashes[members].astype(np.uint64) ^ np.uint64(salt & 0xFFFFFFFF)) * np.uint64(2654435761)) % np.uint64(1 << 32)
     order = np.lexsort((rank[members], keys))
     k = max(1, min(successors, (n - 1) // 2))
     first = np.repeat(np.arange(n), k)
@@ -214,13 +219,13 @@ class LinkBuilder:
         self._networks: dict[str, int] = {}
         self._template_entries: list[tuple[np.ndarray, np.ndarray, float]] = []  # (members, volume, weight)
         self._template_accounts: list[int] = []  # accounts sending each template, whole graph
-        self._rank: np.ndarray | None = None
+        self._rank: tuple[np.ndarray, np.ndarray] | None = None  # (hashes, rank)
         self._blocks: list[Group] = []  # big lift groups, paired in `build`
         self._mix: tuple | None = None  # (entries, sorted index): see _mix_index
 
-    def _ranks(self) -> np.ndarray:
-        if self._rank is None or len(self._rank) != len(self.index):
-            self._rank = self.index.rank()
+    def _ranks(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._rank is None or len(self._rank[0]) != len(self.index):
+            self._rank = (self.index.hashes(), self.index.rank())
         return self._rank
 
     def add(self, group: Group) -> int:
@@ -243,9 +248,9 @@ class LinkBuilder:
             # template is known (`build`); bigger ones take the successor pairs below
             self._blocks.append(group)
             return 0
-        rank = self._ranks()
+        hashes, rank = self._ranks()
         salt = zlib.crc32(f"{group.family}:{group.identifier}".encode("utf-8"))
-        i, j = group_pairs(group.members, rank, self.max_clique, self.successors, salt)
+        i, j = group_pairs(group.members, hashes, rank, self.max_clique, self.successors, salt)
         if mode == "per_network" and len(i) and group.first_s is not None and group.last_s is not None:
             f, l = group.first_s, group.last_s
             w = self.ip_window_s
