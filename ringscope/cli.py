@@ -104,6 +104,13 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
+    except click.UsageError as exc:
+        # one line, like every other error (click's own is usage + hint + error on three)
+        from .display import terminal
+
+        where = exc.ctx.command_path if exc.ctx is not None else "ringscope"
+        click.echo(f"error: {terminal(exc.format_message())} (`{where} --help` shows the usage)", err=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

@@ -90,3 +90,21 @@ def test_a_retried_deadlock_is_one_line_on_stderr(capsys):
         "(the driver retries it; nothing to do)",
         "neo4j: first line\u27e8U+202E\u27e9",
     ]
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["export", "--ring", "R1"], "give --out DIR"),
+    (["mark", "--bad", "--good"], ""),
+    (["frobnicate"], "No such command 'frobnicate'"),
+])
+def test_a_usage_error_is_one_line_that_points_at_help(argv, says, capsys):
+    """Field report (newcomer QA): click's usage errors took three lines (usage, hint,
+    error), against the house rule of one line saying what failed and what to do."""
+    from ringscope.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and says in err
+    assert err.rstrip().endswith("--help` shows the usage)")
