@@ -88,12 +88,29 @@ def _parse_params(q, pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.option("--write", "allow_write", is_flag=True, help="Allow a query declared `mode: write` to run.")
 def run(name: str, pairs: tuple[str, ...], fmt: str, limit_rows: int, timeout: float, allow_write: bool) -> None:
     """Run a stored query. Reads run in read transactions: the server refuses any write."""
-    q = get_query(name)
+    try:
+        q = get_query(name)
+    except CatalogError as exc:
+        raise CatalogError(f"{exc}{_saved_hint(name)}") from None
     params = _parse_params(q, pairs)
     if q.is_write and not allow_write:
         raise CatalogError(f"query {name!r} writes to the graph: add --write to run it")
     rows = run_query(name, params, allow_write=allow_write, timeout=timeout, max_rows=limit_rows)
     emit_rows(rows, fmt)
+
+
+def _saved_hint(name: str) -> str:
+    """When NAME is one of the team's saved console queries, say where those run."""
+    from . import saved_queries
+
+    try:
+        found = saved_queries.get(name)
+    except Exception:  # no server to ask: the stored-query error alone is the answer
+        return ""
+    if found is None:
+        return ""
+    return (f"; {name!r} is a saved console query: `ringscope query saved show {name}` prints it, "
+            "to run in the app's console or Neo4j Browser")
 
 
 def _cell(value: Any) -> str:

@@ -19,12 +19,12 @@ from .variants import FAMILIES
 @click.option("--seed", type=int, default=7, show_default=True,
               help="Random seed; the same seed and options give byte-identical files.")
 @click.option("--accounts", "legit_accounts", type=int, default=None,
-              help="Number of legitimate accounts (overrides the preset).")
+              help="Number of legitimate accounts, at least 200 (overrides the preset).")
 @click.option("--operator-accounts", type=int, default=None,
-              help="Number of operator (fraud-ring) accounts across all rings (overrides the preset).")
+              help="Number of operator (fraud-ring) accounts across all rings, at least 5 a ring (overrides the preset).")
 @click.option("--rings", type=int, default=None,
-              help="Number of rings; tradecrafts are mixed and each appears once there are at least 5.")
-@click.option("--days", type=int, default=None, help="Length of the observation window in days.")
+              help="Number of rings, at least 1; tradecrafts are mixed and each appears once there are at least 5.")
+@click.option("--days", type=int, default=None, help="Length of the observation window in days, 3 to 366.")
 @click.option("--exchanges-scale", type=float, default=None,
               help="Multiply every account's exchange volume (e.g. 0.1 for a quick world).")
 @click.option("--exchanges-format", type=click.Choice(["parquet", "csv"]), default=None,

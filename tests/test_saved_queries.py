@@ -134,3 +134,15 @@ def test_cli_export_to_a_folder_that_cannot_be_made_is_one_line(clean_db, tmp_pa
     result = invoke("query", "saved", "export", str(blocker / "queries"))
     assert result.exit_code == 1 and isinstance(result.exception, saved_queries.SavedQueryError)
     assert "cannot write to" in str(result.exception) and "(Not a directory)" in str(result.exception)
+
+
+def test_query_run_on_a_saved_query_says_where_saved_queries_run(clean_db):
+    """Field report (newcomer QA): `ringscope query run <saved name>` said only "no stored
+    query ...; `ringscope query list`", which does not list saved queries."""
+    saved_queries.save("my_rings", "Mine", "Rings by id.", "MATCH (r:Ring) RETURN r.ring_id AS ring", {},
+                       by=person("alice", role="investigator"), settings=clean_db)
+    result = CliRunner().invoke(cli, ["query", "run", "my_rings"])
+    assert result.exit_code != 0
+    assert "'my_rings' is a saved console query: `ringscope query saved show my_rings` prints it" in str(result.exception)
+    other = CliRunner().invoke(cli, ["query", "run", "nothing_like_it"])
+    assert "saved console query" not in str(other.exception)
