@@ -304,11 +304,12 @@ def search_all(text: str, kinds: list[str], limit: int = 50) -> pd.DataFrame:
 
 
 def run_console(cypher: str, params: dict[str, Any], *, timeout: float, max_rows: int) -> tuple[list[str], list[list[Any]], bool]:
-    """An analyst's query in a READ transaction (the server refuses writes), with a server-side
-    time limit and a row cap. Returns keys, driver rows (nodes kept) and whether rows were cut."""
-    keys, rows = db.run_read_graph(cypher, params, settings=load_settings(), timeout=timeout, max_rows=max_rows + 1,
-                                   interactive=True)
-    return keys, rows[:max_rows], len(rows) > max_rows
+    """An analyst's query: planned and vetted, then run in a READ transaction with a
+    server-side time limit and a row cap (`ringscope.console.run_console`). Returns keys,
+    driver rows (nodes kept) and whether rows were cut."""
+    from ringscope import console
+
+    return console.run_console(cypher, params, timeout=timeout, max_rows=max_rows, settings=load_settings())
 
 
 def console_cell(value: Any) -> Any:

@@ -25,6 +25,7 @@ the runner), benchmarks, and tests that build small graphs.
 from __future__ import annotations
 
 import enum
+import re
 import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -187,6 +188,35 @@ def _read(cypher: str, params: dict[str, Any] | None, settings: Settings | None,
         raise
     except Exception as exc:  # driver errors become one clear line
         raise _translate(exc, settings if interactive else None) from None
+
+
+def explain_plan(cypher: str, params: dict[str, Any] | None = None, *, settings: Settings | None = None,
+                 interactive: bool = False) -> tuple[str, list[tuple[str, str]]]:
+    """Plan `cypher` without running it (`EXPLAIN`, in a read session): the server's query
+    type ("r", "rw", "w" or "s" for schema and administration) and every operator of the
+    plan as (name without its `@database` suffix, its Details text). A leading EXPLAIN or
+    PROFILE of the text itself is planned as the statement after it. Raises
+    RingScopeError (one line) when the server refuses to plan it."""
+    body = _PLAN_PREFIX.sub("", cypher, count=1)
+    settings = settings or load_settings()
+    try:
+        with session(settings, read_only=True, interactive=interactive) as s:
+            summary = s.run("EXPLAIN " + body, params or {}).consume()
+    except RingScopeError:
+        raise
+    except Exception as exc:
+        raise _translate(exc, settings if interactive else None) from None
+    operators: list[tuple[str, str]] = []
+    stack = [summary.plan] if summary.plan else []
+    while stack:
+        node = stack.pop()
+        operators.append((str(node.get("operatorType", "")).split("@")[0], str(node.get("args", {}).get("Details", ""))))
+        stack.extend(node.get("children", []))
+    return str(summary.query_type or ""), operators
+
+
+#: comments and white space before the statement, then an EXPLAIN or PROFILE of its own
+_PLAN_PREFIX = re.compile(r"^(?:\s+|//[^\n]*(?:\n|$)|/\*.*?\*/)*(?:(?:EXPLAIN|PROFILE)\b)?", re.I | re.S)
 
 
 def _first_rows(result: neo4j.Result, max_rows: int | None, row) -> list:

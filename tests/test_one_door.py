@@ -1,7 +1,7 @@
 """Only ringscope/db.py talks to the driver, and stored queries reach it through the runner.
 
-Only the analysts' console (app/data.py `run_console`, typed Cypher in a read transaction)
-may pass Cypher text to `db.run_read_graph`; every other product module reaches the server
+Only the analysts' console (ringscope/console.py `run_console`, typed Cypher planned, vetted
+and run in a read transaction) may pass Cypher text to `db.run_read_graph`; every other product module reaches the server
 through `db.run` / `run_graph` / `run_batched` / `run_until_done` (README, Code map).
 A new module that opens its own session or runs catalog text directly fails here.
 """
@@ -22,7 +22,7 @@ DRIVER_ALLOWED = {"ringscope/db.py", "ringscope/server/local.py"}
 BYPASS = re.compile(r"\bdb\.(run_read|run_write|run_read_graph)\(")
 BYPASS_ALLOWED = {
     # The analysts' console runs typed Cypher in a read transaction: that is its job.
-    "app/data.py",
+    "ringscope/console.py",
 }
 
 
@@ -50,12 +50,15 @@ def test_the_allow_lists_name_only_files_that_still_need_them():
     assert not stale, f"these files moved to the runner: take them off the allow-list in {__file__}: {stale}"
 
 
-def test_the_app_passes_typed_cypher_past_the_runner_only_in_the_console():
-    """app/data.py is on the list for the console alone: every page read is a stored query."""
-    text = dict(_sources())["app/data.py"]
+def test_typed_cypher_passes_the_runner_only_in_the_console_after_its_plan_is_vetted():
+    """ringscope/console.py is on the list for the console alone (every page read is a stored
+    query), and it runs nothing it has not planned and vetted first."""
+    text = dict(_sources())["ringscope/console.py"]
     calls = BYPASS.findall(text)
     assert len(calls) == 1 and "def run_console(" in text, \
-        f"app/data.py should reach stored queries through db.run / db.run_graph, found {calls}"
+        f"ringscope/console.py should run typed Cypher once, in run_console; found {calls}"
+    body = text.split("def run_console(", 1)[1]
+    assert body.index("vet(") < body.index("db.run_read_graph("), "run_console must vet the plan before it runs"
 
 
 def test_the_integration_marker_is_set_in_one_place():

@@ -1,0 +1,67 @@
+"""The analysts' console: typed Cypher, read-only, planned and vetted before it runs.
+
+A read transaction already makes the server refuse every write. It does not refuse
+administration: `TERMINATE TRANSACTIONS` ends anyone's running ingest, detection or
+tagging, `SHOW TRANSACTIONS` shows other sessions' query text and parameters, `SHOW
+SETTINGS` and `dbms.listConfig()` the server's paths, and `db.clearQueryCaches()` or
+`apoc.warmup.run()` load the whole server (a field report: all of these ran from the
+console as a viewer). So every console query is first planned (`EXPLAIN`, which runs
+nothing) and refused when its plan is not a plain read:
+
+- the server's query type must be "r" (schema and administration commands are "s");
+- no operator of an administration command (`SHOW TRANSACTIONS`, `TERMINATE ...`,
+  `SHOW SETTINGS`, `SHOW USERS`, ...), except the catalog listings `SHOW INDEXES`,
+  `SHOW CONSTRAINTS`, `SHOW PROCEDURES` and `SHOW FUNCTIONS`;
+- no procedure of `REFUSED_PROCEDURES` (the server's own management, caches, store warm-up).
+
+Then it runs in a read transaction with the server-side time limit and the row cap.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from . import db
+from .config import Settings
+from .db import QueryFailed
+
+#: plan operators of commands an analyst may run: listings of the schema and the catalog
+ALLOWED_COMMANDS = frozenset({"ShowIndexes", "ShowConstraints", "ShowProcedures", "ShowFunctions"})
+#: operator-name starts of administration commands (SHOW ..., TERMINATE ..., the system database's)
+COMMAND_PREFIXES = ("Show", "Terminate", "AdministrationCommand")
+#: procedures the console refuses, by name prefix: the server's management (`dbms.*`),
+#: its caches and statistics, checkpoints, and APOC's store warm-up (RingScope calls it
+#: itself, on its own schedule)
+REFUSED_PROCEDURES = ("dbms.", "db.clearQueryCaches", "db.stats.", "db.checkpoint", "db.prepareForReplanning",
+                      "apoc.warmup.")
+
+
+class ConsoleRefused(QueryFailed):
+    """The console's query is not a plain read (see the module doc)."""
+
+
+def vet(query_type: str, operators: list[tuple[str, str]]) -> None:
+    """Raise ConsoleRefused unless a plan (from `db.explain_plan`) is a plain read."""
+    for name, details in operators:
+        if name.startswith(COMMAND_PREFIXES) and name not in ALLOWED_COMMANDS:
+            raise ConsoleRefused(f"the console runs reads of the graph, not administration commands ({name}): "
+                                 "ask whoever runs the server")
+        if name.startswith("ProcedureCall"):
+            procedure = details.split("(", 1)[0].strip()
+            if procedure.startswith(REFUSED_PROCEDURES):
+                raise ConsoleRefused(f"the console does not call {procedure}: it manages the server, not the graph")
+    if query_type != "r":
+        raise ConsoleRefused(f"the console runs reads only, and the server plans this one as "
+                             f"{ {'w': 'a write', 'rw': 'a read and write', 's': 'a schema or administration command'}.get(query_type, repr(query_type)) }")
+
+
+def run_console(cypher: str, params: dict[str, Any] | None, *, timeout: float, max_rows: int,
+                settings: Settings | None = None) -> tuple[list[str], list[list[Any]], bool]:
+    """An analyst's query: planned and vetted (`vet`), then run in a READ transaction with
+    a server-side time limit (seconds) and a row cap. Returns the column names, up to
+    `max_rows` rows of driver values (nodes kept, for the graph view) and whether rows were
+    cut. Raises ConsoleRefused or another RingScopeError, one line each."""
+    query_type, operators = db.explain_plan(cypher, params, settings=settings, interactive=True)
+    vet(query_type, operators)
+    keys, rows = db.run_read_graph(cypher, params, settings=settings, timeout=timeout, max_rows=max_rows + 1,
+                                   interactive=True)
+    return keys, rows[:max_rows], len(rows) > max_rows

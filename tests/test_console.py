@@ -1,0 +1,42 @@
+"""The analysts' console (ringscope.console): typed Cypher is planned and vetted before it
+runs, against the real test Neo4j. A read transaction stops writes but not administration:
+a field report (app security pass) ended another session's running write with
+`TERMINATE TRANSACTIONS` typed into the console, and read `SHOW TRANSACTIONS` (other
+sessions' query text and parameters), `SHOW SETTINGS` and `dbms.listConfig()`."""
+from __future__ import annotations
+
+import pytest
+
+from ringscope import console
+
+
+@pytest.mark.parametrize("cypher, says", [
+    ("SHOW TRANSACTIONS", "not administration commands (ShowTransactions)"),
+    ("SHOW TRANSACTIONS YIELD * RETURN *", "(ShowTransactions)"),
+    ("TERMINATE TRANSACTIONS 'neo4j-transaction-1'", "(TerminateTransactions)"),
+    ("/* hidden */ // behind comments\n  terminate transactions 'neo4j-transaction-2'", "(TerminateTransactions)"),
+    ("SHOW USERS", "(AdministrationCommand)"),
+    ("SHOW SETTINGS", "(ShowSettings)"),
+    ("CALL dbms.listConfig()", "does not call dbms.listConfig"),
+    ("CALL db.clearQueryCaches()", "does not call db.clearQueryCaches"),
+    ("CALL apoc.warmup.run()", "does not call apoc.warmup.run"),
+    ("EXPLAIN CALL dbms.components()", "does not call dbms.components"),
+    ("MATCH (a:Account) SET a.x = 1 RETURN a", "reads only"),
+])
+def test_administration_and_writes_are_refused_before_anything_runs(clean_db, cypher, says):
+    with pytest.raises(console.ConsoleRefused) as refused:
+        console.run_console(cypher, {}, timeout=10, max_rows=5, settings=clean_db)
+    assert says in str(refused.value) and "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize("cypher, rows", [
+    ("MATCH (n) RETURN count(n) AS n", 1),
+    ("CALL db.labels() YIELD label RETURN label LIMIT 1", None),
+    ("SHOW INDEXES YIELD name RETURN name LIMIT 1", 1),
+    ("// a note first\nPROFILE MATCH (n) RETURN count(n) AS n", 1),
+    ("RETURN $k AS k", 1),
+])
+def test_reads_and_catalog_listings_run(clean_db, cypher, rows):
+    keys, found, cut = console.run_console(cypher, {"k": 3}, timeout=10, max_rows=5, settings=clean_db)
+    assert keys and not cut
+    assert rows is None or len(found) == rows
