@@ -262,7 +262,7 @@ def _tag(query: str, ring_id: str, action: str, params: dict[str, Any], by: Iden
          settings: Settings | None) -> TagChange:
     rows = run_query(query, {"ring_id": ring_id, **params, **by.audit()}, settings=settings, allow_write=True)
     if not rows:
-        raise _no_ring(ring_id)
+        raise _status_moved_or_no_ring(ring_id, params.get("expected_status"), settings)
     row = rows[0]
     return TagChange(
         ring_id=ring_id,
@@ -272,6 +272,18 @@ def _tag(query: str, ring_id: str, action: str, params: dict[str, Any], by: Iden
         after=row["after"],
         event_id=row["event_id"],
     )
+
+
+def _status_moved_or_no_ring(ring_id: str, expected: str | None, settings: Settings | None) -> RingScopeError:
+    """Why a tagging query wrote nothing: the ring is gone, or its status moved on since the
+    rights were checked against it (nothing was written; the person looks again)."""
+    if expected is not None:
+        rows = run_query("ring_tags", {"ring_id": ring_id}, settings=settings)
+        if rows:
+            now = rows[0].get("status") or "new"
+            return TaggingError(f"ring {ring_id}'s status changed from {expected} to {now} while this change was "
+                                "being saved; nothing was written: look at the ring again and retry")
+    return _no_ring(ring_id)
 
 
 def set_status(ring_id: str, status: str, by: Identity, settings: Settings | None = None) -> TagChange:
@@ -286,7 +298,10 @@ def set_status(ring_id: str, status: str, by: Identity, settings: Settings | Non
     current = _tags_or_raise(ring_id, settings)["status"]
     if current != status:
         acting(by, status_right(current))
-    return _tag("set_ring_status", ring_id, "set_status", {"status": status}, by, settings)
+    # the query writes only while the status is still the one the rights were checked
+    # against (a field report: an investigator's change raced a lead's "confirmed" and
+    # moved the ring out of it)
+    return _tag("set_ring_status", ring_id, "set_status", {"status": status, "expected_status": current}, by, settings)
 
 
 def add_labels(ring_id: str, labels: Iterable[str], by: Identity, settings: Settings | None = None) -> TagChange:
@@ -416,11 +431,13 @@ def tag_ring(
     if status is not None and status != current:
         acting(by, status_right(status))
         acting(by, status_right(current))
+    expected = current if status is not None else None  # a status write needs the status its rights were checked on
     rows = run_query("save_ring_tags", {"ring_id": ring_id, "status": status, "add_labels": to_add,
                                         "remove_labels": to_remove, "note_given": note is not None,
-                                        "note": note_text, **by.audit()}, settings=settings, allow_write=True)
+                                        "note": note_text, "expected_status": expected, **by.audit()},
+                     settings=settings, allow_write=True)
     if not rows:
-        raise _no_ring(ring_id)
+        raise _status_moved_or_no_ring(ring_id, expected, settings)
     asked = {"set_status": status is not None, "add_labels": bool(to_add), "remove_labels": bool(to_remove),
              "set_note": note is not None}
     return [

@@ -464,3 +464,24 @@ def test_cli_refuses_add_and_remove_together(clean_db, tmp_path):
     assert events(clean_db) == []
     assert invoke("tag", "--file", str(csv_file), "--ring", "R1", "--add", "--by", "carol").exit_code == 0
     assert json.loads(events(clean_db)[0]["after"]) == {"members": {"a4": "member"}}
+
+
+@pytest.mark.parametrize("save", ["set_status", "tag_ring"])
+def test_a_status_confirmed_meanwhile_is_not_undone_by_an_investigator(clean_db, monkeypatch, save):
+    """Field report (app security pass): an investigator's change read the ring as
+    "investigating", a lead confirmed it before the write, and the write moved it out of
+    "confirmed", which only a lead may do. The write now holds the status the rights were
+    checked against, and writes nothing when it moved on."""
+    make_ring(clean_db)
+    lead, ivan = person("lena", role="lead"), person("ivan", role="investigator")
+    tagging.set_status("R1", "investigating", by=lead, settings=clean_db)
+    stale = tagging._tags_or_raise("R1", clean_db)  # what the investigator's request read ...
+    tagging.set_status("R1", "confirmed", by=lead, settings=clean_db)  # ... before the lead's write landed
+    monkeypatch.setattr(tagging, "_tags_or_raise", lambda ring_id, settings: stale)
+    with pytest.raises(TaggingError, match="status changed from investigating to confirmed while this change"):
+        if save == "set_status":
+            tagging.set_status("R1", "false_positive", by=ivan, settings=clean_db)
+        else:
+            tagging.tag_ring("R1", status="false_positive", labels=["x"], by=ivan, settings=clean_db)
+    assert ring(clean_db)["status"] == "confirmed" and not ring(clean_db).get("labels")
+    assert [e["by"] for e in events(clean_db)] == ["lena", "lena"]

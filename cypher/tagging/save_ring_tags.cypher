@@ -8,13 +8,15 @@
 //   requested state writes nothing. Returns the before/after and event id of each part.
 // category: tagging
 // mode: write
-// version: 1
+// version: 2
 // param: ring_id          -- the ring to change
 // param: status = null    -- the new status (canonical spelling), or null to leave it
 // param: add_labels = []  -- labels to add (kept in the order first added)
 // param: remove_labels = [] -- labels to remove (ones the ring does not carry are ignored)
 // param: note_given = false -- true when the note is part of this save
 // param: note = null      -- the new note when note_given; null clears it
+// param: expected_status = null -- the status the caller checked its rights against: when given and the
+//   ring's status is another by now (someone changed it meanwhile), nothing is written and no row returns
 // param: by               -- the investigator recorded in the audit trail
 // param: by_subject       -- the signed-in identity's stable subject (provider `sub`, or os:<user> for the CLI)
 // param: by_email         -- the identity's verified e-mail address, or null
@@ -36,6 +38,8 @@ MATCH (r:Ring {ring_id: $ring_id})
 // two taggers at once could both read the same "before" and one change would be lost).
 SET r._lock = true
 REMOVE r._lock
+// the rights were checked against this status: a change since then writes nothing
+WITH r WHERE $expected_status IS NULL OR coalesce(r.status, 'new') = $expected_status
 WITH r, coalesce(r.status, 'new') AS status_before, coalesce(r.labels, []) AS labels_before, r.note AS note_before
 WITH r, status_before, labels_before, note_before,
      coalesce($status, status_before) AS status_after,

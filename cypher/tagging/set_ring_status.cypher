@@ -7,9 +7,11 @@
 //   The caller checks $status is one of new, investigating, confirmed, false_positive, escalated.
 // category: tagging
 // mode: write
-// version: 2
+// version: 3
 // param: ring_id  -- the ring to tag
 // param: status   -- the new status (canonical spelling)
+// param: expected_status = null -- the status the caller checked its rights against: when given and the
+//   ring's status is another by now (someone changed it meanwhile), nothing is written and no row returns
 // param: by       -- the investigator recorded in the audit trail
 // param: by_subject -- the signed-in identity's stable subject (provider `sub`, or os:<user> for the CLI)
 // param: by_email -- the identity's verified e-mail address, or null
@@ -27,6 +29,8 @@ MATCH (r:Ring {ring_id: $ring_id})
 // two taggers at once could both read the same "before" and one change would be lost).
 SET r._lock = true
 REMOVE r._lock
+// the rights were checked against this status: a change since then writes nothing
+WITH r WHERE $expected_status IS NULL OR coalesce(r.status, 'new') = $expected_status
 WITH r, coalesce(r.status, 'new') AS before
 SET r.status = $status
 WITH r, before, before <> $status AS changed
