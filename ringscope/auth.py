@@ -187,8 +187,10 @@ class RoleRules:
     def role_for(self, claims: Mapping[str, Any]) -> str | None:
         """The highest role any rule gives these ID-token claims; else the default (maybe None)."""
         found: list[str] = []
-        # An address the provider has not verified names nobody.
-        email = claims.get("email") if claims.get("email_verified") is not False else None
+        # Only an address the provider says it verified names anyone: a provider that sends
+        # no `email_verified` (Entra ID) may let a user set any address on their account,
+        # and a roles-file entry keyed by that address would then be theirs ("nOAuth")
+        email = claims.get("email") if claims.get("email_verified") is True else None
         for key in (claims.get("sub"), email):
             if key and str(key) in self.people:
                 found.append(self.people[str(key)])
@@ -248,14 +250,15 @@ def load_role_rules(settings: Settings | None = None) -> RoleRules:
 def signed_in_identity(claims: Mapping[str, Any], rules: RoleRules) -> Identity:
     """The identity of a person the provider signed in, from the ID token's claims.
 
-    Only a verified e-mail is recorded (`email_verified` false -> no e-mail): the address
-    is how people recognise each other in the audit trail, and the subject is the key.
+    Only a verified e-mail is recorded (`email_verified` true; false or absent -> no
+    e-mail): the address is how people recognise each other in the audit trail, and the
+    subject is the key.
     """
     subject = _text(claims.get("sub"), "the provider's subject (sub)")
     if not subject:
         raise AuthError("the provider's ID token has no subject (sub): check its OpenID configuration")
     email = _text(claims.get("email"), "the provider's e-mail claim") or None
-    if email and claims.get("email_verified") is False:
+    if email and claims.get("email_verified") is not True:
         email = None  # and never shown as the name either: it could be anyone's address
     name = _text(claims.get("name") or claims.get("preferred_username") or email or subject, "the provider's name")
     return Identity(subject=subject, email=email, name=name, role=rules.role_for(claims), via=VIA_OIDC)

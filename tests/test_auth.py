@@ -174,7 +174,7 @@ def test_roles_from_the_groups_claim_and_the_roles_file(tmp_path, neo4j_settings
                      '[groups]\n"ts-investigators" = "investigator"\n"ts-leads" = "Lead"\n')
     settings = dataclasses.replace(neo4j_settings, extra={**neo4j_settings.extra, "RINGSCOPE_ROLES_FILE": str(roles)})
     rules = load_role_rules(settings)
-    assert rules.role_for({"sub": "s1", "email": "lena@example.test"}) == "lead"
+    assert rules.role_for({"sub": "s1", "email": "lena@example.test", "email_verified": True}) == "lead"
     assert rules.role_for({"sub": "sub-42"}) == "admin"
     assert rules.role_for({"sub": "s2", "groups": ["ts-investigators"]}) == "investigator"
     assert rules.role_for({"sub": "s2", "groups": ["ts-investigators", "ts-leads"]}) == "lead"  # highest wins
@@ -182,6 +182,9 @@ def test_roles_from_the_groups_claim_and_the_roles_file(tmp_path, neo4j_settings
     assert rules.role_for({"sub": "s4", "groups": ["marketing"]}) is None  # no rule, no default: no role
     # an address the provider has not verified names nobody
     assert rules.role_for({"sub": "s5", "email": "lena@example.test", "email_verified": False}) is None
+    # nor does one the provider says nothing about (a field report: Entra ID sends no
+    # email_verified, and a user may set any address on their own account)
+    assert rules.role_for({"sub": "s6", "email": "lena@example.test"}) is None
 
     with_default = dataclasses.replace(settings, extra={**settings.extra, "RINGSCOPE_DEFAULT_ROLE": "viewer",
                                                         "RINGSCOPE_ROLES_CLAIM": "roles"})
@@ -208,5 +211,7 @@ def test_a_signed_in_identity_comes_from_the_id_token_claims():
         "248289761001", "jane@example.test", "Jane", "lead", "oidc", "jane@example.test")
     unverified = signed_in_identity({"sub": "s", "email": "boss@example.test", "email_verified": False}, rules)
     assert unverified.email is None and unverified.label == "s"
+    silent = signed_in_identity({"sub": "s7", "email": "boss@example.test", "name": "B"}, rules)
+    assert silent.email is None and silent.name == "B"
     with pytest.raises(AuthError, match="no subject"):
         signed_in_identity({"email": "jane@example.test"}, rules)
