@@ -90,6 +90,23 @@ def is_loopback(address: str) -> bool:
         return False
 
 
+def local_host_allowed(host: str | None) -> bool:
+    """Whether a request's `Host` header names this machine: `localhost`, 127.0.0.0/8 or
+    ::1, with or without a port. The app without sign-in acts as its one local user (an
+    admin), and listening on loopback alone does not stop a web page elsewhere from reaching
+    it through DNS rebinding (its own name re-pointed at 127.0.0.1: the browser then sends
+    that name as Host; a field report drove the app that way with Chromium's local-network
+    protection off). No header at all (no browser: Streamlit's test harness) passes."""
+    if not host:
+        return True
+    name = host.strip()
+    if name.startswith("["):  # [::1]:8501
+        name = name[1:].split("]", 1)[0]
+    elif name.count(":") == 1:  # localhost:8501, 127.0.0.1:8501
+        name = name.split(":", 1)[0]
+    return is_loopback(name)
+
+
 def check_serving(address: str, settings: Settings) -> OidcSettings | None:
     """Refuse (SignInConfigError, one line) to serve a non-loopback address without sign-in.
 

@@ -106,6 +106,11 @@ def require_identity() -> Identity:
     """The identity of the person using the app; stops the script with a sign-in prompt when
     nobody (or nobody with a role) is signed in. main.py calls it before any page runs."""
     settings = load_settings()
+    if not signin.configured(settings) and not signin.local_host_allowed(_request_host()):
+        # the local single-user app answers only under this machine's own names (DNS rebinding)
+        st.error("This RingScope app runs without sign-in and answers only at http://localhost or "
+                 "http://127.0.0.1: open it there.")
+        st.stop()
     if signin.configured(settings) and "auth" not in _secrets():
         st.error("Sign-in is configured in .env but Streamlit was started without it: start the app with "
                  "`ringscope app`.")
@@ -134,6 +139,14 @@ def require_identity() -> Identity:
             st.logout()
         st.stop()
     return me
+
+
+def _request_host() -> str | None:
+    """The Host header of the browser's connection to this session, if any."""
+    try:
+        return st.context.headers.get("Host")
+    except Exception:  # noqa: BLE001 - no request context (a bare script run): no browser, no Host
+        return None
 
 
 def _secrets() -> dict:

@@ -71,6 +71,16 @@ def test_loopback_addresses():
     assert not any(signin.is_loopback(a) for a in ("0.0.0.0", "::", "10.0.0.1", "example.com", ""))
 
 
+def test_the_local_app_answers_only_under_this_machines_names():
+    """DNS rebinding (field report): a page on evil.example re-points its name at 127.0.0.1
+    and the browser sends `Host: evil.example:8501` to the local single-user app."""
+    ok = ("localhost:8501", "127.0.0.1:8501", "127.0.0.1", "[::1]:8501", "LOCALHOST", "127.9.9.9:1", None, "")
+    assert all(signin.local_host_allowed(h) for h in ok)
+    bad = ("evil.example:8501", "evil.example", "10.0.0.1:8501", "127.0.0.1.evil.example:8501", "localhost.evil:80",
+           "[2001:db8::1]:8501", "0.0.0.0:8501")
+    assert not any(signin.local_host_allowed(h) for h in bad)
+
+
 def test_the_secrets_file_holds_streamlits_auth_section_for_this_user_only(tmp_path, monkeypatch):
     monkeypatch.setenv("RINGSCOPE_ENV_FILE", str(tmp_path / "no.env"))
     monkeypatch.setenv("RINGSCOPE_HOME", str(tmp_path / "home"))

@@ -655,3 +655,26 @@ def test_the_database_goes_away_and_comes_back_under_an_open_page(own_server, pa
         shot(page, "11-database-back")
     finally:
         stop_app(proc)
+
+
+def test_the_local_app_refuses_a_page_reached_under_another_name(app_url):
+    """DNS rebinding (field report, app security pass): with a foreign name resolved to
+    127.0.0.1, a page of that name drove the no-sign-in app (which acts as an admin) and
+    stored a comment. The app now answers only under localhost / 127.0.0.1 and shows the
+    refusal, with no page, query or sidebar behind it."""
+    from playwright.sync_api import sync_playwright
+
+    port = app_url.rsplit(":", 1)[1]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM),
+                                    args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP rebind.example 127.0.0.1"])
+        try:
+            pg = browser.new_page()
+            pg.set_default_timeout(60_000)
+            pg.goto(f"http://rebind.example:{port}/")
+            pg.get_by_text("answers only at http://localhost or http://127.0.0.1").wait_for()
+            assert pg.get_by_text("Ring queue").count() == 0
+            pg.goto(f"{app_url}/")  # under its own name it opens as before
+            pg.get_by_text("Ring queue").first.wait_for()
+        finally:
+            browser.close()
