@@ -31,6 +31,10 @@ def streamlit_command(port: int, address: str = "127.0.0.1", *, headless: bool =
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
         "--client.toolbarMode", "minimal",
+        # No "Download as CSV" on tables: Streamlit writes the cells raw, and a name like
+        # `=HYPERLINK(...)` runs in the spreadsheet that opens it (a field report); the CSVs
+        # RingScope writes itself (export bundles, alerts, query results) quote such cells
+        "--client.disableDataExport", "true",
         # app/static: the favicon and vis-network, which the graph loads once and the browser caches
         "--server.enableStaticServing", "true",
         # No full garbage collection after every script run: on the incident world it took

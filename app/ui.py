@@ -28,14 +28,24 @@ PAGE_ROLES = "app_pages/roles.py"
 from ringscope.domain import STATUS_TITLES  # noqa: E402  (declared once, in domain.py)
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&\"'=])")
+#: What Streamlit's Markdown turns into links or icons even when every metacharacter is
+#: escaped (a field report: a display name showed a clickable https://evil.example/... link,
+#: a www. link, a mailto: link and a "verified" icon): GitHub's autolink literals (`scheme:`
+#: before `//`, `www.`, a local part before `@`) and Streamlit's `:directive` syntax
+#: (`:material/verified:`, `:red[...]`, emoji short codes). A zero-width space after the
+#: colon or the `www`, or before the `@`, breaks each pattern and shows nothing.
+_AUTOLINK = re.compile(r"(?<=:)(?=[A-Za-z/])|(?<=\bwww)(?=\.)|(?<=[\w.+-])(?=@)", re.I)
+_ZWSP = "\u200b"
 
 
 def md(text: Any) -> str:
     """Text from the data, made inert for st.markdown: every Markdown/HTML metacharacter is
     backslash-escaped (CommonMark), so `<img src=x onerror=...>` or `[x](javascript:...)`
-    shows as the characters typed, and bidi controls show as `⟨U+202E⟩` (ringscope.display)."""
+    shows as the characters typed, bidi controls show as `⟨U+202E⟩` (ringscope.display), and
+    a URL, an e-mail address or a `:material/...:` icon in it stays text (`_AUTOLINK`)."""
     text = display.neutral(text)
     text = " ".join(text.split())
+    text = _AUTOLINK.sub(_ZWSP, text)
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 

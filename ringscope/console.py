@@ -14,7 +14,9 @@ nothing) and refused when its plan is not a plain read:
   `SHOW CONSTRAINTS`, `SHOW PROCEDURES` and `SHOW FUNCTIONS`;
 - no procedure of `REFUSED_PROCEDURES` (the server's own management, caches, store warm-up).
 
-Then it runs in a read transaction with the server-side time limit and the row cap.
+Then it runs in a read transaction with the server-side time limit and the row cap, and
+a result holding more than MAX_VALUES values (one row can hold a list of millions) is
+refused rather than kept in the page.
 """
 from __future__ import annotations
 
@@ -64,4 +66,33 @@ def run_console(cypher: str, params: dict[str, Any] | None, *, timeout: float, m
     vet(query_type, operators)
     keys, rows = db.run_read_graph(cypher, params, settings=settings, timeout=timeout, max_rows=max_rows + 1,
                                    interactive=True)
+    rows = rows[:max_rows + 1]
+    if _values_beyond(rows, MAX_VALUES):
+        # the row cap counts rows, and one row can hold a list of millions (a field report:
+        # `RETURN range(1, 5000000)` grew the app by 270 MB and stayed in the session)
+        raise ConsoleRefused(f"the result holds more than {MAX_VALUES:,} values, too many to show: "
+                             "return fewer rows or smaller lists (size(), a slice [..100], a LIMIT)")
     return keys, rows[:max_rows], len(rows) > max_rows
+
+
+#: the most values (list items, map entries, characters / 100 of a string) a console
+#: result may hold: a screenful of tables many times over, far under what hurts the app
+MAX_VALUES = 200_000
+
+
+def _values_beyond(rows: list[list[Any]], limit: int) -> bool:
+    """Whether the rows hold more than `limit` values, counted until the limit is passed."""
+    count, stack = 0, [rows]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, (list, tuple)):
+            count += len(value)
+            stack.extend(value)
+        elif isinstance(value, dict):
+            count += len(value)
+            stack.extend(value.values())
+        elif isinstance(value, str):
+            count += len(value) // 100
+        if count > limit:
+            return True
+    return False

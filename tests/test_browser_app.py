@@ -678,3 +678,41 @@ def test_the_local_app_refuses_a_page_reached_under_another_name(app_url):
             pg.get_by_text("Ring queue").first.wait_for()
         finally:
             browser.close()
+
+
+LINKY_NAME = ":material/verified: Verified by T&S - see https://evil.example/verify or www.evil-login.example, boss@evil.example"
+
+
+def test_urls_addresses_and_icons_in_a_name_stay_text(app_url, page, world):  # noqa: F811
+    """Field report (app security pass): a display name's URL, `www.` name and e-mail address
+    became clickable links, and `:material/verified:` a "verified" icon, although every
+    Markdown metacharacter was escaped: a trusted-looking link chosen by an operator."""
+    db.run_write("MATCH (a:Account {account_id: 'a-03'}) SET a.display_name = $n", {"n": LINKY_NAME},
+                 settings=world["settings"])
+    page.goto(f"{app_url}/entity?kind=Account&key=a-03")
+    wait_idle(page)
+    page.get_by_role("heading", name="Account a-03").wait_for()
+    caption = page.get_by_text("Verified by T&S").first
+    caption.wait_for()
+    assert caption.inner_text().replace("\u200b", "") == f"Display name: {LINKY_NAME}"
+    found = page.evaluate("""() => {
+        const roots = [document, ...[...document.querySelectorAll('*')].map(e => e.shadowRoot).filter(Boolean)];
+        const links = roots.flatMap(r => [...r.querySelectorAll('a[href]')]).map(a => a.getAttribute('href'))
+                           .filter(h => /evil/.test(h));
+        const icons = roots.flatMap(r => [...r.querySelectorAll('[data-testid=stMarkdownContainer] [data-testid=stIconMaterial]')]);
+        return {links, icons: icons.length};
+    }""")
+    assert found == {"links": [], "icons": 0}, found
+
+
+def test_tables_offer_no_raw_csv_download(app_url, page):
+    """Field report: Streamlit's own "Download as CSV" wrote a display name `=HYPERLINK(...)`
+    unquoted; the app turns data export off (`--client.disableDataExport`)."""
+    page.goto(f"{app_url}/")
+    wait_idle(page)
+    table = page.locator("[data-testid=stDataFrame]").first
+    table.wait_for()
+    table.hover()
+    toolbar = page.locator("[data-testid=stElementToolbarButton]")
+    toolbar.first.wait_for()  # the table's toolbar is showing ...
+    assert page.get_by_role("button", name="Download as CSV").count() == 0  # ... without the download

@@ -40,3 +40,12 @@ def test_reads_and_catalog_listings_run(clean_db, cypher, rows):
     keys, found, cut = console.run_console(cypher, {"k": 3}, timeout=10, max_rows=5, settings=clean_db)
     assert keys and not cut
     assert rows is None or len(found) == rows
+
+
+def test_a_row_holding_millions_of_values_is_refused_not_kept(clean_db):
+    """Field report: the row cap counted rows, and `RETURN range(1, 5000000)` (one row) grew
+    the app by 270 MB, kept in the session."""
+    with pytest.raises(console.ConsoleRefused, match="more than 200,000 values"):
+        console.run_console("RETURN range(1, 300000) AS big", {}, timeout=30, max_rows=1, settings=clean_db)
+    keys, rows, cut = console.run_console("RETURN range(1, 1000) AS ok", {}, timeout=30, max_rows=1, settings=clean_db)
+    assert len(rows[0][0]) == 1000 and not cut
