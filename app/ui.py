@@ -31,11 +31,18 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&\"'=])")
 #: What Streamlit's Markdown turns into links or icons even when every metacharacter is
 #: escaped (a field report: a display name showed a clickable https://evil.example/... link,
 #: a www. link, a mailto: link and a "verified" icon): GitHub's autolink literals (`scheme:`
-#: before `//`, `www.`, a local part before `@`) and Streamlit's `:directive` syntax
-#: (`:material/verified:`, `:red[...]`, emoji short codes). A zero-width space after the
-#: colon or the `www`, or before the `@`, breaks each pattern and shows nothing.
-_AUTOLINK = re.compile(r"(?<=:)(?=[A-Za-z/])|(?<=\bwww)(?=\.)|(?<=[\w.+-])(?=@)", re.I)
-_ZWSP = "\u200b"
+#: before `//`, `www.`, an address's `@`) and Streamlit's `:directive` syntax
+#: (`:material/verified:`, `:red[...]`, emoji short codes). A zero-width space breaks each
+#: pattern where it forms and shows nothing. (Character references do not: Streamlit's
+#: Markdown decodes `&#58;` before it looks for links, which the browser test caught.)
+#: The space travels with a copied e-mail, so search drops zero-width characters.
+_AUTOLINK = re.compile(
+    r"(?<=:)(?=//)"                                                  # https://
+    r"|(?<=:)(?=material/|[A-Za-z][A-Za-z-]*\[|[A-Za-z][\w+-]*:)"   # :material/x:, :red[...], :smile:
+    r"|(?<=\bwww)(?=\.)"                                            # www.
+    r"|(?<=[\w.+-])(?=@[\w-]+\.)",                                  # name@host.tld
+    re.I)
+ZERO_WIDTH_SPACE = "\u200b"
 
 
 def md(text: Any) -> str:
@@ -45,7 +52,7 @@ def md(text: Any) -> str:
     a URL, an e-mail address or a `:material/...:` icon in it stays text (`_AUTOLINK`)."""
     text = display.neutral(text)
     text = " ".join(text.split())
-    text = _AUTOLINK.sub(_ZWSP, text)
+    text = _AUTOLINK.sub(ZERO_WIDTH_SPACE, text)
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 

@@ -9,6 +9,7 @@ block's fixed leading groups and `search` keeps only the addresses inside it.
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Any
 
 from . import db, domain
@@ -42,9 +43,19 @@ _ID_SEARCHES = [k.name for k in (domain.ACCOUNT, domain.INSTRUMENT, domain.DEVIC
 SEARCH_COLUMNS = ["kind", "key", "name", "detail", "links"]
 
 
+#: zero-width characters: the app puts one where a link or an icon would form in data it
+#: shows (`ui.md`), so an e-mail copied from a page carries it; a search drops them
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+
+
+def clean_query(text: str) -> str:
+    """Search text as typed or pasted, without surrounding white space or zero-width characters."""
+    return _ZERO_WIDTH.sub("", text or "").strip()
+
+
 def guess_search_kinds(text: str) -> list[str]:
     """Which searches an unqualified query means: an IP, a CIDR, an e-mail, or the id kinds."""
-    text = text.strip()
+    text = clean_query(text)
     if not text:
         return []
     if "/" in text:
@@ -93,9 +104,10 @@ def cidr_params(text: str, limit: int = 200) -> dict[str, Any]:
 
 def search_params(kind: str, text: str, limit: int = 50) -> dict[str, Any]:
     """The stored search query's parameters for `text` (a CIDR search lists at least 200)."""
+    text = clean_query(text)
     if kind == CIDR:
         return cidr_params(text, limit=max(limit, 200))
-    return {"q": text.strip(), "limit": int(limit)}
+    return {"q": text, "limit": int(limit)}
 
 
 def in_network(address: str, net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
@@ -116,6 +128,6 @@ def search(kind: str, text: str, limit: int = 50, *, settings: Settings | None =
     params = search_params(kind, text, limit)
     rows = db.run(SEARCH_KINDS[kind][1], params, mode=db.READ, settings=settings, interactive=interactive)
     if kind == CIDR and params["family"] == 6:
-        net = ipaddress.ip_network(text.strip(), strict=False)
+        net = ipaddress.ip_network(clean_query(text), strict=False)
         rows = [r for r in rows if in_network(r["key"], net)]
     return rows

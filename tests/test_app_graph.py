@@ -154,7 +154,7 @@ def test_the_node_panel_shows_hostile_properties_as_inert_markdown():
     state = GraphState.from_graph("g", {hostile.id: hostile}, {})
     text = graph_panel._properties(state, hostile.id)
     assert r"- **display\_name**: \<img src\=x onerror\=alert\(1\)\>" in text
-    assert r"\[x\]\(javascript\:" "\u200b" r"alert\(1\)\)" in text  # a zero-width space breaks `:directive`s
+    assert r"\[x\]\(javascript\:alert\(1\)\)" in text
     assert not re.search(r"(?<!\\)[<>\[\]()]", text.replace("- **", "").replace("**:", ""))  # all escaped
     assert "hour_profile" not in text  # long series stay out of the panel
 

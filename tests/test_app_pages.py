@@ -66,8 +66,9 @@ def _markdown_texts(at: AppTest) -> list[str]:
 
 
 def _plain(text: str) -> str:
-    """Markdown-escaped text as it shows on screen."""
-    return re.sub(r"\\(.)", r"\1", text)
+    """Markdown-escaped text as it shows on screen (backslash escapes gone, and the
+    zero-width spaces `ui.md` puts where a link or an icon would form)."""
+    return re.sub(r"\\(.)", r"\1", text).replace("\u200b", "")
 
 
 def _errors(at: AppTest) -> list[str]:

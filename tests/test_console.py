@@ -21,7 +21,7 @@ from ringscope import console
     ("CALL db.clearQueryCaches()", "does not call db.clearQueryCaches"),
     ("CALL apoc.warmup.run()", "does not call apoc.warmup.run"),
     ("EXPLAIN CALL dbms.components()", "does not call dbms.components"),
-    ("MATCH (a:Account) SET a.x = 1 RETURN a", "reads only"),
+    ("CREATE INDEX probe IF NOT EXISTS FOR (a:Account) ON (a.probe)", "schema or administration command"),
 ])
 def test_administration_and_writes_are_refused_before_anything_runs(clean_db, cypher, says):
     with pytest.raises(console.ConsoleRefused) as refused:
@@ -49,3 +49,14 @@ def test_a_row_holding_millions_of_values_is_refused_not_kept(clean_db):
         console.run_console("RETURN range(1, 300000) AS big", {}, timeout=30, max_rows=1, settings=clean_db)
     keys, rows, cut = console.run_console("RETURN range(1, 1000) AS ok", {}, timeout=30, max_rows=1, settings=clean_db)
     assert len(rows[0][0]) == 1000 and not cut
+
+
+def test_a_write_is_left_to_the_read_transaction_which_refuses_it(clean_db):
+    """Writes pass the plan check and meet the server's refusal, which the console page turns
+    into what to do instead (`app/console.py`: WRITE_REFUSAL)."""
+    from ringscope.db import QueryFailed
+
+    with pytest.raises(QueryFailed) as refused:
+        console.run_console("CREATE (n:Account {account_id: 'sneaky'}) RETURN n", {}, timeout=10, max_rows=5,
+                            settings=clean_db)
+    assert not isinstance(refused.value, console.ConsoleRefused) and "read-only" in str(refused.value)

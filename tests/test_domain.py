@@ -131,3 +131,17 @@ def test_compact_counts_fit_a_metric_tile():
     assert display.compact(None) == "–"
     assert display.compact(999_999) == "1 M" and display.compact(999_999_999) == "1 B"
     assert display.compact(12_345_678_901_234) == "12,346 B"
+
+
+def test_a_pasted_query_loses_the_zero_width_spaces_the_app_shows_in_data():
+    """The app puts a zero-width space where a link would form in data it shows (`ui.md`:
+    `boss\u200b@evil.example`), so an e-mail copied from a page carries one; searching it
+    must still find the account."""
+    from ringscope import search
+    from ringscope.app import ui
+
+    shown = ui.md("boss@evil.example")
+    pasted = shown.replace("\\", "")  # what the screen shows, as copied
+    assert "\u200b" in pasted and search.clean_query(f"  {pasted} ") == "boss@evil.example"
+    assert search.guess_search_kinds(pasted) == search.guess_search_kinds("boss@evil.example")
+    assert search.search_params("account", pasted)["q"] == "boss@evil.example"
