@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..display import BIDI_CONTROLS
+
 STAGES = ("read", "validate", "aggregate", "load")
 
 LOADED = "loaded"
@@ -159,11 +161,10 @@ class IngestSummary:
 
 
 def _printable(text: str) -> str:
-    """Attacker-chosen text for the terminal: control and bidi characters shown as escapes."""
-    return "".join(ch if ch.isprintable() and ch not in _BIDI else ch.encode("unicode_escape").decode() for ch in str(text))
-
-
-_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+    """Attacker-chosen text for the terminal: control and bidi characters shown as escapes
+    (the bidi set is the one `ringscope.display` neutralises everywhere)."""
+    return "".join(ch if ch.isprintable() and ch not in BIDI_CONTROLS else ch.encode("unicode_escape").decode()
+                   for ch in str(text))
 
 
 def _cut(text: str, width: int) -> str:

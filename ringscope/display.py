@@ -3,7 +3,8 @@ neutralised before anything is displayed (the app, the export's graph.html, CLI 
 
 Account names, e-mails, labels and notes come from operators and investigators, and an
 explicit direction control (U+202A-U+202E embeddings and overrides, U+2066-U+2069
-isolates; Unicode Standard Annex #9, "Explicit Directional Formatting Characters") reverses
+isolates; Unicode Standard Annex #9, "Explicit Directional Formatting Characters"; and
+the implicit marks U+200E, U+200F, U+061C, which move neutral characters) reverses
 or reorders the rest of the line it sits in: `invoice‮fdp.exe` reads as `invoiceexe.pdf`.
 Such a character is replaced by its visible code point, `⟨U+202E⟩`, so an investigator sees
 that it is there and what it is; the stored value is never changed.
@@ -20,8 +21,10 @@ from typing import Any
 from .domain import _parse_iso_datetime
 
 #: The explicit directional formatting characters (UAX #9): LRE, RLE, PDF, LRO, RLO,
-#: LRI, RLI, FSI, PDI.
-BIDI_CONTROLS = frozenset(chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+#: LRI, RLI, FSI, PDI; and the implicit marks LRM, RLM and ALM (U+200E, U+200F, U+061C),
+#: weaker but still able to move the neutral characters next to them (a field report
+#: found them shown as they were).
+BIDI_CONTROLS = frozenset(chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C])
 
 _BIDI = re.compile("[" + "".join(sorted(BIDI_CONTROLS)) + "]")
 

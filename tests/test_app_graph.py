@@ -304,14 +304,15 @@ def test_the_cypher_shown_runs_unchanged_in_neo4j_browser():
 
 
 def test_display_neutralises_exactly_the_bidi_controls():
-    """U+202A-U+202E and U+2066-U+2069 become their visible code point; their neighbours
-    (U+2029 paragraph separator, U+202F narrow no-break space, U+206A) and ordinary
-    right-to-left letters are left alone (they are text, not direction overrides)."""
+    """U+202A-U+202E and U+2066-U+2069, and the marks U+200E, U+200F and U+061C (a field
+    report found the marks shown as they were), become their visible code point; their
+    neighbours (U+2029 paragraph separator, U+202F narrow no-break space, U+206A, U+200D)
+    and ordinary right-to-left letters are left alone (they are text, not direction controls)."""
     from ringscope import display
-    controls = [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+    controls = [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]
     for c in controls:
         assert display.neutral(f"a{chr(c)}b") == f"a⟨U+{c:04X}⟩b"
-    for c in (0x2029, 0x202F, 0x206A, 0x05D0, 0x0627):
+    for c in (0x2029, 0x202F, 0x206A, 0x200D, 0x05D0, 0x0627):
         assert display.neutral(f"a{chr(c)}b") == f"a{chr(c)}b"
     assert display.neutral(None) == "" and display.neutral(12) == "12"
     assert display.neutral_deep({"k\u202e": ["x\u2066", 3]}) == {"k⟨U+202E⟩": ["x⟨U+2066⟩", 3]}
