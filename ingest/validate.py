@@ -147,9 +147,9 @@ def find_rejects(engine: Engine, kind: c.FileKind, writer: RejectWriter, progres
         # the rows whole, to fix and load again (a row left out for its account's own bad
         # row could not be loaded any other way once its file was in the ledger)
         try:
-            writer.rows_kept = engine.copy_rows_as_read("SELECT __row FROM rej", writer.rows_path)
+            engine.copy_rows_as_read("SELECT __row FROM rej", writer.rows_path)
         except (OSError, duckdb.IOException) as exc:
-            raise RingScopeError(f"cannot write rejected rows to {writer.rows_path.parent} ({exc.strerror or exc}): "
+            raise RingScopeError(f"cannot write rejected rows to {writer.rows_path.parent} ({getattr(exc, 'strerror', None) or exc}): "
                                  "pass a writable --rejects-dir and re-run") from None
     return count
 
