@@ -8,6 +8,7 @@ import click
 from ..config import load_settings
 from ..display import terminal
 from ..progress import ProgressBars
+from .report import refused_files_line
 
 
 @click.command()
@@ -54,6 +55,6 @@ def ingest(world_dir: str, batch_size: int, rejects_dir: str | None, memory_limi
     if refused:
         # the rest loaded, but a scheduler must not read this run as a success: those
         # files' rows are not in the graph until someone acts (the table says why)
-        click.echo(f"error: {len(refused)} file(s) refused, their rows not loaded: {terminal(', '.join(refused[:5]))}"
-                   f"{' …' if len(refused) > 5 else ''}; see the table above for why and what to do", err=True)
+        click.echo(f"error: {terminal(refused_files_line(refused, 'see the table above for why and what to do'))}",
+                   err=True)
         sys.exit(2)

@@ -188,19 +188,16 @@ class Engine:
         self.source = {"path": staged or source.path, "staged": staged is not None,
                        "types": {c: types.get(c) for c in kind.columns if c in present}}
 
-    def copy_rows_as_read(self, rows_sql: str, path: Path) -> int:
+    def copy_rows_as_read(self, rows_sql: str, path: Path) -> None:
         """Write the source rows whose 1-based row number `rows_sql` selects (e.g. `SELECT
         __row FROM rej`) to the CSV `path`, every column as the file had it (a CSV's cells
         as text; a Parquet file's values as DuckDB writes them), in row order, with the
-        file's header. Returns how many rows it wrote."""
+        file's header. The caller asks only when there are such rows."""
         row = self._cols[0][1]
         hidden = "__row" if row == "__row" else "file_row_number"
         sql = (f"SELECT * EXCLUDE ({hidden}) FROM ({self._scan}) WHERE {row} IN ({rows_sql}) ORDER BY {row}")
-        n = int(self.con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0])
-        if n:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.con.execute(f"COPY ({sql}) TO {quote_literal(str(path))} (HEADER, DELIMITER ',')")
-        return n
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.con.execute(f"COPY ({sql}) TO {quote_literal(str(path))} (HEADER, DELIMITER ',')")
 
     def _create_src(self, plain: set[str]) -> None:
         """(Re-)create `src`: plain expressions for the columns in `plain`."""

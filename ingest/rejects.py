@@ -36,7 +36,6 @@ class RejectWriter:
         stem = source_name.replace("/", "__").split(".")[0]
         #: where the rejected rows go whole (see the module doc); None: not kept
         self.rows_path = directory / f"{kind}_rejected-{stem}.csv" if kind else None
-        self.rows_kept = 0
         self.count = 0
         self._fh = None
         self._writer = None

@@ -160,6 +160,13 @@ class IngestSummary:
         return "\n".join(lines)
 
 
+def refused_files_line(names: list[str], where: str) -> str:
+    """The error line `ingest` and `cycle` end with when files were refused (exit 2): how
+    many, the first five names, and where the reasons are (`where`)."""
+    more = " …" if len(names) > 5 else ""
+    return f"{len(names)} file(s) refused, their rows not loaded: {', '.join(names[:5])}{more}; {where}"
+
+
 def _printable(text: str) -> str:
     """Attacker-chosen text for the terminal: control and bidi characters shown as escapes
     (the bidi set is the one `ringscope.display` neutralises everywhere)."""

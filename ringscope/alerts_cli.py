@@ -49,8 +49,10 @@ def alerts(ctx: click.Context, status: str, kind: str | None, severity: str | No
         out = csv.writer(sys.stdout, lineterminator="\n")
         out.writerow(_FIELDS)
         for a in found:
-            # a cell a spreadsheet would run as a formula gets a leading quote (ids are data, not formulas)
-            out.writerow([_cell(v) for v in (a.alert_id, a.created_at, a.severity, a.kind, a.status, a.ring_id,
+            # data, not a terminal line: ids stay as stored so they join back to the graph (an id
+            # with a bidi control came out with `?` in it); only a cell a spreadsheet would run
+            # as a formula gets a leading quote, as in `query run --format csv` and the export's CSVs
+            out.writerow([spreadsheet_safe(v) for v in (a.alert_id, a.created_at, a.severity, a.kind, a.status, a.ring_id,
                                               ";".join(a.account_ids), a.reason, a.status_by or "", a.status_at or "")])
         return
     if not found:
@@ -62,13 +64,6 @@ def alerts(ctx: click.Context, status: str, kind: str | None, severity: str | No
     for a in found:
         click.echo(f"{safe(a.alert_id):<23} {a.created_at[:19]:<20} {a.severity:<8} {a.kind:<15} {a.status:<12} "
                    f"{safe(a.ring_id)[:16]:<16} {len(a.account_ids):>8}  {safe(a.reason)[:120]}")
-
-
-def _cell(value: str) -> str:
-    # data, not a terminal line: ids stay as stored so they join back to the graph (an id
-    # with a bidi control came out with `?` in it), and only what a spreadsheet would run
-    # is guarded, as in `query run --format csv` and the export's CSVs
-    return spreadsheet_safe(value)
 
 
 def _change(alert_id: str, status: str, by: str | None, note: str | None) -> None:

@@ -9,6 +9,7 @@ import click
 from .config import load_settings
 from .cycle import DETECT_CHOICES, run_cycle
 from .display import terminal
+from .ingest.report import refused_files_line
 from .progress import ProgressBars
 
 
@@ -57,9 +58,8 @@ def cycle(world_dir: str, detect_mode: str, jsonl: str | None, webhook: bool, bu
     click.echo(json.dumps(report.as_dict(), indent=2, sort_keys=True) if as_json else report.summary())
     problems = list(report.output_errors)
     if report.files_refused:
-        names = [name for name, _ in report.files_refused]
-        problems.append(f"{len(names)} file(s) refused, their rows not loaded: {', '.join(names[:5])}"
-                        f"{' …' if len(names) > 5 else ''}; the summary above says why and what to do")
+        problems.append(refused_files_line([name for name, _ in report.files_refused],
+                                           "the summary above says why and what to do"))
     if problems:
         for line in problems:
             click.echo(f"error: {terminal(line)}", err=True)

@@ -140,7 +140,7 @@ def _decode_json(text: Any) -> Any:
     return times_as_utc(domain.decode_json(text))
 
 
-def _cell(column: str, value: Any) -> str:
+def _cell(value: Any) -> str:
     value = plain(value)
     if value is None:
         return ""
@@ -161,7 +161,7 @@ def csv_text(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
     writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_cell(c, row.get(c)) for c in columns])
+        writer.writerow([_cell(row.get(c)) for c in columns])
     return buffer.getvalue()
 
 
