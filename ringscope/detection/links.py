@@ -219,14 +219,8 @@ class LinkBuilder:
         self._networks: dict[str, int] = {}
         self._template_entries: list[tuple[np.ndarray, np.ndarray, float]] = []  # (members, volume, weight)
         self._template_accounts: list[int] = []  # accounts sending each template, whole graph
-        self._rank: tuple[np.ndarray, np.ndarray] | None = None  # (hashes, rank)
         self._blocks: list[Group] = []  # big lift groups, paired in `build`
         self._mix: tuple | None = None  # (entries, sorted index): see _mix_index
-
-    def _ranks(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._rank is None or len(self._rank[0]) != len(self.index):
-            self._rank = (self.index.hashes(), self.index.rank())
-        return self._rank
 
     def add(self, group: Group) -> int:
         """Add one group; returns the number of candidate pairs it contributed."""
@@ -248,7 +242,7 @@ class LinkBuilder:
             # template is known (`build`); bigger ones take the successor pairs below
             self._blocks.append(group)
             return 0
-        hashes, rank = self._ranks()
+        hashes, rank = self.index.hashes(), self.index.rank()
         salt = zlib.crc32(f"{group.family}:{group.identifier}".encode("utf-8"))
         i, j = group_pairs(group.members, hashes, rank, self.max_clique, self.successors, salt)
         if mode == "per_network" and len(i) and group.first_s is not None and group.last_s is not None:
