@@ -32,10 +32,11 @@ ALLOWED_COMMANDS = frozenset({"ShowIndexes", "ShowConstraints", "ShowProcedures"
 #: operator-name starts of administration commands (SHOW ..., TERMINATE ..., the system database's)
 COMMAND_PREFIXES = ("Show", "Terminate", "AdministrationCommand")
 #: procedures the console refuses, by name prefix: the server's management (`dbms.*`),
-#: its caches and statistics, checkpoints, and APOC's store warm-up (RingScope calls it
-#: itself, on its own schedule)
+#: its caches and statistics, index resampling, checkpoints, and APOC's store warm-up
+#: (RingScope calls it itself, on its own schedule). The server runs `db.resample*` in a
+#: read transaction, and a resample of every index rescans the store.
 REFUSED_PROCEDURES = ("dbms.", "db.clearQueryCaches", "db.stats.", "db.checkpoint", "db.prepareForReplanning",
-                      "apoc.warmup.")
+                      "db.resample", "apoc.warmup.")
 
 
 class ConsoleRefused(QueryFailed):

@@ -20,6 +20,10 @@ from ringscope import console
     ("CALL dbms.listConfig()", "does not call dbms.listConfig"),
     ("CALL db.clearQueryCaches()", "does not call db.clearQueryCaches"),
     ("CALL apoc.warmup.run()", "does not call apoc.warmup.run"),
+    ("CALL db.resampleOutdatedIndexes()", "does not call db.resampleOutdatedIndexes"),
+    ("CYPHER runtime=slotted TERMINATE TRANSACTIONS 'neo4j-transaction-1'", "(TerminateTransactions)"),
+    ("CYPHER runtime=slotted EXPLAIN SHOW TRANSACTIONS", "(ShowTransactions)"),
+    ("CALL `dbms`.`listConfig`()", "does not call dbms.listConfig"),
     ("EXPLAIN CALL dbms.components()", "does not call dbms.components"),
     ("CREATE INDEX probe IF NOT EXISTS FOR (a:Account) ON (a.probe)", "schema or administration command"),
 ])
