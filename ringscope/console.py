@@ -60,6 +60,17 @@ def vet(query_type: str, operators: list[tuple[str, str]]) -> None:
     # the console says what to do instead (change a ring on its page, or a stored write query)
 
 
+def vet_saved(cypher: str, params: dict[str, Any] | None, *, settings: Settings | None = None) -> None:
+    """Plan a query someone saves or imports for the team and raise ConsoleRefused unless it is
+    a plain read: `vet`, and no write either. Saved queries run only in the console's read
+    transactions, so a write would be saved only to fail for everyone who opens it."""
+    query_type, operators = db.explain_plan(cypher, params, settings=settings, interactive=True)
+    vet(query_type, operators)
+    if query_type in ("w", "rw"):
+        raise ConsoleRefused("this query writes, and saved queries only read: save the read part, or keep the "
+                             "write as a stored query in cypher/ (ringscope query run NAME --write)")
+
+
 def run_console(cypher: str, params: dict[str, Any] | None, *, timeout: float, max_rows: int,
                 settings: Settings | None = None) -> tuple[list[str], list[list[Any]], bool]:
     """An analyst's query: planned and vetted (`vet`), then run in a READ transaction with

@@ -8,7 +8,8 @@ A saved query is a `(:SavedQuery {name})` in the graph with its title, descripti
 text, parameters (a JSON object of values) and a version; every save and delete appends an
 `(:AuditEvent)-[:ABOUT]->(:SavedQuery)` in the same transaction (`cypher/library/`). A
 deleted query keeps its node and history. Saved queries only ever run in the console's
-read transactions, so saving one cannot make anything write.
+read transactions, so saving one cannot make anything write; a query that writes, or that
+the console would refuse (`console.vet`), is refused when saved or imported.
 
 Rights: anyone who may use the console (viewer and up) saves queries and changes their own;
 changing or deleting someone else's needs `manage_saved_queries` (admin).
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from . import console
 from .auth import Identity
 from .catalog import _HEADER_LINE, CatalogError, StoredQuery, load_catalog, parse_text, run_query, to_cypher_literal
 from .config import Settings
@@ -132,6 +134,10 @@ def save(name: str, title: str, description: str, cypher: str, params: dict[str,
     query as saved (its version counts the saves)."""
     name, title, description, cypher, params_text = _clean(name, title, description, cypher, params)
     acting(by, "console")
+    try:
+        console.vet_saved(cypher, params, settings=settings)
+    except RingScopeError as exc:
+        raise SavedQueryError(f"{name}: {exc}") from None
     existing = get(name, settings)
     if existing is not None:
         if not replace:

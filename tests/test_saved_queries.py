@@ -64,8 +64,17 @@ def test_a_saved_query_is_shared_versioned_and_audited(clean_db):
     ("fine_name", "t", "d", "  ", {}, "no Cypher"),
     ("fine_name", "t", "d", "// mode: write\nRETURN 1", {}, "read as a header line"),
     ("fine_name", "t", "d", "RETURN 1", {"bad-key": 1}, "not a Cypher parameter name"),
+    # field report: a write saved (or imported from a file declared `mode: read`) failed for
+    # everyone who opened it; administration the console refuses is refused at the save too
+    ("fine_name", "t", "d", "MATCH (a:Account) SET a.flag = true RETURN count(a)", {}, "saved queries only read"),
+    ("fine_name", "t", "d", "CREATE (n:Note) RETURN n", {}, "saved queries only read"),
+    ("fine_name", "t", "d", "TERMINATE TRANSACTIONS 'neo4j-transaction-1'", {}, "not administration commands"),
+    ("fine_name", "t", "d", "MATCH (a:Account {account_id: $id}) RETURN a", {}, None),
 ])
 def test_bad_saves_are_refused_and_write_nothing(clean_db, name, title, description, cypher, params, error):
+    if error is None:  # a read with a parameter the save does not give plans, and saves
+        saved_queries.save(name, title, description, cypher, params, by=person("alice"), settings=clean_db)
+        return
     with pytest.raises(SavedQueryError, match=error):
         saved_queries.save(name, title, description, cypher, params, by=person("alice"), settings=clean_db)
     assert db.run_read("MATCH (n) WHERE n:SavedQuery OR n:AuditEvent RETURN count(n) AS n", settings=clean_db)[0]["n"] == 0
@@ -95,6 +104,8 @@ def test_a_file_in_the_catalogs_format_round_trips(clean_db, tmp_path):
     ("MATCH (n) RETURN n", "header lacks"),
     ("// name: x_writes\n// title: t\n// description: d\n// category: saved\n// mode: write\n// version: 1\nCREATE (n)",
      "saved queries only read"),
+    ("// name: x_sneaky\n// title: t\n// description: d\n// category: saved\n// mode: read\n// version: 1\n"
+     "MATCH (a:Account) DETACH DELETE a", "saved queries only read"),
     ("// name: weird\n// title: t\n// description: d\n// category: nope\n// mode: read\n// version: 1\nRETURN 1",
      "unknown category"),
     ("\x00\x01binary", "not a text file"),
