@@ -198,14 +198,7 @@ def explain_plan(cypher: str, params: dict[str, Any] | None = None, *, settings:
     PROFILE of the text itself is planned as the statement after it. Raises
     RingScopeError (one line) when the server refuses to plan it."""
     body = _PLAN_PREFIX.sub("", cypher, count=1)
-    settings = settings or load_settings()
-    try:
-        with session(settings, read_only=True, interactive=interactive) as s:
-            summary = s.run("EXPLAIN " + body, params or {}).consume()
-    except RingScopeError:
-        raise
-    except Exception as exc:
-        raise _translate(exc, settings if interactive else None) from None
+    summary = _read("EXPLAIN " + body, params, settings, None, lambda result: result.consume(), interactive=interactive)
     operators: list[tuple[str, str]] = []
     stack = [summary.plan] if summary.plan else []
     while stack:
