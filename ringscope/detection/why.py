@@ -147,24 +147,25 @@ def _short_of(ev) -> str:
     return f"its kinds of evidence ({named}) fall {_short(ev.threshold - ev.total)} short together"
 
 
-def _under(value: float, bar: float) -> str:
-    """`value` to two decimals, or as many more as it takes not to read as `bar` when it
-    is under it (a field report: "its strongest link (0.40, ...) is under the threshold
-    0.4", the link being 0.399)."""
+def _shown(value: float, faithful) -> str:
+    """`value` to two decimals, or as many more (up to six) as it takes for the rounded
+    text to keep `faithful(rounded)` true."""
     for digits in range(2, 7):
         text = f"{value:.{digits}f}"
-        if value >= bar or float(text) < bar:
+        if faithful(float(text)):
             return text
     return repr(value)
 
 
+def _under(value: float, bar: float) -> str:
+    """`value`, never rounded up to `bar` when it is under it (a field report: "its
+    strongest link (0.40, ...) is under the threshold 0.4", the link being 0.399)."""
+    return _shown(value, lambda rounded: value >= bar or rounded < bar)
+
+
 def _short(gap: float) -> str:
     """How far under a threshold, never shown as 0.00 while it is short at all."""
-    for digits in range(2, 7):
-        text = f"{gap:.{digits}f}"
-        if gap <= 0 or float(text) > 0:
-            return text
-    return repr(gap)
+    return _shown(gap, lambda rounded: gap <= 0 or rounded > 0)
 
 
 def _weak_reason(best: dict[str, Any], strong: float, min_networks: int = 0, start_floor: float = 0.0) -> str:
