@@ -18,8 +18,8 @@ user / power-user / administrator ladder)::
     admin         + manage roles and the saved-query library
 
 A signed-in person's role comes from the provider's groups claim (`RINGSCOPE_ROLES_CLAIM`,
-default `groups`: a group named like a role, or mapped to one in the roles file) or from
-the roles file (`RINGSCOPE_ROLES_FILE`, TOML) that maps subjects and e-mail addresses to
+default `groups`: a group the roles file maps to a role; a group merely named like a role
+grants nothing) or from the roles file (`RINGSCOPE_ROLES_FILE`, TOML) that maps subjects and e-mail addresses to
 roles; the highest role found wins. Someone the provider knows but no rule names gets
 `RINGSCOPE_DEFAULT_ROLE` (unset: no role, so no access)::
 
@@ -194,11 +194,12 @@ class RoleRules:
         for key in (claims.get("sub"), email):
             if key and str(key) in self.people:
                 found.append(self.people[str(key)])
+        # A group counts only when the roles file maps it: on providers where anyone may make
+        # a group (GitLab, self-service Google or Keycloak groups), one named "admin" would
+        # otherwise make its maker an admin (a group named like a role used to grant it)
         for group in _claim_values(claims.get(self.claim)):
             if group in self.groups:
                 found.append(self.groups[group])
-            elif group in ROLES:
-                found.append(group)
         if not found:
             return self.default
         return max(found, key=ROLES.index)

@@ -178,7 +178,10 @@ def test_roles_from_the_groups_claim_and_the_roles_file(tmp_path, neo4j_settings
     assert rules.role_for({"sub": "sub-42"}) == "admin"
     assert rules.role_for({"sub": "s2", "groups": ["ts-investigators"]}) == "investigator"
     assert rules.role_for({"sub": "s2", "groups": ["ts-investigators", "ts-leads"]}) == "lead"  # highest wins
-    assert rules.role_for({"sub": "s3", "groups": ["viewer"]}) == "viewer"  # a group named like a role
+    # a group named like a role grants nothing unless mapped (anyone may make a group named
+    # "admin" on GitLab or a self-service directory; it used to make its maker an admin)
+    assert rules.role_for({"sub": "s3", "groups": ["admin"]}) is None
+    assert rules.role_for({"sub": "s3", "groups": ["admin", "ts-investigators"]}) == "investigator"
     assert rules.role_for({"sub": "s4", "groups": ["marketing"]}) is None  # no rule, no default: no role
     # an address the provider has not verified names nobody
     assert rules.role_for({"sub": "s5", "email": "lena@example.test", "email_verified": False}) is None

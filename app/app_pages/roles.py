@@ -34,6 +34,7 @@ with ui.errors_as_one_line():
     st.dataframe(pd.DataFrame(sorted(rules.people.items()), columns=["subject or e-mail", "role"]),
                  hide_index=True, width="stretch")
     st.subheader("Groups")
-    st.caption(ui.md(f"A group in the {rules.claim} claim named like a role gives that role; these map others."))
+    st.caption(ui.md(f"A group in the {rules.claim} claim gives a role only when mapped here "
+                     "(a group merely named like a role gives none)."))
     st.dataframe(pd.DataFrame(sorted(rules.groups.items()), columns=["group", "role"]), hide_index=True,
                  width="stretch")
