@@ -195,6 +195,10 @@ def members(ring_id: str, summary: dict[str, Any]) -> None:
     if not me.can("edit_members"):
         ui.role_note("edit_members")
         return
+    if not tagging.may_edit_members(me, summary["status"]):
+        st.caption(ui.md(f"Your role ({me.role}) cannot change the accounts of a {summary['status']} ring: "
+                         "that needs lead or higher (the lead decided on this case)."))
+        return
     where = f"members::{ring_id}"
     confirm_key = f"members_confirm::{ring_id}"
     c1, c2 = st.columns(2)

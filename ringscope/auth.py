@@ -114,12 +114,14 @@ class Identity:
             raise ValueError(f"unknown right {right!r}")
         return self.role in ROLES and ROLES.index(self.role) >= ROLES.index(RIGHTS[right])
 
-    def require(self, right: str) -> None:
-        """Raise PermissionDenied (one line) unless the role holds `right`."""
+    def require(self, right: str, doing: str | None = None) -> None:
+        """Raise PermissionDenied (one line) unless the role holds `right`; `doing` names
+        what was refused when it is not the right's own text ("changing the accounts of a
+        confirmed ring")."""
         if not self.can(right):
             role = f"the {self.role} role" if self.role else "no RingScope role"
             raise PermissionDenied(
-                f"{self.label} has {role}; {RIGHT_TEXT[right]} needs {RIGHTS[right]} or higher: ask an admin"
+                f"{self.label} has {role}; {doing or RIGHT_TEXT[right]} needs {RIGHTS[right]} or higher: ask an admin"
             )
 
     @property

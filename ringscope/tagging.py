@@ -180,6 +180,21 @@ def status_right(status: str) -> str:
     return STATUS_RIGHTS.get(status, "tag")
 
 
+def may_edit_members(by: Identity, status: str) -> bool:
+    """Whether `by` may change the accounts of a ring that is `status` (what `add_members`
+    and `remove_members` check): investigator, and lead for a confirmed or escalated case."""
+    return by.can("edit_members") and by.can(STATUS_RIGHTS.get(status, "edit_members"))
+
+
+def _may_change_a(by: Identity, status: str, doing: str) -> None:
+    """PermissionDenied unless `by` may change a ring that is `status` in the way `doing`
+    says ("moving ... out of", "changing the accounts of"): a confirmed or escalated ring is
+    what a lead decided on."""
+    right = STATUS_RIGHTS.get(status)
+    if right is not None:
+        by.require(right, f"{doing} a {status} ring")
+
+
 def _clean_labels(labels: Iterable[str]) -> list[str]:
     if isinstance(labels, str):
         labels = [labels]
@@ -206,6 +221,30 @@ def _clean_note(note: str | None) -> str | None:
     if text is not None and len(text) > MAX_NOTE_CHARS:
         raise TaggingError(f"the note is longer than {MAX_NOTE_CHARS} characters")
     return text
+
+
+def _clean_reason(reason: str | None) -> str | None:
+    why = (reason or "").strip() or None
+    if why is not None and len(why) > MAX_REASON_CHARS:
+        raise TaggingError(f"the reason is longer than {MAX_REASON_CHARS} characters")
+    return why
+
+
+def _clean_comment(text: str | None) -> str:
+    body = (text or "").strip()
+    if not body:
+        raise TaggingError("the comment is empty")
+    if len(body) > MAX_COMMENT_CHARS:
+        raise TaggingError(f"the comment is longer than {MAX_COMMENT_CHARS} characters")
+    return body
+
+
+def _clean_assignee(assignee: str | None) -> str | None:
+    name = str(assignee or "").strip() or None
+    if name is not None and (len(name) > MAX_ASSIGNEE_CHARS or not name.isprintable()):
+        raise TaggingError(f"an assignee is a name or an e-mail address of at most {MAX_ASSIGNEE_CHARS} "
+                           "printable characters")
+    return name
 
 
 def _clean_ids(account_ids: Iterable[str]) -> list[str]:
@@ -297,7 +336,7 @@ def set_status(ring_id: str, status: str, by: Identity, settings: Settings | Non
     acting(by, status_right(status))
     current = _tags_or_raise(ring_id, settings)["status"]
     if current != status:
-        acting(by, status_right(current))
+        _may_change_a(by, current, "changing the status of")
     # the query writes only while the status is still the one the rights were checked
     # against (a field report: an investigator's change raced a lead's "confirmed" and
     # moved the ring out of it)
@@ -343,10 +382,15 @@ def _members(query: str, action: str, target: str, ring_id: str, account_ids: It
     acting(by, "edit_members")
     if not ids:
         raise TaggingError("no account id given")
-    rows = run_query(query, {"ring_id": ring_id, "account_ids": ids, **(extra or {}), **by.audit()},
-                     settings=settings, allow_write=True)
+    # the accounts of a confirmed or escalated case are what the lead decided on: changing
+    # them needs the right to move the ring out of that status (a field report: an
+    # investigator emptied a confirmed case, and it was exported with no account)
+    current = _tags_or_raise(ring_id, settings)["status"]
+    _may_change_a(by, current, "changing the accounts of")
+    rows = run_query(query, {"ring_id": ring_id, "account_ids": ids, "expected_status": current, **(extra or {}),
+                             **by.audit()}, settings=settings, allow_write=True)
     if not rows:
-        raise _no_ring(ring_id)
+        raise _status_moved_or_no_ring(ring_id, current, settings)
     state = {o["account_id"]: o["state"] for o in rows[0]["outcomes"]}
     changed, unchanged, unknown = [], [], []
     for account_id in ids:
@@ -379,9 +423,7 @@ def add_members(ring_id: str, account_ids: Iterable[str], by: Identity,
     account instead of the ring's detection signals. Unknown account ids come back in
     `.unknown` and change nothing.
     """
-    why = (reason or "").strip() or None
-    if why is not None and len(why) > MAX_REASON_CHARS:
-        raise TaggingError(f"the reason is longer than {MAX_REASON_CHARS} characters")
+    why = _clean_reason(reason)
     return _members("add_ring_members", "add_members", "member", ring_id, account_ids, by, settings,
                     {"reason": why})
 
@@ -394,6 +436,41 @@ def remove_members(ring_id: str, account_ids: Iterable[str], by: Identity,
     Unknown account ids come back in `.unknown`; accounts not in the case in `.unchanged`.
     """
     return _members("remove_ring_members", "remove_members", "removed", ring_id, account_ids, by, settings)
+
+
+def check_request(ring_id: str, by: Identity, *, status: str | None = None, labels: Sequence[str] = (),
+                  remove_labels: Sequence[str] = (), note: str | None = None, add_accounts: Sequence[str] = (),
+                  remove_accounts: Sequence[str] = (), reason: str | None = None, comment: str | None = None,
+                  assignee: str | None = None, settings: Settings | None = None) -> None:
+    """Check every input and every right of a request made of several changes (`ringscope
+    tag` with several options) before the first is written: TaggingError or
+    PermissionDenied, one line, and nothing written. Each change checks again when it runs.
+    Member changes are checked against the ring's status now (they run before a status
+    change in the same request: the lead confirms the case with them in it)."""
+    if status is not None:
+        status = normalize_status(status)
+    to_add, to_remove = _clean_labels(labels), _clean_labels(remove_labels)
+    both = sorted(set(to_add) & set(to_remove))
+    if both:
+        raise TaggingError(f"label {both[0]!r} is both added and removed: pick one")
+    if note is not None:
+        _clean_note(note)
+    _clean_reason(reason)
+    if comment is not None:
+        _clean_comment(comment)
+    if assignee is not None:
+        _clean_assignee(assignee)
+    current = _tags_or_raise(_ring_id(ring_id), settings)["status"]
+    if status is not None or to_add or to_remove or note is not None or assignee is not None:
+        acting(by, "tag")
+    if status is not None and status != current:
+        acting(by, status_right(status))
+        _may_change_a(by, current, "changing the status of")
+    if add_accounts or remove_accounts:
+        acting(by, "edit_members")
+        _may_change_a(by, current, "changing the accounts of")
+    if comment is not None:
+        acting(by, "comment")
 
 
 def tag_ring(
@@ -430,7 +507,7 @@ def tag_ring(
     current = _tags_or_raise(ring_id, settings)["status"]
     if status is not None and status != current:
         acting(by, status_right(status))
-        acting(by, status_right(current))
+        _may_change_a(by, current, "changing the status of")
     expected = current if status is not None else None  # a status write needs the status its rights were checked on
     rows = run_query("save_ring_tags", {"ring_id": ring_id, "status": status, "add_labels": to_add,
                                         "remove_labels": to_remove, "note_given": note is not None,
@@ -452,11 +529,7 @@ def comment(ring_id: str, text: str, by: Identity, settings: Settings | None = N
     """Add a comment to the ring's thread; it is an audit event (`comment`), so it is in the
     ring's history and its export's evidence.json. Needs the `comment` right (investigator)."""
     ring_id = _ring_id(ring_id)
-    body = (text or "").strip()
-    if not body:
-        raise TaggingError("the comment is empty")
-    if len(body) > MAX_COMMENT_CHARS:
-        raise TaggingError(f"the comment is longer than {MAX_COMMENT_CHARS} characters")
+    body = _clean_comment(text)
     acting(by, "comment")
     rows = run_query("add_ring_comment", {"ring_id": ring_id, "text": body, **by.audit()}, settings=settings,
                      allow_write=True)
@@ -491,10 +564,7 @@ def assign(ring_id: str, assignee: Identity | str | None, by: Identity,
     if isinstance(assignee, Identity):
         name, subject = assignee.label, assignee.subject
     else:
-        name, subject = (str(assignee or "").strip() or None), None
-        if name is not None and (len(name) > MAX_ASSIGNEE_CHARS or not name.isprintable()):
-            raise TaggingError(f"an assignee is a name or an e-mail address of at most {MAX_ASSIGNEE_CHARS} "
-                               "printable characters")
+        name, subject = _clean_assignee(assignee), None
     acting(by, "tag")
     return _tag("set_ring_assignee", ring_id, "assign", {"assignee": name, "assignee_subject": subject}, by,
                 settings)
@@ -606,6 +676,7 @@ __all__ = [
     "AuditEntry",
     "Comment",
     "assign",
+    "check_request",
     "comment",
     "comments",
     "DETECT",
@@ -621,6 +692,7 @@ __all__ = [
     "describe_value",
     "history",
     "normalize_status",
+    "may_edit_members",
     "read_account_ids",
     "remove_labels",
     "remove_members",

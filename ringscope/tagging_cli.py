@@ -95,13 +95,21 @@ def tag(
     wants_change = any([status is not None, labels, removed_labels, note is not None, add_accounts,
                         remove_accounts, accounts_file is not None, comment is not None, assignee is not None,
                         unassign])
+    if reason is not None and not add_accounts and bulk_mode != "add":
+        raise click.UsageError("--reason says why accounts go into the case: give it with --add-account, "
+                               "or --file with --add")
     if wants_change:
         investigator = auth.cli_identity(by, settings)
         bulk_ids = tagging.read_account_ids(accounts_file) if accounts_file is not None else []
-        if status is not None or labels or removed_labels or note is not None:
-            for change in tagging.tag_ring(ring, status=status, labels=labels, remove_labels=removed_labels,
-                                           note=note, by=investigator, settings=settings):
-                _echo_tag(change)
+        # every input and right first (a field report: the status and labels were saved, then
+        # a too-long --reason failed and the command exited 1 with half of it written)
+        tagging.check_request(ring, investigator, status=status, labels=labels, remove_labels=removed_labels,
+                              note=note, add_accounts=list(add_accounts) + (bulk_ids if bulk_mode == "add" else []),
+                              remove_accounts=list(remove_accounts) + (bulk_ids if bulk_mode == "remove" else []),
+                              reason=reason, comment=comment, assignee=_assignee_to_check(assignee, unassign),
+                              settings=settings)
+        # the case's accounts before its status: `--status confirmed --add-account X` confirms
+        # the case with X in it (X is then acted on, not only reviewed)
         if add_accounts:
             _echo_members(tagging.add_members(ring, add_accounts, investigator, settings, reason=reason))
         if remove_accounts:
@@ -112,6 +120,10 @@ def tag(
             else:
                 change = tagging.remove_members(ring, bulk_ids, investigator, settings)
             _echo_members(change, source=accounts_file)
+        if status is not None or labels or removed_labels or note is not None:
+            for change in tagging.tag_ring(ring, status=status, labels=labels, remove_labels=removed_labels,
+                                           note=note, by=investigator, settings=settings):
+                _echo_tag(change)
         if assignee is not None or unassign:
             who = investigator if (assignee or "").strip().lower() == "me" else (None if unassign else assignee)
             _echo_tag(tagging.assign(ring, who, by=investigator, settings=settings))
@@ -120,6 +132,16 @@ def tag(
             _say(f"{ring}: comment #{added.seq} added")
     if show_history or not wants_change:
         _echo_history(ring, settings)
+
+
+def _assignee_to_check(assignee: str | None, unassign: bool) -> str | None:
+    """What `check_request` checks for --assign / --unassign: None when neither is given, ""
+    for nobody or "me" (the identity itself), else the name typed."""
+    if assignee is None and not unassign:
+        return None
+    if unassign or assignee.strip().lower() == "me":
+        return ""
+    return assignee
 
 
 def _say(line: str, err: bool = False) -> None:

@@ -80,7 +80,8 @@ def test_a_lead_confirms_and_an_investigator_cannot_undo_it(clean_db):
     make_ring(clean_db)
     change = tagging.set_status("R1", "confirmed-operator", by=LEAD, settings=clean_db)
     assert change.changed and ring(clean_db)["status"] == "confirmed"
-    with pytest.raises(PermissionDenied, match="confirm a ring needs lead"):
+    with pytest.raises(PermissionDenied, match="ivan@example.test has the investigator role; changing the status "
+                                               "of a confirmed ring needs lead or higher"):
         tagging.set_status("R1", "false_positive", by=INVESTIGATOR, settings=clean_db)
     assert ring(clean_db)["status"] == "confirmed"
     # labels on a confirmed ring are still an investigator's work

@@ -13,6 +13,7 @@ from auth_people import person
 from ringscope import db, tagging
 from ringscope.catalog import queries_in
 from ringscope.cli import cli
+from ringscope.auth import PermissionDenied
 from ringscope.tagging import TaggingError
 
 
@@ -131,7 +132,7 @@ def test_members_added_and_removed_never_deleted(clean_db):
 
     back = tagging.add_members("R1", ["a2"], by=person("dave"), settings=clean_db)
     assert back.changed == ("a2",)
-    assert membership(clean_db)["a2"] == ("detect", False)
+    assert membership(clean_db)["a2"] == ("dave", False)  # put back by a person: their call now
     assert db.run_read("MATCH (:Ring)-[m:HAS_MEMBER]->() RETURN count(m) AS n", settings=clean_db)[0]["n"] == 4
 
     trail = events(clean_db)
@@ -143,7 +144,7 @@ def test_members_added_and_removed_never_deleted(clean_db):
     assert json.loads(trail[2]["before"]) == {"members": {"a2": "removed"}}
 
     tags = tagging.ring_tags("R1", settings=clean_db)
-    assert (tags.members, tags.removed_members, tags.added_members, tags.audit_events) == (4, 0, 1, 3)
+    assert (tags.members, tags.removed_members, tags.added_members, tags.audit_events) == (4, 0, 2, 3)
 
 
 def test_member_change_with_only_unknown_ids_writes_nothing(clean_db):
@@ -485,3 +486,90 @@ def test_a_status_confirmed_meanwhile_is_not_undone_by_an_investigator(clean_db,
             tagging.tag_ring("R1", status="false_positive", labels=["x"], by=ivan, settings=clean_db)
     assert ring(clean_db)["status"] == "confirmed" and not ring(clean_db).get("labels")
     assert [e["by"] for e in events(clean_db)] == ["lena", "lena"]
+
+
+def test_an_account_put_back_after_the_confirmation_is_reviewed_not_suspended(clean_db, tmp_path):
+    """Field report (investigator workflow pass): an account detection found was taken out,
+    the lead confirmed the ring without it, and it was put back afterwards. It kept
+    added_by 'detect', so the export proposed suspend_account as if the lead had confirmed
+    it. Put back, it is the person's call, reviewed on its own."""
+    from ringscope.export import export_rings
+
+    make_ring(clean_db)
+    lena, ivan = person("lena", role="lead"), person("ivan", role="investigator")
+    tagging.remove_members("R1", ["a2"], by=ivan, settings=clean_db)
+    tagging.set_status("R1", "confirmed", by=lena, settings=clean_db)
+    tagging.add_members("R1", ["a2"], by=lena, reason="it belongs back", settings=clean_db)
+    assert membership(clean_db)["a2"] == ("lena", False)
+    [info] = export_rings(tmp_path, ring_id="R1", by=lena, settings=clean_db)
+    actions = {a["account_id"]: a for a in map(json.loads, (info.path / "actions.jsonl").read_text().splitlines())}
+    assert actions["a2"]["action"] == "review_account"
+    assert "by lena" in actions["a2"]["reason"] and "it belongs back" in actions["a2"]["reason"]
+    assert actions["a1"]["action"] == "suspend_account"
+
+
+@pytest.mark.parametrize("status", ["confirmed", "escalated"])
+def test_the_accounts_of_a_confirmed_case_are_a_leads_to_change(clean_db, status):
+    """Field report (investigator workflow pass): an investigator emptied a confirmed case,
+    and the lead's export then held no account. The accounts of a confirmed or escalated
+    case are what the lead decided on."""
+    make_ring(clean_db)
+    lena, ivan = person("lena", role="lead"), person("ivan", role="investigator")
+    tagging.set_status("R1", status, by=lena, settings=clean_db)
+    for change in (tagging.remove_members, tagging.add_members):
+        with pytest.raises(PermissionDenied) as refused:
+            change("R1", ["a1", "a4"], by=ivan, settings=clean_db)
+        assert str(refused.value) == (f"ivan has the investigator role; changing the accounts of a {status} ring "
+                                      "needs lead or higher: ask an admin")
+    assert membership(clean_db) == {"a1": ("detect", False), "a2": ("detect", False), "a3": ("detect", False)}
+    assert tagging.remove_members("R1", ["a1"], by=lena, settings=clean_db).changed == ("a1",)
+    tagging.set_status("R1", "investigating", by=lena, settings=clean_db)
+    assert tagging.add_members("R1", ["a4"], by=ivan, settings=clean_db).changed == ("a4",)
+
+
+def test_a_case_confirmed_meanwhile_keeps_its_accounts(clean_db, monkeypatch):
+    """The same race as the status's: the investigator's request read the ring as
+    "investigating", a lead confirmed it before the write landed; the write holds the status
+    its rights were checked against and writes nothing."""
+    make_ring(clean_db)
+    lena, ivan = person("lena", role="lead"), person("ivan", role="investigator")
+    tagging.set_status("R1", "investigating", by=lena, settings=clean_db)
+    stale = tagging._tags_or_raise("R1", clean_db)
+    tagging.set_status("R1", "confirmed", by=lena, settings=clean_db)
+    monkeypatch.setattr(tagging, "_tags_or_raise", lambda ring_id, settings: stale)
+    with pytest.raises(TaggingError, match="status changed from investigating to confirmed while this change"):
+        tagging.remove_members("R1", ["a1"], by=ivan, settings=clean_db)
+    assert membership(clean_db)["a1"] == ("detect", False)
+    assert [e["by"] for e in events(clean_db)] == ["lena", "lena"]
+
+
+def test_cli_checks_every_part_before_writing_anything(clean_db, tmp_path):
+    """Field report (investigator workflow pass): `ringscope tag R --status investigating
+    --label batch-1 --add-account X --reason <600 characters>` saved the status and the
+    label, then failed on the reason (exit 1, half written); `--note n1 --comment ""` saved
+    the note; `--reason` without accounts was ignored; and `--status confirmed --add-account
+    X` confirmed first, so X was only reviewed."""
+    from ringscope.export import export_rings
+
+    make_ring(clean_db)
+    refused = [
+        (["--status", "investigating", "--label", "batch-1", "--add-account", "a4", "--reason", "x" * 600],
+         "the reason is longer than 500 characters"),
+        (["--note", "n1", "--comment", " "], "the comment is empty"),
+        (["--label", "ok", "--assign", "bad\u202ename"], "an assignee is a name or an e-mail address"),
+        (["--status", "closed", "--add-account", "a4"], "unknown status 'closed'"),
+    ]
+    for args, says in refused:
+        result = invoke("tag", "R1", *args, "--by", "ivan")
+        assert result.exit_code != 0 and says in str(result.exception), (args, result.output)
+    ignored = invoke("tag", "R1", "--reason", "why", "--by", "ivan")
+    assert ignored.exit_code == 2 and "--reason says why accounts go into the case" in ignored.output
+    assert events(clean_db) == [] and tagging.ring_tags("R1", settings=clean_db).status == "new"
+
+    both = invoke("tag", "R1", "--status", "confirmed", "--add-account", "a4", "--reason", "same card", "--by", "lena")
+    assert both.exit_code == 0, both.output
+    assert [e["action"] for e in events(clean_db)] == ["add_members", "set_status"]
+    [info] = export_rings(tmp_path, ring_id="R1", by=person("lena", role="lead"), settings=clean_db)
+    actions = {a["account_id"]: a for a in map(json.loads, (info.path / "actions.jsonl").read_text().splitlines())}
+    assert actions["a4"]["action"] == "suspend_account"
+    assert actions["a4"]["reason"].endswith("in the case when the ring was confirmed")

@@ -1,9 +1,9 @@
 // name: add_ring_members
 // title: Add accounts to a ring's case
 // description: Puts each listed account into the ring's case: a new HAS_MEMBER
-//   {added_by: $by, removed: false} when it had none, or removed=false again on a
-//   relationship an investigator had removed (relationships are never deleted, so history
-//   and re-detection stay consistent). In the same transaction, one AuditEvent lists each
+//   {added_by: $by, removed: false} when it had none, or removed=false and added_by=$by again
+//   on a relationship an investigator had removed (relationships are never deleted, so
+//   history and re-detection stay consistent; put back, the account is a person's call). In the same transaction, one AuditEvent lists each
 //   changed account's state before (not_member or removed) and after (member). Returns one
 //   outcome per id: unknown (no such account), not_member, removed or member (the state
 //   before; member means it was already in the case and nothing changed). $reason, why the
@@ -11,13 +11,16 @@
 //   kept on each relationship added or restored (added_reason) and in the event's after.
 // category: tagging
 // mode: write
-// version: 3
+// version: 4
 // param: ring_id      -- the ring whose case changes
 // param: account_ids  -- account ids to add (distinct)
 // param: by           -- the investigator recorded on the relationship and in the audit trail
 // param: by_subject   -- the signed-in identity's stable subject (provider `sub`, or os:<user> for the CLI)
 // param: by_email     -- the identity's verified e-mail address, or null
 // param: by_via       -- how the identity was established: oidc, cli or local
+// param: expected_status = null -- the status the caller checked its rights against (the accounts
+//   of a confirmed or escalated case are a lead's to change): when given and the ring's status is
+//   another by now, nothing is written and no row returns
 // param: reason = null -- why the accounts belong in the case (free text), or null
 //
 // In Neo4j Browser or cypher-shell, set the parameters first:
@@ -27,13 +30,15 @@
 // :param by_subject => 'os:alice'
 // :param by_email => null
 // :param by_via => 'cli'
+// :param expected_status => null
 // :param reason => 'same card as acct-00012'
 MATCH (r:Ring {ring_id: $ring_id})
 // Write-lock the ring before reading its old values (a write takes the lock; without it
 // two taggers at once could both read the same "before" and one change would be lost).
 SET r._lock = true
 REMOVE r._lock
-WITH r
+// the rights were checked against this status: a change since then writes nothing
+WITH r WHERE $expected_status IS NULL OR coalesce(r.status, 'new') = $expected_status
 CALL (r) {
   UNWIND $account_ids AS account_id
   OPTIONAL MATCH (a:Account {account_id: account_id})
@@ -51,7 +56,10 @@ CALL (r) {
   }
   CALL (m, state) {
     WITH * WHERE state = 'removed'
-    SET m.removed = false, m.added_reason = $reason
+    // put back by a person: it is now their judgement, not detection's (a field report: an
+    // account a lead confirmed the ring without, put back afterwards, kept added_by 'detect'
+    // and went to enforcement as suspend_account, never reviewed)
+    SET m.removed = false, m.added_reason = $reason, m.added_by = $by
   }
   RETURN collect({account_id: account_id, state: state}) AS outcomes
 }

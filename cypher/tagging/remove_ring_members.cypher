@@ -7,13 +7,16 @@
 //   not_member, removed (already out: unchanged) or member (the state before: now removed).
 // category: tagging
 // mode: write
-// version: 2
+// version: 3
 // param: ring_id      -- the ring whose case changes
 // param: account_ids  -- account ids to take out of the case (distinct)
 // param: by           -- the investigator recorded in the audit trail
 // param: by_subject   -- the signed-in identity's stable subject (provider `sub`, or os:<user> for the CLI)
 // param: by_email     -- the identity's verified e-mail address, or null
 // param: by_via       -- how the identity was established: oidc, cli or local
+// param: expected_status = null -- the status the caller checked its rights against (the accounts
+//   of a confirmed or escalated case are a lead's to change): when given and the ring's status is
+//   another by now, nothing is written and no row returns
 //
 // In Neo4j Browser or cypher-shell, set the parameters first:
 // :param ring_id => 'ring-0001'
@@ -22,12 +25,14 @@
 // :param by_subject => 'os:alice'
 // :param by_email => null
 // :param by_via => 'cli'
+// :param expected_status => null
 MATCH (r:Ring {ring_id: $ring_id})
 // Write-lock the ring before reading its old values (a write takes the lock; without it
 // two taggers at once could both read the same "before" and one change would be lost).
 SET r._lock = true
 REMOVE r._lock
-WITH r
+// the rights were checked against this status: a change since then writes nothing
+WITH r WHERE $expected_status IS NULL OR coalesce(r.status, 'new') = $expected_status
 CALL (r) {
   UNWIND $account_ids AS account_id
   OPTIONAL MATCH (a:Account {account_id: account_id})
