@@ -126,10 +126,15 @@ class Identity:
 
     @property
     def label(self) -> str:
-        """Short text for history views: the e-mail, else the name, with the OS user for the CLI."""
+        """Short text for history views: the e-mail, else the name, with the OS user for the
+        CLI. A signed-in name shaped like an e-mail address, with no verified address, says
+        so and gives the subject: a person may set their own name to a colleague's address
+        (a field report: `lena@example.test` commented "I approve" as someone else)."""
         who = self.email or self.name or self.subject
         if self.via == VIA_CLI:
             return f"{who} (os user {self.os_user})"
+        if self.via == VIA_OIDC and self.email is None and "@" in who:
+            return f"{who} (name, not a verified e-mail; sub {self.subject})"
         return who
 
     def audit(self) -> dict[str, Any]:

@@ -217,5 +217,11 @@ def test_a_signed_in_identity_comes_from_the_id_token_claims():
     assert unverified.email is None and unverified.label == "s"
     silent = signed_in_identity({"sub": "s7", "email": "boss@example.test", "name": "B"}, rules)
     assert silent.email is None and silent.name == "B"
+    # field report: a person whose own address is unverified set their name to a colleague's
+    # address, and the sidebar and the audit trail showed them as that colleague
+    mallory = signed_in_identity({"sub": "mallory", "email": "mallory@evil.test", "email_verified": False,
+                                  "name": "lena@example.test"}, rules)
+    assert mallory.label == "lena@example.test (name, not a verified e-mail; sub mallory)"
+    assert mallory.audit()["by"] == mallory.label and mallory.audit()["by_email"] is None
     with pytest.raises(AuthError, match="no subject"):
         signed_in_identity({"email": "jane@example.test"}, rules)
