@@ -79,6 +79,11 @@ def _parse_params(q, pairs: tuple[str, ...]) -> dict[str, Any]:
     return params
 
 
+#: The command that runs a category's identity-recording write queries, with the identity.
+RECORDING_COMMANDS = {"tagging": "`ringscope tag` (or `ringscope mark`)", "export": "`ringscope export`",
+                      "alert": "`ringscope alerts`", "library": "`ringscope query saved`"}
+
+
 @query.command()
 @click.argument("name")
 @click.option("--param", "-p", "pairs", multiple=True, metavar="K=V", help="A parameter (JSON values: 3, 0.5, true, \"text\", [1,2]); repeatable.")
@@ -87,11 +92,19 @@ def _parse_params(q, pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.option("--timeout", default=60.0, show_default=True, help="Seconds before the server cancels a read query.")
 @click.option("--write", "allow_write", is_flag=True, help="Allow a query declared `mode: write` to run.")
 def run(name: str, pairs: tuple[str, ...], fmt: str, limit_rows: int, timeout: float, allow_write: bool) -> None:
-    """Run a stored query. Reads run in read transactions: the server refuses any write."""
+    """Run a stored query. Reads run in read transactions: the server refuses any write.
+    Write queries that record who made a change (tagging, marks, exports, alerts, saved
+    queries) are refused here: their own commands record you."""
     try:
         q = get_query(name)
     except CatalogError as exc:
         raise CatalogError(f"{exc}{_saved_hint(name)}") from None
+    if any(p.name == "by_subject" for p in q.params):
+        # these record who made a change; typed here, `by` would be whatever was typed (a
+        # field report: a status change and an export recorded as a signed-in lead)
+        raise CatalogError(f"query {name!r} records who makes the change: run it through "
+                           f"{RECORDING_COMMANDS.get(q.category, 'the ringscope command that does it')}, "
+                           "which records you (--by and the OS user)")
     params = _parse_params(q, pairs)
     if q.is_write and not allow_write:
         raise CatalogError(f"query {name!r} writes to the graph: add --write to run it")

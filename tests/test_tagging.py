@@ -573,3 +573,16 @@ def test_cli_checks_every_part_before_writing_anything(clean_db, tmp_path):
     actions = {a["account_id"]: a for a in map(json.loads, (info.path / "actions.jsonl").read_text().splitlines())}
     assert actions["a4"]["action"] == "suspend_account"
     assert actions["a4"]["reason"].endswith("in the case when the ring was confirmed")
+
+
+@pytest.mark.parametrize("query", ["set_ring_status", "record_export", "set_mark", "save_query"])
+def test_query_run_refuses_writes_that_record_who(clean_db, query):
+    """Field report (investigator workflow pass): `ringscope query run set_ring_status --write
+    -p by='"lena@example.test"' -p by_via='"oidc"' ...` confirmed a ring recorded as the
+    signed-in lead, and `record_export` recorded a forged manifest that `verify --graph` then
+    called intact. Such queries run only through the commands that record who acts."""
+    make_ring(clean_db)
+    result = invoke("query", "run", query, "--write", "-p", 'ring_id="R1"', "-p", 'status="confirmed"',
+                    "-p", 'by="lena@example.test"', "-p", 'by_subject="lena"', "-p", 'by_via="oidc"')
+    assert result.exit_code != 0 and f"query {query!r} records who makes the change" in str(result.exception)
+    assert events(clean_db) == [] and ring(clean_db)["status"] == "new"
