@@ -520,3 +520,41 @@ def test_identifier_cells_a_spreadsheet_would_run_are_quoted():
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [(r["identifier"], r["members"], r["shared_by"], r["details"]) for r in rows] == [
         ("'=pi_evil|calc", "'=a1;a2", "9", "'-x"), ("'@dev", "a3", "-5", "")]
+
+
+MALFORMED_MANIFESTS = {
+    # A break-it pass: `verify` ended in a RecursionError traceback (json nests by recursion).
+    "nested 200 000 deep": "[" * 200_000 + "]" * 200_000,
+    "larger than any manifest": '{"files": {}, "pad": "' + "x" * (2 << 20) + '"}',
+    "a list, not an object": "[1, 2]",
+    "files as a list": '{"files": ["members.csv"]}',
+    "a file name the file system chokes on": '{"files": {"' + "a" * 5000 + '": {"sha256": "' + "0" * 64 + '", "size": 1}}}',
+    "a size that is text": '{"files": {"members.csv": {"sha256": "' + "0" * 64 + '", "size": "1"}}}',
+    "ring_ids that are a number": '{"ring_ids": 7, "files": {"members.csv": {"sha256": "' + "0" * 64 + '", "size": 1}}}',
+    "exported_at that is a list": '{"exported_at": [1], "files": {"members.csv": {"sha256": "' + "0" * 64 + '", "size": 1}}}',
+    "not UTF-8": b'{"files": "\xff"}',
+}
+
+
+@pytest.mark.parametrize("what", MALFORMED_MANIFESTS)
+def test_a_malformed_manifest_is_one_line_not_intact_in_the_cli_and_the_app(what, tmp_path):
+    """A break-it pass: `ringscope verify deep` with a manifest nested 200 000 deep crashed
+    with a RecursionError, and the app's ring_bundle / bundle_zip caught only ValueError.
+    Any malformed manifest is one line NOT intact, and the app's helpers do not raise."""
+    from ringscope.export import bundle_zip, ring_bundle
+
+    folder = tmp_path / bundle_name("R1")
+    folder.mkdir()
+    content = MALFORMED_MANIFESTS[what]
+    (folder / MANIFEST).write_bytes(content if isinstance(content, bytes) else content.encode())
+    result = verify_bundle(folder)
+    assert not result.ok and result.first_problem.startswith("changed: manifest.json"), result.problems
+    assert "\n" not in result.summary() and len(result.summary()) < 400
+    cli_result = CliRunner().invoke(cli, ["verify", str(folder)])
+    assert isinstance(cli_result.exception, RingScopeError), cli_result.exception
+    assert str(cli_result.exception).startswith(f"NOT intact: {folder}: changed: manifest.json")
+    # the app's helpers: the ring view shows the bundle, the download says what is wrong
+    shown = ring_bundle("R1", tmp_path)
+    assert shown["path"] == folder and shown["exported_at"] is None
+    with pytest.raises(RingScopeError, match="does not match its manifest"):
+        bundle_zip(folder)

@@ -476,17 +476,19 @@ def bundle_zip(folder: str | Path) -> bytes:
 def ring_bundle(ring_id: str, out_dir: str | Path | None = None,
                 settings: Settings | None = None) -> dict[str, Any] | None:
     """The bundle of `ring_id` under `out_dir` (default: the app's export folder), as its
-    manifest tells it: path, exported_at, exported_by, manifest_sha256; None when there is none."""
+    manifest tells it: path, exported_at, exported_by, ring_status, manifest_sha256 (None
+    for those a malformed manifest does not give); None when there is no bundle."""
+    from .verify import read_manifest
+
     folder = Path(out_dir or default_out_dir(settings)) / bundle_name(ring_id)
     if not _is_bundle(folder):
         return None
-    raw = (folder / MANIFEST).read_bytes()
-    try:
-        manifest = json.loads(raw)
-    except ValueError:
-        return {"path": folder, "exported_at": None, "exported_by": None, "manifest_sha256": sha256_bytes(raw)}
+    # The checked reader: a manifest nested 200 000 deep or holding a list where text
+    # belongs must not take the ring view down (the download then says what is wrong).
+    manifest, sha, _problem = read_manifest(folder)
+    manifest = manifest or {}
     return {"path": folder, "exported_at": manifest.get("exported_at"), "exported_by": manifest.get("exported_by"),
-            "manifest_sha256": sha256_bytes(raw)}
+            "ring_status": manifest.get("ring_status"), "manifest_sha256": sha}
 
 
 # --------------------------------------------------------------------------- the API

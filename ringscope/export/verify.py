@@ -18,7 +18,15 @@ from ..config import Settings
 from .bundle import MANIFEST
 from .values import plain
 
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+#: A file a manifest may list: a plain name in the bundle's own folder (no path, no parent
+#: link, no hidden file, nothing the file system could choke on: NUL, a 10 000-character name).
+_FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,99}")
+#: A RingScope manifest is about 1.5 kB; anything this large was not written by RingScope,
+#: and reading it whole (or parsing it) is not worth the memory.
+MAX_MANIFEST_BYTES = 1 << 20
+#: Manifest fields other code reads, and the types they must have when present.
+_TEXT_FIELDS = ("ring_status", "exported_at", "exported_by")
 
 
 @dataclass(frozen=True)
@@ -66,29 +74,49 @@ def _sha256_file(path: Path) -> tuple[str, int]:
 
 
 def _plain_name(name: Any) -> bool:
-    # A manifest names files in its own folder only: no paths, no parent links, no hidden files.
-    return isinstance(name, str) and bool(name) and "/" not in name and "\\" not in name and not name.startswith(".") and name != MANIFEST
+    return isinstance(name, str) and bool(_FILE_NAME.fullmatch(name)) and name != MANIFEST
 
 
-def _read_manifest(folder: Path) -> tuple[dict[str, Any] | None, str | None, str | None]:
-    """(manifest, its sha256, problem)."""
+def read_manifest(folder: Path) -> tuple[dict[str, Any] | None, str | None, str | None]:
+    """(manifest, its sha256, problem) for the bundle in `folder`.
+
+    Never raises for a malformed manifest (deeply nested, huge, not UTF-8, fields of the
+    wrong type): a manifest is input from wherever the bundle travelled, and the CLI and
+    the app must answer one line, not a traceback. A manifest returned has a non-empty
+    `files` of plain names with sha256/size, `ring_ids` a list of text and the text
+    fields text (or null).
+    """
     path = folder / MANIFEST
     if path.is_symlink() or not path.is_file():
         return None, None, f"missing: {MANIFEST}"
+    size = path.stat().st_size
+    if size > MAX_MANIFEST_BYTES:
+        return None, None, (f"changed: {MANIFEST} is {size} bytes, far larger than a RingScope manifest "
+                            f"({MAX_MANIFEST_BYTES} at most)")
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     try:
         manifest = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         return None, sha, f"changed: {MANIFEST} is not valid JSON ({exc})"
+    except RecursionError:
+        # json nests by recursion: '[' * 200000 overflows the stack before it is refused
+        return None, sha, f"changed: {MANIFEST} is not valid JSON (nested too deeply)"
     files = manifest.get("files") if isinstance(manifest, dict) else None
     if not isinstance(files, dict) or not files:
         return None, sha, f"changed: {MANIFEST} lists no files"
     for name, entry in files.items():
         if not _plain_name(name):
-            return None, sha, f"changed: {MANIFEST} lists {name!r}, which is not a file of the bundle"
-        if not isinstance(entry, dict) or not _HEX64.match(str(entry.get("sha256", ""))) or not isinstance(entry.get("size"), int):
+            return None, sha, f"changed: {MANIFEST} lists {name[:80]!r}, which is not a file of the bundle"
+        if (not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str) or not _HEX64.fullmatch(entry["sha256"])
+                or type(entry.get("size")) is not int):
             return None, sha, f"changed: {MANIFEST} entry for {name} has no sha256/size"
+    ring_ids = manifest.get("ring_ids")
+    if ring_ids is not None and not (isinstance(ring_ids, list) and all(isinstance(r, str) for r in ring_ids)):
+        return None, sha, f"changed: {MANIFEST} has ring_ids that are not a list of ring ids"
+    for key in _TEXT_FIELDS:
+        if manifest.get(key) is not None and not isinstance(manifest[key], str):
+            return None, sha, f"changed: {MANIFEST} has a {key} that is not text"
     return manifest, sha, None
 
 
@@ -104,7 +132,7 @@ def verify_bundle(path: str | Path, *, against_graph: bool = False, settings: Se
         hint = (": a zipped bundle is checked unzipped (`unzip` it, then verify the folder)"
                 if folder.suffix.lower() == ".zip" and folder.is_file() else "")
         return VerifyResult(path=folder, ok=False, problems=(f"missing: {folder} is not a folder{hint}",))
-    manifest, manifest_sha, problem = _read_manifest(folder)
+    manifest, manifest_sha, problem = read_manifest(folder)
     if manifest is None:
         unexpected = tuple(sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.name != MANIFEST or p.parent != folder))
         return VerifyResult(path=folder, ok=False, manifest_sha256=manifest_sha, problems=(problem or "missing: manifest.json",),
@@ -137,7 +165,7 @@ def verify_bundle(path: str | Path, *, against_graph: bool = False, settings: Se
     )
     problems.extend(f"unexpected: {name} (not in the manifest)" for name in unexpected)
 
-    ring_ids = tuple(str(r) for r in manifest.get("ring_ids") or ())
+    ring_ids = tuple(manifest.get("ring_ids") or ())
     recorded = None
     if against_graph:
         from ..catalog import run_query
