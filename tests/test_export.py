@@ -558,3 +558,117 @@ def test_a_malformed_manifest_is_one_line_not_intact_in_the_cli_and_the_app(what
     assert shown["path"] == folder and shown["exported_at"] is None
     with pytest.raises(RingScopeError, match="does not match its manifest"):
         bundle_zip(folder)
+
+
+def _exported_events(ring_id, settings):
+    return db.run_read("MATCH (e:AuditEvent {action: 'exported'})-[:ABOUT]->(:Ring {ring_id: $ring_id}) "
+                       "RETURN count(e) AS n", {"ring_id": ring_id}, settings=settings)[0]["n"]
+
+
+def test_a_ring_set_to_false_positive_while_it_is_read_is_skipped_not_recorded_as_confirmed(world, tmp_path):
+    """A break-it pass: the status was read once, when rings were selected. A second lead
+    setting R1 to false_positive meanwhile gave manifest `ring_status: confirmed`,
+    evidence.json `false_positive`, actions `no_action`, and an Export recorded as
+    confirmed. The second lead acts here for real, from the progress call before R1 is read."""
+    lead = person("lead", role="lead")
+    tagging.set_status("R2", "confirmed", by=lead, settings=world)
+
+    def second_lead(done, total, message):
+        if message == "ring R1":
+            tagging.set_status("R1", "false_positive", by=lead, settings=world)
+
+    skipped = []
+    bundles = export_rings(tmp_path, by=person("carol"), settings=world, progress=second_lead, on_skip=skipped.append)
+    assert [b.ring_id for b in bundles] == ["R2"]
+    assert skipped == ["ring R1 is now false_positive, not confirmed (changed since the export selected it): skipped, "
+                       "no bundle written or recorded for it; export it again with --status false_positive if it "
+                       "still needs one"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ring-R2"]  # no R1 bundle, no staging left
+    [record] = list_exports(settings=world)
+    assert record.ring_ids == ("R2",) and record.status == "confirmed"
+    assert _exported_events("R1", world) == 0 and _exported_events("R2", world) == 1
+    manifest = json.loads((tmp_path / "ring-R2" / MANIFEST).read_text())
+    evidence = json.loads((tmp_path / "ring-R2" / "evidence.json").read_text())
+    assert manifest["ring_status"] == evidence["tags"]["status"] == "confirmed"
+
+    # a ring named on the command line is refused in one line, nothing written or recorded
+    tagging.set_status("R1", "confirmed", by=lead, settings=world)
+    with pytest.raises(RingScopeError, match="ring R1 is now false_positive, not confirmed"):
+        export_rings(tmp_path / "one", ring_id="R1", by=person("carol"), settings=world, progress=second_lead)
+    assert list((tmp_path / "one").iterdir()) == [] and len(list_exports(settings=world)) == 1
+
+
+def test_a_ring_set_to_false_positive_after_it_was_read_is_left_out_by_the_write(world, tmp_path):
+    """The same race one step later: R1 was read (and its bundle staged) as confirmed, then a
+    second lead set it to false_positive before the export was recorded. The write query
+    checks the status again under the ring's lock and leaves R1 out; its staged bundle is
+    dropped and the bundle R1 already had stays as it was (with --force too)."""
+    lead = person("lead", role="lead")
+    [earlier] = export_rings(tmp_path, by=person("carol"), settings=world)
+    earlier_manifest = (earlier.path / MANIFEST).read_bytes()
+    tagging.set_status("R2", "confirmed", by=lead, settings=world)
+
+    def second_lead(done, total, message):
+        if message == "ring R2":  # R1 is read and staged by now
+            tagging.set_status("R1", "false_positive", by=lead, settings=world)
+
+    skipped = []
+    bundles = export_rings(tmp_path, by=person("carol"), settings=world, progress=second_lead, force=True,
+                           on_skip=skipped.append)
+    assert [b.ring_id for b in bundles] == ["R2"]
+    assert len(skipped) == 1 and skipped[0].startswith(
+        "ring R1 is now false_positive, not confirmed (changed after it was read, before the export was recorded)")
+    assert (earlier.path / MANIFEST).read_bytes() == earlier_manifest and verify_bundle(earlier.path).ok
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ring-R1", "ring-R2"]
+    newest = list_exports(settings=world)[0]
+    assert newest.ring_ids == ("R2",) and [b["ring_id"] for b in newest.bundles] == ["R2"]
+    assert _exported_events("R1", world) == 1  # the earlier export only
+
+    # the write itself, every ring left out: no Export node, no audit event, no row
+    from ringscope.catalog import run_query
+    events = db.run_read("MATCH (e:AuditEvent) RETURN count(e) AS n", settings=world)
+    rows = run_query("record_export", {"export_id": "exp-late", "by": "carol", "by_subject": "os:carol", "by_email": None,
+                                       "by_via": "cli", "out_dir": str(tmp_path), "status": "confirmed",
+                                       "bundles": [{"ring_id": "R1", "bundle": "ring-R1", "manifest_sha256": "00"}]},
+                     settings=world, allow_write=True)
+    assert rows == [] and len(list_exports(settings=world)) == 2
+    assert db.run_read("MATCH (e:AuditEvent) RETURN count(e) AS n", settings=world) == events
+
+
+def test_the_zip_gets_the_same_refusals_as_the_bundle_folder(world, tmp_path):
+    """A break-it pass: `export --zip` overwrote an existing ring-R.zip without --force and
+    followed a symbolic link there (overwriting the file it pointed at)."""
+    runner = CliRunner()
+    args = ["export", "--ring", "R1", "--out", str(tmp_path), "--by", "carol", "--zip", "--no-progress"]
+    precious = tmp_path / "precious.txt"
+    precious.write_text("not yours")
+    archive = tmp_path / "ring-R1.zip"
+    archive.symlink_to(precious)
+    result = runner.invoke(cli, [*args, "--force"])
+    assert isinstance(result.exception, RingScopeError), result.output
+    assert str(result.exception) == (f"{archive} exists and is not a file (a symbolic link or a folder): "
+                                     "move it away first")
+    assert precious.read_text() == "not yours" and archive.is_symlink()
+    assert not (tmp_path / "ring-R1").exists() and list_exports(settings=world) == []  # refused before writing
+
+    archive.unlink()
+    assert runner.invoke(cli, args).exit_code == 0
+    first = archive.read_bytes()
+    import shutil
+    shutil.rmtree(tmp_path / "ring-R1")  # only the zip is left in the way
+    result = runner.invoke(cli, args)
+    assert isinstance(result.exception, RingScopeError)
+    assert str(result.exception) == f"{archive} already exists: pass --force to replace it, or choose another --out"
+    assert archive.read_bytes() == first and not (tmp_path / "ring-R1").exists() and len(list_exports(settings=world)) == 1
+
+    tagging.set_note("R1", "updated", by=person("alice"), settings=world)
+    result = runner.invoke(cli, [*args, "--force"])
+    assert result.exit_code == 0, result.output
+    from ringscope.export import bundle_zip
+    assert archive.read_bytes() == bundle_zip(tmp_path / "ring-R1") != first
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no partial zip left
+
+    archive.write_text("someone's own file")  # not a zip of the bundle: never replaced, --force or not
+    result = runner.invoke(cli, [*args, "--force"])
+    assert str(result.exception) == f"{archive} is not a RingScope bundle zip: it will not be replaced, move it away"
+    assert archive.read_text() == "someone's own file"

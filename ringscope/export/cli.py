@@ -7,6 +7,7 @@ import click
 
 from ..auth import cli_identity
 from ..config import load_settings
+from ..display import terminal
 from ..errors import RingScopeError
 from ..progress import ProgressBars
 from ..tagging import STATUSES
@@ -22,7 +23,8 @@ from .verify import verify_bundle
               help="Folder to write under: one ring-<ring_id>/ bundle folder per ring.")
 @click.option("--by", metavar="NAME", help="Your name, recorded as the exporter with the operating-system user "
                                          "running the command (default: RINGSCOPE_INVESTIGATOR from .env).")
-@click.option("--force", is_flag=True, help="Replace bundle folders that already exist (only folders holding a RingScope manifest).")
+@click.option("--force", is_flag=True, help="Replace bundle folders (and with --zip their zips) that already exist: only "
+                                           "folders holding a RingScope manifest, zips of a bundle, never a symbolic link.")
 @click.option("--min-shared", default=2, show_default=True, type=click.IntRange(min=1),
               help="List an identifier in identifiers.csv when at least this many case accounts used it.")
 @click.option("--zip", "as_zip", is_flag=True,
@@ -48,23 +50,25 @@ def export(status: str, ring_id: str | None, out_dir: Path | None, by: str | Non
     if out_dir is None:
         raise click.UsageError("where to? give --out DIR (or --list to see past exports)")
     bars = ProgressBars(not no_progress, unit=" rings", leave=False)
+    skipped: list[str] = []  # rings whose status changed while the export ran
     try:
         bundles = bundle.export_rings(out_dir, status=status, ring_id=ring_id, by=cli_identity(by, settings),
                                       settings=settings,
                                       progress=lambda done, total, _message: bars(done, total, "export"),
-                                      force=force, min_shared=min_shared)
+                                      force=force, min_shared=min_shared, as_zip=as_zip,
+                                      on_skip=lambda line: skipped.append(line))
     finally:
         bars.close()
+        for line in skipped:
+            click.echo(f"skipped: {terminal(line)}", err=True)
     if not bundles:
         click.echo(f"no rings with status {status}: nothing exported, nothing written")
         return
     for info in bundles:
         click.echo(f"{info.path}: {info.members} account(s), {info.identifiers} shared identifier(s), "
                    f"manifest sha256 {info.manifest_sha256}")
-        if as_zip:
-            archive = info.path.with_name(info.path.name + ".zip")
-            archive.write_bytes(bundle.bundle_zip(info.path))
-            click.echo(f"{archive}: the bundle as one zip")
+        if info.zip_path:
+            click.echo(f"{info.zip_path}: the bundle as one zip")
     click.echo(f"{len(bundles)} bundle(s) written, recorded as export {bundles[0].export_id}")
 
 
