@@ -672,3 +672,59 @@ def test_the_zip_gets_the_same_refusals_as_the_bundle_folder(world, tmp_path):
     result = runner.invoke(cli, [*args, "--force"])
     assert str(result.exception) == f"{archive} is not a RingScope bundle zip: it will not be replaced, move it away"
     assert archive.read_text() == "someone's own file"
+
+
+def _verify_status(args, capsys):
+    """`ringscope verify ...` as the command runs it: (exit status, stdout, stderr)."""
+    from ringscope.cli import main
+    with pytest.raises(SystemExit) as ended:
+        main(["verify", *args])
+    captured = capsys.readouterr()
+    return ended.value.code, captured.out, captured.err
+
+
+def test_verify_graph_says_a_bundle_is_superseded_when_its_ring_changed_or_was_exported_again(world, tmp_path, capsys):
+    """A break-it pass: a confirmed ring's bundle, copied, then the ring set to
+    false_positive and exported again: `verify --graph` on the copy still printed `intact:
+    ... recorded as export exp-...` and exited 0, though the copy proposes suspend_account
+    for every account. It is intact but superseded: said in the line, exit status 3."""
+    import shutil
+    lead = person("lead", role="lead")
+    [first] = export_rings(tmp_path / "out", ring_id="R1", by=person("carol"), settings=world)
+    old = tmp_path / "old-bundle"
+    shutil.copytree(first.path, old)
+    from ringscope.cli import main
+    try:
+        main(["verify", "--graph", str(old)])  # current: no exit raised
+    except SystemExit as exc:  # pragma: no cover - shows what failed
+        pytest.fail(f"exit {exc.code}: {capsys.readouterr()}")
+    assert capsys.readouterr().out.startswith(f"intact: {old} (5 files")
+
+    tagging.set_status("R1", "false_positive", by=lead, settings=world)
+    code, out, err = _verify_status(["--graph", str(old)], capsys)
+    assert code == 3 and out == ""
+    assert f"{old}: superseded: ring R1 is now false_positive, the bundle says confirmed: export the ring again" in err
+    assert f"error: SUPERSEDED: {old} (intact, 5 files" in err and f"recorded as export {first.export_id})" in err
+
+    [second] = export_rings(tmp_path / "out", status="false_positive", ring_id="R1", by=person("carol"),
+                            settings=world, force=True)
+    code, out, err = _verify_status(["--graph", str(old), str(second.path)], capsys)
+    assert code == 3 and out.startswith(f"intact: {second.path} (5 files")  # the new bundle is the current one
+    assert "ring R1 is now false_positive, the bundle says confirmed; ring R1 was exported again as " \
+           f"{second.export_id} at 20" in err and "by carol: act on that bundle, not this one" in err
+    checked = verify_bundle(old, against_graph=True, settings=world)
+    assert checked.ok and not checked.current and len(checked.superseded) == 2
+    # without --graph only the files are checked: intact, exit 0
+    assert CliRunner().invoke(cli, ["verify", str(old)]).exit_code == 0
+    # a bundle both edited and superseded is NOT intact first (exit 1)
+    (old / "members.csv").write_text("edited\n")
+    code, _out, err = _verify_status(["--graph", str(old)], capsys)
+    assert code == 1 and f"error: NOT intact: {old}: changed: members.csv" in err
+
+    # same status, exported again: the earlier copy is superseded by the newer export alone
+    [third] = export_rings(tmp_path / "elsewhere", status="false_positive", ring_id="R1", by=person("dana"),
+                           settings=world)
+    newer = verify_bundle(second.path, against_graph=True, settings=world)
+    [reason] = newer.superseded
+    assert reason.startswith(f"ring R1 was exported again as {third.export_id} at 20")
+    assert reason.endswith("by dana: act on that bundle, not this one")

@@ -83,22 +83,43 @@ def _list(ring_id: str | None, settings) -> None:
             click.echo(f"    {b['ring_id']}: {b['bundle']}  manifest sha256 {b['manifest_sha256']}")
 
 
+class BundlesSuperseded(RingScopeError):
+    """Every bundle is intact, but the graph says one or more is no longer the one to act on."""
+
+    exit_code = 3
+
+
 @click.command()
 @click.argument("bundle_dirs", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="BUNDLE_DIR...")
 @click.option("--graph", "against_graph", is_flag=True,
-              help="Also check each manifest is the one recorded in the graph when the bundle was exported (needs Neo4j).")
+              help="Also check each manifest is the one recorded in the graph when the bundle was exported, and "
+                   "that the bundle is not superseded (needs Neo4j).")
 def verify(bundle_dirs: tuple[Path, ...], against_graph: bool) -> None:
     """Check evidence bundles: recompute the SHA-256 of every file listed in manifest.json.
 
-    Exits 0 when every bundle is intact; otherwise lists each changed, missing or
-    unexpected file and exits non-zero, naming the first problem.
+    With --graph, also check the manifest is the one the graph recorded, and say when an
+    intact bundle is SUPERSEDED: its ring's status now differs from the manifest's
+    ring_status (say, confirmed then, false_positive now), or the ring was exported again
+    since. Act on the newer export, not on a superseded bundle.
+
+    \b
+    Exit status:
+      0  every bundle intact (with --graph: recorded and not superseded)
+      1  a bundle is not intact: each changed, missing or unexpected file is listed
+         and the first problem named
+      3  (--graph) every bundle intact, but one or more superseded
     """
     settings = load_settings() if against_graph else None
-    failed = []
+    failed, superseded = [], []
     for folder in bundle_dirs:
         result = verify_bundle(folder, against_graph=against_graph, settings=settings)
-        if result.ok:
+        if result.current:
             click.echo(result.summary())
+            continue
+        if result.ok:
+            superseded.append(result)
+            for reason in result.superseded:
+                click.echo(f"{folder}: superseded: {reason}", err=True)
             continue
         failed.append(result)
         for problem in result.problems:
@@ -107,3 +128,6 @@ def verify(bundle_dirs: tuple[Path, ...], against_graph: bool) -> None:
         first = failed[0]
         others = f"; {len(failed) - 1} more bundle(s) not intact" if len(failed) > 1 else ""
         raise RingScopeError(f"{first.summary()}{others}")
+    if superseded:
+        others = f"; {len(superseded) - 1} more bundle(s) superseded" if len(superseded) > 1 else ""
+        raise BundlesSuperseded(f"{superseded[0].summary()}{others}")

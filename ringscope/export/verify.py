@@ -3,7 +3,9 @@
 `verify_bundle` recomputes the SHA-256 of every file the manifest lists and reports, in
 the manifest's order, each file that is missing or changed, then every file the manifest
 does not list. Editing a file *and* its manifest entry is caught by `against_graph=True`:
-the graph recorded the manifest's own SHA-256 when the bundle was exported.
+the graph recorded the manifest's own SHA-256 when the bundle was exported. The graph
+also says whether an intact bundle is still the one to act on (`bundle_standing`): a
+bundle whose ring changed status since, or was exported again, is superseded.
 """
 from __future__ import annotations
 
@@ -48,16 +50,28 @@ class VerifyResult:
     problems: tuple[str, ...] = ()
     #: The export record found in the graph (export_id, at, by, ring_id, bundle), when checked.
     recorded: dict[str, Any] | None = field(default=None, compare=False)
+    #: Why an intact, recorded bundle is no longer the one to act on (checked against the
+    #: graph only): its ring's status changed since, or the ring was exported again.
+    superseded: tuple[str, ...] = ()
 
     @property
     def first_problem(self) -> str | None:
         return self.problems[0] if self.problems else None
 
+    @property
+    def current(self) -> bool:
+        """Intact and not superseded: the bundle to act on."""
+        return self.ok and not self.superseded
+
     def summary(self) -> str:
-        """One line: `intact: 6 files ...` or `NOT intact: changed: members.csv (+1 more problem)`."""
+        """One line: `intact: 6 files ...`, `SUPERSEDED: ... ring R1 is now false_positive ...`
+        or `NOT intact: changed: members.csv (+1 more problem)`."""
         if self.ok:
             extra = f"; recorded as export {self.recorded['export_id']}" if self.recorded else ""
-            return f"intact: {self.path} ({len(self.intact)} files, manifest sha256 {self.manifest_sha256}{extra})"
+            checked = f"{len(self.intact)} files, manifest sha256 {self.manifest_sha256}{extra}"
+            if self.superseded:
+                return f"SUPERSEDED: {self.path} (intact, {checked}): {'; '.join(self.superseded)}"
+            return f"intact: {self.path} ({checked})"
         more = len(self.problems) - 1
         tail = f" (+{more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
         return f"NOT intact: {self.path}: {self.first_problem}{tail}"
@@ -166,17 +180,14 @@ def verify_bundle(path: str | Path, *, against_graph: bool = False, settings: Se
     problems.extend(f"unexpected: {name} (not in the manifest)" for name in unexpected)
 
     ring_ids = tuple(manifest.get("ring_ids") or ())
-    recorded = None
+    recorded, superseded = None, ()
     if against_graph:
-        from ..catalog import run_query
-
-        rows = run_query("export_by_manifest", {"manifest_sha256": manifest_sha}, settings=settings)
-        if not rows:
+        standing = bundle_standing(manifest_sha, manifest.get("ring_status"), settings=settings)
+        recorded, superseded = standing.recorded, standing.superseded
+        if recorded is None:
             problems.insert(0, f"changed: {MANIFEST} is not the manifest of any export recorded in the graph")
-        else:
-            recorded = {k: plain(v) for k, v in rows[0].items()}
-            if ring_ids and recorded["ring_id"] not in ring_ids:
-                problems.insert(0, f"changed: {MANIFEST} names rings {', '.join(ring_ids)} but was recorded for {recorded['ring_id']}")
+        elif ring_ids and recorded["ring_id"] not in ring_ids:
+            problems.insert(0, f"changed: {MANIFEST} names rings {', '.join(ring_ids)} but was recorded for {recorded['ring_id']}")
     return VerifyResult(
         path=folder,
         ok=not problems,
@@ -188,4 +199,41 @@ def verify_bundle(path: str | Path, *, against_graph: bool = False, settings: Se
         unexpected=tuple(unexpected),
         problems=tuple(problems),
         recorded=recorded,
+        superseded=superseded if not problems else (),
     )
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the graph says about a bundle's manifest."""
+
+    #: The export that recorded it (export_id, at, by, ring_id, bundle, ...), or None.
+    recorded: dict[str, Any] | None
+    #: Why it is not the bundle to act on any more, one clause each; empty when it is.
+    superseded: tuple[str, ...] = ()
+
+
+def bundle_standing(manifest_sha256: str | None, ring_status: str | None, *,
+                    settings: Settings | None = None) -> Standing:
+    """Whether the graph recorded this manifest, and whether that bundle has been
+    superseded: its ring's status now differs from the manifest's `ring_status` (a bundle
+    proposing suspend_account for a ring since found a false positive), or the ring was
+    exported again after it. Needs Neo4j; the app asks this before offering a download."""
+    from ..catalog import run_query
+
+    if not manifest_sha256:
+        return Standing(recorded=None)
+    rows = run_query("export_by_manifest", {"manifest_sha256": manifest_sha256}, settings=settings)
+    if not rows:
+        return Standing(recorded=None)
+    recorded = {k: plain(v) for k, v in rows[0].items()}
+    reasons = []
+    if ring_status and recorded["ring_status_now"] != ring_status:
+        reasons.append(f"ring {recorded['ring_id']} is now {recorded['ring_status_now']}, the bundle says {ring_status}")
+    newer = recorded["newer"][0] if recorded["newer"] else None
+    if newer:
+        reasons.append(f"ring {recorded['ring_id']} was exported again as {newer['export_id']} at {newer['at']} "
+                       f"by {newer['by']}: act on that bundle, not this one")
+    elif reasons:
+        reasons[-1] += ": export the ring again for a bundle to act on"
+    return Standing(recorded=recorded, superseded=tuple(reasons))
