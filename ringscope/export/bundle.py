@@ -14,9 +14,10 @@ key order, JSON with sorted keys and fixed float rounding, CSV with a fixed colu
 order, no clock readings. So two exports of an unchanged ring are byte-identical, and a
 bundle can be re-derived to show it was not edited.
 
-The pipeline is collect (stored read queries) -> render (pure Python, bytes) -> write
-(temporary folder, then renamed into place) -> record (one write query: the Export node,
-INCLUDES links and an `exported` audit event per ring).
+The pipeline is collect (stored read queries) -> render (pure Python, bytes) -> stage
+(a hidden temporary folder) -> record (one write query: the Export node, INCLUDES links
+and an `exported` audit event per ring whose status still matches) -> put in place
+(renamed; a ring the record left out is dropped, its earlier bundle untouched).
 """
 from __future__ import annotations
 
