@@ -436,9 +436,17 @@ def _export(ring_id: str, status: str, me: Identity, *, force: bool, where: str,
 
 def download(ring_id: str, existing: dict[str, Any]) -> None:
     """A download button for the ring's bundle as a zip; built again whenever a file of the
-    bundle changed on disk, and refused when the bundle no longer matches its manifest."""
+    bundle changed on disk, and refused when the bundle no longer matches its manifest or
+    is superseded (its ring changed status since, or was exported again)."""
     from ringscope import export
 
+    # Asked of the graph on every run, not cached: another lead may have changed the ring's
+    # status (or exported it again) since, and an out-of-date bundle must not go onwards.
+    standing = export.bundle_standing(existing["manifest_sha256"], existing.get("ring_status"))
+    if standing.superseded:
+        st.warning(ui.md(f"The bundle on disk is out of date ({'; '.join(standing.superseded)}). It is not offered "
+                         "for download: export the ring again (Export bundle again), then download the new one."))
+        return
     cache_key = f"export_zip::{ring_id}"
     cached = st.session_state.get(cache_key)
     # The files as they are on disk now (an edit after the zip was built must be seen).

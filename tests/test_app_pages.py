@@ -1172,6 +1172,37 @@ def test_the_ring_view_replaces_a_bundle_after_asking_and_offers_it_as_a_zip(app
     assert not at.get("download_button")
 
 
+def test_the_ring_view_does_not_offer_a_superseded_or_malformed_bundle(app, world, tmp_path, monkeypatch):  # noqa: F811
+    """A break-it pass: a lead was still offered *Download bundle (zip)* for a bundle whose
+    ring changed status since it was written (it proposes actions for the old status), and
+    a manifest nested 200 000 deep raised RecursionError through ring_bundle (which caught
+    only ValueError). Now the first is a warning with no download, the second one line."""
+    from ringscope import tagging
+    monkeypatch.setenv("RINGSCOPE_EXPORT_DIR", str(tmp_path))
+    at = _tab(_open(app, "ring", ring="ring-b"), "ring-b", "Tags and case")
+    at.button(key="export::ring-b").click().run()
+    assert [d.proto.label for d in at.get("download_button")] == ["Download bundle (zip)"]
+    tagging.set_status("ring-b", "false_positive", by=LOCAL, settings=world["settings"])
+    at = _tab(_open(at, "ring", ring="ring-b"), "ring-b", "Tags and case")
+    warnings = [_plain(w.value) for tab in at.tabs for w in tab.warning]
+    assert any(w.startswith("The bundle on disk is out of date (ring ring-b is now false_positive, the bundle says "
+                            "investigating: export the ring again") for w in warnings), warnings
+    assert not at.get("download_button")
+    # exported again with the status it has now (the page read afresh, as after a reload):
+    # current, offered again
+    data.clear_ring_caches()
+    at = _tab(_open(at, "ring", ring="ring-b"), "ring-b", "Tags and case")
+    at.button(key="export::ring-b").click().run()
+    at.button(key="export_replace_yes::ring-b").click().run()
+    at = _tab(_open(at, "ring", ring="ring-b"), "ring-b", "Tags and case")
+    assert [d.proto.label for d in at.get("download_button")] == ["Download bundle (zip)"]
+
+    (tmp_path / "ring-ring-b" / "manifest.json").write_text("[" * 200_000 + "]" * 200_000)
+    at = _tab(_open(at, "ring", ring="ring-b"), "ring-b", "Tags and case")
+    assert any("Cannot offer the bundle for download" in e and "nested too deeply" in e for e in _errors(at)), _errors(at)
+    assert not at.get("download_button")
+
+
 def test_the_exports_page_says_how_to_replace_in_its_own_words(app, world, tmp_path, monkeypatch):  # noqa: F811
     monkeypatch.setenv("RINGSCOPE_EXPORT_DIR", str(tmp_path))
     at = _open(app, "exports")

@@ -30,10 +30,13 @@ with ui.errors_as_one_line():
         if c3.button("Export", type="primary", key="exports_run"):
             bar = st.progress(0.0, text="Writing bundles ...")
             try:
+                skipped: list[str] = []  # rings another lead moved out of the status meanwhile
                 bundles = export.export_rings(export.default_out_dir(), status=status, by=me, force=replace,
-                                              progress=tagging_panel.progress_bar(bar))
+                                              progress=tagging_panel.progress_bar(bar), on_skip=skipped.append)
                 ui.flash(f"Exported {tagging_panel.describe_bundles(bundles)}.",
                          "success" if bundles else "info")
+                for line in skipped:
+                    ui.flash(f"Skipped: {line}", "warning")
                 st.rerun()
             except export.BundleExists as exc:
                 bar.empty()

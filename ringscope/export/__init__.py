@@ -9,14 +9,17 @@ The app and the CLI call the same three functions::
     verify_bundle(path) -> VerifyResult
 
 and the app's download: `bundle_zip(folder) -> bytes` (the bundle and its manifest, checked
-first), `ring_bundle(ring_id)` (the bundle a ring has under the export folder).
+first), `ring_bundle(ring_id)` (the bundle a ring has under the export folder),
+`bundle_standing(manifest_sha256, ring_status)` (whether the graph says it is superseded).
 """
 from .bundle import BundleExists, BundleInfo, ExportRecord, bundle_zip, default_out_dir, export_rings, list_exports, ring_bundle
-from .verify import VerifyResult, verify_bundle
+from .verify import Standing, VerifyResult, bundle_standing, verify_bundle
 
 __all__ = [
     "BundleExists",
     "BundleInfo",
+    "Standing",
+    "bundle_standing",
     "bundle_zip",
     "ring_bundle",
     "ExportRecord",

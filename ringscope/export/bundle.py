@@ -14,9 +14,10 @@ key order, JSON with sorted keys and fixed float rounding, CSV with a fixed colu
 order, no clock readings. So two exports of an unchanged ring are byte-identical, and a
 bundle can be re-derived to show it was not edited.
 
-The pipeline is collect (stored read queries) -> render (pure Python, bytes) -> write
-(temporary folder, then renamed into place) -> record (one write query: the Export node,
-INCLUDES links and an `exported` audit event per ring).
+The pipeline is collect (stored read queries) -> render (pure Python, bytes) -> stage
+(a hidden temporary folder) -> record (one write query: the Export node, INCLUDES links
+and an `exported` audit event per ring whose status still matches) -> put in place
+(renamed; a ring the record left out is dropped, its earlier bundle untouched).
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -98,6 +100,8 @@ class BundleInfo:
     actions: int
     #: file name -> SHA-256, as in the manifest.
     files: dict[str, str] = field(default_factory=dict)
+    #: The bundle as one zip beside its folder, when asked for (`--zip`).
+    zip_path: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -412,10 +416,10 @@ def _make_out_dir(out: Path) -> None:
         raise ExportError(f"cannot create --out {out} ({exc.strerror or exc}): choose a folder you can write to") from None
 
 
-def write_bundle(folder: Path, files: dict[str, bytes], *, force: bool = False) -> None:
-    """Write the files into a temporary sibling folder, then rename it into place, so a
-    reader never sees half a bundle."""
-    _check_target(folder, force)
+def stage_bundle(folder: Path, files: dict[str, bytes]) -> Path:
+    """Write the files into a hidden sibling folder of `folder` and return it. Nothing is
+    put in place until the export is recorded (`place_bundle`), so a ring the record
+    skips leaves no bundle behind and an earlier bundle is not lost for it."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = folder.parent / f".{folder.name}.partial-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
@@ -425,16 +429,82 @@ def write_bundle(folder: Path, files: dict[str, bytes], *, force: bool = False) 
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-        old = None
-        if folder.exists():
-            old = folder.parent / f".{folder.name}.old-{uuid.uuid4().hex[:8]}"
-            folder.rename(old)
-        staging.rename(folder)
-        if old is not None:
-            shutil.rmtree(old)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return staging
+
+
+def place_bundle(staging: Path, folder: Path, *, force: bool = False) -> None:
+    """Rename a staged bundle into place (replacing an earlier bundle only with `force`),
+    so a reader never sees half a bundle."""
+    _check_target(folder, force)
+    old = None
+    if folder.exists():
+        old = folder.parent / f".{folder.name}.old-{uuid.uuid4().hex[:8]}"
+        folder.rename(old)
+    staging.rename(folder)
+    if old is not None:
+        shutil.rmtree(old)
+
+
+def write_bundle(folder: Path, files: dict[str, bytes], *, force: bool = False) -> None:
+    """Stage the files, then rename them into place."""
+    _check_target(folder, force)
+    staging = stage_bundle(folder, files)
+    try:
+        place_bundle(staging, folder, force=force)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def zip_path(folder: Path) -> Path:
+    """Where `--zip` writes a bundle's zip: `ring-<id>.zip` beside its folder."""
+    return folder.with_name(folder.name + ".zip")
+
+
+def _is_bundle_zip(archive: Path, folder_name: str) -> bool:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(archive) as z:
+            return f"{folder_name}/{MANIFEST}" in z.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+
+
+def _check_zip_target(archive: Path, force: bool) -> None:
+    """The zip gets the bundle folder's refusals: never through a symbolic link (it would
+    overwrite whatever the link points at), an existing zip only with --force, and only one
+    that is a zip of this bundle."""
+    if archive.is_symlink() or (archive.exists() and not archive.is_file()):
+        raise ExportError(f"{archive} exists and is not a file (a symbolic link or a folder): move it away first")
+    if archive.exists():
+        if not _is_bundle_zip(archive, archive.name.removesuffix(".zip")):
+            raise ExportError(f"{archive} is not a RingScope bundle zip: it will not be replaced, move it away")
+        if not force:
+            raise BundleExists(archive, f"{archive} already exists: pass --force to replace it, or choose another --out")
+
+
+def write_zip(folder: Path, *, force: bool = False) -> Path:
+    """Write the bundle at `folder` as `ring-<id>.zip` beside it: a new file renamed over
+    the old one (a link put there meanwhile is replaced, not followed)."""
+    archive = zip_path(folder)
+    _check_zip_target(archive, force)
+    blob = bundle_zip(folder)
+    handle, temp = tempfile.mkstemp(dir=archive.parent, prefix=f".{archive.name}.partial-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(blob)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, archive)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return archive
 
 
 # --------------------------------------------------------------------------- zip
@@ -476,17 +546,19 @@ def bundle_zip(folder: str | Path) -> bytes:
 def ring_bundle(ring_id: str, out_dir: str | Path | None = None,
                 settings: Settings | None = None) -> dict[str, Any] | None:
     """The bundle of `ring_id` under `out_dir` (default: the app's export folder), as its
-    manifest tells it: path, exported_at, exported_by, manifest_sha256; None when there is none."""
+    manifest tells it: path, exported_at, exported_by, ring_status, manifest_sha256 (None
+    for those a malformed manifest does not give); None when there is no bundle."""
+    from .verify import read_manifest
+
     folder = Path(out_dir or default_out_dir(settings)) / bundle_name(ring_id)
     if not _is_bundle(folder):
         return None
-    raw = (folder / MANIFEST).read_bytes()
-    try:
-        manifest = json.loads(raw)
-    except ValueError:
-        return {"path": folder, "exported_at": None, "exported_by": None, "manifest_sha256": sha256_bytes(raw)}
+    # The checked reader: a manifest nested 200 000 deep or holding a list where text
+    # belongs must not take the ring view down (the download then says what is wrong).
+    manifest, sha, _problem = read_manifest(folder)
+    manifest = manifest or {}
     return {"path": folder, "exported_at": manifest.get("exported_at"), "exported_by": manifest.get("exported_by"),
-            "manifest_sha256": sha256_bytes(raw)}
+            "ring_status": manifest.get("ring_status"), "manifest_sha256": sha}
 
 
 # --------------------------------------------------------------------------- the API
@@ -503,6 +575,11 @@ def _now() -> str:
     return domain.iso_utc(datetime.now(timezone.utc))
 
 
+def _skipped_line(ring_id: str, now: str, status: str, when: str) -> str:
+    return (f"ring {ring_id} is now {now}, not {status} (changed {when}): skipped, no bundle written or recorded "
+            f"for it; export it again with --status {now} if it still needs one")
+
+
 def export_rings(
     out_dir: str | Path,
     *,
@@ -513,6 +590,8 @@ def export_rings(
     progress: ProgressFn | None = None,
     force: bool = False,
     min_shared: int = 2,
+    as_zip: bool = False,
+    on_skip: Callable[[str], None] | None = None,
 ) -> list[BundleInfo]:
     """Write one evidence bundle per ring with `status` (or only `ring_id`) under `out_dir`
     and record the export in the graph.
@@ -521,8 +600,14 @@ def export_rings(
     when no ring has that status. `by` is the Identity exporting: its role must hold
     `export` (lead or admin), else PermissionDenied before anything is read or written.
     `progress(done, total, message)` is called as rings are written. Existing bundle
-    folders are replaced only with `force=True`. Raises RingScopeError (one line) on an
-    unknown ring, a ring with another status, or a folder it will not overwrite.
+    folders (and, with `as_zip`, their `ring-<id>.zip`) are replaced only with
+    `force=True`. Raises RingScopeError (one line) on an unknown ring, a ring with another
+    status, or a folder or zip it will not overwrite.
+
+    A ring whose status stops being `status` while the export runs (another lead set it)
+    is skipped: nothing is written or recorded for it, and `on_skip(line)` says so (a
+    named `ring_id` raises instead). Its status is checked when it is read and again in
+    the write that records the export, under the ring's lock.
     """
     settings = settings or load_settings()
     exported_by = acting(by, "export")
@@ -536,26 +621,69 @@ def export_rings(
     folders = {rid: out / bundle_name(rid) for rid in ring_ids}
     for folder in folders.values():
         _check_target(folder, force)  # refuse before anything is written
+        if as_zip:
+            _check_zip_target(zip_path(folder), force)
     _make_out_dir(out)
 
     queries = {name: get_query(name).version for name in CONTENT_QUERIES}
     exported_at = _now()
     total = len(ring_ids)
-    written: list[tuple[str, Path, str, RingData, dict[str, str], int]] = []
-    for done, rid in enumerate(ring_ids):
-        if progress:
-            progress(done, total, f"ring {rid}")
-        data = collect_ring(rid, settings=settings, min_shared=min_shared)
-        files = render_bundle(data)
-        manifest = build_manifest(files, ring_id=rid, status=status, exported_at=exported_at,
-                                  exported_by=exported_by, queries=queries)
-        write_bundle(folders[rid], {**files, MANIFEST: manifest}, force=force)
-        hashes = {name: sha256_bytes(blob) for name, blob in sorted(files.items())}
-        written.append((rid, folders[rid], sha256_bytes(manifest), data, hashes, len(data.members)))
-
-    export_id = f"exp-{re.sub(r'[^0-9T]', '', exported_at)[:15]}-{uuid.uuid4().hex[:8]}"
+    skipped: list[str] = []
+    staged: dict[str, tuple[Path, str, RingData, dict[str, str]]] = {}
     try:
-        run_query(
+        for done, rid in enumerate(ring_ids):
+            if progress:
+                progress(done, total, f"ring {rid}")
+            data = collect_ring(rid, settings=settings, min_shared=min_shared)
+            if data.ring["status"] != status:
+                skipped.append(_skipped_line(rid, data.ring["status"], status, "since the export selected it"))
+                continue
+            files = render_bundle(data)
+            manifest = build_manifest(files, ring_id=rid, status=status, exported_at=exported_at,
+                                      exported_by=exported_by, queries=queries)
+            hashes = {name: sha256_bytes(blob) for name, blob in sorted(files.items())}
+            staged[rid] = (stage_bundle(folders[rid], {**files, MANIFEST: manifest}), sha256_bytes(manifest), data, hashes)
+
+        export_id = f"exp-{re.sub(r'[^0-9T]', '', exported_at)[:15]}-{uuid.uuid4().hex[:8]}"
+        recorded = _record(export_id, exported_at, exported_by, out, status, staged, folders, settings) if staged else []
+        for rid in staged:
+            if rid not in recorded:
+                now = ring_tags(rid, settings).status
+                skipped.append(_skipped_line(rid, now, status, "after it was read, before the export was recorded"))
+        if ring_id and skipped:
+            raise ExportError(skipped[0])
+        for line in skipped:
+            if on_skip:
+                on_skip(line)
+        placed = []
+        for rid in recorded:
+            staging, sha, data, hashes = staged.pop(rid)
+            try:
+                place_bundle(staging, folders[rid], force=force)
+                archive = write_zip(folders[rid], force=force) if as_zip else None
+            except (OSError, RingScopeError) as exc:
+                raise ExportError(f"export {export_id} is recorded, but the bundle of ring {rid} could not be put in "
+                                  f"place at {folders[rid]} ({getattr(exc, 'strerror', None) or exc}): export it "
+                                  "again with --force") from None
+            placed.append(BundleInfo(ring_id=rid, path=folders[rid], manifest_sha256=sha, export_id=export_id,
+                                     members=len(data.members), identifiers=len(data.identifiers),
+                                     actions=len(data.members), files=hashes, zip_path=archive))
+    finally:
+        for staging, *_ in staged.values():  # bundles not recorded, or not reached after a failure
+            shutil.rmtree(staging, ignore_errors=True)
+    if progress:
+        progress(total, total, "recorded in the graph")
+    return placed
+
+
+def _record(export_id: str, exported_at: str, exported_by: Identity, out: Path, status: str,
+            staged: dict[str, tuple[Path, str, RingData, dict[str, str]]], folders: dict[str, Path],
+            settings: Settings) -> list[str]:
+    """Record the export; the ring ids it recorded, in the order staged (the write query
+    leaves out a ring whose status is no longer `status`, and records nothing when no ring
+    is left)."""
+    try:
+        rows = run_query(
             "record_export",
             {
                 "export_id": export_id,
@@ -564,21 +692,16 @@ def export_rings(
                 "out_dir": str(out.resolve()),
                 "status": status,
                 "ringscope_version": __version__,
-                "bundles": [{"ring_id": rid, "bundle": folder.name, "manifest_sha256": sha}
-                            for rid, folder, sha, *_ in written],
+                "bundles": [{"ring_id": rid, "bundle": folders[rid].name, "manifest_sha256": sha}
+                            for rid, (_staging, sha, *_rest) in staged.items()],
             },
             settings=settings,
             allow_write=True,
         )
     except RingScopeError as exc:
-        raise ExportError(f"{len(written)} bundle(s) written under {out} but the export was not recorded: {exc}") from None
-    if progress:
-        progress(total, total, "recorded in the graph")
-    return [
-        BundleInfo(ring_id=rid, path=folder, manifest_sha256=sha, export_id=export_id, members=members,
-                   identifiers=len(data.identifiers), actions=members, files=hashes)
-        for rid, folder, sha, data, hashes, members in written
-    ]
+        raise ExportError(f"the export was not recorded, so no bundle was written under {out}: {exc}") from None
+    recorded = set(rows[0]["ring_ids"]) if rows else set()
+    return [rid for rid in staged if rid in recorded]
 
 
 def list_exports(*, ring_id: str | None = None, limit: int = 200, settings: Settings | None = None) -> list[ExportRecord]:
