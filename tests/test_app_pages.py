@@ -1072,15 +1072,6 @@ def test_the_ring_views_time_slider_draws_what_was_active_in_the_chosen_days(app
     assert "Account:a-08" not in {n["id"] for n in state.vis_data()["nodes"]}
 
 
-def test_a_viewer_sees_marks_but_no_mark_form(app, world, monkeypatch):  # noqa: F811
-    from auth_people import person
-    from ringscope.app import ui as app_ui
-    monkeypatch.setattr(app_ui, "identity", lambda: person("vic", role="viewer"))
-    at = _open(app, "entity", kind="Device", key="dev-A1")
-    assert not [b for b in at.button if b.label == "Save mark"]
-    assert any("cannot mark identifiers" in _plain(c.value) for c in at.caption)
-
-
 # --------------------------------------------------------------------------- comments and assignment
 
 
@@ -1278,20 +1269,3 @@ def test_the_side_panel_adds_an_account_to_the_case_with_a_reason_as_the_menu_do
                        "RETURN m.added_reason AS why, m.removed AS removed", settings=settings)
     assert rows == [{"why": "same card as b-01", "removed": False}]
     assert any("1 account(s) added to the case: l-000." in _plain(s.value) for s in at.success)
-
-
-def test_a_viewer_gets_no_write_in_the_menu_and_a_forged_task_writes_nothing(app, world, monkeypatch):  # noqa: F811
-    from auth_people import person
-    from ringscope.app import ui as app_ui
-    monkeypatch.setattr(app_ui, "identity", lambda: person("vic", role="viewer"))
-    at = _open(app, "ring", ring="ring-a")
-    key = "ring-graph::ring-a::250::2::50"
-    menu = graph_panel.node_menu(at.session_state[key], "ring-a")
-    actions = {a for items in menu.values() for a, _ in items}
-    assert "case" not in actions and "mark" not in actions and {"expand", "hide", "open"} <= actions
-    assert not [b for b in at.button if b.key in (f"{key}::task_case", f"{key}::task_mark")]
-    # a task set behind the page's back (a forged menu choice) shows no form
-    at.session_state[f"{key}::task"] = ("case", "Account:a-01")
-    at.selectbox(key=f"{key}::pick").set_value("Account:a-01").run()
-    assert not [b for b in at.button if b.label == "Add to case"]
-    assert any("cannot" in _plain(c.value) for c in at.caption)
