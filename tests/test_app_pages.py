@@ -832,15 +832,27 @@ def test_the_ring_graph_draws_case_membership_and_refreshes_after_a_change(app, 
     assert "Account:l-005" in vis  # the added account is drawn without Reset graph
     assert vis["Account:l-005"]["borderWidth"] == 4 and "case: added to the case by hand" in vis["Account:l-005"]["title"]
     assert "borderWidth" not in vis["Account:b-01"] and "case:" not in vis["Account:b-01"]["title"]
-    # an account pulled in by expanding an identifier is drawn as an outsider, a removed one faded
-    state.case = {**state.case}
-    from ringscope.app.graph_view import GNode
-    state.nodes["Account:l-010"] = GNode("Account:l-010", "Account", "l-010", {"account_id": "l-010"})
-    state.nodes["Account:b-02"] = GNode("Account:b-02", "Account", "b-02", {"account_id": "b-02"})
+    # expanding identifiers for real: the IP b-01..b-04 share brings b-02 back, drawn faded (taken
+    # out of the case); b-01's card, expanded, pulls in l-000 and l-001, drawn as outsiders
+    [key] = [k for k, v in at.session_state._state.filtered_state.items() if v is state]
+    assert "IP:203.0.113.7" in state.nodes and "PaymentInstrument:pi-B1" not in state.nodes
+    at.selectbox(key=f"{key}::pick").set_value("IP:203.0.113.7").run()
+    at.button(key=f"{key}::expand").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.selectbox(key=f"{key}::pick").set_value("Account:b-01").run()
+    at.button(key=f"{key}::link::PAID_WITH").click().run()
+    at.selectbox(key=f"{key}::pick").set_value("PaymentInstrument:pi-B1").run()
+    at.button(key=f"{key}::expand").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    state = at.session_state[key]
+    assert {"IP:203.0.113.7", "PaymentInstrument:pi-B1"} <= set(state.expansions)
     data = state.vis_data()
     vis = {n["id"]: n for n in data["nodes"]}
-    assert vis["Account:l-010"]["color"]["background"] == "#c7c7c7"
+    for outsider in ("Account:l-000", "Account:l-001"):
+        assert vis[outsider]["color"]["background"] == "#c7c7c7", vis[outsider]
+        assert "opacity" not in vis[outsider]
     assert vis["Account:b-02"]["opacity"] == 0.35 and vis["Account:b-02"]["shapeProperties"]["borderDashes"]
+    assert vis["Account:b-01"]["color"].get("background") != "#c7c7c7" and "opacity" not in vis["Account:b-01"]
     titles = {entry["title"] for entry in data["legend"]}
     assert {"account in the case (detection)", "account added to the case by hand", "account taken out of the case",
             "account not in this case"} <= titles
