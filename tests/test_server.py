@@ -176,7 +176,7 @@ def test_missing_maven_is_one_clear_line(monkeypatch, tmp_path):
 
 
 def test_stop_then_start_again(neo4j_settings):
-    """Last of this module on purpose: the shared test server goes down and comes back."""
+    """The shared test server goes down and comes back: the tests after it find it running again."""
     if not neo4j_settings.uses_local_server:
         pytest.skip("tests run against a remote server")
     db.close_all()
