@@ -32,14 +32,19 @@ install: $(STAMP)
 demo: install
 	$(BIN)/ringscope demo
 
-# Debian's chromium drives the end-to-end browser test (Playwright cannot download
-# its own browser here). Installed when missing and we may use apt.
+# Debian's chromium (/usr/bin/chromium, the path the tests launch) drives the browser and
+# sign-in tests (Playwright cannot download its own browser here). Installed when missing and
+# we may use apt; otherwise make test stops here, so those tests are never silently skipped.
+CHROMIUM := /usr/bin/chromium
 browser:
-	@command -v chromium >/dev/null || { \
+	@[ -x $(CHROMIUM) ] || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing Debian's chromium for the browser test ..."; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "note: chromium not installed and apt-get unavailable: the browser test will be skipped"; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+	      || { echo "apt-get could not install chromium: the browser test needs $(CHROMIUM)"; exit 1; }; \
+	    [ -x $(CHROMIUM) ] || { echo "chromium installed but $(CHROMIUM) is missing: the browser test launches that path"; exit 1; }; \
+	  else echo "$(CHROMIUM) not found and this user cannot install it (needs root and apt-get):" \
+	            "run \`sudo apt-get install chromium\` (Debian/Ubuntu), then make test again"; exit 1; fi; }
 
 test: install browser
 	@command -v npm >/dev/null || { echo "npm not found: install Node.js 20+ (the sign-in test runs a real OpenID provider on it)"; exit 1; }; npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error && $(BIN)/python -m pytest -q -ra

@@ -93,6 +93,29 @@ def clean_db(neo4j_settings):
     yield neo4j_settings
 
 
+def under_ci() -> bool:
+    """True when the CI variable is set to something other than empty, 0 or false (`.ci/run`
+    passes the CI system's own value through)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def pytest_runtest_setup(item):
+    """A `browser` test needs Debian's chromium (/usr/bin/chromium). On a developer's machine
+    without it the test is skipped; under CI it fails, so a lost install step cannot turn the
+    browser and real sign-in tests into skips nobody reads."""
+    if item.get_closest_marker("browser") is None:
+        return
+    from ringscope.app import headless
+
+    if headless.CHROMIUM.exists():
+        return
+    message = (f"Debian's chromium is not installed ({headless.CHROMIUM}): "
+               "`apt-get install chromium` (make test does it as root)")
+    if under_ci():
+        pytest.fail(f"{message}; CI is set, so the browser test fails instead of being skipped", pytrace=False)
+    pytest.skip(message)
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "neo4j_settings" in getattr(item, "fixturenames", ()):

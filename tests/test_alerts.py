@@ -200,7 +200,15 @@ def test_the_inbox_page_filters_acknowledges_and_opens_the_ring(clean_db, reques
     assert at.title[0].value == "Alert inbox"
     options = at.selectbox(key="alerts_pick").options
     assert sorted(o.rsplit(" · ", 1)[1] for o in options) == sorted(a.alert_id for a in raised.values())
-    # attacker-chosen ids are shown as inert text: no bidi override reaches the page's markdown
+    # attacker-chosen ids are shown as inert text: with R-2's alert open, its hostile account id
+    # is on the page in its neutralised form, and no raw bidi override reaches the markdown
+    from ringscope.app import ui
+
+    at.selectbox(key="alerts_pick").set_value(raised["R-2"].alert_id).run()
+    assert not at.exception, [e.value for e in at.exception]
+    [accounts] = [m.value for m in at.markdown if m.value.startswith("**Accounts:**")]
+    assert ui.md(HOSTILE) == "evil\u27e8U\\+202E\u27e9gnp\\.exe next"  # the override shown as its code point
+    assert ui.md(HOSTILE) in accounts.split(", ")
     assert all("\u202e" not in m.value for m in at.markdown)
 
     # the app without a provider acts as the single local user, recorded as such

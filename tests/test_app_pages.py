@@ -565,8 +565,15 @@ def test_the_entity_view_says_why_an_account_is_or_is_not_in_a_ring(app, world):
     assert not [m for m in list(at.info) + list(at.success) if "a-01" in m.value]   # nothing runs until asked
     at.button(key="why_button::a-01").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    [cli] = explain_accounts(["a-01"], settings=world["settings"])
     shown = [_plain(m.value) for m in list(at.info) + list(at.success)]
+    # what the world implies: a-01..a-08 share cards, a device, an IP, a template and sign-up
+    # bursts, so detection groups the eight; this small hand-made world gives the group too
+    # little evidence for detection's threshold (ring-a is written by hand, not detected)
+    assert [t for t in shown if t.startswith("In a group that fell short of a ring: in a group of 8 whose evidence ")
+            and "is under the threshold" in t], shown
+    # and the page says what the CLI's function says
+    [cli] = explain_accounts(["a-01"], settings=world["settings"])
+    assert cli["verdict"] == "group"
     title = why_panel.VERDICT_TITLES[cli["verdict"]]
     assert [t for t in shown if t.startswith(title + ":") and " ".join(cli["reason"].split()) in t], shown
     ids = [d.value for d in at.dataframe if "identifier" in d.value.columns]
@@ -585,8 +592,11 @@ def test_the_entity_view_says_why_an_account_is_or_is_not_in_a_ring(app, world):
     # a crowd account on the busy address alone: not in a ring, and the page says so
     at = _open(at, "entity", kind="Account", key="l-005")
     at.button(key="why_button::l-005").click().run()
+    # only the busy address (121 accounts) and gmail.com: no signal pairs it with anyone
+    assert any(_plain(m.value) == "Linked to no one: it shares identifiers, but with no account a signal pairs it with"
+               for m in at.info), [m.value for m in at.info]
     [crowd] = explain_accounts(["l-005"], settings=world["settings"])
-    assert crowd["verdict"] not in ("ring", "attached")
+    assert crowd["verdict"] == "no_links"
     assert any(_plain(m.value).startswith(why_panel.VERDICT_TITLES[crowd["verdict"]]) for m in at.info)
 
 
@@ -832,15 +842,27 @@ def test_the_ring_graph_draws_case_membership_and_refreshes_after_a_change(app, 
     assert "Account:l-005" in vis  # the added account is drawn without Reset graph
     assert vis["Account:l-005"]["borderWidth"] == 4 and "case: added to the case by hand" in vis["Account:l-005"]["title"]
     assert "borderWidth" not in vis["Account:b-01"] and "case:" not in vis["Account:b-01"]["title"]
-    # an account pulled in by expanding an identifier is drawn as an outsider, a removed one faded
-    state.case = {**state.case}
-    from ringscope.app.graph_view import GNode
-    state.nodes["Account:l-010"] = GNode("Account:l-010", "Account", "l-010", {"account_id": "l-010"})
-    state.nodes["Account:b-02"] = GNode("Account:b-02", "Account", "b-02", {"account_id": "b-02"})
+    # expanding identifiers for real: the IP b-01..b-04 share brings b-02 back, drawn faded (taken
+    # out of the case); b-01's card, expanded, pulls in l-000 and l-001, drawn as outsiders
+    [key] = [k for k, v in at.session_state._state.filtered_state.items() if v is state]
+    assert "IP:203.0.113.7" in state.nodes and "PaymentInstrument:pi-B1" not in state.nodes
+    at.selectbox(key=f"{key}::pick").set_value("IP:203.0.113.7").run()
+    at.button(key=f"{key}::expand").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.selectbox(key=f"{key}::pick").set_value("Account:b-01").run()
+    at.button(key=f"{key}::link::PAID_WITH").click().run()
+    at.selectbox(key=f"{key}::pick").set_value("PaymentInstrument:pi-B1").run()
+    at.button(key=f"{key}::expand").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    state = at.session_state[key]
+    assert {"IP:203.0.113.7", "PaymentInstrument:pi-B1"} <= set(state.expansions)
     data = state.vis_data()
     vis = {n["id"]: n for n in data["nodes"]}
-    assert vis["Account:l-010"]["color"]["background"] == "#c7c7c7"
+    for outsider in ("Account:l-000", "Account:l-001"):
+        assert vis[outsider]["color"]["background"] == "#c7c7c7", vis[outsider]
+        assert "opacity" not in vis[outsider]
     assert vis["Account:b-02"]["opacity"] == 0.35 and vis["Account:b-02"]["shapeProperties"]["borderDashes"]
+    assert vis["Account:b-01"]["color"].get("background") != "#c7c7c7" and "opacity" not in vis["Account:b-01"]
     titles = {entry["title"] for entry in data["legend"]}
     assert {"account in the case (detection)", "account added to the case by hand", "account taken out of the case",
             "account not in this case"} <= titles
@@ -1072,15 +1094,6 @@ def test_the_ring_views_time_slider_draws_what_was_active_in_the_chosen_days(app
     assert "Account:a-08" not in {n["id"] for n in state.vis_data()["nodes"]}
 
 
-def test_a_viewer_sees_marks_but_no_mark_form(app, world, monkeypatch):  # noqa: F811
-    from auth_people import person
-    from ringscope.app import ui as app_ui
-    monkeypatch.setattr(app_ui, "identity", lambda: person("vic", role="viewer"))
-    at = _open(app, "entity", kind="Device", key="dev-A1")
-    assert not [b for b in at.button if b.label == "Save mark"]
-    assert any("cannot mark identifiers" in _plain(c.value) for c in at.caption)
-
-
 # --------------------------------------------------------------------------- comments and assignment
 
 
@@ -1309,20 +1322,3 @@ def test_the_side_panel_adds_an_account_to_the_case_with_a_reason_as_the_menu_do
                        "RETURN m.added_reason AS why, m.removed AS removed", settings=settings)
     assert rows == [{"why": "same card as b-01", "removed": False}]
     assert any("1 account(s) added to the case: l-000." in _plain(s.value) for s in at.success)
-
-
-def test_a_viewer_gets_no_write_in_the_menu_and_a_forged_task_writes_nothing(app, world, monkeypatch):  # noqa: F811
-    from auth_people import person
-    from ringscope.app import ui as app_ui
-    monkeypatch.setattr(app_ui, "identity", lambda: person("vic", role="viewer"))
-    at = _open(app, "ring", ring="ring-a")
-    key = "ring-graph::ring-a::250::2::50"
-    menu = graph_panel.node_menu(at.session_state[key], "ring-a")
-    actions = {a for items in menu.values() for a, _ in items}
-    assert "case" not in actions and "mark" not in actions and {"expand", "hide", "open"} <= actions
-    assert not [b for b in at.button if b.key in (f"{key}::task_case", f"{key}::task_mark")]
-    # a task set behind the page's back (a forged menu choice) shows no form
-    at.session_state[f"{key}::task"] = ("case", "Account:a-01")
-    at.selectbox(key=f"{key}::pick").set_value("Account:a-01").run()
-    assert not [b for b in at.button if b.label == "Add to case"]
-    assert any("cannot" in _plain(c.value) for c in at.caption)

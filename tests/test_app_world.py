@@ -1,15 +1,17 @@
-"""A small hand-made graph for the app's tests (README model), and checks that the app's
-stored queries read it right.
+"""A small hand-made graph for the app's tests (README model), and one check that it loads
+as described (its counts of accounts, rings and the supernode's links).
 
 Two rings and a crowd of ordinary accounts:
 
 * ring-a (score 0.91, new): a-01..a-08 share cards, a device, a prompt template, an
   IP and the e-mail domain evil.io. a-01 is the hostile one: its display name and
-  e-mail are HTML/script payloads, as an operator may choose them.
+  e-mail are HTML/script payloads, as an operator may choose them. a-08 is also on the
+  crowd's address below; a-02 alone on 2001:db8::5.
 * ring-b (score 0.55, investigating, label proxy): b-01..b-04 share two addresses in
-  203.0.113.0/24.
-* l-000..l-119: ordinary accounts all seen on 198.51.100.1 (a supernode: 120+ links)
-  and on gmail.com; two of them share a card with b-01 (a link outside the ring).
+  203.0.113.0/24 and the organisation org-1.
+* l-000..l-119: ordinary accounts all seen on 198.51.100.1 (a supernode: 121 links with
+  a-08's) and on gmail.com; two of them (l-000, l-001) share a card with b-01 (a link
+  outside the ring).
 """
 from __future__ import annotations
 

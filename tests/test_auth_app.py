@@ -49,12 +49,14 @@ def test_serving_the_network_without_sign_in_is_refused_at_start(address, tmp_pa
     port = _free_port()
     result = _run_app(["--address", address, "--port", str(port)], {}, tmp_path)
     assert result.returncode != 0
+    # refused before anything started: no start line, no Streamlit banner, nothing written
+    assert "RingScope app on" not in result.stderr, result.stderr
+    assert "You can now view your Streamlit app" not in result.stdout + result.stderr
+    assert not (tmp_path / "home" / "app").exists()
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert f"refusing to serve on {address} without sign-in" in lines[0]
     assert "RINGSCOPE_OIDC_METADATA_URL" in lines[0] and "RINGSCOPE_COOKIE_SECRET" in lines[0]
-    with socket.socket() as s:
-        assert s.connect_ex(("127.0.0.1", port)) != 0, "something listens: the app started anyway"
 
 
 def test_a_weak_or_missing_cookie_secret_is_refused_at_start(tmp_path):

@@ -30,11 +30,8 @@ CHROMIUM = headless.CHROMIUM
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM_ARGS = headless.ARGS
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (/usr/bin/chromium): "
-                                                      "`apt-get install chromium` (make test does it)"),
-]
+# needs /usr/bin/chromium: skipped without it, failed without it under CI (conftest.py)
+pytestmark = [pytest.mark.browser]
 
 
 def free_port() -> int:
@@ -647,11 +644,10 @@ def test_the_database_goes_away_and_comes_back_under_an_open_page(own_server, pa
         shot(page, "10-database-gone")
 
         local.start(settings, timeout=180)
-        back = time.monotonic()
+        # back within 30 s without a reload: the wait's own time-out is the bound
         page.get_by_role("heading", name=re.compile("^Ring ring-a")).wait_for(timeout=30_000)
         wait_idle(page)
         assert page.get_by_text("cannot reach Neo4j", exact=False).count() == 0
-        assert time.monotonic() - back < 30
         shot(page, "11-database-back")
     finally:
         stop_app(proc)

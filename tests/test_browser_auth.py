@@ -22,18 +22,17 @@ from pathlib import Path
 
 import pytest
 
-from ringscope import db
+from ringscope import db, marks
 
-from test_browser_app import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, choose, free_port, wait_idle
+from auth_people import person
+from test_browser_app import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, choose, free_port, right_click_menu, wait_drawn,
+                               wait_idle)
 
 OIDC_DIR = Path(__file__).resolve().parent / "oidc"
 NODE = shutil.which("node")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (/usr/bin/chromium): "
-                                                      "`apt-get install chromium` (make test does it)"),
-]
+# needs /usr/bin/chromium: skipped without it, failed without it under CI (conftest.py)
+pytestmark = [pytest.mark.browser]
 
 CLIENT_ID = "ringscope-test"
 PEOPLE = {
@@ -195,6 +194,37 @@ def test_a_viewer_and_a_lead_sign_in_and_see_what_their_roles_allow(signed_in_ap
     assert viewer.get_by_role("button", name="Remove from case").count() == 0
     viewer.screenshot(path=str(ARTIFACTS / "auth-01-viewer.png"))
 
+    # The viewer sees an identifier's mark, but no form to change it.
+    marks.set_mark("device", "dev-A1", "known_bad", "VM image of ring-a", by=person("lee", role="lead"),
+                   settings=settings)
+    viewer.goto(f"{app_url}/entity?kind=Device&key=dev-A1")
+    wait_idle(viewer)
+    viewer.get_by_role("heading", name="Marks").wait_for()
+    viewer.get_by_text("VM image of ring-a").first.wait_for()
+    viewer.get_by_text("Your role (viewer) cannot mark identifiers").wait_for()
+    assert viewer.get_by_role("button", name="Save mark").count() == 0
+
+    # The viewer's right-click menu on the ring's graph offers no write; a choice forged in the
+    # page (the menu's "Hide" item relabelled "case" before the click) opens no form either.
+    viewer.goto(f"{app_url}/ring?ring=ring-a")
+    viewer.get_by_role("heading", name="Ring ring-a").wait_for()
+    wait_idle(viewer)
+    key = "ring-graph::ring-a::250::2::50::component"
+    wait_drawn(viewer, key)
+    menu = right_click_menu(viewer, key, "Account:a-02")
+    titles = menu.get_by_role("menuitem").all_inner_texts()
+    assert "Hide from the graph" in titles and "Open entity view" in titles, titles
+    assert "Add to ring ring-a's case..." not in titles and "Mark known bad / known good..." not in titles, titles
+    no_case = viewer.get_by_text("Your role (viewer) cannot change a case's accounts")
+    assert no_case.count() == 0
+    menu.locator("[data-action=hide]").evaluate("(b) => { b.dataset.action = 'case'; }")
+    menu.locator("[data-action=case]").click()
+    no_case.wait_for()  # the side panel carried out the forged task: it says why there is no form
+    wait_idle(viewer)
+    assert viewer.get_by_role("button", name="Add to case", exact=True).count() == 0
+    assert viewer.get_by_role("textbox", name="Why it belongs in the case").count() == 0
+    viewer.screenshot(path=str(ARTIFACTS / "auth-01b-viewer-forged-menu.png"))
+
     # The lead (role from the roles file, by e-mail) confirms the ring.
     lead = sign_in(browser, app_url, "lena")
     lead.locator("[data-testid=stSidebar]").get_by_text("lena@example.test").wait_for()
@@ -213,6 +243,9 @@ def test_a_viewer_and_a_lead_sign_in_and_see_what_their_roles_allow(signed_in_ap
                          "e.by_email AS email, e.by_via AS via", settings=settings)
     assert events == [{"status": "confirmed", "action": "set_status", "by": "lena@example.test", "subject": "lena",
                        "email": "lena@example.test", "via": "oidc"}]
+    # nothing the viewer did changed ring-a's case
+    assert db.run_read("MATCH (:Ring {ring_id: 'ring-a'})-[m:HAS_MEMBER]->() WHERE m.added_by <> 'detect' OR m.removed "
+                       "RETURN count(m) AS n", settings=settings) == [{"n": 0}]
 
     # The viewer, on the same ring after the lead's change: still nothing to change.
     open_ring_tab(viewer, app_url, "ring-a", "Tags and case")

@@ -137,8 +137,13 @@ def test_every_read_query_documents_its_browser_param_lines():
 
 
 def test_unknown_query_names_suggest_close_ones():
-    with pytest.raises(CatalogError, match="no stored query named"):
+    with pytest.raises(CatalogError) as close:
+        get_query("fanout")
+    assert str(close.value) == "no stored query named 'fanout' (did you mean device_fanout, instrument_fanout?)"
+    with pytest.raises(CatalogError) as far:
         get_query("definitely-not-a-query")
+    assert str(far.value) == ("no stored query named 'definitely-not-a-query'; "
+                              "`ringscope query list` shows them all")
 
 
 def _sample_value(param):

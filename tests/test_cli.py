@@ -94,7 +94,7 @@ def test_a_retried_deadlock_is_one_line_on_stderr(capsys):
 
 @pytest.mark.parametrize("argv, says", [
     (["export", "--ring", "R1"], "give --out DIR"),
-    (["mark", "--bad", "--good"], ""),
+    (["mark", "--bad", "--good"], "give one of --bad, --good or --clear"),
     (["frobnicate"], "No such command 'frobnicate'"),
 ])
 def test_a_usage_error_is_one_line_that_points_at_help(argv, says, capsys):

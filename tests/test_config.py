@@ -67,8 +67,9 @@ def test_any_bolt_uri_is_kept_unchanged(env, uri, local):
 def test_a_malformed_port_is_one_clear_error(env):
     monkeypatch, _ = env
     monkeypatch.setenv("RINGSCOPE_BOLT_PORT", "seven")
-    with pytest.raises(ValueError, match="RINGSCOPE_BOLT_PORT='seven' is not a whole number"):
+    with pytest.raises(ValueError, match="RINGSCOPE_BOLT_PORT='seven' is not a whole number") as err:
         load_settings()
+    assert "\n" not in str(err.value), str(err.value)
 
 
 def test_home_and_export_dir_default_to_the_working_folder_not_the_install(env, tmp_path):
@@ -178,8 +179,9 @@ def test_a_neo4j_uri_that_is_not_bolt_is_refused_in_one_line(env, uri):
     'aiohttp'"; the README promises Bolt URIs, so anything else is refused saying so."""
     monkeypatch, dotenv = env
     monkeypatch.setenv("NEO4J_URI", uri)
-    with pytest.raises(RingScopeError, match=r"is not a Bolt URI: use bolt://, neo4j:// or neo4j\+s://"):
+    with pytest.raises(RingScopeError, match=r"is not a Bolt URI: use bolt://, neo4j:// or neo4j\+s://") as err:
         load_settings()
+    assert "\n" not in str(err.value), str(err.value)
 
 
 @pytest.mark.parametrize("uri", ["bolt://h:7687", "neo4j://h", "neo4j+s://x.databases.neo4j.io", "bolt+ssc://h:1"])

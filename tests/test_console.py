@@ -44,6 +44,8 @@ def test_reads_and_catalog_listings_run(clean_db, cypher, rows):
     keys, found, cut = console.run_console(cypher, {"k": 3}, timeout=10, max_rows=5, settings=clean_db)
     assert keys and not cut
     assert rows is None or len(found) == rows
+    if "$k" in cypher:  # the parameter reached the server
+        assert found == [[3]], found
 
 
 def test_a_row_holding_millions_of_values_is_refused_not_kept(clean_db):

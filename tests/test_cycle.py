@@ -141,7 +141,7 @@ def test_forced_redetection_on_unchanged_data_raises_nothing(clean_db, tmp_path)
     assert snapshot(clean_db) == before
 
 
-def test_acknowledging_in_the_cli_writes_the_audit_trail(clean_db, tmp_path):
+def test_acknowledging_in_the_cli_writes_the_audit_trail(clean_db, tmp_path, capsys, monkeypatch):
     inbox = tmp_path / "export"
     deliver(inbox, DAYS[0])
     runner = CliRunner()
@@ -177,9 +177,18 @@ def test_acknowledging_in_the_cli_writes_the_audit_trail(clean_db, tmp_path):
     # one line, non-zero, for an unknown alert or a missing name
     from ringscope.cli import main
 
+    capsys.readouterr()
     with pytest.raises(SystemExit) as exit_info:
         main(["alerts", "ack", "AL-nope", "--by", "bob"])
     assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert err.endswith("\n") and "\n" not in err[:-1] and "AL-nope" in err, err
+    monkeypatch.delenv("RINGSCOPE_INVESTIGATOR", raising=False)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["alerts", "ack", alert["alert_id"]])  # no --by, no RINGSCOPE_INVESTIGATOR
+    assert exit_info.value.code != 0
+    err = capsys.readouterr().err
+    assert err == "error: no name for the audit trail: pass --by NAME or set RINGSCOPE_INVESTIGATOR in .env\n", err
     with pytest.raises(alerts.AlertError, match="needs the identity"):
         alerts.dismiss(alert["alert_id"], by="bob", settings=clean_db)  # a typed name proves nothing
     with pytest.raises(PermissionDenied):

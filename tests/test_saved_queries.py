@@ -74,6 +74,8 @@ def test_a_saved_query_is_shared_versioned_and_audited(clean_db):
 def test_bad_saves_are_refused_and_write_nothing(clean_db, name, title, description, cypher, params, error):
     if error is None:  # a read with a parameter the save does not give plans, and saves
         saved_queries.save(name, title, description, cypher, params, by=person("alice"), settings=clean_db)
+        stored = saved_queries.get(name, settings=clean_db)
+        assert stored is not None and (stored.name, stored.cypher) == (name, cypher)
         return
     with pytest.raises(SavedQueryError, match=error):
         saved_queries.save(name, title, description, cypher, params, by=person("alice"), settings=clean_db)

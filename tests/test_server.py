@@ -160,8 +160,9 @@ def test_a_server_that_dies_on_start_names_its_log(neo4j_settings, tmp_path):
 def test_missing_java_is_one_clear_line(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     monkeypatch.delenv("JAVA_HOME", raising=False)
-    with pytest.raises(local.ServerError, match="Java not found: install a JDK 17"):
+    with pytest.raises(local.ServerError, match="Java not found: install a JDK 17") as err:
         local.check_prerequisites()
+    assert "\n" not in str(err.value), str(err.value)
 
 
 def test_missing_maven_is_one_clear_line(monkeypatch, tmp_path):
@@ -169,12 +170,13 @@ def test_missing_maven_is_one_clear_line(monkeypatch, tmp_path):
     assert java, "the test machine has Java"
     monkeypatch.setenv("JAVA_HOME", str(Path(os.path.realpath(java)).parent.parent))
     monkeypatch.setenv("PATH", "/nonexistent")
-    with pytest.raises(local.ServerError, match="Maven not found"):
+    with pytest.raises(local.ServerError, match="Maven not found") as err:
         local.provision(local.ServerPaths(tmp_path / "neo4j"))
+    assert "\n" not in str(err.value), str(err.value)
 
 
 def test_stop_then_start_again(neo4j_settings):
-    """Last of this module on purpose: the shared test server goes down and comes back."""
+    """The shared test server goes down and comes back: the tests after it find it running again."""
     if not neo4j_settings.uses_local_server:
         pytest.skip("tests run against a remote server")
     db.close_all()

@@ -136,6 +136,7 @@ def test_nothing_listening_is_one_clean_line():
     with pytest.raises(WebhookError, match="unreachable") as err:
         post_alerts(url, ALERTS, retries=1, backoff=0.01, timeout=1)
     _no_secret(str(err.value))
+    assert "\n" not in str(err.value), str(err.value)
 
 
 def test_a_url_that_is_not_http_is_refused_without_echoing_it():
