@@ -10,10 +10,11 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Sequence
 
 import duckdb
 
-from .. import schema
+from .. import schema, writer_lock
 from ..config import Settings, load_settings
 from ..errors import RingScopeError
 from ..progress import running_total
@@ -24,7 +25,7 @@ from .files import SourceFile, World, discover, header, is_empty, parquet_rows, 
 from .canonical import looks_like_placeholder
 from .ipintel import IntelTable, intel_properties, parse_network
 from .rejects import RejectWriter
-from .report import CHANGED, EMPTY, GROUND_TRUTH, LOADED, SAME_ROWS, SKIPPED, STAGES, FileReport, IngestSummary
+from .report import CHANGED, EMPTY, GROUND_TRUTH, LOADED, SAME_ROWS, SKIPPED, STAGES, WAITING, FileReport, IngestSummary
 from .sinks import BoltSink, BulkSink, Progress, Sink
 from .validate import check_header, find_rejects, valid_rows_view
 
@@ -68,6 +69,8 @@ def ingest_world(
     memory_limit: str = "1GB",
     bulk: str = "auto",
     force: bool = False,
+    force_files: Sequence[str] = (),
+    settle_seconds: float = 0.0,
     workers: int | None = None,
 ) -> IngestSummary:
     """Load every interchange file of a world into the graph (see README, Ingest).
@@ -76,14 +79,31 @@ def ingest_world(
     load.DEFAULT_WORKERS; 1 writes every batch in order through one session).
 
     `force`: load every file even when the ledger says its bytes or its rows were
-    loaded before (a deliberate re-load: its counts add again).
+    loaded before (a deliberate re-load: its counts add again). `force_files`: the same
+    for the files of these names only (as the summary names them; an unknown name is an
+    error before anything is written).
+
+    `settle_seconds`: a file modified less than this many seconds ago is left for the next
+    run (status WAITING, not read, not recorded): an exporter may still be writing it, and
+    a file loaded half-written can only be completed by counting its first rows twice.
+    The scheduler's `ringscope cycle` waits 60 s by default; a landing folder whose writer
+    writes `.name.partial` and renames it when done needs none (dot-files are never read).
 
     `bulk`: "never" writes through Bolt; "always" takes the neo4j-admin import path
     (local server, empty database; refused otherwise); "auto" takes it when it may
     and the world's files add up to at least BULK_MIN_BYTES.
     """
-    began = time.perf_counter()
     settings = settings or load_settings()
+    with writer_lock.exclusive(settings, "ingest"):  # one loader per home: two would count files twice
+        return _ingest_world(path, settings, progress, batch_size=batch_size, rejects_dir=rejects_dir,
+                             memory_limit=memory_limit, bulk=bulk, force=force, force_files=force_files,
+                             settle_seconds=settle_seconds, workers=workers)
+
+
+def _ingest_world(path: str | Path, settings: Settings, progress: Progress | None, *, batch_size: int,
+                  rejects_dir: str | Path | None, memory_limit: str, bulk: str, force: bool,
+                  force_files: Sequence[str], settle_seconds: float, workers: int | None) -> IngestSummary:
+    began = time.perf_counter()
     if batch_size < 1:
         raise RingScopeError(f"batch size must be at least 1, not {batch_size}")
     workers = load.DEFAULT_WORKERS if workers is None else workers
@@ -96,6 +116,10 @@ def ingest_world(
         raise RingScopeError(
             f"no interchange files in {world.path}: expected accounts.csv, exchanges.parquet, ... (see docs/interchange.md)"
         )
+    unknown = sorted(set(force_files) - {f.name for f in world.files})
+    if unknown:
+        raise RingScopeError(f"--force-file {unknown[0]}: no such interchange file in {world.path} (give the name "
+                             "as the summary shows it, e.g. logins_2026-03-14.csv)")
     headers = {f: header(f) for f in world.files}
     for f in world.files:
         check_header(c.KINDS[f.kind], f, headers[f])  # refuse before anything is written
@@ -130,7 +154,8 @@ def ingest_world(
             fresh = database_is_empty(settings)  # before anything of this run is written
             sink = BoltSink(settings, workers, fresh=fresh)
             summary.deferred_indexes = load.defer_lookup_indexes(settings) if fresh else []
-        run = _Run(world, headers, engine, settings, summary, seen, batch_size, rejects_root, tell, sink, force)
+        run = _Run(world, headers, engine, settings, summary, seen, batch_size, rejects_root, tell, sink, force,
+                   frozenset(force_files), settle_seconds)
         run.ip_intel()
         for f in world.files:
             if f.kind != "ip_intel":
@@ -206,11 +231,11 @@ class _Run:
 
     def __init__(self, world: World, headers, engine: Engine, settings: Settings, summary: IngestSummary,
                  seen: dict[str, dict], batch_size: int, rejects_root: Path, tell: Progress, sink: Sink,
-                 force: bool = False):
+                 force: bool = False, force_files: frozenset[str] = frozenset(), settle_seconds: float = 0.0):
         self.world, self.headers, self.engine, self.settings = world, headers, engine, settings
         self.sink = sink
         self.summary, self.seen, self.batch_size, self.rejects_root, self.tell = summary, seen, batch_size, rejects_root, tell
-        self.force = force
+        self.force, self.force_files, self.settle_seconds = force, force_files, settle_seconds
         self.intel = IntelTable()
         self.world_key = str(world.path)
         # content already in the graph, and what each path of this world held when loaded
@@ -221,6 +246,21 @@ class _Run:
         self.run_bytes: dict[str, str] = {}  # sha256 -> name of the file of this run that had those bytes
 
     # ------------------------------------------------------------ shared steps
+    def _forced(self, f: SourceFile) -> bool:
+        return self.force or f.name in self.force_files
+
+    def _waiting(self, f: SourceFile, report: FileReport) -> bool:
+        """True (and the report says why) when `f` was modified under `settle_seconds` ago."""
+        if self.settle_seconds <= 0:
+            return False
+        age = time.time() - f.path.stat().st_mtime
+        if age >= self.settle_seconds:
+            return False
+        report.status = WAITING
+        report.note = (f"modified {max(age, 0):.0f} s ago, under the {self.settle_seconds:g} s settle time: it may "
+                       "still be being written, so it is left for the next run (nothing read or recorded)")
+        return True
+
     def _start(self, f: SourceFile) -> tuple[FileReport, _Clock]:
         report = FileReport(f.name, f.kind, LOADED)
         self.summary.files.append(report)
@@ -263,7 +303,7 @@ class _Run:
         kind = c.KINDS[f.kind]
         with clock("read"):
             report.content, report.null_spellings = self.engine.profile(kind, aggregate.kept_extras(kind, self.headers[f]))
-        if self.force:
+        if self._forced(f):
             self.run_content.setdefault(report.content, report)
             return True
         earlier = self.run_content.get(report.content)
@@ -286,7 +326,8 @@ class _Run:
                            f"({before.get('rows_read') or 0:,} then, {report.rows_read:,} now); loading it too would count "
                            "rows common to both twice: give new data a new name (e.g. "
                            f"{f.kind}_2{f.path.name[len(f.path.name.split('.')[0]):]}) or reload into an empty database; "
-                           "`ringscope ingest --force` loads it anyway")
+                           f"`ringscope ingest --force-file {f.name}` loads it anyway, counting the rows loaded "
+                           "before again")
             report.rows_read = 0
             return False
         self.run_content[report.content] = report
@@ -329,11 +370,11 @@ class _Run:
             report.sha256 = sha256(f.path)
         entry = self.seen.get(report.sha256)
         twin = self.run_bytes.setdefault(report.sha256, f.name)
-        if twin != f.name and not self.force:  # byte for byte another file of this run: one ledger entry
+        if twin != f.name and not self._forced(f):  # byte for byte another file of this run: one ledger entry
             report.status = SAME_ROWS
             report.note = f"holds the same bytes as {twin}, so it was skipped to count them once; --force loads it again"
             return False
-        if entry and entry["status"] in ("done", "duplicate") and not self.force:
+        if entry and entry["status"] in ("done", "duplicate") and not self._forced(f):
             report.status = SKIPPED
             if entry["status"] == "duplicate":
                 original = self.seen.get(entry.get("same_as") or "", {}).get("path") or "another file"
@@ -345,7 +386,7 @@ class _Run:
 
     def _begin(self, f: SourceFile, report: FileReport) -> int:
         return self.sink.begin(f, sha=report.sha256, content=report.content, world=self.world_key,
-                               batch_size=self.batch_size, force=self.force)
+                               batch_size=self.batch_size, force=self._forced(f))
 
     def _damaged(self, f: SourceFile, exc: Exception) -> Exception:
         if isinstance(exc, duckdb.OutOfMemoryException):
@@ -417,6 +458,8 @@ class _Run:
         """Read and validate one ip_intel file, new or loaded before; None when it has no
         rows (a new empty file is recorded as loaded)."""
         report, clock = self._start(f)
+        if self._waiting(f, report):
+            return None
         new = self._hash_and_check(f, report, clock)
         if new and report.status == EMPTY:
             self._begin(f, report)
@@ -471,7 +514,7 @@ class _Run:
         if kind.never_loaded:
             report.status = GROUND_TRUTH
             return
-        if not self._hash_and_check(f, report, clock):
+        if self._waiting(f, report) or not self._hash_and_check(f, report, clock):
             return
         if report.status == EMPTY:
             self._begin(f, report)
@@ -481,6 +524,14 @@ class _Run:
         # loaded leaves no ledger entry behind, and a re-run starts it afresh.
         try:
             malformed = self._read(f, report, clock)
+            if report.rows_read == 0:
+                # a header and no row (an exporter that has just opened the file writes this):
+                # recorded as empty, like a file of no bytes, so the rows it gets later load as
+                # new instead of being refused as "changed since loaded" (a field report)
+                report.status = EMPTY
+                self._begin(f, report)
+                self._finish(report, _NullWriter())
+                return
             if not self._new_content(f, report, clock):
                 return
             writer = self._writer(f, report, malformed)

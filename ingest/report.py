@@ -16,6 +16,7 @@ SKIPPED = "skipped: already in the ledger"
 SAME_ROWS = "skipped: same rows as loaded"
 CHANGED = "refused: changed since loaded"
 EMPTY = "empty"
+WAITING = "waiting: modified just now"
 GROUND_TRUTH = "not loaded: ground truth"
 
 
@@ -161,7 +162,7 @@ class IngestSummary:
 
 
 def refused_files_line(names: list[str], where: str) -> str:
-    """The error line `ingest` and `cycle` end with when files were refused (exit 2): how
+    """The error line `ingest` and `cycle` end with when files were refused (exit 3): how
     many, the first five names, and where the reasons are (`where`)."""
     more = " …" if len(names) > 5 else ""
     return f"{len(names)} file(s) refused, their rows not loaded: {', '.join(names[:5])}{more}; {where}"

@@ -16,23 +16,21 @@ One pass, each step the product's own function:
 
 Idempotent: a re-run on the same files loads nothing, skips detection (the ledger
 digest matches the last detecting run) and raises nothing; a day whose data changes
-no ring raises nothing. A file lock in `$RINGSCOPE_HOME` stops two overlapping runs
+no ring raises nothing. A file lock in `$RINGSCOPE_HOME` (`ringscope.writer_lock`, shared
+with `ringscope ingest`) stops two overlapping runs
 (cron does not wait for the previous one).
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
-import os
 import time
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
-from . import alerts
+from . import alerts, writer_lock
 from .catalog import run_query
 from .config import Settings, load_settings
 from .errors import RingScopeError
@@ -129,31 +127,6 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-@contextmanager
-def _exclusive(settings: Settings) -> Iterator[None]:
-    """One cycle at a time per RINGSCOPE_HOME: a non-blocking flock, released by the
-    kernel even when the process is killed, so no stale lock survives a crash."""
-    home = settings.local.home.parent
-    home.mkdir(parents=True, exist_ok=True)
-    path = home / "cycle.lock"
-    handle = path.open("a+")
-    try:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "?"
-            raise CycleError(f"another `ringscope cycle` is running (pid {holder}, lock {path}): "
-                             "let it finish; the scheduler's next run picks up what it missed") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        yield
-    finally:
-        handle.close()
-
-
 def _ledger(settings: Settings) -> tuple[str, str | None]:
     """(digest of the done files now, digest the last detecting cycle saw)."""
     row = run_query("cycle_state", {}, settings=settings)[0]
@@ -183,13 +156,14 @@ def run_cycle(
     rejects_dir: str | Path | None = None,
     memory_limit: str = "1GB",
     workers: int | None = None,
+    settle_seconds: float = 0.0,
     progress: Callable[[int, int | None, str], None] | None = None,
 ) -> CycleReport:
     """One idempotent pass: watch, ingest, detect, alert, notify, record (module docstring).
 
     `jsonl` / `webhook_url`: None takes RINGSCOPE_ALERT_JSONL / RINGSCOPE_ALERT_WEBHOOK_URL
-    from `.env`; "" turns the output off. `bulk`, `rejects_dir`, `memory_limit` and `workers`
-    are ingest's (`ingest_world`). An output that fails is reported in
+    from `.env`; "" turns the output off. `bulk`, `rejects_dir`, `memory_limit`, `workers`
+    and `settle_seconds` are ingest's (`ingest_world`; the CLI waits 60 s by default). An output that fails is reported in
     `CycleReport.outputs` (the alerts stay stored and pending); anything else that fails
     raises a RingScopeError with one line saying what to do.
     """
@@ -204,14 +178,14 @@ def run_cycle(
     report = CycleReport(run_id=uuid.uuid4().hex, world=str(world), started_at=_now())
     clock = time.perf_counter
 
-    with _exclusive(settings):
+    with writer_lock.exclusive(settings, "cycle"):
         t0 = clock()
         report.watched = alerts.watch_actioned(settings)
         report.seconds["watch"] = clock() - t0
 
         t0 = clock()
         summary = ingest_world(world, settings, progress, rejects_dir=rejects_dir, memory_limit=memory_limit, bulk=bulk,
-                               workers=workers)
+                               workers=workers, settle_seconds=settle_seconds)
         loaded = [f for f in summary.files if f.status == "loaded"]
         report.files_loaded = len(loaded)
         report.files_skipped = sum(1 for f in summary.files if f.status.startswith("skipped"))

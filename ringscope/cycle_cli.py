@@ -32,19 +32,23 @@ from .progress import ProgressBars
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Passed to ingest: sessions writing a link stage's batches at once on the Bolt path [default: 1; "
                    "more helps a server with cores to spare (README, Fast Bolt path)].")
+@click.option("--settle", "settle_seconds", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help="Leave files modified fewer than this many seconds ago for the next run: the export may still be "
+                   "writing them (an exporter that writes `.NAME.partial` and renames it when done needs 0).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's summary as one JSON object instead of text.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress on stderr [default: only when stderr is a terminal, so cron mail stays short].")
 def cycle(world_dir: str, detect_mode: str, jsonl: str | None, webhook: bool, bulk: str, rejects_dir: str | None,
-          memory_limit: str, workers: int | None, as_json: bool, progress: bool | None) -> None:
+          memory_limit: str, workers: int | None, settle_seconds: float, as_json: bool, progress: bool | None) -> None:
     """Ingest what is new in WORLD_DIR, re-detect, raise alerts, print a summary.
 
     Made for cron or a systemd timer (README, Continuous operation): idempotent (a
     re-run on the same files loads nothing, skips detection and raises nothing) and
-    one run at a time (a lock in $RINGSCOPE_HOME). Exit status 0 on success, 1 when
-    the cycle failed, 2 when it ran but an alert output (JSONL, webhook) failed (those
-    alerts stay pending and the next run sends them) or ingest refused a file (e.g.
-    changed since loaded: its rows are not in the graph until someone acts).
+    one loader at a time (a lock in $RINGSCOPE_HOME, shared with ingest). Exit status 0
+    on success, 1 when the cycle failed, 2 on a usage error, 3 when it ran but an alert
+    output (JSONL, webhook) failed (those alerts stay pending and the next run sends them)
+    or ingest refused a file (e.g. changed since loaded: its rows are not in the graph
+    until someone acts).
     """
     settings = load_settings()
     show = sys.stderr.isatty() if progress is None else progress
@@ -52,7 +56,8 @@ def cycle(world_dir: str, detect_mode: str, jsonl: str | None, webhook: bool, bu
     try:
         report = run_cycle(world_dir, settings, detect=detect_mode, jsonl=jsonl,
                            webhook_url=None if webhook else "", bulk=bulk, rejects_dir=rejects_dir,
-                           memory_limit=memory_limit, workers=workers, progress=bars if show else None)
+                           memory_limit=memory_limit, workers=workers, settle_seconds=settle_seconds,
+                           progress=bars if show else None)
     finally:
         bars.close()
     click.echo(json.dumps(report.as_dict(), indent=2, sort_keys=True) if as_json else report.summary())
@@ -63,4 +68,4 @@ def cycle(world_dir: str, detect_mode: str, jsonl: str | None, webhook: bool, bu
     if problems:
         for line in problems:
             click.echo(f"error: {terminal(line)}", err=True)
-        sys.exit(2)
+        sys.exit(3)  # 2 is a usage error (click's): a scheduler must tell "ran, look" from "never ran"

@@ -15,7 +15,7 @@ from auth_people import person
 from ringscope import alerts, db, tagging
 from ringscope.auth import PermissionDenied, os_user
 from ringscope.cli import cli
-from ringscope.cycle import CycleError, _exclusive, run_cycle
+from ringscope.cycle import run_cycle
 from ringscope.export.bundle import export_rings
 
 
@@ -145,7 +145,7 @@ def test_acknowledging_in_the_cli_writes_the_audit_trail(clean_db, tmp_path, cap
     inbox = tmp_path / "export"
     deliver(inbox, DAYS[0])
     runner = CliRunner()
-    result = runner.invoke(cli, ["cycle", str(inbox), "--no-webhook", "--jsonl", "", "--no-progress"])
+    result = runner.invoke(cli, ["cycle", str(inbox), "--no-webhook", "--jsonl", "", "--no-progress", "--settle", "0"])
     assert result.exit_code == 0, result.output
     assert "1 raised (new_ring 1)" in result.output
 
@@ -197,21 +197,24 @@ def test_acknowledging_in_the_cli_writes_the_audit_trail(clean_db, tmp_path, cap
 
 
 def test_a_second_cycle_at_the_same_time_is_refused(clean_db, tmp_path):
-    with _exclusive(clean_db):
-        with pytest.raises(CycleError, match="another `ringscope cycle` is running"):
+    from test_ingest_landing import lock_held_elsewhere
+    from ringscope.writer_lock import WriterBusy
+
+    with lock_held_elsewhere(clean_db):
+        with pytest.raises(WriterBusy, match="another ringscope ingest or cycle is loading data"):
             run_cycle(tmp_path, clean_db, jsonl="", webhook_url="")
 
 
-def test_a_failing_webhook_exits_2_keeps_the_alert_pending_and_never_prints_the_url(clean_db, tmp_path, monkeypatch):
+def test_a_failing_webhook_exits_3_keeps_the_alert_pending_and_never_prints_the_url(clean_db, tmp_path, monkeypatch):
     from test_webhook import PATH_SECRET, SECRET, Receiver
 
     inbox = tmp_path / "export"
     deliver(inbox, DAYS[0])
     with Receiver([(503, 0)] * 10) as rx:
         monkeypatch.setenv("RINGSCOPE_ALERT_WEBHOOK_URL", rx.url)
-        result = CliRunner().invoke(cli, ["cycle", str(inbox), "--jsonl", "", "--no-progress"])
+        result = CliRunner().invoke(cli, ["cycle", str(inbox), "--jsonl", "", "--no-progress", "--settle", "0"])
         assert len(rx.requests) == 4  # the first attempt and three retries
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 3, result.output
     text = result.output  # stdout and stderr as a terminal shows them
     assert "webhook: FAILED: webhook http://127.0.0.1:" in text
     assert "error: webhook output failed:" in text
@@ -311,13 +314,15 @@ def test_a_file_changed_since_it_was_loaded_is_named_in_the_cycle_summary(clean_
     assert report.files_loaded == 0 and [name for name, _ in report.files_refused] == [logins.name]
     assert f"  refused  {logins.name}: was loaded on " in report.summary()
     assert report.as_dict()["ingest"]["files_refused"][0]["file"] == logins.name
-    # and the commands say so to a scheduler: exit status 2, not 0 (a field report: cron saw
-    # success while a day's rows were left out), with a hint that names a real command
-    for command in (["cycle", str(inbox), "--jsonl", "", "--no-webhook", "--no-progress"], ["ingest", str(inbox), "--quiet"]):
+    # and the commands say so to a scheduler: exit status 3, not 0 (a field report: cron saw
+    # success while a day's rows were left out) nor 2 (a usage error: the command never ran),
+    # with a hint that names a real command and only that file
+    for command in (["cycle", str(inbox), "--jsonl", "", "--no-webhook", "--no-progress", "--settle", "0"],
+                    ["ingest", str(inbox), "--quiet"]):
         result = CliRunner().invoke(cli, command)
-        assert result.exit_code == 2, (command, result.output)
+        assert result.exit_code == 3, (command, result.output)
         assert f"error: 1 file(s) refused, their rows not loaded: {logins.name}" in result.stderr
-        assert "`ringscope ingest --force` loads it anyway" in result.stdout
+        assert f"`ringscope ingest --force-file {logins.name}` loads it anyway" in result.stdout
 
 
 def test_the_cli_passes_workers_to_ingest_and_finds_the_same_ring(clean_db, tmp_path):
@@ -328,7 +333,7 @@ def test_the_cli_passes_workers_to_ingest_and_finds_the_same_ring(clean_db, tmp_
     refused = CliRunner().invoke(cli, ["cycle", str(inbox), "--workers", "0", "--no-progress"])
     assert refused.exit_code == 2 and "--workers" in refused.output
     result = CliRunner().invoke(cli, ["cycle", str(inbox), "--workers", "2", "--jsonl", "", "--no-webhook",
-                                      "--no-progress", "--json"])
+                                      "--no-progress", "--json", "--settle", "0"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["ingest"]["files_loaded"] >= 5 and report["ingest"]["rows_rejected"] == 0
