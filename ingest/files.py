@@ -75,7 +75,7 @@ def _strip_ext(name: str) -> tuple[str, str] | None:
     return None
 
 
-def _kind_of(stem: str) -> str | None:
+def kind_of(stem: str) -> str | None:
     if stem in KINDS:
         return stem
     # longest kind name first, so `ip_intel_2` is ip_intel and never a kind `ip`
@@ -113,7 +113,7 @@ def discover(world_dir: str | Path) -> World:
                 ignored.append(entry)
             continue
         split = _strip_ext(entry.name)
-        kind = _kind_of(split[0]) if split else None
+        kind = kind_of(split[0]) if split else None
         if kind is None:
             ignored.append(entry)
             continue

@@ -6,6 +6,7 @@ be None) and returns an `IngestSummary`.
 """
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -21,13 +22,35 @@ from ..progress import running_total
 from . import aggregate, ledger, load
 from . import contract as c
 from .engine import Engine
-from .files import SourceFile, World, discover, header, is_empty, parquet_rows, sha256, stage_csv
+from .contract import LOAD_ORDER
+from .files import SourceFile, World, discover, header, is_empty, kind_of, parquet_rows, sha256, stage_csv
 from .canonical import looks_like_placeholder
 from .ipintel import IntelTable, intel_properties, parse_network
 from .rejects import RejectWriter
-from .report import CHANGED, EMPTY, GROUND_TRUTH, LOADED, SAME_ROWS, SKIPPED, STAGES, WAITING, FileReport, IngestSummary
+from .report import (CHANGED, EMPTY, GROUND_TRUTH, LOADED, SAME_ROWS, SKIPPED, STAGES, WAITING, WAITING_ROWS,
+                     FileReport, IngestSummary)
 from .sinks import BoltSink, BulkSink, Progress, Sink
 from .validate import check_header, find_rejects, valid_rows_view
+
+
+def waiting_dir_for(settings: Settings, world: Path) -> Path:
+    """Where rows of `world` wait for their account (ingest.rejects: waiting files): one
+    folder per world folder under $RINGSCOPE_HOME/waiting."""
+    key = hashlib.sha256(str(world).encode()).hexdigest()[:16]
+    return settings.home / "waiting" / key
+
+
+def waiting_files(folder: Path) -> list[SourceFile]:
+    """The waiting files in `folder`, in load order (their rows' kinds), oldest first (a file
+    re-read after a stopped run rewrites the newer one it made before that one is read)."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.iterdir():
+        kind = kind_of(path.name.split("_waiting-")[0]) if "_waiting-" in path.name else None
+        if kind and path.is_file() and not path.name.startswith(".") and path.name.endswith(".csv"):
+            found.append(SourceFile(kind, path, folder))
+    return sorted(found, key=lambda f: (LOAD_ORDER.index(f.kind), f.path.stat().st_mtime, f.path.name))
 
 
 def default_rejects_dir(settings: Settings) -> Path:
@@ -120,6 +143,15 @@ def _ingest_world(path: str | Path, settings: Settings, progress: Progress | Non
     if unknown:
         raise RingScopeError(f"--force-file {unknown[0]}: no such interchange file in {world.path} (give the name "
                              "as the summary shows it, e.g. logins_2026-03-14.csv)")
+    seen = ledger.done_files(settings)
+    # rows of earlier runs still waiting for their account try again, after this run's own files;
+    # they belong to the graph they were left out of: an empty ledger (a new or emptied
+    # database) starts with none
+    waiting_dir = waiting_dir_for(settings, world.path)
+    if not seen:
+        for stale in waiting_files(waiting_dir):
+            stale.path.unlink(missing_ok=True)
+    world.files.extend(waiting_files(waiting_dir))
     headers = {f: header(f) for f in world.files}
     for f in world.files:
         check_header(c.KINDS[f.kind], f, headers[f])  # refuse before anything is written
@@ -138,7 +170,6 @@ def _ingest_world(path: str | Path, settings: Settings, progress: Progress | Non
     schema.migrate(settings)  # constraints back every MERGE; idempotent
     use_bulk = _choose_bulk(bulk, settings, world)
     nodes_before, rels_before = _counts(settings)
-    seen = ledger.done_files(settings)
     engine = Engine(memory_limit=memory_limit)
     rebuilt = False
     try:
@@ -155,7 +186,7 @@ def _ingest_world(path: str | Path, settings: Settings, progress: Progress | Non
             sink = BoltSink(settings, workers, fresh=fresh)
             summary.deferred_indexes = load.defer_lookup_indexes(settings) if fresh else []
         run = _Run(world, headers, engine, settings, summary, seen, batch_size, rejects_root, tell, sink, force,
-                   frozenset(force_files), settle_seconds)
+                   frozenset(force_files), settle_seconds, waiting_dir)
         run.ip_intel()
         for f in world.files:
             if f.kind != "ip_intel":
@@ -231,11 +262,14 @@ class _Run:
 
     def __init__(self, world: World, headers, engine: Engine, settings: Settings, summary: IngestSummary,
                  seen: dict[str, dict], batch_size: int, rejects_root: Path, tell: Progress, sink: Sink,
-                 force: bool = False, force_files: frozenset[str] = frozenset(), settle_seconds: float = 0.0):
+                 force: bool = False, force_files: frozenset[str] = frozenset(), settle_seconds: float = 0.0,
+                 waiting_dir: Path | None = None):
         self.world, self.headers, self.engine, self.settings = world, headers, engine, settings
         self.sink = sink
         self.summary, self.seen, self.batch_size, self.rejects_root, self.tell = summary, seen, batch_size, rejects_root, tell
         self.force, self.force_files, self.settle_seconds = force, force_files, settle_seconds
+        self.waiting_dir = waiting_dir
+        self.summary.waiting_dir = waiting_dir
         self.intel = IntelTable()
         self.world_key = str(world.path)
         # content already in the graph, and what each path of this world held when loaded
@@ -249,9 +283,31 @@ class _Run:
     def _forced(self, f: SourceFile) -> bool:
         return self.force or f.name in self.force_files
 
+    def _is_waiting(self, f: SourceFile) -> bool:
+        """Whether `f` is a waiting file of an earlier run (rows waiting for their account)."""
+        return self.waiting_dir is not None and f.world == self.waiting_dir
+
+    def _none_known_yet(self, f: SourceFile, report: FileReport) -> bool:
+        """For a waiting file: True (and the report says so) when none of its accounts is in
+        the graph yet; it stays as it is, with no ledger entry, for a later run."""
+        if not self._is_waiting(f):
+            return False
+        known = self.engine.con.execute(
+            "SELECT count(*) FROM src WHERE account_id IN (SELECT account_id FROM known)").fetchone()[0]
+        if known:
+            return False
+        report.status = WAITING_ROWS
+        report.rows_waiting, report.rows_read = report.rows_read, 0
+        return True
+
+    def _done_with_waiting(self, f: SourceFile) -> None:
+        """A waiting file whose rows are in the graph (or waiting again in a new file) goes."""
+        if self._is_waiting(f):
+            f.path.unlink(missing_ok=True)
+
     def _waiting(self, f: SourceFile, report: FileReport) -> bool:
         """True (and the report says why) when `f` was modified under `settle_seconds` ago."""
-        if self.settle_seconds <= 0:
+        if self.settle_seconds <= 0 or self._is_waiting(f):  # ours, written whole and renamed
             return False
         age = time.time() - f.path.stat().st_mtime
         if age >= self.settle_seconds:
@@ -288,7 +344,9 @@ class _Run:
         return malformed
 
     def _writer(self, f: SourceFile, report: FileReport, malformed: list) -> RejectWriter:
-        writer = RejectWriter(self.rejects_root, f.name, f.kind)
+        links = c.KINDS[f.kind].links_account
+        writer = RejectWriter(self.rejects_root, f.name, f.kind, waiting_dir=self.waiting_dir if links else None,
+                              source_sha=report.sha256 or "")
         writer.write((m.row, f"{c.MALFORMED}: {m.reason}", m.text) for m in malformed)
         report.rows_rejected += len(malformed)
         if malformed:
@@ -303,7 +361,7 @@ class _Run:
         kind = c.KINDS[f.kind]
         with clock("read"):
             report.content, report.null_spellings = self.engine.profile(kind, aggregate.kept_extras(kind, self.headers[f]))
-        if self._forced(f):
+        if self._forced(f) or self._is_waiting(f):  # a waiting file may hold all of a loaded file's rows
             self.run_content.setdefault(report.content, report)
             return True
         earlier = self.run_content.get(report.content)
@@ -356,6 +414,7 @@ class _Run:
 
     def _finish(self, report: FileReport, writer) -> None:
         writer.close()
+        report.rows_waiting = getattr(writer, "waiting", 0)
         report.rows_loaded = report.rows_read - report.rows_rejected
         report.rejects_file = writer.path if writer.count else None
         f = next(x for x in self.world.files if x.name == report.name)
@@ -368,6 +427,11 @@ class _Run:
         as a copy, or --force); an empty file gets the status EMPTY."""
         with clock("read"):
             report.sha256 = sha256(f.path)
+        if self._is_waiting(f):
+            # a waiting file can hold, byte for byte, a whole file already in the ledger (all of
+            # its rows waited): its ledger key is its own, so it is neither taken for that file
+            # nor, once loaded, confused with it
+            report.sha256 = hashlib.sha256(f"waiting:{f.name}:{report.sha256}".encode()).hexdigest()
         entry = self.seen.get(report.sha256)
         twin = self.run_bytes.setdefault(report.sha256, f.name)
         if twin != f.name and not self._forced(f):  # byte for byte another file of this run: one ledger entry
@@ -514,7 +578,11 @@ class _Run:
         if kind.never_loaded:
             report.status = GROUND_TRUTH
             return
-        if self._waiting(f, report) or not self._hash_and_check(f, report, clock):
+        if self._waiting(f, report):
+            return
+        if not self._hash_and_check(f, report, clock):
+            if report.status == SKIPPED:
+                self._done_with_waiting(f)  # loaded by a run that stopped before removing it
             return
         if report.status == EMPTY:
             self._begin(f, report)
@@ -532,7 +600,7 @@ class _Run:
                 self._begin(f, report)
                 self._finish(report, _NullWriter())
                 return
-            if not self._new_content(f, report, clock):
+            if self._none_known_yet(f, report) or not self._new_content(f, report, clock):
                 return
             writer = self._writer(f, report, malformed)
             self._validate(f, report, clock, writer)
@@ -552,6 +620,7 @@ class _Run:
         if f.kind == "accounts":
             self.engine.add_known(aggregate.known_account_ids(self.engine))
         self._finish(report, writer)
+        self._done_with_waiting(f)
 
 
 #: file kind -> its stages, from (engine, the extra columns kept, the IP intel table)

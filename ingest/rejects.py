@@ -13,10 +13,16 @@ kind by name, so once its rows are fixed it loads as one more part of the world
 the source's own cells, not spreadsheet-guarded: they are the data to load, and
 the export they came from holds the same text. Rows too malformed to split into
 columns are only in the rejects file (their text in `value`).
+
+Rows rejected only because their account is not in the graph yet (a day's logins landed
+before its accounts file, or a late day) are not kept there but *wait*: they go to a
+waiting file (`waiting_path`, under `$RINGSCOPE_HOME/waiting/`) that every later run of the
+same world tries again (ingest/job.py), so they load, once, when their account arrives.
 """
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from typing import Iterable
 
@@ -29,14 +35,21 @@ class RejectWriter:
 
     HEADER = ("source_file", "row", "reason", "value")
 
-    def __init__(self, directory: Path, source_name: str, kind: str | None = None):
+    def __init__(self, directory: Path, source_name: str, kind: str | None = None, waiting_dir: Path | None = None,
+                 source_sha: str = ""):
         self.directory = directory
         self.source_name = source_name
         self.path = directory / (source_name.replace("/", "__") + ".rejects.csv")
         stem = source_name.replace("/", "__").split(".")[0]
         #: where the rejected rows go whole (see the module doc); None: not kept
         self.rows_path = directory / f"{kind}_rejected-{stem}.csv" if kind else None
+        #: where rows whose account is not loaded yet wait for it (ingest.waiting); None: kept
+        #: with the other rejected rows
+        self.waiting_path = (waiting_path(waiting_dir, kind, stem, source_sha)
+                             if waiting_dir is not None and kind else None)
         self.count = 0
+        #: of those, rows that went to the waiting file (set by validate.find_rejects)
+        self.waiting = 0
         self._fh = None
         self._writer = None
 
@@ -69,6 +82,20 @@ class RejectWriter:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+#: a waiting file's name: <kind>_waiting-<the stem of the file its rows came from>-<sha>.csv
+_WAITING_NAME = re.compile(r"^(?P<kind>[a-z_]+)_waiting-(?P<origin>.+)-[0-9a-f]{12}$")
+
+
+def waiting_path(directory: Path, kind: str, stem: str, source_sha: str) -> Path:
+    """The file in `directory` for rows of `kind` from the file `stem` (whose bytes hash to
+    `source_sha`) that wait for their account. Named by the source's bytes, so a run that
+    stops and reads the source again writes the same file, not a second copy of its rows;
+    a waiting file's rows that still wait keep their first file's name."""
+    match = _WAITING_NAME.match(stem)
+    origin = match["origin"] if match else stem
+    return directory / f"{kind}_waiting-{origin}-{(source_sha or '0' * 12)[:12]}.csv"
 
 
 def read_rejects(path: Path) -> list[dict[str, str]]:

@@ -17,6 +17,7 @@ SAME_ROWS = "skipped: same rows as loaded"
 CHANGED = "refused: changed since loaded"
 EMPTY = "empty"
 WAITING = "waiting: modified just now"
+WAITING_ROWS = "waiting: accounts not loaded"
 GROUND_TRUTH = "not loaded: ground truth"
 
 
@@ -29,6 +30,10 @@ class FileReport:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
+    #: of the rejected rows, those whose account is not loaded yet: they wait in a waiting
+    #: file and load in a later run (ingest.rejects); for a waiting file none of whose
+    #: accounts is loaded yet, its rows
+    rows_waiting: int = 0
     #: aggregated rows handed to Neo4j (one per account, account x template, ...)
     rows_written: int = 0
     rejects_file: Path | None = None
@@ -73,6 +78,13 @@ class IngestSummary:
     totals_refreshed: str = ""
     #: Bolt path: (file, stage, rows, seconds) of every stage written
     load_stages: list[tuple[str, str, int, float]] = field(default_factory=list)
+    #: where rows waiting for their account are kept for this world (ingest.rejects)
+    waiting_dir: Path | None = None
+
+    @property
+    def rows_waiting(self) -> int:
+        """Rows that wait for their account after this run (new and still waiting)."""
+        return sum(f.rows_waiting for f in self.files)
 
     @property
     def rows_read(self) -> int:
@@ -151,6 +163,10 @@ class IngestSummary:
         lines.append(f"rows written to Neo4j after aggregation: {self.rows_written:,} ({self.path} path"
                      + (f": import files {self.bulk['write_csv_s']:.1f}s, neo4j-admin import {self.bulk['import_s']:.1f}s" if self.bulk else "")
                      + ")")
+        if self.rows_waiting:
+            lines.append(f"{self.rows_waiting:,} row(s) name accounts not loaded yet: they wait in "
+                         f"{_printable(self.waiting_dir)}/ and load in the run whose files bring their accounts "
+                         "(each run tries them again; delete a file there to give up on its rows)")
         if self.rows_rejected:
             lines.append(f"rejected rows: {_printable(self.rejects_dir)}/")
             for f in self.files:

@@ -12,6 +12,7 @@ part in any aggregate.
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Callable
 
 import duckdb
@@ -143,15 +144,31 @@ def find_rejects(engine: Engine, kind: c.FileKind, writer: RejectWriter, progres
         count += len(rows)
         if progress:
             progress(len(rows))
-    if count and getattr(writer, "rows_path", None) is not None:
+    waiting_path = getattr(writer, "waiting_path", None)
+    waiting = 0
+    if count and waiting_path is not None:
+        waiting = engine.con.execute("SELECT count(*) FROM rej WHERE reason = ?", [c.UNKNOWN_ACCOUNT]).fetchone()[0]
+    if waiting:
+        # rows whose account is not loaded yet wait for it (ingest.rejects: waiting files);
+        # written under a hidden name and renamed, so a run never reads half of one
+        hidden = waiting_path.with_name(f".{waiting_path.name}.partial")
+        _copy_rows(engine, f"SELECT __row FROM rej WHERE reason = '{c.UNKNOWN_ACCOUNT}'", hidden, "--rejects-dir")
+        hidden.rename(waiting_path)
+    writer.waiting = waiting
+    if count > waiting and getattr(writer, "rows_path", None) is not None:
         # the rows whole, to fix and load again (a row left out for its account's own bad
         # row could not be loaded any other way once its file was in the ledger)
-        try:
-            engine.copy_rows_as_read("SELECT __row FROM rej", writer.rows_path)
-        except (OSError, duckdb.IOException) as exc:
-            raise RingScopeError(f"cannot write rejected rows to {writer.rows_path.parent} ({getattr(exc, 'strerror', None) or exc}): "
-                                 "pass a writable --rejects-dir and re-run") from None
+        keep = f"SELECT __row FROM rej WHERE reason <> '{c.UNKNOWN_ACCOUNT}'" if waiting else "SELECT __row FROM rej"
+        _copy_rows(engine, keep, writer.rows_path, "--rejects-dir")
     return count
+
+
+def _copy_rows(engine: Engine, rows_sql: str, path: Path, option: str) -> None:
+    try:
+        engine.copy_rows_as_read(rows_sql, path)
+    except (OSError, duckdb.IOException) as exc:
+        raise RingScopeError(f"cannot write rejected rows to {path.parent} ({getattr(exc, 'strerror', None) or exc}): "
+                             f"pass a writable {option} and re-run") from None
 
 
 def valid_rows_view(engine: Engine, rejected: int) -> None:

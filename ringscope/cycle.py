@@ -57,6 +57,9 @@ class CycleReport:
     files_refused: list[tuple[str, str]] = field(default_factory=list)
     rows_loaded: int = 0
     rows_rejected: int = 0
+    #: rows waiting for their account (ingest.rejects: waiting files), and where
+    rows_waiting: int = 0
+    waiting_dir: str = ""
     rejects_dir: str = ""
     #: "ran", or why it did not ("nothing new since the last detecting cycle", "--detect never")
     detection: str = ""
@@ -81,7 +84,8 @@ class CycleReport:
             "ingest": {"files_loaded": self.files_loaded, "files_skipped": self.files_skipped,
                        "files_refused": [{"file": name, "why": why} for name, why in self.files_refused],
                        "rows_loaded": self.rows_loaded, "rows_rejected": self.rows_rejected,
-                       "rejects_dir": self.rejects_dir},
+                       "rejects_dir": self.rejects_dir, "rows_waiting": self.rows_waiting,
+                       "waiting_dir": self.waiting_dir},
             "detection": self.detection, "rings": self.rings, "ring_changes": self.ring_changes,
             "watched": self.watched, "alerts_raised": [a.as_dict() for a in self.raised],
             "open_alerts": self.open_alerts, "outputs": self.outputs,
@@ -97,6 +101,9 @@ class CycleReport:
                      f"{self.rows_rejected:,} rejected; {self.files_skipped} file(s) already loaded")
         if self.rows_rejected and self.rejects_dir:
             lines.append(f"           rejects: {safe(self.rejects_dir)}")
+        if self.rows_waiting:
+            lines.append(f"  waiting  {self.rows_waiting:,} row(s) name accounts not loaded yet: they load in the run that "
+                         f"brings their accounts ({safe(self.waiting_dir)})")
         for name, why in self.files_refused:
             lines.append(f"  refused  {safe(name)}: {safe(why)}")
         if self.detection == "ran":
@@ -193,6 +200,8 @@ def run_cycle(
         report.rows_loaded = summary.rows_loaded
         report.rows_rejected = summary.rows_rejected
         report.rejects_dir = str(summary.rejects_dir) if summary.rows_rejected else ""
+        report.rows_waiting = summary.rows_waiting
+        report.waiting_dir = str(summary.waiting_dir) if summary.rows_waiting else ""
         report.seconds["ingest"] = clock() - t0
 
         t0 = clock()

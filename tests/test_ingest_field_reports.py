@@ -9,6 +9,7 @@ import gzip
 import io
 import shutil
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -438,9 +439,12 @@ def test_rejected_rows_are_kept_whole_so_fixed_they_load_and_nothing_is_lost(cle
     kept = tmp_path / "rejects"
     assert (kept / "accounts_rejected-accounts.csv").read_text() == "account_id,created_at,email\nacc-2,yesterday,b@x.org\n"
     assert (kept / "logins_rejected-logins.csv").read_text() == (
-        "account_id,ts,ip,device_id\nacc-2,2025-03-02T00:00:00Z,192.0.2.2,d1\nacc-9,2025-03-03T00:00:00Z,192.0.2.3,\"\"\n")
-    # (an empty cell comes out as "", which the contract reads as empty too)
-    # the investigator fixes the two rows (and drops acc-9, unknown) and moves the files in
+        "account_id,ts,ip,device_id\nacc-2,2025-03-02T00:00:00Z,192.0.2.2,d1\n")
+    # acc-9 is in no file yet: its row waits for it (tests/test_ingest_landing.py), as CSV
+    # the contract reads (an empty cell comes out as "", which it reads as empty too)
+    [waiting] = Path(run(world, clean_db, tmp_path, name="unchanged").waiting_dir).glob("logins_waiting-*.csv")
+    assert waiting.read_text() == "account_id,ts,ip,device_id\nacc-9,2025-03-03T00:00:00Z,192.0.2.3,\"\"\n"
+    # the investigator fixes the two rows and moves the files in
     (world / "accounts_fixed.csv").write_text("account_id,created_at,email\nacc-2,2025-03-01T08:00:00Z,b@x.org\n")
     (world / "logins_fixed.csv").write_text("account_id,ts,ip,device_id\nacc-2,2025-03-02T00:00:00Z,192.0.2.2,d1\n")
     summary = run(world, clean_db, tmp_path, name="again")
@@ -452,24 +456,33 @@ def test_rejected_rows_are_kept_whole_so_fixed_they_load_and_nothing_is_lost(cle
 
 
 def test_rejected_rows_of_a_parquet_file_are_kept_as_csv_that_loads(clean_db, tmp_path):
-    """The same for a typed Parquet export: the rows come out as CSV the contract reads."""
+    """The same for a typed Parquet export: the rows come out as CSV the contract reads, both
+    the kept rejected rows (acc-8, whose own row was rejected) and the rows that wait for their
+    account (acc-7, in no file yet), which load by themselves once it comes."""
     world = tmp_path / "world"
     world.mkdir()
-    (world / "accounts.csv").write_text("account_id,created_at\nacc-1,2025-03-01T00:00:00Z\n")
+    (world / "accounts.csv").write_text("account_id,created_at\nacc-1,2025-03-01T00:00:00Z\nacc-8,someday\n")
     pq.write_table(pa.table({
-        "account_id": ["acc-1", "acc-7"],
-        "ts": [utc(2025, 3, 2, 10), utc(2025, 3, 2, 11)],
-        "ip": ["192.0.2.1", "192.0.2.1"],
-        "prompt_fingerprint": ["t1", "t1"],
-        "input_tokens": [10, 20], "output_tokens": [100, 200],
+        "account_id": ["acc-1", "acc-7", "acc-8"],
+        "ts": [utc(2025, 3, 2, 10), utc(2025, 3, 2, 11), utc(2025, 3, 2, 12)],
+        "ip": ["192.0.2.1", "192.0.2.1", "192.0.2.1"],
+        "prompt_fingerprint": ["t1", "t1", "t1"],
+        "input_tokens": [10, 20, 30], "output_tokens": [100, 200, 300],
     }), world / "exchanges.parquet")
-    run(world, clean_db, tmp_path)
+    first = run(world, clean_db, tmp_path)
+    header = "account_id,ts,ip,prompt_fingerprint,input_tokens,output_tokens"
     rows = (tmp_path / "rejects" / "exchanges_rejected-exchanges.csv").read_text().splitlines()
-    assert rows[0] == "account_id,ts,ip,prompt_fingerprint,input_tokens,output_tokens" and len(rows) == 2
-    assert rows[1].startswith("acc-7,2025-03-02 11:00:00")
-    (world / "accounts_late.csv").write_text("account_id,created_at\nacc-7,2025-03-01T00:00:00Z\n")
+    assert rows[0] == header and len(rows) == 2 and rows[1].startswith("acc-8,2025-03-02 12:00:00")
+    [waiting] = Path(first.waiting_dir).glob("exchanges_waiting-*.csv")
+    rows = waiting.read_text().splitlines()
+    assert rows[0] == header and len(rows) == 2 and rows[1].startswith("acc-7,2025-03-02 11:00:00")
+    (world / "accounts_late.csv").write_text(
+        "account_id,created_at\nacc-7,2025-03-01T00:00:00Z\nacc-8,2025-03-01T00:00:00Z\n")
     shutil.copy(tmp_path / "rejects" / "exchanges_rejected-exchanges.csv", world / "exchanges_late.csv")
     summary = run(world, clean_db, tmp_path, name="again")
     assert summary.rows_rejected == 0
     assert one(clean_db, "MATCH (a:Account {account_id: 'acc-7'}) RETURN a.exchanges AS n, a.output_tokens AS out") == \
         {"n": 1, "out": 200}
+    assert one(clean_db, "MATCH (a:Account {account_id: 'acc-8'}) RETURN a.exchanges AS n, a.output_tokens AS out") == \
+        {"n": 1, "out": 300}
+    assert not waiting.exists() and summary.rows_waiting == 0

@@ -131,3 +131,44 @@ def test_ingest_and_cycle_load_one_at_a_time(clean_db, tmp_path):
     with exclusive(clean_db, "cycle"):
         assert file_status(ingest_world(inbox, clean_db), f"logins_{DAYS[0]}.csv") == "loaded"
     assert logins_in_graph(clean_db) > 0
+
+
+def test_rows_that_arrive_before_their_account_wait_and_load_once_it_comes(clean_db, tmp_path):
+    """Field report: a day's logins, cards and exchanges landed before its accounts file (or a
+    late day after the next one), and their rows for the day's new accounts were rejected as
+    "link to unknown account" with exit 0; once the accounts came, the cards were never
+    linked, and no later run tried again."""
+    inbox = tmp_path / "export"
+    deliver(inbox, DAYS[0])
+    run_cycle(inbox, clean_db, jsonl="", webhook_url="")
+    deliver(inbox, DAYS[2])
+    accounts = inbox / f"accounts_{DAYS[2]}.csv"
+    held_back = accounts.read_text()
+    accounts.unlink()  # day 3's accounts (opA6, opA7) land last
+    early = run_cycle(inbox, clean_db, jsonl="", webhook_url="")
+    assert early.rows_waiting == 100 and "row(s) name accounts not loaded yet" in early.summary()  # 2 + 2 + 96
+    waiting = sorted(Path(early.waiting_dir).glob("*_waiting-*.csv"))
+    assert sorted(p.name.split("_waiting-")[0] for p in waiting) == ["exchanges", "logins", "payment_instruments"]
+    again = ingest_world(inbox, clean_db)  # nothing new: the waiting rows stay, unread and unrecorded
+    assert again.rows_waiting == 100 and sorted(Path(early.waiting_dir).glob("*.csv")) == waiting
+    accounts.write_text(held_back)
+    late = run_cycle(inbox, clean_db, jsonl="", webhook_url="")
+    assert late.rows_waiting == 0 and not list(Path(early.waiting_dir).glob("*.csv"))
+    got = graph_dump(clean_db)
+    assert any(row["a"] == "opA6" and row["t"] == "PAID_WITH" for row in got)
+    # the same days in order, into an empty graph, give the same graph
+    db.run_write("MATCH (n) DETACH DELETE n", settings=clean_db)
+    in_order = tmp_path / "in-order"
+    for day in (DAYS[0], DAYS[2]):
+        deliver(in_order, day)
+    ingest_world(in_order, clean_db)
+    assert graph_dump(clean_db) == got
+
+
+def graph_dump(settings) -> list:
+    """Every account's links and counts (the ledger, runs and rings aside)."""
+    return db.run_read(
+        "MATCH (a:Account)-[r]->(x) WHERE NOT x:Ring AND NOT x:AuditEvent "
+        "RETURN a.account_id AS a, type(r) AS t, coalesce(x.instrument_id, x.device_id, x.address, x.fingerprint, "
+        "x.org_id, x.domain, '') AS x, r.logins AS logins, r.exchanges AS exchanges ORDER BY a, t, x",
+        settings=settings)
