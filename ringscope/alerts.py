@@ -379,15 +379,37 @@ def append_jsonl(path: str | Path, settings: Settings | None = None) -> int:
 
 def post_webhook(url: str, settings: Settings | None = None, **options) -> int:
     """POST every open alert the webhook has not received (see `ringscope.webhook`);
-    returns how many were accepted. On failure nothing is marked, so the next run retries."""
-    from .webhook import post_alerts
+    returns how many were accepted. Each batch the receiver accepts is marked at once, so
+    a later failure leaves only the rest pending. Raises WebhookError (one line, the URL's
+    origin only) when any alert was not delivered."""
+    from .webhook import WebhookError, post_alerts
 
     alerts = pending("webhook", settings)
     if not alerts:
         return 0
-    post_alerts(url, [a.as_dict() for a in alerts], **options)
-    mark_notified("webhook", [a.alert_id for a in alerts], settings)
-    return len(alerts)
+    delivery = post_alerts(url, [a.as_dict() for a in alerts],
+                           on_accepted=lambda batch: mark_notified("webhook", [a["alert_id"] for a in batch], settings),
+                           **options)
+    if not delivery.complete:
+        raise WebhookError(delivery.message())
+    return delivery.accepted
+
+
+def webhook_deadline(settings: Settings | None = None) -> float:
+    """RINGSCOPE_ALERT_WEBHOOK_DEADLINE: seconds the whole webhook delivery may take (300)."""
+    from .webhook import DEFAULT_DEADLINE, WebhookError
+
+    raw = ((settings or load_settings()).extra.get("RINGSCOPE_ALERT_WEBHOOK_DEADLINE") or "").strip()
+    if not raw:
+        return DEFAULT_DEADLINE
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < 86400:
+        raise WebhookError(f"RINGSCOPE_ALERT_WEBHOOK_DEADLINE must be a number of seconds between 0 and 86400, "
+                           f"not {terminal_safe(raw)[:40]!r}: fix it in .env")
+    return seconds
 
 
 def configured_outputs(settings: Settings | None = None) -> dict[str, str]:
@@ -432,7 +454,7 @@ def notify(settings: Settings | None = None, *, jsonl: str | Path | None = None,
 
         secret = (settings.extra.get("RINGSCOPE_ALERT_WEBHOOK_SECRET") or "").strip() or None
         try:
-            report["webhook"] = post_webhook(webhook_url, settings, secret=secret)
+            report["webhook"] = post_webhook(webhook_url, settings, secret=secret, deadline=webhook_deadline(settings))
         except WebhookError as exc:
             report["webhook"] = str(exc)
     return report
