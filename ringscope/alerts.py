@@ -390,9 +390,57 @@ def post_webhook(url: str, settings: Settings | None = None, **options) -> int:
     delivery = post_alerts(url, [a.as_dict() for a in alerts],
                            on_accepted=lambda batch: mark_notified("webhook", [a["alert_id"] for a in batch], settings),
                            **options)
+    if delivery.refused:
+        set_aside("webhook", [(a["alert_id"], f"HTTP {status}") for a, status in delivery.refused], settings)
     if not delivery.complete:
         raise WebhookError(delivery.message())
     return delivery.accepted
+
+
+def set_aside(sink: str, refusals: Iterable[tuple[str, str]], settings: Settings | None = None) -> int:
+    """Record that `sink` refused these alerts on their own ((alert_id, why) pairs): they are
+    not sent to it again until `retry_refused` (README, Alerts, Outputs)."""
+    rows = [{"alert_id": alert_id, "why": why} for alert_id, why in refusals]
+    if not rows:
+        return 0
+    found = run_query("mark_refused", {"refusals": rows, "sink": sink}, settings=settings, allow_write=True)
+    return int(found[0]["marked"]) if found else 0
+
+
+@dataclass(frozen=True)
+class RefusedAlert:
+    alert: Alert
+    #: outputs that refused it
+    refused: tuple[str, ...]
+    refused_at: str
+    #: "webhook: HTTP 400"
+    why: str
+
+
+def refused_alerts(settings: Settings | None = None, limit: int = 500) -> list[RefusedAlert]:
+    """Alerts an output refused and set aside, newest refusal first."""
+    rows = run_query("alerts_refused", {"limit": int(limit)}, settings=settings)
+    return [RefusedAlert(_alert(r), tuple(r["refused"] or ()), iso(r["refused_at"]), r["refused_why"] or "") for r in rows]
+
+
+def retry_refused(alert_ids: Iterable[str] = (), *, everything: bool = False, sink: str = "webhook",
+                  settings: Settings | None = None) -> list[str]:
+    """Put refused alerts back in `sink`'s queue (all of them with `everything`): the next
+    run (`ringscope cycle`, `ringscope alerts run`) sends them again. Returns their ids."""
+    if sink not in SINKS:
+        raise AlertError(f"unknown output {sink!r}: one of {', '.join(SINKS)}")
+    ids = [str(i).strip() for i in alert_ids if str(i).strip()]
+    if not ids and not everything:
+        raise AlertError("no alert id given: pass ALERT_ID... or --all (`ringscope alerts refused` lists them)")
+    rows = run_query("retry_refused", {"alert_ids": ids, "all": bool(everything), "sink": sink},
+                     settings=settings, allow_write=True)
+    done = list(rows[0]["alert_ids"]) if rows else []
+    missing = [i for i in ids if i not in done]
+    if missing and not everything:
+        raise AlertError(f"{len(missing)} of the alert(s) given were not set aside by the {sink} "
+                         f"({terminal_safe(', '.join(missing[:3]))[:200]}): `ringscope alerts refused` lists those that are"
+                         + (f"; {len(done)} put back" if done else ""))
+    return done
 
 
 def webhook_deadline(settings: Settings | None = None) -> float:
@@ -428,7 +476,8 @@ __all__ = [
     "Alert", "AlertChange", "AlertError", "AlertEvent", "KINDS", "RULES", "RulesRun", "SEVERITIES", "SINKS",
     "STATUSES", "acknowledge", "alert_id", "append_jsonl", "configured_outputs", "dismiss", "ensure_schema",
     "get_alert", "history", "jsonl_line", "list_alerts", "mark_notified", "normalize_status", "pending",
-    "notify", "post_webhook", "reopen", "run_rules", "set_status", "terminal_safe", "watch_actioned",
+    "notify", "post_webhook", "RefusedAlert", "refused_alerts", "reopen", "retry_refused", "run_rules", "set_aside",
+    "set_status", "terminal_safe", "watch_actioned", "webhook_deadline",
 ]
 
 

@@ -127,6 +127,43 @@ def history(alert_id: str) -> None:
                    + (f"  ({safe(note)})" if note else ""))
 
 
+@alerts.command()
+@click.option("--limit", type=click.IntRange(1), default=500, show_default=True, help="Alerts listed at most.")
+def refused(limit: int) -> None:
+    """Alerts an output refused on their own, set aside (not sent to it again), newest first.
+
+    The webhook's receiver refusing one alert (HTTP 400, 413 or 422 for that alert alone)
+    sets it aside so the other alerts still go out; `ringscope alerts retry ALERT_ID`
+    (or --all) sends it again on the next run.
+    """
+    found = al.refused_alerts(load_settings(), limit=limit)
+    if not found:
+        click.echo("no alert is set aside: every output took what it was sent", err=True)
+        return
+    safe = al.terminal_safe
+    click.echo(f"{'alert_id':<23} {'refused_at':<20} {'why':<18} {'status':<12} {'kind':<15} {'ring':<16} reason")
+    for r in found:
+        a = r.alert
+        click.echo(f"{safe(a.alert_id):<23} {r.refused_at[:19]:<20} {safe(r.why):<18} {a.status:<12} {a.kind:<15} "
+                   f"{safe(a.ring_id)[:16]:<16} {safe(a.reason)[:100]}")
+    click.echo(f"{len(found)} alert(s) set aside: `ringscope alerts retry ALERT_ID` (or --all) sends them again on the next run",
+               err=True)
+
+
+@alerts.command()
+@click.argument("alert_ids", nargs=-1, metavar="[ALERT_ID]...")
+@click.option("--all", "everything", is_flag=True, help="Every alert set aside.")
+def retry(alert_ids: tuple[str, ...], everything: bool) -> None:
+    """Send alerts an output refused (`ringscope alerts refused`) again on the next run.
+
+    Only open alerts are sent; a receiver that still refuses one sets it aside again.
+    """
+    if everything and alert_ids:
+        raise click.UsageError("give ALERT_IDs or --all, not both")
+    done = al.retry_refused(alert_ids, everything=everything, settings=load_settings())
+    click.echo(f"{len(done)} alert(s) put back: the next `ringscope cycle` or `ringscope alerts run` sends them")
+
+
 @alerts.command("run")
 @click.option("--jsonl", metavar="PATH", default=None,
               help="Append new alerts to this JSONL file [default: RINGSCOPE_ALERT_JSONL; '' turns it off].")

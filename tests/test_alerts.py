@@ -13,7 +13,7 @@ from auth_people import person
 from ringscope import alerts, db, tagging
 from ringscope.auth import local_identity
 from ringscope.cli import cli
-from test_webhook import Receiver
+from test_webhook import Receiver, no_proxy_from_the_environment  # noqa: F401 (autouse: receivers are on 127.0.0.1)
 
 
 HOSTILE = "evil\u202egnp.exe\nnext"
@@ -274,3 +274,62 @@ def test_a_ring_found_with_less_support_raises_ring_weakened_once_per_weakening(
     weaken(clean_db, "R-2", "2099-01-02T00:00:00Z", [], "signals no longer seen: device_fanout")
     [ev] = alerts.run_rules(clean_db).raised
     assert (ev.ring_id, ev.account_ids) == ("R-2", ("b1", "b2")) and "device_fanout" in ev.reason
+
+
+def stored_alerts(settings, n, prefix="AL-many"):
+    """`n` open alerts written by the rules' own stored write (no ring or account needed)."""
+    rows = [{"alert_id": f"{prefix}-{i:04d}", "kind": "new_ring", "severity": "medium", "ring_id": f"R-{i}",
+             "account_ids": [f"acc-{i}"], "reason": f"ring R-{i}"} for i in range(n)]
+    db.run("write_alerts", {"alerts": rows, "now": "2026-03-01T06:00:00Z", "run_id": "test"}, mode=db.WRITE,
+           settings=settings)
+    return [r["alert_id"] for r in rows]
+
+
+def test_each_accepted_batch_is_marked_at_once(clean_db):
+    """150 pending, the receiver accepts the first batch (100) then stays down: the next run
+    used to send the first 100 again (nothing was marked); now only the 50 remain."""
+    ids = stored_alerts(clean_db, 150)
+    with Receiver([(200, 0)] + [(503, 0)] * 10) as rx:
+        report = alerts.notify(clean_db, jsonl="", webhook_url=rx.url)
+    assert "100 of 150 alert(s) delivered, 50 stay pending for the next run" in report["webhook"]
+    assert "\n" not in report["webhook"] and "token" not in report["webhook"]
+    assert [a.alert_id for a in alerts.pending("webhook", clean_db)] == ids[100:]
+    with Receiver([]) as rx:
+        assert alerts.notify(clean_db, jsonl="", webhook_url=rx.url) == {"webhook": 50}
+    assert [a["alert_id"] for a in json.loads(rx.requests[0]["body"])["alerts"]] == ids[100:]
+
+
+def test_an_alert_the_receiver_refuses_is_set_aside_listed_and_retried_on_purpose(clean_db):
+    """One alert the receiver refuses (HTTP 400) held back every alert after it and was sent
+    again, with the batch before it, every day (exit 2 daily). Now the rest is delivered,
+    the refused one is set aside once, reported, listed, and sent again only on request."""
+    ids = stored_alerts(clean_db, 150)
+    bad = ids[120]
+    judge = lambda batch: 400 if any(a["alert_id"] == bad for a in batch) else 200  # noqa: E731
+    with Receiver([], judge=judge) as rx:
+        report = alerts.notify(clean_db, jsonl="", webhook_url=rx.url)
+        assert f"refused 1 alert(s) on their own (HTTP 400: {bad})" in report["webhook"]
+        assert "149 of 150 alert(s) delivered" in report["webhook"] and "\n" not in report["webhook"]
+        assert alerts.pending("webhook", clean_db) == []
+        sent = len(rx.requests)
+        # the next run sends nothing: nothing re-sent, nothing failing
+        assert alerts.notify(clean_db, jsonl="", webhook_url=rx.url) == {"webhook": 0}
+        assert len(rx.requests) == sent
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["alerts", "refused"])
+    assert listed.exit_code == 0, listed.output
+    [row] = [line for line in listed.stdout.splitlines() if line.startswith("AL-")]
+    assert row.startswith(bad) and "webhook: HTTP 400" in row
+    [refused] = alerts.refused_alerts(clean_db)
+    assert (refused.alert.alert_id, refused.refused, refused.why) == (bad, ("webhook",), "webhook: HTTP 400")
+    # the JSONL file is another output: it still receives the alert
+    assert bad in [a.alert_id for a in alerts.pending("jsonl", clean_db, limit=200)]
+
+    unknown = runner.invoke(cli, ["alerts", "retry", "AL-nope"])
+    assert isinstance(unknown.exception, alerts.AlertError) and "not set aside" in str(unknown.exception)
+    again = runner.invoke(cli, ["alerts", "retry", bad])
+    assert again.exit_code == 0 and "1 alert(s) put back" in again.output, again.output
+    assert [a.alert_id for a in alerts.pending("webhook", clean_db)] == [bad]
+    assert alerts.refused_alerts(clean_db) == []
+    with Receiver([]) as rx:  # the receiver takes it now
+        assert alerts.notify(clean_db, jsonl="", webhook_url=rx.url) == {"webhook": 1}
