@@ -341,11 +341,13 @@ def jsonl_line(alert: Alert) -> str:
     return json.dumps(alert.as_dict(), sort_keys=True, ensure_ascii=False)
 
 
-def pending(sink: str, settings: Settings | None = None, limit: int = 1000) -> list[Alert]:
-    """Open alerts `sink` has not received yet, oldest first."""
+def pending(sink: str, settings: Settings | None = None, limit: int | None = None) -> list[Alert]:
+    """Open alerts `sink` has not received yet (and did not refuse), oldest first; all of
+    them unless `limit` is given."""
     if sink not in SINKS:
         raise AlertError(f"unknown output {sink!r}: one of {', '.join(SINKS)}")
-    return [_alert(r) for r in run_query("alerts_to_notify", {"sink": sink, "limit": int(limit)}, settings=settings)]
+    limit = 2**62 if limit is None else int(limit)
+    return [_alert(r) for r in run_query("alerts_to_notify", {"sink": sink, "limit": limit}, settings=settings)]
 
 
 def mark_notified(sink: str, alert_ids: Iterable[str], settings: Settings | None = None) -> int:
@@ -356,25 +358,36 @@ def mark_notified(sink: str, alert_ids: Iterable[str], settings: Settings | None
     return int(rows[0]["marked"]) if rows else 0
 
 
-def append_jsonl(path: str | Path, settings: Settings | None = None) -> int:
+#: Alerts appended to the JSONL file per write (each page fsync'ed, then marked).
+JSONL_PAGE = 1000
+
+
+def append_jsonl(path: str | Path, settings: Settings | None = None, page: int = JSONL_PAGE) -> int:
     """Append every open alert this file has not received to `path` (one JSON object a
-    line, for a SIEM to tail); returns how many. Written and fsync'ed before the alerts
-    are marked, so a crash repeats lines rather than losing them (at-least-once)."""
+    line, for a SIEM to tail), `page` at a time until none is left; returns how many. Each
+    page is written and fsync'ed before its alerts are marked, so a crash repeats lines
+    rather than losing them (at-least-once)."""
     path = Path(path).expanduser()
-    alerts = pending("jsonl", settings)
-    if not alerts:
-        return 0
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as handle:
-            for alert in alerts:
-                handle.write(jsonl_line(alert) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-    except OSError as exc:
-        raise AlertError(f"cannot append alerts to {path}: {exc.strerror or exc}; check the path and its permissions") from None
-    mark_notified("jsonl", [a.alert_id for a in alerts], settings)
-    return len(alerts)
+    sent = 0
+    while True:
+        alerts = pending("jsonl", settings, limit=page)
+        if not alerts:
+            return sent
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as handle:
+                for alert in alerts:
+                    handle.write(jsonl_line(alert) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            raise AlertError(f"cannot append alerts to {path}: {exc.strerror or exc}; check the path and its permissions"
+                             + (f" ({sent} alert(s) appended before)" if sent else "")) from None
+        if not mark_notified("jsonl", [a.alert_id for a in alerts], settings):
+            return sent + len(alerts)  # nothing left to mark: another run took them (never loop)
+        sent += len(alerts)
+        if len(alerts) < page:
+            return sent
 
 
 def post_webhook(url: str, settings: Settings | None = None, **options) -> int:

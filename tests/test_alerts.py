@@ -333,3 +333,16 @@ def test_an_alert_the_receiver_refuses_is_set_aside_listed_and_retried_on_purpos
     assert alerts.refused_alerts(clean_db) == []
     with Receiver([]) as rx:  # the receiver takes it now
         assert alerts.notify(clean_db, jsonl="", webhook_url=rx.url) == {"webhook": 1}
+
+
+def test_every_pending_alert_goes_out_not_only_the_first_thousand(clean_db, tmp_path):
+    """1,200 pending: each output said "1000 alert(s) sent", exit 0, and 200 waited a day."""
+    ids = stored_alerts(clean_db, 1200)
+    path = tmp_path / "alerts.jsonl"
+    with Receiver([]) as rx:
+        report = alerts.notify(clean_db, jsonl=str(path), webhook_url=rx.url)
+    assert report == {"jsonl": 1200, "webhook": 1200}
+    assert [json.loads(line)["alert_id"] for line in path.read_text().splitlines()] == ids
+    posted = [a["alert_id"] for r in rx.requests for a in json.loads(r["body"])["alerts"]]
+    assert posted == ids and len(rx.requests) == 12
+    assert alerts.pending("jsonl", clean_db) == [] and alerts.pending("webhook", clean_db) == []
