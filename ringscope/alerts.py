@@ -362,6 +362,37 @@ def mark_notified(sink: str, alert_ids: Iterable[str], settings: Settings | None
 JSONL_PAGE = 1000
 
 
+def _append_lines(path: Path, lines: list[str], sent: int = 0) -> None:
+    """Append `lines` to `path` as one write, fsync'ed. A failed write (disk full, `ulimit -f`)
+    is cut back, so the file ends where it did (no half line for the next append to glue an
+    alert to); a file that does not end with a new line (cut by a crash) gets one first."""
+    before = f" ({sent} alert(s) appended before)" if sent else ""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+b", buffering=0)  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        raise AlertError(f"cannot append alerts to {path}: {exc.strerror or exc}; "
+                         f"check the path and its permissions{before}") from None
+    with handle:
+        fd = handle.fileno()
+        start = os.fstat(fd).st_size
+        lead = b"\n" if start and os.pread(fd, 1, start - 1) != b"\n" else b""
+        data = memoryview(lead + "".join(line + "\n" for line in lines).encode("utf-8"))
+        try:
+            while data:
+                data = data[os.write(fd, data):]
+            os.fsync(fd)
+        except OSError as exc:
+            try:
+                os.ftruncate(fd, start)
+                os.fsync(fd)
+                kept = "the file was left as it was"
+            except OSError:
+                kept = f"the file could not be cut back to its {start:,} bytes (its last line may be partial)"
+            raise AlertError(f"cannot append alerts to {path}: {exc.strerror or exc}; {kept} and the alerts stay pending: "
+                             f"check free space, file size limits and permissions{before}") from None
+
+
 def append_jsonl(path: str | Path, settings: Settings | None = None, page: int = JSONL_PAGE) -> int:
     """Append every open alert this file has not received to `path` (one JSON object a
     line, for a SIEM to tail), `page` at a time until none is left; returns how many. Each
@@ -373,16 +404,7 @@ def append_jsonl(path: str | Path, settings: Settings | None = None, page: int =
         alerts = pending("jsonl", settings, limit=page)
         if not alerts:
             return sent
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("a", encoding="utf-8") as handle:
-                for alert in alerts:
-                    handle.write(jsonl_line(alert) + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-        except OSError as exc:
-            raise AlertError(f"cannot append alerts to {path}: {exc.strerror or exc}; check the path and its permissions"
-                             + (f" ({sent} alert(s) appended before)" if sent else "")) from None
+        _append_lines(path, [jsonl_line(alert) for alert in alerts], sent)
         if not mark_notified("jsonl", [a.alert_id for a in alerts], settings):
             return sent + len(alerts)  # nothing left to mark: another run took them (never loop)
         sent += len(alerts)

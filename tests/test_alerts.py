@@ -346,3 +346,45 @@ def test_every_pending_alert_goes_out_not_only_the_first_thousand(clean_db, tmp_
     posted = [a["alert_id"] for r in rx.requests for a in json.loads(r["body"])["alerts"]]
     assert posted == ids and len(rx.requests) == 12
     assert alerts.pending("jsonl", clean_db) == [] and alerts.pending("webhook", clean_db) == []
+
+
+def test_a_failed_append_leaves_the_jsonl_file_as_it_was(clean_db, tmp_path):
+    """`ulimit -f` (File too large) cut the file mid-line, and the next append glued two
+    alerts into one invalid line. A real file size limit on a real `ringscope alerts run`."""
+    import resource
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    ids = stored_alerts(clean_db, 40)
+    path = tmp_path / "alerts.jsonl"
+    old = "".join(json.dumps({"alert_id": f"AL-old-{i}"}) + "\n" for i in range(100)).encode()
+    path.write_bytes(old)
+    limit = len(old) + 700  # room for a few alerts, not forty: the write stops mid-line
+
+    def small_files():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+    ringscope = Path(sys.executable).parent / "ringscope"
+    run = subprocess.run([str(ringscope), "alerts", "run", "--jsonl", str(path), "--no-webhook"],
+                         capture_output=True, text=True, preexec_fn=small_files, timeout=120)
+    assert run.returncode == 2, run.stdout + run.stderr
+    [error] = [line for line in run.stderr.splitlines() if line.startswith("error:")]
+    assert "File too large; the file was left as it was and the alerts stay pending" in error, run.stderr
+    assert path.read_bytes() == old
+    assert len(alerts.pending("jsonl", clean_db)) == 40
+
+    assert alerts.notify(clean_db, jsonl=str(path), webhook_url="") == {"jsonl": 40}
+    lines = [json.loads(line) for line in path.read_text().splitlines()]  # every line valid JSON
+    assert [x["alert_id"] for x in lines[100:]] == ids
+
+
+def test_an_append_after_a_cut_line_starts_on_a_new_line(clean_db, tmp_path):
+    """A file whose last line was cut (a crash the append could not undo) gets a new line
+    first: the cut line stays alone and the next alert is whole on its own line."""
+    [alert_id] = stored_alerts(clean_db, 1)
+    path = tmp_path / "alerts.jsonl"
+    path.write_text('{"alert_id": "AL-1"}\n{"alert_id": "AL-cu')
+    assert alerts.notify(clean_db, jsonl=str(path), webhook_url="") == {"jsonl": 1}
+    lines = path.read_text().splitlines()
+    assert lines[:2] == ['{"alert_id": "AL-1"}', '{"alert_id": "AL-cu'] and json.loads(lines[2])["alert_id"] == alert_id
