@@ -337,8 +337,11 @@ def reopen(alert_id: str, by: "Identity", note: str | None = None,
 
 
 def jsonl_line(alert: Alert) -> str:
-    """One alert as one JSON line (sorted keys, UTF-8 kept, no trailing newline)."""
-    return json.dumps(alert.as_dict(), sort_keys=True, ensure_ascii=False)
+    """One alert as one JSON line (sorted keys, no trailing newline), ASCII only: every
+    other character as a `\\uXXXX` escape, which every JSON parser decodes back to the same
+    text. Raw, a U+2028 from an account id ends the line for a Unicode-aware reader, and a
+    bidi control reorders what a person tailing the file sees."""
+    return json.dumps(alert.as_dict(), sort_keys=True, ensure_ascii=True)
 
 
 def pending(sink: str, settings: Settings | None = None, limit: int | None = None) -> list[Alert]:

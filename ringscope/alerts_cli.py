@@ -12,7 +12,7 @@ import click
 
 from . import alerts as al
 from .config import load_settings
-from .display import spreadsheet_safe
+from .display import spreadsheet_safe, terminal
 
 _FIELDS = ("alert_id", "created_at", "severity", "kind", "status", "ring_id", "accounts", "reason", "status_by", "status_at")
 
@@ -24,7 +24,9 @@ _FIELDS = ("alert_id", "created_at", "severity", "kind", "status", "ring_id", "a
 @click.option("--severity", type=click.Choice(al.SEVERITIES), default=None, help="Only alerts of this severity.")
 @click.option("--ring", "ring_id", metavar="RING_ID", default=None, help="Only alerts about this ring.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table", show_default=True,
-              help="table: one line per alert; csv: one row per alert, accounts ';'-separated; jsonl: one JSON object a line.")
+              help="table: one line per alert; csv: one row per alert, accounts ';'-separated, ids as stored "
+                   "(control and bidi characters made visible on a terminal); jsonl: one JSON object a line, ASCII "
+                   "(other characters as \\uXXXX escapes).")
 @click.option("--limit", type=click.IntRange(1), default=500, show_default=True, help="Alerts listed at most, newest first.")
 @click.pass_context
 def alerts(ctx: click.Context, status: str, kind: str | None, severity: str | None, ring_id: str | None,
@@ -48,12 +50,16 @@ def alerts(ctx: click.Context, status: str, kind: str | None, severity: str | No
     if fmt == "csv":
         out = csv.writer(sys.stdout, lineterminator="\n")
         out.writerow(_FIELDS)
+        # to a file or a pipe it is data: ids stay as stored so they join back to the graph (an
+        # id with a bidi control came out with `?` in it); only a cell a spreadsheet would run
+        # as a formula gets a leading quote, as in `query run --format csv` and the export's CSVs.
+        # On a terminal it is read by a person: control and bidi characters are made visible
+        # (display.terminal), so an attacker-chosen id cannot clear the screen or set its title.
+        shown = terminal if sys.stdout.isatty() else str
         for a in found:
-            # data, not a terminal line: ids stay as stored so they join back to the graph (an id
-            # with a bidi control came out with `?` in it); only a cell a spreadsheet would run
-            # as a formula gets a leading quote, as in `query run --format csv` and the export's CSVs
-            out.writerow([spreadsheet_safe(v) for v in (a.alert_id, a.created_at, a.severity, a.kind, a.status, a.ring_id,
-                                              ";".join(a.account_ids), a.reason, a.status_by or "", a.status_at or "")])
+            out.writerow([shown(spreadsheet_safe(v)) for v in (a.alert_id, a.created_at, a.severity, a.kind, a.status,
+                                                                a.ring_id, ";".join(a.account_ids), a.reason,
+                                                                a.status_by or "", a.status_at or "")])
         return
     if not found:
         click.echo("no alerts" + ("" if status == "any" else f" with status {status}")

@@ -388,3 +388,60 @@ def test_an_append_after_a_cut_line_starts_on_a_new_line(clean_db, tmp_path):
     assert alerts.notify(clean_db, jsonl=str(path), webhook_url="") == {"jsonl": 1}
     lines = path.read_text().splitlines()
     assert lines[:2] == ['{"alert_id": "AL-1"}', '{"alert_id": "AL-cu'] and json.loads(lines[2])["alert_id"] == alert_id
+
+
+TERMINAL_ATTACK = "\x1b]0;pwned\x07\x1b[2Jacc\u2067x\u2069\u2028y"
+
+
+def test_jsonl_is_ascii_and_decodes_to_the_stored_ids(clean_db, tmp_path):
+    """U+202E, U+2067 and U+2028 went out raw: U+2028 splits the line for a Unicode-aware
+    reader and the bidi controls reorder what a person tailing the file sees."""
+    graph(clean_db, members=[HOSTILE, TERMINAL_ATTACK, "ok"])
+    alerts.run_rules(clean_db)
+    path = tmp_path / "alerts.jsonl"
+    assert alerts.notify(clean_db, jsonl=str(path), webhook_url="") == {"jsonl": 1}
+    listed = CliRunner().invoke(cli, ["alerts", "--format", "jsonl"]).output
+    for text in (path.read_text(encoding="utf-8"), listed):
+        assert text.isascii(), text
+        [line] = text.splitlines()  # str.splitlines splits on U+2028 too: one line means none is raw
+        assert sorted(json.loads(line)["account_ids"]) == sorted([HOSTILE, TERMINAL_ATTACK, "ok"])
+
+
+def test_csv_on_a_terminal_shows_control_and_bidi_characters_inert(clean_db):
+    """`alerts --format csv` on a terminal wrote an attacker's escape sequences raw (clear the
+    screen, set the window title). A real terminal: the command runs on a pseudo-terminal."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    graph(clean_db, members=[TERMINAL_ATTACK, HOSTILE, "ok"])
+    alerts.run_rules(clean_db)
+    ringscope = Path(sys.executable).parent / "ringscope"
+    main, secondary = pty.openpty()
+    try:
+        proc = subprocess.Popen([str(ringscope), "alerts", "--format", "csv"], stdout=secondary,
+                                stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        os.close(secondary)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the command exited and closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+        assert proc.wait(timeout=60) == 0, proc.stderr.read()
+    finally:
+        os.close(main)
+    text = shown.decode("utf-8")
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text and "\u2067" not in text, repr(text)
+    assert "\u2028" not in text
+    assert "?]0;pwned??[2Jacc\u27e8U+2067\u27e9x\u27e8U+2069\u27e9?y" in text, repr(text)
+    assert "evil\u27e8U+202E\u27e9gnp.exe?next" in text
+    # to a pipe or a file the ids stay as stored (they join back to the graph)
+    piped = subprocess.run([str(ringscope), "alerts", "--format", "csv"], capture_output=True, timeout=60)
+    [row] = csv.DictReader(io.StringIO(piped.stdout.decode("utf-8")))
+    assert row["accounts"] == ";".join(sorted([TERMINAL_ATTACK, HOSTILE, "ok"]))
