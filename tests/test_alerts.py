@@ -445,3 +445,32 @@ def test_csv_on_a_terminal_shows_control_and_bidi_characters_inert(clean_db):
     piped = subprocess.run([str(ringscope), "alerts", "--format", "csv"], capture_output=True, timeout=60)
     [row] = csv.DictReader(io.StringIO(piped.stdout.decode("utf-8")))
     assert row["accounts"] == ";".join(sorted([TERMINAL_ATTACK, HOSTILE, "ok"]))
+
+
+def test_the_webhook_deadline_from_env_bounds_alerts_run(clean_db, monkeypatch):
+    """A 200 answer trickling a byte every 0.4 s held `alerts run` for as long as it
+    trickled; RINGSCOPE_ALERT_WEBHOOK_DEADLINE bounds the whole webhook step."""
+    import time
+
+    from test_webhook import Receiver as Slow
+
+    stored_alerts(clean_db, 3)
+    with Slow([], trickle=("body", 0.4)) as rx:
+        monkeypatch.setenv("RINGSCOPE_ALERT_WEBHOOK_URL", rx.url)
+        monkeypatch.setenv("RINGSCOPE_ALERT_WEBHOOK_DEADLINE", "2")
+        started = time.monotonic()
+        result = CliRunner().invoke(cli, ["alerts", "run", "--jsonl", ""])
+        elapsed = time.monotonic() - started
+    assert result.exit_code == 2, result.output
+    assert elapsed < 8, f"a 2 s deadline took {elapsed:.1f} s"
+    [line] = [x for x in result.stderr.splitlines() if x.startswith("error:")]
+    assert "the delivery deadline of 2 s passed (RINGSCOPE_ALERT_WEBHOOK_DEADLINE in .env)" in line
+    assert "0 of 3 alert(s) delivered, 3 stay pending for the next run" in line and "token" not in line
+    assert len(alerts.pending("webhook", clean_db)) == 3
+
+    monkeypatch.setenv("RINGSCOPE_ALERT_WEBHOOK_DEADLINE", "soon")
+    from ringscope.config import load_settings
+
+    report = alerts.notify(load_settings(), jsonl="")  # the settings as .env and the environment give them now
+    assert report["webhook"] == ("RINGSCOPE_ALERT_WEBHOOK_DEADLINE must be a number of seconds between 0 and 86400, "
+                                 "not 'soon': fix it in .env")
