@@ -337,15 +337,20 @@ def reopen(alert_id: str, by: "Identity", note: str | None = None,
 
 
 def jsonl_line(alert: Alert) -> str:
-    """One alert as one JSON line (sorted keys, UTF-8 kept, no trailing newline)."""
-    return json.dumps(alert.as_dict(), sort_keys=True, ensure_ascii=False)
+    """One alert as one JSON line (sorted keys, no trailing newline), ASCII only: every
+    other character as a `\\uXXXX` escape, which every JSON parser decodes back to the same
+    text. Raw, a U+2028 from an account id ends the line for a Unicode-aware reader, and a
+    bidi control reorders what a person tailing the file sees."""
+    return json.dumps(alert.as_dict(), sort_keys=True, ensure_ascii=True)
 
 
-def pending(sink: str, settings: Settings | None = None, limit: int = 1000) -> list[Alert]:
-    """Open alerts `sink` has not received yet, oldest first."""
+def pending(sink: str, settings: Settings | None = None, limit: int | None = None) -> list[Alert]:
+    """Open alerts `sink` has not received yet (and did not refuse), oldest first; all of
+    them unless `limit` is given."""
     if sink not in SINKS:
         raise AlertError(f"unknown output {sink!r}: one of {', '.join(SINKS)}")
-    return [_alert(r) for r in run_query("alerts_to_notify", {"sink": sink, "limit": int(limit)}, settings=settings)]
+    limit = 2**62 if limit is None else int(limit)
+    return [_alert(r) for r in run_query("alerts_to_notify", {"sink": sink, "limit": limit}, settings=settings)]
 
 
 def mark_notified(sink: str, alert_ids: Iterable[str], settings: Settings | None = None) -> int:
@@ -356,38 +361,141 @@ def mark_notified(sink: str, alert_ids: Iterable[str], settings: Settings | None
     return int(rows[0]["marked"]) if rows else 0
 
 
-def append_jsonl(path: str | Path, settings: Settings | None = None) -> int:
-    """Append every open alert this file has not received to `path` (one JSON object a
-    line, for a SIEM to tail); returns how many. Written and fsync'ed before the alerts
-    are marked, so a crash repeats lines rather than losing them (at-least-once)."""
-    path = Path(path).expanduser()
-    alerts = pending("jsonl", settings)
-    if not alerts:
-        return 0
+#: Alerts appended to the JSONL file per write (each page fsync'ed, then marked).
+JSONL_PAGE = 1000
+
+
+def _append_lines(path: Path, lines: list[str], sent: int = 0) -> None:
+    """Append `lines` to `path` as one write, fsync'ed. A failed write (disk full, `ulimit -f`)
+    is cut back, so the file ends where it did (no half line for the next append to glue an
+    alert to); a file that does not end with a new line (cut by a crash) gets one first."""
+    before = f" ({sent} alert(s) appended before)" if sent else ""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as handle:
-            for alert in alerts:
-                handle.write(jsonl_line(alert) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        handle = open(path, "a+b", buffering=0)  # noqa: SIM115 (closed below)
     except OSError as exc:
-        raise AlertError(f"cannot append alerts to {path}: {exc.strerror or exc}; check the path and its permissions") from None
-    mark_notified("jsonl", [a.alert_id for a in alerts], settings)
-    return len(alerts)
+        raise AlertError(f"cannot append alerts to {path}: {exc.strerror or exc}; "
+                         f"check the path and its permissions{before}") from None
+    with handle:
+        fd = handle.fileno()
+        start = os.fstat(fd).st_size
+        lead = b"\n" if start and os.pread(fd, 1, start - 1) != b"\n" else b""
+        data = memoryview(lead + "".join(line + "\n" for line in lines).encode("utf-8"))
+        try:
+            while data:
+                data = data[os.write(fd, data):]
+            os.fsync(fd)
+        except OSError as exc:
+            try:
+                os.ftruncate(fd, start)
+                os.fsync(fd)
+                kept = "the file was left as it was"
+            except OSError:
+                kept = f"the file could not be cut back to its {start:,} bytes (its last line may be partial)"
+            raise AlertError(f"cannot append alerts to {path}: {exc.strerror or exc}; {kept} and the alerts stay pending: "
+                             f"check free space, file size limits and permissions{before}") from None
+
+
+def append_jsonl(path: str | Path, settings: Settings | None = None, page: int = JSONL_PAGE) -> int:
+    """Append every open alert this file has not received to `path` (one JSON object a
+    line, for a SIEM to tail), `page` at a time until none is left; returns how many. Each
+    page is written and fsync'ed before its alerts are marked, so a crash repeats lines
+    rather than losing them (at-least-once)."""
+    path = Path(path).expanduser()
+    sent = 0
+    while True:
+        alerts = pending("jsonl", settings, limit=page)
+        if not alerts:
+            return sent
+        _append_lines(path, [jsonl_line(alert) for alert in alerts], sent)
+        if not mark_notified("jsonl", [a.alert_id for a in alerts], settings):
+            return sent + len(alerts)  # nothing left to mark: another run took them (never loop)
+        sent += len(alerts)
+        if len(alerts) < page:
+            return sent
 
 
 def post_webhook(url: str, settings: Settings | None = None, **options) -> int:
     """POST every open alert the webhook has not received (see `ringscope.webhook`);
-    returns how many were accepted. On failure nothing is marked, so the next run retries."""
-    from .webhook import post_alerts
+    returns how many were accepted. Each batch the receiver accepts is marked at once, so
+    a later failure leaves only the rest pending. Raises WebhookError (one line, the URL's
+    origin only) when any alert was not delivered."""
+    from .webhook import WebhookError, post_alerts
 
     alerts = pending("webhook", settings)
     if not alerts:
         return 0
-    post_alerts(url, [a.as_dict() for a in alerts], **options)
-    mark_notified("webhook", [a.alert_id for a in alerts], settings)
-    return len(alerts)
+    delivery = post_alerts(url, [a.as_dict() for a in alerts],
+                           on_accepted=lambda batch: mark_notified("webhook", [a["alert_id"] for a in batch], settings),
+                           **options)
+    if delivery.refused:
+        set_aside("webhook", [(a["alert_id"], f"HTTP {status}") for a, status in delivery.refused], settings)
+    if not delivery.complete:
+        raise WebhookError(delivery.message())
+    return delivery.accepted
+
+
+def set_aside(sink: str, refusals: Iterable[tuple[str, str]], settings: Settings | None = None) -> int:
+    """Record that `sink` refused these alerts on their own ((alert_id, why) pairs): they are
+    not sent to it again until `retry_refused` (README, Alerts, Outputs)."""
+    rows = [{"alert_id": alert_id, "why": why} for alert_id, why in refusals]
+    if not rows:
+        return 0
+    found = run_query("mark_refused", {"refusals": rows, "sink": sink}, settings=settings, allow_write=True)
+    return int(found[0]["marked"]) if found else 0
+
+
+@dataclass(frozen=True)
+class RefusedAlert:
+    alert: Alert
+    #: outputs that refused it
+    refused: tuple[str, ...]
+    refused_at: str
+    #: "webhook: HTTP 400"
+    why: str
+
+
+def refused_alerts(settings: Settings | None = None, limit: int = 500) -> list[RefusedAlert]:
+    """Alerts an output refused and set aside, newest refusal first."""
+    rows = run_query("alerts_refused", {"limit": int(limit)}, settings=settings)
+    return [RefusedAlert(_alert(r), tuple(r["refused"] or ()), iso(r["refused_at"]), r["refused_why"] or "") for r in rows]
+
+
+def retry_refused(alert_ids: Iterable[str] = (), *, everything: bool = False, sink: str = "webhook",
+                  settings: Settings | None = None) -> list[str]:
+    """Put refused alerts back in `sink`'s queue (all of them with `everything`): the next
+    run (`ringscope cycle`, `ringscope alerts run`) sends them again. Returns their ids."""
+    if sink not in SINKS:
+        raise AlertError(f"unknown output {sink!r}: one of {', '.join(SINKS)}")
+    ids = [str(i).strip() for i in alert_ids if str(i).strip()]
+    if not ids and not everything:
+        raise AlertError("no alert id given: pass ALERT_ID... or --all (`ringscope alerts refused` lists them)")
+    rows = run_query("retry_refused", {"alert_ids": ids, "all": bool(everything), "sink": sink},
+                     settings=settings, allow_write=True)
+    done = list(rows[0]["alert_ids"]) if rows else []
+    missing = [i for i in ids if i not in done]
+    if missing and not everything:
+        raise AlertError(f"{len(missing)} of the alert(s) given were not set aside by the {sink} "
+                         f"({terminal_safe(', '.join(missing[:3]))[:200]}): `ringscope alerts refused` lists those that are"
+                         + (f"; {len(done)} put back" if done else ""))
+    return done
+
+
+def webhook_deadline(settings: Settings | None = None) -> float:
+    """RINGSCOPE_ALERT_WEBHOOK_DEADLINE: seconds the whole webhook delivery may take (300)."""
+    from .webhook import DEFAULT_DEADLINE, WebhookError
+
+    raw = ((settings or load_settings()).extra.get("RINGSCOPE_ALERT_WEBHOOK_DEADLINE") or "").strip()
+    if not raw:
+        return DEFAULT_DEADLINE
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < 86400:
+        raise WebhookError(f"RINGSCOPE_ALERT_WEBHOOK_DEADLINE must be a number of seconds between 0 and 86400, "
+                           f"not {terminal_safe(raw)[:40]!r}: fix it in .env")
+    return seconds
 
 
 def configured_outputs(settings: Settings | None = None) -> dict[str, str]:
@@ -406,7 +514,8 @@ __all__ = [
     "Alert", "AlertChange", "AlertError", "AlertEvent", "KINDS", "RULES", "RulesRun", "SEVERITIES", "SINKS",
     "STATUSES", "acknowledge", "alert_id", "append_jsonl", "configured_outputs", "dismiss", "ensure_schema",
     "get_alert", "history", "jsonl_line", "list_alerts", "mark_notified", "normalize_status", "pending",
-    "notify", "post_webhook", "reopen", "run_rules", "set_status", "terminal_safe", "watch_actioned",
+    "notify", "post_webhook", "RefusedAlert", "refused_alerts", "reopen", "retry_refused", "run_rules", "set_aside",
+    "set_status", "terminal_safe", "watch_actioned", "webhook_deadline",
 ]
 
 
@@ -432,7 +541,7 @@ def notify(settings: Settings | None = None, *, jsonl: str | Path | None = None,
 
         secret = (settings.extra.get("RINGSCOPE_ALERT_WEBHOOK_SECRET") or "").strip() or None
         try:
-            report["webhook"] = post_webhook(webhook_url, settings, secret=secret)
+            report["webhook"] = post_webhook(webhook_url, settings, secret=secret, deadline=webhook_deadline(settings))
         except WebhookError as exc:
             report["webhook"] = str(exc)
     return report

@@ -12,7 +12,7 @@ import click
 
 from . import alerts as al
 from .config import load_settings
-from .display import spreadsheet_safe
+from .display import spreadsheet_safe, terminal
 
 _FIELDS = ("alert_id", "created_at", "severity", "kind", "status", "ring_id", "accounts", "reason", "status_by", "status_at")
 
@@ -24,7 +24,9 @@ _FIELDS = ("alert_id", "created_at", "severity", "kind", "status", "ring_id", "a
 @click.option("--severity", type=click.Choice(al.SEVERITIES), default=None, help="Only alerts of this severity.")
 @click.option("--ring", "ring_id", metavar="RING_ID", default=None, help="Only alerts about this ring.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table", show_default=True,
-              help="table: one line per alert; csv: one row per alert, accounts ';'-separated; jsonl: one JSON object a line.")
+              help="table: one line per alert; csv: one row per alert, accounts ';'-separated, ids as stored "
+                   "(control and bidi characters made visible on a terminal); jsonl: one JSON object a line, ASCII "
+                   "(other characters as \\uXXXX escapes).")
 @click.option("--limit", type=click.IntRange(1), default=500, show_default=True, help="Alerts listed at most, newest first.")
 @click.pass_context
 def alerts(ctx: click.Context, status: str, kind: str | None, severity: str | None, ring_id: str | None,
@@ -48,12 +50,16 @@ def alerts(ctx: click.Context, status: str, kind: str | None, severity: str | No
     if fmt == "csv":
         out = csv.writer(sys.stdout, lineterminator="\n")
         out.writerow(_FIELDS)
+        # to a file or a pipe it is data: ids stay as stored so they join back to the graph (an
+        # id with a bidi control came out with `?` in it); only a cell a spreadsheet would run
+        # as a formula gets a leading quote, as in `query run --format csv` and the export's CSVs.
+        # On a terminal it is read by a person: control and bidi characters are made visible
+        # (display.terminal), so an attacker-chosen id cannot clear the screen or set its title.
+        shown = terminal if sys.stdout.isatty() else str
         for a in found:
-            # data, not a terminal line: ids stay as stored so they join back to the graph (an id
-            # with a bidi control came out with `?` in it); only a cell a spreadsheet would run
-            # as a formula gets a leading quote, as in `query run --format csv` and the export's CSVs
-            out.writerow([spreadsheet_safe(v) for v in (a.alert_id, a.created_at, a.severity, a.kind, a.status, a.ring_id,
-                                              ";".join(a.account_ids), a.reason, a.status_by or "", a.status_at or "")])
+            out.writerow([shown(spreadsheet_safe(v)) for v in (a.alert_id, a.created_at, a.severity, a.kind, a.status,
+                                                                a.ring_id, ";".join(a.account_ids), a.reason,
+                                                                a.status_by or "", a.status_at or "")])
         return
     if not found:
         click.echo("no alerts" + ("" if status == "any" else f" with status {status}")
@@ -127,13 +133,52 @@ def history(alert_id: str) -> None:
                    + (f"  ({safe(note)})" if note else ""))
 
 
+@alerts.command()
+@click.option("--limit", type=click.IntRange(1), default=500, show_default=True, help="Alerts listed at most.")
+def refused(limit: int) -> None:
+    """Alerts an output refused on their own, set aside (not sent to it again), newest first.
+
+    The webhook's receiver refusing one alert (HTTP 400, 413 or 422 for that alert alone)
+    sets it aside so the other alerts still go out; `ringscope alerts retry ALERT_ID`
+    (or --all) sends it again on the next run.
+    """
+    found = al.refused_alerts(load_settings(), limit=limit)
+    if not found:
+        click.echo("no alert is set aside: every output took what it was sent", err=True)
+        return
+    safe = al.terminal_safe
+    click.echo(f"{'alert_id':<23} {'refused_at':<20} {'why':<18} {'status':<12} {'kind':<15} {'ring':<16} reason")
+    for r in found:
+        a = r.alert
+        click.echo(f"{safe(a.alert_id):<23} {r.refused_at[:19]:<20} {safe(r.why):<18} {a.status:<12} {a.kind:<15} "
+                   f"{safe(a.ring_id)[:16]:<16} {safe(a.reason)[:100]}")
+    click.echo(f"{len(found)} alert(s) set aside: `ringscope alerts retry ALERT_ID` (or --all) sends them again on the next run",
+               err=True)
+
+
+@alerts.command()
+@click.argument("alert_ids", nargs=-1, metavar="[ALERT_ID]...")
+@click.option("--all", "everything", is_flag=True, help="Every alert set aside.")
+def retry(alert_ids: tuple[str, ...], everything: bool) -> None:
+    """Send alerts an output refused (`ringscope alerts refused`) again on the next run.
+
+    Only open alerts are sent; a receiver that still refuses one sets it aside again.
+    """
+    if everything and alert_ids:
+        raise click.UsageError("give ALERT_IDs or --all, not both")
+    done = al.retry_refused(alert_ids, everything=everything, settings=load_settings())
+    click.echo(f"{len(done)} alert(s) put back: the next `ringscope cycle` or `ringscope alerts run` sends them")
+
+
 @alerts.command("run")
 @click.option("--jsonl", metavar="PATH", default=None,
               help="Append new alerts to this JSONL file [default: RINGSCOPE_ALERT_JSONL; '' turns it off].")
 @click.option("--webhook/--no-webhook", default=True, show_default=True,
               help="POST new alerts to RINGSCOPE_ALERT_WEBHOOK_URL from .env when it is set.")
 def run_rules(jsonl: str | None, webhook: bool) -> None:
-    """Run the alert rules on the graph as it is (no ingest, no detection) and store what they find."""
+    """Run the alert rules on the graph as it is (no ingest, no detection) and store what they find,
+    then deliver pending alerts to the outputs. Exit status 0, 1 when it failed, 2 on a usage
+    error, 3 when an output failed (those alerts stay pending)."""
     settings = load_settings()
     al.watch_actioned(settings)
     run = al.run_rules(settings)
@@ -149,4 +194,4 @@ def run_rules(jsonl: str | None, webhook: bool) -> None:
         else:
             click.echo(f"{name}: {value} alert(s) sent")
     if failed:
-        sys.exit(2)
+        sys.exit(3)  # as `cycle`: 2 is click's usage error

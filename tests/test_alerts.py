@@ -13,7 +13,7 @@ from auth_people import person
 from ringscope import alerts, db, tagging
 from ringscope.auth import local_identity
 from ringscope.cli import cli
-from test_webhook import Receiver
+from test_webhook import Receiver, no_proxy_from_the_environment  # noqa: F401 (autouse: receivers are on 127.0.0.1)
 
 
 HOSTILE = "evil\u202egnp.exe\nnext"
@@ -274,3 +274,203 @@ def test_a_ring_found_with_less_support_raises_ring_weakened_once_per_weakening(
     weaken(clean_db, "R-2", "2099-01-02T00:00:00Z", [], "signals no longer seen: device_fanout")
     [ev] = alerts.run_rules(clean_db).raised
     assert (ev.ring_id, ev.account_ids) == ("R-2", ("b1", "b2")) and "device_fanout" in ev.reason
+
+
+def stored_alerts(settings, n, prefix="AL-many"):
+    """`n` open alerts written by the rules' own stored write (no ring or account needed)."""
+    rows = [{"alert_id": f"{prefix}-{i:04d}", "kind": "new_ring", "severity": "medium", "ring_id": f"R-{i}",
+             "account_ids": [f"acc-{i}"], "reason": f"ring R-{i}"} for i in range(n)]
+    db.run("write_alerts", {"alerts": rows, "now": "2026-03-01T06:00:00Z", "run_id": "test"}, mode=db.WRITE,
+           settings=settings)
+    return [r["alert_id"] for r in rows]
+
+
+def test_each_accepted_batch_is_marked_at_once(clean_db):
+    """150 pending, the receiver accepts the first batch (100) then stays down: the next run
+    used to send the first 100 again (nothing was marked); now only the 50 remain."""
+    ids = stored_alerts(clean_db, 150)
+    with Receiver([(200, 0)] + [(503, 0)] * 10) as rx:
+        report = alerts.notify(clean_db, jsonl="", webhook_url=rx.url)
+    assert "100 of 150 alert(s) delivered, 50 stay pending for the next run" in report["webhook"]
+    assert "\n" not in report["webhook"] and "token" not in report["webhook"]
+    assert [a.alert_id for a in alerts.pending("webhook", clean_db)] == ids[100:]
+    with Receiver([]) as rx:
+        assert alerts.notify(clean_db, jsonl="", webhook_url=rx.url) == {"webhook": 50}
+    assert [a["alert_id"] for a in json.loads(rx.requests[0]["body"])["alerts"]] == ids[100:]
+
+
+def test_an_alert_the_receiver_refuses_is_set_aside_listed_and_retried_on_purpose(clean_db):
+    """One alert the receiver refuses (HTTP 400) held back every alert after it and was sent
+    again, with the batch before it, every day (exit 2 daily). Now the rest is delivered,
+    the refused one is set aside once, reported, listed, and sent again only on request."""
+    ids = stored_alerts(clean_db, 150)
+    bad = ids[120]
+    judge = lambda batch: 400 if any(a["alert_id"] == bad for a in batch) else 200  # noqa: E731
+    with Receiver([], judge=judge) as rx:
+        report = alerts.notify(clean_db, jsonl="", webhook_url=rx.url)
+        assert f"refused 1 alert(s) on their own (HTTP 400: {bad})" in report["webhook"]
+        assert "149 of 150 alert(s) delivered" in report["webhook"] and "\n" not in report["webhook"]
+        assert alerts.pending("webhook", clean_db) == []
+        sent = len(rx.requests)
+        # the next run sends nothing: nothing re-sent, nothing failing
+        assert alerts.notify(clean_db, jsonl="", webhook_url=rx.url) == {"webhook": 0}
+        assert len(rx.requests) == sent
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["alerts", "refused"])
+    assert listed.exit_code == 0, listed.output
+    [row] = [line for line in listed.stdout.splitlines() if line.startswith("AL-")]
+    assert row.startswith(bad) and "webhook: HTTP 400" in row
+    [refused] = alerts.refused_alerts(clean_db)
+    assert (refused.alert.alert_id, refused.refused, refused.why) == (bad, ("webhook",), "webhook: HTTP 400")
+    # the JSONL file is another output: it still receives the alert
+    assert bad in [a.alert_id for a in alerts.pending("jsonl", clean_db, limit=200)]
+
+    unknown = runner.invoke(cli, ["alerts", "retry", "AL-nope"])
+    assert isinstance(unknown.exception, alerts.AlertError) and "not set aside" in str(unknown.exception)
+    again = runner.invoke(cli, ["alerts", "retry", bad])
+    assert again.exit_code == 0 and "1 alert(s) put back" in again.output, again.output
+    assert [a.alert_id for a in alerts.pending("webhook", clean_db)] == [bad]
+    assert alerts.refused_alerts(clean_db) == []
+    with Receiver([]) as rx:  # the receiver takes it now
+        assert alerts.notify(clean_db, jsonl="", webhook_url=rx.url) == {"webhook": 1}
+
+
+def test_every_pending_alert_goes_out_not_only_the_first_thousand(clean_db, tmp_path):
+    """1,200 pending: each output said "1000 alert(s) sent", exit 0, and 200 waited a day."""
+    ids = stored_alerts(clean_db, 1200)
+    path = tmp_path / "alerts.jsonl"
+    with Receiver([]) as rx:
+        report = alerts.notify(clean_db, jsonl=str(path), webhook_url=rx.url)
+    assert report == {"jsonl": 1200, "webhook": 1200}
+    assert [json.loads(line)["alert_id"] for line in path.read_text().splitlines()] == ids
+    posted = [a["alert_id"] for r in rx.requests for a in json.loads(r["body"])["alerts"]]
+    assert posted == ids and len(rx.requests) == 12
+    assert alerts.pending("jsonl", clean_db) == [] and alerts.pending("webhook", clean_db) == []
+
+
+def test_a_failed_append_leaves_the_jsonl_file_as_it_was(clean_db, tmp_path):
+    """`ulimit -f` (File too large) cut the file mid-line, and the next append glued two
+    alerts into one invalid line. A real file size limit on a real `ringscope alerts run`."""
+    import resource
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    ids = stored_alerts(clean_db, 40)
+    path = tmp_path / "alerts.jsonl"
+    old = "".join(json.dumps({"alert_id": f"AL-old-{i}"}) + "\n" for i in range(100)).encode()
+    path.write_bytes(old)
+    limit = len(old) + 700  # room for a few alerts, not forty: the write stops mid-line
+
+    def small_files():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+    ringscope = Path(sys.executable).parent / "ringscope"
+    run = subprocess.run([str(ringscope), "alerts", "run", "--jsonl", str(path), "--no-webhook"],
+                         capture_output=True, text=True, preexec_fn=small_files, timeout=120)
+    assert run.returncode == 3, run.stdout + run.stderr
+    [error] = [line for line in run.stderr.splitlines() if line.startswith("error:")]
+    assert "File too large; the file was left as it was and the alerts stay pending" in error, run.stderr
+    assert path.read_bytes() == old
+    assert len(alerts.pending("jsonl", clean_db)) == 40
+
+    assert alerts.notify(clean_db, jsonl=str(path), webhook_url="") == {"jsonl": 40}
+    lines = [json.loads(line) for line in path.read_text().splitlines()]  # every line valid JSON
+    assert [x["alert_id"] for x in lines[100:]] == ids
+
+
+def test_an_append_after_a_cut_line_starts_on_a_new_line(clean_db, tmp_path):
+    """A file whose last line was cut (a crash the append could not undo) gets a new line
+    first: the cut line stays alone and the next alert is whole on its own line."""
+    [alert_id] = stored_alerts(clean_db, 1)
+    path = tmp_path / "alerts.jsonl"
+    path.write_text('{"alert_id": "AL-1"}\n{"alert_id": "AL-cu')
+    assert alerts.notify(clean_db, jsonl=str(path), webhook_url="") == {"jsonl": 1}
+    lines = path.read_text().splitlines()
+    assert lines[:2] == ['{"alert_id": "AL-1"}', '{"alert_id": "AL-cu'] and json.loads(lines[2])["alert_id"] == alert_id
+
+
+TERMINAL_ATTACK = "\x1b]0;pwned\x07\x1b[2Jacc\u2067x\u2069\u2028y"
+
+
+def test_jsonl_is_ascii_and_decodes_to_the_stored_ids(clean_db, tmp_path):
+    """U+202E, U+2067 and U+2028 went out raw: U+2028 splits the line for a Unicode-aware
+    reader and the bidi controls reorder what a person tailing the file sees."""
+    graph(clean_db, members=[HOSTILE, TERMINAL_ATTACK, "ok"])
+    alerts.run_rules(clean_db)
+    path = tmp_path / "alerts.jsonl"
+    assert alerts.notify(clean_db, jsonl=str(path), webhook_url="") == {"jsonl": 1}
+    listed = CliRunner().invoke(cli, ["alerts", "--format", "jsonl"]).output
+    for text in (path.read_text(encoding="utf-8"), listed):
+        assert text.isascii(), text
+        [line] = text.splitlines()  # str.splitlines splits on U+2028 too: one line means none is raw
+        assert sorted(json.loads(line)["account_ids"]) == sorted([HOSTILE, TERMINAL_ATTACK, "ok"])
+
+
+def test_csv_on_a_terminal_shows_control_and_bidi_characters_inert(clean_db):
+    """`alerts --format csv` on a terminal wrote an attacker's escape sequences raw (clear the
+    screen, set the window title). A real terminal: the command runs on a pseudo-terminal."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    graph(clean_db, members=[TERMINAL_ATTACK, HOSTILE, "ok"])
+    alerts.run_rules(clean_db)
+    ringscope = Path(sys.executable).parent / "ringscope"
+    main, secondary = pty.openpty()
+    try:
+        proc = subprocess.Popen([str(ringscope), "alerts", "--format", "csv"], stdout=secondary,
+                                stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        os.close(secondary)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the command exited and closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+        assert proc.wait(timeout=60) == 0, proc.stderr.read()
+    finally:
+        os.close(main)
+    text = shown.decode("utf-8")
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text and "\u2067" not in text, repr(text)
+    assert "\u2028" not in text
+    assert "?]0;pwned??[2Jacc\u27e8U+2067\u27e9x\u27e8U+2069\u27e9?y" in text, repr(text)
+    assert "evil\u27e8U+202E\u27e9gnp.exe?next" in text
+    # to a pipe or a file the ids stay as stored (they join back to the graph)
+    piped = subprocess.run([str(ringscope), "alerts", "--format", "csv"], capture_output=True, timeout=60)
+    [row] = csv.DictReader(io.StringIO(piped.stdout.decode("utf-8")))
+    assert row["accounts"] == ";".join(sorted([TERMINAL_ATTACK, HOSTILE, "ok"]))
+
+
+def test_the_webhook_deadline_from_env_bounds_alerts_run(clean_db, monkeypatch):
+    """A 200 answer trickling a byte every 0.4 s held `alerts run` for as long as it
+    trickled; RINGSCOPE_ALERT_WEBHOOK_DEADLINE bounds the whole webhook step."""
+    import time
+
+    from test_webhook import Receiver as Slow
+
+    stored_alerts(clean_db, 3)
+    with Slow([], trickle=("body", 0.4)) as rx:
+        monkeypatch.setenv("RINGSCOPE_ALERT_WEBHOOK_URL", rx.url)
+        monkeypatch.setenv("RINGSCOPE_ALERT_WEBHOOK_DEADLINE", "2")
+        started = time.monotonic()
+        result = CliRunner().invoke(cli, ["alerts", "run", "--jsonl", ""])
+        elapsed = time.monotonic() - started
+    assert result.exit_code == 3, result.output
+    assert elapsed < 8, f"a 2 s deadline took {elapsed:.1f} s"
+    [line] = [x for x in result.stderr.splitlines() if x.startswith("error:")]
+    assert "the delivery deadline of 2 s passed (RINGSCOPE_ALERT_WEBHOOK_DEADLINE in .env)" in line
+    assert "0 of 3 alert(s) delivered, 3 stay pending for the next run" in line and "token" not in line
+    assert len(alerts.pending("webhook", clean_db)) == 3
+
+    monkeypatch.setenv("RINGSCOPE_ALERT_WEBHOOK_DEADLINE", "soon")
+    from ringscope.config import load_settings
+
+    report = alerts.notify(load_settings(), jsonl="")  # the settings as .env and the environment give them now
+    assert report["webhook"] == ("RINGSCOPE_ALERT_WEBHOOK_DEADLINE must be a number of seconds between 0 and 86400, "
+                                 "not 'soon': fix it in .env")
