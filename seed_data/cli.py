@@ -75,8 +75,10 @@ def seed(out_dir: Path, preset: str, seed: int, progress: bool, scenario: str | 
          drop_family: tuple[str, ...], force: bool, **overrides) -> None:
     """Generate a world into OUT_DIR: accounts, payment_instruments, logins,
     exchanges, ip_intel and labels.csv (ground truth: ring_id, role, tradecraft).
-    A folder holding another generated world is written over; one holding an export
-    (interchange files, no labels.csv) is refused unless --force."""
+    A folder holding another generated world is written over: the files of that world,
+    whole or daily (accounts.csv, exchanges_2025-03-03.parquet, ...), are removed first and
+    any other file is left alone. One holding an export (interchange files, no labels.csv)
+    is refused unless --force."""
     from .variants import drop_families
     from .world import generate
 
