@@ -153,7 +153,7 @@ def _generate_daily(cfg: WorldConfig, out_dir: Path, progress: bool, log: Callab
     import shutil
     from dataclasses import replace
 
-    from .daily import split_daily
+    from .daily import TIME_COLUMN, output_extension, split_daily
 
     t0 = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -163,11 +163,21 @@ def _generate_daily(cfg: WorldConfig, out_dir: Path, progress: bool, log: Callab
     remove_world_files(out_dir)
     log("cutting the world into daily export files")
     days, con, found = split_daily(whole, out_dir)
+    whole_rows = {name: rows for name, rows, _size in summary["files"]}
+    files = []  # what is in out_dir now: one line per daily kind, then the whole files
+    for kind in TIME_COLUMN:
+        if found[kind]:
+            ext = output_extension(found[kind])
+            paths = [out_dir / f"{kind}_{day.isoformat()}.{ext}" for day in days]
+            [(rows,)] = con.execute(f"SELECT count(*) FROM day_{kind}").fetchall()
+            files.append((f"{kind}_<day>.{ext} ({len(paths)} files)", rows, sum(p.stat().st_size for p in paths)))
     con.close()
     for kind in ("ip_intel", "labels"):
         for p in found[kind]:
             shutil.move(str(p), str(out_dir / p.name))
+            files.append((p.name, whole_rows[p.name], (out_dir / p.name).stat().st_size))
     shutil.rmtree(whole, ignore_errors=True)
+    summary["files"] = files
     summary["out_dir"] = str(out_dir)
     summary["daily"] = {"days": len(days), "first": days[0].isoformat(), "last": days[-1].isoformat()}
     summary["seconds"] = round(time.perf_counter() - t0, 1)
