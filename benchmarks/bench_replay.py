@@ -48,7 +48,7 @@ from ringscope import schema
 from ringscope.catalog import run_query
 from ringscope.config import load_settings
 from ringscope.cycle import run_cycle
-from ringscope.seed_data.daily import split_daily
+from ringscope.seed_data.daily import find_files, split_daily
 
 UTC = dt.timezone.utc
 
@@ -175,6 +175,12 @@ def main() -> None:
     args = parser.parse_args()
     if not args.yes:
         raise SystemExit("the replay empties the configured database (NEO4J_URI): add --yes")
+    # refused before anything is cut or reset: without labels every figure would be a zero
+    if not args.world.is_dir():
+        raise SystemExit(f"{args.world}: no such folder: give a world folder (ringscope seed OUT writes one)")
+    if not find_files(args.world, "labels"):
+        raise SystemExit(f"{args.world}: no labels.csv (which accounts are in which ring), so the replay has nothing to "
+                         "measure; nothing was reset: give a labelled world (ringscope seed OUT writes one)")
 
     settings = load_settings()
     work = Path(tempfile.mkdtemp(prefix="ringscope-replay-"))

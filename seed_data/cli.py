@@ -75,8 +75,10 @@ def seed(out_dir: Path, preset: str, seed: int, progress: bool, scenario: str | 
          drop_family: tuple[str, ...], force: bool, **overrides) -> None:
     """Generate a world into OUT_DIR: accounts, payment_instruments, logins,
     exchanges, ip_intel and labels.csv (ground truth: ring_id, role, tradecraft).
-    A folder holding another generated world is written over; one holding an export
-    (interchange files, no labels.csv) is refused unless --force."""
+    A folder holding another generated world is written over: the files of that world,
+    whole or daily (accounts.csv, exchanges_2025-03-03.parquet, ...), are removed first and
+    any other file is left alone. One holding an export (interchange files, no labels.csv)
+    is refused unless --force."""
     from .variants import drop_families
     from .world import generate
 
@@ -136,8 +138,8 @@ def format_summary(s: dict) -> str:
         lines.append(f"  returning: {r['ring_id']} enforced on day {r['enforced_day']:.1f}, back on day {r['back_day']:.1f} "
                      f"as {r['returning_ring_id']} ({r['accounts']} accounts reusing {', '.join(r['reuses']) or 'nothing'})")
     if s.get("daily"):
-        lines.append(f"  written as daily export files: {s['daily']['days']} days, {s['daily']['first']} to {s['daily']['last']} "
-                     "(the rows below, before cutting)")
+        lines.append(f"  written as daily export files: {s['daily']['days']} days, {s['daily']['first']} to {s['daily']['last']}")
+    width = max([28, *(len(name) for name, _rows, _size in s["files"])])
     for name, rows, size in s["files"]:
-        lines.append(f"  {name:<28} {rows:>12,} rows {size / 1e6:>9.2f} MB")
+        lines.append(f"  {name:<{width}} {rows:>12,} rows {size / 1e6:>9.2f} MB")
     return "\n".join(lines)

@@ -1,7 +1,8 @@
 """A world as daily export files: what a provider's daily export would deliver.
 
 `split_daily(world, out)` cuts a world folder's interchange files by timestamp into
-`<kind>_<YYYY-MM-DD>.<ext>` files, one set per day from the first exchange day to the
+`<kind>_<YYYY-MM-DD>.<ext>` files (each kind in its source's form: Parquet, CSV or
+gzipped CSV), one set per day from the first exchange day to the
 last: accounts by sign-up, payment instruments by first use, logins and exchanges by
 their time; an account arrives on the first day any row about it exists (sign-up
 normally), and no row arrives before its account; everything before the first day
@@ -37,6 +38,15 @@ def find_files(world: Path, kind: str) -> list[Path]:
         if path.parent.name == kind and path.parent != world or stem == kind or stem.startswith((kind + "_", kind + "-")):
             out.append(path)
     return out
+
+
+def output_extension(paths: list[Path]) -> str:
+    """The form a kind's daily files take: its source's (parquet, csv.gz or csv); csv when
+    the sources mix forms."""
+    for ext in ("parquet", "csv.gz"):
+        if all(p.name.endswith("." + ext) for p in paths):
+            return ext
+    return "csv"
 
 
 def reader(paths: list[Path]) -> str:
@@ -87,7 +97,7 @@ def split_daily(world: Path, out: Path, *, last_day: dt.date | None = None,
     for kind, col in TIME_COLUMN.items():
         if not found[kind]:
             continue
-        ext = "parquet" if all(p.name.endswith(".parquet") for p in found[kind]) else "csv"
+        ext = output_extension(found[kind])
         if kind == "accounts":
             day_expr = clamp % "ad.d"
         else:
@@ -98,7 +108,9 @@ def split_daily(world: Path, out: Path, *, last_day: dt.date | None = None,
             con.execute(f"DELETE FROM day_exchanges WHERE TRY_CAST(ts AS TIMESTAMPTZ)::DATE > DATE '{last}'")
         for day in days:
             target = out / f"{kind}_{day.isoformat()}.{ext}"
-            fmt = "(FORMAT parquet)" if ext == "parquet" else "(HEADER, DELIMITER ',')"
+            fmt = {"parquet": "(FORMAT parquet)", "csv": "(HEADER, DELIMITER ',')",
+                   # DuckDB's gzip header carries no time and no name: same rows, same bytes
+                   "csv.gz": "(HEADER, DELIMITER ',', COMPRESSION gzip)"}[ext]
             con.execute(f"COPY (SELECT * EXCLUDE (__day) FROM day_{kind} WHERE __day = DATE '{day}' "
                         f"ORDER BY ALL) TO '{target}' {fmt}")
     return days, con, found

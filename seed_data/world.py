@@ -6,6 +6,7 @@ does not reshuffle the population, and the same seed always gives the same bytes
 """
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from pathlib import Path
@@ -62,7 +63,7 @@ def generate(cfg: WorldConfig, out_dir: Path, progress: bool = False,
                 pool_off=off, pool_len=lens, pool_members=members, tpl=w.tpl, profile_cdf=profile_cdf(w.profiles),
                 days=cfg.days, start_day=start, stop_day=stop, rate=rate)
 
-    _remove_stale(out_dir)
+    remove_world_files(out_dir)
     written: list[tuple[str, int]] = []
     gz = cfg.compress_csv
 
@@ -152,25 +153,31 @@ def _generate_daily(cfg: WorldConfig, out_dir: Path, progress: bool, log: Callab
     import shutil
     from dataclasses import replace
 
-    from .daily import EXTENSIONS, TIME_COLUMN, split_daily
+    from .daily import TIME_COLUMN, output_extension, split_daily
 
     t0 = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     whole = out_dir / ".whole"
     shutil.rmtree(whole, ignore_errors=True)
     summary = generate(replace(cfg, daily=False), whole, progress, log)
-    _remove_stale(out_dir)
-    for kind in TIME_COLUMN:  # an earlier daily world's files
-        for ext in EXTENSIONS:
-            for p in out_dir.glob(f"{kind}_*{ext}"):
-                p.unlink()
+    remove_world_files(out_dir)
     log("cutting the world into daily export files")
     days, con, found = split_daily(whole, out_dir)
+    whole_rows = {name: rows for name, rows, _size in summary["files"]}
+    files = []  # what is in out_dir now: one line per daily kind, then the whole files
+    for kind in TIME_COLUMN:
+        if found[kind]:
+            ext = output_extension(found[kind])
+            paths = [out_dir / f"{kind}_{day.isoformat()}.{ext}" for day in days]
+            [(rows,)] = con.execute(f"SELECT count(*) FROM day_{kind}").fetchall()
+            files.append((f"{kind}_<day>.{ext} ({len(paths)} files)", rows, sum(p.stat().st_size for p in paths)))
     con.close()
     for kind in ("ip_intel", "labels"):
         for p in found[kind]:
             shutil.move(str(p), str(out_dir / p.name))
+            files.append((p.name, whole_rows[p.name], (out_dir / p.name).stat().st_size))
     shutil.rmtree(whole, ignore_errors=True)
+    summary["files"] = files
     summary["out_dir"] = str(out_dir)
     summary["daily"] = {"days": len(days), "first": days[0].isoformat(), "last": days[-1].isoformat()}
     summary["seconds"] = round(time.perf_counter() - t0, 1)
@@ -266,11 +273,21 @@ def _intel_table(w: World, rng) -> pa.Table:
     })
 
 
-def _remove_stale(out_dir: Path) -> None:
-    """A world directory holds one file per kind: drop earlier variants (e.g. an
-    exchanges.csv next to a new exchanges.parquet) so ingestion never sees both."""
-    for base in WORLD_FILES:
-        for ext in (".csv", ".csv.gz", ".parquet"):
-            p = out_dir / f"{base}{ext}"
-            if p.exists():
-                p.unlink()
+#: the names `ringscope seed` writes: `<kind>.<ext>` (a whole world) and, for the four
+#: time-sliced kinds, `<kind>_<YYYY-MM-DD>.<ext>` (a daily world, seed_data/daily.py)
+WORLD_FILE_NAME = re.compile(
+    r"(?:(?:accounts|payment_instruments|logins|exchanges)(?:_\d{4}-\d{2}-\d{2})?|ip_intel|labels)"
+    r"\.(?:csv|csv\.gz|parquet)")
+
+
+def remove_world_files(out_dir: Path) -> list[str]:
+    """Delete the files of an earlier generated world in `out_dir`, whole or daily, in any
+    format, so ingest never loads two worlds (or one twice: an exchanges.parquet beside
+    exchanges_2025-03-03.parquet). Only names seed writes (WORLD_FILE_NAME) directly in
+    `out_dir`; anything else is left alone. Returns the names removed."""
+    removed = []
+    for p in sorted(out_dir.iterdir()) if out_dir.is_dir() else []:
+        if p.is_file() and WORLD_FILE_NAME.fullmatch(p.name):
+            p.unlink()
+            removed.append(p.name)
+    return removed

@@ -129,6 +129,33 @@ def test_daily_files_carry_every_row_once_by_day(tmp_path):
     assert wrong == 0
 
 
+def test_daily_files_honour_gzip_and_the_summary_lists_what_was_written(tmp_path):
+    """Break-it report: `seed DIR --daily --gzip --exchanges-format csv` wrote the daily files
+    as plain .csv and its summary listed logins.csv.gz and exchanges.csv.gz, which did not
+    exist. Every daily CSV is gzipped now (the same bytes on a second run), and each summary
+    line names files that are there, with their rows."""
+    args = ["--seed", "4", "--accounts", "300", "--operator-accounts", "30", "--rings", "5", "--exchanges-scale", "0.05",
+            "--daily", "--gzip", "--exchanges-format", "csv", "--no-progress"]
+    out = CliRunner().invoke(seed, [str(tmp_path / "a"), *args])
+    assert out.exit_code == 0, out.output
+    a = tmp_path / "a"
+    names = sorted(p.name for p in a.iterdir())
+    assert names and all(n.endswith(".csv.gz") for n in names), [n for n in names if not n.endswith(".csv.gz")]
+    assert all((a / n).read_bytes()[:2] == b"\x1f\x8b" for n in names)
+    listed = [line.split()[0] for line in out.output.splitlines()[-6:]]
+    assert listed == ["accounts_<day>.csv.gz", "payment_instruments_<day>.csv.gz", "logins_<day>.csv.gz",
+                      "exchanges_<day>.csv.gz", "ip_intel.csv.gz", "labels.csv.gz"], out.output
+    for line in out.output.splitlines()[-6:]:
+        name, rows = line.split()[0], int(line.split(" rows")[0].split()[-1].replace(",", ""))
+        files = sorted(a.glob(name.replace("<day>", "2025-03-[0-3][0-9]")))
+        assert len(files) == (14 if "<day>" in name else 1), (name, files)
+        [(n,)] = q(f"SELECT count(*) FROM read_csv({[str(f) for f in files]}, all_varchar=true)")
+        assert n == rows, (name, n, rows)
+    again = CliRunner().invoke(seed, [str(tmp_path / "b"), *args])
+    assert again.exit_code == 0, again.output
+    assert all((a / n).read_bytes() == (tmp_path / "b" / n).read_bytes() for n in names)
+
+
 def test_cli_options_and_their_limits(tmp_path):
     out = CliRunner().invoke(seed, [str(tmp_path / "w"), "--accounts", "800", "--operator-accounts", "160", "--rings", "5",
                                     "--exchanges-scale", "0.1", "--returning-rings", "1", "--daily", "--no-progress"])

@@ -149,6 +149,37 @@ def test_cli_refuses_to_write_over_an_export_but_writes_over_a_generated_world(t
     assert again.exit_code == 0, again.output
 
 
+def test_seeding_over_a_world_of_the_other_shape_removes_its_files_and_nothing_else(tmp_path):
+    """Break-it report: `ringscope seed DIR` (whole) over a `--daily` world kept the daily
+    files, so `ringscope ingest DIR` loaded exchanges.parquet and exchanges_2025-03-0*.parquet:
+    every row twice. Seeding removes the earlier world's files of either shape, in both
+    directions, and leaves files that are not a world's alone."""
+    from ringscope.seed_data.daily import TIME_COLUMN, find_files
+
+    args = ["--preset", "demo", "--seed", "3", "--accounts", "300", "--operator-accounts", "30", "--rings", "5",
+            "--exchanges-scale", "0.05", "--no-progress"]
+    out = tmp_path / "w"
+    mine = {"notes.txt": "x", "accounts_backup.txt": "x", "README.md": "x", "exchanges_old.txt": "x"}
+
+    def shapes() -> dict[str, set[str]]:
+        """per time-sliced kind: 'whole' and/or 'daily'"""
+        return {kind: {"daily" if "_20" in p.name else "whole" for p in find_files(out, kind)} for kind in TIME_COLUMN}
+
+    seed.main([str(out), *args, "--daily"], standalone_mode=False)
+    for name, text in mine.items():
+        (out / name).write_text(text)
+    assert all(s == {"daily"} for s in shapes().values()), shapes()
+    seed.main([str(out), *args], standalone_mode=False)  # whole over daily
+    assert all(s == {"whole"} for s in shapes().values()), shapes()
+    seed.main([str(out), *args, "--daily", "--gzip", "--exchanges-format", "csv"], standalone_mode=False)  # daily over whole
+    assert all(s == {"daily"} for s in shapes().values()), shapes()
+    assert len(find_files(out, "labels")) == 1 and len(find_files(out, "ip_intel")) == 1
+    seed.main([str(out), *args, "--days", "5"], standalone_mode=False)  # whole again: no day of either daily world left
+    assert sorted(p.name for p in out.iterdir()) == sorted([*mine, "accounts.csv", "exchanges.parquet", "ip_intel.csv",
+                                                            "labels.csv", "logins.csv", "payment_instruments.csv"])
+    assert all((out / name).read_text() == text for name, text in mine.items())
+
+
 def test_every_cli_option_has_help():
     assert all(p.help for p in seed.params if p.param_type_name == "option")
 

@@ -226,3 +226,138 @@ def test_a_start_refused_by_the_password_leaves_no_server_running(neo4j_settings
         assert local.start(first, timeout=180)["already_running"] is False  # the right password still works
     finally:
         local.stop(first)  # whatever this test left running (a pid file names it)
+
+
+# ---------------------------------------------------------------- the README's systemd units
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+#: the harness below plays systemd for a Type=forking service: a child subreaper (as PID 1
+#: is) runs ExecStartPre, ExecStart, reads PIDFile, runs ExecStop and reaps the main process
+FORKING_HARNESS = r"""
+import ctypes, json, os, shlex, subprocess, sys, time
+unit = json.loads(sys.argv[1])
+assert ctypes.CDLL(None).prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+def run(line):
+    cmd = shlex.split(line.lstrip("-"))
+    p = subprocess.run(cmd, cwd=unit["WorkingDirectory"], capture_output=True, text=True, timeout=300)
+    return {"rc": p.returncode, "out": p.stdout.strip(), "err": p.stderr.strip()[-500:]}
+def info(pid):
+    stat = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return {"pid": pid, "ppid": int(stat[1]), "exe": os.path.basename(open(f"/proc/{pid}/cmdline").read().split("\0")[0])}
+out = {"me": os.getpid()}
+# a server started by hand before the unit: ExecStartPre must stop it
+out["by_hand"] = run(unit["ExecStart"])
+hand_pid = int(open(unit["PIDFile"]).read())
+out["pre"] = run(unit["ExecStartPre"])
+out["hand_alive_after_pre"] = os.path.exists(f"/proc/{hand_pid}") and open(f"/proc/{hand_pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+out["start"] = run(unit["ExecStart"])
+main = int(open(unit["PIDFile"]).read())
+out["main"] = info(main)
+out["status"] = run(unit["ExecStart"].replace(" db start", " db status"))
+out["stop"] = run(unit["ExecStop"])
+_, status = os.waitpid(main, 0)
+out["main_exit"] = os.waitstatus_to_exitcode(status)
+out["pid_file_left"] = os.path.exists(unit["PIDFile"])
+for pid in (hand_pid,):  # reap the hand-started one too (it was reparented to us)
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+print(json.dumps(out))
+"""
+
+
+def readme_units() -> dict[str, dict[str, str]]:
+    """The unit files the README gives (Continuous operation), by file name: key -> value
+    (a key given twice keeps the last), plus the file's text under "text"."""
+    text = README.read_text()
+    units: dict[str, dict[str, str]] = {}
+    for block in re.findall(r"```ini\n(.*?)```", text, re.S):
+        for name, body in re.findall(r"^# /etc/systemd/system/(\S+)\n(.*?)(?=^# /etc/systemd/system/|\Z)", block, re.S | re.M):
+            unit = {"text": body}
+            for line in body.splitlines():
+                if "=" in line and not line.startswith("#"):
+                    key, value = line.split("=", 1)
+                    unit[key.strip()] = value.strip()
+            units[name] = unit
+    return units
+
+
+def test_the_readme_cycle_requires_a_server_unit_that_systemd_can_follow():
+    """Break-it report: after a reboot nothing started Neo4j, so the README's timer
+    (`Persistent=true` runs a missed day at boot) and cron line failed with "cannot reach
+    Neo4j". The README gives a server unit that systemd can track (db start forks the JVM and
+    exits: Type=forking with the pid file db start writes, not a oneshot whose cgroup would
+    take the JVM down), and the cycle requires it and starts after it."""
+    units = readme_units()
+    server, cycle, timer = units["ringscope-neo4j.service"], units["ringscope-cycle.service"], units["ringscope-cycle.timer"]
+    assert server["Type"] == "forking" and server["ExecStart"].endswith("ringscope db start")
+    assert server["ExecStop"].endswith("ringscope db stop") and server["ExecStartPre"].startswith("-")
+    workdir = Path(server["WorkingDirectory"])
+    # what `db start` run in WorkingDirectory writes (RINGSCOPE_HOME unset: .ringscope/ there)
+    assert Path(server["PIDFile"]) == local.ServerPaths(workdir / ".ringscope" / "neo4j").pid_file
+    assert "ringscope-neo4j.service" in cycle["Requires"].split()
+    assert "ringscope-neo4j.service" in cycle["After"].split()
+    assert cycle["WorkingDirectory"] == server["WorkingDirectory"] and cycle["User"] == server["User"]
+    assert "--bulk never" in cycle["ExecStart"]  # the bulk path's restarted server would die with the cycle's cgroup
+    assert timer["Persistent"] == "true" and units["ringscope-neo4j.service"]["WantedBy"] == "multi-user.target"
+    cron = [line for line in README.read_text().splitlines() if line.startswith(("@reboot", "15 6 * * *"))]
+    assert len(cron) == 2 and "ringscope db start" in cron[0] and "ringscope db start" in cron[1]
+
+
+def _units_at(root: Path) -> dict[str, dict[str, str]]:
+    """The README's units with /srv/ringscope moved to `root` (whose .venv/bin/ringscope is
+    this install's command)."""
+    (root / ".venv" / "bin").mkdir(parents=True)
+    (root / ".venv" / "bin" / "ringscope").symlink_to(Path(sys.executable).parent / "ringscope")
+    units = readme_units()
+    return {name: {k: v.replace("/srv/ringscope", str(root)) for k, v in unit.items()} for name, unit in units.items()}
+
+
+def test_the_readme_units_pass_systemd_analyze_verify(tmp_path):
+    if not shutil.which("systemd-analyze"):
+        pytest.skip("systemd-analyze is not installed (Debian: apt-get install systemd)")
+    units = _units_at(tmp_path)
+    folder = tmp_path / "units"
+    folder.mkdir()
+    for name, unit in units.items():
+        (folder / name).write_text(unit["text"])
+    out = subprocess.run(["systemd-analyze", "verify", *(str(folder / n) for n in units)],
+                         capture_output=True, text=True, timeout=120, cwd=folder)
+    # verify exits 0 on some problems (an unknown Type=), but always prints them
+    assert out.returncode == 0 and out.stdout.strip() == "" and out.stderr.strip() == "", out.stdout + out.stderr
+
+
+def test_the_server_unit_commands_behave_as_type_forking_needs(neo4j_settings, tmp_path):
+    """Run the README server unit's ExecStartPre, ExecStart and ExecStop the way systemd does
+    (a subreaper in place of PID 1): ExecStart exits 0 with the server answering; the pid
+    in PIDFile is the JVM, still running after ExecStart exited and reparented to the
+    reaper; ExecStop ends it with exit status 0 (a clean stop, no Restart=on-failure) and
+    removes the pid file; ExecStartPre stops a server started by hand first."""
+    if not neo4j_settings.uses_local_server:
+        pytest.skip("needs the local server's jars")
+    units = _units_at(tmp_path)
+    server = units["ringscope-neo4j.service"]
+    home = tmp_path / ".ringscope"
+    home.mkdir()
+    _scratch_home(home, neo4j_settings)  # .ringscope/neo4j with the provisioned jars
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_URI", "RINGSCOPE_HOME"))}
+    env.update(RINGSCOPE_BOLT_PORT=str(free_port()), RINGSCOPE_HTTP_PORT=str(free_port()),
+               RINGSCOPE_NEO4J_HEAP="256m", RINGSCOPE_NEO4J_PAGECACHE="64m")
+    import json
+
+    out = subprocess.run([sys.executable, "-c", FORKING_HARNESS, json.dumps(server)], capture_output=True, text=True,
+                         timeout=900, env=env)
+    try:
+        assert out.returncode == 0, out.stderr[-3000:]
+        r = json.loads(out.stdout)
+        assert r["by_hand"]["rc"] == 0 and r["pre"]["rc"] == 0 and r["pre"]["out"] == "Neo4j stopped", r
+        assert not r["hand_alive_after_pre"], r
+        assert r["start"]["rc"] == 0 and "started" in r["start"]["out"], r["start"]
+        assert r["main"]["exe"] == "java" and r["main"]["ppid"] == r["me"], r["main"]  # outlived ExecStart
+        assert r["status"]["rc"] == 0 and f"pid {r['main']['pid']}" in r["status"]["out"], r["status"]
+        assert r["stop"] == {"rc": 0, "out": "Neo4j stopped", "err": ""}, r["stop"]
+        assert r["main_exit"] == 0 and not r["pid_file_left"], r
+    finally:
+        subprocess.run([str(tmp_path / ".venv" / "bin" / "ringscope"), "db", "stop"], cwd=tmp_path, env=env,
+                       capture_output=True, timeout=120)
