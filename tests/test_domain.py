@@ -76,12 +76,22 @@ def test_decode_json_keeps_what_is_not_json():
     assert domain.decode_json(None) is None and domain.decode_json(3) == 3
 
 
-def test_the_graph_view_draws_the_domain_kinds():
+def test_the_graph_view_draws_every_domain_kind():
+    """What a node of each kind looks like on screen: a legend entry with its own colour, and
+    a tooltip headed by its title and listing its display fields (a kind added to the domain
+    and forgotten by the graph view fails here)."""
     from ringscope.app import graph_view
 
-    assert {label: (k.key, k.title) for label, k in graph_view.KINDS.items()} == \
-        {k.label: (k.key, k.title) for k in domain.KINDS.values()}
-    assert graph_view._NODE_FIELDS == {k.label: k.display_fields for k in domain.KINDS.values()}
+    entries = {e["kind"]: e for e in graph_view.legend()}
+    assert set(entries) == {k.label for k in domain.KINDS.values()}
+    assert len({e["colour"] for e in entries.values()}) == len(entries)
+    for kind in domain.KINDS.values():
+        assert entries[kind.label]["title"] == kind.title
+        props = {name: f"v-{name}" for name in kind.display_fields}
+        tip = graph_view.node_tooltip(graph_view.GNode(graph_view.node_id(kind.label, "k1"), kind.label, "k1", props))
+        lines = tip.splitlines()
+        assert lines[0] == f"{kind.title}: k1"
+        assert lines[1:] == [f"{name.replace('_', ' ')}: v-{name}" for name in kind.display_fields]
 
 
 def test_search_kinds_that_are_node_kinds_use_the_domain_names():

@@ -104,8 +104,12 @@ def test_matrix_refuses_a_database_with_data_then_runs_a_generated_and_a_given_w
     assert gen["error"] is None and gen["accounts"] == 2120 and gen["operator_accounts"] == 120
     assert gen["evidence"]["rings"] == 6 and set(gen["evidence"]["families"]) <= {"card", "email", "org"}
     assert [s["method"][:2] for s in gen["scores"]] == ["Ri", "A:", "B:"]
-    for s in gen["scores"]:
-        assert s["true_rings"] == 6 and 0 <= s["rings_found"] <= 6 and 0.0 <= s["f1"] <= 1.0
+    assert all(s["true_rings"] == 6 for s in gen["scores"])
+    # RingScope's own row: on identifiers alone it finds the ring whose accounts share cards
+    # and numbered e-mail stems, with no false ring (README, robustness matrix: precision
+    # 1.00, 1/6 found, 0 false on seeds 1-3)
+    ours = gen["scores"][0]
+    assert ours["false_rings"] == 0 and ours["rings_found"] >= 1 and ours["precision"] >= 0.95
     # no exchanges: the baselines still link cards (and find some ring accounts)
     assert gen["scores"][1]["recall"] > 0
     assert tiny["accounts"] > 0 and tiny["scores"][0]["true_rings"] >= 1

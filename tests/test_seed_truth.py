@@ -140,9 +140,11 @@ def test_company_teams_share_card_office_templates_and_sign_up_in_bursts(w):
     t = w.created[list(team)].sort_values()
     assert (t.diff().dt.total_seconds().fillna(0) < 2 * 86400).mean() > 0.5  # onboarded in a burst
     kinds = intel_kind(w.intel, w.ex_ips.ip)
-    office = w.ex_ips[w.ex_ips.account_id.isin(team) & w.ex_ips.ip.map(kinds).eq("corporate")]
     tpl = sharers(w.ex_tpl[w.ex_tpl.account_id.isin(team)], "prompt_fingerprint")
-    assert len(tpl) > 0 and (office.empty or office.account_id.nunique() >= 2)
+    assert len(tpl) > 0
+    # teams work from their office: some corporate-card team shares a corporate address
+    corporate = w.ex_ips[w.ex_ips.ip.map(kinds).eq("corporate")]
+    assert any(corporate[corporate.account_id.isin(t)].account_id.nunique() >= 2 for t in corp)
     assert len(sharers(w.ex_ips[w.ex_ips.ip.map(kinds).eq("corporate")], "ip")) >= 5
 
 
