@@ -27,7 +27,7 @@ from .files import SourceFile, World, discover, header, is_empty, kind_of, parqu
 from .canonical import looks_like_placeholder
 from .ipintel import IntelTable, intel_properties, parse_network
 from .rejects import RejectWriter
-from .report import (CHANGED, EMPTY, GROUND_TRUTH, LOADED, SAME_ROWS, SKIPPED, STAGES, WAITING, WAITING_ROWS,
+from .report import (CHANGED, EMPTY, GROUND_TRUTH, LOADED, SAME_ROWS, SKIPPED, STAGES, SETTLING, WAITING_ROWS,
                      FileReport, IngestSummary)
 from .sinks import BoltSink, BulkSink, Progress, Sink
 from .validate import check_header, find_rejects, valid_rows_view
@@ -107,7 +107,7 @@ def ingest_world(
     error before anything is written).
 
     `settle_seconds`: a file modified less than this many seconds ago is left for the next
-    run (status WAITING, not read, not recorded): an exporter may still be writing it, and
+    run (status SETTLING, not read, not recorded): an exporter may still be writing it, and
     a file loaded half-written can only be completed by counting its first rows twice.
     The scheduler's `ringscope cycle` waits 60 s by default; a landing folder whose writer
     writes `.name.partial` and renames it when done needs none (dot-files are never read).
@@ -305,14 +305,14 @@ class _Run:
         if self._is_waiting(f):
             f.path.unlink(missing_ok=True)
 
-    def _waiting(self, f: SourceFile, report: FileReport) -> bool:
+    def _settling(self, f: SourceFile, report: FileReport) -> bool:
         """True (and the report says why) when `f` was modified under `settle_seconds` ago."""
         if self.settle_seconds <= 0 or self._is_waiting(f):  # ours, written whole and renamed
             return False
         age = time.time() - f.path.stat().st_mtime
         if age >= self.settle_seconds:
             return False
-        report.status = WAITING
+        report.status = SETTLING
         report.note = (f"modified {max(age, 0):.0f} s ago, under the {self.settle_seconds:g} s settle time: it may "
                        "still be being written, so it is left for the next run (nothing read or recorded)")
         return True
@@ -522,7 +522,7 @@ class _Run:
         """Read and validate one ip_intel file, new or loaded before; None when it has no
         rows (a new empty file is recorded as loaded)."""
         report, clock = self._start(f)
-        if self._waiting(f, report):
+        if self._settling(f, report):
             return None
         new = self._hash_and_check(f, report, clock)
         if new and report.status == EMPTY:
@@ -578,7 +578,7 @@ class _Run:
         if kind.never_loaded:
             report.status = GROUND_TRUTH
             return
-        if self._waiting(f, report):
+        if self._settling(f, report):
             return
         if not self._hash_and_check(f, report, clock):
             if report.status == SKIPPED:

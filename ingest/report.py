@@ -16,7 +16,7 @@ SKIPPED = "skipped: already in the ledger"
 SAME_ROWS = "skipped: same rows as loaded"
 CHANGED = "refused: changed since loaded"
 EMPTY = "empty"
-WAITING = "waiting: modified just now"
+SETTLING = "waiting: modified just now"
 WAITING_ROWS = "waiting: accounts not loaded"
 GROUND_TRUTH = "not loaded: ground truth"
 
