@@ -69,7 +69,15 @@ def kept_extras(kind: c.FileKind, header: list[str]) -> list[str]:
         return []
     reserved = set(c.ACCOUNT_AGGREGATES) | set(kind.columns) | {"accounts", "instrument_id"} \
         | set(repeated_extras(kind, header))
-    return [col for col in header if col not in reserved and _PROPERTY_NAME.match(col)]
+    # names are compared without case as well: the engine (DuckDB) and a reader of the graph
+    # cannot tell `Tier` from `tier` (a field report: `Tier` beside the contract's `tier`
+    # stopped the load), and ingest's own working columns (`x__raw`, `__row`) are never data
+    folded = Counter(col.casefold() for col in header)
+    taken = {name.casefold() for name in reserved}
+    return [col for col in header
+            if col not in reserved and _PROPERTY_NAME.match(col) and col.casefold() not in taken
+            and folded[col.casefold()] == 1 and not col.startswith("__") and not col.endswith(("__raw", "__text"))
+            and col != "file_row_number"]
 
 
 def repeated_extras(kind: c.FileKind, header: list[str]) -> list[str]:
@@ -94,6 +102,11 @@ def _ts(col: str) -> str:
 def accounts(engine: Engine, extras: list[str]) -> list[Stage]:
     props = ["email", "display_name", "country", "org_id", "tier", *extras]
     select = ", ".join(f"v.{quote_ident(p)}" for p in props if p != "email")
+    # only the columns the file has are values: a later accounts file without `email` or
+    # `org_id` says nothing about them (a field report: it erased the e-mail, its domain
+    # link and the org link, which detection reads)
+    given = [p for p in props if p in engine.present]
+    email_given, org_given = "email" in engine.present, "org_id" in engine.present
     # e-mails in their canonical form, with domain and mailbox key, from the table
     # validation filled (one Python canonicalisation per distinct text: canonical.py)
     sql = (
@@ -107,15 +120,18 @@ def accounts(engine: Engine, extras: list[str]) -> list[Stage]:
         for batch in read(batch_size):
             out = []
             for r in batch:
-                p = {k: r[k] for k in props}
-                p["email_domain"] = r["email_domain"]
-                p["email_mailbox"] = r["email_mailbox"]
+                p = {k: r[k] for k in given}
+                if email_given:
+                    p["email_domain"] = r["email_domain"]
+                    p["email_mailbox"] = r["email_mailbox"]
                 out.append({
                     "account_id": r["account_id"],
                     "created_at": r["created_at"],
                     "props": p,
-                    "email_domain": p["email_domain"],
+                    "email_domain": r["email_domain"],
+                    "email_given": email_given,
                     "org_id": r["org_id"],
+                    "org_given": org_given,
                 })
             yield out
 
@@ -132,6 +148,7 @@ def known_account_ids(engine: Engine) -> list[str]:
 
 def payment_instruments(engine: Engine, extras: list[str]) -> list[Stage]:
     props = ["kind", "bin", "issuer_country", *extras]
+    given = [p for p in props if p in engine.present]  # a column the file lacks is not a value
     latest = ", ".join(f"arg_max({quote_ident(p)}, __row) AS {quote_ident(p)}" for p in props)
     pick = ", ".join(f"i.{quote_ident(p)}" for p in props)
     sql = (
@@ -154,7 +171,7 @@ def payment_instruments(engine: Engine, extras: list[str]) -> list[Stage]:
                     "count": r["n"],
                     "first_seen": r["first_seen"],
                     "last_seen": r["last_seen"],
-                    "props": {k: r[k] for k in props},
+                    "props": {k: r[k] for k in given},
                 }
                 for r in batch
             ]

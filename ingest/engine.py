@@ -33,8 +33,11 @@ _INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYI
 
 
 # Whitespace as Unicode has it (RE2's \s is ASCII only): NBSP and the other \pZ
-# separators, zero-width space and the BOM an editor leaves in a cell.
-SPACE_CLASS = r"[\s\pZ\x{200B}\x{FEFF}]"
+# separators, and the invisible format characters (Unicode Cf: zero-width space, joiner
+# and non-joiner, word joiner, soft hyphen, the BOM an editor leaves in a cell, direction
+# marks): at either end of an id they make a second account nobody can tell apart
+# (U+2060 and U+200D used to pass).
+SPACE_CLASS = r"[\s\pZ\p{Cf}]"
 
 
 def _missing_when(text: str, spellings: tuple[str, ...] = NULL_SPELLINGS) -> str:
@@ -133,12 +136,27 @@ class Engine:
         expressions for the columns where they changed nothing, so a clean file pays
         for the checks once and not on every later scan."""
         present = set(header)
+        #: the contract columns and kept extras this file has (a column it lacks is not a value)
+        self.present = present
         if staged is not None:
-            scan = f"SELECT * FROM read_parquet({quote_literal(str(staged))})"
-            row = "__row"
+            raw = f"SELECT * FROM read_parquet({quote_literal(str(staged))})"
+            raw_row, first = "__row", 2  # the staged file's own row numbers come first
         else:
-            scan = f"SELECT * FROM read_parquet({quote_literal(str(source.path))}, file_row_number = true)"
-            row = "file_row_number + 1"
+            raw = f"SELECT * FROM read_parquet({quote_literal(str(source.path))}, file_row_number = true)"
+            raw_row, first = "file_row_number + 1", 1
+        # Each column is taken by its position and named here: DuckDB matches names without
+        # regard to case, so `ACCOUNT_ID` beside `account_id` would be read in its place (a
+        # field report: logins loaded onto the wrong account while the summary called the
+        # column ignored). A contract column or a kept extra gets its exact name; any other
+        # column a name of its own that nothing reads.
+        kept = set(extras)
+        select = [f"{raw_row} AS __row"]
+        for k, name in enumerate(header):
+            alias = name if name in kind.columns or name in kept else f"__col{k}"
+            select.append(f"#{first + k} AS {quote_ident(alias)}")
+        scan = f"SELECT {', '.join(select)} FROM ({raw})"
+        row = "__row"
+        self._raw_scan, self._raw_row = raw, raw_row  # the file as it is, for rows kept whole
         types = {r[0]: r[1].upper() for r in self.con.execute(f"DESCRIBE {scan}").fetchall()}
         #: (column, strict SQL, plain SQL or None): plain gives the same value on a clean file
         cols: list[tuple[str, str, str | None]] = [("__row", row, None)]
@@ -184,18 +202,15 @@ class Engine:
         #: identifier column -> cells with surrounding whitespace (None: not counted yet)
         self.padded: dict[str, int] | None = None
         self._create_src(set())
-        #: what the exchange aggregation needs to scan the file itself (see aggregate.py)
-        self.source = {"path": staged or source.path, "staged": staged is not None,
-                       "types": {c: types.get(c) for c in kind.columns if c in present}}
 
     def copy_rows_as_read(self, rows_sql: str, path: Path) -> None:
         """Write the source rows whose 1-based row number `rows_sql` selects (e.g. `SELECT
         __row FROM rej`) to the CSV `path`, every column as the file had it (a CSV's cells
         as text; a Parquet file's values as DuckDB writes them), in row order, with the
         file's header. The caller asks only when there are such rows."""
-        row = self._cols[0][1]
+        row = self._raw_row
         hidden = "__row" if row == "__row" else "file_row_number"
-        sql = (f"SELECT * EXCLUDE ({hidden}) FROM ({self._scan}) WHERE {row} IN ({rows_sql}) ORDER BY {row}")
+        sql = (f"SELECT * EXCLUDE ({hidden}) FROM ({self._raw_scan}) WHERE {row} IN ({rows_sql}) ORDER BY {row}")
         path.parent.mkdir(parents=True, exist_ok=True)
         self.con.execute(f"COPY ({sql}) TO {quote_literal(str(path))} (HEADER, DELIMITER ',')")
 

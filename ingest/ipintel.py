@@ -69,7 +69,9 @@ def parse_network(raw: str | None) -> ipaddress.IPv4Network | ipaddress.IPv6Netw
 
 def _asn(value: Any) -> int | None:
     """`64500`, `AS64500` and `64500.0` become the integer 64500; text that is not an
-    AS number leaves `asn` unset (the row still loads)."""
+    AS number (0 to 2^32 - 1, RFC 6793) leaves `asn` unset (the row still loads). Before,
+    `AS-15169` became -15169 and `99999999999999999999` stopped every later load of the
+    run when the driver could not send it (a field report)."""
     if value is None or value == "":
         return None
     text = str(value).strip()
@@ -79,7 +81,13 @@ def _asn(value: Any) -> int | None:
         number = float(text)
     except ValueError:
         return None
-    return int(number) if number.is_integer() else None
+    if not number.is_integer() or not 0 <= number <= MAX_ASN:
+        return None
+    return int(number)
+
+
+#: The largest AS number (4-byte ASNs, RFC 6793).
+MAX_ASN = 2**32 - 1
 
 
 @dataclass

@@ -23,7 +23,8 @@ from . import aggregate, ledger, load
 from . import contract as c
 from .engine import Engine
 from .contract import LOAD_ORDER
-from .files import SourceFile, World, discover, header, is_empty, kind_of, parquet_rows, sha256, stage_csv
+from .files import (SourceFile, World, discover, header, is_empty, kind_of, parquet_rows, prefix_digests, sha256,
+                    stage_csv)
 from .canonical import looks_like_placeholder
 from .ipintel import IntelTable, intel_properties, parse_network
 from .rejects import RejectWriter
@@ -274,8 +275,10 @@ class _Run:
         self.world_key = str(world.path)
         # content already in the graph, and what each path of this world held when loaded
         self.done_content = {e["content"]: e for e in seen.values() if e.get("status") == "done" and e.get("content")}
+        # (a path recorded as a copy of another file counts too: its rows are in the graph
+        # through that file, and a copy that grew would count them twice: a field report)
         self.done_at_path = {(e.get("world"), e["path"]): e for e in seen.values()
-                             if e.get("status") == "done" and e.get("content") and e.get("world")}
+                             if e.get("status") in ("done", "duplicate") and e.get("content") and e.get("world")}
         self.run_content: dict[str, FileReport] = {}  # content loaded earlier in this run
         self.run_bytes: dict[str, str] = {}  # sha256 -> name of the file of this run that had those bytes
 
@@ -388,8 +391,39 @@ class _Run:
                            "before again")
             report.rows_read = 0
             return False
+        grown = self._grown_from(f, report)
+        if grown is not None:
+            report.status = CHANGED
+            report.note = (f"begins with the {grown.get('size_bytes') or 0:,} bytes of {grown['path']}, loaded on "
+                           f"{str(grown.get('finished_at') or '')[:10]}, and has more: loading it would count those "
+                           "rows twice; put only the rows added since in a file of a new name, or "
+                           f"`ringscope ingest --force-file {f.name}` loads it anyway, counting them again")
+            report.rows_read = 0
+            return False
         self.run_content[report.content] = report
         return True
+
+    def _grown_from(self, f: SourceFile, report: FileReport) -> dict | None:
+        """The ledger entry of a loaded CSV file whose bytes `f` starts with, when `f` is
+        longer: a copy of a loaded file that grew (a field report: a file copied under
+        another name, skipped as the same bytes, loaded whole once a row was appended, its
+        old rows counted twice). Plain CSV of the kinds whose counts add; one read of `f`."""
+        if f.kind not in ADDITIVE_KINDS or f.path.name.endswith(".gz") or f.format != "csv":
+            return None
+        size = f.size
+        candidates: dict[int, list[dict]] = {}
+        for entry in self.seen.values():
+            n = entry.get("size_bytes") or 0
+            held_rows = entry.get("status") == "duplicate" or (entry.get("rows_loaded") or 0) > 0  # not a header alone
+            if entry.get("kind") == f.kind and entry.get("status") in ("done", "duplicate") and held_rows and 0 < n < size:
+                candidates.setdefault(int(n), []).append(entry)
+        if not candidates:
+            return None
+        for n, digest in prefix_digests(f.path, set(candidates)).items():
+            for entry in candidates[n]:
+                if entry["sha256"] == digest:
+                    return entry
+        return None
 
     def _record_duplicate(self, f: SourceFile, report: FileReport, same_as: str) -> None:
         """Remember these bytes as a copy, so the next run skips them without reading."""

@@ -30,6 +30,20 @@ from ..display import spreadsheet_safe
 from ..errors import RingScopeError
 
 
+def file_stem(source_name: str) -> str:
+    """A source file's name for the files kept beside its rejects, one per source: the name
+    without its extension, the extension kept when not `.csv` (`logins.parquet` ->
+    `logins-parquet`), so `logins_2024.03.01.csv` and `logins_2024.03.02.csv`, or
+    `logins.csv` and `logins.parquet`, never write one file (a field report: the first's
+    rejected rows were overwritten by the second's)."""
+    name = source_name.replace("/", "__")
+    for ext in (".csv.gz", ".csv", ".parquet"):
+        if name.endswith(ext):
+            base = name[: -len(ext)]
+            return base if ext == ".csv" else f"{base}-{ext.strip('.').replace('.', '-')}"
+    return name
+
+
 class RejectWriter:
     """Writes one source file's rejects; creates the file only when there is a reject."""
 
@@ -40,7 +54,7 @@ class RejectWriter:
         self.directory = directory
         self.source_name = source_name
         self.path = directory / (source_name.replace("/", "__") + ".rejects.csv")
-        stem = source_name.replace("/", "__").split(".")[0]
+        stem = file_stem(source_name)
         #: where the rejected rows go whole (see the module doc); None: not kept
         self.rows_path = directory / f"{kind}_rejected-{stem}.csv" if kind else None
         #: where rows whose account is not loaded yet wait for it (ingest.waiting); None: kept

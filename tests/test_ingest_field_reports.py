@@ -471,14 +471,14 @@ def test_rejected_rows_of_a_parquet_file_are_kept_as_csv_that_loads(clean_db, tm
     }), world / "exchanges.parquet")
     first = run(world, clean_db, tmp_path)
     header = "account_id,ts,ip,prompt_fingerprint,input_tokens,output_tokens"
-    rows = (tmp_path / "rejects" / "exchanges_rejected-exchanges.csv").read_text().splitlines()
+    rows = (tmp_path / "rejects" / "exchanges_rejected-exchanges-parquet.csv").read_text().splitlines()
     assert rows[0] == header and len(rows) == 2 and rows[1].startswith("acc-8,2025-03-02 12:00:00")
     [waiting] = Path(first.waiting_dir).glob("exchanges_waiting-*.csv")
     rows = waiting.read_text().splitlines()
     assert rows[0] == header and len(rows) == 2 and rows[1].startswith("acc-7,2025-03-02 11:00:00")
     (world / "accounts_late.csv").write_text(
         "account_id,created_at\nacc-7,2025-03-01T00:00:00Z\nacc-8,2025-03-01T00:00:00Z\n")
-    shutil.copy(tmp_path / "rejects" / "exchanges_rejected-exchanges.csv", world / "exchanges_late.csv")
+    shutil.copy(tmp_path / "rejects" / "exchanges_rejected-exchanges-parquet.csv", world / "exchanges_late.csv")
     summary = run(world, clean_db, tmp_path, name="again")
     assert summary.rows_rejected == 0
     assert one(clean_db, "MATCH (a:Account {account_id: 'acc-7'}) RETURN a.exchanges AS n, a.output_tokens AS out") == \
@@ -486,3 +486,112 @@ def test_rejected_rows_of_a_parquet_file_are_kept_as_csv_that_loads(clean_db, tm
     assert one(clean_db, "MATCH (a:Account {account_id: 'acc-8'}) RETURN a.exchanges AS n, a.output_tokens AS out") == \
         {"n": 1, "out": 300}
     assert not waiting.exists() and summary.rows_waiting == 0
+
+
+# ---------------------------------------------------------------- strictness pass (field reports)
+
+def test_a_column_named_like_a_contract_column_but_for_case_is_ignored_not_read(clean_db, tmp_path):
+    """DuckDB matches names without regard to case: `ACCOUNT_ID`, `IP` and `Device_ID` beside
+    the contract's columns were read in their place (logins on the wrong account, a wrong
+    device and address) while the summary called them ignored; `Tier` beside accounts'
+    `tier`, kept as a property, stopped the load."""
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "accounts.csv").write_text("account_id,Email,created_at,Tier,email\na1,x@evil.test,2024-01-01,gold,"
+                                        "a1@example.com\na2,,2024-01-01,gold,\n")
+    (world / "logins.csv").write_text("ACCOUNT_ID,account_id,ts,IP,ip,Device_ID,device_id\n"
+                                      "a2,a1,2024-03-01T00:00:00Z,9.9.9.9,192.0.2.1,WRONG,d1\n"
+                                      "a2,a1,2024-03-01T01:00:00Z,9.9.9.9,192.0.2.1,WRONG,d1\n")
+    summary = run(world, clean_db, tmp_path)
+    assert summary.rows_rejected == 0
+    assert set(summary.file("logins.csv").ignored_columns) == {"ACCOUNT_ID", "IP", "Device_ID"}
+    assert set(summary.file("accounts.csv").ignored_columns) >= {"Email", "Tier"}
+    assert one(clean_db, "MATCH (a:Account)-[u:USED_DEVICE]->(d:Device) RETURN a.account_id AS a, d.device_id AS d, "
+                         "u.logins AS n") == {"a": "a1", "d": "d1", "n": 2}
+    assert one(clean_db, "MATCH (:Account)-[:USED_IP]->(i:IP) RETURN collect(i.address) AS ips")["ips"] == ["192.0.2.1"]
+    assert one(clean_db, "MATCH (a:Account {account_id: 'a1'}) RETURN a.email AS e, a.Tier AS t") == \
+        {"e": "a1@example.com", "t": None}
+
+
+def test_a_copy_that_grows_is_refused_like_the_file_it_copied(clean_db, tmp_path):
+    """A file skipped as a copy of a loaded file (recorded `duplicate`) that later got a row
+    loaded whole: its old rows counted twice."""
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "accounts.csv").write_text("account_id,created_at\na1,2024-01-01\n")
+    logins = "account_id,ts,ip,device_id\na1,2024-03-01T00:00:00Z,192.0.2.1,d1\na1,2024-03-02T00:00:00Z,192.0.2.1,d1\n"
+    (world / "logins.csv").write_text(logins)
+    run(world, clean_db, tmp_path)
+    (world / "logins_copy.csv").write_text(logins)
+    assert run(world, clean_db, tmp_path, name="r2").file("logins_copy.csv").status == SAME_ROWS
+    (world / "logins_gz.csv.gz").write_bytes(gzip.compress(logins.encode()))  # a copy of other bytes: `duplicate`
+    run(world, clean_db, tmp_path, name="r2b")
+    with (world / "logins_copy.csv").open("a") as fh:
+        fh.write("a1,2024-03-05T00:00:00Z,192.0.2.1,d1\n")
+    (world / "logins_gz.csv.gz").write_bytes(gzip.compress((logins + "a1,2024-03-06T00:00:00Z,192.0.2.1,d1\n").encode()))
+    again = run(world, clean_db, tmp_path, name="r3")
+    assert again.file("logins_copy.csv").status == CHANGED and "begins with the" in again.file("logins_copy.csv").note
+    assert again.file("logins_gz.csv.gz").status == CHANGED
+    assert one(clean_db, "MATCH (:Account)-[u:USED_DEVICE]->() RETURN u.logins AS n")["n"] == 2
+
+
+def test_a_later_file_without_an_optional_column_keeps_what_the_earlier_one_gave(clean_db, tmp_path):
+    """A later accounts (or payment instruments) file without `email`, `org_id` or `kind`
+    erased them, and with them the e-mail domain and org links detection reads."""
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "accounts.csv").write_text("account_id,created_at,email,org_id\na1,2024-01-01,ann@example.com,org1\n")
+    (world / "payment_instruments.csv").write_text("account_id,instrument_id,kind,bin,issuer_country\na1,i1,card,411111,US\n")
+    run(world, clean_db, tmp_path)
+    (world / "accounts_2.csv").write_text("account_id,created_at,country\na1,2024-01-01,GB\n")
+    (world / "payment_instruments_2.csv").write_text("account_id,instrument_id\na1,i1\n")
+    run(world, clean_db, tmp_path, name="r2")
+    assert one(clean_db, "MATCH (a:Account {account_id: 'a1'}) RETURN a.email AS e, a.country AS c, "
+                         "[(a)-[:HAS_EMAIL_DOMAIN]->(d) | d.domain] AS d, [(a)-[:IN_ORG]->(o) | o.org_id] AS o") == \
+        {"e": "ann@example.com", "c": "GB", "d": ["example.com"], "o": ["org1"]}
+    assert one(clean_db, "MATCH (p:PaymentInstrument {instrument_id: 'i1'}) RETURN p.kind AS k, p.bin AS b") == \
+        {"k": "card", "b": "411111"}
+    # a file that has the column and changes it still moves the link
+    (world / "accounts_3.csv").write_text("account_id,created_at,email,org_id\na1,2024-01-01,ann@other.org,\n")
+    run(world, clean_db, tmp_path, name="r3")
+    assert one(clean_db, "MATCH (a:Account {account_id: 'a1'}) RETURN [(a)-[:HAS_EMAIL_DOMAIN]->(d) | d.domain] AS d, "
+                         "[(a)-[:IN_ORG]->(o) | o.org_id] AS o") == {"d": ["other.org"], "o": []}
+
+
+def test_the_rows_kept_of_two_sources_with_one_stem_stay_apart(clean_db, tmp_path):
+    """`logins_2024.03.01.csv` and `logins_2024.03.02.csv` wrote one kept-rows file (named
+    by the text before the first dot): the first one's rejected row was lost."""
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "accounts.csv").write_text("account_id,created_at\na1,2024-01-01\n")
+    (world / "logins_2024.03.01.csv").write_text("account_id,ts,ip\na1,2024-03-01T25:00:00Z,192.0.2.1\n")
+    (world / "logins_2024.03.02.csv").write_text("account_id,ts,ip\na1,2024-03-02T00:00:00Z,999.1.1.1\n")
+    run(world, clean_db, tmp_path)
+    kept = sorted(p.name for p in (tmp_path / "rejects").glob("logins_rejected-*.csv"))
+    assert kept == ["logins_rejected-logins_2024.03.01.csv", "logins_rejected-logins_2024.03.02.csv"]
+
+
+def test_an_as_number_out_of_range_is_unset_and_the_load_goes_on(clean_db, tmp_path):
+    """`99999999999999999999` in ip_intel's asn stopped every later load (the driver could not
+    send it), and `AS-15169` was stored as -15169."""
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "accounts.csv").write_text("account_id,created_at\na1,2024-01-01\n")
+    (world / "logins.csv").write_text("account_id,ts,ip\na1,2024-03-01T00:00:00Z,8.8.8.8\na1,2024-03-01T00:00:00Z,8.8.4.4\n")
+    (world / "ip_intel.csv").write_text("network,asn,as_org,country,kind\n8.8.8.8,99999999999999999999,Huge,US,hosting\n"
+                                        "8.8.4.4,AS-15169,Neg,US,hosting\n")
+    summary = run(world, clean_db, tmp_path)
+    assert summary.file("logins.csv").status == LOADED
+    rows = db.run_read("MATCH (i:IP) RETURN i.address AS a, i.asn AS asn, i.kind AS kind ORDER BY a", settings=clean_db)
+    assert rows == [{"a": "8.8.4.4", "asn": None, "kind": "hosting"}, {"a": "8.8.8.8", "asn": None, "kind": "hosting"}]
+
+
+@pytest.mark.parametrize("invisible", ["\u2060", "\u200d", "\u200c", "\u00ad", "\u180e"])
+def test_an_id_with_an_invisible_character_at_an_end_is_rejected(clean_db, tmp_path, invisible):
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "accounts.csv").write_text(f"account_id,created_at\nacc-1,2024-01-01\nacc-1{invisible},2024-01-01\n",
+                                        encoding="utf-8")
+    summary = run(world, clean_db, tmp_path)
+    assert summary.rows_rejected == 1
+    assert one(clean_db, "MATCH (a:Account) RETURN collect(a.account_id) AS ids")["ids"] == ["acc-1"]
