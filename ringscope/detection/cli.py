@@ -76,7 +76,9 @@ def detect(dry_run: bool, threshold: float | None, min_size: int | None, as_json
 
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
-              help="table: one line per ring; csv: ring_id,account_id,score, one row per member (the scored interface); json: rings with members.")
+              help="table: one line per ring; csv: ring_id,account_id,score, one row per member (the scored interface: ids "
+                   "exact, control and bidi characters made visible on a terminal); json: rings with members, ASCII "
+                   "(other characters as \\uXXXX escapes).")
 @click.option("--min-score", type=float, default=0.0, show_default=True, help="Leave out rings scoring less.")
 @click.option("--include-retired", is_flag=True, help="Table only: also list rings the latest detection no longer finds.")
 @click.option("--limit", type=int, default=1000, show_default=True, help="Table only: rings listed at most.")
@@ -88,8 +90,12 @@ def rings(fmt: str, min_score: float, include_retired: bool, limit: int) -> None
         rows = run_query("detected_ring_members", {"min_score": min_score}, settings=settings)
         out = csv.writer(sys.stdout, lineterminator="\n")
         out.writerow(["ring_id", "account_id", "score"])
+        # to a file or a pipe ids stay exact (the scored interface joins them back to the
+        # graph); on a terminal control and bidi characters are made visible, as in
+        # `alerts --format csv`, so an attacker-chosen id cannot drive the terminal
+        shown = _clean if sys.stdout.isatty() else str
         for row in rows:
-            out.writerow([row["ring_id"], row["account_id"], _num(row["score"])])
+            out.writerow([shown(row["ring_id"]), shown(row["account_id"]), _num(row["score"])])
         return
     if fmt == "json":
         rows = run_query("detected_ring_members", {"min_score": min_score}, settings=settings)
