@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,23 @@ from ..progress import ProgressBars
 from .matrix import matrix_options, run_cli as run_matrix_cli
 
 
+def _positive_threshold(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """A threshold above 0 and finite: 0 divided by zero (a traceback), a negative one made
+    every candidate group a ring with no evidence, and nan silently found none."""
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise click.BadParameter(f"{value} is not a finite number above 0: give the evidence a ring needs "
+                                 "(default 1.75)")
+    return value
+
+
 @click.command()
 @click.option("--dry-run", is_flag=True, help="Find and print rings without writing them to the graph.")
-@click.option("--threshold", type=float, default=None,
-              help="Evidence (structure + behaviour, see README 'The decision rule') a group needs to be a ring (default 1.75).")
-@click.option("--min-size", type=int, default=None, help="Smallest ring reported, in accounts (default 3).")
+@click.option("--threshold", type=float, default=None, callback=_positive_threshold,
+              help="Evidence (structure + behaviour, see README 'The decision rule') a group needs to be a ring, "
+                   "above 0 (default 1.75).")
+# a group is built from strong links, each between two accounts: 2 is the smallest group there is
+@click.option("--min-size", type=click.IntRange(min=2), default=None,
+              help="Smallest ring reported, in accounts, 2 or more (default 3).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON instead of text.")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show progress bars on stderr.")
 def detect(dry_run: bool, threshold: float | None, min_size: int | None, as_json: bool, progress: bool) -> None:
