@@ -436,3 +436,23 @@ def test_detect_takes_a_min_size_of_two(clean_db):
     out = CliRunner().invoke(cli, ["detect", "--min-size", "2", "--threshold", "1.5", "--dry-run", "--no-progress"],
                              catch_exceptions=False)
     assert out.exit_code == 0 and "dry run: nothing written" in out.output and "1 rings" in out.output, out.output
+
+
+def test_rings_says_when_its_filters_left_none_and_refuses_a_negative_limit(clean_db):
+    """Break-it pass: `rings --limit 0` and `rings --min-score 2` said "no rings: run
+    `ringscope detect` first" about a graph holding rings, and `--limit -3` printed the
+    server's ArgumentError."""
+    build(clean_db)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["rings"], catch_exceptions=False).stderr.strip() == "no rings: run `ringscope detect` first"
+    assert runner.invoke(cli, ["detect", "--no-progress"], catch_exceptions=False).exit_code == 0
+    for argv, says in ((["--min-score", "2"], "no rings listed: 2 rings exist, but --min-score 2 left none: lower --min-score"),
+                       (["--limit", "0"], "no rings listed: 2 rings exist, but --limit 0 left none: raise --limit")):
+        out = runner.invoke(cli, ["rings", *argv], catch_exceptions=False)
+        assert out.exit_code == 0 and out.stdout == "" and out.stderr.strip() == says, out.output
+    negative = runner.invoke(cli, ["rings", "--limit", "-3"])
+    assert negative.exit_code == 2 and "Invalid value for '--limit'" in negative.output
+    db.run_write("MATCH (r:Ring) SET r.retired = true", settings=clean_db)
+    out = runner.invoke(cli, ["rings"], catch_exceptions=False)
+    assert out.stderr.strip() == "no rings the latest detection finds: 2 retired rings, --include-retired lists them"
+    assert len(runner.invoke(cli, ["rings", "--include-retired"], catch_exceptions=False).stdout.splitlines()) == 3

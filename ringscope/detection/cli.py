@@ -94,7 +94,7 @@ def detect(dry_run: bool, threshold: float | None, min_size: int | None, as_json
                    "(other characters as \\uXXXX escapes).")
 @click.option("--min-score", type=float, default=0.0, show_default=True, help="Leave out rings scoring less.")
 @click.option("--include-retired", is_flag=True, help="Table only: also list rings the latest detection no longer finds.")
-@click.option("--limit", type=int, default=1000, show_default=True, help="Table only: rings listed at most.")
+@click.option("--limit", type=click.IntRange(min=0), default=1000, show_default=True, help="Table only: rings listed at most.")
 def rings(fmt: str, min_score: float, include_retired: bool, limit: int) -> None:
     """List detected rings. `--format csv` prints `ring_id,account_id,score`, one row
     per current member of every detected (not retired) ring."""
@@ -121,13 +121,29 @@ def rings(fmt: str, min_score: float, include_retired: bool, limit: int) -> None
     listed = run_query("detected_rings", {"include_retired": include_retired, "limit": limit}, settings=settings)
     listed = [r for r in listed if (r["score"] or 0.0) >= min_score]
     if not listed:
-        click.echo("no rings: run `ringscope detect` first", err=True)
+        click.echo(_none_listed(settings, min_score=min_score, include_retired=include_retired, limit=limit), err=True)
         return
     click.echo(f"{'ring_id':<16} {'score':>6} {'members':>8}  {'status':<14} signals")
     for r in listed:
         status = (r["status"] or "new") + (" (retired)" if r["retired"] else "")
         signals = ", ".join(s for s in (r["signals"] or []))
         click.echo(f"{_clean(r['ring_id']):<16} {r['score'] or 0:>6.3f} {r['members']:>8}  {_clean(status):<14} {_clean(signals)}")
+
+
+def _none_listed(settings: Any, *, min_score: float, include_retired: bool, limit: int) -> str:
+    """Why the table is empty: no ring at all (detection has not run), or rings the filters
+    left out (it said "run `ringscope detect` first" about a graph holding rings)."""
+    counts = run_query("ring_counts", {}, settings=settings)[0]
+    exist = counts["detected"] + (counts["retired"] if include_retired else 0)
+    if not exist and counts["retired"]:
+        return (f"no rings the latest detection finds: {counts['retired']:,} retired "
+                f"ring{'' if counts['retired'] == 1 else 's'}, --include-retired lists them")
+    if not exist:
+        return "no rings: run `ringscope detect` first"
+    # rings exist and --limit took some unless it is 0: then --min-score left out the rest
+    left_out = "--limit 0" if limit == 0 else f"--min-score {min_score:g}"
+    return (f"no rings listed: {exist:,} ring{' exists' if exist == 1 else 's exist'}, but {left_out} left none: "
+            f"{'raise --limit' if limit == 0 else 'lower --min-score'}")
 
 
 @click.command()
