@@ -51,6 +51,14 @@ def mark(kind: str | None, key: str | None, bad: bool, good: bool, clear: bool, 
       ringscope mark --list --bad           # every known-bad mark
     """
     verdict = _verdict(bad, good, clear)
+    # --reason and --by describe a change: without --bad, --good or --clear they were ignored
+    # and the command showed the marks, exit 0, as if the change had been made
+    extra = [name for name, value in (("--reason", reason), ("--by", by)) if value is not None]
+    if extra and list_all:
+        raise click.UsageError(f"--list takes no {' or '.join(extra)}")
+    if extra and verdict is None:
+        raise click.UsageError(f"{' and '.join(extra)} go{'' if len(extra) > 1 else 'es'} with a change: give --bad, --good or --clear with --reason "
+                               "(`ringscope mark KIND KEY` alone shows its marks)")
     settings = load_settings()
     if list_all:
         if kind or key:

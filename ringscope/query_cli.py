@@ -87,7 +87,10 @@ RECORDING_COMMANDS = {"tagging": "`ringscope tag` (or `ringscope mark`)", "expor
 @query.command()
 @click.argument("name")
 @click.option("--param", "-p", "pairs", multiple=True, metavar="K=V", help="A parameter (JSON values: 3, 0.5, true, \"text\", [1,2]); repeatable.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="table: control and bidi characters made visible; csv: formula cells quoted, control and bidi "
+                   "characters made visible on a terminal; json: exact values, ASCII (other characters as \\uXXXX "
+                   "escapes).")
 @click.option("--limit-rows", default=1000, show_default=True, type=click.IntRange(min=1), help="Print at most this many rows.")
 @click.option("--timeout", default=60.0, show_default=True, help="Seconds before the server cancels a read query.")
 @click.option("--write", "allow_write", is_flag=True, help="Allow a query declared `mode: write` to run.")
@@ -144,11 +147,15 @@ def emit_rows(rows: list[dict[str, Any]], fmt: str) -> None:
 
     if fmt == "csv":
         # cells a spreadsheet would run as formulas (`=HYPERLINK(...)` in a display name)
-        # get a leading apostrophe; json keeps every value exact
+        # get a leading apostrophe; json keeps every value exact (ASCII, \uXXXX escapes).
+        # On a terminal the CSV is read by a person: control and bidi characters are made
+        # visible (display.terminal), as in `alerts --format csv`, so a display name cannot
+        # clear the screen or set the window title; to a file or a pipe cells stay as stored.
+        shown = terminal if sys.stdout.isatty() else str
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(keys)
         for row in rows:
-            writer.writerow([spreadsheet_safe(_cell(row.get(k))) for k in keys])
+            writer.writerow([shown(spreadsheet_safe(_cell(row.get(k)))) for k in keys])
         return
     # a terminal table shows data from the graph inert (bidi controls, escape sequences)
     cells = [[terminal(_cell(row.get(k))) for k in keys] for row in rows]

@@ -108,3 +108,80 @@ def test_a_usage_error_is_one_line_that_points_at_help(argv, says, capsys):
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and says in err
     assert err.rstrip().endswith("--help` shows the usage)")
+
+
+TERMINAL_ATTACK = "\x1b]0;pwned\x07\x1b[2Jacc\u2067x\u2069\u2028y"  # retitle, clear the screen, an isolate
+
+
+def on_a_terminal(*args: str) -> str:
+    """What `ringscope ARGS` shows on a real terminal: stdout is a pseudo-terminal."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    ringscope = Path(sys.executable).parent / "ringscope"
+    main, secondary = pty.openpty()
+    try:
+        proc = subprocess.Popen([str(ringscope), *args], stdout=secondary, stderr=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL)
+        os.close(secondary)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the command exited and closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+        assert proc.wait(timeout=60) == 0, proc.stderr.read()
+    finally:
+        os.close(main)
+    return shown.decode("utf-8")
+
+
+def piped(*args: str) -> str:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = subprocess.run([str(Path(sys.executable).parent / "ringscope"), *args], capture_output=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.decode("utf-8")
+
+
+@pytest.mark.parametrize("argv", [
+    ["rings", "--format", "csv"], ["rings"], ["rings", "--format", "json"],
+    ["query", "run", "search_account", "-p", "q=\"acc\"", "--format", "csv"],
+    ["query", "run", "search_account", "-p", "q=\"acc\""],
+    ["query", "run", "search_account", "-p", "q=\"acc\"", "--format", "json"],
+])
+def test_rings_and_query_results_on_a_terminal_show_control_and_bidi_characters_inert(clean_db, argv):
+    """`rings --format csv` and `query run NAME --format csv` wrote an attacker's escape
+    sequences raw to the terminal (clear the screen, set the window title), as `alerts
+    --format csv` once did. On a terminal they are made visible; to a pipe ids stay exact."""
+    import csv
+    import io
+
+    from ringscope import db
+
+    db.run_write("UNWIND $ids AS id CREATE (a:Account {account_id: id, display_name: 'name ' + id}) "
+                 "WITH collect(a) AS members "
+                 "CREATE (r:Ring {ring_id: $rid, status: 'new', score: 0.9, signals: ['instrument_fanout'], retired: false}) "
+                 "WITH r, members UNWIND members AS a CREATE (r)-[:HAS_MEMBER {removed: false}]->(a)",
+                 {"ids": ["acc-" + TERMINAL_ATTACK, "acc-evil\u202egnp.exe", "acc-ok"], "rid": "R-\u202e" + TERMINAL_ATTACK},
+                 settings=clean_db)
+    text = on_a_terminal(*argv)
+    assert "pwned" in text, repr(text)  # the hostile ring id or account id is shown
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text and "\u2067" not in text, repr(text)
+    assert "\u2028" not in text
+    if "json" not in argv:  # JSON shows them as \u escapes (ASCII), as the data it is
+        assert "?]0;pwned??[2Jacc\u27e8U+2067\u27e9x\u27e8U+2069\u27e9" in text, repr(text)
+        assert "evil\u27e8U+202E\u27e9gnp.exe" in text or argv == ["rings"]  # the table lists rings, not members
+    if argv[-1] == "csv":
+        # to a pipe or a file the ids stay as stored (they join back to the graph)
+        rows = list(csv.DictReader(io.StringIO(piped(*argv))))
+        key = "account_id" if argv[0] == "rings" else "key"
+        assert sorted(r[key] for r in rows) == sorted(["acc-" + TERMINAL_ATTACK, "acc-evil\u202egnp.exe", "acc-ok"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from auth_people import person
@@ -408,3 +409,50 @@ def test_a_declared_orgs_own_templates_are_not_systematic_behaviour(clean_db):
     assert min(systematic[a] for a in OPERATOR) > 0.5
     assert {systematic[a] for a in FRONT} == {0.0}
     assert sorted(sorted(r.members) for r in result.rings) == [sorted(FRONT), sorted(OPERATOR)]
+
+
+@pytest.mark.parametrize("argv", [
+    ["--threshold", "0", "--dry-run"], ["--threshold", "-1"], ["--threshold", "nan"], ["--threshold", "inf"],
+    ["--min-size", "1"], ["--min-size", "-5"],
+])
+def test_detect_refuses_a_threshold_or_size_that_makes_no_sense(clean_db, argv, capsys):
+    """Break-it pass: `detect --threshold 0 --dry-run` ended in a ZeroDivisionError traceback,
+    `--threshold -1` wrote every candidate group as a ring with no evidence, `--threshold nan`
+    silently found 0 rings, and `--min-size 1` or `-5` were taken. A strong link ties two
+    accounts, so 2 is the smallest group there is."""
+    from ringscope.cli import main
+
+    build(clean_db)
+    with pytest.raises(SystemExit) as stop:
+        main(["detect", "--no-progress", *argv])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: Invalid value for '{argv[0]}'") and err.count("\n") == 1, err
+    assert db.run_read("MATCH (r:Ring) RETURN count(r) AS n", settings=clean_db)[0]["n"] == 0
+
+
+def test_detect_takes_a_min_size_of_two(clean_db):
+    build(clean_db, with_front=False)
+    out = CliRunner().invoke(cli, ["detect", "--min-size", "2", "--threshold", "1.5", "--dry-run", "--no-progress"],
+                             catch_exceptions=False)
+    assert out.exit_code == 0 and "dry run: nothing written" in out.output and "1 rings" in out.output, out.output
+
+
+def test_rings_says_when_its_filters_left_none_and_refuses_a_negative_limit(clean_db):
+    """Break-it pass: `rings --limit 0` and `rings --min-score 2` said "no rings: run
+    `ringscope detect` first" about a graph holding rings, and `--limit -3` printed the
+    server's ArgumentError."""
+    build(clean_db)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["rings"], catch_exceptions=False).stderr.strip() == "no rings: run `ringscope detect` first"
+    assert runner.invoke(cli, ["detect", "--no-progress"], catch_exceptions=False).exit_code == 0
+    for argv, says in ((["--min-score", "2"], "no rings listed: 2 rings exist, but --min-score 2 left none: lower --min-score"),
+                       (["--limit", "0"], "no rings listed: 2 rings exist, but --limit 0 left none: raise --limit")):
+        out = runner.invoke(cli, ["rings", *argv], catch_exceptions=False)
+        assert out.exit_code == 0 and out.stdout == "" and out.stderr.strip() == says, out.output
+    negative = runner.invoke(cli, ["rings", "--limit", "-3"])
+    assert negative.exit_code == 2 and "Invalid value for '--limit'" in negative.output
+    db.run_write("MATCH (r:Ring) SET r.retired = true", settings=clean_db)
+    out = runner.invoke(cli, ["rings"], catch_exceptions=False)
+    assert out.stderr.strip() == "no rings the latest detection finds: 2 retired rings, --include-retired lists them"
+    assert len(runner.invoke(cli, ["rings", "--include-retired"], catch_exceptions=False).stdout.splitlines()) == 3

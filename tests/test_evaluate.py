@@ -100,3 +100,22 @@ def test_evaluate_refuses_a_database_holding_data_then_scores_the_demo_world(cle
     csv_out = runner.invoke(cli, ["rings", "--format", "csv"], catch_exceptions=False).output.splitlines()
     assert csv_out[0] == "ring_id,account_id,score"
     assert len(csv_out) - 1 == ours["flagged_accounts"]
+
+
+@pytest.mark.parametrize("argv", [
+    ["--seeds", "x"], ["--family-seeds", "1.5"], ["--seeds", "1,-2"],
+])
+def test_matrix_refuses_seeds_that_are_not_whole_numbers_in_one_line(clean_db, argv, capsys):
+    """Break-it pass: `evaluate --matrix --seeds x --reset` (or `--family-seeds 1.5`) ended in a
+    ValueError traceback from the seed list; like `--scenarios bogus`, it is one line, and
+    nothing is wiped or generated."""
+    from ringscope.cli import main
+
+    db.run_write("CREATE (:Account {account_id: 'kept'})", settings=clean_db)
+    with pytest.raises(SystemExit) as stop:
+        main(["evaluate", "--matrix", "--reset", "--no-progress", *argv])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: Invalid value for '{argv[0]}'") and err.count("\n") == 1, err
+    assert "whole numbers 0 or more" in err
+    assert db.run_read("MATCH (a:Account) RETURN count(a) AS n", settings=clean_db)[0]["n"] == 1

@@ -240,3 +240,19 @@ def test_cli_refuses_two_verdicts_at_once(graph):
     assert invoke("mark", "device", "dev-1", "--bad", "--reason", "VM image", "--by", "alice").exit_code == 0
     assert invoke("mark", "device", "dev-1", "--clear", "--good", "--reason", "x", "--by", "alice").exit_code == 2
     assert len(mark_events(graph, "device:dev-1")) == 1
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["account", "a1", "--reason", "should be bad", "--by", "h4"],
+     "--reason and --by go with a change: give --bad, --good or --clear with --reason"),
+    (["device", "dev-1", "--reason", "VM image"], "--reason goes with a change: give --bad, --good or --clear"),
+    (["--list", "--bad", "--by", "h4"], "--list takes no --by"),
+])
+def test_cli_refuses_a_reason_or_a_name_without_a_change(graph, argv, says):
+    """Break-it pass: `mark account ACC --reason "should be bad" --by h4` (no --bad, --good
+    or --clear) showed "no mark on it or on what it uses", exit 0, ignoring --reason and --by:
+    it read as if the account had been marked."""
+    result = invoke("mark", *argv)
+    assert result.exit_code == 2 and says in result.output, result.output
+    assert "no mark" not in result.output
+    assert mark_events(graph, "account:a1") == [] and mark_events(graph, "device:dev-1") == []

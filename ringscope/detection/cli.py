@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,23 @@ from ..progress import ProgressBars
 from .matrix import matrix_options, run_cli as run_matrix_cli
 
 
+def _positive_threshold(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """A threshold above 0 and finite: 0 divided by zero (a traceback), a negative one made
+    every candidate group a ring with no evidence, and nan silently found none."""
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise click.BadParameter(f"{value} is not a finite number above 0: give the evidence a ring needs "
+                                 "(default 1.75)")
+    return value
+
+
 @click.command()
 @click.option("--dry-run", is_flag=True, help="Find and print rings without writing them to the graph.")
-@click.option("--threshold", type=float, default=None,
-              help="Evidence (structure + behaviour, see README 'The decision rule') a group needs to be a ring (default 1.75).")
-@click.option("--min-size", type=int, default=None, help="Smallest ring reported, in accounts (default 3).")
+@click.option("--threshold", type=float, default=None, callback=_positive_threshold,
+              help="Evidence (structure + behaviour, see README 'The decision rule') a group needs to be a ring, "
+                   "above 0 (default 1.75).")
+# a group is built from strong links, each between two accounts: 2 is the smallest group there is
+@click.option("--min-size", type=click.IntRange(min=2), default=None,
+              help="Smallest ring reported, in accounts, 2 or more (default 3).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON instead of text.")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show progress bars on stderr.")
 def detect(dry_run: bool, threshold: float | None, min_size: int | None, as_json: bool, progress: bool) -> None:
@@ -76,10 +89,12 @@ def detect(dry_run: bool, threshold: float | None, min_size: int | None, as_json
 
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
-              help="table: one line per ring; csv: ring_id,account_id,score, one row per member (the scored interface); json: rings with members.")
+              help="table: one line per ring; csv: ring_id,account_id,score, one row per member (the scored interface: ids "
+                   "exact, control and bidi characters made visible on a terminal); json: rings with members, ASCII "
+                   "(other characters as \\uXXXX escapes).")
 @click.option("--min-score", type=float, default=0.0, show_default=True, help="Leave out rings scoring less.")
 @click.option("--include-retired", is_flag=True, help="Table only: also list rings the latest detection no longer finds.")
-@click.option("--limit", type=int, default=1000, show_default=True, help="Table only: rings listed at most.")
+@click.option("--limit", type=click.IntRange(min=0), default=1000, show_default=True, help="Table only: rings listed at most.")
 def rings(fmt: str, min_score: float, include_retired: bool, limit: int) -> None:
     """List detected rings. `--format csv` prints `ring_id,account_id,score`, one row
     per current member of every detected (not retired) ring."""
@@ -88,8 +103,12 @@ def rings(fmt: str, min_score: float, include_retired: bool, limit: int) -> None
         rows = run_query("detected_ring_members", {"min_score": min_score}, settings=settings)
         out = csv.writer(sys.stdout, lineterminator="\n")
         out.writerow(["ring_id", "account_id", "score"])
+        # to a file or a pipe ids stay exact (the scored interface joins them back to the
+        # graph); on a terminal control and bidi characters are made visible, as in
+        # `alerts --format csv`, so an attacker-chosen id cannot drive the terminal
+        shown = _clean if sys.stdout.isatty() else str
         for row in rows:
-            out.writerow([row["ring_id"], row["account_id"], _num(row["score"])])
+            out.writerow([shown(row["ring_id"]), shown(row["account_id"]), _num(row["score"])])
         return
     if fmt == "json":
         rows = run_query("detected_ring_members", {"min_score": min_score}, settings=settings)
@@ -102,13 +121,29 @@ def rings(fmt: str, min_score: float, include_retired: bool, limit: int) -> None
     listed = run_query("detected_rings", {"include_retired": include_retired, "limit": limit}, settings=settings)
     listed = [r for r in listed if (r["score"] or 0.0) >= min_score]
     if not listed:
-        click.echo("no rings: run `ringscope detect` first", err=True)
+        click.echo(_none_listed(settings, min_score=min_score, include_retired=include_retired, limit=limit), err=True)
         return
     click.echo(f"{'ring_id':<16} {'score':>6} {'members':>8}  {'status':<14} signals")
     for r in listed:
         status = (r["status"] or "new") + (" (retired)" if r["retired"] else "")
         signals = ", ".join(s for s in (r["signals"] or []))
         click.echo(f"{_clean(r['ring_id']):<16} {r['score'] or 0:>6.3f} {r['members']:>8}  {_clean(status):<14} {_clean(signals)}")
+
+
+def _none_listed(settings: Any, *, min_score: float, include_retired: bool, limit: int) -> str:
+    """Why the table is empty: no ring at all (detection has not run), or rings the filters
+    left out (it said "run `ringscope detect` first" about a graph holding rings)."""
+    counts = run_query("ring_counts", {}, settings=settings)[0]
+    exist = counts["detected"] + (counts["retired"] if include_retired else 0)
+    if not exist and counts["retired"]:
+        return (f"no rings the latest detection finds: {counts['retired']:,} retired "
+                f"ring{'' if counts['retired'] == 1 else 's'}, --include-retired lists them")
+    if not exist:
+        return "no rings: run `ringscope detect` first"
+    # rings exist and --limit took some unless it is 0: then --min-score left out the rest
+    left_out = "--limit 0" if limit == 0 else f"--min-score {min_score:g}"
+    return (f"no rings listed: {exist:,} ring{' exists' if exist == 1 else 's exist'}, but {left_out} left none: "
+            f"{'raise --limit' if limit == 0 else 'lower --min-score'}")
 
 
 @click.command()

@@ -441,6 +441,24 @@ def _csv_list(text: str | None, default: tuple, cast=str) -> tuple:
     return tuple(cast(x.strip()) for x in text.split(",") if x.strip())
 
 
+def _seed_list(ctx, param, value: str | None) -> str | None:
+    """`--seeds` / `--family-seeds`: whole numbers 0 or more, comma-separated, refused as a
+    usage error when not (`--seeds x` ended in a ValueError traceback, after `--reset` was
+    read). Returns the text unchanged; `run_cli` splits it."""
+    import click
+
+    if value is None:
+        return None
+    try:
+        seeds = _csv_list(value, SEEDS, int)
+    except ValueError:
+        seeds = None
+    if seeds is None or any(s < 0 for s in seeds):
+        raise click.BadParameter(f"{value!r} is not a comma-separated list of seeds: give whole numbers "
+                                 "0 or more, such as 1,2,3")
+    return value
+
+
 def matrix_options(f):
     """The matrix's options on `ringscope evaluate` (applied as one decorator so the
     evaluate command stays one small function)."""
@@ -455,11 +473,12 @@ def matrix_options(f):
                           "Without --matrix, only these worlds are run."),
         click.option("--scenarios", default=None,
                      help=f"Matrix: comma-separated scenarios (default all: {', '.join(SCENARIOS)}); '' for none."),
-        click.option("--seeds", default=None, help="Matrix: comma-separated seeds per scenario (default 1,2,3)."),
+        click.option("--seeds", default=None, callback=_seed_list,
+                     help="Matrix: comma-separated seeds per scenario (default 1,2,3)."),
         click.option("--families", default=None,
                      help=f"Matrix: families to leave out one at a time from the standard world (default all: "
                           f"{', '.join(FAMILIES)}); '' for none."),
-        click.option("--family-seeds", default=None,
+        click.option("--family-seeds", default=None, callback=_seed_list,
                      help="Matrix: seeds of the leave-one-family-out worlds (default 1,2,3)."),
         click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                      help="Matrix: folder for the generated worlds (default a temporary folder, removed after)."),
