@@ -25,19 +25,26 @@ from pathlib import Path
 
 from ringscope.config import load_settings
 from ringscope.detection.matrix import (FAMILIES, SCENARIO_SIZE, SCENARIOS, SEEDS, WORLD_SIZE, format_matrix,
-                                        markdown_matrix, markdown_summary, plan_cells, run_matrix)
+                                        markdown_matrix, markdown_summary, parse_seeds, plan_cells, run_matrix)
 
 
 def _list(text: str | None, default: tuple, cast=str) -> tuple:
     return default if text is None else tuple(cast(x.strip()) for x in text.split(",") if x.strip())
 
 
+def _seeds(text: str) -> tuple[int, ...]:
+    try:
+        return parse_seeds(text)
+    except ValueError as exc:  # argparse then says it in one usage line, before anything runs
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--scenarios", help=f"comma-separated (default all: {','.join(SCENARIOS)}); '' for none")
-    p.add_argument("--seeds", help="comma-separated seeds per scenario (default 1,2,3)")
+    p.add_argument("--seeds", type=_seeds, help="comma-separated seeds per scenario (default 1,2,3)")
     p.add_argument("--families", help=f"families left out one at a time (default all: {','.join(FAMILIES)}); '' for none")
-    p.add_argument("--family-seeds", help="seeds of the leave-one-family-out worlds (default 1,2,3)")
+    p.add_argument("--family-seeds", type=_seeds, help="seeds of the leave-one-family-out worlds (default 1,2,3)")
     p.add_argument("--world", action="append", default=[], type=Path, help="a labelled world to add as a row (repeatable)")
     p.add_argument("--reset", action="store_true", help="wipe a database holding data before the first cell")
     p.add_argument("--work-dir", type=Path, help="where generated worlds go (default: a temporary folder)")
@@ -46,8 +53,9 @@ def main() -> None:
     p.add_argument("--markdown", type=Path, help="write the Markdown table to this file")
     args = p.parse_args()
 
-    cells = plan_cells(_list(args.scenarios, SCENARIOS), _list(args.seeds, SEEDS, int), _list(args.families, FAMILIES),
-                       _list(args.family_seeds, SEEDS, int), args.world)
+    seeds = SEEDS if args.seeds is None else args.seeds
+    family_seeds = SEEDS if args.family_seeds is None else args.family_seeds
+    cells = plan_cells(_list(args.scenarios, SCENARIOS), seeds, _list(args.families, FAMILIES), family_seeds, args.world)
     started = dt.datetime.now(dt.timezone.utc)
     load_before = os.getloadavg()
     t0 = time.perf_counter()

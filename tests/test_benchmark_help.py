@@ -23,3 +23,12 @@ def test_help_is_the_usage_alone(script):
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.startswith("usage: "), out.stdout[:500]
     assert "WARNING" not in out.stderr and "Traceback" not in out.stderr, out.stderr[-2000:]
+
+
+def test_the_matrix_benchmark_refuses_seeds_that_are_not_whole_numbers_in_one_line():
+    """Field report (analyst CLI pass): `--seeds x` ended in a ValueError traceback; the
+    benchmark now parses seeds as `ringscope evaluate --matrix` does, before anything runs."""
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_matrix.py"), "--seeds", "x"],
+                         capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "argument --seeds: 'x' is not a comma-separated list of seeds" in out.stderr

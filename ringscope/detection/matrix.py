@@ -441,6 +441,18 @@ def _csv_list(text: str | None, default: tuple, cast=str) -> tuple:
     return tuple(cast(x.strip()) for x in text.split(",") if x.strip())
 
 
+def parse_seeds(value: str) -> tuple[int, ...]:
+    """Comma-separated seeds, whole numbers 0 or more; ValueError (one line) when not."""
+    try:
+        seeds = _csv_list(value, SEEDS, int)
+    except ValueError:
+        seeds = None
+    if seeds is None or any(s < 0 for s in seeds):
+        raise ValueError(f"{value!r} is not a comma-separated list of seeds: give whole numbers 0 or more, "
+                         "such as 1,2,3")
+    return seeds
+
+
 def _seed_list(ctx, param, value: str | None) -> str | None:
     """`--seeds` / `--family-seeds`: whole numbers 0 or more, comma-separated, refused as a
     usage error when not (`--seeds x` ended in a ValueError traceback, after `--reset` was
@@ -450,12 +462,9 @@ def _seed_list(ctx, param, value: str | None) -> str | None:
     if value is None:
         return None
     try:
-        seeds = _csv_list(value, SEEDS, int)
-    except ValueError:
-        seeds = None
-    if seeds is None or any(s < 0 for s in seeds):
-        raise click.BadParameter(f"{value!r} is not a comma-separated list of seeds: give whole numbers "
-                                 "0 or more, such as 1,2,3")
+        parse_seeds(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
     return value
 
 
