@@ -84,12 +84,21 @@ class BulkLoad:
     started: str = field(default_factory=lambda: datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z"))
 
     def keep(self, stages: list[Stage], file_no: int) -> None:
-        """Keep a file's stage tables (renamed, with the file's position) for the merge."""
+        """Keep a file's stage tables (renamed, with the file's position) for the merge. An
+        accounts table also says which of its columns the file had (`__has_<column>`): a
+        column a file lacks is not a value, as on the transactional path."""
         for stage in stages:
             kind = stage.table.removeprefix("stage_")
             name = f"bulk_{kind}_{file_no}"
+            flags = ""
+            if kind == "accounts":
+                present = getattr(self.engine, "present", set())
+                cols = [r[0] for r in self.engine.con.execute(f"DESCRIBE {stage.table}").fetchall()]
+                flags = "".join(
+                    f", {('email' if c in ('email_domain', 'email_mailbox') else c) in present} AS "
+                    f"{quote_ident('__has_' + c)}" for c in cols if c not in ("account_id", "created_at"))
             self.engine.con.execute(f"DROP TABLE IF EXISTS {name}")
-            self.engine.con.execute(f"CREATE TEMP TABLE {name} AS SELECT {file_no} AS file_no, * FROM {stage.table}")
+            self.engine.con.execute(f"CREATE TEMP TABLE {name} AS SELECT {file_no} AS file_no, *{flags} FROM {stage.table}")
             self.tables.setdefault(kind, []).append(name)
 
     def _union(self, stage: str, columns: str) -> str:
@@ -102,10 +111,18 @@ class BulkLoad:
     def _merge(self) -> None:
         con = self.engine.con
         u = self._union
+        accounts = u("accounts", "NULL::INT AS file_no, NULL::VARCHAR AS account_id, NULL::BIGINT AS created_at, "
+                             "NULL::VARCHAR AS email")
+        columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {accounts}").fetchall()]
+        flagged = {c.removeprefix("__has_") for c in columns if c.startswith("__has_")}
+        # each attribute from the newest file that has its column (its value, empty included)
+        picks = ", ".join(
+            f"arg_max_null({quote_ident(c)}, file_no)"
+            + (f" FILTER (WHERE {quote_ident('__has_' + c)})" if c in flagged else "") + f" AS {quote_ident(c)}"
+            for c in columns if c not in ("file_no", "account_id") and not c.startswith("__has_"))
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE m_accounts AS SELECT * FROM "
-            + u("accounts", "NULL::INT AS file_no, NULL::VARCHAR AS account_id, NULL::BIGINT AS created_at, NULL::VARCHAR AS email")
-            + " QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY file_no DESC) = 1"
+            f"CREATE OR REPLACE TEMP TABLE m_accounts AS SELECT account_id, max(file_no) AS file_no, {picks} "
+            f"FROM {accounts} GROUP BY account_id"
         )
         ex = u("exchange_accounts", "NULL::INT AS file_no, NULL::VARCHAR AS account_id, NULL::BIGINT AS exchanges, "
                "NULL::BIGINT AS input_tokens, NULL::BIGINT AS output_tokens, NULL::BIGINT AS first_exchange, "

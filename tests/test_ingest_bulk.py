@@ -96,3 +96,28 @@ def test_bulk_import_equals_the_transactional_load_on_the_field_reports(clean_db
         (f.name, f.status, f.rows_read, f.rows_rejected, f.null_spellings, f.placeholders) for f in tx.files]
     for path in sorted((tmp_path / "r-tx").glob("*.rejects.csv")):
         assert (tmp_path / "r-bulk" / path.name).read_text() == path.read_text()
+
+
+def test_a_column_a_later_accounts_file_lacks_is_kept_on_both_paths(clean_db, tmp_path):
+    """Field report (ingest strictness pass): a later accounts file without `email` or
+    `org_id` erased them and their links; the bulk path took the newer file's row whole.
+    Both paths now take each attribute from the newest file that has its column, an empty
+    cell included, and give one graph."""
+    settings = clean_db
+    if not settings.uses_local_server or local.read_pid(local.ServerPaths(settings.local.home)) is None:
+        pytest.skip("the bulk path needs the private local test server (it is stopped for the import)")
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "accounts.csv").write_text("account_id,created_at,email,org_id,tier\n"
+                                        "a1,2024-01-01,ann@example.com,org1,pro\na2,2024-01-01,bob@example.com,org1,free\n")
+    (world / "accounts_2.csv").write_text("account_id,created_at,country,tier\na1,2024-01-02,GB,\n")
+    query = ("MATCH (a:Account) RETURN a.account_id AS a, a.email AS e, a.country AS c, a.tier AS t, "
+             "toString(a.created_at) AS at, [(a)-[:HAS_EMAIL_DOMAIN]->(d) | d.domain] AS d, "
+             "[(a)-[:IN_ORG]->(o) | o.org_id] AS o ORDER BY a")
+    ingest_world(world, settings, rejects_dir=tmp_path / "r-tx", bulk="never")
+    expected = db.run_read(query, settings=settings)
+    assert expected[0] == {"a": "a1", "e": "ann@example.com", "c": "GB", "t": None, "at": "2024-01-02T00:00:00Z",
+                           "d": ["example.com"], "o": ["org1"]}
+    empty_database(settings)
+    assert ingest_world(world, settings, rejects_dir=tmp_path / "r-bulk", bulk="always").path == "bulk"
+    assert db.run_read(query, settings=settings) == expected
