@@ -29,8 +29,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# the app's port: `make demo PORT=8502` when 8501 is taken
+PORT ?= 8501
 demo: install
-	$(BIN)/ringscope demo
+	$(BIN)/ringscope demo --port $(PORT)
 
 # Debian's chromium (/usr/bin/chromium, the path the tests launch) drives the browser and
 # sign-in tests (Playwright cannot download its own browser here). Installed when missing and

@@ -7,6 +7,7 @@ be None) and returns an `IngestSummary`.
 from __future__ import annotations
 
 import hashlib
+import shlex
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -283,6 +284,11 @@ class _Run:
         self.run_bytes: dict[str, str] = {}  # sha256 -> name of the file of this run that had those bytes
 
     # ------------------------------------------------------------ shared steps
+    def _force_command(self, f: SourceFile) -> str:
+        """The command that loads `f` anyway, as it runs when pasted (a field report: the hint
+        left out the world folder)."""
+        return f"ringscope ingest {shlex.quote(str(self.world.path))} --force-file {shlex.quote(f.name)}"
+
     def _forced(self, f: SourceFile) -> bool:
         return self.force or f.name in self.force_files
 
@@ -387,7 +393,7 @@ class _Run:
                            f"({before.get('rows_read') or 0:,} then, {report.rows_read:,} now); loading it too would count "
                            "rows common to both twice: give new data a new name (e.g. "
                            f"{f.kind}_2{f.path.name[len(f.path.name.split('.')[0]):]}) or reload into an empty database; "
-                           f"`ringscope ingest --force-file {f.name}` loads it anyway, counting the rows loaded "
+                           f"`{self._force_command(f)}` loads it anyway, counting the rows loaded "
                            "before again")
             report.rows_read = 0
             return False
@@ -397,7 +403,7 @@ class _Run:
             report.note = (f"begins with the {grown.get('size_bytes') or 0:,} bytes of {grown['path']}, loaded on "
                            f"{str(grown.get('finished_at') or '')[:10]}, and has more: loading it would count those "
                            "rows twice; put only the rows added since in a file of a new name, or "
-                           f"`ringscope ingest --force-file {f.name}` loads it anyway, counting them again")
+                           f"`{self._force_command(f)}` loads it anyway, counting them again")
             report.rows_read = 0
             return False
         self.run_content[report.content] = report

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import alerts, writer_lock
+from .ingest.report import SETTLING
 from .catalog import run_query
 from .config import Settings, load_settings
 from .errors import RingScopeError
@@ -55,8 +56,14 @@ class CycleReport:
     #: (file, why) for files ingest refused (e.g. changed since loaded): their rows are not in
     #: the graph until someone acts, so the summary names them
     files_refused: list[tuple[str, str]] = field(default_factory=list)
+    #: files left for the next run because they were modified within the settle time (the
+    #: export may still be writing them)
+    files_settling: list[str] = field(default_factory=list)
+    settle_seconds: float = 0.0
     rows_loaded: int = 0
     rows_rejected: int = 0
+    #: of the rejected rows, those that went to wait for their account this run
+    rows_newly_waiting: int = 0
     #: rows waiting for their account (ingest.rejects: waiting files), and where
     rows_waiting: int = 0
     waiting_dir: str = ""
@@ -83,6 +90,7 @@ class CycleReport:
             "run_id": self.run_id, "world": self.world, "started_at": self.started_at, "finished_at": self.finished_at,
             "ingest": {"files_loaded": self.files_loaded, "files_skipped": self.files_skipped,
                        "files_refused": [{"file": name, "why": why} for name, why in self.files_refused],
+                       "files_settling": self.files_settling,
                        "rows_loaded": self.rows_loaded, "rows_rejected": self.rows_rejected,
                        "rejects_dir": self.rejects_dir, "rows_waiting": self.rows_waiting,
                        "waiting_dir": self.waiting_dir},
@@ -97,8 +105,13 @@ class CycleReport:
         safe = alerts.terminal_safe
         total = sum(self.seconds.values())
         lines = [f"ringscope cycle {self.started_at}  world {safe(self.world)}  ({total:.1f}s)"]
+        waiting_part = f" ({self.rows_newly_waiting:,} of them wait for their account)" if self.rows_newly_waiting else ""
         lines.append(f"  ingest   {self.files_loaded} new file(s), {self.rows_loaded:,} rows loaded, "
-                     f"{self.rows_rejected:,} rejected; {self.files_skipped} file(s) already loaded")
+                     f"{self.rows_rejected:,} rejected{waiting_part}; {self.files_skipped} file(s) already loaded")
+        if self.files_settling:
+            shown = ", ".join(safe(name) for name in self.files_settling[:5]) + (" ..." if len(self.files_settling) > 5 else "")
+            lines.append(f"  settling {len(self.files_settling)} file(s) modified in the last {self.settle_seconds:g} s, "
+                         f"left for the next run (the export may still be writing them): {shown}")
         if self.rows_rejected and self.rejects_dir:
             lines.append(f"           rejects: {safe(self.rejects_dir)}")
         if self.rows_waiting:
@@ -134,11 +147,12 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _ledger(settings: Settings) -> tuple[str, str | None]:
-    """(digest of the done files now, digest the last detecting cycle saw)."""
+def _ledger(settings: Settings) -> tuple[str, str | None, bool]:
+    """(digest of the done files now, digest the last detecting cycle saw, whether any file
+    is loaded at all)."""
     row = run_query("cycle_state", {}, settings=settings)[0]
     digest = hashlib.sha256("\n".join(row["done_files"] or []).encode()).hexdigest()
-    return digest, row["detected_digest"]
+    return digest, row["detected_digest"], bool(row["done_files"])
 
 
 def _detect(settings: Settings, progress) -> tuple[int, dict[str, int]]:
@@ -201,13 +215,18 @@ def run_cycle(
         report.rows_rejected = summary.rows_rejected
         report.rejects_dir = str(summary.rejects_dir) if summary.rows_rejected else ""
         report.rows_waiting = summary.rows_waiting
+        report.rows_newly_waiting = sum(f.rows_waiting for f in summary.files if f.status == "loaded")
+        report.files_settling = [f.name for f in summary.files if f.status == SETTLING]
+        report.settle_seconds = settle_seconds
         report.waiting_dir = str(summary.waiting_dir) if summary.rows_waiting else ""
         report.seconds["ingest"] = clock() - t0
 
         t0 = clock()
-        digest, detected_digest = _ledger(settings)
+        digest, detected_digest, loaded_any = _ledger(settings)
         if detect == "never":
             report.detection = "--detect never"
+        elif detect != "always" and not loaded_any:
+            report.detection = "nothing loaded yet"
         elif detect == "always" or digest != detected_digest:
             report.rings, report.ring_changes = _detect(settings, progress)
             report.detection = "ran"

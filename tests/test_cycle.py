@@ -322,7 +322,7 @@ def test_a_file_changed_since_it_was_loaded_is_named_in_the_cycle_summary(clean_
         result = CliRunner().invoke(cli, command)
         assert result.exit_code == 3, (command, result.output)
         assert f"error: 1 file(s) refused, their rows not loaded: {logins.name}" in result.stderr
-        assert f"`ringscope ingest --force-file {logins.name}` loads it anyway" in result.stdout
+        assert f"`ringscope ingest {inbox.resolve()} --force-file {logins.name}` loads it anyway" in result.stdout
 
 
 def test_the_cli_passes_workers_to_ingest_and_finds_the_same_ring(clean_db, tmp_path):
