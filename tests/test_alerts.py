@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -179,8 +182,6 @@ def test_hostile_account_ids_are_shown_inert(clean_db):
 
 
 def test_the_inbox_page_filters_acknowledges_and_opens_the_ring(clean_db, request):
-    from pathlib import Path
-
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -352,9 +353,6 @@ def test_a_failed_append_leaves_the_jsonl_file_as_it_was(clean_db, tmp_path):
     """`ulimit -f` (File too large) cut the file mid-line, and the next append glued two
     alerts into one invalid line. A real file size limit on a real `ringscope alerts run`."""
     import resource
-    import subprocess
-    import sys
-    from pathlib import Path
 
     ids = stored_alerts(clean_db, 40)
     path = tmp_path / "alerts.jsonl"
@@ -410,38 +408,17 @@ def test_jsonl_is_ascii_and_decodes_to_the_stored_ids(clean_db, tmp_path):
 def test_csv_on_a_terminal_shows_control_and_bidi_characters_inert(clean_db):
     """`alerts --format csv` on a terminal wrote an attacker's escape sequences raw (clear the
     screen, set the window title). A real terminal: the command runs on a pseudo-terminal."""
-    import os
-    import pty
-    import subprocess
-    import sys
-    from pathlib import Path
+    from test_cli import on_a_terminal
 
     graph(clean_db, members=[TERMINAL_ATTACK, HOSTILE, "ok"])
     alerts.run_rules(clean_db)
-    ringscope = Path(sys.executable).parent / "ringscope"
-    main, secondary = pty.openpty()
-    try:
-        proc = subprocess.Popen([str(ringscope), "alerts", "--format", "csv"], stdout=secondary,
-                                stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-        os.close(secondary)
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(main, 65536)
-            except OSError:  # the command exited and closed the terminal
-                break
-            if not chunk:
-                break
-            shown += chunk
-        assert proc.wait(timeout=60) == 0, proc.stderr.read()
-    finally:
-        os.close(main)
-    text = shown.decode("utf-8")
+    text = on_a_terminal("alerts", "--format", "csv")
     assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text and "\u2067" not in text, repr(text)
     assert "\u2028" not in text
     assert "?]0;pwned??[2Jacc\u27e8U+2067\u27e9x\u27e8U+2069\u27e9?y" in text, repr(text)
     assert "evil\u27e8U+202E\u27e9gnp.exe?next" in text
     # to a pipe or a file the ids stay as stored (they join back to the graph)
+    ringscope = Path(sys.executable).parent / "ringscope"
     piped = subprocess.run([str(ringscope), "alerts", "--format", "csv"], capture_output=True, timeout=60)
     [row] = csv.DictReader(io.StringIO(piped.stdout.decode("utf-8")))
     assert row["accounts"] == ";".join(sorted([TERMINAL_ATTACK, HOSTILE, "ok"]))
