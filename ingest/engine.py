@@ -14,9 +14,12 @@ whole, finite and within MAX_TOKENS (the raw text kept likewise).
 """
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Iterator
@@ -156,7 +159,8 @@ class Engine:
             select.append(f"#{first + k} AS {quote_ident(alias)}")
         scan = f"SELECT {', '.join(select)} FROM ({raw})"
         row = "__row"
-        self._raw_scan, self._raw_row = raw, raw_row  # the file as it is, for rows kept whole
+        # the file as it is, for rows kept whole: its scan, row number, header, first column
+        self._raw_scan, self._raw_row, self._header, self._first = raw, raw_row, list(header), first
         types = {r[0]: r[1].upper() for r in self.con.execute(f"DESCRIBE {scan}").fetchall()}
         #: (column, strict SQL, plain SQL or None): plain gives the same value on a clean file
         cols: list[tuple[str, str, str | None]] = [("__row", row, None)]
@@ -206,13 +210,21 @@ class Engine:
     def copy_rows_as_read(self, rows_sql: str, path: Path) -> None:
         """Write the source rows whose 1-based row number `rows_sql` selects (e.g. `SELECT
         __row FROM rej`) to the CSV `path`, every column as the file had it (a CSV's cells
-        as text; a Parquet file's values as DuckDB writes them), in row order, with the
-        file's header. The caller asks only when there are such rows."""
+        as text; a Parquet file's values as DuckDB writes them), in row order, under the
+        file's own header (written here: DuckDB's would rename a repeated name `a_1`). The
+        caller asks only when there are such rows."""
         row = self._raw_row
-        hidden = "__row" if row == "__row" else "file_row_number"
-        sql = (f"SELECT * EXCLUDE ({hidden}) FROM ({self._raw_scan}) WHERE {row} IN ({rows_sql}) ORDER BY {row}")
+        columns = ", ".join(f"#{self._first + k}" for k in range(len(self._header)))
+        sql = f"SELECT {columns} FROM ({self._raw_scan}) WHERE {row} IN ({rows_sql}) ORDER BY {row}"
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.con.execute(f"COPY ({sql}) TO {quote_literal(str(path))} (HEADER, DELIMITER ',')")
+        body = path.with_name(path.name + ".body")
+        self.con.execute(f"COPY ({sql}) TO {quote_literal(str(body))} (HEADER false, DELIMITER ',')")
+        line = io.StringIO()
+        csv.writer(line, lineterminator="\n").writerow(self._header)
+        with path.open("wb") as out, body.open("rb") as rows:
+            out.write(line.getvalue().encode("utf-8"))
+            shutil.copyfileobj(rows, out)
+        body.unlink()
 
     def _create_src(self, plain: set[str]) -> None:
         """(Re-)create `src`: plain expressions for the columns in `plain`."""

@@ -8,7 +8,10 @@ order, so a re-run sees them in the same order.
 CSV files are read as text (every value a string, the validator does the
 typing) and staged once into a Parquet file with a 1-based `__row` column, so
 every later stage scans Parquet whatever the input was. Parquet inputs are
-scanned where they are.
+scanned where they are, unless a column's name is the one DuckDB's row numbering
+adds (`file_row_number`, `ROW_NUMBER_COLUMN`): such a file is staged too, types kept.
+A staged file names its columns by position (`c0`, `c1`, ...): a header may repeat a
+name or use `__row` itself.
 """
 from __future__ import annotations
 
@@ -230,6 +233,47 @@ def prefix_digests(path: Path, sizes: set[int], chunk: int = 4 << 20) -> dict[in
     return out
 
 
+#: the column DuckDB's `read_parquet(..., file_row_number = true)` adds; a file with a column
+#: of that name (in any case) is refused by DuckDB with the option, so it is staged instead
+ROW_NUMBER_COLUMN = "file_row_number"
+
+
+def needs_staging(source: SourceFile, columns: list[str]) -> bool:
+    """Whether a file is scanned through a staged copy: every CSV, and a Parquet file with a
+    column named like DuckDB's row numbering (`ROW_NUMBER_COLUMN`, any case)."""
+    return source.format == "csv" or any(c.casefold() == ROW_NUMBER_COLUMN for c in columns)
+
+
+def stage_parquet(
+    source: SourceFile,
+    out: Path,
+    *,
+    batch_rows: int = 1 << 16,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Copy a Parquet file into the staged shape: `__row` (1-based), then its columns, types
+    kept, under their positions' names (`c0`, `c1`, ...). Returns the rows staged.
+
+    Raises RingScopeError (one line) when pyarrow cannot read the file."""
+    try:
+        parquet = pq.ParquetFile(source.path)
+        fields = list(parquet.schema_arrow)
+        names = [f"c{i}" for i in range(len(fields))]
+        schema = pa.schema([("__row", pa.int64())] + [pa.field(n, f.type) for n, f in zip(names, fields)])
+        staged = 0
+        with pq.ParquetWriter(out, schema, compression="snappy") as writer:
+            for batch in parquet.iter_batches(batch_size=batch_rows, use_threads=False):
+                table = pa.Table.from_batches([batch]).rename_columns(names)
+                rows = np.arange(staged + 1, staged + 1 + table.num_rows, dtype=np.int64)
+                writer.write_table(table.add_column(0, "__row", pa.array(rows, pa.int64())))
+                staged += table.num_rows
+                if progress:
+                    progress(table.num_rows)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise RingScopeError(f"{source.name}: not a readable Parquet file ({exc}): export it again and re-run") from None
+    return staged
+
+
 def parquet_rows(source: SourceFile) -> int:
     try:
         return pq.ParquetFile(source.path).metadata.num_rows
@@ -252,7 +296,8 @@ def stage_csv(
     block_size: int = 16 << 20,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[int, list[MalformedRow]]:
-    """Copy a CSV (or .csv.gz) into Parquet: every column as text, plus `__row`.
+    """Copy a CSV (or .csv.gz) into Parquet: `__row`, then every column as text under its
+    position's name (`c0`, `c1`, ...; `columns` is the header, for messages).
 
     Returns (rows staged, malformed rows). A malformed row (wrong number of
     fields, or a field that is not UTF-8) is not staged; its row number is the data
@@ -283,7 +328,7 @@ def stage_csv(
         if "Empty CSV file" in str(exc):
             return 0, malformed
         raise (damaged_gzip(source) or RingScopeError(f"{source.name}: not readable as CSV ({exc}): check the file")) from None
-    schema = pa.schema([("__row", pa.int64())] + [(c, pa.string()) for c in columns])
+    schema = pa.schema([("__row", pa.int64())] + [(n, pa.string()) for n in names])
     next_row = 1
     staged = 0
     used = 0  # malformed rows already accounted for
@@ -299,7 +344,7 @@ def stage_csv(
                     candidates = candidates[~np.isin(candidates, np.asarray(skip, dtype=np.int64))]
                 rows = candidates[:n]
                 next_row = int(rows[-1]) + 1 if n else next_row
-                table = pa.Table.from_batches([batch]).rename_columns(columns)
+                table = pa.Table.from_batches([batch])
                 table = table.add_column(0, "__row", pa.array(rows, pa.int64()))
                 table = _decoded(table, schema, columns, undecodable)
                 writer.write_table(table)
@@ -313,7 +358,8 @@ def stage_csv(
 
 
 def _decoded(table: pa.Table, schema: pa.Schema, columns: list[str], bad: list[MalformedRow]) -> pa.Table:
-    """`table` (`__row` and the columns as bytes) cast to `schema` (text). The cast checks
+    """`table` (`__row` and the columns `c0`, `c1`, ... as bytes; `columns` their header
+    names) cast to `schema` (text). The cast checks
     UTF-8 for the whole batch at once; only when it fails are the rows looked at one by one,
     and each row holding bytes that are not UTF-8 goes to `bad` (with its field's name and
     its text, the bytes escaped) instead of refusing the file."""
@@ -322,15 +368,15 @@ def _decoded(table: pa.Table, schema: pa.Schema, columns: list[str], bad: list[M
     except (pa.ArrowInvalid, UnicodeDecodeError):
         pass
     keep = np.ones(table.num_rows, dtype=bool)
-    data = {c: table.column(c).to_pylist() for c in columns}
+    data = [table.column(k + 1).to_pylist() for k in range(len(columns))]  # by position: names may repeat
     numbers = table.column("__row").to_pylist()
     for i in range(table.num_rows):
-        for c in columns:
+        for k, name in enumerate(columns):
             try:
-                data[c][i].decode("utf-8")
+                data[k][i].decode("utf-8")
             except UnicodeDecodeError:
                 keep[i] = False
-                text = ",".join(data[k][i].decode("utf-8", "backslashreplace") for k in columns)
-                bad.append(MalformedRow(numbers[i], f"not UTF-8 in column {c}", text[:200]))
+                text = ",".join(cells[i].decode("utf-8", "backslashreplace") for cells in data)
+                bad.append(MalformedRow(numbers[i], f"not UTF-8 in column {name}", text[:200]))
                 break
     return table.filter(pa.array(keep)).cast(schema)

@@ -24,8 +24,8 @@ from . import aggregate, ledger, load
 from . import contract as c
 from .engine import Engine
 from .contract import LOAD_ORDER
-from .files import (SourceFile, World, discover, header, is_empty, kind_of, parquet_rows, prefix_digests, sha256,
-                    stage_csv)
+from .files import (SourceFile, World, discover, header, is_empty, kind_of, needs_staging, parquet_rows,
+                    prefix_digests, sha256, stage_csv, stage_parquet)
 from .canonical import looks_like_placeholder
 from .ipintel import IntelTable, intel_properties, parse_network
 from .rejects import RejectWriter
@@ -332,8 +332,9 @@ class _Run:
         return report, _Clock(report, self.summary.stage_seconds)
 
     def _read(self, f: SourceFile, report: FileReport, clock: _Clock) -> list:
-        """Stage the file (CSV -> Parquet) and open the `src` view; returns the malformed
-        rows (written to the reject file once the file is known to load)."""
+        """Stage the file (CSV, or a Parquet file `files.needs_staging` names, -> Parquet) and
+        open the `src` view; returns the malformed rows (written to the reject file once the
+        file is known to load)."""
         kind = c.KINDS[f.kind]
         malformed = []
         with clock("read"):
@@ -343,6 +344,10 @@ class _Run:
                 rows, malformed = stage_csv(f, self.headers[f], staged,
                                             progress=running_total(self.tell, None, f"{f.name}: read"))
                 report.rows_read = rows + len(malformed)
+            elif needs_staging(f, self.headers[f]):
+                staged = self.engine.work / f"staged-{len(self.summary.files)}.parquet"
+                report.rows_read = stage_parquet(f, staged, progress=running_total(
+                    self.tell, parquet_rows(f), f"{f.name}: read"))
             else:
                 report.rows_read = parquet_rows(f)
                 self.tell(report.rows_read, report.rows_read, f"{f.name}: read")

@@ -490,6 +490,42 @@ def test_rejected_rows_of_a_parquet_file_are_kept_as_csv_that_loads(clean_db, tm
 
 # ---------------------------------------------------------------- strictness pass (field reports)
 
+def test_columns_named_like_ingest_s_own_load_and_their_rows_are_kept_under_the_file_s_header(clean_db, tmp_path):
+    """Field report: a Parquet export with a column `FILE_ROW_NUMBER` was refused whole as
+    "damaged" (DuckDB's row numbering adds a column of that name, in any case); a CSV whose
+    header named a column `__row`, or repeated one, had its rejected rows kept under a
+    header DuckDB had renamed (`__row_1`, `note_1`); and a non-UTF-8 byte in a row of a
+    CSV with a repeated column name stopped the load with a traceback instead of
+    rejecting that row. Such a Parquet file is staged, columns by position."""
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "accounts.csv").write_bytes(
+        b"account_id,created_at,__row,note,note\n"
+        b"acc-1,2025-03-01T00:00:00Z,x,a,b\n"
+        b"acc-2,someday,x,a,b\n"
+        b"acc-3,2025-03-01T00:00:00Z,x,Ren\xe9e,b\n")
+    pq.write_table(pa.table({
+        "account_id": ["acc-1", "acc-1", "acc-1"],
+        "ts": [utc(2025, 3, 2, 10), utc(2025, 3, 2, 11), None],
+        "ip": ["192.0.2.1", "192.0.2.2", "192.0.2.3"],
+        "FILE_ROW_NUMBER": [7, 8, 9],
+    }), world / "logins.parquet")
+    summary = run(world, clean_db, tmp_path)
+    assert summary.file("logins.parquet").status == LOADED
+    ips = one(clean_db, "MATCH (:Account {account_id: 'acc-1'})-[:USED_IP]->(i:IP) RETURN collect(i.address) AS a")
+    assert sorted(ips["a"]) == ["192.0.2.1", "192.0.2.2"]
+    found = rejects(tmp_path / "rejects")
+    assert ("accounts.csv", 2, "unparsable timestamp: created_at", "someday") in found
+    assert ("accounts.csv", 3, "malformed CSV row: not UTF-8 in column note",
+            "acc-3,2025-03-01T00:00:00Z,x,Ren\\xe9e,b") in found
+    assert [r[:2] for r in found if r[0] == "logins.parquet"] == [("logins.parquet", 3)]
+    kept = tmp_path / "rejects"
+    assert (kept / "accounts_rejected-accounts.csv").read_text() == \
+        "account_id,created_at,__row,note,note\nacc-2,someday,x,a,b\n"
+    rows = (kept / "logins_rejected-logins-parquet.csv").read_text().splitlines()
+    assert rows[0] == "account_id,ts,ip,FILE_ROW_NUMBER" and rows[1:] == ["acc-1,,192.0.2.3,9"]
+
+
 def test_a_column_named_like_a_contract_column_but_for_case_is_ignored_not_read(clean_db, tmp_path):
     """DuckDB matches names without regard to case: `ACCOUNT_ID`, `IP` and `Device_ID` beside
     the contract's columns were read in their place (logins on the wrong account, a wrong
