@@ -278,6 +278,20 @@ def history(alert_id: str, *, settings: Settings | None = None) -> list[AlertEve
             for r in rows if r["event_id"] is not None]
 
 
+def describe(event: AlertEvent) -> str:
+    """One line for an audit event of an alert, as text (the caller escapes it for where it
+    shows it): "open -> acknowledged (note)", "set aside by webhook: HTTP 400", "sent again
+    to webhook (was webhook: HTTP 400)"."""
+    before = event.before if isinstance(event.before, dict) else {}
+    after = event.after if isinstance(event.after, dict) else {}
+    if event.action == "set_aside":
+        return f"set aside by {after.get('output')}: {after.get('why')}"
+    if event.action == "retry_refused":
+        return f"sent again to {after.get('output')}" + (f" (was {before['refused_why']})" if before.get("refused_why") else "")
+    note = after.get("note")
+    return f"{before.get('status')} -> {after.get('status')}" + (f" ({note})" if note else "")
+
+
 def _no_alert(alert_id: str) -> AlertError:
     return AlertError(f"no alert with id {terminal_safe(alert_id)!r}: `ringscope alerts` lists them")
 
@@ -461,16 +475,25 @@ def refused_alerts(settings: Settings | None = None, limit: int = 500) -> list[R
     return [RefusedAlert(_alert(r), tuple(r["refused"] or ()), iso(r["refused_at"]), r["refused_why"] or "") for r in rows]
 
 
-def retry_refused(alert_ids: Iterable[str] = (), *, everything: bool = False, sink: str = "webhook",
-                  settings: Settings | None = None) -> list[str]:
+def retry_refused(alert_ids: Iterable[str] = (), *, by: "Identity", everything: bool = False,
+                  sink: str = "webhook", settings: Settings | None = None) -> list[str]:
     """Put refused alerts back in `sink`'s queue (all of them with `everything`): the next
-    run (`ringscope cycle`, `ringscope alerts run`) sends them again. Returns their ids."""
+    run (`ringscope cycle`, `ringscope alerts run`) sends them again. Returns their ids.
+
+    `by` (a `ringscope.auth.Identity`) must hold the `tag` right, as for a status change;
+    each alert put back gets a `retry_refused` event naming them in its audit trail."""
+    from .tagging import TaggingError, acting
+
     if sink not in SINKS:
         raise AlertError(f"unknown output {sink!r}: one of {', '.join(SINKS)}")
     ids = [str(i).strip() for i in alert_ids if str(i).strip()]
     if not ids and not everything:
         raise AlertError("no alert id given: pass ALERT_ID... or --all (`ringscope alerts refused` lists them)")
-    rows = run_query("retry_refused", {"alert_ids": ids, "all": bool(everything), "sink": sink},
+    try:
+        who = acting(by, "tag")
+    except TaggingError as exc:
+        raise AlertError(str(exc)) from None
+    rows = run_query("retry_refused", {"alert_ids": ids, "all": bool(everything), "sink": sink, **who.audit()},
                      settings=settings, allow_write=True)
     done = list(rows[0]["alert_ids"]) if rows else []
     missing = [i for i in ids if i not in done]
@@ -512,7 +535,7 @@ def configured_outputs(settings: Settings | None = None) -> dict[str, str]:
 
 __all__ = [
     "Alert", "AlertChange", "AlertError", "AlertEvent", "KINDS", "RULES", "RulesRun", "SEVERITIES", "SINKS",
-    "STATUSES", "acknowledge", "alert_id", "append_jsonl", "configured_outputs", "dismiss", "ensure_schema",
+    "STATUSES", "acknowledge", "alert_id", "append_jsonl", "configured_outputs", "describe", "dismiss", "ensure_schema",
     "get_alert", "history", "jsonl_line", "list_alerts", "mark_notified", "normalize_status", "pending",
     "notify", "post_webhook", "RefusedAlert", "refused_alerts", "reopen", "retry_refused", "run_rules", "set_aside",
     "set_status", "terminal_safe", "watch_actioned", "webhook_deadline",

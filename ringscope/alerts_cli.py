@@ -128,9 +128,7 @@ def history(alert_id: str) -> None:
     click.echo(f"ring {safe(alert.ring_id)}; accounts: {safe(', '.join(alert.account_ids))}")
     click.echo(f"reason: {safe(alert.reason)}")
     for e in al.history(alert_id, settings=settings):
-        note = (e.after or {}).get("note") if isinstance(e.after, dict) else None
-        click.echo(f"  {e.at} {safe(e.by)} {e.action}: {(e.before or {}).get('status')} -> {(e.after or {}).get('status')}"
-                   + (f"  ({safe(note)})" if note else ""))
+        click.echo(f"  {e.at} {safe(e.by)} {e.action}: {safe(al.describe(e))}")
 
 
 @alerts.command()
@@ -159,14 +157,19 @@ def refused(limit: int) -> None:
 @alerts.command()
 @click.argument("alert_ids", nargs=-1, metavar="[ALERT_ID]...")
 @click.option("--all", "everything", is_flag=True, help="Every alert set aside.")
-def retry(alert_ids: tuple[str, ...], everything: bool) -> None:
+@_BY
+def retry(alert_ids: tuple[str, ...], everything: bool, by: str | None) -> None:
     """Send alerts an output refused (`ringscope alerts refused`) again on the next run.
 
     Only open alerts are sent; a receiver that still refuses one sets it aside again.
+    Each alert's audit trail records who sent it again (`ringscope alerts history ID`).
     """
+    from .auth import cli_identity
+
     if everything and alert_ids:
         raise click.UsageError("give ALERT_IDs or --all, not both")
-    done = al.retry_refused(alert_ids, everything=everything, settings=load_settings())
+    settings = load_settings()
+    done = al.retry_refused(alert_ids, by=cli_identity(by, settings), everything=everything, settings=settings)
     click.echo(f"{len(done)} alert(s) put back: the next `ringscope cycle` or `ringscope alerts run` sends them")
 
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from auth_people import person
 from ringscope import alerts, db, tagging
-from ringscope.auth import local_identity
+from ringscope.auth import PermissionDenied, local_identity
 from ringscope.cli import cli
 from test_webhook import Receiver, no_proxy_from_the_environment  # noqa: F401 (autouse: receivers are on 127.0.0.1)
 
@@ -211,6 +211,17 @@ def test_the_inbox_page_filters_acknowledges_and_opens_the_ring(clean_db, reques
     assert ui.md(HOSTILE) == "evil\u27e8U\\+202E\u27e9gnp\\.exe next"  # the override shown as its code point
     assert ui.md(HOSTILE) in accounts.split(", ")
     assert all("\u202e" not in m.value for m in at.markdown)
+    # an alert the webhook set aside says so, and an investigator sends it again from here
+    assert not at.warning
+    alerts.set_aside("webhook", [(raised["R-2"].alert_id, "HTTP 400")], clean_db)
+    at.run()
+    assert [w.value for w in at.warning if w.value.startswith(ui.md("Set aside: webhook: HTTP 400 at "))], \
+        [w.value for w in at.warning]
+    at.button(key=f"alert_retry::{raised['R-2'].alert_id}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert alerts.refused_alerts(clean_db) == [] and not at.warning
+    assert [(e.action, e.by) for e in alerts.history(raised["R-2"].alert_id, settings=clean_db)] == [
+        ("retry_refused", local_identity().label), ("set_aside", "ringscope")]
 
     # the app without a provider acts as the single local user, recorded as such
     at.selectbox(key="alerts_pick").set_value(raised["R-1"].alert_id).run()
@@ -326,12 +337,23 @@ def test_an_alert_the_receiver_refuses_is_set_aside_listed_and_retried_on_purpos
     # the JSONL file is another output: it still receives the alert
     assert bad in [a.alert_id for a in alerts.pending("jsonl", clean_db, limit=200)]
 
-    unknown = runner.invoke(cli, ["alerts", "retry", "AL-nope"])
+    unknown = runner.invoke(cli, ["alerts", "retry", "AL-nope", "--by", "bob"])
     assert isinstance(unknown.exception, alerts.AlertError) and "not set aside" in str(unknown.exception)
-    again = runner.invoke(cli, ["alerts", "retry", bad])
+    # sending again is an investigator's decision, checked where it is written
+    with pytest.raises(PermissionDenied, match="viewer role"):
+        alerts.retry_refused([bad], by=person("vic", role="viewer"), settings=clean_db)
+    assert [r.alert.alert_id for r in alerts.refused_alerts(clean_db)] == [bad]
+    again = runner.invoke(cli, ["alerts", "retry", bad, "--by", "bob"])
     assert again.exit_code == 0 and "1 alert(s) put back" in again.output, again.output
     assert [a.alert_id for a in alerts.pending("webhook", clean_db)] == [bad]
     assert alerts.refused_alerts(clean_db) == []
+    # both steps are in the alert's audit trail, newest first (before, neither was)
+    trail = alerts.history(bad, settings=clean_db)
+    assert [(e.action, e.by.split(" ")[0]) for e in trail] == [("retry_refused", "bob"), ("set_aside", "ringscope")]
+    assert [alerts.describe(e) for e in trail] == [
+        "sent again to webhook (was webhook: HTTP 400)", "set aside by webhook: HTTP 400"]
+    shown = runner.invoke(cli, ["alerts", "history", bad]).output
+    assert "set_aside: set aside by webhook: HTTP 400" in shown and "retry_refused: sent again to webhook" in shown
     with Receiver([]) as rx:  # the receiver takes it now
         assert alerts.notify(clean_db, jsonl="", webhook_url=rx.url) == {"webhook": 1}
 

@@ -1,7 +1,9 @@
-"""Alert inbox: what the daily cycle raised, filtered; acknowledge or dismiss, open the ring.
+"""Alert inbox: what the daily cycle raised, filtered; acknowledge or dismiss, open the ring;
+an alert an output refused and set aside says so and can be sent again.
 
 Status changes go through `ringscope.alerts.set_status`, the function `ringscope alerts
-ack` uses, so both write the same audit trail.
+ack` uses, and sending again through `retry_refused` (`ringscope alerts retry`), so both
+write the same audit trail.
 """
 import pandas as pd
 import streamlit as st
@@ -45,6 +47,14 @@ with ui.errors_as_one_line():
                     + (f" (+{len(alert.account_ids) - 50} more)" if len(alert.account_ids) > 50 else ""))
         if alert.status_by:
             st.caption(ui.md(f"{alert.status} by {alert.status_by} at {display.when(alert.status_at)}"))
+        aside = {r.alert.alert_id: r for r in alerts.refused_alerts()}.get(alert.alert_id)
+        if aside:
+            st.warning(ui.md(f"Set aside: {aside.why} at {display.when(aside.refused_at)}. The output refused this alert "
+                             "on its own and does not receive it until it is sent again."))
+            if ui.may("tag") and st.button("Send again on the next run", key=f"alert_retry::{alert.alert_id}"):
+                alerts.retry_refused([alert.alert_id], by=ui.current(), sink=aside.refused[0])
+                ui.flash(f"{alert.alert_id}: put back for {aside.refused[0]}")
+                st.rerun()
         if ui.may("tag"):
             with st.form(f"alert_form::{alert.alert_id}"):
                 note = st.text_input("Note (kept in the audit trail)", key=f"alert_note::{alert.alert_id}")
@@ -64,8 +74,8 @@ with ui.errors_as_one_line():
         trail = alerts.history(alert.alert_id)
         if trail:
             st.markdown("**History**")
-            st.dataframe(ui.table(pd.DataFrame([{"at": display.when(e.at), "by": e.by, "from": (e.before or {}).get("status"),
-                                        "to": (e.after or {}).get("status"), "note": (e.after or {}).get("note")}
-                                       for e in trail])), hide_index=True, width="stretch")
+            st.dataframe(ui.table(pd.DataFrame([{"at": display.when(e.at), "by": e.by, "action": e.action,
+                                                 "what": alerts.describe(e)} for e in trail])),
+                         hide_index=True, width="stretch")
     ui.show_cypher("list_alerts", {"status": status, "kind": kind, "severity": severity, "ring_id": "",
                                    "alert_id": "", "limit": LIMIT})
