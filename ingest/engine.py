@@ -218,13 +218,15 @@ class Engine:
         sql = f"SELECT {columns} FROM ({self._raw_scan}) WHERE {row} IN ({rows_sql}) ORDER BY {row}"
         path.parent.mkdir(parents=True, exist_ok=True)
         body = path.with_name(path.name + ".body")
-        self.con.execute(f"COPY ({sql}) TO {quote_literal(str(body))} (HEADER false, DELIMITER ',')")
-        line = io.StringIO()
-        csv.writer(line, lineterminator="\n").writerow(self._header)
-        with path.open("wb") as out, body.open("rb") as rows:
-            out.write(line.getvalue().encode("utf-8"))
-            shutil.copyfileobj(rows, out)
-        body.unlink()
+        try:
+            self.con.execute(f"COPY ({sql}) TO {quote_literal(str(body))} (HEADER false, DELIMITER ',')")
+            line = io.StringIO()
+            csv.writer(line, lineterminator="\n").writerow(self._header)
+            with path.open("wb") as out, body.open("rb") as rows:
+                out.write(line.getvalue().encode("utf-8"))
+                shutil.copyfileobj(rows, out)
+        finally:
+            body.unlink(missing_ok=True)
 
     def _create_src(self, plain: set[str]) -> None:
         """(Re-)create `src`: plain expressions for the columns in `plain`."""
