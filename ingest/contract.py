@@ -102,6 +102,7 @@ REJECTED_ACCOUNT = "link to an account whose own row was rejected"
 MALFORMED = "malformed CSV row"
 BAD_EMAIL = "unparsable e-mail"
 PADDED_ID = "identifier with surrounding whitespace"
+NOT_UTF8 = "not UTF-8"  # a Parquet binary column's bytes that are no text
 
 #: Cell texts that mean "no value" whatever the exporter (SQL NULL, MySQL/PostgreSQL
 #: `\N`, Python `None`, pandas `nan`, spreadsheets `N/A`), compared without case and

@@ -82,6 +82,17 @@ _TIMESTAMP_RE = "'" + TIMESTAMP_PATTERN + "'"
 PADDED_RE = "'" + f"^{SPACE_CLASS}|{SPACE_CLASS}$" + "'"
 
 
+def decoded(q: str) -> str:
+    """SQL: a BLOB as the UTF-8 text it holds, NULL when it is not UTF-8. Parquet text
+    written as plain BYTE_ARRAY (no UTF-8 annotation: Impala, older Spark and Hive) reads as
+    BLOB, whose cast to text is DuckDB's escape form (`jos\\xC3\\xA9` for `josé`)."""
+    return f"TRY(decode({q}))"
+
+
+#: DuckDB's type for Parquet BYTE_ARRAY / FIXED_LEN_BYTE_ARRAY columns without a text annotation
+BLOB = "BLOB"
+
+
 def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -162,6 +173,12 @@ class Engine:
         # the file as it is, for rows kept whole: its scan, row number, header, first column
         self._raw_scan, self._raw_row, self._header, self._first = raw, raw_row, list(header), first
         types = {r[0]: r[1].upper() for r in self.con.execute(f"DESCRIBE {scan}").fetchall()}
+        # binary columns come out as their UTF-8 text, in the rows kept whole too (a waiting
+        # row's account id must be the id its account gets)
+        self._blobs = {k for k, name in enumerate(header)
+                       if types.get(name if name in kind.columns or name in kept else f"__col{k}") == BLOB}
+        #: contract columns stored as binary: a value that is not UTF-8 is a reject (validate.py)
+        self.undecodable: list[str] = []
         #: (column, strict SQL, plain SQL or None): plain gives the same value on a clean file
         cols: list[tuple[str, str, str | None]] = [("__row", row, None)]
         self.texts: dict[str, str] = {}  # column -> its text as read, for counting null spellings
@@ -175,6 +192,11 @@ class Engine:
                     cols.append((col + "__raw", "NULL::VARCHAR", None))
                 continue
             stored = types.get(col, "VARCHAR")
+            if stored == BLOB:
+                # the bytes that are not UTF-8, escaped, for the reject file (NULL otherwise)
+                cols.append((col + "__bytes", f"CASE WHEN {decoded(q)} IS NULL THEN CAST({q} AS VARCHAR) END", None))
+                self.undecodable.append(col)
+                q, stored = decoded(q), "VARCHAR"
             as_text = q if stored == "VARCHAR" else f"CAST({q} AS VARCHAR)"
             plain = f"NULLIF({as_text}, '')"
             if typ == TIMESTAMP:
@@ -200,6 +222,8 @@ class Engine:
                 cols.append((col, _missing_when(as_text), plain))
         for col in extras:
             as_text = f"CAST({quote_ident(col)} AS VARCHAR)"
+            if types.get(col) == BLOB:  # an extra is never a reject: bytes that are not text stay escaped
+                as_text = f"coalesce({decoded(quote_ident(col))}, {as_text})"
             self.texts[col] = as_text
             cols.append((col, _missing_when(as_text), f"NULLIF({as_text}, '')"))
         self._scan, self._cols, self._kind = scan, cols, kind
@@ -214,7 +238,8 @@ class Engine:
         file's own header (written here: DuckDB's would rename a repeated name `a_1`). The
         caller asks only when there are such rows."""
         row = self._raw_row
-        columns = ", ".join(f"#{self._first + k}" for k in range(len(self._header)))
+        columns = ", ".join(f"coalesce({decoded(f'#{self._first + k}')}, CAST(#{self._first + k} AS VARCHAR))"
+                            if k in self._blobs else f"#{self._first + k}" for k in range(len(self._header)))
         sql = f"SELECT {columns} FROM ({self._raw_scan}) WHERE {row} IN ({rows_sql}) ORDER BY {row}"
         path.parent.mkdir(parents=True, exist_ok=True)
         body = path.with_name(path.name + ".body")

@@ -631,3 +631,44 @@ def test_an_id_with_an_invisible_character_at_an_end_is_rejected(clean_db, tmp_p
     summary = run(world, clean_db, tmp_path)
     assert summary.rows_rejected == 1
     assert one(clean_db, "MATCH (a:Account) RETURN collect(a.account_id) AS ids")["ids"] == ["acc-1"]
+
+
+# ---------------------------------------------------------------- typed Parquet (parquet-types pass)
+
+def test_text_stored_as_parquet_binary_is_the_text_a_csv_gives(clean_db, tmp_path):
+    """Field report: an exporter writing strings as plain Parquet BYTE_ARRAY (no UTF-8
+    annotation: Impala, older Spark and Hive, some Go writers) got ids, e-mails and names
+    stored as DuckDB's escapes: account `josé` became `jos\\xC3\\xA9`, so its logins (a string
+    column) waited for an account that never came, its e-mail was an `unparsable e-mail`
+    reject, and a name that is not UTF-8 was stored as the text `\\xFF`. Binary text is read as
+    UTF-8, the same values as the CSV; a contract column that is not UTF-8 is a reject
+    (`not UTF-8: <col>`), the rows kept of a rejected row (and rows that wait) carry the text."""
+    world = tmp_path / "world"
+    world.mkdir()
+    pq.write_table(pa.table({
+        "account_id": pa.array([b"jos\xc3\xa9", b"acc-2", b"acc-3"], pa.binary()),
+        "created_at": pa.array([utc(2025, 3, 1)] * 3),
+        "email": pa.array([b"jos\xc3\xa9@b\xc3\xbccher.example", b"x@example.com", None], pa.binary()),
+        "display_name": pa.array([b"Jos\xc3\xa9", b"\xff", b"Ann"], pa.large_binary()),
+        "tier": pa.array([b"gold", b"free", b"free"], pa.binary(4)),
+    }), world / "accounts.parquet")
+    pq.write_table(pa.table({
+        "account_id": ["josé", "acc-3", "acc-9"],
+        "ts": [utc(2025, 3, 2, 10), utc(2025, 3, 2, 11), utc(2025, 3, 2, 12)],
+        "ip": pa.array([b"192.0.2.1", b"192.0.2.1", b"192.0.2.1"], pa.binary()),
+        "device_id": pa.array([b"d\xc3\xa9v", b"d\xc3\xa9v", b"dev"], pa.binary()),
+    }), world / "logins.parquet")
+    summary = run(world, clean_db, tmp_path)
+    assert rejects(tmp_path / "rejects") == [
+        ("accounts.parquet", 2, "not UTF-8: display_name", "\\xFF"),
+        ("logins.parquet", 3, "link to unknown account", "acc-9")]
+    assert one(clean_db, "MATCH (a:Account {account_id: 'josé'}) RETURN a.email AS e, a.email_domain AS d, "
+                         "a.display_name AS n, a.tier AS t") == \
+        {"e": "josé@xn--bcher-kva.example", "d": "xn--bcher-kva.example", "n": "José", "t": "gold"}
+    assert one(clean_db, "MATCH (d:Device)<-[:USED_DEVICE]-(a:Account) WITH d, a ORDER BY a.account_id "
+                         "RETURN d.device_id AS d, collect(a.account_id) AS a") == {"d": "dév", "a": ["acc-3", "josé"]}
+    assert summary.rows_waiting == 1
+    kept = (tmp_path / "rejects" / "accounts_rejected-accounts-parquet.csv").read_text(encoding="utf-8").splitlines()
+    assert kept[1].startswith("acc-2,") and kept[1].endswith(",x@example.com,\\xFF,free")
+    [waiting] = Path(summary.waiting_dir).glob("logins_waiting-*.csv")
+    assert waiting.read_text(encoding="utf-8").splitlines()[1].endswith(",192.0.2.1,dev")
