@@ -116,6 +116,12 @@ NULL_SPELLINGS = ("null", "\\n", "none", "nan", "n/a")
 #: 2^53 a float64 holds every whole number exactly, so `1e3` and `1000` read alike.
 MAX_TOKENS = 2**32 - 1
 
+#: The instants a timestamp may name (UTC): years 1 to 9999. The Python driver cannot read a
+#: datetime outside them back (BrokenRecordError), so one such value in the graph breaks every
+#: later read of its account; CSV's four-digit years already end there, and DuckDB's
+#: `infinity` (a "no end" sentinel in typed Parquet) is outside too.
+TIMESTAMP_RANGE = ("0001-01-01 00:00:00+00", "9999-12-31 23:59:59.999999+00")
+
 #: The timestamps the contract accepts in text (CSV): ISO-8601 extended format, a date
 #: alone (midnight) or date, `T` (or one space), hh:mm[:ss[.fraction]], then `Z`, a
 #: numeric offset within +-14:00 (`+02:00`, `+0200`, `+02`) or nothing (= UTC).

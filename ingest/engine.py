@@ -28,7 +28,8 @@ import duckdb
 import pyarrow as pa
 
 from ..errors import RingScopeError
-from .contract import IDENTIFIER, MAX_TOKENS, NULL_SPELLINGS, TIMESTAMP, TIMESTAMP_PATTERN, TOKENS, FileKind
+from .contract import (IDENTIFIER, MAX_TOKENS, NULL_SPELLINGS, TIMESTAMP, TIMESTAMP_PATTERN, TIMESTAMP_RANGE, TOKENS,
+                       FileKind)
 from .files import SourceFile
 
 
@@ -77,6 +78,14 @@ def _tokens(q: str, stored: str) -> str:
 
 
 _TIMESTAMP_RE = "'" + TIMESTAMP_PATTERN + "'"
+
+
+def _instant(sql: str) -> str:
+    """SQL: `sql` as TIMESTAMPTZ when it names an instant within TIMESTAMP_RANGE, else NULL
+    (DuckDB's `infinity`, a date beyond its timestamps, a year the driver cannot read)."""
+    low, high = (f"TIMESTAMPTZ {quote_literal(t)}" for t in TIMESTAMP_RANGE)
+    t = f"TRY_CAST({sql} AS TIMESTAMPTZ)"
+    return f"CASE WHEN {t} BETWEEN {low} AND {high} THEN {t} END"
 
 #: an identifier with whitespace at either end (validate.py rejects it)
 PADDED_RE = "'" + f"^{SPACE_CLASS}|{SPACE_CLASS}$" + "'"
@@ -202,15 +211,16 @@ class Engine:
             if typ == TIMESTAMP:
                 if stored.startswith("TIMESTAMP") or stored == "DATE":
                     # a typed Parquet column: nothing to parse (naive timestamps are UTC)
-                    cols.append((col, f"CAST({q} AS TIMESTAMPTZ)", None))
+                    cols.append((col, _instant(q), None))
                     cols.append((col + "__raw", q, None))
                 else:
                     text = _missing_when(as_text, NULL_SPELLINGS + ("nat",))  # pandas writes NaT
                     self.texts[col] = as_text
                     # DuckDB alone would read `EST`, zone names, `+25:00` and two-digit
                     # years: the contract's grammar decides first, the cast second.
+                    # plain: chosen only where `profile` found the strict value equal to this one
                     cols.append((col, f"CASE WHEN regexp_full_match({text}, {_TIMESTAMP_RE}) "
-                                      f"THEN TRY_CAST({text} AS TIMESTAMPTZ) END", f"TRY_CAST({plain} AS TIMESTAMPTZ)"))
+                                      f"THEN {_instant(text)} END", f"TRY_CAST({plain} AS TIMESTAMPTZ)"))
                     cols.append((col + "__raw", text, plain))
             elif typ == TOKENS:
                 cols.append((col, _tokens(q, stored), None))

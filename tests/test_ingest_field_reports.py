@@ -672,3 +672,48 @@ def test_text_stored_as_parquet_binary_is_the_text_a_csv_gives(clean_db, tmp_pat
     assert kept[1].startswith("acc-2,") and kept[1].endswith(",x@example.com,\\xFF,free")
     [waiting] = Path(summary.waiting_dir).glob("logins_waiting-*.csv")
     assert waiting.read_text(encoding="utf-8").splitlines()[1].endswith(",192.0.2.1,dev")
+
+
+def test_timestamps_beyond_what_a_datetime_holds_are_rejects(clean_db, tmp_path):
+    """Field report: typed Parquet timestamps at DuckDB's `infinity` (a date32 of 2^31 - 1
+    days, a timestamp[us] of 2^63 - 1: "no end" sentinels) failed the load in Neo4j
+    (`Cannot construct date time from: NO_VALUE`) and left the file `loading` for good, or,
+    as a card's `first_seen`, were dropped without a word; a date32 beyond DuckDB's
+    timestamps refused the whole file as damaged; and a year outside 1-9999 (a Parquet year
+    10000, a CSV `0000-06-01`, `9999-12-31T23:00:00-05:00`) loaded a datetime the Python
+    driver cannot read back, which broke every later read of that account. Each is an
+    `unparsable timestamp` reject and the file's other rows load."""
+    world = tmp_path / "world"
+    world.mkdir()
+    days = pa.array([20148, 2**31 - 1, 2**31 - 2, 2932897], pa.int32()).cast(pa.date32())  # 2025-03-01, inf, far, 10000-01-01
+    pq.write_table(pa.table({"account_id": ["a1", "a2", "a3", "a4"], "created_at": days}), world / "accounts.parquet")
+    pq.write_table(pa.table({
+        "account_id": ["a1", "a1"], "instrument_id": ["c1", "c2"],
+        "first_seen": pa.array([2**63 - 1, 1740787200000000], pa.int64()).cast(pa.timestamp("us", tz="UTC")),
+    }), world / "payment_instruments.parquet")
+    pq.write_table(pa.table({
+        "account_id": ["a1", "a1"], "ip": ["192.0.2.1", "192.0.2.1"],
+        "ts": pa.array([-(2**63) + 1, 1740787200000000], pa.int64()).cast(pa.timestamp("us")),
+    }), world / "logins.parquet")
+    (world / "exchanges.csv").write_text(
+        "account_id,ts\na1,0000-06-01T00:00:00Z\na1,9999-12-31T23:00:00-05:00\na1,2025-03-02T00:00:00Z\n"
+        "a1,9999-12-31T23:00:00Z\n")
+    summary = run(world, clean_db, tmp_path)
+    assert rejects(tmp_path / "rejects") == [
+        ("accounts.parquet", 2, "unparsable timestamp: created_at", "infinity"),
+        ("accounts.parquet", 3, "unparsable timestamp: created_at", "5881580-07-10"),
+        ("accounts.parquet", 4, "unparsable timestamp: created_at", "10000-01-01"),
+        ("exchanges.csv", 1, "unparsable timestamp: ts", "0000-06-01T00:00:00Z"),
+        ("exchanges.csv", 2, "unparsable timestamp: ts", "9999-12-31T23:00:00-05:00"),
+        ("logins.parquet", 1, "unparsable timestamp: ts", "'-infinity"),  # spreadsheet-guarded
+        ("payment_instruments.parquet", 1, "unparsable timestamp: first_seen", "infinity"),
+    ]
+    assert [f.status for f in summary.files] == [LOADED] * 4
+    a1 = one(clean_db, "MATCH (a:Account {account_id: 'a1'}) RETURN a.created_at AS c, a.first_exchange AS f, "
+                       "a.last_exchange AS l, a.exchanges AS n")
+    assert (a1["c"].to_native(), a1["f"].to_native(), a1["l"].to_native(), a1["n"]) == (
+        utc(2025, 3, 1), utc(2025, 3, 2), utc(9999, 12, 31, 23), 2)
+    assert one(clean_db, "MATCH (:Account)-[r:PAID_WITH]->(p) RETURN p.instrument_id AS p, r.first_seen AS f")["p"] == "c2"
+    assert one(clean_db, "MATCH (:Account)-[r:USED_IP]->() RETURN r.logins AS n")["n"] == 1
+    assert [r["status"] for r in ledger(clean_db)] == ["done"] * 4
+    dump(clean_db)  # every value reads back
