@@ -198,7 +198,10 @@ def header(source: SourceFile) -> list[str]:
         return []
     if source.format == "parquet":
         try:
-            return list(pq.read_schema(source.path).names)
+            # names as a CSV header's are read (columns are taken by position, so nothing
+            # else needs the file's own spelling): ` account_id` refused the file, `email `
+            # was ignored, where the CSV those columns came from loaded
+            return [name.strip() for name in pq.read_schema(source.path).names]
         except (pa.ArrowInvalid, OSError) as exc:
             raise RingScopeError(f"{source.name}: not a readable Parquet file ({exc}): re-export it") from None
     try:

@@ -717,3 +717,28 @@ def test_timestamps_beyond_what_a_datetime_holds_are_rejects(clean_db, tmp_path)
     assert one(clean_db, "MATCH (:Account)-[r:USED_IP]->() RETURN r.logins AS n")["n"] == 1
     assert [r["status"] for r in ledger(clean_db)] == ["done"] * 4
     dump(clean_db)  # every value reads back
+
+
+def test_parquet_column_names_are_read_like_a_csv_header(clean_db, tmp_path):
+    """Field report: a CSV header ` account_id , created_at ,email ` loads (its names are
+    taken without surrounding whitespace), but the same columns in a Parquet export (a
+    pandas frame read from that CSV keeps the spaces) refused the file for lacking
+    `account_id`, and an `email ` column was ignored, its addresses lost. Parquet names are
+    read like CSV names; a name that is then a contract column twice refuses the file."""
+    world = tmp_path / "world"
+    world.mkdir()
+    pq.write_table(pa.table({
+        " account_id ": ["a1", "a2"], "created_at\t": [utc(2025, 3, 1), utc(2025, 3, 1)],
+        "email ": ["ann@example.com", "bob@example.com"], " tier": ["gold", "free"],
+    }), world / "accounts.parquet")
+    summary = run(world, clean_db, tmp_path)
+    assert summary.file("accounts.parquet").status == LOADED and summary.rows_loaded == 2
+    assert summary.file("accounts.parquet").ignored_columns == []
+    assert one(clean_db, "MATCH (a:Account {account_id: 'a1'}) RETURN a.email AS e, a.tier AS t, "
+                         "[(a)-[:HAS_EMAIL_DOMAIN]->(d) | d.domain] AS d") == \
+        {"e": "ann@example.com", "t": "gold", "d": ["example.com"]}
+    pq.write_table(pa.table({"account_id": ["a1"], "account_id ": ["a9"], "created_at": [utc(2025, 3, 1)]}),
+                   world / "accounts_2.parquet")
+    with pytest.raises(RingScopeError) as err:
+        run(world, clean_db, tmp_path, name="twice")
+    assert str(err.value).startswith("accounts_2.parquet refused: column 'account_id' appears more than once")
