@@ -742,3 +742,25 @@ def test_parquet_column_names_are_read_like_a_csv_header(clean_db, tmp_path):
     with pytest.raises(RingScopeError) as err:
         run(world, clean_db, tmp_path, name="twice")
     assert str(err.value).startswith("accounts_2.parquet refused: column 'account_id' appears more than once")
+
+
+def test_a_millisecond_timestamp_beyond_microseconds_is_a_reject_not_a_damaged_file(clean_db, tmp_path):
+    """Field report: a Parquet timestamp[ms] column holding Long.MAX_VALUE, the "never" a
+    Java exporter writes, refused the whole file as damaged (`cannot be read (Conversion
+    Error: Could not convert Timestamp(MS) to Timestamp(US))`), since DuckDB reads
+    milliseconds as microseconds. Such a file is staged with that value as `infinity`: the row
+    is an `unparsable timestamp` reject and the others load."""
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "accounts.csv").write_text("account_id,created_at\na1,2025-03-01\n")
+    pq.write_table(pa.table({
+        "account_id": ["a1", "a1", "a1"], "ip": ["192.0.2.1"] * 3,
+        "ts": pa.array([2**63 - 1, 1740787200000, -(2**63)], pa.int64()).cast(pa.timestamp("ms", tz="UTC")),
+    }), world / "logins.parquet", row_group_size=1)
+    summary = run(world, clean_db, tmp_path)
+    assert summary.file("logins.parquet").status == LOADED
+    assert rejects(tmp_path / "rejects") == [
+        ("logins.parquet", 1, "unparsable timestamp: ts", "infinity"),
+        ("logins.parquet", 3, "unparsable timestamp: ts", "'-infinity")]  # spreadsheet-guarded
+    r = one(clean_db, "MATCH (:Account)-[r:USED_IP]->() RETURN r.logins AS n, r.first_seen AS f")
+    assert (r["n"], r["f"].to_native()) == (1, utc(2025, 3, 1))
