@@ -102,6 +102,7 @@ REJECTED_ACCOUNT = "link to an account whose own row was rejected"
 MALFORMED = "malformed CSV row"
 BAD_EMAIL = "unparsable e-mail"
 PADDED_ID = "identifier with surrounding whitespace"
+NOT_UTF8 = "not UTF-8"  # a Parquet binary column's bytes that are no text
 
 #: Cell texts that mean "no value" whatever the exporter (SQL NULL, MySQL/PostgreSQL
 #: `\N`, Python `None`, pandas `nan`, spreadsheets `N/A`), compared without case and
@@ -114,6 +115,12 @@ NULL_SPELLINGS = ("null", "\\n", "none", "nan", "n/a")
 #: overflow) fits the 64-bit integers Neo4j stores, so no sum can fail the load. Below
 #: 2^53 a float64 holds every whole number exactly, so `1e3` and `1000` read alike.
 MAX_TOKENS = 2**32 - 1
+
+#: The instants a timestamp may name (UTC): years 1 to 9999. The Python driver cannot read a
+#: datetime outside them back (BrokenRecordError), so one such value in the graph breaks every
+#: later read of its account; CSV's four-digit years already end there, and DuckDB's
+#: `infinity` (a "no end" sentinel in typed Parquet) is outside too.
+TIMESTAMP_RANGE = ("0001-01-01 00:00:00+00", "9999-12-31 23:59:59.999999+00")
 
 #: The timestamps the contract accepts in text (CSV): ISO-8601 extended format, a date
 #: alone (midnight) or date, `T` (or one space), hh:mm[:ss[.fraction]], then `Z`, a

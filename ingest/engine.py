@@ -28,7 +28,8 @@ import duckdb
 import pyarrow as pa
 
 from ..errors import RingScopeError
-from .contract import IDENTIFIER, MAX_TOKENS, NULL_SPELLINGS, TIMESTAMP, TIMESTAMP_PATTERN, TOKENS, FileKind
+from .contract import (IDENTIFIER, MAX_TOKENS, NULL_SPELLINGS, TIMESTAMP, TIMESTAMP_PATTERN, TIMESTAMP_RANGE, TOKENS,
+                       FileKind)
 from .files import SourceFile
 
 
@@ -78,8 +79,27 @@ def _tokens(q: str, stored: str) -> str:
 
 _TIMESTAMP_RE = "'" + TIMESTAMP_PATTERN + "'"
 
+
+def _instant(sql: str) -> str:
+    """SQL: `sql` as TIMESTAMPTZ when it names an instant within TIMESTAMP_RANGE, else NULL
+    (DuckDB's `infinity`, a date beyond its timestamps, a year the driver cannot read)."""
+    low, high = (f"TIMESTAMPTZ {quote_literal(t)}" for t in TIMESTAMP_RANGE)
+    t = f"TRY_CAST({sql} AS TIMESTAMPTZ)"
+    return f"CASE WHEN {t} BETWEEN {low} AND {high} THEN {t} END"
+
 #: an identifier with whitespace at either end (validate.py rejects it)
 PADDED_RE = "'" + f"^{SPACE_CLASS}|{SPACE_CLASS}$" + "'"
+
+
+def decoded(q: str) -> str:
+    """SQL: a BLOB as the UTF-8 text it holds, NULL when it is not UTF-8. Parquet text
+    written as plain BYTE_ARRAY (no UTF-8 annotation: Impala, older Spark and Hive) reads as
+    BLOB, whose cast to text is DuckDB's escape form (`jos\\xC3\\xA9` for `josé`)."""
+    return f"TRY(decode({q}))"
+
+
+#: DuckDB's type for Parquet BYTE_ARRAY / FIXED_LEN_BYTE_ARRAY columns without a text annotation
+BLOB = "BLOB"
 
 
 def quote_ident(name: str) -> str:
@@ -162,6 +182,12 @@ class Engine:
         # the file as it is, for rows kept whole: its scan, row number, header, first column
         self._raw_scan, self._raw_row, self._header, self._first = raw, raw_row, list(header), first
         types = {r[0]: r[1].upper() for r in self.con.execute(f"DESCRIBE {scan}").fetchall()}
+        # binary columns come out as their UTF-8 text, in the rows kept whole too (a waiting
+        # row's account id must be the id its account gets)
+        self._blobs = {k for k, name in enumerate(header)
+                       if types.get(name if name in kind.columns or name in kept else f"__col{k}") == BLOB}
+        #: contract columns stored as binary: a value that is not UTF-8 is a reject (validate.py)
+        self.undecodable: list[str] = []
         #: (column, strict SQL, plain SQL or None): plain gives the same value on a clean file
         cols: list[tuple[str, str, str | None]] = [("__row", row, None)]
         self.texts: dict[str, str] = {}  # column -> its text as read, for counting null spellings
@@ -175,20 +201,26 @@ class Engine:
                     cols.append((col + "__raw", "NULL::VARCHAR", None))
                 continue
             stored = types.get(col, "VARCHAR")
+            if stored == BLOB:
+                # the bytes that are not UTF-8, escaped, for the reject file (NULL otherwise)
+                cols.append((col + "__bytes", f"CASE WHEN {decoded(q)} IS NULL THEN CAST({q} AS VARCHAR) END", None))
+                self.undecodable.append(col)
+                q, stored = decoded(q), "VARCHAR"
             as_text = q if stored == "VARCHAR" else f"CAST({q} AS VARCHAR)"
             plain = f"NULLIF({as_text}, '')"
             if typ == TIMESTAMP:
                 if stored.startswith("TIMESTAMP") or stored == "DATE":
                     # a typed Parquet column: nothing to parse (naive timestamps are UTC)
-                    cols.append((col, f"CAST({q} AS TIMESTAMPTZ)", None))
+                    cols.append((col, _instant(q), None))
                     cols.append((col + "__raw", q, None))
                 else:
                     text = _missing_when(as_text, NULL_SPELLINGS + ("nat",))  # pandas writes NaT
                     self.texts[col] = as_text
                     # DuckDB alone would read `EST`, zone names, `+25:00` and two-digit
                     # years: the contract's grammar decides first, the cast second.
+                    # plain: chosen only where `profile` found the strict value equal to this one
                     cols.append((col, f"CASE WHEN regexp_full_match({text}, {_TIMESTAMP_RE}) "
-                                      f"THEN TRY_CAST({text} AS TIMESTAMPTZ) END", f"TRY_CAST({plain} AS TIMESTAMPTZ)"))
+                                      f"THEN {_instant(text)} END", f"TRY_CAST({plain} AS TIMESTAMPTZ)"))
                     cols.append((col + "__raw", text, plain))
             elif typ == TOKENS:
                 cols.append((col, _tokens(q, stored), None))
@@ -200,6 +232,8 @@ class Engine:
                 cols.append((col, _missing_when(as_text), plain))
         for col in extras:
             as_text = f"CAST({quote_ident(col)} AS VARCHAR)"
+            if types.get(col) == BLOB:  # an extra is never a reject: bytes that are not text stay escaped
+                as_text = f"coalesce({decoded(quote_ident(col))}, {as_text})"
             self.texts[col] = as_text
             cols.append((col, _missing_when(as_text), f"NULLIF({as_text}, '')"))
         self._scan, self._cols, self._kind = scan, cols, kind
@@ -214,7 +248,8 @@ class Engine:
         file's own header (written here: DuckDB's would rename a repeated name `a_1`). The
         caller asks only when there are such rows."""
         row = self._raw_row
-        columns = ", ".join(f"#{self._first + k}" for k in range(len(self._header)))
+        columns = ", ".join(f"coalesce({decoded(f'#{self._first + k}')}, CAST(#{self._first + k} AS VARCHAR))"
+                            if k in self._blobs else f"#{self._first + k}" for k in range(len(self._header)))
         sql = f"SELECT {columns} FROM ({self._raw_scan}) WHERE {row} IN ({rows_sql}) ORDER BY {row}"
         path.parent.mkdir(parents=True, exist_ok=True)
         body = path.with_name(path.name + ".body")

@@ -27,6 +27,7 @@ from typing import Callable
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -198,7 +199,10 @@ def header(source: SourceFile) -> list[str]:
         return []
     if source.format == "parquet":
         try:
-            return list(pq.read_schema(source.path).names)
+            # names as a CSV header's are read (columns are taken by position, so nothing
+            # else needs the file's own spelling): ` account_id` refused the file, `email `
+            # was ignored, where the CSV those columns came from loaded
+            return [name.strip() for name in pq.read_schema(source.path).names]
         except (pa.ArrowInvalid, OSError) as exc:
             raise RingScopeError(f"{source.name}: not a readable Parquet file ({exc}): re-export it") from None
     try:
@@ -238,10 +242,59 @@ def prefix_digests(path: Path, sizes: set[int], chunk: int = 4 << 20) -> dict[in
 ROW_NUMBER_COLUMN = "file_row_number"
 
 
+#: the largest millisecond count DuckDB's microsecond timestamps hold (its `infinity` is 2^63 - 1 us)
+_MAX_MS = (2**63 - 2) // 1000
+
+
+def millisecond_overflow(source: SourceFile) -> list[int]:
+    """Top-level timestamp columns (their positions) of a Parquet file stored in milliseconds
+    with a value beyond DuckDB's microseconds (Long.MAX_VALUE, a Java exporter's "never"):
+    DuckDB converts them while it scans and fails the whole file. Read from the row groups'
+    statistics; a column chunk without them is read."""
+    parquet = pq.ParquetFile(source.path)
+    meta, arrow = parquet.metadata, parquet.schema_arrow
+    found = []
+    for j in range(meta.num_columns):
+        column = meta.schema.column(j)
+        if column.physical_type != "INT64" or "milliseconds" not in str(column.logical_type):
+            continue
+        position = arrow.get_field_index(column.path)
+        if position < 0 or not pa.types.is_timestamp(arrow.field(position).type):
+            continue  # nested: DuckDB reads it as part of its parent
+        for g in range(meta.num_row_groups):
+            stats = meta.row_group(g).column(j).statistics
+            if stats is not None and stats.has_min_max:
+                beyond = stats.min_raw < -_MAX_MS or stats.max_raw > _MAX_MS
+            else:
+                values = parquet.read_row_group(g, columns=[column.path]).column(0).cast(pa.int64())
+                beyond = values.null_count < len(values) and (
+                    pa.compute.min(values).as_py() < -_MAX_MS or pa.compute.max(values).as_py() > _MAX_MS)
+            if beyond:
+                found.append(position)
+                break
+    return found
+
+
 def needs_staging(source: SourceFile, columns: list[str]) -> bool:
-    """Whether a file is scanned through a staged copy: every CSV, and a Parquet file with a
-    column named like DuckDB's row numbering (`ROW_NUMBER_COLUMN`, any case)."""
-    return source.format == "csv" or any(c.casefold() == ROW_NUMBER_COLUMN for c in columns)
+    """Whether a file is scanned through a staged copy: every CSV, a Parquet file with a
+    column named like DuckDB's row numbering (`ROW_NUMBER_COLUMN`, any case), and one with
+    a millisecond timestamp DuckDB cannot read (`millisecond_overflow`)."""
+    if source.format == "csv" or any(c.casefold() == ROW_NUMBER_COLUMN for c in columns):
+        return True
+    try:
+        return bool(millisecond_overflow(source))
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise RingScopeError(f"{source.name}: not a readable Parquet file ({exc}): export it again and re-run") from None
+
+
+def _microseconds(column: pa.ChunkedArray | pa.Array, to: pa.DataType) -> pa.Array:
+    """A millisecond timestamp column in microseconds (`to`), a value beyond them DuckDB's
+    `infinity` / `-infinity`: validation rejects those rows as unparsable timestamps."""
+    ms = column.cast(pa.int64())
+    us = pa.compute.multiply(pa.compute.if_else(pa.compute.less_equal(pa.compute.abs(ms), _MAX_MS), ms, 0), 1000)
+    us = pa.compute.if_else(pa.compute.greater(ms, _MAX_MS), 2**63 - 1, us)
+    us = pa.compute.if_else(pa.compute.less(ms, -_MAX_MS), -(2**63 - 1), us)
+    return us.cast(to)
 
 
 def stage_parquet(
@@ -259,11 +312,15 @@ def stage_parquet(
         parquet = pq.ParquetFile(source.path)
         fields = list(parquet.schema_arrow)
         names = [f"c{i}" for i in range(len(fields))]
-        schema = pa.schema([("__row", pa.int64())] + [pa.field(n, f.type) for n, f in zip(names, fields)])
+        widen = {k: pa.timestamp("us", fields[k].type.tz) for k in millisecond_overflow(source)}
+        schema = pa.schema([("__row", pa.int64())]
+                           + [pa.field(n, widen.get(k, f.type)) for k, (n, f) in enumerate(zip(names, fields))])
         staged = 0
         with pq.ParquetWriter(out, schema, compression="snappy") as writer:
             for batch in parquet.iter_batches(batch_size=batch_rows, use_threads=False):
                 table = pa.Table.from_batches([batch]).rename_columns(names)
+                for k, to in widen.items():
+                    table = table.set_column(k, names[k], _microseconds(table.column(k), to))
                 rows = np.arange(staged + 1, staged + 1 + table.num_rows, dtype=np.int64)
                 writer.write_table(table.add_column(0, "__row", pa.array(rows, pa.int64())))
                 staged += table.num_rows

@@ -46,11 +46,17 @@ def check_header(kind: c.FileKind, source: SourceFile, header: list[str]) -> Non
         raise HeaderRefused(f"{source.name} refused: column {dupes[0]!r} appears more than once in the header; fix the export and re-run")
 
 
-def _checks(kind: c.FileKind, padded: dict[str, int] | None = None) -> list[tuple[str, str, str]]:
+def _checks(kind: c.FileKind, padded: dict[str, int] | None = None,
+            undecodable: list[str] = ()) -> list[tuple[str, str, str]]:
     """(SQL condition, reason, SQL of the offending value), in the order they apply.
     `padded`: identifier columns counted by Engine.profile; a column with none is not
-    checked again (None: check every identifier column)."""
+    checked again (None: check every identifier column). `undecodable`: contract columns
+    stored as Parquet binary (Engine.undecodable), whose bytes must be UTF-8 text."""
     checks: list[tuple[str, str, str]] = []
+    for col in undecodable:
+        # first: the value reads as missing, and saying so would send the reader to the wrong fix
+        raw = quote_ident(col + "__bytes")
+        checks.append((f"s.{raw} IS NOT NULL", f"{c.NOT_UTF8}: {col}", f"s.{raw}"))
     for col in kind.required:
         raw = col + "__raw" if kind.type_of(col) in (c.TIMESTAMP, c.TOKENS) else col
         checks.append((f"s.{quote_ident(raw)} IS NULL", f"{c.MISSING}: {col}", "NULL"))
@@ -78,8 +84,8 @@ def _checks(kind: c.FileKind, padded: dict[str, int] | None = None) -> list[tupl
     return checks
 
 
-def _reject_sql(kind: c.FileKind, padded: dict[str, int] | None = None) -> str:
-    checks = _checks(kind, padded)
+def _reject_sql(kind: c.FileKind, padded: dict[str, int] | None = None, undecodable: list[str] = ()) -> str:
+    checks = _checks(kind, padded, undecodable)
     reason = "CASE " + " ".join(f"WHEN {cond} THEN '{why}'" for cond, why, _ in checks) + " END"
     value = "CASE " + " ".join(f"WHEN {cond} THEN CAST({val} AS VARCHAR)" for cond, _, val in checks) + " END"
     # Every check is a cheap test against a small set (bad addresses, unknown
@@ -134,7 +140,7 @@ def find_rejects(engine: Engine, kind: c.FileKind, writer: RejectWriter, progres
             "WHERE account_id NOT IN (SELECT account_id FROM known)"
         )
     engine.con.execute("DROP TABLE IF EXISTS rej")
-    engine.con.execute(f"CREATE TEMP TABLE rej AS {_reject_sql(kind, engine.padded)}")
+    engine.con.execute(f"CREATE TEMP TABLE rej AS {_reject_sql(kind, engine.padded, engine.undecodable)}")
     if kind.name == "accounts":
         engine.con.execute("INSERT INTO rejected_accounts SELECT DISTINCT s.account_id FROM src s "
                            "JOIN rej USING (__row) WHERE s.account_id IS NOT NULL")

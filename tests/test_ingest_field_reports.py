@@ -631,3 +631,136 @@ def test_an_id_with_an_invisible_character_at_an_end_is_rejected(clean_db, tmp_p
     summary = run(world, clean_db, tmp_path)
     assert summary.rows_rejected == 1
     assert one(clean_db, "MATCH (a:Account) RETURN collect(a.account_id) AS ids")["ids"] == ["acc-1"]
+
+
+# ---------------------------------------------------------------- typed Parquet (parquet-types pass)
+
+def test_text_stored_as_parquet_binary_is_the_text_a_csv_gives(clean_db, tmp_path):
+    """Field report: an exporter writing strings as plain Parquet BYTE_ARRAY (no UTF-8
+    annotation: Impala, older Spark and Hive, some Go writers) got ids, e-mails and names
+    stored as DuckDB's escapes: account `josé` became `jos\\xC3\\xA9`, so its logins (a string
+    column) waited for an account that never came, its e-mail was an `unparsable e-mail`
+    reject, and a name that is not UTF-8 was stored as the text `\\xFF`. Binary text is read as
+    UTF-8, the same values as the CSV; a contract column that is not UTF-8 is a reject
+    (`not UTF-8: <col>`), the rows kept of a rejected row (and rows that wait) carry the text."""
+    world = tmp_path / "world"
+    world.mkdir()
+    pq.write_table(pa.table({
+        "account_id": pa.array([b"jos\xc3\xa9", b"acc-2", b"acc-3"], pa.binary()),
+        "created_at": pa.array([utc(2025, 3, 1)] * 3),
+        "email": pa.array([b"jos\xc3\xa9@b\xc3\xbccher.example", b"x@example.com", None], pa.binary()),
+        "display_name": pa.array([b"Jos\xc3\xa9", b"\xff", b"Ann"], pa.large_binary()),
+        "tier": pa.array([b"gold", b"free", b"free"], pa.binary(4)),
+    }), world / "accounts.parquet")
+    pq.write_table(pa.table({
+        "account_id": ["josé", "acc-3", "acc-9"],
+        "ts": [utc(2025, 3, 2, 10), utc(2025, 3, 2, 11), utc(2025, 3, 2, 12)],
+        "ip": pa.array([b"192.0.2.1", b"192.0.2.1", b"192.0.2.1"], pa.binary()),
+        "device_id": pa.array([b"d\xc3\xa9v", b"d\xc3\xa9v", b"dev"], pa.binary()),
+    }), world / "logins.parquet")
+    summary = run(world, clean_db, tmp_path)
+    assert rejects(tmp_path / "rejects") == [
+        ("accounts.parquet", 2, "not UTF-8: display_name", "\\xFF"),
+        ("logins.parquet", 3, "link to unknown account", "acc-9")]
+    assert one(clean_db, "MATCH (a:Account {account_id: 'josé'}) RETURN a.email AS e, a.email_domain AS d, "
+                         "a.display_name AS n, a.tier AS t") == \
+        {"e": "josé@xn--bcher-kva.example", "d": "xn--bcher-kva.example", "n": "José", "t": "gold"}
+    assert one(clean_db, "MATCH (d:Device)<-[:USED_DEVICE]-(a:Account) WITH d, a ORDER BY a.account_id "
+                         "RETURN d.device_id AS d, collect(a.account_id) AS a") == {"d": "dév", "a": ["acc-3", "josé"]}
+    assert summary.rows_waiting == 1
+    kept = (tmp_path / "rejects" / "accounts_rejected-accounts-parquet.csv").read_text(encoding="utf-8").splitlines()
+    assert kept[1].startswith("acc-2,") and kept[1].endswith(",x@example.com,\\xFF,free")
+    [waiting] = Path(summary.waiting_dir).glob("logins_waiting-*.csv")
+    assert waiting.read_text(encoding="utf-8").splitlines()[1].endswith(",192.0.2.1,dev")
+
+
+def test_timestamps_beyond_what_a_datetime_holds_are_rejects(clean_db, tmp_path):
+    """Field report: typed Parquet timestamps at DuckDB's `infinity` (a date32 of 2^31 - 1
+    days, a timestamp[us] of 2^63 - 1: "no end" sentinels) failed the load in Neo4j
+    (`Cannot construct date time from: NO_VALUE`) and left the file `loading` for good, or,
+    as a card's `first_seen`, were dropped without a word; a date32 beyond DuckDB's
+    timestamps refused the whole file as damaged; and a year outside 1-9999 (a Parquet year
+    10000, a CSV `0000-06-01`, `9999-12-31T23:00:00-05:00`) loaded a datetime the Python
+    driver cannot read back, which broke every later read of that account. Each is an
+    `unparsable timestamp` reject and the file's other rows load."""
+    world = tmp_path / "world"
+    world.mkdir()
+    days = pa.array([20148, 2**31 - 1, 2**31 - 2, 2932897], pa.int32()).cast(pa.date32())  # 2025-03-01, inf, far, 10000-01-01
+    pq.write_table(pa.table({"account_id": ["a1", "a2", "a3", "a4"], "created_at": days}), world / "accounts.parquet")
+    pq.write_table(pa.table({
+        "account_id": ["a1", "a1"], "instrument_id": ["c1", "c2"],
+        "first_seen": pa.array([2**63 - 1, 1740787200000000], pa.int64()).cast(pa.timestamp("us", tz="UTC")),
+    }), world / "payment_instruments.parquet")
+    pq.write_table(pa.table({
+        "account_id": ["a1", "a1"], "ip": ["192.0.2.1", "192.0.2.1"],
+        "ts": pa.array([-(2**63) + 1, 1740787200000000], pa.int64()).cast(pa.timestamp("us")),
+    }), world / "logins.parquet")
+    (world / "exchanges.csv").write_text(
+        "account_id,ts\na1,0000-06-01T00:00:00Z\na1,9999-12-31T23:00:00-05:00\na1,2025-03-02T00:00:00Z\n"
+        "a1,9999-12-31T23:00:00Z\n")
+    summary = run(world, clean_db, tmp_path)
+    assert rejects(tmp_path / "rejects") == [
+        ("accounts.parquet", 2, "unparsable timestamp: created_at", "infinity"),
+        ("accounts.parquet", 3, "unparsable timestamp: created_at", "5881580-07-10"),
+        ("accounts.parquet", 4, "unparsable timestamp: created_at", "10000-01-01"),
+        ("exchanges.csv", 1, "unparsable timestamp: ts", "0000-06-01T00:00:00Z"),
+        ("exchanges.csv", 2, "unparsable timestamp: ts", "9999-12-31T23:00:00-05:00"),
+        ("logins.parquet", 1, "unparsable timestamp: ts", "'-infinity"),  # spreadsheet-guarded
+        ("payment_instruments.parquet", 1, "unparsable timestamp: first_seen", "infinity"),
+    ]
+    assert [f.status for f in summary.files] == [LOADED] * 4
+    a1 = one(clean_db, "MATCH (a:Account {account_id: 'a1'}) RETURN a.created_at AS c, a.first_exchange AS f, "
+                       "a.last_exchange AS l, a.exchanges AS n")
+    assert (a1["c"].to_native(), a1["f"].to_native(), a1["l"].to_native(), a1["n"]) == (
+        utc(2025, 3, 1), utc(2025, 3, 2), utc(9999, 12, 31, 23), 2)
+    assert one(clean_db, "MATCH (:Account)-[r:PAID_WITH]->(p) RETURN p.instrument_id AS p, r.first_seen AS f")["p"] == "c2"
+    assert one(clean_db, "MATCH (:Account)-[r:USED_IP]->() RETURN r.logins AS n")["n"] == 1
+    assert [r["status"] for r in ledger(clean_db)] == ["done"] * 4
+    dump(clean_db)  # every value reads back
+
+
+def test_parquet_column_names_are_read_like_a_csv_header(clean_db, tmp_path):
+    """Field report: a CSV header ` account_id , created_at ,email ` loads (its names are
+    taken without surrounding whitespace), but the same columns in a Parquet export (a
+    pandas frame read from that CSV keeps the spaces) refused the file for lacking
+    `account_id`, and an `email ` column was ignored, its addresses lost. Parquet names are
+    read like CSV names; a name that is then a contract column twice refuses the file."""
+    world = tmp_path / "world"
+    world.mkdir()
+    pq.write_table(pa.table({
+        " account_id ": ["a1", "a2"], "created_at\t": [utc(2025, 3, 1), utc(2025, 3, 1)],
+        "email ": ["ann@example.com", "bob@example.com"], " tier": ["gold", "free"],
+    }), world / "accounts.parquet")
+    summary = run(world, clean_db, tmp_path)
+    assert summary.file("accounts.parquet").status == LOADED and summary.rows_loaded == 2
+    assert summary.file("accounts.parquet").ignored_columns == []
+    assert one(clean_db, "MATCH (a:Account {account_id: 'a1'}) RETURN a.email AS e, a.tier AS t, "
+                         "[(a)-[:HAS_EMAIL_DOMAIN]->(d) | d.domain] AS d") == \
+        {"e": "ann@example.com", "t": "gold", "d": ["example.com"]}
+    pq.write_table(pa.table({"account_id": ["a1"], "account_id ": ["a9"], "created_at": [utc(2025, 3, 1)]}),
+                   world / "accounts_2.parquet")
+    with pytest.raises(RingScopeError) as err:
+        run(world, clean_db, tmp_path, name="twice")
+    assert str(err.value).startswith("accounts_2.parquet refused: column 'account_id' appears more than once")
+
+
+def test_a_millisecond_timestamp_beyond_microseconds_is_a_reject_not_a_damaged_file(clean_db, tmp_path):
+    """Field report: a Parquet timestamp[ms] column holding Long.MAX_VALUE, the "never" a
+    Java exporter writes, refused the whole file as damaged (`cannot be read (Conversion
+    Error: Could not convert Timestamp(MS) to Timestamp(US))`), since DuckDB reads
+    milliseconds as microseconds. Such a file is staged with that value as `infinity`: the row
+    is an `unparsable timestamp` reject and the others load."""
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "accounts.csv").write_text("account_id,created_at\na1,2025-03-01\n")
+    pq.write_table(pa.table({
+        "account_id": ["a1", "a1", "a1"], "ip": ["192.0.2.1"] * 3,
+        "ts": pa.array([2**63 - 1, 1740787200000, -(2**63)], pa.int64()).cast(pa.timestamp("ms", tz="UTC")),
+    }), world / "logins.parquet", row_group_size=1)
+    summary = run(world, clean_db, tmp_path)
+    assert summary.file("logins.parquet").status == LOADED
+    assert rejects(tmp_path / "rejects") == [
+        ("logins.parquet", 1, "unparsable timestamp: ts", "infinity"),
+        ("logins.parquet", 3, "unparsable timestamp: ts", "'-infinity")]  # spreadsheet-guarded
+    r = one(clean_db, "MATCH (:Account)-[r:USED_IP]->() RETURN r.logins AS n, r.first_seen AS f")
+    assert (r["n"], r["f"].to_native()) == (1, utc(2025, 3, 1))
