@@ -204,7 +204,7 @@ def header(source: SourceFile) -> list[str]:
             # was ignored, where the CSV those columns came from loaded
             return [name.strip() for name in pq.read_schema(source.path).names]
         except (pa.ArrowInvalid, OSError) as exc:
-            raise RingScopeError(f"{source.name}: not a readable Parquet file ({exc}): re-export it") from None
+            raise RingScopeError(f"{source.name}: not a readable Parquet file ({exc}): export it again and re-run") from None
     try:
         with _open_text(source.path) as fh:
             row = next(csv.reader(fh), [])

@@ -35,9 +35,12 @@ def check_header(kind: c.FileKind, source: SourceFile, header: list[str]) -> Non
         return  # an empty file is fine
     missing = [col for col in kind.required if col not in header]
     if missing:
+        # columns are read by their exact names: say so when one differs only in case
+        cased = [name for name in header if name.casefold() in {m.casefold() for m in missing}]
+        hint = f"; names are exact: rename {', '.join(repr(n) for n in cased[:3])}" if cased else ""
         raise HeaderRefused(
             f"{source.name} refused: header lacks required column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(missing)} (has: {', '.join(header[:12])}); fix the export and re-run"
+            f"{', '.join(missing)} (has: {', '.join(header[:12])}){hint}; fix the export and re-run"
         )
     # a contract column twice is ambiguous (which account_id?); an extra column twice is
     # only ignored (`aggregate.repeated_extras`): the contract never refuses a file for its extras

@@ -48,6 +48,18 @@ def test_header_check_names_the_missing_column_in_one_line(tmp_path):
     message = str(err.value)
     assert "\n" not in message
     assert "exchanges.csv refused" in message and "lacks required column ts" in message
+    assert "names are exact" not in message  # no column differs only in case
+
+
+def test_a_required_column_named_in_another_case_is_pointed_at(tmp_path):
+    """Field report: `Account_ID` in a Parquet export was refused for lacking `account_id`,
+    with nothing saying the two differ only in case (columns are read by exact name)."""
+    (tmp_path / "logins.csv").write_text("Account_ID,ts,ip\nacc1,2024-01-01,192.0.2.1\n")
+    source = discover(tmp_path).files[0]
+    with pytest.raises(HeaderRefused) as err:
+        check_header(contract.KINDS["logins"], source, header(source))
+    assert "lacks required column account_id" in str(err.value)
+    assert "names are exact: rename 'Account_ID'" in str(err.value) and "\n" not in str(err.value)
 
 
 def test_empty_files_are_recognised_plain_and_gzipped(tmp_path):
