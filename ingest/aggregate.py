@@ -71,12 +71,12 @@ def kept_extras(kind: c.FileKind, header: list[str]) -> list[str]:
         | set(repeated_extras(kind, header))
     # names are compared without case as well: the engine (DuckDB) and a reader of the graph
     # cannot tell `Tier` from `tier` (a field report: `Tier` beside the contract's `tier`
-    # stopped the load), and ingest's own working columns (`x__raw`, `__row`) are never data
+    # stopped the load), and ingest's own working columns (`x__raw`, `x__bad`, `__row`) are never data
     folded = Counter(col.casefold() for col in header)
     taken = {name.casefold() for name in reserved}
     return [col for col in header
             if col not in reserved and _PROPERTY_NAME.match(col) and col.casefold() not in taken
-            and folded[col.casefold()] == 1 and not col.startswith("__") and not col.endswith(("__raw", "__text"))
+            and folded[col.casefold()] == 1 and not col.startswith("__") and not col.endswith(("__raw", "__text", "__bad"))
             and col != "file_row_number"]
 
 

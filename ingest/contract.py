@@ -103,6 +103,7 @@ MALFORMED = "malformed CSV row"
 BAD_EMAIL = "unparsable e-mail"
 PADDED_ID = "identifier with surrounding whitespace"
 NOT_UTF8 = "not UTF-8"  # a Parquet binary column's bytes that are no text
+NOT_SINGLE = "a list or record, not one value"  # a Parquet list, map or struct in a contract column
 
 #: Cell texts that mean "no value" whatever the exporter (SQL NULL, MySQL/PostgreSQL
 #: `\N`, Python `None`, pandas `nan`, spreadsheets `N/A`), compared without case and

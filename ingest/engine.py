@@ -28,8 +28,8 @@ import duckdb
 import pyarrow as pa
 
 from ..errors import RingScopeError
-from .contract import (IDENTIFIER, MAX_TOKENS, NULL_SPELLINGS, TIMESTAMP, TIMESTAMP_PATTERN, TIMESTAMP_RANGE, TOKENS,
-                       FileKind)
+from .contract import (IDENTIFIER, MAX_TOKENS, NOT_SINGLE, NOT_UTF8, NULL_SPELLINGS, TIMESTAMP, TIMESTAMP_PATTERN,
+                       TIMESTAMP_RANGE, TOKENS, FileKind)
 from .files import SourceFile
 
 
@@ -100,6 +100,12 @@ def decoded(q: str) -> str:
 
 #: DuckDB's type for Parquet BYTE_ARRAY / FIXED_LEN_BYTE_ARRAY columns without a text annotation
 BLOB = "BLOB"
+
+
+def _nested(duckdb_type: str) -> bool:
+    """Whether a DuckDB type holds several values: a list (`VARCHAR[]`), an array
+    (`INTEGER[3]`), a struct, a map or a union."""
+    return duckdb_type.endswith("]") or duckdb_type.startswith(("STRUCT", "MAP", "UNION"))
 
 
 def quote_ident(name: str) -> str:
@@ -186,8 +192,10 @@ class Engine:
         # row's account id must be the id its account gets)
         self._blobs = {k for k, name in enumerate(header)
                        if types.get(name if name in kind.columns or name in kept else f"__col{k}") == BLOB}
-        #: contract columns stored as binary: a value that is not UTF-8 is a reject (validate.py)
-        self.undecodable: list[str] = []
+        #: (contract column, reason): columns whose stored values may not be one contract value
+        #: (binary that is not UTF-8, a list, map or struct); each such value, as text in
+        #: `<column>__bad`, rejects its row (validate.py)
+        self.unreadable: list[tuple[str, str]] = []
         #: (column, strict SQL, plain SQL or None): plain gives the same value on a clean file
         cols: list[tuple[str, str, str | None]] = [("__row", row, None)]
         self.texts: dict[str, str] = {}  # column -> its text as read, for counting null spellings
@@ -203,9 +211,15 @@ class Engine:
             stored = types.get(col, "VARCHAR")
             if stored == BLOB:
                 # the bytes that are not UTF-8, escaped, for the reject file (NULL otherwise)
-                cols.append((col + "__bytes", f"CASE WHEN {decoded(q)} IS NULL THEN CAST({q} AS VARCHAR) END", None))
-                self.undecodable.append(col)
+                cols.append((col + "__bad", f"CASE WHEN {decoded(q)} IS NULL THEN CAST({q} AS VARCHAR) END", None))
+                self.unreadable.append((col, NOT_UTF8))
                 q, stored = decoded(q), "VARCHAR"
+            elif _nested(stored):
+                # a list, map or struct where the contract names one value (`country` as
+                # ['DE']): read as text it would be stored as "[DE]"; the row is a reject
+                cols.append((col + "__bad", f"CAST({q} AS VARCHAR)", None))
+                self.unreadable.append((col, NOT_SINGLE))
+                q, stored = "NULL::VARCHAR", "VARCHAR"
             as_text = q if stored == "VARCHAR" else f"CAST({q} AS VARCHAR)"
             plain = f"NULLIF({as_text}, '')"
             if typ == TIMESTAMP:

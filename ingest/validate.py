@@ -50,16 +50,17 @@ def check_header(kind: c.FileKind, source: SourceFile, header: list[str]) -> Non
 
 
 def _checks(kind: c.FileKind, padded: dict[str, int] | None = None,
-            undecodable: list[str] = ()) -> list[tuple[str, str, str]]:
+            unreadable: list[tuple[str, str]] = ()) -> list[tuple[str, str, str]]:
     """(SQL condition, reason, SQL of the offending value), in the order they apply.
     `padded`: identifier columns counted by Engine.profile; a column with none is not
-    checked again (None: check every identifier column). `undecodable`: contract columns
-    stored as Parquet binary (Engine.undecodable), whose bytes must be UTF-8 text."""
+    checked again (None: check every identifier column). `unreadable`: (contract column,
+    reason) pairs from Engine.unreadable: Parquet binary that must be UTF-8 text, lists and
+    records where the contract names one value."""
     checks: list[tuple[str, str, str]] = []
-    for col in undecodable:
+    for col, why in unreadable:
         # first: the value reads as missing, and saying so would send the reader to the wrong fix
-        raw = quote_ident(col + "__bytes")
-        checks.append((f"s.{raw} IS NOT NULL", f"{c.NOT_UTF8}: {col}", f"s.{raw}"))
+        raw = quote_ident(col + "__bad")
+        checks.append((f"s.{raw} IS NOT NULL", f"{why}: {col}", f"s.{raw}"))
     for col in kind.required:
         raw = col + "__raw" if kind.type_of(col) in (c.TIMESTAMP, c.TOKENS) else col
         checks.append((f"s.{quote_ident(raw)} IS NULL", f"{c.MISSING}: {col}", "NULL"))
@@ -87,8 +88,9 @@ def _checks(kind: c.FileKind, padded: dict[str, int] | None = None,
     return checks
 
 
-def _reject_sql(kind: c.FileKind, padded: dict[str, int] | None = None, undecodable: list[str] = ()) -> str:
-    checks = _checks(kind, padded, undecodable)
+def _reject_sql(kind: c.FileKind, padded: dict[str, int] | None = None,
+                unreadable: list[tuple[str, str]] = ()) -> str:
+    checks = _checks(kind, padded, unreadable)
     reason = "CASE " + " ".join(f"WHEN {cond} THEN '{why}'" for cond, why, _ in checks) + " END"
     value = "CASE " + " ".join(f"WHEN {cond} THEN CAST({val} AS VARCHAR)" for cond, _, val in checks) + " END"
     # Every check is a cheap test against a small set (bad addresses, unknown
@@ -143,7 +145,7 @@ def find_rejects(engine: Engine, kind: c.FileKind, writer: RejectWriter, progres
             "WHERE account_id NOT IN (SELECT account_id FROM known)"
         )
     engine.con.execute("DROP TABLE IF EXISTS rej")
-    engine.con.execute(f"CREATE TEMP TABLE rej AS {_reject_sql(kind, engine.padded, engine.undecodable)}")
+    engine.con.execute(f"CREATE TEMP TABLE rej AS {_reject_sql(kind, engine.padded, engine.unreadable)}")
     if kind.name == "accounts":
         engine.con.execute("INSERT INTO rejected_accounts SELECT DISTINCT s.account_id FROM src s "
                            "JOIN rej USING (__row) WHERE s.account_id IS NOT NULL")

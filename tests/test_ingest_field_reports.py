@@ -526,6 +526,29 @@ def test_columns_named_like_ingest_s_own_load_and_their_rows_are_kept_under_the_
     assert rows[0] == "account_id,ts,ip,FILE_ROW_NUMBER" and rows[1:] == ["acc-1,,192.0.2.3,9"]
 
 
+def test_a_list_or_record_in_a_contract_column_rejects_its_row(clean_db, tmp_path):
+    """Field report (typed Parquet): `country` written as a list (['DE']) was stored as the
+    text "[DE]", and an `org_id` struct as "{'id': o1}". The contract names one value per
+    column: such a row is rejected with its value, and the other rows load."""
+    world = tmp_path / "world"
+    world.mkdir()
+    pq.write_table(pa.table({
+        "account_id": ["acc-1", "acc-2", "acc-3", "acc-4"],
+        "created_at": [utc(2025, 3, 1)] * 4,
+        "country": pa.array([["DE"], None, ["FR", "DE"], None], pa.list_(pa.string())),
+        "org_id": pa.array([None, {"id": "o1"}, None, None], pa.struct([("id", pa.string())])),
+    }), world / "accounts.parquet")
+    summary = run(world, clean_db, tmp_path)
+    assert summary.rows_loaded == 1 and summary.rows_rejected == 3
+    assert rejects(tmp_path / "rejects") == [
+        ("accounts.parquet", 1, "a list or record, not one value: country", "[DE]"),
+        ("accounts.parquet", 2, "a list or record, not one value: org_id", "{'id': o1}"),
+        ("accounts.parquet", 3, "a list or record, not one value: country", "[FR, DE]"),
+    ]
+    assert one(clean_db, "MATCH (a:Account) RETURN collect(a.account_id) AS ids, collect(a.country) AS c") == \
+        {"ids": ["acc-4"], "c": []}
+
+
 def test_a_column_named_like_a_contract_column_but_for_case_is_ignored_not_read(clean_db, tmp_path):
     """DuckDB matches names without regard to case: `ACCOUNT_ID`, `IP` and `Device_ID` beside
     the contract's columns were read in their place (logins on the wrong account, a wrong
