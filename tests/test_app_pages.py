@@ -155,7 +155,7 @@ def test_ring_view_explains_draws_and_times_the_ring_safely(app):
     at = _open(app, "ring", ring="ring-a")
     assert _titles(at) == ["Ring ring\\-a"]
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Score"] == "0.91" and metrics["Accounts"] == "8" and metrics["Status"] == "new"
+    assert metrics["Score"] == "0.910" and metrics["Accounts"] == "8" and metrics["Status"] == "new"
     assert any("8 accounts share 2 prepaid cards" in m for m in _markdown_texts(at))
     _no_raw_markup(at)
     # the graph: members plus identifiers at least two members share (not the crowd's IP)
@@ -284,6 +284,28 @@ def test_a_weakened_ring_says_what_detection_lost_and_that_it_stays(app, world):
     finally:
         db.run_write("MATCH (r:Ring {ring_id: 'ring-a'}) REMOVE r.weakened, r.detection_status, r.weakened_at, "
                      "r.weakened_reason", settings=settings)
+
+
+def _column_format(element, column: str) -> str | None:
+    """The display format a dataframe element's column config gives `column` (as the browser gets it)."""
+    import json
+
+    config = json.loads(element.proto.columns or "{}")
+    return ((config.get(column) or {}).get("type_config") or {}).get("format")
+
+
+def test_a_ring_score_reads_as_the_cli_prints_it_on_every_page(app, world):  # noqa: F811
+    """Newcomer QA on the demo world: `ringscope rings` printed 0.998, the queue and the ring
+    view "1.00" (a certainty detection never claims) and the entity view 0.9983."""
+    db.run_write("MATCH (r:Ring {ring_id: 'ring-a'}) SET r.score = 0.9983", settings=world["settings"])
+    at = _open(app, "ring", ring="ring-a")
+    assert {m.label: m.value for m in at.metric}["Score"] == "0.998"
+    queue = _open(app, "queue")
+    table = [d for d in queue.dataframe if "score" in d.value.columns][0]
+    assert _column_format(table, "score") == "%.3f"
+    entity = _open(app, "entity", kind="Account", key="a-02")
+    rings = [d for d in entity.dataframe if "ring_id" in d.value.columns][0]
+    assert list(rings.value["ring_id"]) == ["ring-a"] and _column_format(rings, "score") == "%.3f"
 
 
 def test_unknown_ring_is_one_clear_line(app):
@@ -894,7 +916,7 @@ def test_a_removed_accounts_entity_view_says_who_took_it_out_of_which_ring(app, 
     at = _open(app, "entity", kind="Account", key="b-03")
     assert not at.exception
     texts = [_plain(w.value) for w in at.warning]
-    assert any(t.startswith("Taken out of a case: Detection put it in ring ring-b (score 0.55); dana took it out on 20")
+    assert any(t.startswith("Taken out of a case: Detection put it in ring ring-b (score 0.550); dana took it out on 20")
                for t in texts), texts
     assert not any("In no detected ring" in _plain(c.value) for c in at.caption)
     assert any(b.label == "Open ring ring-b" for b in at.button)

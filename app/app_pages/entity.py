@@ -46,7 +46,9 @@ with ui.errors_as_one_line():
         else:
             rings["status"] = rings["status"].map(ui.status_title)
             event = st.dataframe(ui.table(rings), hide_index=True, width="stretch", on_select="rerun",
-                                 selection_mode="single-row", key=f"entity_rings::{kind}::{key}")
+                                 selection_mode="single-row", key=f"entity_rings::{kind}::{key}",
+                                 column_config={"score": st.column_config.NumberColumn(
+                                     "score", format=display.SCORE_FORMAT)})
             if event and event.selection and event.selection.rows:
                 ui.open_ring(str(rings.iloc[event.selection.rows[0]]["ring_id"]))
             c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
