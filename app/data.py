@@ -292,12 +292,21 @@ def search(kind: str, text: str, limit: int = 50) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=SEARCH_COLUMNS)
 
 
-def search_all(text: str, kinds: list[str], limit: int = 50) -> pd.DataFrame:
+#: Hits per search kind at most (each kind's stored query takes it as $limit).
+SEARCH_LIMIT = 50
+
+
+def search_all(text: str, kinds: list[str], limit: int = SEARCH_LIMIT) -> pd.DataFrame:
     frames = [search(kind, text, limit) for kind in kinds]
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=SEARCH_COLUMNS)
     return pd.concat(frames, ignore_index=True).drop_duplicates(subset=["kind", "key"]).reset_index(drop=True)
+
+
+def full_searches(text: str, kinds: list[str], limit: int = SEARCH_LIMIT) -> list[str]:
+    """The kinds whose search stopped at `limit` hits (there may be more); cached like search_all."""
+    return [kind for kind in kinds if len(search(kind, text, limit)) >= limit]
 
 
 # --------------------------------------------------------------------------- console

@@ -512,6 +512,21 @@ def test_search_finds_each_kind(app, text, kind, expected):
     assert _codes(at), "the search shows its Cypher"
 
 
+def test_a_search_says_when_it_stopped_at_its_limit(app, world):  # noqa: F811
+    """Newcomer QA on the demo world: "a" showed "150 results." - 50 accounts, 50 devices and 50
+    templates, each search cut at its limit - read as every match there is."""
+    db.run_write("UNWIND range(1, 60) AS i CREATE (:Account {account_id: 'bulk-' + toString(i)})",
+                 settings=world["settings"])
+    at = _open(app, "search")
+    at.text_input(key="search_text").set_value("bulk-").run()
+    assert len(at.dataframe[0].value) == data.SEARCH_LIMIT == 50
+    assert [c.value for c in at.caption if "result" in c.value] == [
+        "50 results; a search stops at 50 of each kind, and there may be more of: account id or display name. "
+        "Type more of it to narrow it down. Select a row to open it."]
+    at.text_input(key="search_text").set_value("bulk-59").run()
+    assert [c.value for c in at.caption if "result" in c.value] == ["1 result. Select a row to open it."]
+
+
 def test_a_search_hit_opens_the_entity_view(app):
     at = _open(app, "search")
     at.text_input(key="search_text").set_value(SUPERNODE_IP).run()
