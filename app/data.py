@@ -283,6 +283,7 @@ SEARCH_COLUMNS = search_logic.SEARCH_COLUMNS
 guess_search_kinds = search_logic.guess_search_kinds
 cidr_params = search_logic.cidr_params
 search_params = search_logic.search_params
+malformed_address = search_logic.malformed_address
 
 
 @st.cache_data(ttl=_TAGGED_TTL, show_spinner=False)

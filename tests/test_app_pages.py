@@ -535,6 +535,22 @@ def test_a_search_hit_opens_the_entity_view(app):
     assert _titles(at) == ["IP address 198\\.51\\.100\\.1"]
 
 
+def test_the_start_of_an_address_finds_it_and_a_malformed_one_says_why(app):
+    """Newcomer QA on the demo world: "51.108.84" (the start of a proxy pool's addresses) was
+    searched as an id and found nothing, and "300.1.1.1" or "1.2.3.4/99" said only "Nothing
+    found." (the IP search matches prefixes, and "Look in: Anything" never asked it)."""
+    at = _open(app, "search")
+    at.text_input(key="search_text").set_value("10.1.2").run()
+    frame = at.dataframe[0].value
+    assert ("IP address", "10.1.2.3") in set(zip(frame["kind"], frame["key"]))
+    for typed in ("10.1.2.300", "10.1.2.3/99"):
+        at.text_input(key="search_text").set_value(typed).run()
+        assert [_plain(i.value) for i in at.info] == [
+            f"Nothing found. '{typed}' is not an IP address or block: write it like 203.0.113.7 or 203.0.113.0/24."]
+    at.text_input(key="search_text").set_value("no-such-thing").run()
+    assert [_plain(i.value) for i in at.info] == ["Nothing found."]
+
+
 def test_bad_cidr_is_one_clear_line(app):
     at = _open(app, "search")
     at.selectbox(key="search_kind").set_value("cidr")

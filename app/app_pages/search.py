@@ -22,7 +22,7 @@ if text.strip():
             ui.error(str(exc))
             st.stop()
         if hits.empty:
-            st.info("Nothing found.")
+            st.info("Nothing found." + (f" {ui.md(why)}." if (why := data.malformed_address(text)) else ""))
         else:
             # A search stops at SEARCH_LIMIT hits per kind: "150 results" for "a" read as all of them.
             full = data.full_searches(text, chosen)
