@@ -269,6 +269,13 @@ def shortest_path(from_account: str, to_account: str, skip_kinds: list[str],
 
 
 @st.cache_data(ttl=_GRAPH_TTL, show_spinner=False)
+def missing_accounts(account_ids: tuple[str, ...]) -> list[str]:
+    """The ids of `account_ids` that are no account in the graph (a typo), in the order given."""
+    present = {r["account_id"] for r in _read("accounts_present", {"account_ids": list(account_ids)})}
+    return [a for a in account_ids if a not in present]
+
+
+@st.cache_data(ttl=_GRAPH_TTL, show_spinner=False)
 def shared_identifiers(account_ids: tuple[str, ...], min_accounts: int = 2) -> pd.DataFrame:
     return _frame(_read("shared_identifiers", {"account_ids": list(account_ids), "min_accounts": int(min_accounts)}),
                   ["kind", "key", "shared_by", "accounts"])

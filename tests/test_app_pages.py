@@ -606,6 +606,24 @@ def test_identifiers_shared_by_accounts(app):
     assert {(k, key) for k, key in zip(shared["kind"], shared["key"])} >= {("PaymentInstrument", "pi-A1"), ("Device", "dev-A1")}
 
 
+def test_a_mistyped_account_id_is_named_not_read_as_unlinked(app):
+    """Newcomer QA on the demo world: a typo in "Other account id" said "No link of at most 8
+    steps", and in "Identifiers shared with other accounts" "They share no identifier.", both
+    read as evidence that the accounts are not linked."""
+    at = _open(app, "entity", kind="Account", key="a-01")
+    at.text_input(key="path_other::a-01").set_value("a-8")
+    _submit(at, "Find the shortest link")
+    assert _errors(at) == ["No account 'a-8' in the graph: check the id (Search finds accounts by id or name)."]
+    assert not any("No link" in w.value for w in at.warning)
+    at.text_input(key="path_other::a-01").set_value("b-01")  # a real account with no allowed link: as before
+    _submit(at, "Find the shortest link")
+    assert _errors(at) == []
+    at.text_area(key="shared_ids::a-01").set_value("a-05, nobody-1 nobody-2").run()
+    assert _errors(at) == ["No account 'nobody-1', 'nobody-2' in the graph: check the ids; they share nothing."]
+    shared = [d.value for d in at.dataframe if "shared_by" in d.value.columns][0]
+    assert ("Device", "dev-A1") in set(zip(shared["kind"], shared["key"]))  # a-01 and a-05 still answer
+
+
 def test_the_entity_view_says_why_an_account_is_or_is_not_in_a_ring(app, world):  # noqa: F811
     """Issue 11: `ringscope explain` in the entity view, through the same function as the
     CLI, on a detection result kept for every session; the hostile account's text stays inert."""

@@ -100,7 +100,11 @@ with ui.errors_as_one_line():
             go = st.form_submit_button("Find the shortest link")
         if go and other.strip():
             nodes, edges, hops = data.shortest_path(key, other.strip(), skip, int(busiest))
-            if hops is None:
+            # a mistyped id has no link to anything: say so, not "no link" (read as: not linked)
+            if hops is None and data.missing_accounts((other.strip(),)):
+                ui.error(f"No account {other.strip()!r} in the graph: check the id (Search finds accounts by id "
+                         "or name).")
+            elif hops is None:
                 st.warning("No link of at most 8 steps through the allowed identifiers.")
             else:
                 st.success(f"Linked in {hops} steps.")
@@ -122,6 +126,11 @@ with ui.errors_as_one_line():
         ids = tuple(dict.fromkeys([key] + others.replace(",", " ").split()))
         if len(ids) > 1:
             shared = data.shared_identifiers(ids)
+            unknown = data.missing_accounts(ids[1:])
+            if unknown:
+                ui.error(f"No account {', '.join(repr(a) for a in unknown)} in the graph: check the "
+                         f"id{'s' if len(unknown) > 1 else ''}; {'they share' if len(unknown) > 1 else 'it shares'} "
+                         "nothing.")
             if shared.empty:
                 st.caption("They share no identifier.")
             else:
