@@ -747,6 +747,94 @@ def test_console_offers_the_catalogs_read_queries_with_parameters(app):
 # --------------------------------------------------------------------------- other pages
 
 
+class Relay:
+    """A TCP relay on a free loopback port to the test server's Bolt port: the app reaches Neo4j
+    through it, and `cut()` takes the server away (no new connection, every open one closed)
+    without stopping the shared test server."""
+
+    def __init__(self, host: str, port: int):
+        import socket
+        import threading
+
+        self.target = (host, port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.open: list = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import socket
+        import threading
+
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.target)
+            self.open += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src, dst) -> None:
+        try:
+            while chunk := src.recv(65536):
+                dst.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+    def cut(self) -> None:
+        import socket
+
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread; close alone would not
+        except OSError:
+            pass
+        self.listener.close()
+        for s in self.open:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+                s.close()
+            except OSError:
+                pass
+
+
+@pytest.mark.parametrize("page", ["alerts", "console"])
+def test_pages_reading_through_the_package_say_quickly_that_neo4j_is_gone(app, world, monkeypatch, page):  # noqa: F811
+    """Newcomer QA (Neo4j stopped under `make demo`'s app): the Alert inbox said so after 31 s
+    and the Cypher console after 61 s, as "lost the connection to Neo4j: ..." with nothing to
+    do, because their reads (alerts.list_alerts, the saved queries) took the patient driver,
+    which retries each read for 30 s; the ring view said "cannot reach Neo4j" within seconds."""
+    import time
+    from urllib.parse import urlparse
+
+    bolt = urlparse(world["settings"].uri)
+    relay = Relay(bolt.hostname, bolt.port)
+    uri = f"bolt://127.0.0.1:{relay.port}"
+    monkeypatch.setenv("NEO4J_URI", uri)
+    try:
+        at = _open(app, page)  # drivers to the relay exist and answer
+        assert not _errors(at)
+        relay.cut()
+        began = time.monotonic()
+        at.run()
+        waited = time.monotonic() - began
+        errors = _errors(at)
+        assert len(errors) == 1 and errors[0].startswith(f"cannot reach Neo4j at {uri}: check NEO4J_URI"), errors
+        assert errors[0].endswith("This page tries again every 3 s."), errors
+        assert waited < 15, f"the page said nothing for {waited:.1f} s"
+    finally:
+        relay.cut()
+        db.close_all()  # the relay's drivers: never handed to another test
+
+
 def test_history_page_without_changes(app):
     at = _open(app, "history")
     assert _titles(at) == ["Case history"] and any("No changes recorded yet" in i.value for i in at.info)
