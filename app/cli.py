@@ -1,7 +1,9 @@
 """`ringscope app`: start the investigator's Streamlit app."""
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -46,6 +48,28 @@ def streamlit_command(port: int, address: str = "127.0.0.1", *, headless: bool =
     ]
 
 
+def check_port_free(port: int, address: str = "127.0.0.1") -> None:
+    """Refuse, in one line, a port another process already listens on. Streamlit's own
+    answer came after `ringscope app` had announced the app on that port, as a timestamped
+    log line ("Port 8501 is not available"), and `ringscope demo` met it only after a minute
+    of loading. Other bind errors (an address this machine does not have) are left to
+    Streamlit, which names them."""
+    try:
+        infos = socket.getaddrinfo(address, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError:
+        return
+    for family, kind, proto, _, where in infos[:1]:
+        with socket.socket(family, kind, proto) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(where)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    raise RingScopeError(
+                        f"port {port} on {address} is already taken by another process (another RingScope app?): "
+                        f"stop it, or pass a free port with --port N (`make demo PORT=N`)") from None
+
+
 @click.command()
 @click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535), help="Port the app listens on.")
 @click.option("--address", default="127.0.0.1", show_default=True,
@@ -64,6 +88,7 @@ def app(port: int, address: str, open_browser: bool) -> None:
         raise RingScopeError(f"the app's entry file {MAIN} is missing: reinstall RingScope")
     settings = load_settings()
     oidc = signin.check_serving(address, settings)  # refuses the network without sign-in
+    check_port_free(port, address)
     secrets_file = signin.write_secrets(oidc, port, settings) if oidc else None
     headless = not open_browser or not (os.environ.get("DISPLAY") or sys.platform == "darwin")
     mode = "sign-in with your OpenID provider" if oidc else "single local user, no sign-in"

@@ -269,6 +269,13 @@ def shortest_path(from_account: str, to_account: str, skip_kinds: list[str],
 
 
 @st.cache_data(ttl=_GRAPH_TTL, show_spinner=False)
+def missing_accounts(account_ids: tuple[str, ...]) -> list[str]:
+    """The ids of `account_ids` that are no account in the graph (a typo), in the order given."""
+    present = {r["account_id"] for r in _read("accounts_present", {"account_ids": list(account_ids)})}
+    return [a for a in account_ids if a not in present]
+
+
+@st.cache_data(ttl=_GRAPH_TTL, show_spinner=False)
 def shared_identifiers(account_ids: tuple[str, ...], min_accounts: int = 2) -> pd.DataFrame:
     return _frame(_read("shared_identifiers", {"account_ids": list(account_ids), "min_accounts": int(min_accounts)}),
                   ["kind", "key", "shared_by", "accounts"])
@@ -283,6 +290,7 @@ SEARCH_COLUMNS = search_logic.SEARCH_COLUMNS
 guess_search_kinds = search_logic.guess_search_kinds
 cidr_params = search_logic.cidr_params
 search_params = search_logic.search_params
+malformed_address = search_logic.malformed_address
 
 
 @st.cache_data(ttl=_TAGGED_TTL, show_spinner=False)
@@ -292,12 +300,21 @@ def search(kind: str, text: str, limit: int = 50) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=SEARCH_COLUMNS)
 
 
-def search_all(text: str, kinds: list[str], limit: int = 50) -> pd.DataFrame:
+#: Hits per search kind at most (each kind's stored query takes it as $limit).
+SEARCH_LIMIT = 50
+
+
+def search_all(text: str, kinds: list[str], limit: int = SEARCH_LIMIT) -> pd.DataFrame:
     frames = [search(kind, text, limit) for kind in kinds]
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=SEARCH_COLUMNS)
     return pd.concat(frames, ignore_index=True).drop_duplicates(subset=["kind", "key"]).reset_index(drop=True)
+
+
+def full_searches(text: str, kinds: list[str], limit: int = SEARCH_LIMIT) -> list[str]:
+    """The kinds whose search stopped at `limit` hits (there may be more); cached like search_all."""
+    return [kind for kind in kinds if len(search(kind, text, limit)) >= limit]
 
 
 # --------------------------------------------------------------------------- console

@@ -9,10 +9,13 @@ from pathlib import Path
 
 import streamlit as st
 
+from ringscope import db
 from ringscope.app import timing, ui
 
 _started = timing.now()
 timing.profile_start()
+# Every read of this run fails fast when Neo4j is down, the package's functions' too (db.py).
+db.fail_fast_reads()
 
 # A local favicon: without one Streamlit uses the page's Material icon, which the browser
 # fetches from fonts.gstatic.com, and the app must not reach out.

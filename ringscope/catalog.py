@@ -211,7 +211,39 @@ def coerce_cli_value(query: StoredQuery, name: str, raw: str) -> Any:
         return raw
     if param is not None and isinstance(param.default, float) and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if param is not None and not param.required and param.default is not None and value is not None:
+        # A value of the wrong type is refused here: `-p min_score=abc` printed "(no rows)"
+        # (the server compares a number with a string as null) and `-p limit=abc` a server
+        # "SyntaxError: Type mismatch".
+        expected = _type_words(param.default)
+        if expected and not _same_type(value, param.default):
+            raise CatalogError(f"--param {name}={raw} is not {expected} (its default is {json.dumps(param.default)}): "
+                               f"`ringscope query show {query.name}` describes the parameters")
     return value
+
+
+def _type_words(default: Any) -> str | None:
+    if isinstance(default, bool):
+        return "true or false"
+    if isinstance(default, int):
+        return "a whole number"
+    if isinstance(default, float):
+        return "a number"
+    if isinstance(default, list):
+        return 'a JSON list (["a", "b"])'
+    return None
+
+
+def _same_type(value: Any, default: Any) -> bool:
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, int):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(default, list):
+        return isinstance(value, list)
+    return True
 
 
 def parse_file(path: Path | Traversable) -> StoredQuery:

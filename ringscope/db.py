@@ -28,6 +28,7 @@ import enum
 import re
 import threading
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import neo4j
@@ -64,6 +65,21 @@ _drivers: dict[tuple, neo4j.Driver] = {}
 #: within a few seconds rather than a spinner for half a minute (issue 14, item 8).
 PATIENT = {"connection_timeout": 10.0, "connection_acquisition_timeout": 60.0, "max_transaction_retry_time": 30.0}
 INTERACTIVE = {"connection_timeout": 3.0, "connection_acquisition_timeout": 5.0, "max_transaction_retry_time": 2.0}
+
+
+#: Set for the app's script runs (`fail_fast_reads`): every read of the run is interactive,
+#: also those the pages make through the package's own functions (`alerts.list_alerts`, the
+#: console's saved queries, `tagging.comments`, marks), which pass no `interactive`. With
+#: Neo4j stopped, the Alert inbox said so after 31 s and the Cypher console after 61 s (the
+#: patient driver retried each read for 30 s), where the pages reading through app/data.py
+#: said it within seconds.
+_FAIL_FAST_READS: ContextVar[bool] = ContextVar("ringscope_fail_fast_reads", default=False)
+
+
+def fail_fast_reads() -> None:
+    """From now on, in this thread's context, every read is interactive (INTERACTIVE): what
+    the app's entry file calls at the start of each script run. Writes keep their patience."""
+    _FAIL_FAST_READS.set(True)
 
 
 def _key(settings: Settings, interactive: bool = False) -> tuple:
@@ -172,6 +188,7 @@ def _read(cypher: str, params: dict[str, Any] | None, settings: Settings | None,
     """Run `collect(result)` inside a read transaction; the server rejects any write in it."""
     params = params or {}
     settings = settings or load_settings()
+    interactive = interactive or _FAIL_FAST_READS.get()
 
     def work(tx: neo4j.ManagedTransaction):
         result = tx.run(cypher, params)

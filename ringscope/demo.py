@@ -49,6 +49,10 @@ def demo(world: Path | None, port: int, no_app: bool) -> None:
     """Start Neo4j, load the demo world (if the graph is empty), detect rings, open the app."""
     settings = load_settings()
     world = world or demo_world()
+    if not no_app:  # a taken port is said before a minute of loading, not after it
+        from .app.cli import check_port_free
+
+        check_port_free(port)
     if settings.uses_local_server:
         _run("db", "start")
     else:

@@ -79,6 +79,19 @@ def spreadsheet_safe(value: Any) -> str:
     return text
 
 
+#: A ring's score as every view shows it: three decimals, as `ringscope rings` prints it. With
+#: two the app showed 0.998 as "1.00" (a certainty detection never claims) and 0.894 and
+#: 0.887 alike, while the entity view showed the raw 0.9983.
+SCORE_FORMAT = "%.3f"
+
+
+def score(value: Any) -> str:
+    """A ring's score for a line of text or a metric tile: `0.998`; None -> "–"."""
+    if value is None:
+        return "–"
+    return SCORE_FORMAT % float(value)
+
+
 def compact(value: Any) -> str:
     """A count short enough for a metric tile: 9,999 as is, then 10.1 k, 10.1 M, 10.1 B
     (three significant figures); None -> "–". The tile's help gives the exact figure."""

@@ -69,9 +69,34 @@ def guess_search_kinds(text: str) -> list[str]:
         return [domain.IP.name]
     except ValueError:
         pass
+    if _ipv4_prefix(text):  # `51.108.84`: the start of addresses (search_ip matches prefixes), or an id
+        return [domain.IP.name, *_ID_SEARCHES]
     if "@" in text:
         return [EMAIL]
     return list(_ID_SEARCHES)
+
+
+_DOTTED = re.compile(r"\d+(\.\d+)*\.?(/\d+)?")
+_IPV4_PREFIX = re.compile(r"(\d{1,3}\.){1,3}\d{0,3}")
+
+
+def _ipv4_prefix(text: str) -> bool:
+    """`51.108.84` or `51.108.`: the first one to three parts of an IPv4 address."""
+    return bool(_IPV4_PREFIX.fullmatch(text)) and all(int(p) <= 255 for p in text.split(".") if p)
+
+
+def malformed_address(text: str) -> str | None:
+    """Why a text written like an IPv4 address or block is neither (`300.1.1.1`,
+    `203.0.113.0/33`), or None. Such a text is searched as an id and finds nothing; the
+    search says why instead of a bare "Nothing found"."""
+    text = clean_query(text)
+    if "." not in text or not _DOTTED.fullmatch(text) or _ipv4_prefix(text):
+        return None
+    try:
+        ipaddress.ip_network(text, strict=False) if "/" in text else ipaddress.ip_address(text)
+    except ValueError:
+        return f"{text!r} is not an IP address or block: write it like 203.0.113.7 or 203.0.113.0/24"
+    return None
 
 
 def cidr_params(text: str, limit: int = 200) -> dict[str, Any]:

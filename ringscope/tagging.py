@@ -633,9 +633,9 @@ class Removal:
     removed_at: str | None
 
     def describe(self) -> str:
-        """`Detection put it in ring R1 (score 0.91); alice took it out on 2026-11-26T10:00:00Z.`"""
+        """`Detection put it in ring R1 (score 0.910); alice took it out on 2026-11-26T10:00:00Z.`"""
         who = "Detection" if self.added_by == DETECT else self.added_by
-        score = f" (score {self.score:.2f})" if isinstance(self.score, (int, float)) else ""
+        score = f" (score {display.score(self.score)})" if isinstance(self.score, (int, float)) else ""
         out = (f"{self.removed_by} took it out" if self.removed_by else "an investigator took it out") + \
             (f" on {self.removed_at}" if self.removed_at else "")
         return display.neutral(f"{who} put it in ring {self.ring_id}{score}; {out}.")

@@ -267,6 +267,8 @@ def test_evidence_of_any_shape_becomes_sentences_facts_and_tables():
 @pytest.mark.parametrize("text,kinds", [
     ("203.0.113.0/24", ["cidr", "ip"]),
     ("203.0.113.7", ["ip"]),
+    ("203.0.113", ["ip", "account", "instrument", "device", "template", "org", "email"]),  # the start of addresses
+    ("203.0.", ["ip", "account", "instrument", "device", "template", "org", "email"]),
     ("2001:db8::1", ["ip"]),
     ("ops@example.com", ["email"]),
     ("acc-0042", ["account", "instrument", "device", "template", "org", "email"]),

@@ -68,6 +68,31 @@ def test_a_weak_or_missing_cookie_secret_is_refused_at_start(tmp_path):
     assert not (tmp_path / "home" / "app" / "secrets.toml").exists()
 
 
+def test_a_taken_port_is_one_line_before_anything_starts(tmp_path):
+    """Newcomer QA: with the app's port taken (a second `make demo`), `ringscope app` announced
+    "RingScope app on http://localhost:PORT" and then Streamlit logged "Port PORT is not
+    available"; `ringscope demo` started Neo4j and loaded the world before meeting it."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _run_app(["--port", str(port)], {}, tmp_path)
+        assert result.returncode == 1
+        assert "RingScope app on" not in result.stderr
+        assert "You can now view your Streamlit app" not in result.stdout + result.stderr
+        assert result.stderr.splitlines() == [
+            f"error: port {port} on 127.0.0.1 is already taken by another process (another RingScope app?): "
+            "stop it, or pass a free port with --port N (`make demo PORT=N`)"]
+
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RINGSCOPE_OIDC")}
+        env.update(RINGSCOPE_ENV_FILE=str(tmp_path / "no.env"), RINGSCOPE_HOME=str(tmp_path / "demo-home"))
+        demo = subprocess.run([str(COMMAND), "demo", "--port", str(port)], env=env, capture_output=True, text=True,
+                              timeout=60)
+        assert demo.returncode == 1
+        assert demo.stderr.splitlines() == result.stderr.splitlines()  # no `$ ringscope db start` before it
+        assert not (tmp_path / "demo-home").exists()  # nothing provisioned, nothing loaded
+
+
 def test_loopback_addresses():
     assert all(signin.is_loopback(a) for a in ("127.0.0.1", "127.8.0.1", "::1", "[::1]", "localhost"))
     assert not any(signin.is_loopback(a) for a in ("0.0.0.0", "::", "10.0.0.1", "example.com", ""))

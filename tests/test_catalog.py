@@ -70,6 +70,26 @@ def test_cli_values_take_the_type_of_the_default(tmp_path):
     assert coerce_cli_value(q, "kinds", '["vpn"]') == ["vpn"]
 
 
+@pytest.mark.parametrize("name, raw, expected", [
+    ("limit", "abc", "a whole number"), ("limit", "2.5", "a whole number"), ("limit", "true", "a whole number"),
+    ("kinds", "vpn", "a JSON list"), ("min_score", "abc", "a number"), ("min_score", '"0.9"', "a number"),
+    ("strict", "yes", "true or false"), ("strict", "1", "true or false"),
+])
+def test_a_cli_value_of_the_wrong_type_is_one_line(tmp_path, name, raw, expected):
+    """Newcomer QA: `query run ring_queue -p min_score=abc` printed "(no rows)" with exit 0
+    (the server compares the string with a number as null), `-p limit=abc` a server
+    "SyntaxError: Type mismatch"."""
+    typed = GOOD.replace("    // param: kinds", "    // param: min_score = 0.0\n    // param: strict = false\n"
+                                                   "    // param: kinds")
+    q = parse_file(write(tmp_path, typed))
+    with pytest.raises(CatalogError) as refused:
+        coerce_cli_value(q, name, raw)
+    assert str(refused.value).startswith(f"--param {name}={raw} is not {expected}")
+    assert str(refused.value).endswith("`ringscope query show demo_query` describes the parameters")
+    assert coerce_cli_value(q, "min_score", "1") == 1.0 and coerce_cli_value(q, "strict", "true") is True
+    assert coerce_cli_value(q, "kinds", "[]") == []
+
+
 def test_a_quoted_cli_value_of_a_required_parameter_is_the_text_inside_the_quotes(tmp_path):
     # `--param`'s help offers JSON "text"; the quotes must not become part of the id
     q = parse_file(write(tmp_path, GOOD))

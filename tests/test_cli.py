@@ -68,6 +68,19 @@ def test_query_run_refuses_a_row_limit_below_one(limit):
     assert result.exit_code == 2 and "--limit-rows" in result.output
 
 
+def test_query_run_refuses_a_parameter_of_the_wrong_type_in_one_line(capsys):
+    """`query run ring_queue -p min_score=abc` printed "(no rows)" and exited 0: the
+    investigator read "no ring scores that high" from a typo."""
+    from ringscope.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["query", "run", "ring_queue", "-p", "min_score=abc"])
+    assert stop.value.code == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "error: --param min_score=abc is not a number (its default is 0.0): "
+        "`ringscope query show ring_queue` describes the parameters"]
+
+
 def test_a_retried_deadlock_is_one_line_on_stderr(capsys):
     """Field report (`ringscope cycle --workers 2` on the incident world): the driver's
     retry of a deadlock between two ingest sessions printed a multi-line lock dump."""

@@ -369,7 +369,7 @@ def test_removals_say_which_ring_and_who_took_the_account_out(clean_db):
     tagging.remove_members("R1", ["a4", "a3"], by=person("carol"), settings=clean_db)
     [a2] = tagging.removals("a2", settings=clean_db)
     assert (a2.ring_id, a2.added_by, a2.removed_by) == ("R1", "detect", "bob") and a2.removed_at.endswith("Z")
-    assert a2.describe().startswith("Detection put it in ring R1 (score 0.91); bob took it out on 20")
+    assert a2.describe().startswith("Detection put it in ring R1 (score 0.910); bob took it out on 20")
     [a4] = tagging.removals("a4", settings=clean_db)
     assert (a4.added_by, a4.removed_by) == ("alice", "carol")
     assert tagging.removals("a1", settings=clean_db) == []

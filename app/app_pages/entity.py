@@ -46,7 +46,9 @@ with ui.errors_as_one_line():
         else:
             rings["status"] = rings["status"].map(ui.status_title)
             event = st.dataframe(ui.table(rings), hide_index=True, width="stretch", on_select="rerun",
-                                 selection_mode="single-row", key=f"entity_rings::{kind}::{key}")
+                                 selection_mode="single-row", key=f"entity_rings::{kind}::{key}",
+                                 column_config={"score": st.column_config.NumberColumn(
+                                     "score", format=display.SCORE_FORMAT)})
             if event and event.selection and event.selection.rows:
                 ui.open_ring(str(rings.iloc[event.selection.rows[0]]["ring_id"]))
             c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
@@ -98,7 +100,11 @@ with ui.errors_as_one_line():
             go = st.form_submit_button("Find the shortest link")
         if go and other.strip():
             nodes, edges, hops = data.shortest_path(key, other.strip(), skip, int(busiest))
-            if hops is None:
+            # a mistyped id has no link to anything: say so, not "no link" (read as: not linked)
+            if hops is None and data.missing_accounts((other.strip(),)):
+                ui.error(f"No account {other.strip()!r} in the graph: check the id (Search finds accounts by id "
+                         "or name).")
+            elif hops is None:
                 st.warning("No link of at most 8 steps through the allowed identifiers.")
             else:
                 st.success(f"Linked in {hops} steps.")
@@ -120,6 +126,11 @@ with ui.errors_as_one_line():
         ids = tuple(dict.fromkeys([key] + others.replace(",", " ").split()))
         if len(ids) > 1:
             shared = data.shared_identifiers(ids)
+            unknown = data.missing_accounts(ids[1:])
+            if unknown:
+                ui.error(f"No account {', '.join(repr(a) for a in unknown)} in the graph: check the "
+                         f"id{'s' if len(unknown) > 1 else ''}; {'they share' if len(unknown) > 1 else 'it shares'} "
+                         "nothing.")
             if shared.empty:
                 st.caption("They share no identifier.")
             else:

@@ -39,7 +39,8 @@ with ui.errors_as_one_line():
         width="stretch",
         column_config={
             "ring_id": st.column_config.TextColumn("Ring"),
-            "score": st.column_config.ProgressColumn("Score", min_value=0.0, max_value=max(top, 1.0), format="%.2f"),
+            "score": st.column_config.ProgressColumn("Score", min_value=0.0, max_value=max(top, 1.0),
+                                                format=display.SCORE_FORMAT),
             "size": st.column_config.NumberColumn("Accounts"),
             "signals": st.column_config.ListColumn("Signals"),
             "status": st.column_config.TextColumn("Status"),

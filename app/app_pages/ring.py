@@ -55,7 +55,7 @@ with ui.errors_as_one_line():
     ui.show_flash()
     st.title(f"Ring {ui.md(ring_id)}")
     m = st.columns(6)
-    m[0].metric("Score", f"{summary['score']:.2f}" if summary["score"] is not None else "–")
+    m[0].metric("Score", display.score(summary["score"]))
     m[1].metric("Status", ui.status_title(summary["status"]))
     m[2].metric("Accounts", f"{summary['members']:,}",
                 help=f"{summary['removed']} removed by investigators" if summary["removed"] else None)

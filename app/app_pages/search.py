@@ -22,9 +22,15 @@ if text.strip():
             ui.error(str(exc))
             st.stop()
         if hits.empty:
-            st.info("Nothing found.")
+            st.info("Nothing found." + (f" {ui.md(why)}." if (why := data.malformed_address(text)) else ""))
         else:
-            st.caption(f"{len(hits)} results. Select a row to open it.")
+            # A search stops at SEARCH_LIMIT hits per kind: "150 results" for "a" read as all of them.
+            full = data.full_searches(text, chosen)
+            st.caption(f"{len(hits)} result{'s' if len(hits) != 1 else ''}"
+                       + (f"; a search stops at {data.SEARCH_LIMIT} of each kind, and there may be more of: "
+                          + ", ".join(data.SEARCH_KINDS[k][0].lower() for k in full)
+                          + ". Type more of it to narrow it down" if full else "")
+                       + ". Select a row to open it.")
             display = hits.assign(kind=hits["kind"].map(lambda k: KINDS[k].title if k in KINDS else k))
             event = st.dataframe(ui.table(display), key="search_table", on_select="rerun", selection_mode="single-row",
                                  hide_index=True, width="stretch")
