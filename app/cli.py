@@ -70,6 +70,14 @@ def check_port_free(port: int, address: str = "127.0.0.1") -> None:
                         f"stop it, or pass a free port with --port N (`make demo PORT=N`)") from None
 
 
+def app_url(address: str, port: int) -> str:
+    """The URL to open for the app served on `address`: `localhost` for 127.0.0.1, an IPv6
+    address in brackets (`http://[::1]:8501`, as RFC 3986 writes it)."""
+    bare = address.strip("[]")
+    host = "localhost" if bare == "127.0.0.1" else f"[{bare}]" if ":" in bare else bare
+    return f"http://{host}:{port}"
+
+
 @click.command()
 @click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535), help="Port the app listens on.")
 @click.option("--address", default="127.0.0.1", show_default=True,
@@ -92,7 +100,7 @@ def app(port: int, address: str, open_browser: bool) -> None:
     secrets_file = signin.write_secrets(oidc, port, settings) if oidc else None
     headless = not open_browser or not (os.environ.get("DISPLAY") or sys.platform == "darwin")
     mode = "sign-in with your OpenID provider" if oidc else "single local user, no sign-in"
-    click.echo(f"RingScope app on http://{'localhost' if address == '127.0.0.1' else address}:{port}  "
+    click.echo(f"RingScope app on {app_url(address, port)}  "
                f"({mode}; Ctrl-C stops it)", err=True)
     command = streamlit_command(port, address, headless=headless, secrets_file=secrets_file)
     sys.stdout.flush()

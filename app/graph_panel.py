@@ -468,14 +468,15 @@ def _graph_panel(state_key: str, *, height: int, cypher: tuple[str, dict[str, An
             if drawn < len(state.nodes):
                 c1, c2 = st.columns([3, 1], vertical_alignment="center")
                 window = (f", active {state.window[0]} to {state.window[1]}" if state.window else "")
-                c1.caption(f"{drawn} of {len(state.nodes)} nodes drawn{window}, {len(vis['edges'])} of "
-                           f"{len(state.edges)} relationships; {hidden} hidden by hand, "
+                c1.caption(f"{drawn} of {display.count(len(state.nodes), 'node')} drawn{window}, {len(vis['edges'])} "
+                           f"of {display.count(len(state.edges), 'relationship')}; {hidden} hidden by hand, "
                            f"{len(state.hidden_kinds)} kind(s) left out; {len(state.expansions)} expanded.")
                 if hidden:
                     c2.button(f"Show {hidden} hidden", key=f"{state_key}::unhide_all", width="stretch",
                               on_click=_on_show_hidden, args=(state_key,))
             else:
-                st.caption(f"{len(state.nodes)} nodes, {len(state.edges)} relationships on screen; "
+                st.caption(f"{display.count(len(state.nodes), 'node')}, "
+                           f"{display.count(len(state.edges), 'relationship')} on screen; "
                            f"{len(state.expansions)} expanded.")
             quiet = len(state.unlabelled.intersection(n["id"] for n in vis["nodes"]))
             if quiet:

@@ -85,6 +85,12 @@ def spreadsheet_safe(value: Any) -> str:
 SCORE_FORMAT = "%.3f"
 
 
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """`n` and its noun, in the plural when `n` is not 1: "1 row", "1,200 rows",
+    count(2, "relationship") -> "2 relationships"."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def score(value: Any) -> str:
     """A ring's score for a line of text or a metric tile: `0.998`; None -> "–"."""
     if value is None:

@@ -67,6 +67,9 @@ class ProgressBars:
             self._line_state = (done, total, now)
 
     def _write(self, done: int, total: int | None, message: str) -> None:
+        if done == 0 and total is None:  # a step starting, nothing counted yet: "0 rows" says nothing
+            print(f"{message} ...", file=self.stream, flush=True)
+            return
         unit = self.unit.strip()
         amount = f"{done:,}" if total is None else f"{done:,}/{total:,}"
         share = f" ({100 * done / total:.0f}%)" if total else ""

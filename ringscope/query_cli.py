@@ -143,6 +143,7 @@ def emit_rows(rows: list[dict[str, Any]], fmt: str) -> None:
         click.echo("(no rows)", err=True)
         return
     keys = list(rows[0].keys())
+    from . import display
     from .display import spreadsheet_safe, terminal
 
     if fmt == "csv":
@@ -164,7 +165,7 @@ def emit_rows(rows: list[dict[str, Any]], fmt: str) -> None:
     click.echo("  ".join("-" * w for w in widths))
     for c in cells:
         click.echo("  ".join(v[:w].ljust(w) for v, w in zip(c, widths)))
-    click.echo(f"({len(rows)} rows)", err=True)
+    click.echo(f"({display.count(len(rows), 'row')})", err=True)
 
 
 # --------------------------------------------------------------------------- saved queries

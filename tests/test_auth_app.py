@@ -93,6 +93,14 @@ def test_a_taken_port_is_one_line_before_anything_starts(tmp_path):
         assert not (tmp_path / "demo-home").exists()  # nothing provisioned, nothing loaded
 
 
+def test_the_announced_url_opens_the_app():
+    """`ringscope app --address ::1` announced http://::1:8501, which no browser opens."""
+    from ringscope.app.cli import app_url
+
+    assert [app_url(a, 8501) for a in ("127.0.0.1", "::1", "[::1]", "0.0.0.0", "10.0.0.5")] == [
+        "http://localhost:8501", "http://[::1]:8501", "http://[::1]:8501", "http://0.0.0.0:8501", "http://10.0.0.5:8501"]
+
+
 def test_loopback_addresses():
     assert all(signin.is_loopback(a) for a in ("127.0.0.1", "127.8.0.1", "::1", "[::1]", "localhost"))
     assert not any(signin.is_loopback(a) for a in ("0.0.0.0", "::", "10.0.0.1", "example.com", ""))

@@ -155,3 +155,10 @@ def test_a_pasted_query_loses_the_zero_width_spaces_the_app_shows_in_data():
     assert "\u200b" in pasted and search.clean_query(f"  {pasted} ") == "boss@evil.example"
     assert search.guess_search_kinds(pasted) == search.guess_search_kinds("boss@evil.example")
     assert search.search_params("account", pasted)["q"] == "boss@evil.example"
+
+
+def test_counts_read_in_the_singular_for_one():
+    """Field report (newcomer): the console said "1 rows", `query run` "(1 rows)" and the
+    graph "1 relationships"."""
+    assert [display.count(n, "row") for n in (0, 1, 2, 1200)] == ["0 rows", "1 row", "2 rows", "1,200 rows"]
+    assert display.count(1, "relationship") == "1 relationship" and display.count(3, "match", "matches") == "3 matches"

@@ -35,3 +35,16 @@ def test_disabled_prints_nothing():
     bars = ProgressBars(False, stream=out)
     bars(1, 2, "x")
     assert out.getvalue() == ""
+
+
+def test_a_step_starting_with_nothing_counted_is_named_without_a_count():
+    """Field report (newcomer, `make demo` log): "building 8 lookup indexes: 0 rows" read as
+    nothing built. A step that starts with no count and no total is named alone; its counts,
+    when they come, are printed as usual."""
+    out = io.StringIO()
+    bars = ProgressBars(stream=out, interval=0)
+    bars(0, None, "building 8 lookup indexes")
+    bars(0, None, "logins.csv: read")
+    bars(2_558, None, "logins.csv: read")
+    assert out.getvalue().splitlines() == [
+        "building 8 lookup indexes ...", "logins.csv: read ...", "logins.csv: read: 2,558 rows"]

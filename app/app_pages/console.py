@@ -2,7 +2,7 @@
 refuses writes in a read transaction), with a time limit and a row cap."""
 import streamlit as st
 
-from ringscope import saved_queries
+from ringscope import display, saved_queries
 from ringscope.app import console, data, graph_panel, ui
 from ringscope.app.graph_view import GraphState, graph_from_values, has_graph_values
 from ringscope.catalog import CatalogError
@@ -74,7 +74,7 @@ if error:
     ui.error(error)
 elif result:
     frame = data.console_frame(result["keys"], result["rows"])
-    st.caption(f"{len(frame)} rows" + (f" (cut at the cap of {len(frame)})" if result["cut"] else ""))
+    st.caption(display.count(len(frame), "row") + (f" (cut at the cap of {len(frame)})" if result["cut"] else ""))
     st.dataframe(ui.table(frame), hide_index=True, width="stretch")
     if has_graph_values(result["rows"]):
         nodes, edges = graph_from_values(v for row in result["rows"] for v in row)

@@ -144,7 +144,7 @@ def detect(
         for row in run_query("org_members", {"org_ids": sorted(group_orgs)}, settings=settings):
             org_accounts[row["org_id"]] = row["accounts"]
         extra = sorted({a for accs in org_accounts.values() for a in accs} - set(profiles))
-        profiles.update(_profiles(extra, settings, progress))
+        profiles.update(_profiles(extra, settings, progress, "profiling the other accounts of their orgs"))
     share = builder.template_share(len(index), float(signals.params["heavy_template_exchanges_per_account"]),
                                    org_of=org_index)
     systematic = {a: float(share[index.get(a)]) for a in profiles if index.get(a) is not None}
@@ -214,14 +214,15 @@ def declared_org_index(groups, n: int) -> np.ndarray:
     return org
 
 
-def _profiles(ids: list[str], settings: Settings | None, progress: Progress | None) -> dict[str, dict[str, Any]]:
-    """`automation_signature` rows for these accounts, in chunks."""
+def _profiles(ids: list[str], settings: Settings | None, progress: Progress | None,
+              what: str = "profiling candidate accounts") -> dict[str, dict[str, Any]]:
+    """`automation_signature` rows for these accounts, in chunks; `what` names the step."""
     profiles: dict[str, dict[str, Any]] = {}
     for k in range(0, len(ids), PROFILE_CHUNK):
         if progress:
-            progress(k, len(ids), "profiling candidate accounts")
+            progress(k, len(ids), what)
         for row in run_query("automation_signature", {"account_ids": ids[k : k + PROFILE_CHUNK]}, settings=settings):
             profiles[row["account_id"]] = row
     if progress:
-        progress(len(ids), len(ids), "profiling candidate accounts")
+        progress(len(ids), len(ids), what)
     return profiles
