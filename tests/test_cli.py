@@ -61,6 +61,19 @@ def test_an_error_quoting_data_shows_it_inert(clean_db, tmp_path, capsys):
     assert "?]0;pwned?col⟨U+202E⟩" in err
 
 
+def test_export_refuses_an_unknown_status_before_asking_who(capsys, monkeypatch):
+    """Field report (newcomer): `export --status bogus --out x` asked for --by first, and only
+    once given a name said that no ring has status bogus: nothing exported."""
+    from ringscope.cli import main
+
+    monkeypatch.delenv("RINGSCOPE_INVESTIGATOR", raising=False)
+    with pytest.raises(SystemExit) as stop:
+        main(["export", "--status", "bogus", "--out", "unused"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.count("\n") == 1
+    assert "'bogus' is not one of 'new', 'investigating', 'confirmed'" in err and "--by" not in err
+
+
 @pytest.mark.parametrize("limit", ["0", "-5"])
 def test_query_run_refuses_a_row_limit_below_one(limit):
     """`query run NAME --limit-rows -5` printed "(no rows)" although the query had rows."""

@@ -16,7 +16,7 @@ from .verify import verify_bundle
 
 
 @click.command()
-@click.option("--status", default="confirmed", show_default=True, metavar="STATUS",
+@click.option("--status", default="confirmed", show_default=True, type=click.Choice(STATUSES), metavar="STATUS",
               help=f"Export the rings with this investigation status ({', '.join(STATUSES)}).")
 @click.option("--ring", "ring_id", metavar="RING_ID", help="Only this ring (it must have --status).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
