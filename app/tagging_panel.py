@@ -337,9 +337,11 @@ def comments(ring_id: str) -> None:
     thread = tagging.comments(ring_id)
     if not thread:
         st.caption("No comment yet.")
-    for c in thread:
+    for number, c in enumerate(thread, 1):
         with st.container(border=True):
-            st.caption(ui.md(f"#{c.seq} {c.by}, {display.when(c.at)}"))
+            # numbered in the thread; `seq` is the event's place in the ring's whole audit trail
+            # (the first comment after two assignments was "#3")
+            st.caption(ui.md(f"Comment {number} · {c.by}, {display.when(c.at)} · audit event #{c.seq}"))
             st.markdown(ui.md(c.text))
     ui.show_cypher("ring_comments", {"ring_id": ring_id, "limit": 1000})
     me = ui.current()
@@ -357,7 +359,7 @@ def comments(ring_id: str) -> None:
         except RingScopeError as exc:
             ui.flash(f"Nothing was saved: {exc}", "error", where=where)
         else:
-            ui.flash(f"Comment #{added.seq} posted.", where=where)
+            ui.flash(f"Comment posted (audit event #{added.seq}).", where=where)
             st.session_state.pop(f"comment_text::{ring_id}", None)
         st.rerun()
     ui.show_flash(where)

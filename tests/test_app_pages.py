@@ -1273,7 +1273,9 @@ def test_the_ring_view_takes_assigns_and_comments_as_the_signed_in_person(app, w
     at.text_area(key="comment_text::ring-a").set_value("see <img src=x onerror=alert(1)> \u202eexe")
     _submit(at, "Post comment")
     assert not at.exception
-    assert any("Comment #3 posted." in _plain(s.value) for s in at.success)
+    # the thread's first comment is comment 1; #3 is its place in the ring's audit trail
+    assert any("Comment posted (audit event #3)." in _plain(s.value) for s in at.success)
+    assert any(_plain(c.value).startswith(f"Comment 1 · {LOCAL.label}, 20") for c in at.caption)
     [c] = tagging.comments("ring-a", settings=world["settings"])
     assert c.text == "see <img src=x onerror=alert(1)> \u202eexe" and c.by == LOCAL.label
     shown = [m.value for m in at.markdown]
