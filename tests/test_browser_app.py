@@ -482,7 +482,7 @@ def test_hostile_names_render_as_text(app_url, page):
     search.fill(XSS_EMAIL)
     search.press("Enter")
     wait_idle(page)
-    page.get_by_text("1 results").wait_for()
+    page.get_by_text("1 result. Select a row to open it.").wait_for()
     shot(page, "07-hostile-search")
     assert page.dialogs == [], f"a script from the data ran: {page.dialogs}"
 

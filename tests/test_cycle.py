@@ -172,7 +172,7 @@ def test_acknowledging_in_the_cli_writes_the_audit_trail(clean_db, tmp_path, cap
     stored = alerts.get_alert(alert["alert_id"], settings=clean_db)
     assert stored.status == "acknowledged" and stored.status_by == who and stored.status_at
     shown = runner.invoke(cli, ["alerts", "history", alert["alert_id"]])
-    assert f"{who} set_alert_status: open -> acknowledged  (looking at it)" in shown.output
+    assert f"{who} set_alert_status: open -> acknowledged (looking at it)" in shown.output
 
     # one line, non-zero, for an unknown alert or a missing name
     from ringscope.cli import main
