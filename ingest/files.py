@@ -23,7 +23,7 @@ import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 import numpy as np
 import pyarrow as pa
@@ -275,16 +275,19 @@ def millisecond_overflow(source: SourceFile) -> list[int]:
     return found
 
 
-def needs_staging(source: SourceFile, columns: list[str]) -> bool:
-    """Whether a file is scanned through a staged copy: every CSV, a Parquet file with a
-    column named like DuckDB's row numbering (`ROW_NUMBER_COLUMN`, any case), and one with
-    a millisecond timestamp DuckDB cannot read (`millisecond_overflow`)."""
-    if source.format == "csv" or any(c.casefold() == ROW_NUMBER_COLUMN for c in columns):
-        return True
+def parquet_staging(source: SourceFile, columns: list[str]) -> list[int] | None:
+    """How a Parquet file is scanned: None, where it is; else through a staged copy
+    (`stage_parquet`), with the millisecond timestamp columns at the positions returned
+    widened. A file is staged when a column is named like DuckDB's row numbering
+    (`ROW_NUMBER_COLUMN`, any case) or holds a millisecond timestamp DuckDB cannot read
+    (`millisecond_overflow`, worked out here once)."""
     try:
-        return bool(millisecond_overflow(source))
+        overflow = millisecond_overflow(source)
     except (pa.ArrowInvalid, OSError) as exc:
         raise RingScopeError(f"{source.name}: not a readable Parquet file ({exc}): export it again and re-run") from None
+    if overflow or any(c.casefold() == ROW_NUMBER_COLUMN for c in columns):
+        return overflow
+    return None
 
 
 def _microseconds(column: pa.ChunkedArray | pa.Array, to: pa.DataType) -> pa.Array:
@@ -300,26 +303,29 @@ def _microseconds(column: pa.ChunkedArray | pa.Array, to: pa.DataType) -> pa.Arr
 def stage_parquet(
     source: SourceFile,
     out: Path,
+    widen: Iterable[int] = (),
     *,
     batch_rows: int = 1 << 16,
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Copy a Parquet file into the staged shape: `__row` (1-based), then its columns, types
-    kept, under their positions' names (`c0`, `c1`, ...). Returns the rows staged.
+    kept, under their positions' names (`c0`, `c1`, ...); the millisecond timestamp columns
+    at the positions `widen` (from `parquet_staging`) in microseconds, a value beyond them
+    DuckDB's `infinity`. Returns the rows staged.
 
     Raises RingScopeError (one line) when pyarrow cannot read the file."""
     try:
         parquet = pq.ParquetFile(source.path)
         fields = list(parquet.schema_arrow)
         names = [f"c{i}" for i in range(len(fields))]
-        widen = {k: pa.timestamp("us", fields[k].type.tz) for k in millisecond_overflow(source)}
+        wider = {k: pa.timestamp("us", fields[k].type.tz) for k in widen}
         schema = pa.schema([("__row", pa.int64())]
-                           + [pa.field(n, widen.get(k, f.type)) for k, (n, f) in enumerate(zip(names, fields))])
+                           + [pa.field(n, wider.get(k, f.type)) for k, (n, f) in enumerate(zip(names, fields))])
         staged = 0
         with pq.ParquetWriter(out, schema, compression="snappy") as writer:
             for batch in parquet.iter_batches(batch_size=batch_rows, use_threads=False):
                 table = pa.Table.from_batches([batch]).rename_columns(names)
-                for k, to in widen.items():
+                for k, to in wider.items():
                     table = table.set_column(k, names[k], _microseconds(table.column(k), to))
                 rows = np.arange(staged + 1, staged + 1 + table.num_rows, dtype=np.int64)
                 writer.write_table(table.add_column(0, "__row", pa.array(rows, pa.int64())))

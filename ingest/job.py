@@ -24,7 +24,7 @@ from . import aggregate, ledger, load
 from . import contract as c
 from .engine import Engine
 from .contract import LOAD_ORDER
-from .files import (SourceFile, World, discover, header, is_empty, kind_of, needs_staging, parquet_rows,
+from .files import (SourceFile, World, discover, header, is_empty, kind_of, parquet_rows, parquet_staging,
                     prefix_digests, sha256, stage_csv, stage_parquet)
 from .canonical import looks_like_placeholder
 from .ipintel import IntelTable, intel_properties, parse_network
@@ -332,7 +332,7 @@ class _Run:
         return report, _Clock(report, self.summary.stage_seconds)
 
     def _read(self, f: SourceFile, report: FileReport, clock: _Clock) -> list:
-        """Stage the file (CSV, or a Parquet file `files.needs_staging` names, -> Parquet) and
+        """Stage the file (CSV, or a Parquet file `files.parquet_staging` asks for, -> Parquet) and
         open the `src` view; returns the malformed rows (written to the reject file once the
         file is known to load)."""
         kind = c.KINDS[f.kind]
@@ -344,9 +344,9 @@ class _Run:
                 rows, malformed = stage_csv(f, self.headers[f], staged,
                                             progress=running_total(self.tell, None, f"{f.name}: read"))
                 report.rows_read = rows + len(malformed)
-            elif needs_staging(f, self.headers[f]):
+            elif (widen := parquet_staging(f, self.headers[f])) is not None:
                 staged = self.engine.work / f"staged-{len(self.summary.files)}.parquet"
-                report.rows_read = stage_parquet(f, staged, progress=running_total(
+                report.rows_read = stage_parquet(f, staged, widen, progress=running_total(
                     self.tell, parquet_rows(f), f"{f.name}: read"))
             else:
                 report.rows_read = parquet_rows(f)
