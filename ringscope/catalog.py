@@ -215,35 +215,30 @@ def coerce_cli_value(query: StoredQuery, name: str, raw: str) -> Any:
         # A value of the wrong type is refused here: `-p min_score=abc` printed "(no rows)"
         # (the server compares a number with a string as null) and `-p limit=abc` a server
         # "SyntaxError: Type mismatch".
-        expected = _type_words(param.default)
-        if expected and not _same_type(value, param.default):
+        expected = _wrong_type(value, param.default)
+        if expected:
             raise CatalogError(f"--param {name}={raw} is not {expected} (its default is {json.dumps(param.default)}): "
                                f"`ringscope query show {query.name}` describes the parameters")
     return value
 
 
-def _type_words(default: Any) -> str | None:
-    if isinstance(default, bool):
-        return "true or false"
-    if isinstance(default, int):
-        return "a whole number"
-    if isinstance(default, float):
-        return "a number"
-    if isinstance(default, list):
-        return 'a JSON list (["a", "b"])'
+#: (type of a default, whether a value fits it, what it must be): bool before int, a bool
+#: being an int to Python
+_PARAM_TYPES = (
+    (bool, lambda v: isinstance(v, bool), "true or false"),
+    (int, lambda v: isinstance(v, int) and not isinstance(v, bool), "a whole number"),
+    (float, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), "a number"),
+    (list, lambda v: isinstance(v, list), 'a JSON list (["a", "b"])'),
+)
+
+
+def _wrong_type(value: Any, default: Any) -> str | None:
+    """What a value for a parameter with this default must be ("a number"), when `value` is
+    not that; None when it fits or the default's type is not checked."""
+    for kind, fits, words in _PARAM_TYPES:
+        if isinstance(default, kind):
+            return None if fits(value) else words
     return None
-
-
-def _same_type(value: Any, default: Any) -> bool:
-    if isinstance(default, bool):
-        return isinstance(value, bool)
-    if isinstance(default, int):
-        return isinstance(value, int) and not isinstance(value, bool)
-    if isinstance(default, float):
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if isinstance(default, list):
-        return isinstance(value, list)
-    return True
 
 
 def parse_file(path: Path | Traversable) -> StoredQuery:
